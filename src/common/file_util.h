@@ -1,0 +1,52 @@
+// Small file-system helpers with Status errors: whole-file reads, and the
+// write-temp + fsync + rename + fsync-directory sequence that makes a file replace atomic.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace foryou::common {
+
+// Reads the whole file at `path`.
+[[nodiscard]] absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Atomically replaces `path` with `contents`: writes `path + ".tmp"`, fsyncs it, renames it over
+// `path` and fsyncs the directory. A crash at any point leaves either the old or the new file.
+[[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
+
+// Creates `dir` and its parents if missing.
+[[nodiscard]] absl::Status MakeDirs(const std::string& dir);
+
+}  // namespace foryou::common
+
+namespace foryou::common {
+
+// Streams a file into `path + ".tmp"`; Commit() fsyncs it, renames it over `path` and fsyncs the
+// directory. Destroying an uncommitted writer removes the temporary file, so a failed or
+// interrupted write never disturbs the previous `path`.
+// Example:
+//   AtomicFileWriter w;
+//   FORYOU_RETURN_IF_ERROR(w.Open(path));
+//   FORYOU_RETURN_IF_ERROR(w.Append(bytes));
+//   FORYOU_RETURN_IF_ERROR(w.Commit());
+class AtomicFileWriter {
+ public:
+  AtomicFileWriter() = default;
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  [[nodiscard]] absl::Status Open(const std::string& path);
+  [[nodiscard]] absl::Status Append(std::string_view data);
+  [[nodiscard]] absl::Status Commit();
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  int fd_ = -1;
+};
+
+}  // namespace foryou::common

@@ -1,0 +1,285 @@
+// EmbeddingTable: routes batches to slot shards, and the table-wide operations (expiry, deltas,
+// stats). Snapshot I/O lives in snapshot.cc.
+#include "embedding/embedding_table.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "absl/strings/str_cat.h"
+#include "embedding/optimizer.h"
+#include "embedding/slot_table.h"
+
+namespace foryou::embedding {
+namespace {
+
+using internal::BatchItem;
+using internal::MixKey;
+
+// Per-thread scratch for routing a batch: items grouped by global shard.
+struct BatchPlan {
+  std::vector<BatchItem> items;      // grouped by global shard
+  std::vector<uint32_t> shard_of;    // per key: global shard
+  std::vector<uint32_t> begin;       // per global shard: first item (size shards + 1)
+  std::vector<uint32_t> used;        // global shards with at least one item, ascending
+  std::vector<uint64_t> offsets;     // per key: float offset (only when dims differ)
+  std::vector<uint64_t> hashes;      // per key: mixed hash
+  std::vector<uint32_t> cursor;      // scatter positions
+  bool uniform_dim = true;
+};
+
+BatchPlan& Scratch() {
+  thread_local BatchPlan plan;
+  return plan;
+}
+
+uint32_t ToSeconds(int64_t ms) {
+  if (ms <= 0) return 0;
+  const int64_t s = ms / 1000;
+  return s > 0xffffffffLL ? 0xffffffffu : static_cast<uint32_t>(s);
+}
+
+}  // namespace
+
+using internal::SlotTable;
+
+EmbeddingTable::EmbeddingTable(TableConfig config) : config_(std::move(config)) {}
+EmbeddingTable::~EmbeddingTable() = default;
+
+absl::StatusOr<std::unique_ptr<EmbeddingTable>> EmbeddingTable::Create(TableConfig config) {
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  std::unique_ptr<EmbeddingTable> t(new EmbeddingTable(std::move(config)));
+  t->shard_bits_ = static_cast<uint32_t>(std::countr_zero(t->config_.shards_per_slot));
+  t->slot_index_.assign(kMaxSlot + 1, -1);
+  for (const SlotConfig& sc : t->config_.slots) {
+    t->slot_index_[sc.slot] = static_cast<int16_t>(t->slots_.size());
+    t->slots_.push_back(std::make_unique<SlotTable>(sc, t->shard_bits_, t->config_.memory_budget_bytes,
+                                                    t->config_.seed, &t->bytes_));
+  }
+  return t;
+}
+
+SlotTable* EmbeddingTable::FindSlot(uint32_t slot) const {
+  if (slot > kMaxSlot) return nullptr;
+  const int16_t i = slot_index_[slot];
+  return i < 0 ? nullptr : slots_[i].get();
+}
+
+uint32_t EmbeddingTable::DimOf(uint32_t slot) const {
+  const SlotTable* s = FindSlot(slot);
+  return s ? s->dim() : 0;
+}
+
+uint32_t EmbeddingTable::num_shards() const {
+  return static_cast<uint32_t>(slots_.size()) << shard_bits_;
+}
+
+uint32_t EmbeddingTable::ShardOf(FeatureId key) const {
+  const uint32_t slot = SlotOf(key);
+  const int16_t i = slot_index_[slot];
+  if (i < 0) return num_shards();
+  return (static_cast<uint32_t>(i) << shard_bits_) | slots_[i]->ShardOfHash(MixKey(key));
+}
+
+// Validates a batch and groups it by global shard (counting sort) into the thread's scratch.
+absl::Status EmbeddingTable::PlanBatch(absl::Span<const FeatureId> keys, size_t floats) const {
+  BatchPlan& p = Scratch();
+  const size_t n = keys.size();
+  if (n > 0xfffffff0u) return absl::InvalidArgumentError("keys: batch too large");
+  p.shard_of.resize(n);
+  p.uniform_dim = true;
+  uint64_t total = 0;
+  uint32_t first_dim = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t slot = SlotOf(keys[i]);
+    const int16_t si = slot_index_[slot];
+    if (si < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("keys[", i, "]: slot ", slot, " is not configured in this table"));
+    }
+    const uint32_t dim = slots_[si]->dim();
+    if (i == 0) first_dim = dim;
+    if (dim != first_dim) p.uniform_dim = false;
+    total += dim;
+  }
+  if (total != floats) {
+    return absl::InvalidArgumentError(absl::StrCat("values: expected ", total,
+                                                   " floats (the dims of the keys' slots), got ",
+                                                   floats));
+  }
+  if (!p.uniform_dim) {
+    p.offsets.resize(n);
+    uint64_t off = 0;
+    for (size_t i = 0; i < n; ++i) {
+      p.offsets[i] = off;
+      off += slots_[slot_index_[SlotOf(keys[i])]]->dim();
+    }
+  }
+  const uint32_t shards = num_shards();
+  p.begin.assign(size_t{shards} + 1, 0);
+  p.items.resize(n);
+  std::vector<uint64_t>& h = p.hashes;
+  h.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    h[i] = MixKey(keys[i]);
+    const int16_t si = slot_index_[SlotOf(keys[i])];
+    const uint32_t g = (static_cast<uint32_t>(si) << shard_bits_) | slots_[si]->ShardOfHash(h[i]);
+    p.shard_of[i] = g;
+    ++p.begin[g + 1];
+  }
+  p.used.clear();
+  for (uint32_t g = 0; g < shards; ++g) {
+    if (p.begin[g + 1] != 0) p.used.push_back(g);
+    p.begin[g + 1] += p.begin[g];
+  }
+  // Scatter; `cursor` reuses the counts shifted by one.
+  p.cursor.assign(p.begin.begin(), p.begin.end() - 1);
+  for (size_t i = 0; i < n; ++i) {
+    p.items[p.cursor[p.shard_of[i]]++] = BatchItem{static_cast<uint32_t>(i), h[i]};
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddingTable::Lookup(absl::Span<const FeatureId> keys, absl::Span<float> out) const {
+  if (absl::Status s = PlanBatch(keys, out.size()); !s.ok()) return s;
+  const BatchPlan& p = Scratch();
+  const uint64_t* offsets = p.uniform_dim ? nullptr : p.offsets.data();
+  for (uint32_t g : p.used) {
+    const SlotTable& st = *slots_[g >> shard_bits_];
+    const uint32_t b = p.begin[g];
+    st.LookupShard(g & ((1u << shard_bits_) - 1), p.items.data() + b, p.begin[g + 1] - b,
+                   keys.data(), offsets, out.data());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddingTable::ApplyGradients(absl::Span<const FeatureId> keys,
+                                            absl::Span<const float> grads, int64_t event_time_ms) {
+  if (absl::Status s = PlanBatch(keys, grads.size()); !s.ok()) return s;
+  const BatchPlan& p = Scratch();
+  const uint64_t* offsets = p.uniform_dim ? nullptr : p.offsets.data();
+  const uint32_t now_s = ToSeconds(event_time_ms);
+  common::ReaderLock gate(&gate_);
+  for (uint32_t g : p.used) {
+    SlotTable& st = *slots_[g >> shard_bits_];
+    const uint32_t b = p.begin[g];
+    st.ApplyShard(g & ((1u << shard_bits_) - 1), p.items.data() + b, p.begin[g + 1] - b,
+                  keys.data(), offsets, grads.data(), now_s);
+  }
+  return absl::OkStatus();
+}
+
+uint64_t EmbeddingTable::Expire(int64_t now_ms, uint32_t step_rows) {
+  const uint32_t now_s = ToSeconds(now_ms);
+  uint64_t evicted = 0;
+  for (auto& st : slots_) {
+    for (uint32_t sh = 0; sh < st->num_shards(); ++sh) {
+      common::ReaderLock gate(&gate_);
+      evicted += st->ExpireShard(sh, now_s, std::max<uint32_t>(step_rows, 1));
+    }
+  }
+  return evicted;
+}
+
+TableDelta EmbeddingTable::DrainDelta() {
+  TableDelta delta;
+  for (auto& st : slots_) {
+    SlotDelta sd;
+    sd.slot = st->config().slot;
+    sd.dim = st->dim();
+    sd.optimizer = st->config().optimizer;
+    for (uint32_t sh = 0; sh < st->num_shards(); ++sh) st->DrainShard(sh, &sd);
+    if (!sd.keys.empty() || !sd.deleted.empty()) delta.slots.push_back(std::move(sd));
+  }
+  return delta;
+}
+
+absl::Status EmbeddingTable::ApplyDelta(const TableDelta& delta) {
+  // Validate everything first: a bad delta changes nothing.
+  for (size_t i = 0; i < delta.slots.size(); ++i) {
+    const SlotDelta& sd = delta.slots[i];
+    const SlotTable* st = FindSlot(sd.slot);
+    const std::string where = absl::StrCat("delta.slots[", i, "] (slot ", sd.slot, "): ");
+    if (st == nullptr) return absl::InvalidArgumentError(absl::StrCat(where, "slot not configured"));
+    if (sd.dim != st->dim()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "dim ", sd.dim, " differs from this table's ", st->dim()));
+    }
+    if (StateFloatsPerDim(sd.optimizer) == 0 && sd.optimizer != OptimizerKind::kNone) {
+      return absl::InvalidArgumentError(absl::StrCat(where, "unknown optimizer"));
+    }
+    const size_t n = sd.keys.size();
+    if (sd.last_seen_s.size() != n || sd.counts.size() != n ||
+        sd.values.size() != n * size_t{sd.row_floats()}) {
+      return absl::InvalidArgumentError(absl::StrCat(where, "array sizes disagree"));
+    }
+    for (FeatureId k : sd.keys) {
+      if (SlotOf(k) != sd.slot) return absl::InvalidArgumentError(absl::StrCat(where, "key of another slot"));
+    }
+    for (FeatureId k : sd.deleted) {
+      if (SlotOf(k) != sd.slot) return absl::InvalidArgumentError(absl::StrCat(where, "key of another slot"));
+    }
+  }
+  common::ReaderLock gate(&gate_);
+  for (const SlotDelta& sd : delta.slots) {
+    SlotTable& st = *FindSlot(sd.slot);
+    const uint32_t shards = st.num_shards();
+    // Group upserts and deletes by shard.
+    std::vector<std::vector<BatchItem>> ups(shards), dels(shards);
+    for (size_t i = 0; i < sd.keys.size(); ++i) {
+      const uint64_t h = MixKey(sd.keys[i]);
+      ups[st.ShardOfHash(h)].push_back({static_cast<uint32_t>(i), h});
+    }
+    for (size_t i = 0; i < sd.deleted.size(); ++i) {
+      const uint64_t h = MixKey(sd.deleted[i]);
+      dels[st.ShardOfHash(h)].push_back({static_cast<uint32_t>(i), h});
+    }
+    for (uint32_t sh = 0; sh < shards; ++sh) {
+      if (ups[sh].empty() && dels[sh].empty()) continue;
+      st.ApplyDeltaShard(sh, sd, ups[sh].data(), ups[sh].size(), dels[sh].data(), dels[sh].size());
+    }
+  }
+  return absl::OkStatus();
+}
+
+TableStats EmbeddingTable::SlotStats(uint32_t slot) const {
+  TableStats out;
+  const SlotTable* st = FindSlot(slot);
+  if (st == nullptr) return out;
+  out.rows = st->rows();
+  out.bytes = st->bytes();
+  out.payload_bytes = out.rows * st->row_floats() * sizeof(float);
+  out.pending_touched = st->pending_touched();
+  for (uint32_t sh = 0; sh < st->num_shards(); ++sh) {
+    const internal::ShardCounters& c = st->counters(sh);
+    out.inserts += c.inserts.load(std::memory_order_relaxed);
+    out.admission_rejects += c.admission_rejects.load(std::memory_order_relaxed);
+    out.expired += c.expired.load(std::memory_order_relaxed);
+    out.budget_evictions += c.budget_evictions.load(std::memory_order_relaxed);
+    out.budget_rejects += c.budget_rejects.load(std::memory_order_relaxed);
+  }
+  return out;
+}
+
+TableStats EmbeddingTable::Stats() const {
+  TableStats out;
+  for (const auto& st : slots_) {
+    const TableStats s = SlotStats(st->config().slot);
+    out.rows += s.rows;
+    out.bytes += s.bytes;
+    out.payload_bytes += s.payload_bytes;
+    out.inserts += s.inserts;
+    out.admission_rejects += s.admission_rejects;
+    out.expired += s.expired;
+    out.budget_evictions += s.budget_evictions;
+    out.budget_rejects += s.budget_rejects;
+    out.pending_touched += s.pending_touched;
+  }
+  return out;
+}
+
+bool EmbeddingTable::GetRowMeta(FeatureId key, uint32_t* count, uint32_t* last_seen_s) const {
+  const SlotTable* st = FindSlot(SlotOf(key));
+  return st != nullptr && st->GetRowMeta(MixKey(key), key, count, last_seen_s);
+}
+
+}  // namespace foryou::embedding

@@ -1,0 +1,157 @@
+// SlotTable: the rows of one slot, split into shards. Each shard is an open-addressing index
+// (linear probing, 8-byte entries) over a dense arena of fixed-size rows. Internal to
+// src/embedding; EmbeddingTable groups batches by shard and calls the per-shard methods here.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "common/rw_mutex.h"
+#include "embedding/admission_filter.h"
+#include "embedding/delta.h"
+#include "embedding/feature_id.h"
+#include "embedding/table_config.h"
+
+namespace foryou::embedding::internal {
+
+// The 16 bytes in front of every row's floats.
+struct RowHeader {
+  FeatureId key;
+  uint32_t last_seen_s;
+  uint32_t count_flags;  // occurrence count (31 bits, saturating) | kTouchedBit
+};
+static_assert(sizeof(RowHeader) == 16);
+inline constexpr uint32_t kTouchedBit = 1u << 31;
+inline constexpr uint32_t kCountMask = kTouchedBit - 1;
+inline constexpr uint32_t kNoRow = 0xffffffffu;
+
+// One key of a batch routed to a shard: its position in the batch and its mixed hash.
+struct BatchItem {
+  uint32_t pos;
+  uint64_t hash;
+};
+
+// Counters a shard keeps (read without the lock for stats: relaxed atomics).
+struct ShardCounters {
+  std::atomic<uint64_t> inserts{0}, admission_rejects{0}, expired{0}, budget_evictions{0},
+      budget_rejects{0};
+};
+
+// The mutable state of one shard. Guarded by Shard::mu.
+struct ShardData {
+  std::unique_ptr<uint64_t[]> index;  // entries: fingerprint << 32 | row, or kEmptyEntry
+  uint64_t index_mask = 0;            // capacity - 1
+  std::vector<char*> chunks;          // chunk 0 grows geometrically, later chunks are full-size
+  uint32_t chunk0_rows = 0;           // capacity of chunk 0 in rows
+  uint32_t rows = 0;
+  std::vector<FeatureId> touched;  // keys whose kTouchedBit was set since the last drain
+  std::vector<FeatureId> deleted;  // keys evicted since the last drain
+  uint64_t rng = 0;
+
+  ShardData() = default;
+  ShardData(ShardData&&) = default;
+  ShardData& operator=(ShardData&&) = default;
+  ~ShardData();
+};
+
+struct Shard {
+  mutable common::RwMutex mu;
+  ShardData data ABSL_GUARDED_BY(mu);
+  ShardCounters counters;
+};
+
+class SlotTable {
+ public:
+  // `table_bytes` is the table-wide byte counter the memory budget is checked against.
+  SlotTable(const SlotConfig& config, uint32_t shard_bits, uint64_t budget_bytes, uint64_t seed,
+            std::atomic<uint64_t>* table_bytes);
+  ~SlotTable();
+
+  const SlotConfig& config() const { return config_; }
+  uint32_t dim() const { return config_.dim; }
+  uint32_t row_floats() const { return row_floats_; }
+  uint32_t row_bytes() const { return row_bytes_; }
+  uint32_t num_shards() const { return 1u << shard_bits_; }
+  uint32_t ShardOfHash(uint64_t h) const {
+    return shard_bits_ == 0 ? 0 : static_cast<uint32_t>(h >> (64 - shard_bits_));
+  }
+  Shard& shard(uint32_t i) const { return *shards_[i]; }
+
+  // Copies the embeddings of `items` (keys[item.pos]) into out + offsets[item.pos] (zeros if
+  // absent). Takes the shard lock shared.
+  void LookupShard(uint32_t shard, const BatchItem* items, size_t n, const FeatureId* keys,
+                   const uint64_t* offsets, float* out) const;
+
+  // Count, admit/insert, touch and optimize each item. Takes the shard lock exclusively.
+  void ApplyShard(uint32_t shard, const BatchItem* items, size_t n, const FeatureId* keys,
+                  const uint64_t* offsets, const float* grads, uint32_t now_s);
+
+  // Evicts expired rows of one shard, at most `step_rows` scanned per lock hold.
+  uint64_t ExpireShard(uint32_t shard, uint32_t now_s, uint32_t step_rows);
+
+  // Moves the shard's touched rows and deleted ids into `out`.
+  void DrainShard(uint32_t shard, SlotDelta* out);
+
+  // Applies upserts rows [begin, end) of `delta` whose shard is `shard` (given as items whose
+  // pos index into delta.keys), and the deletes listed in `deletes`.
+  void ApplyDeltaShard(uint32_t shard, const SlotDelta& delta, const BatchItem* upserts,
+                       size_t n_upserts, const BatchItem* deletes, size_t n_deletes);
+
+  // Appends a copy of every row of `shard` (row_bytes() each, touched bit cleared) to `out`.
+  // Caller holds whatever excludes writers; takes the shard lock shared.
+  void CopyRows(uint32_t shard, std::vector<char>* out) const;
+
+  // Builds shard data from raw rows (`n` rows laid out with `src_row_floats` floats after the
+  // header, from a table with optimizer `src_opt`) into `fresh` (num_shards() entries), as
+  // LoadSnapshot's staging step. Fails (returns false) on a duplicate key or a key of another
+  // slot.
+  bool StageRows(const char* rows, size_t n, uint32_t src_row_floats, OptimizerKind src_opt,
+                 std::vector<ShardData>* fresh, uint64_t* staged_bytes) const;
+  // Swaps staged shard data in (caller holds the table gate exclusively). Returns the bytes
+  // released minus the bytes added, as a signed delta for the table counter.
+  int64_t SwapIn(std::vector<ShardData>* fresh);
+
+  // Diagnostics.
+  bool GetRowMeta(uint64_t h, FeatureId key, uint32_t* count, uint32_t* last_seen_s) const;
+  uint64_t rows() const;
+  uint64_t bytes() const;  // arenas + indexes + sketch
+  uint64_t pending_touched() const;
+  const ShardCounters& counters(uint32_t shard) const { return shards_[shard]->counters; }
+
+ private:
+  char* RowAt(const ShardData& d, uint32_t r) const {
+    return d.chunks[r >> kChunkShift] + static_cast<size_t>(r & (kChunkRows - 1)) * row_bytes_;
+  }
+  uint32_t Probe(const ShardData& d, uint64_t h, FeatureId key) const;
+  // Inserts a fresh row for an absent key, enforcing the budget; kNoRow if refused.
+  uint32_t InsertRow(Shard& s, ShardData& d, uint64_t h, FeatureId key, uint32_t now_s);
+  // Reserves room for one more row (arena + index), growing as needed; updates byte counter.
+  void GrowForInsert(ShardData& d) const;
+  // The extra bytes GrowForInsert would allocate now.
+  uint64_t GrowthBytes(const ShardData& d) const;
+  // Removes row r (swap-remove from the arena, backward-shift delete from the index).
+  void RemoveRow(ShardData& d, uint32_t r);
+  void EvictColdestSample(Shard& s, ShardData& d);
+  void InitRow(char* row, FeatureId key, uint32_t now_s) const;
+  void Touch(ShardData& d, RowHeader* hdr) const;
+  static uint64_t ShardBytes(const ShardData& d, uint32_t row_bytes);
+
+  static constexpr uint32_t kChunkShift = 12;
+  static constexpr uint32_t kChunkRows = 1u << kChunkShift;
+
+  const SlotConfig config_;
+  const uint32_t shard_bits_;
+  const uint32_t row_floats_;
+  const uint32_t row_bytes_;
+  const uint64_t budget_bytes_;
+  const uint64_t seed_;
+  std::atomic<uint64_t>* const table_bytes_;
+  std::unique_ptr<AdmissionFilter> admission_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace foryou::embedding::internal
