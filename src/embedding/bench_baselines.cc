@@ -6,13 +6,12 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <libcuckoo/cuckoohash_map.hh>
 #include <mutex>
 #include <new>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
-
-#include <libcuckoo/cuckoohash_map.hh>
 
 #include "absl/strings/str_cat.h"
 
@@ -54,8 +53,8 @@ struct Row {
 };
 
 absl::Status SizeMismatch(const char* what, size_t got, size_t keys, uint32_t dim) {
-  return absl::InvalidArgumentError(absl::StrCat(what, " has ", got, " floats, want ", keys,
-                                                 " keys x dim ", dim));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " has ", got, " floats, want ", keys, " keys x dim ", dim));
 }
 
 // Libraries report allocation failure and libcuckoo's resize limits by exceptions; the bench
@@ -88,9 +87,8 @@ class CuckooBaseline final : public BenchTable {
     if (out.size() != keys.size() * D) return SizeMismatch("out", out.size(), keys.size(), D);
     float* dst = out.data();
     for (const FeatureId key : keys) {
-      if (!map_.find_fn(key, [dst](const Row<D>& row) {
-            std::memcpy(dst, row.w.data(), sizeof(row.w));
-          })) {
+      if (!map_.find_fn(
+              key, [dst](const Row<D>& row) { std::memcpy(dst, row.w.data(), sizeof(row.w)); })) {
         std::memset(dst, 0, sizeof(float) * D);
       }
       dst += D;
@@ -206,12 +204,18 @@ template <template <uint32_t> class Table>
 absl::StatusOr<std::unique_ptr<BenchTable>> NewForDim(uint32_t dim, BenchAdagrad adagrad,
                                                       uint64_t seed) {
   switch (dim) {
-    case 4: return std::make_unique<Table<4>>(adagrad, seed);
-    case 8: return std::make_unique<Table<8>>(adagrad, seed);
-    case 16: return std::make_unique<Table<16>>(adagrad, seed);
-    case 32: return std::make_unique<Table<32>>(adagrad, seed);
-    case 64: return std::make_unique<Table<64>>(adagrad, seed);
-    case 128: return std::make_unique<Table<128>>(adagrad, seed);
+    case 4:
+      return std::make_unique<Table<4>>(adagrad, seed);
+    case 8:
+      return std::make_unique<Table<8>>(adagrad, seed);
+    case 16:
+      return std::make_unique<Table<16>>(adagrad, seed);
+    case 32:
+      return std::make_unique<Table<32>>(adagrad, seed);
+    case 64:
+      return std::make_unique<Table<64>>(adagrad, seed);
+    case 128:
+      return std::make_unique<Table<128>>(adagrad, seed);
   }
   return absl::InvalidArgumentError(
       absl::StrCat("baseline tables support dims 4, 8, 16, 32, 64, 128; got ", dim));

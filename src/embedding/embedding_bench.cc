@@ -255,7 +255,8 @@ absl::StatusOr<TableResults> RunWorkloads(BenchTable& table, const Workload& w,
       writer = UpdateKeys(table, w.stream, w.batch, w.grads);
       writer_done.store(true, std::memory_order_release);
     });
-    std::jthread reader_thread([&] { reader = LookupKeys(table, w.stream, w.batch, &writer_done); });
+    std::jthread reader_thread(
+        [&] { reader = LookupKeys(table, w.stream, w.batch, &writer_done); });
   }  // joins
   FORYOU_RETURN_IF_ERROR(writer.status);
   FORYOU_RETURN_IF_ERROR(reader.status);
@@ -322,8 +323,8 @@ absl::Status RunEmbeddingBench(const EmbeddingBenchOptions& options, std::ostrea
 
   for (const uint32_t dim : options.dims) {
     const std::vector<float> grads = MakeGradients(size_t{options.batch} * dim, options.seed);
-    const Workload workload{.all_keys = all_keys, .stream = stream, .grads = grads,
-                            .batch = options.batch};
+    const Workload workload{
+        .all_keys = all_keys, .stream = stream, .grads = grads, .batch = options.batch};
     TableResults foryou, cuckoo;
     {
       FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<ForyouTable> table,
@@ -333,8 +334,8 @@ absl::Status RunEmbeddingBench(const EmbeddingBenchOptions& options, std::ostrea
       const double rows = static_cast<double>(std::max<uint64_t>(stats.rows, 1));
       const double bytes = static_cast<double>(stats.bytes) / rows;
       const double payload = static_cast<double>(stats.payload_bytes) / rows;
-      out << absl::StrFormat("dim=%u bytes_per_row=%.1f payload_bytes_per_row=%.1f rows=%u\n",
-                             dim, bytes, payload, stats.rows)
+      out << absl::StrFormat("dim=%u bytes_per_row=%.1f payload_bytes_per_row=%.1f rows=%u\n", dim,
+                             bytes, payload, stats.rows)
           << std::flush;
       if (dim == smallest_dim) {
         bytes_per_row = bytes;

@@ -18,13 +18,13 @@
 namespace foryou::embedding {
 
 struct EmbeddingBenchOptions {
-  uint64_t distinct_keys = 10'000'000;  // ranks [0, distinct_keys), all inserted by the prefill
-  uint64_t ops = 20'000'000;            // keys per workload run (lookups or updates)
-  uint32_t batch = 1024;                // keys per Lookup / ApplyGradients call
+  uint64_t distinct_keys = 10'000'000;    // ranks [0, distinct_keys), all inserted by the prefill
+  uint64_t ops = 20'000'000;              // keys per workload run (lookups or updates)
+  uint32_t batch = 1024;                  // keys per Lookup / ApplyGradients call
   std::vector<uint32_t> dims = {16, 32};  // each must be one BaselineSupportsDim accepts
-  double zipf_s = 0.99;                 // skew of the key stream
-  uint64_t seed = 1;                    // of the key stream, gradients and initial rows
-  bool run_unordered_map = true;        // also measure std::unordered_map + shared_mutex
+  double zipf_s = 0.99;                   // skew of the key stream
+  uint64_t seed = 1;                      // of the key stream, gradients and initial rows
+  bool run_unordered_map = true;          // also measure std::unordered_map + shared_mutex
 };
 
 // Runs, for each dim and each table (EmbeddingTable with one Adagrad slot of that dim, then

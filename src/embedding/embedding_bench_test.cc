@@ -37,7 +37,7 @@ EmbeddingBenchOptions TinyOptions() {
 struct Baseline {
   const char* name;
   absl::StatusOr<std::unique_ptr<BenchTable>> (*make)(uint32_t dim, BenchAdagrad adagrad,
-                                                       uint64_t seed);
+                                                      uint64_t seed);
 };
 void PrintTo(const Baseline& baseline, std::ostream* os) { *os << baseline.name; }
 
@@ -174,11 +174,12 @@ TEST(EmbeddingBenchTest, ReportsEveryWorkloadOfEveryTable) {
   ASSERT_TRUE(RunEmbeddingBench(TinyOptions(), out).ok()) << out.str();
   const std::string text = out.str();
   for (const char* table : {"foryou", "libcuckoo", "unordered_map"}) {
-    for (const char* workload : {"workload=prefill threads=1", "workload=lookup threads=1",
-                                 "workload=update threads=1", "workload=concurrent_update",
-                                 "workload=concurrent_lookup"}) {
+    for (const char* workload :
+         {"workload=prefill threads=1", "workload=lookup threads=1", "workload=update threads=1",
+          "workload=concurrent_update", "workload=concurrent_lookup"}) {
       EXPECT_TRUE(absl::StrContains(text, std::string("dim=8 table=") + table + " " + workload))
-          << table << " " << workload << "\n" << text;
+          << table << " " << workload << "\n"
+          << text;
     }
   }
   EXPECT_TRUE(absl::StrContains(text, "dim=8 table=foryou workload=update threads=2")) << text;

@@ -9,6 +9,13 @@
 #include "embedding/optimizer.h"
 #include "embedding/slot_table.h"
 
+#ifndef FORYOU_INDEX_AHEAD
+#define FORYOU_INDEX_AHEAD 16
+#endif
+#ifndef FORYOU_ROW_AHEAD
+#define FORYOU_ROW_AHEAD 8
+#endif
+
 namespace foryou::embedding {
 namespace {
 
@@ -134,21 +141,75 @@ absl::Status EmbeddingTable::PlanBatch(absl::Span<const FeatureId> keys, size_t 
   // Scatter; `cursor` reuses the counts shifted by one.
   p.cursor.assign(p.begin.begin(), p.begin.end() - 1);
   for (size_t i = 0; i < n; ++i) {
-    p.items[p.cursor[p.shard_of[i]]++] = BatchItem{static_cast<uint32_t>(i), h[i]};
+    p.items[p.cursor[p.shard_of[i]]++] = BatchItem{static_cast<uint32_t>(i), p.shard_of[i], h[i]};
   }
   return absl::OkStatus();
+}
+
+// HOW IT WORKS: the batch's items are sorted by global shard. One software pipeline runs over
+// the whole batch (not per shard, where groups of ~16 keys would never fill it): stage 1 of item
+// j prefetches its index line, stage 2 (item j - D) finds its candidate row and prefetches it,
+// stage 3 (item j - 2D) does the work. A shard's lock is taken when its first item enters stage 1
+// and released when its last item leaves stage 3, so a thread holds at most a few shard locks,
+// always acquired in ascending shard order (no deadlock with other batches), each for a bounded
+// number of keys.
+template <bool kWrite, typename Stage3>
+void EmbeddingTable::RunPipeline(const internal::BatchItem* items, size_t n,
+                                 Stage3&& stage3) const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  // Stage 2 runs kIndexAhead items behind stage 1, stage 3 kRowAhead items behind stage 2:
+  // enough iterations to cover a DRAM miss each.
+  constexpr size_t kIndexAhead = FORYOU_INDEX_AHEAD;
+  constexpr size_t kRowAhead = FORYOU_ROW_AHEAD;
+  constexpr size_t kRing = 64;  // > kRowAhead, power of two
+  const uint32_t mask = (1u << shard_bits_) - 1;
+  uint32_t cand[kRing];
+  for (size_t j = 0; j < n + kIndexAhead + kRowAhead; ++j) {
+    if (j < n) {
+      const internal::BatchItem& it = items[j];
+      const SlotTable& st = *slots_[it.group >> shard_bits_];
+      internal::Shard& sh = st.shard(it.group & mask);
+      if (j == 0 || items[j - 1].group != it.group) {
+        if constexpr (kWrite) {
+          sh.mu.Lock();
+        } else {
+          sh.mu.ReaderLock();
+        }
+      }
+      st.PrefetchIndex(sh.data, it.hash);
+    }
+    if (j >= kIndexAhead && j - kIndexAhead < n) {
+      const internal::BatchItem& it = items[j - kIndexAhead];
+      const SlotTable& st = *slots_[it.group >> shard_bits_];
+      cand[(j - kIndexAhead) % kRing] = st.Candidate(st.shard(it.group & mask).data, it.hash);
+    }
+    if (j >= kIndexAhead + kRowAhead) {
+      const size_t k = j - kIndexAhead - kRowAhead;
+      const internal::BatchItem& it = items[k];
+      SlotTable& st = *slots_[it.group >> shard_bits_];
+      internal::Shard& sh = st.shard(it.group & mask);
+      stage3(st, sh, it, cand[k % kRing]);
+      if (k + 1 == n || items[k + 1].group != it.group) {
+        if constexpr (kWrite) {
+          sh.mu.Unlock();
+        } else {
+          sh.mu.ReaderUnlock();
+        }
+      }
+    }
+  }
 }
 
 absl::Status EmbeddingTable::Lookup(absl::Span<const FeatureId> keys, absl::Span<float> out) const {
   if (absl::Status s = PlanBatch(keys, out.size()); !s.ok()) return s;
   const BatchPlan& p = Scratch();
   const uint64_t* offsets = p.uniform_dim ? nullptr : p.offsets.data();
-  for (uint32_t g : p.used) {
-    const SlotTable& st = *slots_[g >> shard_bits_];
-    const uint32_t b = p.begin[g];
-    st.LookupShard(g & ((1u << shard_bits_) - 1), p.items.data() + b, p.begin[g + 1] - b,
-                   keys.data(), offsets, out.data());
-  }
+  const uint32_t dim = keys.empty() ? 0 : DimOf(SlotOf(keys[0]));
+  RunPipeline<false>(p.items.data(), keys.size(),
+                     [&](const SlotTable& st, internal::Shard& sh, const BatchItem& it,
+                         uint32_t cand) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                       float* dst = out.data() + (offsets ? offsets[it.pos] : uint64_t{it.pos} * dim);
+                       st.LookupOne(sh.data, cand, keys[it.pos], it.hash, dst);
+                     });
   return absl::OkStatus();
 }
 
@@ -157,14 +218,16 @@ absl::Status EmbeddingTable::ApplyGradients(absl::Span<const FeatureId> keys,
   if (absl::Status s = PlanBatch(keys, grads.size()); !s.ok()) return s;
   const BatchPlan& p = Scratch();
   const uint64_t* offsets = p.uniform_dim ? nullptr : p.offsets.data();
+  const uint32_t dim = keys.empty() ? 0 : DimOf(SlotOf(keys[0]));
   const uint32_t now_s = ToSeconds(event_time_ms);
   common::ReaderLock gate(&gate_);
-  for (uint32_t g : p.used) {
-    SlotTable& st = *slots_[g >> shard_bits_];
-    const uint32_t b = p.begin[g];
-    st.ApplyShard(g & ((1u << shard_bits_) - 1), p.items.data() + b, p.begin[g + 1] - b,
-                  keys.data(), offsets, grads.data(), now_s);
-  }
+  RunPipeline<true>(p.items.data(), keys.size(),
+                    [&](SlotTable& st, internal::Shard& sh, const BatchItem& it,
+                        uint32_t cand) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                      const float* g =
+                          grads.data() + (offsets ? offsets[it.pos] : uint64_t{it.pos} * dim);
+                      st.ApplyOne(sh, sh.data, cand, keys[it.pos], it.hash, g, now_s);
+                    });
   return absl::OkStatus();
 }
 
@@ -227,11 +290,11 @@ absl::Status EmbeddingTable::ApplyDelta(const TableDelta& delta) {
     std::vector<std::vector<BatchItem>> ups(shards), dels(shards);
     for (size_t i = 0; i < sd.keys.size(); ++i) {
       const uint64_t h = MixKey(sd.keys[i]);
-      ups[st.ShardOfHash(h)].push_back({static_cast<uint32_t>(i), h});
+      ups[st.ShardOfHash(h)].push_back({static_cast<uint32_t>(i), 0, h});
     }
     for (size_t i = 0; i < sd.deleted.size(); ++i) {
       const uint64_t h = MixKey(sd.deleted[i]);
-      dels[st.ShardOfHash(h)].push_back({static_cast<uint32_t>(i), h});
+      dels[st.ShardOfHash(h)].push_back({static_cast<uint32_t>(i), 0, h});
     }
     for (uint32_t sh = 0; sh < shards; ++sh) {
       if (ups[sh].empty() && dels[sh].empty()) continue;

@@ -43,6 +43,7 @@ namespace foryou::embedding {
 
 namespace internal {
 class SlotTable;
+struct BatchItem;
 }  // namespace internal
 
 // Counters describing a table (or one slot of it).
@@ -132,8 +133,13 @@ class EmbeddingTable {
 
   // Returns the SlotTable for `slot`, or nullptr.
   internal::SlotTable* FindSlot(uint32_t slot) const;
-  // Checks that every key's slot is configured and computes each key's float offset.
+  // Checks that every key's slot is configured, computes each key's float offset, and sorts the
+  // batch by global shard into the calling thread's scratch plan.
   absl::Status PlanBatch(absl::Span<const FeatureId> keys, size_t floats) const;
+  // Runs `stage3(SlotTable&, Shard&, const BatchItem&, candidate_row)` over sorted items with
+  // prefetching and shard locking (shared, or exclusive if kWrite).
+  template <bool kWrite, typename Stage3>
+  void RunPipeline(const internal::BatchItem* items, size_t n, Stage3&& stage3) const;
 
   TableConfig config_;
   std::vector<std::unique_ptr<internal::SlotTable>> slots_;

@@ -379,3 +379,24 @@ TEST(DeltaTest, BadDeltaIsRejectedAndChangesNothing) {
 
 }  // namespace
 }  // namespace foryou::embedding
+
+#include "embedding/slot_table.h"
+
+namespace foryou::embedding::internal {
+namespace {
+
+TEST(RowDividerTest, ExactForEveryRowSizeAndManyRows) {
+  for (uint32_t d : {1u, 2u, 3u, 7u, 170u, 2047u, 2048u, 7281u, 14563u, 131072u}) {
+    RowDivider div(d);
+    uint64_t x = 1;
+    for (int i = 0; i < 200000; ++i) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      const uint32_t n = static_cast<uint32_t>(x >> 33);  // < 2^31
+      ASSERT_EQ(div.Div(n), n / d) << n << " / " << d;
+    }
+    for (uint32_t n : {0u, d - 1, d, d + 1, (1u << 31) - 1}) ASSERT_EQ(div.Div(n), n / d);
+  }
+}
+
+}  // namespace
+}  // namespace foryou::embedding::internal

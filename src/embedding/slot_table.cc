@@ -7,17 +7,21 @@
 // read a row. A probe compares fingerprints and confirms the key in the row, which the caller
 // reads anyway.
 // Arena: rows of fixed size (16-byte RowHeader + embedding + optimizer state) packed densely in
-// chunks of 4096 rows (chunk 0 grows from 16 rows so small slots stay small). Removal moves the
+// 2 MiB chunks on huge pages (chunk 0 grows from 16 rows so small slots stay small; a row number
+// maps to its chunk by a multiply-shift division). Removal moves the
 // last row into the hole, so the arena has no holes and snapshots/scans are sequential.
-// Batches: the caller hands a shard all of a batch's keys for it. They run through a three-stage
-// software pipeline: prefetch the index line (stage 1), find the candidate row by fingerprint and
-// prefetch its lines (stage 2, D keys later), then verify the key and do the work (stage 3, 2D
-// keys later). Stage 3 re-probes whenever the candidate is stale (a row moved or was inserted by
-// an earlier key of the same batch), so the pipeline is an optimisation only.
+// Batches run through a three-stage software pipeline driven by EmbeddingTable: prefetch the
+// index line (stage 1), find the candidate row by fingerprint and prefetch its lines (stage 2,
+// D keys later), then verify the key and do the work (stage 3, 2D keys later). Stage 3 re-probes
+// whenever the candidate is stale (a row moved or was inserted by an earlier key of the same
+// batch), so the pipeline is an optimisation only.
 #include "embedding/slot_table.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
+
+#include <sys/mman.h>
 
 #include "embedding/optimizer.h"
 
@@ -25,10 +29,31 @@ namespace foryou::embedding::internal {
 namespace {
 
 constexpr uint64_t kEmptyEntry = ~uint64_t{0};
-constexpr size_t kPipelineDepth = 8;
 constexpr int kEvictionSamples = 8;
 constexpr uint32_t kInitialIndexCapacity = 16;
 constexpr uint32_t kInitialChunk0Rows = 16;
+// Full chunks and large indexes are 2 MiB-aligned and advised as huge pages: random access over
+// gigabytes of rows then misses the TLB far less often.
+constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kChunkBytes = kHugePage;
+
+void* AllocBig(size_t bytes) {
+  void* p = nullptr;
+  if (bytes >= kHugePage) {
+    p = std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage);
+    if (p != nullptr) ::madvise(p, bytes, MADV_HUGEPAGE);
+  } else {
+    p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  }
+  if (p == nullptr) std::abort();
+  return p;
+}
+
+uint64_t* AllocIndex(uint64_t capacity) {
+  auto* index = static_cast<uint64_t*>(AllocBig(capacity * sizeof(uint64_t)));
+  std::fill_n(index, capacity, kEmptyEntry);
+  return index;
+}
 
 inline RowHeader* Header(char* row) { return reinterpret_cast<RowHeader*>(row); }
 inline const RowHeader* Header(const char* row) { return reinterpret_cast<const RowHeader*>(row); }
@@ -48,8 +73,25 @@ inline void PrefetchRow(const char* p, uint32_t row_bytes) {
 
 }  // namespace
 
+ShardData& ShardData::operator=(ShardData&& o) noexcept {
+  if (this == &o) return *this;
+  for (char* c : chunks) std::free(c);
+  std::free(index);
+  index = std::exchange(o.index, nullptr);
+  index_mask = std::exchange(o.index_mask, 0);
+  chunks = std::move(o.chunks);
+  o.chunks.clear();
+  chunk0_rows = std::exchange(o.chunk0_rows, 0);
+  rows = std::exchange(o.rows, 0);
+  touched = std::move(o.touched);
+  deleted = std::move(o.deleted);
+  rng = o.rng;
+  return *this;
+}
+
 ShardData::~ShardData() {
   for (char* c : chunks) std::free(c);
+  std::free(index);
 }
 
 SlotTable::SlotTable(const SlotConfig& config, uint32_t shard_bits, uint64_t budget_bytes,
@@ -58,6 +100,8 @@ SlotTable::SlotTable(const SlotConfig& config, uint32_t shard_bits, uint64_t bud
       shard_bits_(shard_bits),
       row_floats_(config.dim * (1 + StateFloatsPerDim(config.optimizer))),
       row_bytes_(static_cast<uint32_t>(sizeof(RowHeader)) + row_floats_ * 4),
+      chunk_rows_(std::max<uint32_t>(1, static_cast<uint32_t>(kChunkBytes / row_bytes_))),
+      chunk_div_(chunk_rows_),
       budget_bytes_(budget_bytes),
       seed_(MixKey(seed ^ (uint64_t{config.slot} << 32))),
       table_bytes_(table_bytes) {
@@ -75,12 +119,12 @@ SlotTable::SlotTable(const SlotConfig& config, uint32_t shard_bits, uint64_t bud
 
 SlotTable::~SlotTable() = default;
 
-uint64_t SlotTable::ShardBytes(const ShardData& d, uint32_t row_bytes) {
+uint64_t SlotTable::ShardBytes(const ShardData& d) const {
   uint64_t arena = 0;
-  if (d.chunks.size() == 1) {
-    arena = uint64_t{d.chunk0_rows} * row_bytes;
-  } else if (d.chunks.size() > 1) {
-    arena = uint64_t{kChunkRows} * row_bytes * d.chunks.size();
+  if (d.chunks.size() == 1 && d.chunk0_rows < chunk_rows_) {
+    arena = uint64_t{d.chunk0_rows} * row_bytes_;
+  } else {
+    arena = d.chunks.size() * std::max<uint64_t>(kChunkBytes, row_bytes_);
   }
   return arena + (d.index ? (d.index_mask + 1) * sizeof(uint64_t) : 0);
 }
@@ -100,15 +144,16 @@ uint32_t SlotTable::Probe(const ShardData& d, uint64_t h, FeatureId key) const {
 
 uint64_t SlotTable::GrowthBytes(const ShardData& d) const {
   uint64_t g = 0;
-  const uint64_t capacity =
-      d.chunks.empty() ? 0 : (d.chunks.size() == 1 ? d.chunk0_rows : uint64_t{kChunkRows} * d.chunks.size());
-  if (d.rows >= capacity) {
+  if (d.rows >= Capacity(d)) {
+    const uint64_t full = std::max<uint64_t>(kChunkBytes, row_bytes_);
     if (d.chunks.empty()) {
-      g += uint64_t{kInitialChunk0Rows} * row_bytes_;
-    } else if (d.chunks.size() == 1 && d.chunk0_rows < kChunkRows) {
-      g += uint64_t{d.chunk0_rows} * row_bytes_;  // chunk 0 doubles
+      g += chunk_rows_ <= kInitialChunk0Rows ? full : uint64_t{kInitialChunk0Rows} * row_bytes_;
+    } else if (d.chunks.size() == 1 && d.chunk0_rows < chunk_rows_) {
+      const uint32_t grown = std::min(d.chunk0_rows * 2, chunk_rows_);
+      g += (grown == chunk_rows_ ? full : uint64_t{grown} * row_bytes_) -
+           uint64_t{d.chunk0_rows} * row_bytes_;
     } else {
-      g += uint64_t{kChunkRows} * row_bytes_;
+      g += full;
     }
   }
   if (!d.index) {
@@ -120,31 +165,33 @@ uint64_t SlotTable::GrowthBytes(const ShardData& d) const {
 }
 
 void SlotTable::GrowForInsert(ShardData& d) const {
-  const uint64_t capacity =
-      d.chunks.empty() ? 0 : (d.chunks.size() == 1 ? d.chunk0_rows : uint64_t{kChunkRows} * d.chunks.size());
-  if (d.rows >= capacity) {
+  if (d.rows >= Capacity(d)) {
+    const size_t full = std::max<size_t>(kChunkBytes, row_bytes_);
     if (d.chunks.empty()) {
-      d.chunks.push_back(static_cast<char*>(std::malloc(size_t{kInitialChunk0Rows} * row_bytes_)));
-      d.chunk0_rows = kInitialChunk0Rows;
-    } else if (d.chunks.size() == 1 && d.chunk0_rows < kChunkRows) {
-      const uint32_t grown = d.chunk0_rows * 2;
-      char* c = static_cast<char*>(std::realloc(d.chunks[0], size_t{grown} * row_bytes_));
-      if (c == nullptr) std::abort();
+      if (chunk_rows_ <= kInitialChunk0Rows) {
+        d.chunks.push_back(static_cast<char*>(AllocBig(full)));
+        d.chunk0_rows = chunk_rows_;
+      } else {
+        d.chunks.push_back(static_cast<char*>(AllocBig(size_t{kInitialChunk0Rows} * row_bytes_)));
+        d.chunk0_rows = kInitialChunk0Rows;
+      }
+    } else if (d.chunks.size() == 1 && d.chunk0_rows < chunk_rows_) {
+      const uint32_t grown = std::min(d.chunk0_rows * 2, chunk_rows_);
+      char* c = static_cast<char*>(AllocBig(grown == chunk_rows_ ? full : size_t{grown} * row_bytes_));
+      std::memcpy(c, d.chunks[0], size_t{d.rows} * row_bytes_);
+      std::free(d.chunks[0]);
       d.chunks[0] = c;
       d.chunk0_rows = grown;
     } else {
-      d.chunks.push_back(static_cast<char*>(std::malloc(size_t{kChunkRows} * row_bytes_)));
+      d.chunks.push_back(static_cast<char*>(AllocBig(full)));
     }
-    if (d.chunks.back() == nullptr) std::abort();
   }
   if (!d.index) {
-    d.index.reset(new uint64_t[kInitialIndexCapacity]);
-    std::fill_n(d.index.get(), kInitialIndexCapacity, kEmptyEntry);
+    d.index = AllocIndex(kInitialIndexCapacity);
     d.index_mask = kInitialIndexCapacity - 1;
   } else if ((uint64_t{d.rows} + 1) * 8 > (d.index_mask + 1) * 7) {
     const uint64_t cap = (d.index_mask + 1) * 2;
-    std::unique_ptr<uint64_t[]> grown(new uint64_t[cap]);
-    std::fill_n(grown.get(), cap, kEmptyEntry);
+    uint64_t* grown = AllocIndex(cap);
     const uint64_t mask = cap - 1;
     for (uint64_t i = 0; i <= d.index_mask; ++i) {
       const uint64_t e = d.index[i];
@@ -153,7 +200,8 @@ void SlotTable::GrowForInsert(ShardData& d) const {
       while (grown[pos] != kEmptyEntry) pos = (pos + 1) & mask;
       grown[pos] = e;
     }
-    d.index = std::move(grown);
+    std::free(d.index);
+    d.index = grown;
     d.index_mask = mask;
   }
 }
@@ -178,7 +226,7 @@ void SlotTable::InitRow(char* row, FeatureId key, uint32_t now_s) const {
 }
 
 uint32_t SlotTable::InsertRow(Shard& s, ShardData& d, uint64_t h, FeatureId key, uint32_t now_s) {
-  if (d.rows >= kNoRow - 1) {
+  if (d.rows >= (1u << 31) - 1) {  // RowDivider's range
     s.counters.budget_rejects.fetch_add(1, std::memory_order_relaxed);
     return kNoRow;
   }
@@ -241,10 +289,11 @@ void SlotTable::RemoveRow(ShardData& d, uint32_t r) {
   }
   --d.rows;
   // Give back the last chunk once two chunks' worth of rows are free (one spare as hysteresis).
-  if (d.chunks.size() >= 2 && uint64_t{d.rows} + 2 * kChunkRows <= uint64_t{kChunkRows} * d.chunks.size()) {
+  if (d.chunks.size() >= 2 &&
+      uint64_t{d.rows} + 2 * uint64_t{chunk_rows_} <= uint64_t{chunk_rows_} * d.chunks.size()) {
     std::free(d.chunks.back());
     d.chunks.pop_back();
-    table_bytes_->fetch_sub(uint64_t{kChunkRows} * row_bytes_, std::memory_order_relaxed);
+    table_bytes_->fetch_sub(std::max<uint64_t>(kChunkBytes, row_bytes_), std::memory_order_relaxed);
   }
 }
 
@@ -273,116 +322,60 @@ void SlotTable::Touch(ShardData& d, RowHeader* hdr) const {
   }
 }
 
-void SlotTable::LookupShard(uint32_t shard, const BatchItem* items, size_t n, const FeatureId* keys,
-                            const uint64_t* offsets, float* out) const {
-  Shard& s = *shards_[shard];
-  common::ReaderLock lock(&s.mu);
-  const ShardData& d = s.data;
-  const uint32_t dim = config_.dim;
-  if (!d.index) {
-    for (size_t j = 0; j < n; ++j) {
-      const uint32_t pos = items[j].pos;
-      std::fill_n(out + (offsets ? offsets[pos] : uint64_t{pos} * dim), dim, 0.0f);
-    }
-    return;
-  }
-  uint32_t cand[2 * kPipelineDepth];
-  for (size_t j = 0; j < n + 2 * kPipelineDepth; ++j) {
-    if (j < n) __builtin_prefetch(&d.index[static_cast<uint32_t>(items[j].hash) & d.index_mask]);
-    if (j >= kPipelineDepth && j - kPipelineDepth < n) {
-      const size_t k = j - kPipelineDepth;
-      const uint64_t h = items[k].hash;
-      const uint32_t fp = static_cast<uint32_t>(h);
-      uint32_t c = kNoRow;
-      for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
-        const uint64_t e = d.index[pos];
-        if (e == kEmptyEntry) break;
-        if (static_cast<uint32_t>(e >> 32) == fp) {
-          c = static_cast<uint32_t>(e);
-          PrefetchRow(RowAt(d, c), row_bytes_);
-          break;
-        }
-      }
-      cand[k % (2 * kPipelineDepth)] = c;
-    }
-    if (j >= 2 * kPipelineDepth) {
-      const size_t k = j - 2 * kPipelineDepth;
-      const uint32_t pos = items[k].pos;
-      const FeatureId key = keys[pos];
-      uint32_t r = cand[k % (2 * kPipelineDepth)];
-      if (r != kNoRow && Header(RowAt(d, r))->key != key) r = Probe(d, items[k].hash, key);
-      float* dst = out + (offsets ? offsets[pos] : uint64_t{pos} * dim);
-      if (r == kNoRow) {
-        std::fill_n(dst, dim, 0.0f);
-      } else {
-        std::memcpy(dst, Floats(RowAt(d, r)), dim * sizeof(float));
-      }
+uint32_t SlotTable::Candidate(const ShardData& d, uint64_t h) const {
+  if (!d.index) return kNoRow;
+  const uint32_t fp = static_cast<uint32_t>(h);
+  for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
+    const uint64_t e = d.index[pos];
+    if (e == kEmptyEntry) return kNoRow;
+    if (static_cast<uint32_t>(e >> 32) == fp) {
+      const uint32_t c = static_cast<uint32_t>(e);
+      PrefetchRow(RowAt(d, c), row_bytes_);
+      return c;
     }
   }
 }
 
-void SlotTable::ApplyShard(uint32_t shard, const BatchItem* items, size_t n, const FeatureId* keys,
-                           const uint64_t* offsets, const float* grads, uint32_t now_s) {
-  Shard& s = *shards_[shard];
-  common::WriterLock lock(&s.mu);
-  ShardData& d = s.data;
+void SlotTable::LookupOne(const ShardData& d, uint32_t cand, FeatureId key, uint64_t h,
+                          float* dst) const {
+  uint32_t r = cand;
+  if (r != kNoRow && Header(RowAt(d, r))->key != key) r = Probe(d, h, key);
+  if (r == kNoRow) {
+    std::fill_n(dst, config_.dim, 0.0f);
+  } else {
+    std::memcpy(dst, Floats(RowAt(d, r)), config_.dim * sizeof(float));
+  }
+}
+
+void SlotTable::ApplyOne(Shard& s, ShardData& d, uint32_t cand, FeatureId key, uint64_t h,
+                         const float* g, uint32_t now_s) {
+  // The candidate may be stale: rows move when an earlier key of this batch evicted one.
+  uint32_t r = cand;
+  if (r == kNoRow || r >= d.rows || Header(RowAt(d, r))->key != key) r = Probe(d, h, key);
+  if (r == kNoRow) {
+    if (admission_ && !admission_->CountAndAdmit(h, &d.rng)) {
+      s.counters.admission_rejects.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    r = InsertRow(s, d, h, key, now_s);
+    if (r == kNoRow) return;
+  }
+  char* row = RowAt(d, r);
+  RowHeader* hdr = Header(row);
+  if ((hdr->count_flags & kCountMask) < kCountMask) ++hdr->count_flags;
+  hdr->last_seen_s = std::max(hdr->last_seen_s, now_s);
+  Touch(d, hdr);
+  float* w = Floats(row);
   const uint32_t dim = config_.dim;
-  uint32_t cand[2 * kPipelineDepth];
-  for (size_t j = 0; j < n + 2 * kPipelineDepth; ++j) {
-    if (j < n && d.index) {
-      __builtin_prefetch(&d.index[static_cast<uint32_t>(items[j].hash) & d.index_mask]);
-    }
-    if (j >= kPipelineDepth && j - kPipelineDepth < n) {
-      const size_t k = j - kPipelineDepth;
-      uint32_t c = kNoRow;
-      if (d.index) {
-        const uint32_t fp = static_cast<uint32_t>(items[k].hash);
-        for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
-          const uint64_t e = d.index[pos];
-          if (e == kEmptyEntry) break;
-          if (static_cast<uint32_t>(e >> 32) == fp) {
-            c = static_cast<uint32_t>(e);
-            PrefetchRow(RowAt(d, c), row_bytes_);
-            break;
-          }
-        }
-      }
-      cand[k % (2 * kPipelineDepth)] = c;
-    }
-    if (j < 2 * kPipelineDepth) continue;
-    const size_t k = j - 2 * kPipelineDepth;
-    const uint32_t pos = items[k].pos;
-    const FeatureId key = keys[pos];
-    const uint64_t h = items[k].hash;
-    // The candidate may be stale: rows move when an earlier key of this batch evicted one.
-    uint32_t r = cand[k % (2 * kPipelineDepth)];
-    if (r == kNoRow || r >= d.rows || Header(RowAt(d, r))->key != key) r = Probe(d, h, key);
-    if (r == kNoRow) {
-      if (admission_ && !admission_->CountAndAdmit(h, &d.rng)) {
-        s.counters.admission_rejects.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      r = InsertRow(s, d, h, key, now_s);
-      if (r == kNoRow) continue;
-    }
-    char* row = RowAt(d, r);
-    RowHeader* hdr = Header(row);
-    const uint32_t count = hdr->count_flags & kCountMask;
-    if (count < kCountMask) ++hdr->count_flags;
-    hdr->last_seen_s = std::max(hdr->last_seen_s, now_s);
-    Touch(d, hdr);
-    float* w = Floats(row);
-    const float* g = grads + (offsets ? offsets[pos] : uint64_t{pos} * dim);
-    switch (config_.optimizer) {
-      case OptimizerKind::kAdagrad:
-        AdagradUpdate(config_.adagrad, dim, g, w, w + dim);
-        break;
-      case OptimizerKind::kFtrl:
-        FtrlUpdate(config_.ftrl, dim, g, w, w + dim, w + 2 * dim);
-        break;
-      case OptimizerKind::kNone:
-        break;
-    }
+  switch (config_.optimizer) {
+    case OptimizerKind::kAdagrad:
+      AdagradUpdate(config_.adagrad, dim, g, w, w + dim);
+      break;
+    case OptimizerKind::kFtrl:
+      FtrlUpdate(config_.ftrl, dim, g, w, w + dim, w + 2 * dim);
+      break;
+    case OptimizerKind::kNone:
+      break;
   }
 }
 
@@ -472,7 +465,7 @@ void SlotTable::CopyRows(uint32_t shard, std::vector<char>* out) const {
   out->resize(start + size_t{d.rows} * row_bytes_);
   char* dst = out->data() + start;
   for (uint32_t done = 0; done < d.rows;) {
-    const uint32_t n = std::min(d.rows - done, kChunkRows);
+    const uint32_t n = std::min(d.rows - done, chunk_rows_);
     std::memcpy(dst + size_t{done} * row_bytes_, RowAt(d, done), size_t{n} * row_bytes_);
     done += n;
   }
@@ -505,7 +498,7 @@ bool SlotTable::StageRows(const char* rows, size_t n, uint32_t src_row_floats, O
     d.index[pos] = Entry(h, r);
   }
   uint64_t total = 0;
-  for (const ShardData& d : *fresh) total += ShardBytes(d, row_bytes_);
+  for (const ShardData& d : *fresh) total += ShardBytes(d);
   *staged_bytes = total;
   return true;
 }
@@ -515,8 +508,8 @@ int64_t SlotTable::SwapIn(std::vector<ShardData>* fresh) {
   for (uint32_t i = 0; i < num_shards(); ++i) {
     Shard& s = *shards_[i];
     common::WriterLock lock(&s.mu);
-    delta += static_cast<int64_t>(ShardBytes((*fresh)[i], row_bytes_)) -
-             static_cast<int64_t>(ShardBytes(s.data, row_bytes_));
+    delta += static_cast<int64_t>(ShardBytes((*fresh)[i])) -
+             static_cast<int64_t>(ShardBytes(s.data));
     (*fresh)[i].rng = s.data.rng;
     std::swap(s.data, (*fresh)[i]);
   }
@@ -547,7 +540,7 @@ uint64_t SlotTable::bytes() const {
   uint64_t n = admission_ ? admission_->bytes() : 0;
   for (const auto& s : shards_) {
     common::ReaderLock lock(&s->mu);
-    n += ShardBytes(s->data, row_bytes_);
+    n += ShardBytes(s->data);
   }
   return n;
 }

@@ -29,9 +29,29 @@ inline constexpr uint32_t kTouchedBit = 1u << 31;
 inline constexpr uint32_t kCountMask = kTouchedBit - 1;
 inline constexpr uint32_t kNoRow = 0xffffffffu;
 
+// Exact division of a row number (< 2^31) by a fixed divisor with one multiply and shift
+// (Granlund & Montgomery's round-up method: m = ceil(2^(32+l) / d), l = ceil(log2 d)).
+class RowDivider {
+ public:
+  explicit RowDivider(uint32_t d) : d_(d) {
+    uint32_t l = 0;
+    while ((uint64_t{1} << l) < d) ++l;
+    shift_ = 32 + l;
+    magic_ = static_cast<uint64_t>((((unsigned __int128)1 << shift_) + d - 1) / d);
+  }
+  uint32_t Div(uint32_t n) const { return static_cast<uint32_t>((uint64_t{n} * magic_) >> shift_); }
+  uint32_t divisor() const { return d_; }
+
+ private:
+  uint32_t d_;
+  uint32_t shift_;
+  uint64_t magic_;
+};
+
 // One key of a batch routed to a shard: its position in the batch and its mixed hash.
 struct BatchItem {
   uint32_t pos;
+  uint32_t group;  // global shard (slot index << shard bits | shard); unused by ApplyDelta
   uint64_t hash;
 };
 
@@ -43,18 +63,18 @@ struct ShardCounters {
 
 // The mutable state of one shard. Guarded by Shard::mu.
 struct ShardData {
-  std::unique_ptr<uint64_t[]> index;  // entries: fingerprint << 32 | row, or kEmptyEntry
+  uint64_t* index = nullptr;  // entries: fingerprint << 32 | row, or kEmptyEntry (owned)
   uint64_t index_mask = 0;            // capacity - 1
-  std::vector<char*> chunks;          // chunk 0 grows geometrically, later chunks are full-size
-  uint32_t chunk0_rows = 0;           // capacity of chunk 0 in rows
+  std::vector<char*> chunks;  // chunk 0 grows geometrically, later chunks are full (2 MiB)
+  uint32_t chunk0_rows = 0;   // capacity of chunk 0 in rows
   uint32_t rows = 0;
   std::vector<FeatureId> touched;  // keys whose kTouchedBit was set since the last drain
   std::vector<FeatureId> deleted;  // keys evicted since the last drain
   uint64_t rng = 0;
 
   ShardData() = default;
-  ShardData(ShardData&&) = default;
-  ShardData& operator=(ShardData&&) = default;
+  ShardData(ShardData&& o) noexcept { *this = std::move(o); }
+  ShardData& operator=(ShardData&& o) noexcept;
   ~ShardData();
 };
 
@@ -81,14 +101,20 @@ class SlotTable {
   }
   Shard& shard(uint32_t i) const { return *shards_[i]; }
 
-  // Copies the embeddings of `items` (keys[item.pos]) into out + offsets[item.pos] (zeros if
-  // absent). Takes the shard lock shared.
-  void LookupShard(uint32_t shard, const BatchItem* items, size_t n, const FeatureId* keys,
-                   const uint64_t* offsets, float* out) const;
-
-  // Count, admit/insert, touch and optimize each item. Takes the shard lock exclusively.
-  void ApplyShard(uint32_t shard, const BatchItem* items, size_t n, const FeatureId* keys,
-                  const uint64_t* offsets, const float* grads, uint32_t now_s);
+  // Per-key primitives of the batch pipeline (EmbeddingTable::RunPipeline). The caller holds
+  // the shard's lock: shared for the const ones, exclusive for ApplyOne.
+  // Stage 1: prefetch the index line of hash `h`.
+  void PrefetchIndex(const ShardData& d, uint64_t h) const {
+    if (d.index) __builtin_prefetch(&d.index[static_cast<uint32_t>(h) & d.index_mask]);
+  }
+  // Stage 2: the first row whose fingerprint matches `h` (kNoRow if none), with its lines
+  // prefetched. Not verified: stage 3 checks the key.
+  uint32_t Candidate(const ShardData& d, uint64_t h) const;
+  // Stage 3 (read): copies the key's embedding to `dst`, zeros if absent.
+  void LookupOne(const ShardData& d, uint32_t cand, FeatureId key, uint64_t h, float* dst) const;
+  // Stage 3 (write): count, admit/insert, touch and optimize one key with gradient `g`.
+  void ApplyOne(Shard& s, ShardData& d, uint32_t cand, FeatureId key, uint64_t h, const float* g,
+                uint32_t now_s);
 
   // Evicts expired rows of one shard, at most `step_rows` scanned per lock hold.
   uint64_t ExpireShard(uint32_t shard, uint32_t now_s, uint32_t step_rows);
@@ -124,7 +150,13 @@ class SlotTable {
 
  private:
   char* RowAt(const ShardData& d, uint32_t r) const {
-    return d.chunks[r >> kChunkShift] + static_cast<size_t>(r & (kChunkRows - 1)) * row_bytes_;
+    const uint32_t c = chunk_div_.Div(r);
+    return d.chunks[c] + static_cast<size_t>(r - c * chunk_rows_) * row_bytes_;
+  }
+  uint64_t Capacity(const ShardData& d) const {
+    return d.chunks.empty() ? 0
+                            : (d.chunks.size() == 1 ? d.chunk0_rows
+                                                    : uint64_t{chunk_rows_} * d.chunks.size());
   }
   uint32_t Probe(const ShardData& d, uint64_t h, FeatureId key) const;
   // Inserts a fresh row for an absent key, enforcing the budget; kNoRow if refused.
@@ -138,15 +170,15 @@ class SlotTable {
   void EvictColdestSample(Shard& s, ShardData& d);
   void InitRow(char* row, FeatureId key, uint32_t now_s) const;
   void Touch(ShardData& d, RowHeader* hdr) const;
-  static uint64_t ShardBytes(const ShardData& d, uint32_t row_bytes);
+  uint64_t ShardBytes(const ShardData& d) const;
 
-  static constexpr uint32_t kChunkShift = 12;
-  static constexpr uint32_t kChunkRows = 1u << kChunkShift;
 
   const SlotConfig config_;
   const uint32_t shard_bits_;
   const uint32_t row_floats_;
   const uint32_t row_bytes_;
+  const uint32_t chunk_rows_;  // rows in a full chunk (kChunkBytes / row_bytes_)
+  const RowDivider chunk_div_;
   const uint64_t budget_bytes_;
   const uint64_t seed_;
   std::atomic<uint64_t>* const table_bytes_;

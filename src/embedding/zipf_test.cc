@@ -68,10 +68,10 @@ TEST(ZipfSamplerTest, SmallSupportsMatchPmfAcrossExponents) {
         ++counts[r];
       }
       for (uint64_t r = 0; r < n; ++r) {
-        ExpectCountNear(counts[r], pmf[r], kSamples, 5.0,
-                        ("s=" + std::to_string(s) + " n=" + std::to_string(n) +
-                         " rank=" + std::to_string(r))
-                            .c_str());
+        ExpectCountNear(
+            counts[r], pmf[r], kSamples, 5.0,
+            ("s=" + std::to_string(s) + " n=" + std::to_string(n) + " rank=" + std::to_string(r))
+                .c_str());
       }
     }
   }
