@@ -89,6 +89,11 @@ TEST(EmbeddingTableTest, BadBatchesAreRejectedAndChangeNothing) {
   EXPECT_EQ(t->Stats().rows, 0u);
   std::vector<float> out(3);
   EXPECT_FALSE(t->Lookup({MakeFeatureId(1, 1)}, absl::MakeSpan(out)).ok());
+  // Bit 63 set: not a feature id, even though its slot bits say slot 1.
+  std::vector<float> g4(4, 0.5f);
+  s = t->ApplyGradients({MakeFeatureId(1, 1) | (uint64_t{1} << 63)}, g4, 1000);
+  EXPECT_NE(s.message().find("bit 63"), std::string::npos) << s;
+  EXPECT_EQ(t->Stats().rows, 0u);
 }
 
 TEST(EmbeddingTableTest, AdagradUpdatesInPlace) {

@@ -322,7 +322,7 @@ void SlotTable::Touch(ShardData& d, RowHeader* hdr) const {
   }
 }
 
-uint32_t SlotTable::Candidate(const ShardData& d, uint64_t h) const {
+uint32_t SlotTable::Candidate(const ShardData& d, uint64_t h, uint32_t prefetch_bytes) const {
   if (!d.index) return kNoRow;
   const uint32_t fp = static_cast<uint32_t>(h);
   for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
@@ -330,7 +330,7 @@ uint32_t SlotTable::Candidate(const ShardData& d, uint64_t h) const {
     if (e == kEmptyEntry) return kNoRow;
     if (static_cast<uint32_t>(e >> 32) == fp) {
       const uint32_t c = static_cast<uint32_t>(e);
-      PrefetchRow(RowAt(d, c), row_bytes_);
+      PrefetchRow(RowAt(d, c), prefetch_bytes);
       return c;
     }
   }
@@ -482,7 +482,7 @@ bool SlotTable::StageRows(const char* rows, size_t n, uint32_t src_row_floats, O
     const char* src = rows + i * src_row_bytes;
     RowHeader hdr;
     std::memcpy(&hdr, src, sizeof(hdr));
-    if (SlotOf(hdr.key) != config_.slot) return false;
+    if ((hdr.key >> 63) != 0 || SlotOf(hdr.key) != config_.slot) return false;
     const uint64_t h = MixKey(hdr.key);
     ShardData& d = (*fresh)[ShardOfHash(h)];
     if (Probe(d, h, hdr.key) != kNoRow) return false;

@@ -109,7 +109,10 @@ class SlotTable {
   }
   // Stage 2: the first row whose fingerprint matches `h` (kNoRow if none), with its lines
   // prefetched. Not verified: stage 3 checks the key.
-  uint32_t Candidate(const ShardData& d, uint64_t h) const;
+  // `prefetch_bytes`: how much of the row stage 3 will touch (lookups need only the header and
+  // embedding, updates the whole row).
+  uint32_t Candidate(const ShardData& d, uint64_t h, uint32_t prefetch_bytes) const;
+  uint32_t lookup_bytes() const { return static_cast<uint32_t>(sizeof(RowHeader)) + config_.dim * 4; }
   // Stage 3 (read): copies the key's embedding to `dst`, zeros if absent.
   void LookupOne(const ShardData& d, uint32_t cand, FeatureId key, uint64_t h, float* dst) const;
   // Stage 3 (write): count, admit/insert, touch and optimize one key with gradient `g`.
