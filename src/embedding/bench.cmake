@@ -8,5 +8,5 @@ target_link_libraries(foryou_embedding_bench PUBLIC foryou_embedding absl::statu
   absl::statusor absl::strings absl::str_format absl::span libcuckoo::libcuckoo Threads::Threads)
 
 foryou_test(zipf_test unit SOURCES zipf_test.cc LIBS foryou_embedding)
-foryou_test(embedding_bench_test unit SOURCES embedding_bench_test.cc
+foryou_test(embedding_bench_test unit_concurrency SOURCES embedding_bench_test.cc
   LIBS foryou_embedding_bench)

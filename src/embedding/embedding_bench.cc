@@ -267,6 +267,79 @@ absl::StatusOr<TableResults> RunWorkloads(BenchTable& table, const Workload& w,
   return r;
 }
 
+// How long a reader waits while a writer inserts (index doublings included) and then expires
+// half the rows: single-key lookups in a loop on one thread, each timed, while the other thread
+// writes. Prints the latency percentiles of both phases.
+absl::Status MeasureReaderPauses(uint32_t dim, absl::Span<const FeatureId> all_keys, uint32_t batch,
+                                 uint64_t seed, std::ostream& out) {
+  SlotConfig slot;
+  slot.slot = kSlot;
+  slot.name = "bench";
+  slot.dim = dim;
+  slot.expire_after_s = 100;
+  TableConfig config;
+  config.slots.push_back(slot);
+  config.seed = seed;
+  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddingTable> table,
+                          EmbeddingTable::Create(std::move(config)));
+  const absl::Span<const FeatureId> keys = all_keys.subspan(0, std::min<size_t>(all_keys.size(), 4'000'000));
+  const std::vector<float> zeros(size_t{batch} * dim, 0.0f);
+
+  auto phase = [&](const char* name, auto&& write) -> absl::Status {
+    std::atomic<bool> stop{false};
+    std::vector<double> micros;
+    micros.reserve(1 << 22);
+    absl::Status reader_status;
+    std::jthread reader([&] {
+      std::vector<float> one(dim);
+      uint64_t x = seed;
+      while (!stop.load(std::memory_order_acquire)) {
+        x = Mix64(x + 1);
+        const FeatureId key = keys[x % keys.size()];
+        const Clock::time_point t0 = Clock::now();
+        reader_status = table->Lookup({key}, absl::MakeSpan(one));
+        micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+        if (!reader_status.ok()) return;
+      }
+    });
+    absl::Status s = write();
+    stop.store(true, std::memory_order_release);
+    reader.join();
+    FORYOU_RETURN_IF_ERROR(s);
+    FORYOU_RETURN_IF_ERROR(reader_status);
+    std::sort(micros.begin(), micros.end());
+    auto pct = [&](double q) {
+      return micros.empty() ? 0.0 : micros[std::min(micros.size() - 1, static_cast<size_t>(q * micros.size()))];
+    };
+    out << absl::StrFormat(
+               "dim=%u table=foryou workload=%s reader_lookups=%u p50_us=%.2f p99_us=%.2f "
+               "p999_us=%.2f max_us=%.1f\n",
+               dim, name, micros.size(), pct(0.5), pct(0.99), pct(0.999),
+               micros.empty() ? 0.0 : micros.back())
+        << std::flush;
+    return absl::OkStatus();
+  };
+  // Phase 1: inserts (half the keys at t=1000 s, half at t=2000 s), with every index doubling.
+  FORYOU_RETURN_IF_ERROR(phase("reader_pause_during_inserts", [&]() -> absl::Status {
+    for (size_t i = 0; i < keys.size(); i += batch) {
+      const absl::Span<const FeatureId> chunk = keys.subspan(i, batch);
+      const int64_t t = i < keys.size() / 2 ? 1'000'000 : 2'000'000;
+      FORYOU_RETURN_IF_ERROR(
+          table->ApplyGradients(chunk, absl::MakeConstSpan(zeros.data(), chunk.size() * dim), t));
+    }
+    return absl::OkStatus();
+  }));
+  // Phase 2: Expire at t=1500 s with a 100 s span: the first half (last seen at 1000 s) goes,
+  // the second half (2000 s) stays.
+  uint64_t expired = 0;
+  FORYOU_RETURN_IF_ERROR(phase("reader_pause_during_expiry", [&]() -> absl::Status {
+    expired = table->Expire(1'500'000);
+    return absl::OkStatus();
+  }));
+  if (expired == 0) return absl::InternalError("pause bench: expiry evicted nothing");
+  return absl::OkStatus();
+}
+
 absl::Status Validate(const EmbeddingBenchOptions& o) {
   if (o.distinct_keys == 0 || o.distinct_keys > (uint64_t{1} << 32)) {
     return absl::InvalidArgumentError(
@@ -342,6 +415,7 @@ absl::Status RunEmbeddingBench(const EmbeddingBenchOptions& options, std::ostrea
         payload_bytes_per_row = payload;
       }
     }  // each table is freed before the next is built
+    FORYOU_RETURN_IF_ERROR(MeasureReaderPauses(dim, all_keys, options.batch, options.seed, out));
     {
       FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<BenchTable> table,
                               NewCuckooBaseline(dim, kAdagrad, options.seed));
