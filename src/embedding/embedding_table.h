@@ -91,7 +91,7 @@ class EmbeddingTable {
   // Evicts rows of slots with expire_after_s > 0 whose last-seen time is older than
   // now_ms - expire_after_s. Works shard by shard in steps of at most `step_rows` rows per lock
   // hold. Returns the number of rows evicted.
-  uint64_t Expire(int64_t now_ms, uint32_t step_rows = 4096);
+  uint64_t Expire(int64_t now_ms, uint32_t step_rows = 1024);
 
   // Moves out every row touched since the previous drain (and the ids evicted since), clearing
   // the touched set. Nothing touched is ever left out, however many rows that is.

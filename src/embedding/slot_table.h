@@ -67,6 +67,8 @@ struct ShardData {
   uint64_t index_mask = 0;            // capacity - 1
   std::vector<char*> chunks;  // chunk 0 grows geometrically, later chunks are full (2 MiB)
   uint32_t chunk0_rows = 0;   // capacity of chunk 0 in rows
+  size_t chunk0_bytes = 0;    // allocated size of chunk 0
+  size_t chunk_bytes = 0;     // allocated size of every later chunk
   uint32_t rows = 0;
   std::vector<FeatureId> touched;  // keys whose kTouchedBit was set since the last drain
   std::vector<FeatureId> deleted;  // keys evicted since the last drain
@@ -76,6 +78,7 @@ struct ShardData {
   ShardData(ShardData&& o) noexcept { *this = std::move(o); }
   ShardData& operator=(ShardData&& o) noexcept;
   ~ShardData();
+  void Release();  // frees the index and chunks
 };
 
 struct Shard {
