@@ -36,6 +36,10 @@ struct EmbeddingBenchOptions {
 //                      partition (foryou: ShardOf(key) % 2; libcuckoo: hash parity), same total
 //   concurrent_update  update (1 thread) while another thread looks up the same stream,
 //   concurrent_lookup  passing over it again until the writer finishes; both reported
+//   reader_pause_*     foryou only, on a table of min(distinct_keys, 4M) keys with expiry:
+//                      latency percentiles of single-key lookups on one thread while the other
+//                      inserts every key (all index doublings), then expires half of them
+// lookup and update (1 and 2 threads, interleaved) run 3 times each; the median is reported.
 // Keys are MakeFeatureId(1, splitmix64(rank + 1)); the Zipf stream is drawn before any timing.
 //
 // Writes to `out` one line per measurement, e.g.

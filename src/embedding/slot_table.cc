@@ -7,8 +7,8 @@
 // read a row. A probe compares fingerprints and confirms the key in the row, which the caller
 // reads anyway.
 // Arena: rows of fixed size (16-byte RowHeader + embedding + optimizer state) packed densely in
-// 2 MiB chunks on huge pages (chunk 0 grows from 16 rows so small slots stay small; a row number
-// maps to its chunk by a multiply-shift division). Removal moves the
+// 2 MiB chunks on huge pages; the last chunk grows by doubling, so small slots stay small and a
+// shard wastes at most half a chunk. A row number maps to its chunk by a multiply-shift division. Removal moves the
 // last row into the hole, so the arena has no holes and snapshots/scans are sequential.
 // Batches run through a three-stage software pipeline driven by EmbeddingTable: prefetch the
 // index line (stage 1), find the candidate row by fingerprint and prefetch its lines (stage 2,
@@ -102,9 +102,9 @@ ShardData& ShardData::operator=(ShardData&& o) noexcept {
   index_mask = std::exchange(o.index_mask, 0);
   chunks = std::move(o.chunks);
   o.chunks.clear();
-  chunk0_rows = std::exchange(o.chunk0_rows, 0);
-  chunk0_bytes = std::exchange(o.chunk0_bytes, 0);
-  chunk_bytes = std::exchange(o.chunk_bytes, 0);
+  last_rows = std::exchange(o.last_rows, 0);
+  last_bytes = std::exchange(o.last_bytes, 0);
+  full_bytes = std::exchange(o.full_bytes, 0);
   rows = std::exchange(o.rows, 0);
   touched = std::move(o.touched);
   deleted = std::move(o.deleted);
@@ -113,7 +113,9 @@ ShardData& ShardData::operator=(ShardData&& o) noexcept {
 }
 
 void ShardData::Release() {
-  for (size_t i = 0; i < chunks.size(); ++i) FreeBlock(chunks[i], i == 0 ? chunk0_bytes : chunk_bytes);
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    FreeBlock(chunks[i], i + 1 == chunks.size() ? last_bytes : full_bytes);
+  }
   chunks.clear();
   if (index != nullptr) FreeBlock(index, (index_mask + 1) * sizeof(uint64_t));
   index = nullptr;
@@ -146,13 +148,12 @@ SlotTable::SlotTable(const SlotConfig& config, uint32_t shard_bits, uint64_t bud
 
 SlotTable::~SlotTable() = default;
 
+size_t SlotTable::ChunkBytes(uint32_t rows) const {
+  return rows >= chunk_rows_ ? std::max<size_t>(kChunkBytes, row_bytes_) : size_t{rows} * row_bytes_;
+}
+
 uint64_t SlotTable::ShardBytes(const ShardData& d) const {
-  uint64_t arena = 0;
-  if (d.chunks.size() == 1 && d.chunk0_rows < chunk_rows_) {
-    arena = uint64_t{d.chunk0_rows} * row_bytes_;
-  } else {
-    arena = d.chunks.size() * std::max<uint64_t>(kChunkBytes, row_bytes_);
-  }
+  const uint64_t arena = d.chunks.empty() ? 0 : d.full_bytes * (d.chunks.size() - 1) + d.last_bytes;
   return arena + (d.index ? (d.index_mask + 1) * sizeof(uint64_t) : 0);
 }
 
@@ -169,18 +170,24 @@ uint32_t SlotTable::Probe(const ShardData& d, uint64_t h, FeatureId key) const {
   }
 }
 
+// The arena grows at its last chunk: a new chunk starts small (16 rows for a shard's first, an
+// eighth of a full chunk after) and doubles, copying its rows, until full. So a shard wastes at
+// most half of its last chunk, and every full chunk is a 2 MiB huge page.
+namespace {
+struct ArenaStep {
+  bool new_chunk;
+  uint32_t rows;  // capacity of the new or regrown last chunk
+};
+}  // namespace
+
 uint64_t SlotTable::GrowthBytes(const ShardData& d) const {
   uint64_t g = 0;
   if (d.rows >= Capacity(d)) {
-    const uint64_t full = std::max<uint64_t>(kChunkBytes, row_bytes_);
-    if (d.chunks.empty()) {
-      g += chunk_rows_ <= kInitialChunk0Rows ? full : uint64_t{kInitialChunk0Rows} * row_bytes_;
-    } else if (d.chunks.size() == 1 && d.chunk0_rows < chunk_rows_) {
-      const uint32_t grown = std::min(d.chunk0_rows * 2, chunk_rows_);
-      g += (grown == chunk_rows_ ? full : uint64_t{grown} * row_bytes_) -
-           uint64_t{d.chunk0_rows} * row_bytes_;
+    if (d.chunks.empty() || d.last_rows >= chunk_rows_) {
+      const uint32_t first = d.chunks.empty() ? kInitialChunk0Rows : std::max(kInitialChunk0Rows, chunk_rows_ / 8);
+      g += ChunkBytes(std::min(first, chunk_rows_));
     } else {
-      g += full;
+      g += ChunkBytes(std::min(d.last_rows * 2, chunk_rows_)) - d.last_bytes;
     }
   }
   if (!d.index) {
@@ -193,29 +200,22 @@ uint64_t SlotTable::GrowthBytes(const ShardData& d) const {
 
 void SlotTable::GrowForInsert(ShardData& d) const {
   if (d.rows >= Capacity(d)) {
-    const size_t full = std::max<size_t>(kChunkBytes, row_bytes_);
-    if (d.chunks.empty()) {
-      if (chunk_rows_ <= kInitialChunk0Rows) {
-        d.chunks.push_back(static_cast<char*>(AllocBlock(full)));
-        d.chunk0_rows = chunk_rows_;
-        d.chunk0_bytes = full;
-      } else {
-        d.chunk0_bytes = size_t{kInitialChunk0Rows} * row_bytes_;
-        d.chunks.push_back(static_cast<char*>(AllocBlock(d.chunk0_bytes)));
-        d.chunk0_rows = kInitialChunk0Rows;
-      }
-    } else if (d.chunks.size() == 1 && d.chunk0_rows < chunk_rows_) {
-      const uint32_t grown = std::min(d.chunk0_rows * 2, chunk_rows_);
-      const size_t bytes = grown == chunk_rows_ ? full : size_t{grown} * row_bytes_;
-      char* c = static_cast<char*>(AllocBlock(bytes));
-      std::memcpy(c, d.chunks[0], size_t{d.rows} * row_bytes_);
-      FreeBlock(d.chunks[0], d.chunk0_bytes);
-      d.chunks[0] = c;
-      d.chunk0_bytes = bytes;
-      d.chunk0_rows = grown;
+    d.full_bytes = ChunkBytes(chunk_rows_);
+    if (d.chunks.empty() || d.last_rows >= chunk_rows_) {
+      const uint32_t first = d.chunks.empty() ? kInitialChunk0Rows : std::max(kInitialChunk0Rows, chunk_rows_ / 8);
+      d.last_rows = std::min(first, chunk_rows_);
+      d.last_bytes = ChunkBytes(d.last_rows);
+      d.chunks.push_back(static_cast<char*>(AllocBlock(d.last_bytes)));
     } else {
-      d.chunks.push_back(static_cast<char*>(AllocBlock(full)));
-      d.chunk_bytes = full;
+      const uint32_t grown = std::min(d.last_rows * 2, chunk_rows_);
+      const size_t bytes = ChunkBytes(grown);
+      char* c = static_cast<char*>(AllocBlock(bytes));
+      const size_t in_last = d.rows - size_t{chunk_rows_} * (d.chunks.size() - 1);
+      std::memcpy(c, d.chunks.back(), in_last * row_bytes_);
+      FreeBlock(d.chunks.back(), d.last_bytes);
+      d.chunks.back() = c;
+      d.last_rows = grown;
+      d.last_bytes = bytes;
     }
   }
   if (!d.index) {
@@ -320,12 +320,13 @@ void SlotTable::RemoveRow(ShardData& d, uint32_t r) {
     d.index[p] = Entry(mh, r);
   }
   --d.rows;
-  // Give back the last chunk once two chunks' worth of rows are free (one spare as hysteresis).
-  if (d.chunks.size() >= 2 &&
-      uint64_t{d.rows} + 2 * uint64_t{chunk_rows_} <= uint64_t{chunk_rows_} * d.chunks.size()) {
-    FreeBlock(d.chunks.back(), d.chunk_bytes);
+  // Give back the last chunk once it and the one before are empty (that one stays as a spare).
+  if (d.chunks.size() >= 2 && uint64_t{d.rows} <= uint64_t{chunk_rows_} * (d.chunks.size() - 2)) {
+    FreeBlock(d.chunks.back(), d.last_bytes);
     d.chunks.pop_back();
-    table_bytes_->fetch_sub(std::max<uint64_t>(kChunkBytes, row_bytes_), std::memory_order_relaxed);
+    table_bytes_->fetch_sub(d.last_bytes, std::memory_order_relaxed);
+    d.last_rows = chunk_rows_;
+    d.last_bytes = d.full_bytes;
   }
 }
 

@@ -65,10 +65,10 @@ struct ShardCounters {
 struct ShardData {
   uint64_t* index = nullptr;  // entries: fingerprint << 32 | row, or kEmptyEntry (owned)
   uint64_t index_mask = 0;            // capacity - 1
-  std::vector<char*> chunks;  // chunk 0 grows geometrically, later chunks are full (2 MiB)
-  uint32_t chunk0_rows = 0;   // capacity of chunk 0 in rows
-  size_t chunk0_bytes = 0;    // allocated size of chunk 0
-  size_t chunk_bytes = 0;     // allocated size of every later chunk
+  std::vector<char*> chunks;  // all full (2 MiB) but the last, which grows by doubling
+  uint32_t last_rows = 0;     // capacity of the last chunk in rows
+  size_t last_bytes = 0;      // allocated size of the last chunk
+  size_t full_bytes = 0;      // allocated size of every other chunk
   uint32_t rows = 0;
   std::vector<FeatureId> touched;  // keys whose kTouchedBit was set since the last drain
   std::vector<FeatureId> deleted;  // keys evicted since the last drain
@@ -160,10 +160,10 @@ class SlotTable {
     return d.chunks[c] + static_cast<size_t>(r - c * chunk_rows_) * row_bytes_;
   }
   uint64_t Capacity(const ShardData& d) const {
-    return d.chunks.empty() ? 0
-                            : (d.chunks.size() == 1 ? d.chunk0_rows
-                                                    : uint64_t{chunk_rows_} * d.chunks.size());
+    return d.chunks.empty() ? 0 : uint64_t{chunk_rows_} * (d.chunks.size() - 1) + d.last_rows;
   }
+  // Bytes allocated for a chunk of `rows` rows: a full chunk takes 2 MiB (or one row if larger).
+  size_t ChunkBytes(uint32_t rows) const;
   uint32_t Probe(const ShardData& d, uint64_t h, FeatureId key) const;
   // Inserts a fresh row for an absent key, enforcing the budget; kNoRow if refused.
   uint32_t InsertRow(Shard& s, ShardData& d, uint64_t h, FeatureId key, uint32_t now_s);
