@@ -45,12 +45,13 @@ struct EmbeddingBenchOptions {
 // Writes to `out` one line per measurement, e.g.
 //   dim=16 table=foryou workload=lookup threads=1 ops_per_s=1.234e+07
 // (ops = keys), `dim=16 bytes_per_row=... payload_bytes_per_row=... rows=...` from foryou's
-// TableStats, and as the last line:
+// TableStats, per dim a summary `embedding_bench_dim dim=D <fields>`, and as the last line the
+// summary of the reference dim (the first of `dims`, 16 by default):
 //   embedding_bench lookup_ratio_vs_libcuckoo=X update_ratio_vs_libcuckoo=Y bytes_per_row=Z
 //   payload_bytes_per_row=P update_2t_vs_1t=S
-// (one line) where X and Y are the minimum over dims of foryou / libcuckoo ops/s for lookup and
-// 1-thread update, Z and P are foryou's at the smallest dim, and S is the minimum over dims of
-// foryou's 2-thread / 1-thread update ops/s.
+// (one line) where X and Y are foryou / libcuckoo ops/s for lookup and 1-thread update, Z and P
+// are foryou's bytes and embedding + optimizer-state bytes per row, and S is foryou's 2-thread /
+// 1-thread update ops/s.
 //
 // Errors: InvalidArgument for options out of range (a dim the baselines do not support, zero
 // keys/ops/batch, negative s); otherwise the first error a table returned. Peak memory is that
