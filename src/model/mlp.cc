@@ -1,0 +1,146 @@
+// Mlp with Eigen maps over std::vector storage: forward Z = X W + b, ReLU between layers;
+// backward dW += X^T dZ, db += colsum(dZ), dX = dZ W^T (masked by the ReLU of X).
+#include "model/mlp.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "Eigen/Dense"
+#include "absl/strings/str_cat.h"
+
+namespace foryou::model {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Map = Eigen::Map<RowMatrix>;
+using ConstMap = Eigen::Map<const RowMatrix>;
+using VecMap = Eigen::Map<Eigen::RowVectorXf>;
+
+template <typename T>
+void Put(std::string* out, const T& v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+}  // namespace
+
+Mlp::Mlp(std::vector<int> sizes, uint64_t seed) : sizes_(std::move(sizes)) {
+  std::mt19937_64 rng(seed);
+  for (size_t l = 0; l + 1 < sizes_.size(); ++l) {
+    const int in = sizes_[l], out = sizes_[l + 1];
+    std::normal_distribution<float> normal(0.0f, std::sqrt(2.0f / static_cast<float>(in)));
+    std::vector<float> w(static_cast<size_t>(in) * out);
+    for (float& x : w) x = normal(rng);
+    weights_.push_back(std::move(w));
+    biases_.emplace_back(out, 0.0f);
+    weight_grads_.emplace_back(static_cast<size_t>(in) * out, 0.0f);
+    bias_grads_.emplace_back(out, 0.0f);
+    m_w_.emplace_back(static_cast<size_t>(in) * out, 0.0f);
+    v_w_.emplace_back(static_cast<size_t>(in) * out, 0.0f);
+    m_b_.emplace_back(out, 0.0f);
+    v_b_.emplace_back(out, 0.0f);
+  }
+  acts_.resize(sizes_.size());
+}
+
+void Mlp::Forward(const float* in, int batch, float* out) {
+  batch_ = batch;
+  acts_[0].assign(in, in + static_cast<size_t>(batch) * inputs());
+  for (int l = 0; l < layers(); ++l) {
+    const int n_in = sizes_[l], n_out = sizes_[l + 1];
+    acts_[l + 1].resize(static_cast<size_t>(batch) * n_out);
+    ConstMap x(acts_[l].data(), batch, n_in);
+    ConstMap w(weights_[l].data(), n_in, n_out);
+    Map z(acts_[l + 1].data(), batch, n_out);
+    z.noalias() = x * w;
+    z.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(biases_[l].data(), n_out);
+    if (l + 1 < layers()) z = z.cwiseMax(0.0f);
+  }
+  std::memcpy(out, acts_.back().data(), sizeof(float) * static_cast<size_t>(batch) * outputs());
+}
+
+void Mlp::Backward(const float* grad_out, float* grad_in) {
+  const int batch = batch_;
+  RowMatrix dz = ConstMap(grad_out, batch, outputs());
+  for (int l = layers() - 1; l >= 0; --l) {
+    const int n_in = sizes_[l], n_out = sizes_[l + 1];
+    ConstMap x(acts_[l].data(), batch, n_in);
+    Map(weight_grads_[l].data(), n_in, n_out).noalias() += x.transpose() * dz;
+    VecMap(bias_grads_[l].data(), n_out) += dz.colwise().sum();
+    if (l == 0 && grad_in == nullptr) break;
+    RowMatrix dx = dz * ConstMap(weights_[l].data(), n_in, n_out).transpose();
+    if (l > 0) dx = (x.array() > 0.0f).select(dx, 0.0f);  // ReLU of the layer below
+    if (l == 0) {
+      std::memcpy(grad_in, dx.data(), sizeof(float) * static_cast<size_t>(batch) * n_in);
+    } else {
+      dz = std::move(dx);
+    }
+  }
+}
+
+void Mlp::AdamStep(const AdamParams& p) {
+  ++adam_steps_;
+  const float c1 = 1.0f - std::pow(p.beta1, static_cast<float>(adam_steps_));
+  const float c2 = 1.0f - std::pow(p.beta2, static_cast<float>(adam_steps_));
+  const float step = p.learning_rate * std::sqrt(c2) / c1;
+  auto update = [&](std::vector<float>& w, std::vector<float>& g, std::vector<float>& m,
+                    std::vector<float>& v) {
+    for (size_t i = 0; i < w.size(); ++i) {
+      m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * g[i];
+      v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * g[i] * g[i];
+      w[i] -= step * m[i] / (std::sqrt(v[i]) + p.epsilon);
+      g[i] = 0.0f;
+    }
+  };
+  for (int l = 0; l < layers(); ++l) {
+    update(weights_[l], weight_grads_[l], m_w_[l], v_w_[l]);
+    update(biases_[l], bias_grads_[l], m_b_[l], v_b_[l]);
+  }
+}
+
+std::string Mlp::Save() const {
+  std::string out;
+  Put<uint32_t>(&out, static_cast<uint32_t>(sizes_.size()));
+  for (int s : sizes_) Put<int32_t>(&out, s);
+  Put<uint64_t>(&out, adam_steps_);
+  for (int l = 0; l < layers(); ++l) {
+    for (const auto* v : {&weights_[l], &biases_[l], &m_w_[l], &v_w_[l], &m_b_[l], &v_b_[l]}) {
+      out.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
+    }
+  }
+  return out;
+}
+
+absl::Status Mlp::Load(std::string_view blob) {
+  size_t off = 0;
+  auto take = [&](void* dst, size_t n) {
+    if (off + n > blob.size()) return false;
+    std::memcpy(dst, blob.data() + off, n);
+    off += n;
+    return true;
+  };
+  uint32_t n_sizes = 0;
+  if (!take(&n_sizes, 4) || n_sizes != sizes_.size()) {
+    return absl::InvalidArgumentError("mlp blob: layer count differs from this model");
+  }
+  for (int s : sizes_) {
+    int32_t got = 0;
+    if (!take(&got, 4) || got != s) return absl::InvalidArgumentError("mlp blob: layer sizes differ");
+  }
+  // Stage into copies so a short blob changes nothing.
+  Mlp staged = *this;
+  if (!take(&staged.adam_steps_, 8)) return absl::InvalidArgumentError("mlp blob: truncated");
+  for (int l = 0; l < layers(); ++l) {
+    for (auto* v : {&staged.weights_[l], &staged.biases_[l], &staged.m_w_[l], &staged.v_w_[l],
+                    &staged.m_b_[l], &staged.v_b_[l]}) {
+      if (!take(v->data(), v->size() * sizeof(float))) {
+        return absl::InvalidArgumentError("mlp blob: truncated");
+      }
+    }
+  }
+  if (off != blob.size()) return absl::InvalidArgumentError("mlp blob: trailing bytes");
+  *this = std::move(staged);
+  return absl::OkStatus();
+}
+
+}  // namespace foryou::model

@@ -1,0 +1,75 @@
+// Mlp: the dense part of the ranking model: a stack of fully connected layers (ReLU between
+// them, linear output) over a mini-batch, with backpropagation and Adam. Matrix products use
+// Eigen (Debian's libeigen3-dev): a well-kept, header-only GEMM that vectorises for the build
+// machine, single-threaded and deterministic (see mlp_benchmark.cc for its speed here).
+//
+// Example:
+//   Mlp mlp({560, 256, 128, 3}, /*seed=*/1);
+//   mlp.Forward(inputs, batch, logits);     // inputs: batch x 560, logits: batch x 3
+//   mlp.Backward(dlogits, dinputs);         // accumulates parameter gradients
+//   mlp.AdamStep({.learning_rate = 1e-3f}); // applies them and clears them
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace foryou::model {
+
+struct AdamParams {
+  float learning_rate = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float epsilon = 1e-8f;
+};
+
+// Not thread-safe: one trainer thread owns it (a serving copy is a separate instance).
+class Mlp {
+ public:
+  // sizes = {inputs, hidden..., outputs}, each >= 1, at least two entries. Weights are He-normal
+  // (deterministic in `seed`), biases zero.
+  Mlp(std::vector<int> sizes, uint64_t seed);
+
+  int inputs() const { return sizes_.front(); }
+  int outputs() const { return sizes_.back(); }
+  int layers() const { return static_cast<int>(weights_.size()); }
+
+  // in: batch x inputs() floats, row-major; out: batch x outputs(). Keeps the activations for
+  // Backward.
+  void Forward(const float* in, int batch, float* out);
+
+  // grad_out: batch x outputs() (d loss / d out) for the batch of the last Forward. Adds the
+  // parameter gradients to the accumulators and, if grad_in is not null, writes
+  // d loss / d in (batch x inputs()).
+  void Backward(const float* grad_out, float* grad_in);
+
+  // One Adam step with the accumulated gradients, then clears them.
+  void AdamStep(const AdamParams& p);
+
+  // Parameters and accumulated gradients of layer l (weights are inputs x outputs, row-major).
+  absl::Span<float> weights(int l) { return absl::MakeSpan(weights_[l]); }
+  absl::Span<float> biases(int l) { return absl::MakeSpan(biases_[l]); }
+  absl::Span<const float> weight_grads(int l) const { return weight_grads_[l]; }
+  absl::Span<const float> bias_grads(int l) const { return bias_grads_[l]; }
+
+  // Serializes sizes, parameters and Adam state (little-endian floats); Load refuses a blob of
+  // other sizes, leaving this Mlp unchanged.
+  std::string Save() const;
+  [[nodiscard]] absl::Status Load(std::string_view blob);
+
+ private:
+  std::vector<int> sizes_;
+  std::vector<std::vector<float>> weights_, biases_;
+  std::vector<std::vector<float>> weight_grads_, bias_grads_;
+  std::vector<std::vector<float>> m_w_, v_w_, m_b_, v_b_;  // Adam moments
+  uint64_t adam_steps_ = 0;
+  // Forward caches: acts_[0] = input, acts_[l] = output of layer l-1 after ReLU (pre-ReLU for the
+  // last layer).
+  std::vector<std::vector<float>> acts_;
+  int batch_ = 0;
+};
+
+}  // namespace foryou::model
