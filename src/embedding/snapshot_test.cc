@@ -144,6 +144,25 @@ TEST_F(CorruptSnapshotTest, FlippedByteAnywhereIsRefused) {
   }
 }
 
+TEST_F(CorruptSnapshotTest, RandomDamageIsAlwaysRefusedNeverCrashes) {
+  uint64_t x = 99;
+  auto next = [&] {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return x >> 33;
+  };
+  for (int trial = 0; trial < 150; ++trial) {
+    std::string c = bytes_;
+    const int damage = 1 + static_cast<int>(next() % 4);
+    for (int d = 0; d < damage; ++d) {
+      const size_t pos = next() % c.size();
+      const char v = static_cast<char>(next());
+      c[pos] = c[pos] == v ? static_cast<char>(v ^ 1) : v;
+    }
+    if (trial % 3 == 0) c.resize(next() % c.size());  // and sometimes truncate
+    ExpectRefused(c);
+  }
+}
+
 TEST_F(CorruptSnapshotTest, TruncatedIsRefused) {
   for (size_t len : {size_t{0}, size_t{10}, size_t{100}, bytes_.size() / 3, bytes_.size() - 1}) {
     ExpectRefused(bytes_.substr(0, len));
