@@ -101,55 +101,19 @@ absl::StatusOr<bool> KuaiRandLogReader::Next(KuaiRandImpression* out) {
   }
 }
 
-absl::StatusOr<TableLoad> LoadKuaiRandVideos(const std::string& path,
-                                             absl::flat_hash_map<uint64_t, KuaiRandVideo>* out) {
-  absl::StatusOr<std::unique_ptr<CsvReader>> csv = CsvReader::Open(path);
-  if (!csv.ok()) return csv.status();
-  CsvReader& r = **csv;
-  int c[8];
-  const char* names[8] = {"video_id", "author_id", "music_id", "tag",
-                          "video_type", "upload_type", "upload_dt", "video_duration"};
-  for (int i = 0; i < 8; ++i) {
-    absl::StatusOr<int> col = r.Column(names[i]);
-    if (!col.ok()) return absl::NotFoundError(absl::StrCat(path, ": column ", names[i], " missing"));
-    c[i] = *col;
-  }
-  TableLoad load;
-  std::vector<std::string_view> f;
-  while (true) {
-    absl::StatusOr<bool> more = r.Next(&f);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    uint64_t id;
-    KuaiRandVideo v;
-    if (f.size() != r.header().size() || !ParseInt(f[c[0]], &id) || !ParseInt(f[c[1]], &v.author_id)) {
-      ++load.bad_rows;
-      continue;
-    }
-    if (!ParseInt(f[c[2]], &v.music_id)) v.music_id = 0;       // missing sound
-    if (!ParseInt(f[c[7]], &v.duration_ms)) v.duration_ms = 0;  // missing duration
-    v.tag = std::string(f[c[3]]);
-    v.video_type = std::string(f[c[4]]);
-    v.upload_type = std::string(f[c[5]]);
-    v.upload_date = ParseDate(f[c[6]]);
-    (*out)[id] = std::move(v);
-    ++load.rows;
-  }
-  return load;
-}
+namespace {
 
-absl::StatusOr<TableLoad> LoadKuaiRandUsers(const std::string& path,
-                                            absl::flat_hash_map<uint64_t, KuaiRandUser>* out) {
+// Opens the table at `path`, resolves `names` to column indexes, and calls
+// `row(fields, cols)` for every record; a record of the wrong width, or one `row` rejects
+// (returns false), is counted bad.
+template <typename Row>
+absl::StatusOr<TableLoad> ForEachRecord(const std::string& path,
+                                        const std::vector<const char*>& names, Row&& row) {
   absl::StatusOr<std::unique_ptr<CsvReader>> csv = CsvReader::Open(path);
   if (!csv.ok()) return csv.status();
   CsvReader& r = **csv;
-  absl::StatusOr<int> id_col = r.Column("user_id");
-  absl::StatusOr<int> degree_col = r.Column("user_active_degree");
-  if (!id_col.ok() || !degree_col.ok()) {
-    return absl::NotFoundError(absl::StrCat(path, ": user_id or user_active_degree missing"));
-  }
   std::vector<int> cols;
-  for (const char* name : kUserFields) {
+  for (const char* name : names) {
     absl::StatusOr<int> col = r.Column(name);
     if (!col.ok()) return absl::NotFoundError(absl::StrCat(path, ": column ", name, " missing"));
     cols.push_back(*col);
@@ -160,18 +124,52 @@ absl::StatusOr<TableLoad> LoadKuaiRandUsers(const std::string& path,
     absl::StatusOr<bool> more = r.Next(&f);
     if (!more.ok()) return more.status();
     if (!*more) break;
-    uint64_t id;
-    if (f.size() != r.header().size() || !ParseInt(f[*id_col], &id)) {
+    if (f.size() == r.header().size() && row(f, cols)) {
+      ++load.rows;
+    } else {
       ++load.bad_rows;
-      continue;
     }
-    KuaiRandUser u;
-    u.active_degree = std::string(f[*degree_col]);
-    for (int col : cols) u.fields.emplace_back(f[col]);
-    (*out)[id] = std::move(u);
-    ++load.rows;
   }
   return load;
+}
+
+}  // namespace
+
+absl::StatusOr<TableLoad> LoadKuaiRandVideos(const std::string& path,
+                                             absl::flat_hash_map<uint64_t, KuaiRandVideo>* out) {
+  return ForEachRecord(
+      path,
+      {"video_id", "author_id", "music_id", "tag", "video_type", "upload_type", "upload_dt",
+       "video_duration"},
+      [&](const std::vector<std::string_view>& f, const std::vector<int>& c) {
+        uint64_t id;
+        KuaiRandVideo v;
+        if (!ParseInt(f[c[0]], &id) || !ParseInt(f[c[1]], &v.author_id)) return false;
+        if (!ParseInt(f[c[2]], &v.music_id)) v.music_id = 0;       // missing sound
+        if (!ParseInt(f[c[7]], &v.duration_ms)) v.duration_ms = 0;  // missing duration
+        v.tag = std::string(f[c[3]]);
+        v.video_type = std::string(f[c[4]]);
+        v.upload_type = std::string(f[c[5]]);
+        v.upload_date = ParseDate(f[c[6]]);
+        (*out)[id] = std::move(v);
+        return true;
+      });
+}
+
+absl::StatusOr<TableLoad> LoadKuaiRandUsers(const std::string& path,
+                                            absl::flat_hash_map<uint64_t, KuaiRandUser>* out) {
+  std::vector<const char*> names = {"user_id", "user_active_degree"};
+  names.insert(names.end(), std::begin(kUserFields), std::end(kUserFields));
+  return ForEachRecord(path, names,
+                       [&](const std::vector<std::string_view>& f, const std::vector<int>& c) {
+                         uint64_t id;
+                         if (!ParseInt(f[c[0]], &id)) return false;
+                         KuaiRandUser u;
+                         u.active_degree = std::string(f[c[1]]);
+                         for (size_t i = 2; i < c.size(); ++i) u.fields.emplace_back(f[c[i]]);
+                         (*out)[id] = std::move(u);
+                         return true;
+                       });
 }
 
 }  // namespace foryou::data

@@ -158,16 +158,7 @@ uint64_t SlotTable::ShardBytes(const ShardData& d) const {
 }
 
 uint32_t SlotTable::Probe(const ShardData& d, uint64_t h, FeatureId key) const {
-  if (!d.index) return kNoRow;
-  const uint32_t fp = static_cast<uint32_t>(h);
-  for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
-    const uint64_t e = d.index[pos];
-    if (e == kEmptyEntry) return kNoRow;
-    if (static_cast<uint32_t>(e >> 32) == fp) {
-      const uint32_t r = static_cast<uint32_t>(e);
-      if (Header(RowAt(d, r))->key == key) return r;
-    }
-  }
+  return ScanFingerprint(d, h, [&](uint32_t r) { return Header(RowAt(d, r))->key == key; });
 }
 
 // The arena grows at its last chunk: a new chunk starts small (16 rows for a shard's first, an
@@ -356,17 +347,10 @@ void SlotTable::Touch(ShardData& d, RowHeader* hdr) const {
 }
 
 uint32_t SlotTable::Candidate(const ShardData& d, uint64_t h, uint32_t prefetch_bytes) const {
-  if (!d.index) return kNoRow;
-  const uint32_t fp = static_cast<uint32_t>(h);
-  for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
-    const uint64_t e = d.index[pos];
-    if (e == kEmptyEntry) return kNoRow;
-    if (static_cast<uint32_t>(e >> 32) == fp) {
-      const uint32_t c = static_cast<uint32_t>(e);
-      PrefetchRow(RowAt(d, c), prefetch_bytes);
-      return c;
-    }
-  }
+  // The first fingerprint match, unverified: reading the row here would stall the pipeline.
+  const uint32_t c = ScanFingerprint(d, h, [](uint32_t) { return true; });
+  if (c != kNoRow) PrefetchRow(RowAt(d, c), prefetch_bytes);
+  return c;
 }
 
 void SlotTable::LookupOne(const ShardData& d, uint32_t cand, FeatureId key, uint64_t h,

@@ -165,6 +165,20 @@ class SlotTable {
   // Bytes allocated for a chunk of `rows` rows: a full chunk takes 2 MiB (or one row if larger).
   size_t ChunkBytes(uint32_t rows) const;
   uint32_t Probe(const ShardData& d, uint64_t h, FeatureId key) const;
+  // Walks h's probe sequence and returns the first row whose entry has h's fingerprint and that
+  // `accept(row)` approves; kNoRow at the first empty entry.
+  template <typename Accept>
+  uint32_t ScanFingerprint(const ShardData& d, uint64_t h, Accept&& accept) const {
+    if (d.index == nullptr) return kNoRow;
+    const uint32_t fp = static_cast<uint32_t>(h);
+    for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
+      const uint64_t e = d.index[pos];
+      if (e == ~uint64_t{0}) return kNoRow;
+      if (static_cast<uint32_t>(e >> 32) == fp && accept(static_cast<uint32_t>(e))) {
+        return static_cast<uint32_t>(e);
+      }
+    }
+  }
   // Inserts a fresh row for an absent key, enforcing the budget; kNoRow if refused.
   uint32_t InsertRow(Shard& s, ShardData& d, uint64_t h, FeatureId key, uint32_t now_s);
   // Reserves room for one more row (arena + index), growing as needed; updates byte counter.
