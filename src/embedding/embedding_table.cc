@@ -21,7 +21,6 @@ struct BatchPlan {
   std::vector<BatchItem> items;      // grouped by global shard
   std::vector<uint32_t> shard_of;    // per key: global shard
   std::vector<uint32_t> begin;       // per global shard: first item (size shards + 1)
-  std::vector<uint32_t> used;        // global shards with at least one item, ascending
   std::vector<uint64_t> offsets;     // per key: float offset (only when dims differ)
   std::vector<uint64_t> hashes;      // per key: mixed hash
   std::vector<uint32_t> cursor;      // scatter positions
@@ -131,11 +130,7 @@ absl::Status EmbeddingTable::PlanBatch(absl::Span<const FeatureId> keys, size_t 
     p.shard_of[i] = g;
     ++p.begin[g + 1];
   }
-  p.used.clear();
-  for (uint32_t g = 0; g < shards; ++g) {
-    if (p.begin[g + 1] != 0) p.used.push_back(g);
-    p.begin[g + 1] += p.begin[g];
-  }
+  for (uint32_t g = 0; g < shards; ++g) p.begin[g + 1] += p.begin[g];
   // Scatter; `cursor` reuses the counts shifted by one.
   p.cursor.assign(p.begin.begin(), p.begin.end() - 1);
   for (size_t i = 0; i < n; ++i) {
