@@ -141,8 +141,8 @@ absl::Status EmbeddingTable::PlanBatch(absl::Span<const FeatureId> keys, size_t 
 
 // HOW IT WORKS: the batch's items are sorted by global shard. One software pipeline runs over
 // the whole batch (not per shard, where groups of ~16 keys would never fill it): stage 1 of item
-// j prefetches its index line, stage 2 (item j - D) finds its candidate row and prefetches it,
-// stage 3 (item j - 2D) does the work. A shard's lock is taken when its first item enters stage 1
+// j prefetches its index line, stage 2 (item j - kIndexAhead) finds its candidate row and
+// prefetches it, stage 3 (kRowAhead items later still) does the work. A shard's lock is taken when its first item enters stage 1
 // and released when its last item leaves stage 3, so a thread holds at most a few shard locks,
 // always acquired in ascending shard order (no deadlock with other batches), each for a bounded
 // number of keys.

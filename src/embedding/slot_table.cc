@@ -28,7 +28,6 @@
 namespace foryou::embedding::internal {
 namespace {
 
-constexpr uint64_t kEmptyEntry = ~uint64_t{0};
 constexpr int kEvictionSamples = 8;
 constexpr uint32_t kInitialIndexCapacity = 16;
 constexpr uint32_t kInitialChunk0Rows = 16;
@@ -164,26 +163,25 @@ uint32_t SlotTable::Probe(const ShardData& d, uint64_t h, FeatureId key) const {
 // The arena grows at its last chunk: a new chunk starts small (16 rows for a shard's first, an
 // eighth of a full chunk after) and doubles, copying its rows, until full. So a shard wastes at
 // most half of its last chunk, and every full chunk is a 2 MiB huge page.
-namespace {
-struct ArenaStep {
-  bool new_chunk;
-  uint32_t rows;  // capacity of the new or regrown last chunk
-};
-}  // namespace
+
+uint32_t SlotTable::NewChunkRows(const ShardData& d) const {
+  const uint32_t first =
+      d.chunks.empty() ? kInitialChunk0Rows : std::max(kInitialChunk0Rows, chunk_rows_ / 8);
+  return std::min(first, chunk_rows_);
+}
 
 uint64_t SlotTable::GrowthBytes(const ShardData& d) const {
   uint64_t g = 0;
   if (d.rows >= Capacity(d)) {
     if (d.chunks.empty() || d.last_rows >= chunk_rows_) {
-      const uint32_t first = d.chunks.empty() ? kInitialChunk0Rows : std::max(kInitialChunk0Rows, chunk_rows_ / 8);
-      g += ChunkBytes(std::min(first, chunk_rows_));
+      g += ChunkBytes(NewChunkRows(d));
     } else {
       g += ChunkBytes(std::min(d.last_rows * 2, chunk_rows_)) - d.last_bytes;
     }
   }
   if (!d.index) {
     g += kInitialIndexCapacity * sizeof(uint64_t);
-  } else if ((uint64_t{d.rows} + 1) * 8 > (d.index_mask + 1) * 7) {
+  } else if (IndexFull(d)) {
     g += (d.index_mask + 1) * sizeof(uint64_t);
   }
   return g;
@@ -193,8 +191,7 @@ void SlotTable::GrowForInsert(ShardData& d) const {
   if (d.rows >= Capacity(d)) {
     d.full_bytes = ChunkBytes(chunk_rows_);
     if (d.chunks.empty() || d.last_rows >= chunk_rows_) {
-      const uint32_t first = d.chunks.empty() ? kInitialChunk0Rows : std::max(kInitialChunk0Rows, chunk_rows_ / 8);
-      d.last_rows = std::min(first, chunk_rows_);
+      d.last_rows = NewChunkRows(d);
       d.last_bytes = ChunkBytes(d.last_rows);
       d.chunks.push_back(static_cast<char*>(AllocBlock(d.last_bytes)));
     } else {
@@ -212,7 +209,7 @@ void SlotTable::GrowForInsert(ShardData& d) const {
   if (!d.index) {
     d.index = AllocIndex(kInitialIndexCapacity);
     d.index_mask = kInitialIndexCapacity - 1;
-  } else if ((uint64_t{d.rows} + 1) * 8 > (d.index_mask + 1) * 7) {
+  } else if (IndexFull(d)) {
     const uint64_t cap = (d.index_mask + 1) * 2;
     uint64_t* grown = AllocIndex(cap);
     const uint64_t mask = cap - 1;
@@ -227,6 +224,15 @@ void SlotTable::GrowForInsert(ShardData& d) const {
     d.index = grown;
     d.index_mask = mask;
   }
+}
+
+uint32_t SlotTable::AppendRow(ShardData& d, uint64_t h, FeatureId key, uint32_t now_s) const {
+  const uint32_t r = d.rows++;
+  InitRow(RowAt(d, r), key, now_s);
+  uint64_t pos = static_cast<uint32_t>(h) & d.index_mask;
+  while (d.index[pos] != kEmptyEntry) pos = (pos + 1) & d.index_mask;
+  d.index[pos] = Entry(h, r);
+  return r;
 }
 
 void SlotTable::InitRow(char* row, FeatureId key, uint32_t now_s) const {
@@ -273,11 +279,7 @@ uint32_t SlotTable::InsertRow(Shard& s, ShardData& d, uint64_t h, FeatureId key,
     }
   }
   GrowForInsert(d);
-  const uint32_t r = d.rows++;
-  InitRow(RowAt(d, r), key, now_s);
-  uint64_t pos = static_cast<uint32_t>(h) & d.index_mask;
-  while (d.index[pos] != kEmptyEntry) pos = (pos + 1) & d.index_mask;
-  d.index[pos] = Entry(h, r);
+  const uint32_t r = AppendRow(d, h, key, now_s);
   s.counters.inserts.fetch_add(1, std::memory_order_relaxed);
   return r;
 }
@@ -504,15 +506,10 @@ bool SlotTable::StageRows(const char* rows, size_t n, uint32_t src_row_floats, O
     ShardData& d = (*fresh)[ShardOfHash(h)];
     if (Probe(d, h, hdr.key) != kNoRow) return false;
     GrowForInsert(d);
-    const uint32_t r = d.rows++;
-    char* row = RowAt(d, r);
-    InitRow(row, hdr.key, hdr.last_seen_s);
+    char* row = RowAt(d, AppendRow(d, h, hdr.key, hdr.last_seen_s));
     Header(row)->count_flags = hdr.count_flags & kCountMask;
     std::memcpy(Floats(row), src + sizeof(RowHeader),
                 size_t{same_state ? row_floats_ : config_.dim} * sizeof(float));
-    uint64_t pos = static_cast<uint32_t>(h) & d.index_mask;
-    while (d.index[pos] != kEmptyEntry) pos = (pos + 1) & d.index_mask;
-    d.index[pos] = Entry(h, r);
   }
   uint64_t total = 0;
   for (const ShardData& d : *fresh) total += ShardBytes(d);

@@ -28,22 +28,21 @@ static_assert(sizeof(RowHeader) == 16);
 inline constexpr uint32_t kTouchedBit = 1u << 31;
 inline constexpr uint32_t kCountMask = kTouchedBit - 1;
 inline constexpr uint32_t kNoRow = 0xffffffffu;
+inline constexpr uint64_t kEmptyEntry = ~uint64_t{0};  // a free index entry
 
 // Exact division of a row number (< 2^31) by a fixed divisor with one multiply and shift
 // (Granlund & Montgomery's round-up method: m = ceil(2^(32+l) / d), l = ceil(log2 d)).
 class RowDivider {
  public:
-  explicit RowDivider(uint32_t d) : d_(d) {
+  explicit RowDivider(uint32_t d) {
     uint32_t l = 0;
     while ((uint64_t{1} << l) < d) ++l;
     shift_ = 32 + l;
     magic_ = static_cast<uint64_t>((((unsigned __int128)1 << shift_) + d - 1) / d);
   }
   uint32_t Div(uint32_t n) const { return static_cast<uint32_t>((uint64_t{n} * magic_) >> shift_); }
-  uint32_t divisor() const { return d_; }
 
  private:
-  uint32_t d_;
   uint32_t shift_;
   uint64_t magic_;
 };
@@ -164,6 +163,14 @@ class SlotTable {
   }
   // Bytes allocated for a chunk of `rows` rows: a full chunk takes 2 MiB (or one row if larger).
   size_t ChunkBytes(uint32_t rows) const;
+  // Rows of a chunk added when the last one is full: 16 for a shard's first, 1/8 full after.
+  uint32_t NewChunkRows(const ShardData& d) const;
+  // True if one more row would pass the index's 7/8 load limit.
+  static bool IndexFull(const ShardData& d) {
+    return (uint64_t{d.rows} + 1) * 8 > (d.index_mask + 1) * 7;
+  }
+  // Takes the next arena row for `key`, initialises it and indexes it (room must exist).
+  uint32_t AppendRow(ShardData& d, uint64_t h, FeatureId key, uint32_t now_s) const;
   uint32_t Probe(const ShardData& d, uint64_t h, FeatureId key) const;
   // Walks h's probe sequence and returns the first row whose entry has h's fingerprint and that
   // `accept(row)` approves; kNoRow at the first empty entry.
@@ -173,7 +180,7 @@ class SlotTable {
     const uint32_t fp = static_cast<uint32_t>(h);
     for (uint64_t pos = fp & d.index_mask;; pos = (pos + 1) & d.index_mask) {
       const uint64_t e = d.index[pos];
-      if (e == ~uint64_t{0}) return kNoRow;
+      if (e == kEmptyEntry) return kNoRow;
       if (static_cast<uint32_t>(e >> 32) == fp && accept(static_cast<uint32_t>(e))) {
         return static_cast<uint32_t>(e);
       }
