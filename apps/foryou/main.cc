@@ -3,7 +3,9 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "common/file_util.h"
 #include "embedding/embedding_bench.h"
+#include "trainer/replay.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"foryou: the For You feed engine"};
@@ -32,6 +34,48 @@ int main(int argc, char** argv) {
       std::cerr << "foryou bench embedding: " << s << "\n";
       exit_code = 1;
     }
+  });
+
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Online (progressive-validation) replay of a KuaiRand log through the trainer");
+  foryou::trainer::ReplayOptions ropts;
+  std::string config_path;
+  replay->add_option("--warmup", ropts.warmup, "Log file(s) to train on first, in time order")
+      ->required()->check(CLI::ExistingFile);
+  replay->add_option("--eval", ropts.eval, "Log file scored then trained on (the metrics)")
+      ->required()->check(CLI::ExistingFile);
+  replay->add_option("--videos", ropts.videos, "video_features_basic CSV")->required()->check(CLI::ExistingFile);
+  replay->add_option("--users", ropts.users, "user_features CSV")->required()->check(CLI::ExistingFile);
+  replay->add_option("--history", ropts.history, "user_sequences CSV (warm-start histories)")
+      ->check(CLI::ExistingFile);
+  replay->add_option("--config", config_path, "Model config JSON (default: the built-in config/model.json)")
+      ->check(CLI::ExistingFile);
+  replay->add_option("--hash-buckets", ropts.hash_buckets,
+                     "Hash ids into N rows per slot (collision baseline); 0 = collisionless")
+      ->check(CLI::Range(0ull, 1ull << 40));
+  replay->add_option("--batch", ropts.batch, "Mini-batch size")->check(CLI::Range(1, 65536));
+  replay->add_option("--threads", ropts.threads, "1 = everything on one thread; 2 = parse on a second")
+      ->check(CLI::Range(1, 64));
+  replay->add_flag("!--no-progress", ropts.progress, "No progress lines on stderr");
+  replay->callback([&] {
+    absl::StatusOr<foryou::model::ModelConfig> config =
+        config_path.empty()
+            ? foryou::model::ParseModelConfig(foryou::trainer::DefaultModelConfigJson())
+            : foryou::model::LoadModelConfig(config_path);
+    if (!config.ok()) {
+      std::cerr << "foryou replay: " << config.status() << "\n";
+      exit_code = 2;
+      return;
+    }
+    ropts.config = *std::move(config);
+    absl::StatusOr<foryou::trainer::ReplayResult> result =
+        foryou::trainer::RunReplay(ropts, std::cerr);
+    if (!result.ok()) {
+      std::cerr << "foryou replay: " << result.status() << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::cout << result->Line() << std::endl;
   });
 
   CLI11_PARSE(app, argc, argv);

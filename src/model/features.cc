@@ -1,0 +1,334 @@
+#include "model/features.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "xxhash.h"
+
+namespace foryou::model {
+namespace {
+
+using embedding::FeatureId;
+using K = FeatureKind;
+
+// Slots are part of the snapshot format: never renumber an entry, only add.
+constexpr FeatureSpec kCatalog[] = {
+    {"video_id", K::kSparse, 1, 0, "the video"},
+    {"author_id", K::kSparse, 2, 0, "its creator"},
+    {"music_id", K::kSparse, 3, 0, "its sound"},
+    {"tag", K::kSparse, 4, 0, "its category / main hashtag"},
+    {"video_type", K::kSparse, 5, 0, "normal, ad, ..."},
+    {"upload_type", K::kSparse, 6, 0, "how it was made (camera, import, template, ...)"},
+    {"duration_bucket", K::kSparse, 7, 0, "duration, half-octave buckets of seconds"},
+    {"age_bucket", K::kSparse, 8, 0, "days since upload, octave buckets"},
+    {"user_id", K::kSparse, 10, 0, "the user"},
+    {"hour", K::kSparse, 11, 0, "local hour of day"},
+    {"weekday", K::kSparse, 12, 0, "day of week"},
+    {"tab", K::kSparse, 13, 0, "surface the video is shown on"},
+    {"user.active_degree", K::kSparse, 20, 0, "profile: activity level"},
+    {"user.is_live_streamer", K::kSparse, 21, 0, "profile"},
+    {"user.is_video_author", K::kSparse, 22, 0, "profile"},
+    {"user.follow_range", K::kSparse, 23, 0, "profile: how many they follow"},
+    {"user.fans_range", K::kSparse, 24, 0, "profile: followers"},
+    {"user.friend_range", K::kSparse, 25, 0, "profile: friends"},
+    {"user.register_days_range", K::kSparse, 26, 0, "profile: account age"},
+    {"user.onehot0", K::kSparse, 30, 0, "profile (anonymous)"},
+    {"user.onehot1", K::kSparse, 31, 0, "profile (anonymous)"},
+    {"user.onehot2", K::kSparse, 32, 0, "profile (anonymous)"},
+    {"user.onehot3", K::kSparse, 33, 0, "profile (anonymous)"},
+    {"user.onehot4", K::kSparse, 34, 0, "profile (anonymous)"},
+    {"user.onehot5", K::kSparse, 35, 0, "profile (anonymous)"},
+    {"user.onehot6", K::kSparse, 36, 0, "profile (anonymous)"},
+    {"user.onehot7", K::kSparse, 37, 0, "profile (anonymous)"},
+    {"user.onehot8", K::kSparse, 38, 0, "profile (anonymous)"},
+    {"user.onehot9", K::kSparse, 39, 0, "profile (anonymous)"},
+    {"user.onehot10", K::kSparse, 40, 0, "profile (anonymous)"},
+    {"user.onehot11", K::kSparse, 41, 0, "profile (anonymous)"},
+    {"user.onehot12", K::kSparse, 42, 0, "profile (anonymous)"},
+    {"user.onehot13", K::kSparse, 43, 0, "profile (anonymous)"},
+    {"user.onehot14", K::kSparse, 44, 0, "profile (anonymous)"},
+    {"user.onehot15", K::kSparse, 45, 0, "profile (anonymous)"},
+    {"user.onehot16", K::kSparse, 46, 0, "profile (anonymous)"},
+    {"user.onehot17", K::kSparse, 47, 0, "profile (anonymous)"},
+    {"user.language", K::kSparse, 48, 0, "profile: language"},
+    {"user.country", K::kSparse, 49, 0, "profile: country"},
+    {"user.device", K::kSparse, 50, 0, "profile: device type"},
+    {"user_x_author", K::kSparse, 60, 0, "cross: this user and this creator"},
+    {"user_x_tag", K::kSparse, 61, 0, "cross: this user and this category"},
+    {"user_x_sound", K::kSparse, 62, 0, "cross: this user and this sound"},
+    {"seq.long_view.video", K::kSequence, 70, 0, "user's recent long-viewed videos"},
+    {"seq.long_view.author", K::kSequence, 71, 0, "their creators"},
+    {"seq.long_view.sound", K::kSequence, 72, 0, "their sounds"},
+    {"seq.long_view.tag", K::kSequence, 73, 0, "their categories"},
+    {"seq.like.video", K::kSequence, 74, 0, "user's recent liked videos"},
+    {"seq.like.author", K::kSequence, 75, 0, "their creators"},
+    {"seq.like.sound", K::kSequence, 76, 0, "their sounds"},
+    {"seq.like.tag", K::kSequence, 77, 0, "their categories"},
+    {"seq.skip.video", K::kSequence, 78, 0, "user's recent skipped (not long-viewed) videos"},
+    {"seq.skip.author", K::kSequence, 79, 0, "their creators"},
+    {"seq.skip.sound", K::kSequence, 80, 0, "their sounds"},
+    {"seq.skip.tag", K::kSequence, 81, 0, "their categories"},
+    {"dense.video_rates", K::kDense, 100, 1 + kNumTasks, "video's running engagement rates"},
+    {"dense.author_rates", K::kDense, 101, 1 + kNumTasks, "creator's running engagement rates"},
+    {"dense.sound_rates", K::kDense, 102, 1 + kNumTasks, "sound's running engagement rates"},
+    {"dense.user_rates", K::kDense, 103, 1 + kNumTasks, "user's running engagement rates"},
+    {"dense.user_author", K::kDense, 104, 1 + kNumTasks, "user's past engagement with this creator"},
+    {"dense.user_sound", K::kDense, 105, 1 + kNumTasks, "user's past engagement with this sound"},
+    {"dense.user_tag", K::kDense, 106, 1 + kNumTasks, "user's past engagement with this category"},
+    {"dense.video_prior", K::kDense, 107, 3, "video's watches/likes/long views in the warm-start history"},
+};
+
+// Which profile field a "user.*" feature reads: slot 20..26 -> fields 0..6, 30..50 -> 7..27.
+int ProfileFieldOf(uint32_t slot) {
+  if (slot >= 20 && slot <= 26) return static_cast<int>(slot - 20);
+  if (slot >= 30 && slot <= 50) return static_cast<int>(slot - 30) + kOnehot0;
+  return -1;
+}
+
+inline uint64_t Pair(uint64_t a, uint64_t b) {
+  const uint64_t v[2] = {a, b};
+  return XXH3_64bits(v, sizeof(v));
+}
+
+// Which behaviour list / attribute a sequence feature reads.
+enum List { kLongViewed = 0, kLiked = 1, kSkipped = 2 };
+enum Attr { kVideo = 0, kAuthor = 1, kSound = 2, kTag = 3 };
+
+void Push(std::vector<uint64_t>& list, uint64_t v, size_t cap) {
+  if (cap == 0) return;
+  if (list.size() >= cap) list.erase(list.begin(), list.begin() + (list.size() - cap + 1));
+  list.push_back(v);
+}
+
+}  // namespace
+
+uint64_t ValueId(std::string_view value) {
+  if (value.empty()) return 0;
+  const uint64_t h = XXH3_64bits(value.data(), value.size());
+  return h == 0 ? 1 : h;
+}
+
+std::span<const FeatureSpec> FeatureCatalog() { return kCatalog; }
+
+const FeatureSpec* FindFeature(std::string_view name) {
+  for (const FeatureSpec& f : kCatalog) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+FeatureExtractor::FeatureExtractor(const ModelConfig& config,
+                                   std::shared_ptr<const Catalog> catalog, uint64_t hash_buckets)
+    : config_(config),
+      catalog_(std::move(catalog)),
+      hash_buckets_(hash_buckets),
+      decay_per_ms_(std::log(2.0) / (config.counter_half_life_hours * 3600e3)) {
+  for (const FeatureConfig& f : config_.features) {
+    const FeatureSpec* spec = FindFeature(f.name);
+    if (spec == nullptr) continue;  // rejected by ParseModelConfig
+    if (spec->kind == K::kDense) {
+      dense_specs_.push_back(spec);
+      dense_width_ += static_cast<int>(spec->dense_width);
+    } else {
+      field_specs_.push_back(spec);
+    }
+  }
+}
+
+std::vector<std::string> FeatureExtractor::field_names() const {
+  std::vector<std::string> names;
+  for (const FeatureSpec* s : field_specs_) names.emplace_back(s->name);
+  return names;
+}
+
+FeatureId FeatureExtractor::Key(uint32_t slot, uint64_t value) const {
+  const FeatureId id = embedding::HashFeature(slot, value);
+  if (hash_buckets_ == 0) return id;
+  return embedding::MakeFeatureId(slot, (id & embedding::kHashMask) % hash_buckets_);
+}
+
+void FeatureExtractor::AddRates(const Counters& counters, uint64_t key, int64_t now_ms,
+                                float* out) const {
+  float n = 0;
+  std::array<float, kNumTasks> sums{};
+  if (auto it = counters.find(key); it != counters.end()) {
+    const double age = static_cast<double>(std::max<int64_t>(0, now_ms - it->second.time_ms));
+    const float decay = static_cast<float>(std::exp(-decay_per_ms_ * age));
+    n = it->second.impressions * decay;
+    for (int t = 0; t < kNumTasks; ++t) sums[t] = it->second.sums[t] * decay;
+  }
+  const float k = static_cast<float>(config_.rate_prior_strength);
+  out[0] = std::log1p(n) * 0.2f;
+  for (int t = 0; t < kNumTasks; ++t) {
+    // Lift over the global rate, log scale, from a rate smoothed toward the global one.
+    const float prior = (global_.sums[t] + 1.0f) / (global_.impressions + 2.0f);
+    const float rate = (sums[t] + k * prior) / (n + k);
+    out[1 + t] = std::clamp(std::log(rate / prior), -4.0f, 4.0f);
+  }
+}
+
+void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch* out) const {
+  const int fields = this->fields();
+  out->size = static_cast<int>(batch.size());
+  out->fields = fields;
+  out->dense_width = dense_width_;
+  out->keys.clear();
+  out->field_begin.clear();
+  out->field_begin.reserve(batch.size() * fields + 1);
+  out->dense.assign(batch.size() * dense_width_, 0.0f);
+  out->max_time_ms = 0;
+  static const VideoInfo kNoVideo;
+  static const UserInfo kNoUser;
+  static const UserState kNoState;
+
+  for (size_t b = 0; b < batch.size(); ++b) {
+    const Impression& imp = batch[b];
+    out->max_time_ms = std::max(out->max_time_ms, imp.time_ms);
+    const auto vit = catalog_->videos.find(imp.video_id);
+    const VideoInfo& video = vit == catalog_->videos.end() ? kNoVideo : vit->second;
+    const auto uit = catalog_->users.find(imp.user_id);
+    const UserInfo& user = uit == catalog_->users.end() ? kNoUser : uit->second;
+    const auto sit = users_.find(imp.user_id);
+    const UserState& state = sit == users_.end() ? kNoState : sit->second;
+
+    for (const FeatureSpec* spec : field_specs_) {
+      out->field_begin.push_back(static_cast<uint32_t>(out->keys.size()));
+      const uint32_t slot = spec->slot;
+      if (spec->kind == K::kSequence) {
+        const int list = static_cast<int>((slot - 70) / 4), attr = static_cast<int>((slot - 70) % 4);
+        const std::vector<uint64_t>& items =
+            list == kLongViewed ? state.long_viewed : list == kLiked ? state.liked : state.skipped;
+        for (uint64_t v : items) {
+          uint64_t value = v;
+          if (attr != kVideo) {
+            const auto it = catalog_->videos.find(v);
+            if (it == catalog_->videos.end()) continue;
+            value = attr == kAuthor ? it->second.author_id
+                    : attr == kSound ? it->second.music_id
+                                     : it->second.tag;
+          }
+          out->keys.push_back(Key(slot, value));
+        }
+        continue;
+      }
+      uint64_t value = 0;
+      switch (slot) {
+        case 1: value = imp.video_id; break;
+        case 2: value = video.author_id; break;
+        case 3: value = video.music_id; break;
+        case 4: value = video.tag; break;
+        case 5: value = video.video_type; break;
+        case 6: value = video.upload_type; break;
+        case 7: {
+          const uint32_t ms = imp.duration_ms ? imp.duration_ms : video.duration_ms;
+          value = static_cast<uint64_t>(2.0 * std::log2(ms / 1000.0 + 1.0));
+          break;
+        }
+        case 8:
+          value = video.upload_day < 0
+                      ? 1000
+                      : static_cast<uint64_t>(std::log2(std::max(0, imp.day - video.upload_day) + 1.0));
+          break;
+        case 10: value = imp.user_id; break;
+        case 11: value = imp.hour; break;
+        case 12: value = imp.weekday; break;
+        case 13: value = imp.tab; break;
+        case 60: value = Pair(imp.user_id, video.author_id); break;
+        case 61: value = Pair(imp.user_id, video.tag); break;
+        case 62: value = Pair(imp.user_id, video.music_id); break;
+        default: {
+          const int field = ProfileFieldOf(slot);
+          value = field >= 0 ? user.profile[field] : 0;
+        }
+      }
+      out->keys.push_back(Key(slot, value));
+    }
+
+    float* dense = out->dense.data() + b * dense_width_;
+    for (const FeatureSpec* spec : dense_specs_) {
+      const int64_t now = imp.time_ms;
+      switch (spec->slot) {
+        case 100: AddRates(video_counts_, imp.video_id, now, dense); break;
+        case 101: AddRates(author_counts_, video.author_id, now, dense); break;
+        case 102: AddRates(sound_counts_, video.music_id, now, dense); break;
+        case 103: AddRates(user_counts_, imp.user_id, now, dense); break;
+        case 104: AddRates(user_author_counts_, Pair(imp.user_id, video.author_id), now, dense); break;
+        case 105: AddRates(user_sound_counts_, Pair(imp.user_id, video.music_id), now, dense); break;
+        case 106: AddRates(user_tag_counts_, Pair(imp.user_id, video.tag), now, dense); break;
+        case 107:
+          if (auto it = video_prior_.find(imp.video_id); it != video_prior_.end()) {
+            for (int i = 0; i < 3; ++i) dense[i] = std::log1p(it->second[i]) * 0.2f;
+          }
+          break;
+      }
+      dense += spec->dense_width;
+    }
+  }
+  out->field_begin.push_back(static_cast<uint32_t>(out->keys.size()));
+}
+
+void FeatureExtractor::Count(Counters& counters, uint64_t key, const Impression& imp) {
+  EngagementCounter& c = counters[key];
+  if (imp.time_ms > c.time_ms) {
+    const float decay = static_cast<float>(std::exp(-decay_per_ms_ * static_cast<double>(imp.time_ms - c.time_ms)));
+    c.impressions *= decay;
+    for (float& s : c.sums) s *= decay;
+    c.time_ms = imp.time_ms;
+  }
+  c.impressions += 1;
+  for (int t = 0; t < kNumTasks; ++t) c.sums[t] += imp.labels[t];
+}
+
+void FeatureExtractor::Observe(absl::Span<const Impression> batch) {
+  const size_t cap = config_.sequence_length;
+  for (const Impression& imp : batch) {
+    const auto vit = catalog_->videos.find(imp.video_id);
+    const VideoInfo& video = vit == catalog_->videos.end() ? VideoInfo{} : vit->second;
+    UserState& state = users_[imp.user_id];
+    if (imp.labels[kLongView] > 0.5f) {
+      Push(state.long_viewed, imp.video_id, cap);
+    } else {
+      Push(state.skipped, imp.video_id, cap);
+    }
+    if (imp.labels[kLike] > 0.5f) Push(state.liked, imp.video_id, cap);
+
+    Count(video_counts_, imp.video_id, imp);
+    Count(author_counts_, video.author_id, imp);
+    Count(sound_counts_, video.music_id, imp);
+    Count(user_counts_, imp.user_id, imp);
+    Count(user_author_counts_, Pair(imp.user_id, video.author_id), imp);
+    Count(user_sound_counts_, Pair(imp.user_id, video.music_id), imp);
+    Count(user_tag_counts_, Pair(imp.user_id, video.tag), imp);
+    global_.impressions += 1;
+    for (int t = 0; t < kNumTasks; ++t) global_.sums[t] += imp.labels[t];
+  }
+}
+
+void FeatureExtractor::AddHistory(uint64_t user_id, absl::Span<const uint64_t> watched,
+                                  absl::Span<const uint64_t> liked,
+                                  absl::Span<const uint64_t> long_viewed, int64_t time_ms) {
+  const size_t cap = config_.sequence_length;
+  UserState& state = users_[user_id];
+  absl::flat_hash_map<uint64_t, int> long_set;
+  for (uint64_t v : long_viewed) {
+    Push(state.long_viewed, v, cap);
+    ++long_set[v];
+    video_prior_[v][2] += 1;
+  }
+  for (uint64_t v : liked) {
+    Push(state.liked, v, cap);
+    video_prior_[v][1] += 1;
+  }
+  for (uint64_t v : watched) {
+    video_prior_[v][0] += 1;
+    auto it = long_set.find(v);
+    if (it != long_set.end() && it->second > 0) {
+      --it->second;
+    } else {
+      Push(state.skipped, v, cap);
+    }
+  }
+}
+
+}  // namespace foryou::model

@@ -1,0 +1,180 @@
+// Features of the ranking model: the feature catalog (every feature foryou knows, by name), the
+// catalog data they read (videos, users), the impression they describe, and FeatureExtractor,
+// which turns impressions into a FeatureBatch using only what was known before them.
+//
+// No future leakage, by construction: Extract is const and never reads Impression::labels; the
+// behaviour state (recent long-viewed / liked / skipped items, running engagement counters)
+// changes only in Observe, which the trainer calls after a batch has been scored and trained on.
+//
+// Example:
+//   FeatureExtractor fx(config, catalog);
+//   fx.Extract(batch, &features);   // what the ranker sees
+//   ... score, train ...
+//   fx.Observe(batch);              // the batch's labels become history
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
+#include "embedding/feature_id.h"
+#include "model/model_config.h"
+
+namespace foryou::model {
+
+// ---- Catalog data the features read ----
+
+// Profile fields a user may have; the value is any 64-bit id of the string (0 = unknown).
+enum ProfileField : int {
+  kActiveDegree = 0,
+  kIsLiveStreamer,
+  kIsVideoAuthor,
+  kFollowRange,
+  kFansRange,
+  kFriendRange,
+  kRegisterDaysRange,
+  kOnehot0,  // kOnehot0 + i, i < 18: KuaiRand's anonymous one-hot profile features
+  kLanguage = kOnehot0 + 18,
+  kCountry,
+  kDevice,
+  kNumProfileFields
+};
+
+struct VideoInfo {
+  uint64_t author_id = 0;
+  uint64_t music_id = 0;   // the sound
+  uint64_t tag = 0;        // category / main hashtag id (0 = none)
+  uint64_t video_type = 0;
+  uint64_t upload_type = 0;
+  int32_t upload_day = -1;  // days since 1970-01-01, -1 if unknown
+  uint32_t duration_ms = 0;
+};
+
+struct UserInfo {
+  std::array<uint64_t, kNumProfileFields> profile{};
+};
+
+struct Catalog {
+  absl::flat_hash_map<uint64_t, VideoInfo> videos;
+  absl::flat_hash_map<uint64_t, UserInfo> users;
+};
+
+// Stable 64-bit id of a categorical string value ("" -> 0).
+uint64_t ValueId(std::string_view value);
+
+// ---- Impressions ----
+
+// One video shown to one user, and (once known) what the user did.
+struct Impression {
+  uint64_t user_id = 0;
+  uint64_t video_id = 0;
+  int64_t time_ms = 0;
+  int32_t day = 0;       // days since 1970-01-01, in the user's time zone
+  uint8_t hour = 0;      // 0..23, local
+  uint8_t weekday = 0;   // 0..6
+  uint32_t tab = 0;      // surface the video was shown on
+  uint32_t duration_ms = 0;  // the video's duration as served (0 = use the catalog's)
+  std::array<float, kNumTasks> labels{};  // 0/1, watch ratio in [0, 1]; never read by Extract
+};
+
+// ---- The feature catalog ----
+
+enum class FeatureKind { kSparse, kSequence, kDense };
+
+struct FeatureSpec {
+  std::string_view name;
+  FeatureKind kind;
+  uint32_t slot;         // embedding-table slot (sparse, sequence); an id >= 100 (dense)
+  uint32_t dense_width;  // floats (dense features)
+  std::string_view what;  // one line for docs and --help
+};
+
+std::span<const FeatureSpec> FeatureCatalog();
+const FeatureSpec* FindFeature(std::string_view name);  // nullptr if unknown
+
+// ---- Extracted features ----
+
+// The model input of a mini-batch. Each example has `fields` embedding fields, in config order
+// (a sparse feature is one key, a sequence feature 0..sequence_length keys to mean-pool), and
+// `dense_width` floats.
+struct FeatureBatch {
+  int size = 0;
+  int fields = 0;
+  int dense_width = 0;
+  std::vector<embedding::FeatureId> keys;
+  std::vector<uint32_t> field_begin;  // size * fields + 1 offsets into keys
+  std::vector<float> dense;           // size x dense_width
+  int64_t max_time_ms = 0;
+
+  std::span<const embedding::FeatureId> Field(int example, int field) const {
+    const size_t i = static_cast<size_t>(example) * fields + field;
+    return {keys.data() + field_begin[i], keys.data() + field_begin[i + 1]};
+  }
+};
+
+// Decayed running counts of impressions and of each task's label: the "running engagement rate"
+// features. Decay is applied lazily (on read and on add) with the configured half-life.
+struct EngagementCounter {
+  float impressions = 0;
+  std::array<float, kNumTasks> sums{};
+  int64_t time_ms = 0;
+};
+
+class FeatureExtractor {
+ public:
+  // `hash_buckets` > 0 folds every sparse/sequence key into that many rows per slot: the
+  // collision baseline of the Monolith paper. The config must have been validated.
+  FeatureExtractor(const ModelConfig& config, std::shared_ptr<const Catalog> catalog,
+                   uint64_t hash_buckets = 0);
+
+  int fields() const { return static_cast<int>(field_specs_.size()); }
+  int dense_width() const { return dense_width_; }
+  std::vector<std::string> field_names() const;
+
+  // Fills `out` with the features of `batch` as of now. Reads the catalog and the behaviour
+  // state, never the impressions' labels.
+  void Extract(absl::Span<const Impression> batch, FeatureBatch* out) const;
+
+  // Adds the batch's outcomes to the behaviour state (recent lists, counters).
+  void Observe(absl::Span<const Impression> batch);
+
+  // Warm start from a history before the stream (KuaiRand's user_sequences file): the user's
+  // watched, liked and long-viewed video ids, oldest first, at `time_ms`.
+  void AddHistory(uint64_t user_id, absl::Span<const uint64_t> watched,
+                  absl::Span<const uint64_t> liked, absl::Span<const uint64_t> long_viewed,
+                  int64_t time_ms);
+
+  uint64_t users_tracked() const { return users_.size(); }
+
+ private:
+  struct UserState {
+    // Most recent last; at most sequence_length each.
+    std::vector<uint64_t> long_viewed, liked, skipped;
+  };
+  using Counters = absl::flat_hash_map<uint64_t, EngagementCounter>;
+
+  void AddRates(const Counters& counters, uint64_t key, int64_t now_ms, float* out) const;
+  void Count(Counters& counters, uint64_t key, const Impression& imp);
+  embedding::FeatureId Key(uint32_t slot, uint64_t value) const;
+
+  ModelConfig config_;
+  std::shared_ptr<const Catalog> catalog_;
+  uint64_t hash_buckets_;
+  std::vector<const FeatureSpec*> field_specs_, dense_specs_;
+  int dense_width_ = 0;
+  double decay_per_ms_;  // ln 2 / half-life
+
+  absl::flat_hash_map<uint64_t, UserState> users_;
+  Counters video_counts_, author_counts_, sound_counts_, user_counts_, user_author_counts_,
+      user_sound_counts_, user_tag_counts_;
+  absl::flat_hash_map<uint64_t, std::array<float, 3>> video_prior_;  // history: watch, like, long
+  EngagementCounter global_;  // undecayed, for the smoothing prior
+};
+
+}  // namespace foryou::model
