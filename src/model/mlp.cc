@@ -29,7 +29,7 @@ Mlp::Mlp(std::vector<int> sizes, uint64_t seed) : sizes_(std::move(sizes)) {
   for (size_t l = 0; l + 1 < sizes_.size(); ++l) {
     const int in = sizes_[l], out = sizes_[l + 1];
     std::normal_distribution<float> normal(0.0f, std::sqrt(2.0f / static_cast<float>(in)));
-    std::vector<float> w(static_cast<size_t>(in) * out);
+    Floats w(static_cast<size_t>(in) * out);
     for (float& x : w) x = normal(rng);
     weights_.push_back(std::move(w));
     biases_.emplace_back(out, 0.0f);
@@ -83,8 +83,7 @@ void Mlp::AdamStep(const AdamParams& p) {
   const float c1 = 1.0f - std::pow(p.beta1, static_cast<float>(adam_steps_));
   const float c2 = 1.0f - std::pow(p.beta2, static_cast<float>(adam_steps_));
   const float step = p.learning_rate * std::sqrt(c2) / c1;
-  auto update = [&](std::vector<float>& w, std::vector<float>& g, std::vector<float>& m,
-                    std::vector<float>& v) {
+  auto update = [&](Floats& w, Floats& g, Floats& m, Floats& v) {
     for (size_t i = 0; i < w.size(); ++i) {
       m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * g[i];
       v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * g[i] * g[i];

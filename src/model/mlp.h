@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "Eigen/Core"
 #include "absl/types/span.h"
 
 namespace foryou::model {
@@ -61,14 +62,17 @@ class Mlp {
   [[nodiscard]] absl::Status Load(std::string_view blob);
 
  private:
+  // Every buffer Eigen reads is aligned to Eigen's packet size, so its kernels take the same code
+  // path (and summation order) in every run: bit-identical results whatever the heap layout.
+  using Floats = std::vector<float, Eigen::aligned_allocator<float>>;
   std::vector<int> sizes_;
-  std::vector<std::vector<float>> weights_, biases_;
-  std::vector<std::vector<float>> weight_grads_, bias_grads_;
-  std::vector<std::vector<float>> m_w_, v_w_, m_b_, v_b_;  // Adam moments
+  std::vector<Floats> weights_, biases_;
+  std::vector<Floats> weight_grads_, bias_grads_;
+  std::vector<Floats> m_w_, v_w_, m_b_, v_b_;  // Adam moments
   uint64_t adam_steps_ = 0;
   // Forward caches: acts_[0] = input, acts_[l] = output of layer l-1 after ReLU (pre-ReLU for the
   // last layer).
-  std::vector<std::vector<float>> acts_;
+  std::vector<Floats> acts_;
   int batch_ = 0;
 };
 
