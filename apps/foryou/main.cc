@@ -1,4 +1,5 @@
 // The foryou binary: one executable, one subcommand per job. Flags and wiring only.
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
   replay->add_option("--threads", ropts.threads, "1 = everything on one thread; 2 = parse on a second")
       ->check(CLI::Range(1, 64));
   replay->add_flag("!--no-progress", ropts.progress, "No progress lines on stderr");
+  std::vector<std::string> drop;
+  replay->add_option("--drop", drop, "Features to leave out of the config (ablations)")->delimiter(',');
   replay->callback([&] {
     absl::StatusOr<foryou::model::ModelConfig> config =
         config_path.empty()
@@ -66,6 +69,16 @@ int main(int argc, char** argv) {
       std::cerr << "foryou replay: " << config.status() << "\n";
       exit_code = 2;
       return;
+    }
+    for (const std::string& name : drop) {
+      auto& fs = config->features;
+      const auto it = std::find_if(fs.begin(), fs.end(), [&](const auto& f) { return f.name == name; });
+      if (it == fs.end()) {
+        std::cerr << "foryou replay: --drop " << name << ": not a feature of the config\n";
+        exit_code = 2;
+        return;
+      }
+      fs.erase(it);
     }
     ropts.config = *std::move(config);
     absl::StatusOr<foryou::trainer::ReplayResult> result =

@@ -77,6 +77,8 @@ constexpr FeatureSpec kCatalog[] = {
     {"dense.user_sound", K::kDense, 105, 1 + kNumTasks, "user's past engagement with this sound"},
     {"dense.user_tag", K::kDense, 106, 1 + kNumTasks, "user's past engagement with this category"},
     {"dense.video_prior", K::kDense, 107, 3, "video's watches/likes/long views in the warm-start history"},
+    {"dense.session", K::kDense, 108, 8,
+     "user's session: time since last impression, short-term rates, last outcome, repeats"},
 };
 
 // Which profile field a "user.*" feature reads: slot 20..26 -> fields 0..6, 30..50 -> 7..27.
@@ -94,6 +96,9 @@ inline uint64_t Pair(uint64_t a, uint64_t b) {
 // Which behaviour list / attribute a sequence feature reads.
 enum List { kLongViewed = 0, kLiked = 1, kSkipped = 2 };
 enum Attr { kVideo = 0, kAuthor = 1, kSound = 2, kTag = 3 };
+
+// Session counters decay with a 30-minute half-life.
+constexpr double kSessionDecayPerMs = 0.6931471805599453 / (30 * 60e3);
 
 void Push(std::vector<uint64_t>& list, uint64_t v, size_t cap) {
   if (cap == 0) return;
@@ -123,7 +128,8 @@ FeatureExtractor::FeatureExtractor(const ModelConfig& config,
     : config_(config),
       catalog_(std::move(catalog)),
       hash_buckets_(hash_buckets),
-      decay_per_ms_(std::log(2.0) / (config.counter_half_life_hours * 3600e3)) {
+      decay_per_ms_(std::log(2.0) / (config.counter_half_life_hours * 3600e3)),
+      track_repeats_(config.Has("dense.session")) {
   for (const FeatureConfig& f : config_.features) {
     const FeatureSpec* spec = FindFeature(f.name);
     if (spec == nullptr) continue;  // rejected by ParseModelConfig
@@ -142,6 +148,11 @@ std::vector<std::string> FeatureExtractor::field_names() const {
   return names;
 }
 
+uint64_t FeatureExtractor::Fold(uint64_t id) const {
+  if (hash_buckets_ == 0) return id;
+  return XXH3_64bits(&id, sizeof(id)) % hash_buckets_;
+}
+
 FeatureId FeatureExtractor::Key(uint32_t slot, uint64_t value) const {
   const FeatureId id = embedding::HashFeature(slot, value);
   if (hash_buckets_ == 0) return id;
@@ -152,7 +163,7 @@ void FeatureExtractor::AddRates(const Counters& counters, uint64_t key, int64_t 
                                 float* out) const {
   float n = 0;
   std::array<float, kNumTasks> sums{};
-  if (auto it = counters.find(key); it != counters.end()) {
+  if (auto it = counters.find(Fold(key)); it != counters.end()) {
     const double age = static_cast<double>(std::max<int64_t>(0, now_ms - it->second.time_ms));
     const float decay = static_cast<float>(std::exp(-decay_per_ms_ * age));
     n = it->second.impressions * decay;
@@ -189,7 +200,7 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
     const VideoInfo& video = vit == catalog_->videos.end() ? kNoVideo : vit->second;
     const auto uit = catalog_->users.find(imp.user_id);
     const UserInfo& user = uit == catalog_->users.end() ? kNoUser : uit->second;
-    const auto sit = users_.find(imp.user_id);
+    const auto sit = users_.find(Fold(imp.user_id));
     const UserState& state = sit == users_.end() ? kNoState : sit->second;
 
     for (const FeatureSpec* spec : field_specs_) {
@@ -257,10 +268,31 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
         case 105: AddRates(user_sound_counts_, Pair(imp.user_id, video.music_id), now, dense); break;
         case 106: AddRates(user_tag_counts_, Pair(imp.user_id, video.tag), now, dense); break;
         case 107:
-          if (auto it = video_prior_.find(imp.video_id); it != video_prior_.end()) {
+          if (auto it = video_prior_.find(Fold(imp.video_id)); it != video_prior_.end()) {
             for (int i = 0; i < 3; ++i) dense[i] = std::log1p(it->second[i]) * 0.2f;
           }
           break;
+        case 108: {
+          // Session: what the user did in the last minutes, and whether this video is a repeat.
+          if (state.last_time_ms > 0) {
+            const double gap_min = std::max<int64_t>(0, now - state.last_time_ms) / 60000.0;
+            dense[0] = static_cast<float>(std::log1p(gap_min)) * 0.2f;
+            const float decay = static_cast<float>(std::exp(-kSessionDecayPerMs * std::max<int64_t>(0, now - state.session.time_ms)));
+            const float n = state.session.impressions * decay;
+            dense[1] = std::log1p(n) * 0.5f;
+            dense[2] = (state.session.sums[kClick] * decay + 1.0f) / (n + 2.0f);
+            dense[3] = (state.session.sums[kLongView] * decay + 1.0f) / (n + 2.0f);
+            dense[4] = state.last_click;
+            dense[5] = state.last_long_view;
+          } else {
+            dense[0] = 2.0f;  // never seen: as if long ago
+          }
+          if (auto it = user_video_counts_.find(Fold(Pair(imp.user_id, imp.video_id))); it != user_video_counts_.end()) {
+            dense[6] = std::log1p(it->second[0]);
+            dense[7] = it->second[1] > 0 ? 1.0f : 0.0f;
+          }
+          break;
+        }
       }
       dense += spec->dense_width;
     }
@@ -269,7 +301,7 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
 }
 
 void FeatureExtractor::Count(Counters& counters, uint64_t key, const Impression& imp) {
-  EngagementCounter& c = counters[key];
+  EngagementCounter& c = counters[Fold(key)];
   if (imp.time_ms > c.time_ms) {
     const float decay = static_cast<float>(std::exp(-decay_per_ms_ * static_cast<double>(imp.time_ms - c.time_ms)));
     c.impressions *= decay;
@@ -285,13 +317,34 @@ void FeatureExtractor::Observe(absl::Span<const Impression> batch) {
   for (const Impression& imp : batch) {
     const auto vit = catalog_->videos.find(imp.video_id);
     const VideoInfo& video = vit == catalog_->videos.end() ? VideoInfo{} : vit->second;
-    UserState& state = users_[imp.user_id];
+    UserState& state = users_[Fold(imp.user_id)];
     if (imp.labels[kLongView] > 0.5f) {
       Push(state.long_viewed, imp.video_id, cap);
     } else {
       Push(state.skipped, imp.video_id, cap);
     }
     if (imp.labels[kLike] > 0.5f) Push(state.liked, imp.video_id, cap);
+    if (imp.time_ms >= state.last_time_ms) {
+      state.last_time_ms = imp.time_ms;
+      state.last_click = imp.labels[kClick];
+      state.last_long_view = imp.labels[kLongView];
+    }
+    {
+      EngagementCounter& c = state.session;
+      if (imp.time_ms > c.time_ms) {
+        const float decay = static_cast<float>(std::exp(-kSessionDecayPerMs * static_cast<double>(imp.time_ms - c.time_ms)));
+        c.impressions *= decay;
+        for (float& x : c.sums) x *= decay;
+        c.time_ms = imp.time_ms;
+      }
+      c.impressions += 1;
+      for (int t = 0; t < kNumTasks; ++t) c.sums[t] += imp.labels[t];
+    }
+    if (track_repeats_) {
+      auto& uv = user_video_counts_[Fold(Pair(imp.user_id, imp.video_id))];
+      uv[0] += 1;
+      uv[1] += imp.labels[kClick];
+    }
 
     Count(video_counts_, imp.video_id, imp);
     Count(author_counts_, video.author_id, imp);
@@ -309,19 +362,19 @@ void FeatureExtractor::AddHistory(uint64_t user_id, absl::Span<const uint64_t> w
                                   absl::Span<const uint64_t> liked,
                                   absl::Span<const uint64_t> long_viewed, int64_t time_ms) {
   const size_t cap = config_.sequence_length;
-  UserState& state = users_[user_id];
+  UserState& state = users_[Fold(user_id)];
   absl::flat_hash_map<uint64_t, int> long_set;
   for (uint64_t v : long_viewed) {
     Push(state.long_viewed, v, cap);
     ++long_set[v];
-    video_prior_[v][2] += 1;
+    video_prior_[Fold(v)][2] += 1;
   }
   for (uint64_t v : liked) {
     Push(state.liked, v, cap);
-    video_prior_[v][1] += 1;
+    video_prior_[Fold(v)][1] += 1;
   }
   for (uint64_t v : watched) {
-    video_prior_[v][0] += 1;
+    video_prior_[Fold(v)][0] += 1;
     auto it = long_set.find(v);
     if (it != long_set.end() && it->second > 0) {
       --it->second;

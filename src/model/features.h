@@ -128,8 +128,10 @@ struct EngagementCounter {
 
 class FeatureExtractor {
  public:
-  // `hash_buckets` > 0 folds every sparse/sequence key into that many rows per slot: the
-  // collision baseline of the Monolith paper. The config must have been validated.
+  // `hash_buckets` > 0 is the collision baseline of the Monolith paper: every sparse/sequence key
+  // folds into that many rows per slot, and every id-keyed behaviour state (per-user lists and
+  // session, per-video/creator/sound/user/pair counters) into that many entries per kind, as
+  // in a system whose per-id state lives in fixed-size arrays. The config must be validated.
   FeatureExtractor(const ModelConfig& config, std::shared_ptr<const Catalog> catalog,
                    uint64_t hash_buckets = 0);
 
@@ -156,12 +158,17 @@ class FeatureExtractor {
   struct UserState {
     // Most recent last; at most sequence_length each.
     std::vector<uint64_t> long_viewed, liked, skipped;
+    int64_t last_time_ms = 0;  // the last observed impression
+    float last_click = 0, last_long_view = 0;
+    EngagementCounter session;  // short half-life
   };
   using Counters = absl::flat_hash_map<uint64_t, EngagementCounter>;
 
   void AddRates(const Counters& counters, uint64_t key, int64_t now_ms, float* out) const;
   void Count(Counters& counters, uint64_t key, const Impression& imp);
   embedding::FeatureId Key(uint32_t slot, uint64_t value) const;
+  // The key of id-keyed behaviour state: the id itself, or its bucket with hash_buckets.
+  uint64_t Fold(uint64_t id) const;
 
   ModelConfig config_;
   std::shared_ptr<const Catalog> catalog_;
@@ -169,11 +176,13 @@ class FeatureExtractor {
   std::vector<const FeatureSpec*> field_specs_, dense_specs_;
   int dense_width_ = 0;
   double decay_per_ms_;  // ln 2 / half-life
+  bool track_repeats_;   // user x video counts (only when a feature reads them)
 
   absl::flat_hash_map<uint64_t, UserState> users_;
   Counters video_counts_, author_counts_, sound_counts_, user_counts_, user_author_counts_,
       user_sound_counts_, user_tag_counts_;
-  absl::flat_hash_map<uint64_t, std::array<float, 3>> video_prior_;  // history: watch, like, long
+  absl::flat_hash_map<uint64_t, std::array<float, 3>> video_prior_;
+  absl::flat_hash_map<uint64_t, std::array<float, 2>> user_video_counts_;  // impressions, clicks  // history: watch, like, long
   EngagementCounter global_;  // undecayed, for the smoothing prior
 };
 

@@ -93,7 +93,7 @@ absl::StatusOr<embedding::TableConfig> ModelConfig::ToTableConfig() const {
     embedding::SlotConfig s = f.sparse;
     s.slot = spec->slot;
     s.name = f.name;
-    s.dim = dim + 1;
+    s.dim = dim + kNumTasks;
     table.slots.push_back(std::move(s));
   }
   FORYOU_RETURN_IF_ERROR(table.Validate());

@@ -47,7 +47,8 @@ struct FeatureConfig {
 struct ModelConfig {
   uint64_t seed = 1;
   // Embedding dimension of every sparse and sequence feature (the FM needs one dimension). Each
-  // table row holds dim + 1 floats: the embedding and the feature's first-order (linear) weight.
+  // table row holds dim + kNumTasks floats: the embedding and the id's first-order (linear)
+  // weight for each task.
   uint32_t dim = 16;
   std::vector<int> hidden = {256, 128};  // shared-bottom layers; one linear head per task on top
   float dense_learning_rate = 1e-3f;     // Adam
@@ -57,7 +58,7 @@ struct ModelConfig {
   double rate_prior_strength = 5;       // pseudo-impressions of the global rate in smoothed rates
   std::vector<FeatureConfig> features;
 
-  // The embedding-table config of the enabled sparse/sequence features (dims = dim + 1).
+  // The embedding-table config of the enabled sparse/sequence features (dims = dim + kNumTasks).
   [[nodiscard]] absl::StatusOr<embedding::TableConfig> ToTableConfig() const;
   bool Has(std::string_view feature) const;
 };

@@ -65,7 +65,7 @@ RankingModel::RankingModel(const ModelConfig& config,
                            std::unique_ptr<embedding::EmbeddingTable> table)
     : config_(config),
       dim_(static_cast<int>(config.dim)),
-      row_(static_cast<int>(config.dim) + 1),
+      row_(static_cast<int>(config.dim) + kNumTasks),
       fields_(Shape(config).first),
       dense_width_(Shape(config).second),
       table_(std::move(table)),
@@ -104,7 +104,7 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
 
   // Pool fields into emb_ (B x F x D) and first-order weights into lin_.
   emb_.assign(static_cast<size_t>(B) * F * D, 0.0f);
-  lin_.assign(B, 0.0f);
+  lin_.assign(static_cast<size_t>(B) * kNumTasks, 0.0f);
   for (int b = 0; b < B; ++b) {
     for (int f = 0; f < F; ++f) {
       const size_t cell = static_cast<size_t>(b) * F + f;
@@ -115,7 +115,7 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
       for (uint32_t k = begin; k < end; ++k) {
         const float* r = &rows_[static_cast<size_t>(occurrence_[k]) * W];
         for (int d = 0; d < D; ++d) e[d] += r[d] * scale;
-        lin_[b] += r[D] * scale;
+        for (int t = 0; t < kNumTasks; ++t) lin_[b * kNumTasks + t] += r[D + t] * scale;
       }
     }
   }
@@ -133,7 +133,7 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
   fm_.resize(B);
   FmForward(emb_.data(), B, F, D, fm_.data());
   for (int b = 0; b < B; ++b) {
-    for (int t = 0; t < kNumTasks; ++t) logits_[b * kNumTasks + t] += fm_w_[t] * fm_[b] + lin_[b];
+    for (int t = 0; t < kNumTasks; ++t) logits_[b * kNumTasks + t] += fm_w_[t] * fm_[b] + lin_[b * kNumTasks + t];
   }
   return absl::OkStatus();
 }
@@ -164,14 +164,13 @@ void RankingModel::Backward(const FeatureBatch& batch) {
   dx_.resize(static_cast<size_t>(B) * in);
   mlp_.Backward(dlogits_.data(), dx_.data());
   demb_.resize(static_cast<size_t>(B) * F * D);
-  std::vector<float> dfm(B, 0.0f), dlin(B, 0.0f);
+  std::vector<float> dfm(B, 0.0f);
   for (int b = 0; b < B; ++b) {
     std::memcpy(&demb_[static_cast<size_t>(b) * F * D], &dx_[static_cast<size_t>(b) * in],
                 sizeof(float) * F * D);
     for (int t = 0; t < kNumTasks; ++t) {
       const float g = dlogits_[b * kNumTasks + t];
       dfm[b] += g * fm_w_[t];
-      dlin[b] += g;
       fm_grad_[t] += g * fm_[b];
     }
   }
@@ -187,7 +186,8 @@ void RankingModel::Backward(const FeatureBatch& batch) {
       for (uint32_t k = begin; k < end; ++k) {
         float* g = &grads_[static_cast<size_t>(occurrence_[k]) * W];
         for (int d = 0; d < D; ++d) g[d] += de[d] * scale;
-        g[D] += dlin[b] * scale;
+        const float* dl = &dlogits_[static_cast<size_t>(b) * kNumTasks];
+        for (int t = 0; t < kNumTasks; ++t) g[D + t] += dl[t] * scale;
       }
     }
   }

@@ -1,8 +1,10 @@
 // RankingModel: foryou's multi-task ranker, DeepFM-class with a shared bottom.
 //
 //   fields  : F embedding fields (sparse features, mean-pooled sequences), dim D each, read from
-//             the collisionless EmbeddingTable; each row also holds a first-order weight.
-//   logit_t = mlp_t([e_1..e_F, dense]) + a_t * FM(e_1..e_F) + sum_f w_f + (bias in mlp_t)
+//             the collisionless EmbeddingTable; each row also holds one first-order weight per
+//             task (row = D + kNumTasks floats), so an id can be, say, often shared but rarely
+//             finished without the two tasks fighting over one bias.
+//   logit_t = mlp_t([e_1..e_F, dense]) + a_t * FM(e_1..e_F) + sum_f w_{f,t} + (bias in mlp_t)
 //   mlp     : shared hidden layers (ReLU), one linear head per task (click, long_view, like,
 //             follow, comment, share, not_interested, watch ratio).
 //   loss    : sum_t task_weight_t * mean binary cross-entropy (the watch ratio as a soft label).
@@ -55,7 +57,7 @@ class RankingModel {
   [[nodiscard]] absl::StatusOr<double> Train(const FeatureBatch& batch,
                                              absl::Span<const Labels> labels, float* probs);
 
-  // The loss and its gradient with respect to each distinct key's row (dim + 1 floats per key,
+  // The loss and its gradient with respect to each distinct key's row (dim + kNumTasks floats,
   // in `keys` order) and to the dense weights (left in mlp()'s accumulators), changing nothing
   // else. For gradient checks.
   [[nodiscard]] absl::StatusOr<double> Gradients(const FeatureBatch& batch,
@@ -103,7 +105,7 @@ class RankingModel {
   std::vector<embedding::FeatureId> unique_;
   std::vector<uint32_t> occurrence_;  // batch.keys[i] -> index in unique_
   std::vector<float> rows_, grads_;   // unique x row_
-  std::vector<float> emb_, x_, dx_, demb_, fm_, lin_, logits_, dlogits_;
+  std::vector<float> emb_, x_, dx_, demb_, fm_, lin_ /* B x T */, logits_, dlogits_;
 };
 
 }  // namespace foryou::model
