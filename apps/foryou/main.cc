@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
+#include "model/features.h"
 #include "trainer/replay.h"
 
 int main(int argc, char** argv) {
@@ -60,6 +61,9 @@ int main(int argc, char** argv) {
   replay->add_flag("!--no-progress", ropts.progress, "No progress lines on stderr");
   std::vector<std::string> drop;
   replay->add_option("--drop", drop, "Features to leave out of the config (ablations)")->delimiter(',');
+  std::vector<std::string> add;
+  replay->add_option("--add", add, "Catalog features to add to the config, with its sparse defaults")
+      ->delimiter(',');
   replay->callback([&] {
     absl::StatusOr<foryou::model::ModelConfig> config =
         config_path.empty()
@@ -79,6 +83,19 @@ int main(int argc, char** argv) {
         return;
       }
       fs.erase(it);
+    }
+    for (const std::string& name : add) {
+      if (foryou::model::FindFeature(name) == nullptr || config->Has(name)) {
+        std::cerr << "foryou replay: --add " << name << ": unknown or already in the config\n";
+        exit_code = 2;
+        return;
+      }
+      config->features.push_back({.name = name, .sparse = config->sparse_defaults});
+    }
+    if (absl::Status s = config->ToTableConfig().status(); !s.ok()) {
+      std::cerr << "foryou replay: " << s << "\n";
+      exit_code = 2;
+      return;
     }
     ropts.config = *std::move(config);
     absl::StatusOr<foryou::trainer::ReplayResult> result =

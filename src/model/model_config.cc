@@ -96,6 +96,7 @@ absl::StatusOr<embedding::TableConfig> ModelConfig::ToTableConfig() const {
     s.dim = dim + kNumTasks;
     table.slots.push_back(std::move(s));
   }
+  if (table.slots.empty()) return Bad("features", "needs at least one sparse or sequence feature");
   FORYOU_RETURN_IF_ERROR(table.Validate());
   return table;
 }
@@ -142,6 +143,7 @@ absl::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
     FORYOU_RETURN_IF_ERROR(CheckKeys(*it, "sparse_defaults", kSparseKeys));
     FORYOU_RETURN_IF_ERROR(ParseSparse(*it, "sparse_defaults", &defaults));
   }
+  c.sparse_defaults = defaults;
   auto fit = root.find("features");
   if (fit == root.end() || !fit->is_array() || fit->empty()) {
     return Bad("features", "must be a non-empty array");

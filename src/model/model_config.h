@@ -56,6 +56,7 @@ struct ModelConfig {
   uint32_t sequence_length = 20;       // recent items kept per user and behaviour list
   double counter_half_life_hours = 72;  // decay of the running engagement counters
   double rate_prior_strength = 5;       // pseudo-impressions of the global rate in smoothed rates
+  embedding::SlotConfig sparse_defaults;  // what a feature listed by name alone gets
   std::vector<FeatureConfig> features;
 
   // The embedding-table config of the enabled sparse/sequence features (dims = dim + kNumTasks).
