@@ -127,7 +127,7 @@ SlotTable::SlotTable(const SlotConfig& config, uint32_t shard_bits, uint64_t bud
     : config_(config),
       shard_bits_(shard_bits),
       row_floats_(config.dim * (1 + StateFloatsPerDim(config.optimizer))),
-      row_bytes_(static_cast<uint32_t>(sizeof(RowHeader)) + row_floats_ * 4),
+      row_bytes_(RowBytes(config.dim, config.optimizer)),
       chunk_rows_(std::max<uint32_t>(1, static_cast<uint32_t>(kChunkBytes / row_bytes_))),
       chunk_div_(chunk_rows_),
       budget_bytes_(budget_bytes),

@@ -25,6 +25,12 @@ struct RowHeader {
   uint32_t count_flags;  // occurrence count (31 bits, saturating) | kTouchedBit
 };
 static_assert(sizeof(RowHeader) == 16);
+// Bytes of one row: header, embedding, optimizer state, rounded up to 8 so every row's header is
+// aligned (an odd number of floats would misalign every other row).
+constexpr uint32_t RowBytes(uint32_t dim, OptimizerKind kind) {
+  const uint32_t raw = static_cast<uint32_t>(sizeof(RowHeader)) + 4 * dim * (1 + StateFloatsPerDim(kind));
+  return (raw + 7) & ~7u;
+}
 inline constexpr uint32_t kTouchedBit = 1u << 31;
 inline constexpr uint32_t kCountMask = kTouchedBit - 1;
 inline constexpr uint32_t kNoRow = 0xffffffffu;

@@ -196,7 +196,7 @@ absl::StatusOr<uint64_t> EmbeddingTable::LoadSnapshot(const std::string& path) {
     }
     if (opt > static_cast<uint32_t>(OptimizerKind::kFtrl)) return Corrupt(path, "unknown optimizer");
     const OptimizerKind kind = static_cast<OptimizerKind>(opt);
-    if (row_bytes != sizeof(internal::RowHeader) + 4ull * dim * (1 + StateFloatsPerDim(kind))) {
+    if (row_bytes != internal::RowBytes(dim, kind)) {
       return Corrupt(path, absl::StrCat("slot ", slot, ": row size disagrees with dim/optimizer"));
     }
     desc_of[slot] = static_cast<int32_t>(descs.size());

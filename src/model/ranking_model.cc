@@ -125,8 +125,11 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
   for (int b = 0; b < B; ++b) {
     std::memcpy(&x_[static_cast<size_t>(b) * in], &emb_[static_cast<size_t>(b) * F * D],
                 sizeof(float) * F * D);
-    std::memcpy(&x_[static_cast<size_t>(b) * in + F * D],
-                &batch.dense[static_cast<size_t>(b) * dense_width_], sizeof(float) * dense_width_);
+    if (dense_width_ > 0) {
+      std::memcpy(x_.data() + static_cast<size_t>(b) * in + F * D,
+                  batch.dense.data() + static_cast<size_t>(b) * dense_width_,
+                  sizeof(float) * dense_width_);
+    }
   }
   logits_.resize(static_cast<size_t>(B) * kNumTasks);
   mlp_.Forward(x_.data(), B, logits_.data());

@@ -1,0 +1,403 @@
+// Tests of RunReplay: tiny KuaiRand-format files written here (counts, bad rows, determinism
+// across thread counts, the output line, errors), and a sanity floor on a slice of the real log
+// in ../shared/data (skipped when absent).
+#include "trainer/replay.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/file_util.h"
+#include "data/csv_reader.h"
+#include "gtest/gtest.h"
+#include "model/model_config.h"
+
+namespace foryou::trainer {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ReplayTest : public ::testing::Test {
+ public:
+  struct TinyFiles {
+    std::string warm, eval, videos, users, history;
+  };
+
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           absl::StrCat("foryou_replay_", ::getpid(), "_", info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string Write(const std::string& name, const std::string& contents) {
+    const std::string path = (dir_ / name).string();
+    EXPECT_TRUE(common::WriteFileAtomically(path, contents).ok()) << path;
+    return path;
+  }
+
+  // Writes the tiny files described at kWarmRows below into dir_.
+  TinyFiles WriteTiny();
+
+  fs::path dir_;
+};
+
+model::ModelConfig DefaultConfig() {
+  absl::StatusOr<model::ModelConfig> c = model::ParseModelConfig(DefaultModelConfigJson());
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+// ---- Tiny synthetic KuaiRand files ----
+
+constexpr char kLogHeader[] =
+    "user_id,video_id,date,hourmin,time_ms,is_click,is_like,is_follow,is_comment,is_forward,"
+    "is_hate,long_view,play_time_ms,duration_ms,profile_stay_time,comment_stay_time,"
+    "is_profile_enter,is_rand,tab\n";
+constexpr int kUsers = 40, kVideos = 30;
+constexpr int64_t kStartMs = 1650812741436;  // 2022-04-25 00:05 (+08:00)
+
+uint64_t SplitMix(uint64_t* s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// `n` good log rows from row index `first` on; users click videos whose id matches theirs mod 3.
+std::string LogRows(int first, int n, uint64_t seed) {
+  std::string out;
+  uint64_t s = seed;
+  for (int i = first; i < first + n; ++i) {
+    const int u = static_cast<int>(SplitMix(&s) % kUsers);
+    const int v = static_cast<int>(SplitMix(&s) % kVideos);
+    const int64_t t = kStartMs + 60000LL * i;  // one a minute
+    const int day = 25 + static_cast<int>((t - kStartMs) / 86400000);
+    const int hourmin = static_cast<int>((t - kStartMs) / 60000 % 1440 / 60 * 100);
+    const bool click = SplitMix(&s) % 10 < (u % 3 == v % 3 ? 8u : 2u);
+    const bool long_view = click && SplitMix(&s) % 2;
+    const bool like = long_view && SplitMix(&s) % 5 == 0;
+    const int duration = 10000 + 1000 * (v % 20);
+    const int play = long_view ? duration : click ? duration / 4 : 500;
+    absl::StrAppend(&out, u, ",", v, ",202204", day, ",", hourmin, ",", t, ",", click ? 1 : 0, ",",
+                    like ? 1 : 0, ",0,0,0,0,", long_view ? 1 : 0, ",", play, ",", duration,
+                    ",0,0,0,", i % 7 == 0 ? 1 : 0, ",", 1 + i % 3, "\n");
+  }
+  return out;
+}
+
+std::string VideosCsv() {
+  std::string out =
+      "video_id,author_id,video_type,upload_dt,upload_type,visible_status,video_duration,"
+      "server_width,server_height,music_id,music_type,tag\n";
+  for (int v = 0; v < kVideos; ++v) {
+    absl::StrAppend(&out, v, ",", 900 + v % 5, ",NORMAL,2022-04-1", v % 10, ",ShortImport,0.0,",
+                    10000 + 1000 * (v % 20), ".0,720.0,1280.0,", 7000 + v % 4, ",9.0,", v % 3,
+                    "\n");
+  }
+  out += "31,not_an_author,NORMAL,2022-04-10,ShortImport,0.0,1.0,720.0,1280.0,1,9.0,1\n";  // bad
+  return out;
+}
+
+std::string UsersCsv() {
+  std::vector<std::string> header = {"user_id", "user_active_degree", "is_live_streamer",
+                                     "is_video_author", "follow_user_num_range",
+                                     "fans_user_num_range", "friend_user_num_range",
+                                     "register_days_range"};
+  for (int i = 0; i < 18; ++i) header.push_back(absl::StrCat("onehot_feat", i));
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
+  for (int u = 0; u < kUsers; ++u) {
+    absl::StrAppend(&out, u, ",", u % 2 ? "full_active" : "high_active", ",0,", u % 2,
+                    ",\"[10,50)\",\"[100,1k)\",0,730+");
+    for (int i = 0; i < 18; ++i) absl::StrAppend(&out, ",", (u + i) % 4);
+    out += "\n";
+  }
+  out += "x,full_active,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n";  // bad id
+  return out;
+}
+
+std::string HistoryCsv() {
+  std::string out = "user_id,history_len,last_time_ms,watch_seq,like_seq,long_watch_seq\n";
+  for (int u = 0; u < 10; ++u) {
+    absl::StrAppend(&out, u, ",3,", kStartMs - 3600000, ",", u % kVideos, " ", (u + 3) % kVideos,
+                    " ", (u + 6) % kVideos, ",", (u + 3) % kVideos, ",", u % kVideos, "\n");
+  }
+  out += "11,2,1650000000000,12 x,,\n";  // bad id in a sequence
+  return out;
+}
+
+// Warm-up: 300 good rows + 2 bad (non-numeric user, short row). Eval: 200 good rows + 2 bad
+// (a label of 2, a non-numeric play time). Tables: one bad row each (videos, users, history).
+constexpr uint64_t kWarmRows = 300, kEvalRows = 200, kBadRows = 2 + 2 + 1 + 1 + 1;
+
+ReplayTest::TinyFiles ReplayTest::WriteTiny() {
+  TinyFiles f;
+  std::string warm = kLogHeader + LogRows(0, 150, 1);
+  warm += "abc,1,20220425,0,1650812741436,1,0,0,0,0,0,1,61802,49866,0,0,0,0,1\n";
+  warm += LogRows(150, 100, 2);
+  warm += "5,1,20220425\n";
+  warm += LogRows(250, 50, 3);
+  std::string eval = kLogHeader + LogRows(300, 120, 4);
+  eval += "5,1,20220426,0,1650900000000,2,0,0,0,0,0,1,61802,49866,0,0,0,0,1\n";
+  eval += LogRows(420, 40, 5);
+  eval += "5,1,20220426,0,1650900000000,1,0,0,0,0,0,1,sixty,49866,0,0,0,0,1\n";
+  eval += LogRows(460, 40, 6);
+  f.warm = Write("warm.csv", warm);
+  f.eval = Write("eval.csv", eval);
+  f.videos = Write("videos.csv", VideosCsv());
+  f.users = Write("users.csv", UsersCsv());
+  f.history = Write("history.csv", HistoryCsv());
+  return f;
+}
+
+ReplayOptions Options(const ReplayTest::TinyFiles& f) {
+  ReplayOptions o;
+  o.warmup = {f.warm};
+  o.eval = f.eval;
+  o.videos = f.videos;
+  o.users = f.users;
+  o.history = f.history;
+  o.config = DefaultConfig();
+  o.batch = 64;
+  o.progress = false;
+  return o;
+}
+
+void ExpectSameDouble(double a, double b) {
+  if (std::isnan(b)) {
+    EXPECT_TRUE(std::isnan(a)) << a;
+  } else {
+    EXPECT_EQ(a, b);
+  }
+}
+
+TEST_F(ReplayTest, CountsExamplesAndBadRows) {
+  const TinyFiles f = WriteTiny();
+  std::ostringstream progress;
+  ReplayOptions o = Options(f);
+  o.progress = true;
+  absl::StatusOr<ReplayResult> r = RunReplay(o, progress);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->examples, kWarmRows + kEvalRows);
+  EXPECT_EQ(r->eval_examples, kEvalRows);
+  EXPECT_EQ(r->bad_rows, kBadRows);
+  EXPECT_GE(r->secs, 0.0);
+  EXPECT_GT(r->peak_rss_mb, 1.0);
+  for (int t : {model::kClick, model::kLongView}) {
+    EXPECT_GE(r->auc[t], 0.0) << t;
+    EXPECT_LE(r->auc[t], 1.0) << t;
+    EXPECT_TRUE(std::isfinite(r->logloss[t])) << t;
+  }
+  EXPECT_TRUE(std::isnan(r->auc[model::kFollow]));  // no follows in the file
+  EXPECT_TRUE(std::isfinite(r->watch_ratio_rmse));
+  EXPECT_NE(progress.str().find("replay: skipped 4 bad rows"), std::string::npos)
+      << progress.str();
+}
+
+TEST_F(ReplayTest, BatchSizeDoesNotMixWarmupAndEvalRows) {
+  const TinyFiles f = WriteTiny();
+  for (int batch : {1, 7, 256, 65536}) {
+    SCOPED_TRACE(batch);
+    ReplayOptions o = Options(f);
+    o.batch = batch;
+    o.history.clear();  // optional
+    absl::StatusOr<ReplayResult> r = RunReplay(o, std::cerr);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->examples, kWarmRows + kEvalRows);
+    EXPECT_EQ(r->eval_examples, kEvalRows);
+    EXPECT_EQ(r->bad_rows, kBadRows - 1);  // no history file read
+  }
+}
+
+TEST_F(ReplayTest, SeveralWarmupFilesAndNoWarmup) {
+  const TinyFiles f = WriteTiny();
+  const std::string warm2 = Write("warm2.csv", kLogHeader + LogRows(1000, 77, 8));
+  ReplayOptions o = Options(f);
+  o.warmup = {f.warm, warm2};
+  absl::StatusOr<ReplayResult> r = RunReplay(o, std::cerr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->examples, kWarmRows + 77 + kEvalRows);
+  EXPECT_EQ(r->eval_examples, kEvalRows);
+
+  o.warmup.clear();
+  r = RunReplay(o, std::cerr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->examples, kEvalRows);
+  EXPECT_EQ(r->eval_examples, kEvalRows);
+}
+
+TEST_F(ReplayTest, TwoThreadsGiveTheSameResultAsOne) {
+  const TinyFiles f = WriteTiny();
+  ReplayOptions o = Options(f);
+  absl::StatusOr<ReplayResult> one = RunReplay(o, std::cerr);
+  ASSERT_TRUE(one.ok()) << one.status();
+  o.threads = 2;
+  absl::StatusOr<ReplayResult> two = RunReplay(o, std::cerr);
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->examples, one->examples);
+  EXPECT_EQ(two->eval_examples, one->eval_examples);
+  EXPECT_EQ(two->bad_rows, one->bad_rows);
+  for (int t = 0; t < model::kNumTasks; ++t) {
+    SCOPED_TRACE(model::kTaskNames[t]);
+    ExpectSameDouble(two->auc[t], one->auc[t]);
+    ExpectSameDouble(two->logloss[t], one->logloss[t]);
+  }
+  ExpectSameDouble(two->gauc_long_view, one->gauc_long_view);
+  ExpectSameDouble(two->watch_ratio_rmse, one->watch_ratio_rmse);
+  // And a rerun on one thread is identical too (nothing depends on the clock or addresses).
+  o.threads = 1;
+  absl::StatusOr<ReplayResult> again = RunReplay(o, std::cerr);
+  ASSERT_TRUE(again.ok());
+  ExpectSameDouble(again->auc[model::kClick], one->auc[model::kClick]);
+  ExpectSameDouble(again->logloss[model::kLongView], one->logloss[model::kLongView]);
+}
+
+TEST_F(ReplayTest, HashedRowsRunToo) {
+  const TinyFiles f = WriteTiny();
+  ReplayOptions o = Options(f);
+  o.hash_buckets = 16;
+  absl::StatusOr<ReplayResult> r = RunReplay(o, std::cerr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->eval_examples, kEvalRows);
+  EXPECT_TRUE(std::isfinite(r->auc[model::kClick]));
+}
+
+TEST_F(ReplayTest, LineHasEveryKey) {
+  const TinyFiles f = WriteTiny();
+  absl::StatusOr<ReplayResult> r = RunReplay(Options(f), std::cerr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string line = r->Line();
+  EXPECT_EQ(line.rfind("replay examples=500 ", 0), 0u) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  for (const char* key :
+       {"examples", "secs", "ex_per_s", "auc_is_click", "auc_long_view", "auc_is_like",
+        "auc_is_follow", "auc_is_comment", "auc_is_forward", "auc_is_hate", "gauc_long_view",
+        "peak_rss_mb", "eval_examples", "bad_rows"}) {
+    EXPECT_NE(line.find(absl::StrCat(" ", key, "=")), std::string::npos) << key << ": " << line;
+  }
+  EXPECT_NE(line.find(" eval_examples=200 "), std::string::npos) << line;
+  EXPECT_NE(line.find(absl::StrCat(" bad_rows=", kBadRows, " ")), std::string::npos) << line;
+  EXPECT_EQ(line.find("auc_watch_ratio"), std::string::npos) << line;  // a regression, no AUC
+}
+
+TEST_F(ReplayTest, MissingOrForeignFilesAreErrors) {
+  const TinyFiles f = WriteTiny();
+  const std::string missing = (dir_ / "no_such_file.csv").string();
+  const std::string garbage = Write("garbage.csv.zst", "this is not zstd at all\n1,2,3\n");
+  const std::string empty = Write("empty.csv", "");
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    auto run = [&](auto mutate) {
+      ReplayOptions o = Options(f);
+      o.threads = threads;
+      mutate(o);
+      return RunReplay(o, std::cerr).status();
+    };
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.eval = missing; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.warmup = {missing}; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.videos = missing; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.users = missing; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.history = missing; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.eval = garbage; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.eval = empty; }).ok());
+    // Files of another kind: named as such.
+    absl::Status s = run([&](ReplayOptions& o) { o.eval = f.videos; });
+    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+    EXPECT_NE(s.message().find("not a KuaiRand log"), std::string::npos) << s;
+    s = run([&](ReplayOptions& o) { o.warmup = {f.warm, f.users}; });
+    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.videos = f.eval; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.users = f.videos; }).ok());
+    EXPECT_FALSE(run([&](ReplayOptions& o) { o.history = f.users; }).ok());
+  }
+}
+
+TEST_F(ReplayTest, BadOptionsAreInvalidArgument) {
+  const TinyFiles f = WriteTiny();
+  for (int batch : {0, -1, 65537}) {
+    ReplayOptions o = Options(f);
+    o.batch = batch;
+    EXPECT_EQ(RunReplay(o, std::cerr).status().code(), absl::StatusCode::kInvalidArgument)
+        << batch;
+  }
+  ReplayOptions o = Options(f);
+  o.threads = 0;
+  EXPECT_EQ(RunReplay(o, std::cerr).status().code(), absl::StatusCode::kInvalidArgument);
+  o = Options(f);
+  o.eval.clear();
+  EXPECT_EQ(RunReplay(o, std::cerr).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// ---- The real log ----
+
+std::string SharedData(const std::string& file) {
+  const char* root = std::getenv("FORYOU_SHARED_DATA");
+  return (root ? std::string(root) : std::string(FORYOU_SOURCE_DIR) + "/../shared/data") +
+         "/kuairand-pure/" + file;
+}
+
+std::string CsvField(std::string_view v) {
+  if (v.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The first 20,000 rows of the 25-30 Apr log as warm-up, the next 10,000 as eval (a sanity floor
+// for the whole pipeline on real data, not the benchmark: that is bench/replay_vs_peer.sh).
+TEST_F(ReplayTest, RealLogSliceBeatsASanityFloor) {
+  const std::string log = SharedData("log_standard_20220425_20220430.csv.zst");
+  if (!fs::exists(log)) GTEST_SKIP() << "../shared/data absent: " << log;
+  auto csv = data::CsvReader::Open(log);
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  std::string warm = absl::StrCat(absl::StrJoin((*csv)->header(), ","), "\n"), eval = warm;
+  std::vector<std::string_view> fields;
+  for (int i = 0; i < 30000; ++i) {
+    absl::StatusOr<bool> more = (*csv)->Next(&fields);
+    ASSERT_TRUE(more.ok() && *more) << i;
+    std::string& out = i < 20000 ? warm : eval;
+    for (size_t k = 0; k < fields.size(); ++k) {
+      if (k) out += ',';
+      out += CsvField(fields[k]);
+    }
+    out += '\n';
+  }
+  ReplayOptions o;
+  o.warmup = {Write("warm.csv", warm)};
+  o.eval = Write("eval.csv", eval);
+  o.videos = SharedData("video_features_basic_pure.csv");
+  o.users = SharedData("user_features_pure.csv");
+  o.history = SharedData("user_sequences_before_20220425.csv.zst");
+  o.config = DefaultConfig();
+  o.progress = false;
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<ReplayResult> r = RunReplay(o, std::cerr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::cerr << r->Line() << " (test wall "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+            << " s)\n";
+  EXPECT_EQ(r->examples, 30000u);
+  EXPECT_EQ(r->eval_examples, 10000u);
+  EXPECT_GT(r->auc[model::kClick], 0.65);
+  EXPECT_GT(r->auc[model::kLongView], 0.6);
+}
+
+}  // namespace
+}  // namespace foryou::trainer
