@@ -40,16 +40,16 @@ done <<'LIST'
 -tab --drop tab
 -crosses --drop user_x_author,user_x_tag
 -seq.long_view --drop seq.long_view.video,seq.long_view.author
--seq.like --drop seq.like.video
+-seq.like.video --drop seq.like.video
 -seq.skip --drop seq.skip.video,seq.skip.author
--dense.video_rates --drop dense.video_rates
--dense.author_rates --drop dense.author_rates
++dense.video_rates --add dense.video_rates
++dense.author_rates --add dense.author_rates
 -dense.user_rates --drop dense.user_rates
 -dense.user_author,user_tag --drop dense.user_author,dense.user_tag
 -dense.video_prior --drop dense.video_prior
 +user.onehot0..17 --add user.onehot0,user.onehot1,user.onehot2,user.onehot3,user.onehot4,user.onehot5,user.onehot6,user.onehot7,user.onehot8,user.onehot9,user.onehot10,user.onehot11,user.onehot12,user.onehot13,user.onehot14,user.onehot15,user.onehot16,user.onehot17
 +user_x_sound --add user_x_sound
-+seq.*.sound,tag --add seq.long_view.sound,seq.long_view.tag,seq.like.sound,seq.like.tag
+-seq.*.sound,tag --drop seq.long_view.sound,seq.long_view.tag,seq.like.sound,seq.like.tag
 +dense.session --add dense.session
 +dense.sound_rates,user_sound --add dense.sound_rates,dense.user_sound
 LIST

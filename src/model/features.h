@@ -181,8 +181,9 @@ class FeatureExtractor {
   absl::flat_hash_map<uint64_t, UserState> users_;
   Counters video_counts_, author_counts_, sound_counts_, user_counts_, user_author_counts_,
       user_sound_counts_, user_tag_counts_;
+  // History file counts per video: watched, liked, long-viewed.
   absl::flat_hash_map<uint64_t, std::array<float, 3>> video_prior_;
-  absl::flat_hash_map<uint64_t, std::array<float, 2>> user_video_counts_;  // impressions, clicks  // history: watch, like, long
+  absl::flat_hash_map<uint64_t, std::array<float, 2>> user_video_counts_;  // impressions, clicks
   EngagementCounter global_;  // undecayed, for the smoothing prior
 };
 
