@@ -7,6 +7,7 @@
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
+#include "stream/freshness_bench.h"
 #include "trainer/replay.h"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,28 @@ int main(int argc, char** argv) {
     absl::Status s = foryou::embedding::RunEmbeddingBench(eopts, std::cout);
     if (!s.ok()) {
       std::cerr << "foryou bench embedding: " << s << "\n";
+      exit_code = 1;
+    }
+  });
+
+  foryou::stream::FreshnessBenchOptions fopts;
+  fopts.dir = "/tmp";
+  CLI::App* bench_freshness = bench->add_subcommand(
+      "freshness", "Event acknowledgement -> serving model latency under a steady load (one process)");
+  bench_freshness->add_option("--dir", fopts.dir, "Scratch directory for the log and late store")
+      ->check(CLI::ExistingDirectory);
+  bench_freshness->add_option("--seconds", fopts.seconds, "Length of the steady load")->check(CLI::Range(0.1, 3600.0));
+  bench_freshness->add_option("--rate", fopts.events_per_s, "Offered load, events/s")->check(CLI::Range(1.0, 1e7));
+  bench_freshness->add_option("--users", fopts.users, "Distinct users")->check(CLI::Range(1ull, 1ull << 40));
+  bench_freshness->add_option("--videos", fopts.videos, "Distinct videos")->check(CLI::Range(1ull, 1ull << 32));
+  bench_freshness->add_option("--sync-interval-ms", fopts.sync_interval_ms, "Trainer -> serving sync interval")
+      ->check(CLI::Range(0, 60000));
+  bench_freshness->add_option("--ingest-events", fopts.ingest_events, "Events of the ingest-throughput phase")
+      ->check(CLI::Range(2000ull, 1ull << 34));
+  bench_freshness->callback([&] {
+    absl::Status s = foryou::stream::RunFreshnessBench(fopts, std::cout);
+    if (!s.ok()) {
+      std::cerr << "foryou bench freshness: " << s << "\n";
       exit_code = 1;
     }
   });

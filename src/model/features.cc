@@ -114,6 +114,23 @@ uint64_t ValueId(std::string_view value) {
   return h == 0 ? 1 : h;
 }
 
+void AppendRows(const FeatureBatch& rows, FeatureBatch* batch) {
+  if (batch->size == 0) {
+    batch->fields = rows.fields;
+    batch->dense_width = rows.dense_width;
+    batch->keys.clear();
+    batch->dense.clear();
+    batch->field_begin.assign(1, 0);
+    batch->max_time_ms = 0;
+  }
+  const uint32_t base = static_cast<uint32_t>(batch->keys.size());
+  batch->keys.insert(batch->keys.end(), rows.keys.begin(), rows.keys.end());
+  for (size_t i = 1; i < rows.field_begin.size(); ++i) batch->field_begin.push_back(base + rows.field_begin[i]);
+  batch->dense.insert(batch->dense.end(), rows.dense.begin(), rows.dense.end());
+  batch->size += rows.size;
+  batch->max_time_ms = std::max(batch->max_time_ms, rows.max_time_ms);
+}
+
 std::span<const FeatureSpec> FeatureCatalog() { return kCatalog; }
 
 const FeatureSpec* FindFeature(std::string_view name) {

@@ -118,6 +118,9 @@ struct FeatureBatch {
   }
 };
 
+// Appends the examples of `rows` (same fields / dense width, or `batch` empty) to `batch`.
+void AppendRows(const FeatureBatch& rows, FeatureBatch* batch);
+
 // Decayed running counts of impressions and of each task's label: the "running engagement rate"
 // features. Decay is applied lazily (on read and on add) with the configured half-life.
 struct EngagementCounter {

@@ -63,12 +63,41 @@ absl::Status OnlineTrainer::ProcessBatch(absl::Span<const model::Impression> bat
                                          bool evaluate) {
   if (batch.empty()) return absl::OkStatus();
   features_->Extract(batch, &batch_features_);
+  FORYOU_RETURN_IF_ERROR(TrainAndSync(batch, batch_features_, evaluate));
+  features_->Observe(batch);
+  return absl::OkStatus();
+}
+
+absl::Status OnlineTrainer::ProcessExtracted(absl::Span<const model::Impression> impressions,
+                                             const model::FeatureBatch& features, bool evaluate,
+                                             const std::vector<bool>& observe) {
+  if (impressions.empty()) return absl::OkStatus();
+  if (features.size != static_cast<int>(impressions.size())) {
+    return absl::InvalidArgumentError("features: one row per impression required");
+  }
+  if (!observe.empty() && observe.size() != impressions.size()) {
+    return absl::InvalidArgumentError("observe: one flag per impression required");
+  }
+  FORYOU_RETURN_IF_ERROR(TrainAndSync(impressions, features, evaluate));
+  if (observe.empty()) {
+    features_->Observe(impressions);
+  } else {
+    observed_.clear();
+    for (size_t i = 0; i < impressions.size(); ++i) {
+      if (observe[i]) observed_.push_back(impressions[i]);
+    }
+    features_->Observe(observed_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OnlineTrainer::TrainAndSync(absl::Span<const model::Impression> batch,
+                                         const model::FeatureBatch& features, bool evaluate) {
   labels_.resize(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) labels_[i] = batch[i].labels;
   probs_.resize(batch.size() * kNumTasks);
-  FORYOU_ASSIGN_OR_RETURN(last_loss_, model_->Train(batch_features_, labels_, probs_.data()));
+  FORYOU_ASSIGN_OR_RETURN(last_loss_, model_->Train(features, labels_, probs_.data()));
   if (evaluate) metrics_.Record(batch, probs_.data());
-  features_->Observe(batch);
   examples_trained_ += batch.size();
 
   if (serving_ != nullptr) {
@@ -79,6 +108,7 @@ absl::Status OnlineTrainer::ProcessBatch(absl::Span<const model::Impression> bat
       last_sync_ = now;
       if (dense) last_dense_sync_ = now;
       ++syncs_;
+      examples_at_last_sync_ = examples_trained_;
     }
   }
   return absl::OkStatus();
@@ -89,6 +119,7 @@ absl::Status OnlineTrainer::Sync() {
   FORYOU_RETURN_IF_ERROR(model_->SyncTo(serving_, /*dense=*/true));
   last_sync_ = last_dense_sync_ = std::chrono::steady_clock::now();
   ++syncs_;
+  examples_at_last_sync_ = examples_trained_;
   return absl::OkStatus();
 }
 

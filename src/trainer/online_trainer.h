@@ -67,6 +67,14 @@ class OnlineTrainer {
   // Errors leave the behaviour state unchanged (the batch is not observed).
   [[nodiscard]] absl::Status ProcessBatch(absl::Span<const model::Impression> batch, bool evaluate);
 
+  // The same for examples whose features were extracted earlier (the real-time loop extracts
+  // them at impression time): `features` holds one row per impression, in order. Only the
+  // impressions with observe[i] true enter the behaviour state afterwards (a correction of an
+  // example trained before must not count the impression twice); empty = all.
+  [[nodiscard]] absl::Status ProcessExtracted(absl::Span<const model::Impression> impressions,
+                                              const model::FeatureBatch& features, bool evaluate,
+                                              const std::vector<bool>& observe = {});
+
   // Pushes everything trained so far (rows and dense weights) to the serving replica now.
   [[nodiscard]] absl::Status Sync();
 
@@ -74,6 +82,8 @@ class OnlineTrainer {
   uint64_t examples_trained() const { return examples_trained_; }
   double last_loss() const { return last_loss_; }
   uint64_t syncs() const { return syncs_; }
+  // Examples trained when the serving replica last received the sparse rows.
+  uint64_t examples_at_last_sync() const { return examples_at_last_sync_; }
 
  private:
   model::RankingModel* model_;
@@ -84,7 +94,10 @@ class OnlineTrainer {
   model::FeatureBatch batch_features_;
   std::vector<model::Labels> labels_;
   std::vector<float> probs_;
-  uint64_t examples_trained_ = 0, syncs_ = 0;
+  absl::Status TrainAndSync(absl::Span<const model::Impression> batch,
+                            const model::FeatureBatch& features, bool evaluate);
+  uint64_t examples_trained_ = 0, syncs_ = 0, examples_at_last_sync_ = 0;
+  std::vector<model::Impression> observed_;
   double last_loss_ = 0;
   std::chrono::steady_clock::time_point last_sync_, last_dense_sync_;
 };

@@ -1,0 +1,218 @@
+// The durable, append-only event log of the real-time loop: the EventLog interface (Kafka
+// semantics: offsets, consumer positions, retention) and FileEventLog, its embedded
+// implementation as segment files in one directory (LevelDB-style records with checksums).
+// Byte layout: docs/formats/log.md. Design, threading and failure modes: docs/design/stream.md.
+//
+// Example:
+//   LogOptions options;
+//   options.dir = "/var/lib/foryou/events";
+//   FORYOU_ASSIGN_OR_RETURN(auto log, FileEventLog::Open(options));
+//   std::vector<std::string_view> batch = {"event-1", "event-2"};
+//   FORYOU_ASSIGN_OR_RETURN(uint64_t first, log->Append(batch));  // durable: acknowledge now
+//   std::vector<LogRecord> records;
+//   FORYOU_RETURN_IF_ERROR(log->Read(first, 100, &records));       // records[0].offset == first
+//   FORYOU_RETURN_IF_ERROR(log->CommitOffset("trainer", records.back().offset + 1));
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/rw_mutex.h"
+
+namespace foryou::stream {
+
+// One record as read back from a log.
+struct LogRecord {
+  uint64_t offset = 0;        // position in the log; consecutive, starting at 0
+  std::string payload;        // the bytes given to Append, unchanged
+  int64_t append_time_ms = 0;  // wall-clock time (ms since the Unix epoch) of the Append call
+};
+
+// An ordered, durable sequence of opaque records addressed by offset, plus durable consumer
+// positions. The small interface the rest of the loop depends on, so a Kafka-backed log (or an
+// in-memory fake) can replace the embedded one. Implementations are thread-safe.
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // Appends `records` as one group. On success they have consecutive offsets starting at the
+  // returned one and are durable per the log's fsync policy when this returns, so the caller
+  // may acknowledge them. Errors: InvalidArgument (nothing appended) for an empty group, an empty
+  // record or one over the size limit (the message names the record's index); other codes for
+  // I/O failures (the records may or may not be present after a restart: at-least-once).
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> Append(
+      absl::Span<const std::string_view> records) = 0;
+
+  // Replaces `*out` with up to `max_records` records with offsets `offset`, `offset + 1`, ... in
+  // order: fewer at the end of the log, none when `offset == EndOffset()`.
+  // Errors: OutOfRange if `offset < StartOffset()` (the message says which offset is oldest) or
+  // `offset > EndOffset()`. DataLoss if the record at `offset` is unreadable (corrupt or missing
+  // on disk; the message names the file and byte position); a read that starts before such a
+  // record returns the good records before it, and the next Read reports the loss.
+  [[nodiscard]] virtual absl::Status Read(uint64_t offset, size_t max_records,
+                                          std::vector<LogRecord>* out) = 0;
+
+  // One past the last readable record: the offset the next record will get once every Append in
+  // flight has returned. Only records whose Append may already have returned are readable.
+  virtual uint64_t EndOffset() const = 0;
+
+  // Oldest retained offset (== EndOffset() when nothing is retained).
+  virtual uint64_t StartOffset() const = 0;
+
+  // Durably records `next_offset` as the next offset `consumer` will read. Consumer names are
+  // 1..64 characters of [A-Za-z0-9_.-]. Errors: InvalidArgument for a bad name or
+  // `next_offset > EndOffset()`.
+  [[nodiscard]] virtual absl::Status CommitOffset(std::string_view consumer,
+                                                  uint64_t next_offset) = 0;
+
+  // The last committed position of `consumer`. Errors: NotFound if it never committed,
+  // InvalidArgument for a bad name, DataLoss if its offset file is corrupt.
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> CommittedOffset(
+      std::string_view consumer) const = 0;
+};
+
+// When an Append's records reach the disk before Append returns.
+enum class FsyncPolicy {
+  kEveryBatch,  // each group commit ends with one fdatasync (default)
+  kInterval,    // a background flusher fdatasyncs every fsync_interval_ms; Append waits for it
+  kNever,       // never fsync: only for tests and benchmarks (a crash may lose anything)
+};
+
+struct LogOptions {
+  std::string dir;                         // created if missing; one FileEventLog at a time
+  uint64_t segment_bytes = 64ull << 20;    // a segment is sealed once it reaches this size
+  FsyncPolicy fsync = FsyncPolicy::kEveryBatch;
+  int64_t fsync_interval_ms = 10;          // kInterval: longest wait for the covering fsync
+  uint64_t retention_bytes = 0;            // 0 = unlimited (see EnforceRetention)
+  int64_t retention_age_s = 0;             // 0 = unlimited (see EnforceRetention)
+  uint32_t max_record_bytes = 1 << 20;     // payload limit per record (at most 1 GiB)
+  // Wall clock for append times, ms since the Unix epoch; null = the system clock. Tests inject
+  // a fake one.
+  std::function<int64_t()> clock;
+};
+
+// What Open had to repair.
+struct RecoveryInfo {
+  uint64_t truncated_bytes = 0;  // bytes cut from the tail of the last segment
+  std::string detail;            // human-readable; empty when nothing was wrong
+};
+
+// Counters of a FileEventLog since Open (for metrics and benchmarks).
+struct LogStats {
+  uint64_t appends = 0;  // successful Append calls
+  uint64_t records = 0;  // records they appended
+  uint64_t groups = 0;   // group commits (leader writes)
+  uint64_t syncs = 0;    // fdatasync calls on segments (group, flusher and roll syncs)
+};
+
+// EventLog over segment files in `options.dir` (docs/formats/log.md).
+//
+// Threading: every method is thread-safe. Concurrent Appends are group-committed: the first
+// queued caller becomes the leader, writes every queued group with one writev per segment
+// touched and one fdatasync, then wakes the others. Reads run concurrently with appends and see
+// only records whose Append may have returned (fully written and synced per the policy).
+// After an I/O error on the write path the log refuses further Appends (reopen to recover).
+//
+// A process-wide advisory lock (`dir/LOCK`) refuses a second open of the same directory.
+class FileEventLog : public EventLog {
+ public:
+  // Validates `options` (InvalidArgument naming the field), locks and recovers the directory:
+  // a torn or corrupt tail of the last segment is truncated at the last good record (reported
+  // in recovery() and one warning line on stderr); corruption in an older segment is kept and
+  // reported by Read as DataLoss. Reads every retained byte once (O(log size)).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<FileEventLog>> Open(LogOptions options);
+  ~FileEventLog() override;
+  FileEventLog(const FileEventLog&) = delete;
+  FileEventLog& operator=(const FileEventLog&) = delete;
+
+  absl::StatusOr<uint64_t> Append(absl::Span<const std::string_view> records) override;
+  absl::Status Read(uint64_t offset, size_t max_records, std::vector<LogRecord>* out) override;
+  uint64_t EndOffset() const override;
+  uint64_t StartOffset() const override;
+  absl::Status CommitOffset(std::string_view consumer, uint64_t next_offset) override;
+  absl::StatusOr<uint64_t> CommittedOffset(std::string_view consumer) const override;
+
+  const RecoveryInfo& recovery() const { return recovery_; }
+  const LogOptions& options() const { return options_; }
+
+  // Deletes whole sealed segments, oldest first, while the log is over retention_bytes (sum of
+  // segment file sizes) or the segment's newest record is older than retention_age_s at
+  // `now_ms`. Never deletes the active (last) segment, nor a segment holding an offset >= the
+  // smallest committed consumer offset (a consumer with a corrupt offset file counts as 0); with
+  // no committed consumer only the limits apply. Returns the number of segments deleted;
+  // StartOffset() moves to the first remaining segment.
+  [[nodiscard]] absl::StatusOr<int> EnforceRetention(int64_t now_ms);
+
+  // Number of segment files currently retained (for tests and metrics).
+  size_t SegmentCount() const;
+
+  LogStats stats() const;
+
+ private:
+  struct Segment;
+  struct Writer;
+  struct SegmentUpdate;
+  struct PendingGroup;
+
+  explicit FileEventLog(LogOptions options);
+  absl::Status Recover();
+  absl::Status LoadConsumers();
+  absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(uint64_t base_offset);
+  int64_t NowMs() const;
+
+  // Leader path: writes `group` to the active segment(s), rolling as needed.
+  absl::Status WriteGroup(const std::vector<Writer*>& group, PendingGroup* pending);
+  absl::Status RollSegment(uint64_t base_offset);
+  // Makes the records of `pending` readable.
+  void Publish(PendingGroup* pending);
+  void FlusherLoop();
+
+  const LogOptions options_;
+  RecoveryInfo recovery_;
+  int lock_fd_ = -1;
+  int dir_fd_ = -1;
+
+  // Append queue and group commit state.
+  std::mutex mu_;
+  std::deque<Writer*> writers_;            // guarded by mu_; front() is the leader
+  absl::Status write_error_;               // guarded by mu_; sticky
+  // kInterval: groups written but not yet synced, in offset order, and what to sync next.
+  std::deque<PendingGroup> unsynced_;      // guarded by mu_
+  std::shared_ptr<Segment> sync_segment_;  // guarded by mu_
+  bool stop_flusher_ = false;              // guarded by mu_
+  std::condition_variable flusher_cv_;
+  std::thread flusher_;
+
+  std::atomic<uint64_t> appends_{0}, records_{0}, groups_{0}, syncs_{0};
+
+  // Owned by the current leader (handed over under mu_).
+  std::shared_ptr<Segment> active_;
+  uint64_t next_offset_ = 0;
+
+  // Segment map: the readers' view.
+  mutable common::RwMutex meta_mu_;
+  std::map<uint64_t, std::shared_ptr<Segment>> segments_;  // guarded by meta_mu_; by base offset
+  std::atomic<uint64_t> start_offset_{0};
+  std::atomic<uint64_t> end_offset_{0};   // readable end; written under meta_mu_
+
+  // Consumer positions: commit_mu_ serializes commits and retention decisions,
+  // consumers_mu_ guards the cache.
+  std::mutex commit_mu_;
+  mutable std::mutex consumers_mu_;
+  std::map<std::string, absl::StatusOr<uint64_t>> consumers_;  // guarded by consumers_mu_
+};
+
+}  // namespace foryou::stream
