@@ -8,6 +8,7 @@
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
 #include "stream/freshness_bench.h"
+#include "stream/log_replay.h"
 #include "trainer/replay.h"
 
 int main(int argc, char** argv) {
@@ -82,6 +83,13 @@ int main(int argc, char** argv) {
   replay->add_option("--threads", ropts.threads, "1 = everything on one thread; 2 = parse on a second")
       ->check(CLI::Range(1, 64));
   replay->add_flag("!--no-progress", ropts.progress, "No progress lines on stderr");
+  bool through_log = false;
+  std::string scratch_dir = "/tmp";
+  replay->add_flag("--through-log", through_log,
+                   "Through the real-time path: events -> durable log -> joiner -> trainer");
+  replay->add_option("--scratch-dir", scratch_dir,
+                     "With --through-log: where the temporary event log goes (removed at the end)")
+      ->check(CLI::ExistingDirectory);
   std::vector<std::string> drop;
   replay->add_option("--drop", drop, "Features to leave out of the config (ablations)")->delimiter(',');
   std::vector<std::string> add;
@@ -122,7 +130,8 @@ int main(int argc, char** argv) {
     }
     ropts.config = *std::move(config);
     absl::StatusOr<foryou::trainer::ReplayResult> result =
-        foryou::trainer::RunReplay(ropts, std::cerr);
+        through_log ? foryou::stream::RunReplayThroughLog(ropts, scratch_dir, std::cerr)
+                    : foryou::trainer::RunReplay(ropts, std::cerr);
     if (!result.ok()) {
       std::cerr << "foryou replay: " << result.status() << "\n";
       exit_code = 1;

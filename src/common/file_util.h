@@ -20,6 +20,9 @@ namespace foryou::common {
 // Creates `dir` and its parents if missing.
 [[nodiscard]] absl::Status MakeDirs(const std::string& dir);
 
+// fsyncs a directory, making the renames and creations inside it durable.
+[[nodiscard]] absl::Status SyncDir(const std::string& dir);
+
 }  // namespace foryou::common
 
 namespace foryou::common {

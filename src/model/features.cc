@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/binary_io.h"
 #include "xxhash.h"
 
 namespace foryou::model {
@@ -399,6 +400,127 @@ void FeatureExtractor::AddHistory(uint64_t user_id, absl::Span<const uint64_t> w
       Push(state.skipped, v, cap);
     }
   }
+}
+
+}  // namespace foryou::model
+
+namespace foryou::model {
+namespace {
+
+constexpr uint32_t kStateVersion = 1;
+
+void PutCounters(common::BinaryWriter& w,
+                 const absl::flat_hash_map<uint64_t, EngagementCounter>& m) {
+  w.Put<uint64_t>(m.size());
+  for (const auto& [k, c] : m) {
+    w.Put(k);
+    w.Put(c);
+  }
+}
+
+bool GetCounters(common::BinaryReader& r, absl::flat_hash_map<uint64_t, EngagementCounter>* m) {
+  uint64_t n = 0;
+  if (!r.Get(&n)) return false;
+  m->clear();
+  m->reserve(std::min<uint64_t>(n, 1 << 20));
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t k;
+    EngagementCounter c;
+    if (!r.Get(&k) || !r.Get(&c)) return false;
+    (*m)[k] = c;
+  }
+  return true;
+}
+
+template <typename V>
+void PutMap(common::BinaryWriter& w, const absl::flat_hash_map<uint64_t, V>& m) {
+  w.Put<uint64_t>(m.size());
+  for (const auto& [k, v] : m) {
+    w.Put(k);
+    w.Put(v);
+  }
+}
+
+template <typename V>
+bool GetMap(common::BinaryReader& r, absl::flat_hash_map<uint64_t, V>* m) {
+  uint64_t n = 0;
+  if (!r.Get(&n)) return false;
+  m->clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t k;
+    V v;
+    if (!r.Get(&k) || !r.Get(&v)) return false;
+    (*m)[k] = v;
+  }
+  return true;
+}
+
+}  // namespace
+
+void FeatureExtractor::SaveState(std::string* out) const {
+  common::BinaryWriter w(out);
+  w.Put(kStateVersion);
+  w.Put<uint64_t>(users_.size());
+  for (const auto& [k, u] : users_) {
+    w.Put(k);
+    w.PutVector(u.long_viewed);
+    w.PutVector(u.liked);
+    w.PutVector(u.skipped);
+    w.Put(u.last_time_ms);
+    w.Put(u.last_click);
+    w.Put(u.last_long_view);
+    w.Put(u.session);
+  }
+  for (const Counters* c : {&video_counts_, &author_counts_, &sound_counts_, &user_counts_,
+                            &user_author_counts_, &user_sound_counts_, &user_tag_counts_}) {
+    PutCounters(w, *c);
+  }
+  PutMap(w, video_prior_);
+  PutMap(w, user_video_counts_);
+  w.Put(global_);
+}
+
+absl::Status FeatureExtractor::LoadState(std::string_view blob) {
+  common::BinaryReader r(blob);
+  uint32_t version = 0;
+  if (!r.Get(&version) || version != kStateVersion) {
+    return absl::DataLossError("feature state: unknown version");
+  }
+  absl::flat_hash_map<uint64_t, UserState> users;
+  uint64_t n = 0;
+  if (!r.Get(&n)) return absl::DataLossError("feature state: truncated");
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t k;
+    UserState u;
+    if (!r.Get(&k) || !r.GetVector(&u.long_viewed) || !r.GetVector(&u.liked) ||
+        !r.GetVector(&u.skipped) || !r.Get(&u.last_time_ms) || !r.Get(&u.last_click) ||
+        !r.Get(&u.last_long_view) || !r.Get(&u.session)) {
+      return absl::DataLossError("feature state: truncated user state");
+    }
+    users[k] = std::move(u);
+  }
+  std::array<Counters, 7> counters;
+  for (Counters& c : counters) {
+    if (!GetCounters(r, &c)) return absl::DataLossError("feature state: truncated counters");
+  }
+  absl::flat_hash_map<uint64_t, std::array<float, 3>> prior;
+  absl::flat_hash_map<uint64_t, std::array<float, 2>> repeats;
+  EngagementCounter global;
+  if (!GetMap(r, &prior) || !GetMap(r, &repeats) || !r.Get(&global) || !r.done()) {
+    return absl::DataLossError("feature state: truncated or trailing bytes");
+  }
+  users_ = std::move(users);
+  video_counts_ = std::move(counters[0]);
+  author_counts_ = std::move(counters[1]);
+  sound_counts_ = std::move(counters[2]);
+  user_counts_ = std::move(counters[3]);
+  user_author_counts_ = std::move(counters[4]);
+  user_sound_counts_ = std::move(counters[5]);
+  user_tag_counts_ = std::move(counters[6]);
+  video_prior_ = std::move(prior);
+  user_video_counts_ = std::move(repeats);
+  global_ = global;
+  return absl::OkStatus();
 }
 
 }  // namespace foryou::model

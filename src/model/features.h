@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "embedding/feature_id.h"
 #include "model/model_config.h"
@@ -156,6 +157,11 @@ class FeatureExtractor {
                   int64_t time_ms);
 
   uint64_t users_tracked() const { return users_.size(); }
+
+  // The behaviour state (recent lists, counters), for the real-time loop's snapshots. LoadState
+  // replaces the state only if the whole blob parses (DataLoss otherwise, state unchanged).
+  void SaveState(std::string* out) const;
+  [[nodiscard]] absl::Status LoadState(std::string_view blob);
 
  private:
   struct UserState {

@@ -89,15 +89,15 @@ bool ParseSegmentFileName(const std::string& name, uint64_t* base) {
 
 absl::Status ValidateConsumerName(std::string_view name) {
   if (name.empty() || name.size() > 64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "consumer name must be 1..64 characters, got ", name.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("consumer name must be 1..64 characters, got ", name.size()));
   }
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '.' || c == '-';
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "consumer name \"", absl::CHexEscape(AV(name)), "\" has a character outside [A-Za-z0-9_.-]"));
+      return absl::InvalidArgumentError(absl::StrCat("consumer name \"", absl::CHexEscape(AV(name)),
+                                                     "\" has a character outside [A-Za-z0-9_.-]"));
     }
   }
   if (name == "." || name == "..") {
@@ -113,9 +113,9 @@ absl::Status ValidateOptions(const LogOptions& o) {
         absl::StrCat("LogOptions.segment_bytes must be >= 4096, got ", o.segment_bytes));
   }
   if (o.max_record_bytes == 0 || o.max_record_bytes > kMaxRecordBytesLimit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "LogOptions.max_record_bytes must be in 1..", kMaxRecordBytesLimit, ", got ",
-        o.max_record_bytes));
+    return absl::InvalidArgumentError(absl::StrCat("LogOptions.max_record_bytes must be in 1..",
+                                                   kMaxRecordBytesLimit, ", got ",
+                                                   o.max_record_bytes));
   }
   if (o.fsync != FsyncPolicy::kEveryBatch && o.fsync != FsyncPolicy::kInterval &&
       o.fsync != FsyncPolicy::kNever) {
@@ -198,8 +198,8 @@ class BufferedFile {
     buf_pos_ = pos;
     uint64_t done = 0;
     while (done < len) {
-      const ssize_t r = ::pread(fd_, buf_.data() + done, len - done,
-                                static_cast<off_t>(pos + done));
+      const ssize_t r =
+          ::pread(fd_, buf_.data() + done, len - done, static_cast<off_t>(pos + done));
       if (r < 0) {
         if (errno == EINTR) continue;
         buf_.clear();
@@ -207,8 +207,8 @@ class BufferedFile {
       }
       if (r == 0) {
         buf_.clear();
-        return absl::DataLossError(absl::StrCat("segment ", path_, " is shorter than expected (",
-                                                pos + done, " bytes)"));
+        return absl::DataLossError(
+            absl::StrCat("segment ", path_, " is shorter than expected (", pos + done, " bytes)"));
       }
       done += static_cast<uint64_t>(r);
     }
@@ -456,9 +456,11 @@ absl::Status FileEventLog::Recover() {
                                  bases[i + 1] - 1, " are missing)");
       } else if (scan.count > expected || !scan.problem.empty()) {
         notes.push_back(absl::StrCat("segment ", seg->path, " holds data past offset ",
-                                     bases[i + 1] - 1, " (ignored; the next segment starts there)"));
+                                     bases[i + 1] - 1,
+                                     " (ignored; the next segment starts there)"));
       }
-      if (!seg->loss.empty()) notes.push_back(seg->loss + "; Read of those offsets returns DataLoss");
+      if (!seg->loss.empty())
+        notes.push_back(seg->loss + "; Read of those offsets returns DataLoss");
     } else {
       uint64_t keep = scan.end;
       if (!scan.header_ok) {
@@ -557,9 +559,9 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
       return absl::InvalidArgumentError(absl::StrCat("Append: record ", i, " is empty"));
     }
     if (records[i].size() > options_.max_record_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat("Append: record ", i, " has ",
-                                                     records[i].size(), " bytes, over max_record_bytes ",
-                                                     options_.max_record_bytes));
+      return absl::InvalidArgumentError(
+          absl::StrCat("Append: record ", i, " has ", records[i].size(),
+                       " bytes, over max_record_bytes ", options_.max_record_bytes));
     }
     total += kRecordHeaderBytes + records[i].size();
   }
@@ -716,7 +718,8 @@ void FileEventLog::FlusherLoop() {
     flusher_cv_.wait(l, [&] { return stop_flusher_ || !unsynced_.empty(); });
     if (unsynced_.empty()) break;  // stopping, nothing left to sync
     // At most one fsync per interval: groups arriving meanwhile share the next one.
-    if (!stop_flusher_) flusher_cv_.wait_until(l, last_sync + interval, [&] { return stop_flusher_; });
+    if (!stop_flusher_)
+      flusher_cv_.wait_until(l, last_sync + interval, [&] { return stop_flusher_; });
     std::shared_ptr<Segment> seg = sync_segment_;
     const uint64_t target = unsynced_.back().end_offset;
     l.unlock();
@@ -766,8 +769,8 @@ absl::Status FileEventLog::Read(uint64_t offset, size_t max_records, std::vector
     const uint64_t start = start_offset_.load();
     end = end_offset_.load();
     if (offset < start) {
-      return absl::OutOfRangeError(absl::StrCat("Read: offset ", offset,
-                                                " is before the oldest retained offset ", start));
+      return absl::OutOfRangeError(
+          absl::StrCat("Read: offset ", offset, " is before the oldest retained offset ", start));
     }
   }
   if (offset > end) {
@@ -806,20 +809,27 @@ absl::Status FileEventLog::Read(uint64_t offset, size_t max_records, std::vector
       if (!out->empty()) return absl::OkStatus();
       return absl::DataLossError(absl::StrCat("Read: offset ", offset, " is lost: ", loss));
     }
-    const uint64_t want = std::min<uint64_t>(max_records - out->size(), std::min(count, good) - rel);
+    const uint64_t want =
+        std::min<uint64_t>(max_records - out->size(), std::min(count, good) - rel);
 
     BufferedFile f(seg->fd, seg->path, bytes, kReadChunkBytes);
     uint64_t pos = from.pos;
     absl::Status s;
     for (uint64_t i = from.rel; i < rel + want; ++i) {
       auto corrupt = [&](std::string_view why) {
-        return absl::DataLossError(absl::StrCat("Read: offset ", seg->base + i, " is lost: segment ",
-                                                seg->path, " is corrupt at byte ", pos, ": ",
-                                                AV(why)));
+        return absl::DataLossError(absl::StrCat("Read: offset ", seg->base + i,
+                                                " is lost: segment ", seg->path,
+                                                " is corrupt at byte ", pos, ": ", AV(why)));
       };
       auto h = f.Get(pos, kRecordHeaderBytes);
-      if (!h.ok()) { s = h.status(); break; }
-      if (*h == nullptr) { s = corrupt("record header past the end of the file"); break; }
+      if (!h.ok()) {
+        s = h.status();
+        break;
+      }
+      if (*h == nullptr) {
+        s = corrupt("record header past the end of the file");
+        break;
+      }
       const uint32_t length = Load<uint32_t>(*h + 4);
       if (length == 0 || length > kMaxRecordBytesLimit ||
           length > bytes - pos - kRecordHeaderBytes) {
@@ -828,7 +838,10 @@ absl::Status FileEventLog::Read(uint64_t offset, size_t max_records, std::vector
       }
       if (i >= rel) {
         auto rec = f.Get(pos, kRecordHeaderBytes + length);
-        if (!rec.ok()) { s = rec.status(); break; }
+        if (!rec.ok()) {
+          s = rec.status();
+          break;
+        }
         const char* r = *rec;
         if (Load<uint32_t>(r) != Checksum(r + 4, kRecordHeaderBytes - 4 + length)) {
           s = corrupt("checksum mismatch");

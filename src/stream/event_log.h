@@ -36,8 +36,8 @@ namespace foryou::stream {
 
 // One record as read back from a log.
 struct LogRecord {
-  uint64_t offset = 0;        // position in the log; consecutive, starting at 0
-  std::string payload;        // the bytes given to Append, unchanged
+  uint64_t offset = 0;         // position in the log; consecutive, starting at 0
+  std::string payload;         // the bytes given to Append, unchanged
   int64_t append_time_ms = 0;  // wall-clock time (ms since the Unix epoch) of the Append call
 };
 
@@ -92,13 +92,13 @@ enum class FsyncPolicy {
 };
 
 struct LogOptions {
-  std::string dir;                         // created if missing; one FileEventLog at a time
-  uint64_t segment_bytes = 64ull << 20;    // a segment is sealed once it reaches this size
+  std::string dir;                       // created if missing; one FileEventLog at a time
+  uint64_t segment_bytes = 64ull << 20;  // a segment is sealed once it reaches this size
   FsyncPolicy fsync = FsyncPolicy::kEveryBatch;
-  int64_t fsync_interval_ms = 10;          // kInterval: longest wait for the covering fsync
-  uint64_t retention_bytes = 0;            // 0 = unlimited (see EnforceRetention)
-  int64_t retention_age_s = 0;             // 0 = unlimited (see EnforceRetention)
-  uint32_t max_record_bytes = 1 << 20;     // payload limit per record (at most 1 GiB)
+  int64_t fsync_interval_ms = 10;       // kInterval: longest wait for the covering fsync
+  uint64_t retention_bytes = 0;         // 0 = unlimited (see EnforceRetention)
+  int64_t retention_age_s = 0;          // 0 = unlimited (see EnforceRetention)
+  uint32_t max_record_bytes = 1 << 20;  // payload limit per record (at most 1 GiB)
   // Wall clock for append times, ms since the Unix epoch; null = the system clock. Tests inject
   // a fake one.
   std::function<int64_t()> clock;
@@ -187,8 +187,8 @@ class FileEventLog : public EventLog {
 
   // Append queue and group commit state.
   std::mutex mu_;
-  std::deque<Writer*> writers_;            // guarded by mu_; front() is the leader
-  absl::Status write_error_;               // guarded by mu_; sticky
+  std::deque<Writer*> writers_;  // guarded by mu_; front() is the leader
+  absl::Status write_error_;     // guarded by mu_; sticky
   // kInterval: groups written but not yet synced, in offset order, and what to sync next.
   std::deque<PendingGroup> unsynced_;      // guarded by mu_
   std::shared_ptr<Segment> sync_segment_;  // guarded by mu_
@@ -206,7 +206,7 @@ class FileEventLog : public EventLog {
   mutable common::RwMutex meta_mu_;
   std::map<uint64_t, std::shared_ptr<Segment>> segments_;  // guarded by meta_mu_; by base offset
   std::atomic<uint64_t> start_offset_{0};
-  std::atomic<uint64_t> end_offset_{0};   // readable end; written under meta_mu_
+  std::atomic<uint64_t> end_offset_{0};  // readable end; written under meta_mu_
 
   // Consumer positions: commit_mu_ serializes commits and retention decisions,
   // consumers_mu_ guards the cache.

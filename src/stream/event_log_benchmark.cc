@@ -56,8 +56,8 @@ void BM_Append(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch * owned[0].size()));
   if (state.thread_index() == 0) {
     const LogStats stats = g_log->stats();
-    state.counters["appends_per_group"] =
-        static_cast<double>(stats.appends) / static_cast<double>(std::max<uint64_t>(1, stats.groups));
+    state.counters["appends_per_group"] = static_cast<double>(stats.appends) /
+                                          static_cast<double>(std::max<uint64_t>(1, stats.groups));
     g_log.reset();
     std::filesystem::remove_all(g_dir);
   }

@@ -119,8 +119,11 @@ void RunConcurrentAppenders(FsyncPolicy policy, int batches_per_thread) {
   EXPECT_EQ(stats.records, expected_first);
   EXPECT_GE(stats.groups, 1u);
   EXPECT_LE(stats.groups, stats.appends);
-  if (policy == FsyncPolicy::kNever) EXPECT_EQ(stats.syncs, 0u);
-  if (policy == FsyncPolicy::kEveryBatch) EXPECT_GE(stats.syncs, stats.groups);
+  if (policy == FsyncPolicy::kNever) {
+    EXPECT_EQ(stats.syncs, 0u);
+  } else if (policy == FsyncPolicy::kEveryBatch) {
+    EXPECT_GE(stats.syncs, stats.groups);
+  }
 
   // And the same after a reopen.
   log.reset();
@@ -135,7 +138,9 @@ void RunConcurrentAppenders(FsyncPolicy policy, int batches_per_thread) {
   fs::remove_all(dir);
 }
 
-TEST(EventLogConcurrencyTest, FourAppendersNoSync) { RunConcurrentAppenders(FsyncPolicy::kNever, 300); }
+TEST(EventLogConcurrencyTest, FourAppendersNoSync) {
+  RunConcurrentAppenders(FsyncPolicy::kNever, 300);
+}
 
 TEST(EventLogConcurrencyTest, FourAppendersEveryBatch) {
   RunConcurrentAppenders(FsyncPolicy::kEveryBatch, 60);

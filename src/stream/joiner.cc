@@ -9,7 +9,9 @@
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/utilities/db_ttl.h"
+#include "common/binary_io.h"
 #include "xxhash.h"
 
 namespace foryou::stream {
@@ -94,8 +96,26 @@ float CorrectSampledProbability(float p, double rate) {
   return static_cast<float>(q);
 }
 
-uint64_t UserKey(std::string_view user) { return model::ValueId(user); }
-uint64_t VideoKey(std::string_view video) { return model::ValueId(video); }
+namespace {
+uint64_t IdKey(std::string_view id) {
+  if (!id.empty() && id.size() <= 18 && (id.size() == 1 || id[0] != '0')) {
+    uint64_t v = 0;
+    bool digits = true;
+    for (char c : id) {
+      if (c < '0' || c > '9') {
+        digits = false;
+        break;
+      }
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (digits) return v;
+  }
+  return model::ValueId(id);
+}
+}  // namespace
+
+uint64_t UserKey(std::string_view user) { return IdKey(user); }
+uint64_t VideoKey(std::string_view video) { return IdKey(video); }
 
 absl::StatusOr<std::unique_ptr<Joiner>> Joiner::Create(
     JoinerOptions options, const model::FeatureExtractor* features,
@@ -251,11 +271,13 @@ absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* 
       imp.user_id = UserKey(e.user);
       imp.video_id = VideoKey(e.video);
       imp.time_ms = e.time_ms;
-      const int64_t day = e.time_ms >= 0 ? e.time_ms / 86'400'000 : 0;
+      const int64_t local_ms = e.time_ms + int64_t{options_.utc_offset_minutes} * 60'000;
+      const int64_t day = local_ms >= 0 ? local_ms / 86'400'000 : 0;
       imp.day = static_cast<int32_t>(day);
-      imp.hour = static_cast<uint8_t>((e.time_ms / 3'600'000) % 24);
+      imp.hour = static_cast<uint8_t>((local_ms / 3'600'000) % 24);
       imp.weekday = static_cast<uint8_t>(absl::GetWeekday(absl::CivilDay(1970, 1, 1) + day));
-      imp.tab = static_cast<uint32_t>(model::ValueId(e.surface));
+      // The surface: a number names itself (KuaiRand's tabs), any other string is hashed.
+      imp.tab = static_cast<uint32_t>(IdKey(e.surface));
       p.offset = offset;
       features_->Extract(absl::MakeConstSpan(&imp, 1), &p.features);
       by_user_video_[{imp.user_id, imp.video_id}] = key;
@@ -312,6 +334,78 @@ absl::Status Joiner::Advance(int64_t watermark_ms, uint64_t offset, std::vector<
     pending_.erase(it);
   }
   stats_.pending = pending_.size();
+  return absl::OkStatus();
+}
+
+void Joiner::SaveState(std::string* out) const {
+  common::BinaryWriter w(out);
+  w.Put<uint32_t>(1);  // version
+  w.Put(watermark_ms_);
+  w.Put(stats_);
+  w.Put<uint64_t>(pending_.size());
+  for (const auto& [key, p] : pending_) {
+    w.PutString(key);
+    w.PutString(EncodePending(p.impression, p.features));
+    w.Put<uint8_t>(p.emitted);
+    w.Put(p.offset);
+  }
+  w.Put<uint64_t>(expiry_.size());
+  for (const auto& [t, key] : expiry_) {
+    w.Put(t);
+    w.PutString(key);
+  }
+}
+
+absl::Status Joiner::LoadState(std::string_view blob) {
+  common::BinaryReader r(blob);
+  uint32_t version = 0;
+  int64_t watermark = 0;
+  JoinerStats stats;
+  uint64_t n = 0;
+  if (!r.Get(&version) || version != 1 || !r.Get(&watermark) || !r.Get(&stats) || !r.Get(&n)) {
+    return absl::DataLossError("joiner state: bad header");
+  }
+  absl::flat_hash_map<std::string, Pending> pending;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> by_user_video;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string key, value;
+    uint8_t emitted = 0;
+    Pending p;
+    if (!r.GetString(&key) || !r.GetString(&value) || !r.Get(&emitted) || !r.Get(&p.offset) ||
+        !DecodePending(value, &p.impression, &p.features)) {
+      return absl::DataLossError("joiner state: bad pending entry");
+    }
+    p.emitted = emitted != 0;
+    pending.emplace(key, std::move(p));
+  }
+  std::deque<std::pair<int64_t, std::string>> expiry;
+  if (!r.Get(&n)) return absl::DataLossError("joiner state: truncated");
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t t = 0;
+    std::string key;
+    if (!r.Get(&t) || !r.GetString(&key)) return absl::DataLossError("joiner state: truncated");
+    // The newest impression of a (user, video) wins, as when it arrived.
+    if (auto it = pending.find(key); it != pending.end()) {
+      by_user_video[{it->second.impression.user_id, it->second.impression.video_id}] = key;
+    }
+    expiry.emplace_back(t, std::move(key));
+  }
+  if (!r.done()) return absl::DataLossError("joiner state: trailing bytes");
+  watermark_ms_ = watermark;
+  stats_ = stats;
+  pending_ = std::move(pending);
+  by_user_video_ = std::move(by_user_video);
+  expiry_ = std::move(expiry);
+  return absl::OkStatus();
+}
+
+absl::Status Joiner::CheckpointLateStore(const std::string& dir) const {
+  if (late_ == nullptr) return absl::OkStatus();
+  rocksdb::Checkpoint* cp = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(late_.get(), &cp);
+  std::unique_ptr<rocksdb::Checkpoint> owned(cp);
+  if (s.ok()) s = cp->CreateCheckpoint(dir);
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store checkpoint: ", s.ToString()));
   return absl::OkStatus();
 }
 

@@ -41,6 +41,8 @@ struct JoinerOptions {
   int64_t late_window_ms = 6 * 3600'000;  // late actions accepted this long after the impression
   double negative_sample_rate = 1.0;     // (0, 1]
   uint64_t seed = 1;
+  // Local time of the platform's users for the hour / weekday features (KuaiRand: +480).
+  int32_t utc_offset_minutes = 0;
   // RocksDB directory of the late store; empty = no late store (late actions are counted and
   // dropped).
   std::string late_store_dir;
@@ -71,7 +73,9 @@ struct JoinerStats {
 // inflated by 1/rate, so p' = p / (p + (1 - p) / rate).
 float CorrectSampledProbability(float p, double rate);
 
-// The numeric ids foryou uses for the application's string ids.
+// The numeric ids foryou uses for the application's string ids: a decimal number below 10^18
+// is its own id (so catalogs keyed by numeric ids, like KuaiRand's, need no mapping); any other
+// string gets model::ValueId (a 64-bit hash).
 uint64_t UserKey(std::string_view user);
 uint64_t VideoKey(std::string_view video);
 
@@ -91,6 +95,14 @@ class Joiner {
 
   // Closes every window whose impression time + window_ms <= watermark_ms.
   [[nodiscard]] absl::Status Advance(int64_t watermark_ms, uint64_t offset, std::vector<Example>* out);
+
+  // Snapshot support: the in-memory join state (pending entries, windows, watermark, stats), and
+  // a consistent copy of the late store (a RocksDB checkpoint: hard links, cheap) in `dir`
+  // (OK and nothing written without a late store). LoadState replaces the state only if the
+  // blob parses completely.
+  void SaveState(std::string* out) const;
+  [[nodiscard]] absl::Status LoadState(std::string_view blob);
+  [[nodiscard]] absl::Status CheckpointLateStore(const std::string& dir) const;
 
   const JoinerStats& stats() const { return stats_; }
   int64_t watermark_ms() const { return watermark_ms_; }

@@ -44,6 +44,23 @@ struct LoopOptions {
   int64_t sync_interval_ms = 200;         // sparse rows to serving (<= 1 s, per the design)
   int64_t dense_sync_interval_ms = 5000;  // dense weights to serving
   size_t read_batch = 4096;               // records per log read
+  // Progressive-validation metrics count the examples emitted by events at or after this offset
+  // (a replay's eval file).
+  uint64_t evaluate_from_offset = 0;
+  // Snapshots of model + table + behaviour and join state + log offset (docs/design/stream.md).
+  // Empty = none. Open restores the newest valid one and replays the log from its offset.
+  std::string snapshot_dir;
+  int64_t snapshot_interval_ms = 60'000;
+  int keep_snapshots = 2;
+};
+
+// What the loop has applied: every log record counts once, and the checksum is the sum of a
+// hash of each (offset, payload). Part of every snapshot, so a restart that lost or repeated an
+// event is visible (the kill test compares it with the log).
+struct Ledger {
+  uint64_t events = 0;
+  uint64_t checksum = 0;
+  static uint64_t Hash(uint64_t offset, std::string_view payload);
 };
 
 struct LoopStats {
@@ -65,6 +82,10 @@ class RealtimeLoop {
   void Start();
   void Stop();
 
+  // Without the thread: processes every event in the log now, trains every emitted example and
+  // syncs the serving replica, on the calling thread. Not with Start() running.
+  [[nodiscard]] absl::Status ProcessAvailable();
+
   // Appends validated events to the log; returns the offset of the first. When it returns the
   // events are durable per the log's fsync policy. Errors: InvalidArgument for an event that
   // does not pass ValidateEvent (nothing appended), the log's errors.
@@ -80,15 +101,31 @@ class RealtimeLoop {
   model::RankingModel& serving() { return *serving_; }
   EventLog& log() { return *log_; }
   LoopStats stats() const;
+  // Read when the thread is stopped (or from the sync observer).
+  const Ledger& ledger() const { return ledger_; }
+  // The offset the loop resumed from at Open (0 without a snapshot) and the snapshots written.
+  uint64_t restored_offset() const { return restored_offset_; }
+  uint64_t snapshots_written() const { return snapshots_written_; }
+  // Takes a snapshot now (trainer thread stopped, or from within it). No-op without snapshot_dir.
+  [[nodiscard]] absl::Status Snapshot();
+  // The trainer thread's feature extractor (warm start before Start, e.g. a history file).
+  model::FeatureExtractor* features() { return features_.get(); }
+  // Changes LoopOptions::evaluate_from_offset (not while the thread runs).
+  void set_evaluate_from_offset(uint64_t offset) { options_.evaluate_from_offset = offset; }
+  // The trainer's progressive metrics (read when the thread is stopped).
+  const trainer::ProgressiveMetrics& metrics() const { return trainer_->metrics(); }
   // The trainer thread's first error, if it stopped on one.
   absl::Status status() const;
 
  private:
   RealtimeLoop(LoopOptions options, std::shared_ptr<const model::Catalog> catalog);
   void Run();
-  absl::Status Step(bool* idle);
+  absl::Status Step(bool* idle, bool advance_by_wall_clock);
   absl::Status TrainPending();
+  absl::Status TrainRange(size_t begin, size_t end, bool evaluate);
   absl::Status Sync(bool dense);
+  absl::Status Restore(const std::string& dir, const model::ModelConfig& config,
+                       std::string* joiner_state);
 
   LoopOptions options_;
   std::shared_ptr<const model::Catalog> catalog_;
@@ -105,7 +142,9 @@ class RealtimeLoop {
   std::vector<model::Impression> batch_impressions_;
   model::FeatureBatch batch_features_;
   std::vector<bool> batch_observe_;
-  int64_t last_event_ms_ = 0, last_sync_ms_ = 0, last_dense_sync_ms_ = 0;
+  int64_t last_event_ms_ = 0, last_sync_ms_ = 0, last_dense_sync_ms_ = 0, last_snapshot_ms_ = 0;
+  Ledger ledger_;
+  uint64_t restored_offset_ = 0, snapshots_written_ = 0;
 
   std::atomic<uint64_t> serving_offset_{0};
   std::function<void(uint64_t)> observer_;
