@@ -61,8 +61,23 @@ absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::Create(const ModelCo
   return std::unique_ptr<RankingModel>(new RankingModel(config, std::move(table)));
 }
 
+absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateView(
+    const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table) {
+  FORYOU_ASSIGN_OR_RETURN(embedding::TableConfig table_config, config.ToTableConfig());
+  if (table == nullptr || table->config().slots.size() != table_config.slots.size()) {
+    return absl::InvalidArgumentError("view: the table's slots differ from the config's");
+  }
+  for (size_t i = 0; i < table_config.slots.size(); ++i) {
+    if (table->DimOf(table_config.slots[i].slot) != table_config.slots[i].dim) {
+      return absl::InvalidArgumentError(absl::StrCat("view: slot ", table_config.slots[i].name,
+                                                     " has another dim in the table"));
+    }
+  }
+  return std::unique_ptr<RankingModel>(new RankingModel(config, std::move(table)));
+}
+
 RankingModel::RankingModel(const ModelConfig& config,
-                           std::unique_ptr<embedding::EmbeddingTable> table)
+                           std::shared_ptr<embedding::EmbeddingTable> table)
     : config_(config),
       dim_(static_cast<int>(config.dim)),
       row_(static_cast<int>(config.dim) + kNumTasks),

@@ -81,11 +81,17 @@ class RankingModel {
   [[nodiscard]] absl::StatusOr<uint64_t> Load(const std::string& dir);
 
   embedding::EmbeddingTable& table() { return *table_; }
+  std::shared_ptr<embedding::EmbeddingTable> shared_table() { return table_; }
+
+  // A model over another model's table (shared, not copied): its own dense weights and scratch,
+  // so each serving thread can predict while the table keeps receiving deltas.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RankingModel>> CreateView(
+      const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table);
   Mlp& mlp() { return mlp_; }
   absl::Span<float> fm_weights() { return absl::MakeSpan(fm_w_); }
 
  private:
-  RankingModel(const ModelConfig& config, std::unique_ptr<embedding::EmbeddingTable> table);
+  RankingModel(const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table);
   absl::Status CheckShape(const FeatureBatch& batch) const;
   // Lookup + forward: fills logits_ (B x T). Keeps what Backward needs.
   absl::Status Forward(const FeatureBatch& batch);
@@ -95,7 +101,7 @@ class RankingModel {
 
   ModelConfig config_;
   int dim_, row_, fields_, dense_width_;
-  std::unique_ptr<embedding::EmbeddingTable> table_;
+  std::shared_ptr<embedding::EmbeddingTable> table_;
   Mlp mlp_;
   std::array<float, kNumTasks> fm_w_{}, fm_grad_{}, fm_m_{}, fm_v_{};
   uint64_t fm_steps_ = 0;

@@ -297,7 +297,7 @@ absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* 
     if (it != pending_.end()) {
       Pending& p = it->second;
       const bool changed = ApplyAction(e, &p.impression);
-      if (!p.emitted && EndsView(e.type)) {
+      if (!p.emitted && EndsView(e.type) && options_.emit_at_view_end) {
         p.emitted = true;
         ++stats_.emitted_at_view_end;
         Emit(p, offset, /*correction=*/false, out);

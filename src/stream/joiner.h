@@ -40,6 +40,9 @@ struct JoinerOptions {
   int64_t window_ms = 60'000;            // in-memory join window, event time
   int64_t late_window_ms = 6 * 3600'000;  // late actions accepted this long after the impression
   double negative_sample_rate = 1.0;     // (0, 1]
+  // Emit at the end of the view (play / skip). false: only when the window closes (for
+  // measuring what early emission is worth).
+  bool emit_at_view_end = true;
   uint64_t seed = 1;
   // Local time of the platform's users for the hour / weekday features (KuaiRand: +480).
   int32_t utc_offset_minutes = 0;

@@ -78,7 +78,8 @@ void KuaiRandRowToEvents(const data::KuaiRandImpression& row, uint64_t row_numbe
   impression.surface = absl::StrCat(row.tab);
   if (row.is_like) add(EventType::kLike);
   if (row.is_forward) add(EventType::kShare);
-  if (row.is_comment) add(EventType::kComment).text = std::string(1, 'c');  // = "c": false -Wrestrict
+  // (Not `= "c"`: GCC 12 warns a false -Wrestrict on it.)
+  if (row.is_comment) add(EventType::kComment).text = std::string(1, 'c');
   if (row.is_follow) {
     const auto it = catalog.videos.find(row.video_id);
     add(EventType::kFollow).creator =
@@ -100,7 +101,8 @@ void KuaiRandRowToEvents(const data::KuaiRandImpression& row, uint64_t row_numbe
 absl::StatusOr<trainer::ReplayResult> RunReplayThroughLog(const trainer::ReplayOptions& o,
                                                           const std::string& scratch_dir,
                                                           std::ostream& progress) {
-  if (o.batch < 1 || o.batch > 65536) return absl::InvalidArgumentError("batch: must be in [1, 65536]");
+  if (o.batch < 1 || o.batch > 65536)
+    return absl::InvalidArgumentError("batch: must be in [1, 65536]");
   if (o.threads < 1) return absl::InvalidArgumentError("threads: must be >= 1");
   if (o.eval.empty()) return absl::InvalidArgumentError("eval: a log file is required");
   if (o.hash_buckets > 0) {
@@ -121,11 +123,14 @@ absl::StatusOr<trainer::ReplayResult> RunReplayThroughLog(const trainer::ReplayO
   lo.batch_size = o.batch;
   // One read takes a whole batch of rows: the joiner extracts every impression of the batch
   // before any of it is trained, as the direct replay's Extract does.
-  lo.read_batch = std::max<size_t>(lo.read_batch, size_t{static_cast<uint32_t>(o.batch)} * kMaxEventsPerKuaiRandRow);
+  lo.read_batch = std::max<size_t>(
+      lo.read_batch, size_t{static_cast<uint32_t>(o.batch)} * kMaxEventsPerKuaiRandRow);
   lo.evaluate_from_offset = std::numeric_limits<uint64_t>::max();  // set when the eval file starts
-  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<RealtimeLoop> loop, RealtimeLoop::Open(lo, o.config, catalog));
+  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<RealtimeLoop> loop,
+                          RealtimeLoop::Open(lo, o.config, catalog));
   if (!o.history.empty()) {
-    FORYOU_RETURN_IF_ERROR(trainer::LoadKuaiRandHistory(o.history, loop->features(), &result.bad_rows));
+    FORYOU_RETURN_IF_ERROR(
+        trainer::LoadKuaiRandHistory(o.history, loop->features(), &result.bad_rows));
   }
   if (o.progress) {
     progress << "replay --through-log: " << catalog->videos.size() << " videos, "
@@ -184,7 +189,8 @@ absl::StatusOr<trainer::ReplayResult> RunReplayThroughLog(const trainer::ReplayO
       if (!valid.ok()) {
         events.resize(before);
         if (invalid_rows++ == 0) {
-          first_invalid = absl::StrCat(files[f], " good row ", reader->rows(), ": ", valid.message());
+          first_invalid =
+              absl::StrCat(files[f], " good row ", reader->rows(), ": ", valid.message());
         }
         continue;
       }

@@ -69,6 +69,8 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
   loop->trainer_ = std::make_unique<trainer::OnlineTrainer>(loop->model_.get(), loop->features_.get(),
                                                             trainer::TrainerOptions{});
   loop->serving_offset_ = loop->next_offset_;
+  loop->serving_model_ = std::make_unique<model::ServingModel>(config, loop->serving_->shared_table());
+  FORYOU_RETURN_IF_ERROR(loop->serving_model_->PublishDense(loop->model_->SaveDense()));
   return loop;
 }
 
@@ -317,7 +319,8 @@ absl::Status RealtimeLoop::ProcessAvailable() {
 }
 
 absl::Status RealtimeLoop::Sync(bool dense) {
-  FORYOU_RETURN_IF_ERROR(model_->SyncTo(serving_.get(), dense));
+  FORYOU_RETURN_IF_ERROR(model_->SyncTo(serving_.get(), /*dense=*/false));
+  if (dense) FORYOU_RETURN_IF_ERROR(serving_model_->PublishDense(model_->SaveDense()));
   serving_offset_.store(next_offset_, std::memory_order_release);
   {
     std::lock_guard<std::mutex> l(mu_);

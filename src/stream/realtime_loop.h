@@ -28,6 +28,7 @@
 #include "absl/types/span.h"
 #include "model/features.h"
 #include "model/ranking_model.h"
+#include "model/serving_model.h"
 #include "stream/event.h"
 #include "stream/event_log.h"
 #include "stream/joiner.h"
@@ -96,8 +97,10 @@ class RealtimeLoop {
   // Called on the trainer thread after each sync with the new serving_offset (benchmarks).
   void SetSyncObserver(std::function<void(uint64_t)> observer) { observer_ = std::move(observer); }
 
-  // The serving replica (reads of its table are safe at any time; its dense weights change at
-  // dense syncs: feed requests will read them through the feed service's own copy, issue 5).
+  // Predictions for feed requests: thread-safe, never blocked by (and never blocking) syncs.
+  const model::ServingModel& serving_model() const { return *serving_model_; }
+  // The serving replica's table holder, for inspection (its table is safe to read at any time;
+  // use serving_model() for predictions).
   model::RankingModel& serving() { return *serving_; }
   EventLog& log() { return *log_; }
   LoopStats stats() const;
@@ -133,6 +136,7 @@ class RealtimeLoop {
   std::unique_ptr<model::FeatureExtractor> features_;
   std::unique_ptr<Joiner> joiner_;
   std::unique_ptr<model::RankingModel> model_, serving_;
+  std::unique_ptr<model::ServingModel> serving_model_;
   std::unique_ptr<trainer::OnlineTrainer> trainer_;
 
   // Trainer-thread state.

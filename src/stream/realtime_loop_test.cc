@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -93,6 +94,67 @@ TEST_F(RealtimeLoopTest, EventsReachTheServingModel) {
   float norm = 0;
   for (float x : row) norm += x * x;
   EXPECT_GT(norm, 0.0f);
+}
+
+TEST_F(RealtimeLoopTest, PredictionsRunWhileTheLoopTrainsAndSyncs) {
+  LoopOptions o;
+  o.log.dir = dir_;
+  o.sync_interval_ms = 1;
+  o.dense_sync_interval_ms = 2;
+  o.batch_size = 16;
+  auto loop = RealtimeLoop::Open(o, Config(), nullptr);
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  (*loop)->Start();
+  // Feature rows to score, extracted once with a separate extractor of the same config.
+  auto catalog = std::make_shared<model::Catalog>();
+  model::FeatureExtractor fx(Config(), catalog);
+  std::vector<model::Impression> candidates(32);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    candidates[i].user_id = UserKey(absl::StrCat("u", i % 20));
+    candidates[i].video_id = VideoKey(absl::StrCat("v", i % 7));
+  }
+  model::FeatureBatch features;
+  fx.Extract(candidates, &features);
+  std::atomic<bool> stop{false};
+  std::atomic<int> predictions{0}, errors{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      std::vector<float> probs(candidates.size() * model::kNumTasks);
+      while (!stop.load()) {
+        if (!(*loop)->serving_model().Predict(features, probs.data()).ok()) ++errors;
+        for (float p : probs) {
+          if (!(p >= 0 && p <= 1)) ++errors;
+        }
+        ++predictions;
+      }
+    });
+  }
+  const int64_t now = WallMs();
+  uint64_t end = 0;
+  for (int b = 0; b < 20; ++b) {
+    std::vector<Event> events;
+    for (int i = 0; i < 30; ++i) {
+      auto v = View(i % 20, i % 7, b * 100 + i, now, i % 2 == 0);
+      events.insert(events.end(), v.begin(), v.end());
+    }
+    auto first = (*loop)->Ingest(events, now);
+    ASSERT_TRUE(first.ok()) << first.status();
+    end = *first + events.size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((*loop)->serving_offset() < end && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  for (auto& r : readers) r.join();
+  (*loop)->Stop();
+  ASSERT_TRUE((*loop)->status().ok()) << (*loop)->status();
+  EXPECT_GE((*loop)->serving_offset(), end);
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(predictions.load(), 0);
+  EXPECT_GT((*loop)->serving_model().dense_version(), 1u) << "dense weights were published during the run";
 }
 
 TEST_F(RealtimeLoopTest, InvalidEventRefusesTheBatchAndAppendsNothing) {

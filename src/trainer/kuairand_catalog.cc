@@ -40,8 +40,9 @@ model::Impression KuaiRandToImpression(const data::KuaiRandImpression& r) {
   y[model::kShare] = r.is_forward;
   y[model::kHate] = r.is_hate;
   y[model::kWatchRatio] =
-      r.duration_ms == 0 ? 0.0f
-                         : std::min(1.0f, static_cast<float>(r.play_time_ms) / static_cast<float>(r.duration_ms));
+      r.duration_ms == 0
+          ? 0.0f
+          : std::min(1.0f, static_cast<float>(r.play_time_ms) / static_cast<float>(r.duration_ms));
   return imp;
 }
 
@@ -81,7 +82,9 @@ absl::Status LoadKuaiRandHistory(const std::string& path, model::FeatureExtracto
   const char* names[5] = {"user_id", "last_time_ms", "watch_seq", "like_seq", "long_watch_seq"};
   for (int i = 0; i < 5; ++i) {
     absl::StatusOr<int> c = csv->Column(names[i]);
-    if (!c.ok()) return absl::NotFoundError(absl::StrCat(path, ": not a KuaiRand history file: column ", names[i], " missing"));
+    if (!c.ok())
+      return absl::NotFoundError(
+          absl::StrCat(path, ": not a KuaiRand history file: column ", names[i], " missing"));
     col[i] = *c;
   }
   std::vector<std::string_view> f;
@@ -96,7 +99,9 @@ absl::Status LoadKuaiRandHistory(const std::string& path, model::FeatureExtracto
               absl::SimpleAtoi(absl::string_view(f[col[1]].data(), f[col[1]].size()), &time_ms);
     for (int s = 0; ok && s < 3; ++s) {
       seqs[s].clear();
-      for (absl::string_view id : absl::StrSplit(absl::string_view(f[col[2 + s]].data(), f[col[2 + s]].size()), ' ', absl::SkipEmpty())) {
+      for (absl::string_view id :
+           absl::StrSplit(absl::string_view(f[col[2 + s]].data(), f[col[2 + s]].size()), ' ',
+                          absl::SkipEmpty())) {
         uint64_t v;
         if (!absl::SimpleAtoi(id, &v)) {
           ok = false;

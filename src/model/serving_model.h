@@ -1,0 +1,48 @@
+// ServingModel: thread-safe predictions over a serving replica that keeps changing. The table is
+// shared (its lookups are thread-safe and never wait for more than one shard's write); the dense
+// weights are published by the trainer as immutable blobs, and each predicting thread keeps its
+// own RankingModel view (weights + scratch) that it refreshes when a newer blob appears. So a
+// feed request never waits for a sync, and a sync never waits for a feed request.
+//
+// Example:
+//   ServingModel serving(config, replica->shared_table());
+//   serving.PublishDense(trainer_model->SaveDense());   // trainer thread, at dense syncs
+//   serving.Predict(features, probs.data());            // any thread
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "embedding/embedding_table.h"
+#include "model/ranking_model.h"
+
+namespace foryou::model {
+
+class ServingModel {
+ public:
+  ServingModel(ModelConfig config, std::shared_ptr<embedding::EmbeddingTable> table);
+
+  // Makes `dense_blob` (RankingModel::SaveDense of the same config) the weights of every later
+  // Predict. Errors: InvalidArgument / DataLoss if it does not load (nothing changes).
+  [[nodiscard]] absl::Status PublishDense(std::string dense_blob);
+
+  // Thread-safe. probs: batch.size x kNumTasks. Errors: as RankingModel::Predict.
+  [[nodiscard]] absl::Status Predict(const FeatureBatch& batch, float* probs) const;
+
+  uint64_t dense_version() const;  // 0 until the first PublishDense
+
+ private:
+  struct Dense {
+    uint64_t version;
+    std::string blob;
+  };
+  const uint64_t id_;  // keys the per-thread views
+  const ModelConfig config_;
+  std::shared_ptr<embedding::EmbeddingTable> table_;
+  std::shared_ptr<const Dense> dense_;  // accessed with std::atomic_load / atomic_store
+};
+
+}  // namespace foryou::model
