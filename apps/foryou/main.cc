@@ -90,6 +90,11 @@ int main(int argc, char** argv) {
   replay->add_option("--scratch-dir", scratch_dir,
                      "With --through-log: where the temporary event log goes (removed at the end)")
       ->check(CLI::ExistingDirectory);
+  int64_t window_close_only_ms = 0;
+  replay->add_option("--emit-at-window-close", window_close_only_ms,
+                     "With --through-log: emit examples only when a window of MS closes, not at the "
+                     "view end")
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
   std::vector<std::string> drop;
   replay->add_option("--drop", drop, "Features to leave out of the config (ablations)")->delimiter(',');
   std::vector<std::string> add;
@@ -130,7 +135,7 @@ int main(int argc, char** argv) {
     }
     ropts.config = *std::move(config);
     absl::StatusOr<foryou::trainer::ReplayResult> result =
-        through_log ? foryou::stream::RunReplayThroughLog(ropts, scratch_dir, std::cerr)
+        through_log ? foryou::stream::RunReplayThroughLog(ropts, scratch_dir, std::cerr, window_close_only_ms)
                     : foryou::trainer::RunReplay(ropts, std::cerr);
     if (!result.ok()) {
       std::cerr << "foryou replay: " << result.status() << "\n";

@@ -20,6 +20,11 @@ thread_local std::unordered_map<uint64_t, View> views;
 
 }  // namespace
 
+float CorrectSampledProbability(float p, double rate) {
+  if (rate >= 1.0) return p;
+  return static_cast<float>(p / (p + (1.0 - p) / rate));
+}
+
 ServingModel::ServingModel(ModelConfig config, std::shared_ptr<embedding::EmbeddingTable> table)
     : id_(next_id.fetch_add(1)), config_(std::move(config)), table_(std::move(table)) {}
 
@@ -48,7 +53,12 @@ absl::Status ServingModel::Predict(const FeatureBatch& batch, float* probs) cons
     FORYOU_RETURN_IF_ERROR(view.model->LoadDense(dense->blob));
     view.version = dense->version;
   }
-  return view.model->Predict(batch, probs);
+  FORYOU_RETURN_IF_ERROR(view.model->Predict(batch, probs));
+  if (negative_sample_rate_ < 1.0) {
+    const size_t n = static_cast<size_t>(batch.size) * kNumTasks;
+    for (size_t i = 0; i < n; ++i) probs[i] = CorrectSampledProbability(probs[i], negative_sample_rate_);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace foryou::model

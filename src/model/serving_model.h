@@ -21,6 +21,10 @@
 
 namespace foryou::model {
 
+// The probability a model trained with plain negatives kept at `rate` should report: its odds are
+// inflated by 1/rate, so p' = p / (p + (1 - p) / rate). rate >= 1 returns p.
+float CorrectSampledProbability(float p, double rate);
+
 class ServingModel {
  public:
   ServingModel(ModelConfig config, std::shared_ptr<embedding::EmbeddingTable> table);
@@ -29,7 +33,12 @@ class ServingModel {
   // Predict. Errors: InvalidArgument / DataLoss if it does not load (nothing changes).
   [[nodiscard]] absl::Status PublishDense(std::string dense_blob);
 
-  // Thread-safe. probs: batch.size x kNumTasks. Errors: as RankingModel::Predict.
+  // Scores are corrected for negatives kept at this rate in training (1 = none). Set before
+  // serving starts.
+  void set_negative_sample_rate(double rate) { negative_sample_rate_ = rate; }
+
+  // Thread-safe. probs: batch.size x kNumTasks, corrected for negative sampling. Errors: as
+  // RankingModel::Predict.
   [[nodiscard]] absl::Status Predict(const FeatureBatch& batch, float* probs) const;
 
   uint64_t dense_version() const;  // 0 until the first PublishDense
@@ -43,6 +52,7 @@ class ServingModel {
   const ModelConfig config_;
   std::shared_ptr<embedding::EmbeddingTable> table_;
   std::shared_ptr<const Dense> dense_;  // accessed with std::atomic_load / atomic_store
+  double negative_sample_rate_ = 1.0;
 };
 
 }  // namespace foryou::model

@@ -90,12 +90,6 @@ bool AnyPositive(const model::Impression& imp) {
 
 bool EndsView(EventType type) { return type == EventType::kPlay || type == EventType::kSkip; }
 
-float CorrectSampledProbability(float p, double rate) {
-  if (rate >= 1.0) return p;
-  const double q = p / (p + (1.0 - p) / rate);
-  return static_cast<float>(q);
-}
-
 namespace {
 uint64_t IdKey(std::string_view id) {
   if (!id.empty() && id.size() <= 18 && (id.size() == 1 || id[0] != '0')) {

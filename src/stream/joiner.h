@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "model/features.h"
+#include "model/serving_model.h"
 #include "stream/event.h"
 
 namespace rocksdb {
@@ -72,9 +73,8 @@ struct JoinerStats {
   uint64_t pending = 0;            // entries in memory
 };
 
-// The probability a model trained with negatives kept at `rate` should report: its odds are
-// inflated by 1/rate, so p' = p / (p + (1 - p) / rate).
-float CorrectSampledProbability(float p, double rate);
+// The serving-side correction for negative sampling (model/serving_model.h).
+using model::CorrectSampledProbability;
 
 // The numeric ids foryou uses for the application's string ids: a decimal number below 10^18
 // is its own id (so catalogs keyed by numeric ids, like KuaiRand's, need no mapping); any other

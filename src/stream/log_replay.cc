@@ -100,7 +100,8 @@ void KuaiRandRowToEvents(const data::KuaiRandImpression& row, uint64_t row_numbe
 
 absl::StatusOr<trainer::ReplayResult> RunReplayThroughLog(const trainer::ReplayOptions& o,
                                                           const std::string& scratch_dir,
-                                                          std::ostream& progress) {
+                                                          std::ostream& progress,
+                                                          int64_t window_close_only_ms) {
   if (o.batch < 1 || o.batch > 65536)
     return absl::InvalidArgumentError("batch: must be in [1, 65536]");
   if (o.threads < 1) return absl::InvalidArgumentError("threads: must be >= 1");
@@ -120,6 +121,11 @@ absl::StatusOr<trainer::ReplayResult> RunReplayThroughLog(const trainer::ReplayO
   lo.joiner.window_ms = kWindowMs;
   lo.joiner.late_window_ms = kWindowMs;
   lo.joiner.utc_offset_minutes = kChinaUtcOffsetMinutes;
+  if (window_close_only_ms > 0) {
+    lo.joiner.window_ms = window_close_only_ms;
+    lo.joiner.late_window_ms = std::max(window_close_only_ms, kWindowMs);
+    lo.joiner.emit_at_view_end = false;
+  }
   lo.batch_size = o.batch;
   // One read takes a whole batch of rows: the joiner extracts every impression of the batch
   // before any of it is trained, as the direct replay's Extract does.

@@ -61,7 +61,10 @@ void KuaiRandRowToEvents(const data::KuaiRandImpression& row, uint64_t row_numbe
 // ValidateEvent (skipped whole, not ingested). options.threads is ignored (one thread).
 // Errors: those of RunReplay; InvalidArgument for hash_buckets > 0 (the loop has no hashed
 // table); the log's I/O errors; a scratch directory that cannot be created.
+// window_close_only_ms > 0: the joiner emits no example at the view end, only when a window of
+// that many ms of event time closes (to measure what early emission is worth).
 [[nodiscard]] absl::StatusOr<trainer::ReplayResult> RunReplayThroughLog(
-    const trainer::ReplayOptions& options, const std::string& scratch_dir, std::ostream& progress);
+    const trainer::ReplayOptions& options, const std::string& scratch_dir, std::ostream& progress,
+    int64_t window_close_only_ms = 0);
 
 }  // namespace foryou::stream

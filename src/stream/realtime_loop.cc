@@ -70,6 +70,7 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
                                                             trainer::TrainerOptions{});
   loop->serving_offset_ = loop->next_offset_;
   loop->serving_model_ = std::make_unique<model::ServingModel>(config, loop->serving_->shared_table());
+  loop->serving_model_->set_negative_sample_rate(options.joiner.negative_sample_rate);
   FORYOU_RETURN_IF_ERROR(loop->serving_model_->PublishDense(loop->model_->SaveDense()));
   return loop;
 }
@@ -172,6 +173,9 @@ absl::Status RealtimeLoop::Snapshot() {
   ++snapshots_written_;
   // Events before the snapshot may now go (retention); keep the newest keep_snapshots.
   FORYOU_RETURN_IF_ERROR(log_->CommitOffset("trainer", next_offset_));
+  if (options_.log.retention_bytes > 0 || options_.log.retention_age_s > 0) {
+    FORYOU_RETURN_IF_ERROR(log_->EnforceRetention(WallMs()).status());
+  }
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir)) {
     const std::string n = entry.path().filename().string();

@@ -1,0 +1,80 @@
+#include "model/serving_model.h"
+
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "model/model_config.h"
+
+namespace foryou::model {
+namespace {
+
+ModelConfig Config() {
+  auto c = ParseModelConfig(R"({"dim": 4, "hidden": [8], "features": ["video_id", "user_id"]})");
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+FeatureBatch Batch(const ModelConfig& config) {
+  auto catalog = std::make_shared<Catalog>();
+  FeatureExtractor fx(config, catalog);
+  std::vector<Impression> imps(8);
+  for (size_t i = 0; i < imps.size(); ++i) {
+    imps[i].user_id = i;
+    imps[i].video_id = 100 + i;
+  }
+  FeatureBatch b;
+  fx.Extract(imps, &b);
+  return b;
+}
+
+TEST(ServingModelTest, PredictsWithThePublishedWeightsAndCorrectsSampling) {
+  const ModelConfig config = Config();
+  auto trainer = RankingModel::Create(config).value();
+  const FeatureBatch batch = Batch(config);
+  std::vector<Labels> labels(batch.size);
+  for (size_t i = 0; i < labels.size(); ++i) labels[i][kClick] = i % 2;
+  for (int step = 0; step < 20; ++step) ASSERT_TRUE(trainer->Train(batch, labels, nullptr).ok());
+
+  ServingModel plain(config, trainer->shared_table()), sampled(config, trainer->shared_table());
+  EXPECT_EQ(plain.dense_version(), 0u);
+  ASSERT_TRUE(plain.PublishDense(trainer->SaveDense()).ok());
+  ASSERT_TRUE(sampled.PublishDense(trainer->SaveDense()).ok());
+  sampled.set_negative_sample_rate(0.1);
+  EXPECT_EQ(plain.dense_version(), 1u);
+
+  std::vector<float> expected(batch.size * kNumTasks), p(expected.size()), q(expected.size());
+  ASSERT_TRUE(trainer->Predict(batch, expected.data()).ok());
+  ASSERT_TRUE(plain.Predict(batch, p.data()).ok());
+  ASSERT_TRUE(sampled.Predict(batch, q.data()).ok());
+  for (size_t i = 0; i < p.size(); ++i) {
+    EXPECT_FLOAT_EQ(p[i], expected[i]);
+    EXPECT_NEAR(q[i], CorrectSampledProbability(p[i], 0.1), 1e-6);
+    EXPECT_LT(q[i], p[i] + 1e-7) << "a sampled model over-predicts; the correction lowers it";
+  }
+  // Another thread gets its own view of the same weights.
+  std::vector<float> r(expected.size());
+  std::thread t([&] { ASSERT_TRUE(plain.Predict(batch, r.data()).ok()); });
+  t.join();
+  EXPECT_EQ(r, p);
+  // New weights reach the next Predict.
+  for (int step = 0; step < 20; ++step) ASSERT_TRUE(trainer->Train(batch, labels, nullptr).ok());
+  ASSERT_TRUE(plain.PublishDense(trainer->SaveDense()).ok());
+  ASSERT_TRUE(trainer->Predict(batch, expected.data()).ok());
+  ASSERT_TRUE(plain.Predict(batch, p.data()).ok());
+  for (size_t i = 0; i < p.size(); ++i) EXPECT_FLOAT_EQ(p[i], expected[i]);
+}
+
+TEST(ServingModelTest, ABadBlobIsRefusedAndChangesNothing) {
+  const ModelConfig config = Config();
+  auto trainer = RankingModel::Create(config).value();
+  ServingModel serving(config, trainer->shared_table());
+  ASSERT_TRUE(serving.PublishDense(trainer->SaveDense()).ok());
+  std::string blob = trainer->SaveDense();
+  blob[blob.size() / 2] ^= 0x40;
+  EXPECT_FALSE(serving.PublishDense(blob).ok());
+  EXPECT_FALSE(serving.PublishDense("").ok());
+  EXPECT_EQ(serving.dense_version(), 1u);
+}
+
+}  // namespace
+}  // namespace foryou::model
