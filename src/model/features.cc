@@ -318,16 +318,22 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
   out->field_begin.push_back(static_cast<uint32_t>(out->keys.size()));
 }
 
-void FeatureExtractor::Count(Counters& counters, uint64_t key, const Impression& imp) {
-  EngagementCounter& c = counters[Fold(key)];
+namespace {
+// Decays `c` to the impression's time (at `decay_per_ms`), then counts the impression.
+void AddTo(EngagementCounter& c, const Impression& imp, double decay_per_ms) {
   if (imp.time_ms > c.time_ms) {
-    const float decay = static_cast<float>(std::exp(-decay_per_ms_ * static_cast<double>(imp.time_ms - c.time_ms)));
+    const float decay = static_cast<float>(std::exp(-decay_per_ms * static_cast<double>(imp.time_ms - c.time_ms)));
     c.impressions *= decay;
     for (float& s : c.sums) s *= decay;
     c.time_ms = imp.time_ms;
   }
   c.impressions += 1;
   for (int t = 0; t < kNumTasks; ++t) c.sums[t] += imp.labels[t];
+}
+}  // namespace
+
+void FeatureExtractor::Count(Counters& counters, uint64_t key, const Impression& imp) {
+  AddTo(counters[Fold(key)], imp, decay_per_ms_);
 }
 
 void FeatureExtractor::Observe(absl::Span<const Impression> batch) {
@@ -347,17 +353,7 @@ void FeatureExtractor::Observe(absl::Span<const Impression> batch) {
       state.last_click = imp.labels[kClick];
       state.last_long_view = imp.labels[kLongView];
     }
-    {
-      EngagementCounter& c = state.session;
-      if (imp.time_ms > c.time_ms) {
-        const float decay = static_cast<float>(std::exp(-kSessionDecayPerMs * static_cast<double>(imp.time_ms - c.time_ms)));
-        c.impressions *= decay;
-        for (float& x : c.sums) x *= decay;
-        c.time_ms = imp.time_ms;
-      }
-      c.impressions += 1;
-      for (int t = 0; t < kNumTasks; ++t) c.sums[t] += imp.labels[t];
-    }
+    AddTo(state.session, imp, kSessionDecayPerMs);
     if (track_repeats_) {
       auto& uv = user_video_counts_[Fold(Pair(imp.user_id, imp.video_id))];
       uv[0] += 1;

@@ -26,6 +26,22 @@ void Put(std::string* out, const T& v) {
 
 inline float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+// Calls fn(example, cell, occurrence, scale) for every key occurrence of every field of the
+// batch, where cell = example * fields + field and scale = 1 / (keys in that field): the mean
+// pooling of sequence fields (a sparse field has one key, scale 1).
+template <typename Fn>
+void ForEachPooledKey(const FeatureBatch& batch, int fields, Fn&& fn) {
+  for (int b = 0; b < batch.size; ++b) {
+    for (int f = 0; f < fields; ++f) {
+      const size_t cell = static_cast<size_t>(b) * fields + f;
+      const uint32_t begin = batch.field_begin[cell], end = batch.field_begin[cell + 1];
+      if (begin == end) continue;
+      const float scale = 1.0f / static_cast<float>(end - begin);
+      for (uint32_t k = begin; k < end; ++k) fn(b, cell, k, scale);
+    }
+  }
+}
+
 // Dense shape of a config: (fields, dense width).
 std::pair<int, int> Shape(const ModelConfig& config) {
   int fields = 0, dense = 0;
@@ -120,20 +136,12 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
   // Pool fields into emb_ (B x F x D) and first-order weights into lin_.
   emb_.assign(static_cast<size_t>(B) * F * D, 0.0f);
   lin_.assign(static_cast<size_t>(B) * kNumTasks, 0.0f);
-  for (int b = 0; b < B; ++b) {
-    for (int f = 0; f < F; ++f) {
-      const size_t cell = static_cast<size_t>(b) * F + f;
-      const uint32_t begin = batch.field_begin[cell], end = batch.field_begin[cell + 1];
-      if (begin == end) continue;
-      const float scale = 1.0f / static_cast<float>(end - begin);
-      float* e = &emb_[cell * D];
-      for (uint32_t k = begin; k < end; ++k) {
-        const float* r = &rows_[static_cast<size_t>(occurrence_[k]) * W];
-        for (int d = 0; d < D; ++d) e[d] += r[d] * scale;
-        for (int t = 0; t < kNumTasks; ++t) lin_[b * kNumTasks + t] += r[D + t] * scale;
-      }
-    }
-  }
+  ForEachPooledKey(batch, F, [&](int b, size_t cell, uint32_t k, float scale) {
+    const float* r = &rows_[static_cast<size_t>(occurrence_[k]) * W];
+    float* e = &emb_[cell * D];
+    for (int d = 0; d < D; ++d) e[d] += r[d] * scale;
+    for (int t = 0; t < kNumTasks; ++t) lin_[b * kNumTasks + t] += r[D + t] * scale;
+  });
   // MLP input: [emb, dense].
   const int in = F * D + dense_width_;
   x_.resize(static_cast<size_t>(B) * in);
@@ -194,21 +202,13 @@ void RankingModel::Backward(const FeatureBatch& batch) {
   }
   FmBackward(emb_.data(), dfm.data(), B, F, D, demb_.data());
   grads_.assign(unique_.size() * W, 0.0f);
-  for (int b = 0; b < B; ++b) {
-    for (int f = 0; f < F; ++f) {
-      const size_t cell = static_cast<size_t>(b) * F + f;
-      const uint32_t begin = batch.field_begin[cell], end = batch.field_begin[cell + 1];
-      if (begin == end) continue;
-      const float scale = 1.0f / static_cast<float>(end - begin);
-      const float* de = &demb_[cell * D];
-      for (uint32_t k = begin; k < end; ++k) {
-        float* g = &grads_[static_cast<size_t>(occurrence_[k]) * W];
-        for (int d = 0; d < D; ++d) g[d] += de[d] * scale;
-        const float* dl = &dlogits_[static_cast<size_t>(b) * kNumTasks];
-        for (int t = 0; t < kNumTasks; ++t) g[D + t] += dl[t] * scale;
-      }
-    }
-  }
+  ForEachPooledKey(batch, F, [&](int b, size_t cell, uint32_t k, float scale) {
+    const float* de = &demb_[cell * D];
+    const float* dl = &dlogits_[static_cast<size_t>(b) * kNumTasks];
+    float* g = &grads_[static_cast<size_t>(occurrence_[k]) * W];
+    for (int d = 0; d < D; ++d) g[d] += de[d] * scale;
+    for (int t = 0; t < kNumTasks; ++t) g[D + t] += dl[t] * scale;
+  });
 }
 
 absl::StatusOr<double> RankingModel::Train(const FeatureBatch& batch,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "model/model_config.h"
+#include "stream/test_util.h"
 
 namespace foryou::stream {
 namespace {
@@ -18,12 +19,7 @@ using model::kWatchRatio;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 
-model::ModelConfig Config() {
-  auto c = model::ParseModelConfig(R"({"dim": 4, "hidden": [8],
-      "features": ["video_id", "user_id", "seq.long_view.video", "dense.user_rates"]})");
-  EXPECT_TRUE(c.ok()) << c.status();
-  return *c;
-}
+model::ModelConfig Config() { return testing::TinyConfig(); }
 
 Event Impression(std::string user, std::string video, std::string request, int64_t t) {
   Event e;

@@ -15,24 +15,18 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "gtest/gtest.h"
 #include "model/model_config.h"
+#include "stream/test_util.h"
 #include "stream/realtime_loop.h"
 
 namespace foryou::stream {
 namespace {
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using common::WallMs;
 
-model::ModelConfig Config() {
-  auto c = model::ParseModelConfig(R"({"dim": 4, "hidden": [8],
-      "features": ["video_id", "user_id", "seq.long_view.video", "dense.user_rates"]})");
-  return *c;
-}
+model::ModelConfig Config() { return testing::TinyConfig(); }
 
 LoopOptions Options(const std::string& dir) {
   LoopOptions o;

@@ -52,11 +52,6 @@ class ScratchDir {
   std::string path_;
 };
 
-double PeakRssMb() {
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
-}
 
 }  // namespace
 
@@ -228,15 +223,8 @@ absl::StatusOr<trainer::ReplayResult> RunReplayThroughLog(const trainer::ReplayO
              << stats.joiner.orphan_actions << " orphan actions, " << stats.decode_errors
              << " decode errors, " << stats.syncs << " syncs\n";
   }
-  const trainer::ProgressiveMetrics& m = loop->metrics();
-  result.eval_examples = m.examples();
-  for (int t = 0; t < model::kNumTasks; ++t) {
-    result.auc[t] = m.Auc(t);
-    result.logloss[t] = m.LogLoss(t);
-  }
-  result.gauc_long_view = m.GroupAuc(model::kLongView);
-  result.watch_ratio_rmse = m.Rmse(model::kWatchRatio);
-  result.peak_rss_mb = PeakRssMb();
+  result.eval_examples = loop->metrics().examples();
+  trainer::FillReplayMetrics(loop->metrics(), &result);
   return result;
 }
 

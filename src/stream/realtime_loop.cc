@@ -8,23 +8,16 @@
 #include "absl/strings/str_cat.h"
 #include "common/binary_io.h"
 #include "common/file_util.h"
+#include "common/clock.h"
 #include "common/status_macros.h"
 #include "xxhash.h"
 
 namespace foryou::stream {
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+int64_t NowMs() { return common::SteadyMs(); }
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using common::WallMs;
 
 }  // namespace
 

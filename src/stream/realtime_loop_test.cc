@@ -6,24 +6,17 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "gtest/gtest.h"
 #include "model/model_config.h"
+#include "stream/test_util.h"
 
 namespace foryou::stream {
 namespace {
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using common::WallMs;
 
-model::ModelConfig Config() {
-  auto c = model::ParseModelConfig(R"({"dim": 4, "hidden": [8],
-      "features": ["video_id", "user_id", "seq.long_view.video", "dense.user_rates"]})");
-  EXPECT_TRUE(c.ok()) << c.status();
-  return *c;
-}
+model::ModelConfig Config() { return testing::TinyConfig(); }
 
 std::vector<Event> View(int user, int video, int request, int64_t now, bool like) {
   Event imp;

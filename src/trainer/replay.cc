@@ -197,15 +197,18 @@ absl::StatusOr<ReplayResult> RunReplay(const ReplayOptions& o, std::ostream& pro
   if (o.progress && reader.bad_rows() > 0) {
     progress << "replay: skipped " << reader.bad_rows() << " bad rows (first: " << reader.first_bad() << ")\n";
   }
-  const ProgressiveMetrics& m = trainer.metrics();
-  for (int t = 0; t < kNumTasks; ++t) {
-    result.auc[t] = m.Auc(t);
-    result.logloss[t] = m.LogLoss(t);
-  }
-  result.gauc_long_view = m.GroupAuc(model::kLongView);
-  result.watch_ratio_rmse = m.Rmse(model::kWatchRatio);
-  result.peak_rss_mb = PeakRssMb();
+  FillReplayMetrics(trainer.metrics(), &result);
   return result;
+}
+
+void FillReplayMetrics(const ProgressiveMetrics& m, ReplayResult* result) {
+  for (int t = 0; t < kNumTasks; ++t) {
+    result->auc[t] = m.Auc(t);
+    result->logloss[t] = m.LogLoss(t);
+  }
+  result->gauc_long_view = m.GroupAuc(model::kLongView);
+  result->watch_ratio_rmse = m.Rmse(model::kWatchRatio);
+  result->peak_rss_mb = PeakRssMb();
 }
 
 }  // namespace foryou::trainer

@@ -14,6 +14,8 @@
 
 namespace foryou::trainer {
 
+class ProgressiveMetrics;
+
 struct ReplayOptions {
   std::vector<std::string> warmup;  // KuaiRand log files (plain or .zst), time-ordered
   std::string eval;
@@ -37,6 +39,9 @@ struct ReplayResult {
   double peak_rss_mb = 0;
   std::string Line() const;    // the `replay examples=...` line
 };
+
+// Fills the result's metrics (AUC, log-loss, GAUC, RMSE) from `m`, and the peak RSS.
+void FillReplayMetrics(const ProgressiveMetrics& m, ReplayResult* result);
 
 // Errors: unreadable files, a file that is not of the KuaiRand format, a bad config.
 [[nodiscard]] absl::StatusOr<ReplayResult> RunReplay(const ReplayOptions& options,
