@@ -21,6 +21,7 @@
 #include "common/file_util.h"
 #include "data/csv_reader.h"
 #include "gtest/gtest.h"
+#include "trainer/real_log_slice.h"
 #include "model/model_config.h"
 #include "stream/joiner.h"
 #include "trainer/kuairand_catalog.h"
@@ -419,44 +420,18 @@ TEST_F(LogReplayTest, BadOptionsAndFilesAreErrorsAndLeaveNoScratch) {
 
 // ---- The real log ----
 
-std::string SharedData(const std::string& file) {
-  const char* root = std::getenv("FORYOU_SHARED_DATA");
-  return (root ? std::string(root) : std::string(FORYOU_SOURCE_DIR) + "/../shared/data") +
-         "/kuairand-pure/" + file;
-}
-
-std::string CsvField(std::string_view v) {
-  if (v.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+using trainer::testing::SharedData;
 
 // The first 20,000 rows of the 25-30 Apr log as warm-up, the next 10,000 as eval (as
 // replay_test's RealLogSlice): the real-time path loses at most 0.002 of click / long-view AUC.
 TEST_F(LogReplayTest, RealLogSliceMatchesTheDirectReplay) {
   const std::string log = SharedData("log_standard_20220425_20220430.csv.zst");
   if (!fs::exists(log)) GTEST_SKIP() << "../shared/data absent: " << log;
-  auto csv = data::CsvReader::Open(log);
-  ASSERT_TRUE(csv.ok()) << csv.status();
-  std::string warm = absl::StrCat(absl::StrJoin((*csv)->header(), ","), "\n"), eval = warm;
-  std::vector<std::string_view> fields;
-  for (int i = 0; i < 30000; ++i) {
-    absl::StatusOr<bool> more = (*csv)->Next(&fields);
-    ASSERT_TRUE(more.ok() && *more) << i;
-    std::string& out = i < 20000 ? warm : eval;
-    for (size_t k = 0; k < fields.size(); ++k) {
-      if (k) out += ',';
-      out += CsvField(fields[k]);
-    }
-    out += '\n';
-  }
+  absl::StatusOr<trainer::testing::LogSlice> slice = trainer::testing::SliceLog(log, 20000, 10000);
+  ASSERT_TRUE(slice.ok()) << slice.status();
   ReplayOptions o;
-  o.warmup = {Write("warm.csv", warm)};
-  o.eval = Write("eval.csv", eval);
+  o.warmup = {Write("warm.csv", slice->warm)};
+  o.eval = Write("eval.csv", slice->eval);
   o.videos = SharedData("video_features_basic_pure.csv");
   o.users = SharedData("user_features_pure.csv");
   o.history = SharedData("user_sequences_before_20220425.csv.zst");
