@@ -134,6 +134,11 @@ int main(int argc, char** argv) {
       return;
     }
     ropts.config = *std::move(config);
+    if (window_close_only_ms > 0 && !through_log) {
+      std::cerr << "foryou replay: --emit-at-window-close needs --through-log\n";
+      exit_code = 2;
+      return;
+    }
     absl::StatusOr<foryou::trainer::ReplayResult> result =
         through_log ? foryou::stream::RunReplayThroughLog(ropts, scratch_dir, std::cerr, window_close_only_ms)
                     : foryou::trainer::RunReplay(ropts, std::cerr);
