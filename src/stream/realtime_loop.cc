@@ -46,11 +46,21 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
       if (name.size() == 20 && std::all_of(name.begin(), name.end(), ::isdigit)) names.push_back(name);
     }
     std::sort(names.rbegin(), names.rend());
+    bool restored = false;
     for (const std::string& name : names) {
       absl::Status s = loop->Restore(options.snapshot_dir + "/" + name, config, &joiner_state);
-      if (s.ok()) break;
+      if (s.ok()) {
+        restored = true;
+        break;
+      }
       std::cerr << "foryou: snapshot " << name << " not usable (" << s << "), trying an older one\n";
       joiner_state.clear();
+    }
+    // No snapshot: everything is rebuilt from the log's start, so a late store left by an
+    // earlier run (ahead of that start) must go too.
+    if (!restored && !options.joiner.late_store_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(options.joiner.late_store_dir, ec);
     }
   }
   FORYOU_ASSIGN_OR_RETURN(loop->joiner_, Joiner::Create(options.joiner, loop->features_.get(), catalog));
