@@ -40,7 +40,7 @@ bool Take(std::string_view* in, T* v) {
 template <typename T>
 void PutVec(std::string* out, const std::vector<T>& v) {
   Put<uint32_t>(out, static_cast<uint32_t>(v.size()));
-  out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  if (!v.empty()) out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
 template <typename T>
@@ -48,7 +48,7 @@ bool TakeVec(std::string_view* in, std::vector<T>* v) {
   uint32_t n = 0;
   if (!Take(in, &n) || in->size() < size_t{n} * sizeof(T)) return false;
   v->resize(n);
-  std::memcpy(v->data(), in->data(), size_t{n} * sizeof(T));
+  if (n > 0) std::memcpy(v->data(), in->data(), size_t{n} * sizeof(T));
   in->remove_prefix(size_t{n} * sizeof(T));
   return true;
 }
