@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   libzstd-dev libxxhash-dev libcuckoo-dev libeigen3-dev nlohmann-json3-dev librocksdb-dev
+  libcpp-httplib-dev wrk curl
 )
 
 missing=()

@@ -1,0 +1,51 @@
+// A video on its way into a feed: where retrieval found it, what the model predicts for it, and
+// the attributes the feed rules look at. Attribute keys are stable 64-bit hashes of the catalog's
+// strings (AttributeKey), so the rules compare integers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/types.h"
+#include "model/model_config.h"
+
+namespace foryou::feed {
+
+// The candidate sources (docs/design/feed.md). A candidate found by several keeps every bit.
+enum class Source : uint8_t {
+  kTrending = 0,    // time-decayed engagement in the user's country / language
+  kFresh = 1,       // the fresh-upload test pool
+  kFollowing = 2,   // creators the user follows
+  kSimilar = 3,     // nearest neighbours of the user's recent positive videos (model embeddings)
+  kSameSound = 4,   // same sound as a recent like
+  kSameHashtag = 5, // same hashtag as a recent like, or a sign-up interest
+  kExplore = 6,     // random, outside the user's known interests
+  kNumSources = 7
+};
+std::string_view SourceName(Source s);  // "trending", "fresh", ...
+inline uint32_t SourceBit(Source s) { return 1u << static_cast<uint32_t>(s); }
+
+// Stable key of a catalog string (creator id, sound id, hashtag); "" -> 0.
+uint64_t AttributeKey(std::string_view s);
+
+struct Candidate {
+  const catalog::Video* video = nullptr;  // owned by the feed's catalog index; outlives the request
+  uint64_t video_key = 0;                 // stream::VideoKey(video->id)
+  uint64_t creator = 0;                   // AttributeKey(video->creator)
+  uint64_t sound = 0;                     // AttributeKey(video->sound); 0 = original sound
+  uint64_t category = 0;                  // AttributeKey(first hashtag); 0 = none
+  std::vector<uint64_t> hashtags;         // AttributeKey of every hashtag
+  uint32_t sources = 0;                   // SourceBit()s
+  // Ranking: predicted probabilities (sampling-corrected), the weighted value, and the penalty
+  // the user's "not interested" signals took off it (already subtracted from score).
+  std::array<float, model::kNumTasks> probs{};
+  float value = 0;    // sum of weights x predictions
+  float penalty = 0;  // >= 0
+  float score = 0;    // value - penalty; the order the rules start from
+  bool from(Source s) const { return (sources & SourceBit(s)) != 0; }
+};
+
+}  // namespace foryou::feed
