@@ -7,6 +7,7 @@
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
+#include "server/serve.h"
 #include "stream/freshness_bench.h"
 #include "stream/log_replay.h"
 #include "trainer/replay.h"
@@ -148,6 +149,32 @@ int main(int argc, char** argv) {
       return;
     }
     std::cout << result->Line() << std::endl;
+  });
+
+  // ---- serve ----
+  CLI::App* serve = app.add_subcommand("serve", "Run the feed service: catalog, real-time loop, HTTP API");
+  foryou::server::ServeOptions sopts;
+  serve->add_option("--data-dir", sopts.engine.data_dir, "Data directory (catalog, log, snapshots)")
+      ->required();
+  serve->add_option("--import", sopts.engine.import_dir,
+                    "KuaiRand-Pure directory to import when the catalog is empty");
+  serve->add_option("--seed-log", sopts.engine.seed_log,
+                    "KuaiRand log replayed as events when the event log is empty");
+  serve->add_option("--bind", sopts.server.bind, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", sopts.server.port, "Port (0 = any free port)")->capture_default_str();
+  serve->add_option("--threads", sopts.server.threads, "HTTP handler threads")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  serve->add_option("--keys", sopts.keys_path, "API keys file (default <data-dir>/keys.json)");
+  serve->add_option("--feed-config", sopts.feed_config_path, "Feed options (JSON)");
+  serve->add_option("--static-dir", sopts.server.static_dir, "Web app files served at /");
+  serve->add_option("--utc-offset-minutes", sopts.engine.utc_offset_minutes,
+                    "Local time of the users for hour / weekday features")
+      ->check(CLI::Range(-720, 840));
+  serve->callback([&] {
+    if (absl::Status s = foryou::server::Serve(sopts, std::cout, std::cerr); !s.ok()) {
+      std::cerr << "foryou serve: " << s << "\n";
+      exit_code = 1;
+    }
   });
 
   CLI11_PARSE(app, argc, argv);

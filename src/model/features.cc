@@ -134,6 +134,45 @@ void AppendRows(const FeatureBatch& rows, FeatureBatch* batch) {
 
 std::span<const FeatureSpec> FeatureCatalog() { return kCatalog; }
 
+bool Catalog::FindVideo(uint64_t id, VideoInfo* out) const {
+  if (auto it = videos.find(id); it != videos.end()) {
+    *out = it->second;
+    return true;
+  }
+  common::ReaderLock lock(&mu_);
+  auto it = added_videos_.find(id);
+  if (it == added_videos_.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+bool Catalog::FindUser(uint64_t id, UserInfo* out) const {
+  if (auto it = users.find(id); it != users.end()) {
+    *out = it->second;
+    return true;
+  }
+  common::ReaderLock lock(&mu_);
+  auto it = added_users_.find(id);
+  if (it == added_users_.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+void Catalog::AddVideo(uint64_t id, const VideoInfo& info) const {
+  common::WriterLock lock(&mu_);
+  added_videos_[id] = info;
+}
+
+void Catalog::AddUser(uint64_t id, const UserInfo& info) const {
+  common::WriterLock lock(&mu_);
+  added_users_[id] = info;
+}
+
+size_t Catalog::added() const {
+  common::ReaderLock lock(&mu_);
+  return added_videos_.size() + added_users_.size();
+}
+
 const FeatureSpec* FindFeature(std::string_view name) {
   for (const FeatureSpec& f : kCatalog) {
     if (f.name == name) return &f;
@@ -214,10 +253,10 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
   for (size_t b = 0; b < batch.size(); ++b) {
     const Impression& imp = batch[b];
     out->max_time_ms = std::max(out->max_time_ms, imp.time_ms);
-    const auto vit = catalog_->videos.find(imp.video_id);
-    const VideoInfo& video = vit == catalog_->videos.end() ? kNoVideo : vit->second;
-    const auto uit = catalog_->users.find(imp.user_id);
-    const UserInfo& user = uit == catalog_->users.end() ? kNoUser : uit->second;
+    VideoInfo video = kNoVideo;
+    catalog_->FindVideo(imp.video_id, &video);
+    UserInfo user = kNoUser;
+    catalog_->FindUser(imp.user_id, &user);
     const auto sit = users_.find(Fold(imp.user_id));
     const UserState& state = sit == users_.end() ? kNoState : sit->second;
 
@@ -231,11 +270,11 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
         for (uint64_t v : items) {
           uint64_t value = v;
           if (attr != kVideo) {
-            const auto it = catalog_->videos.find(v);
-            if (it == catalog_->videos.end()) continue;
-            value = attr == kAuthor ? it->second.author_id
-                    : attr == kSound ? it->second.music_id
-                                     : it->second.tag;
+            VideoInfo seq_video;
+            if (!catalog_->FindVideo(v, &seq_video)) continue;
+            value = attr == kAuthor ? seq_video.author_id
+                    : attr == kSound ? seq_video.music_id
+                                     : seq_video.tag;
           }
           out->keys.push_back(Key(slot, value));
         }
@@ -339,8 +378,8 @@ void FeatureExtractor::Count(Counters& counters, uint64_t key, const Impression&
 void FeatureExtractor::Observe(absl::Span<const Impression> batch) {
   const size_t cap = config_.sequence_length;
   for (const Impression& imp : batch) {
-    const auto vit = catalog_->videos.find(imp.video_id);
-    const VideoInfo& video = vit == catalog_->videos.end() ? VideoInfo{} : vit->second;
+    VideoInfo video;
+    catalog_->FindVideo(imp.video_id, &video);
     UserState& state = users_[Fold(imp.user_id)];
     if (imp.labels[kLongView] > 0.5f) {
       Push(state.long_viewed, imp.video_id, cap);

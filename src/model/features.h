@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/rw_mutex.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "embedding/feature_id.h"
@@ -61,9 +62,26 @@ struct UserInfo {
   std::array<uint64_t, kNumProfileFields> profile{};
 };
 
+// What the features know about videos and users. `videos` / `users` are filled before the
+// catalog is shared (an import) and are read without locks; entries added later (new uploads,
+// sign-ups, through AddVideo / AddUser) go to an overlay behind a reader/writer lock, so a
+// catalog held as shared_ptr<const Catalog> by the trainer and the feed can still grow.
 struct Catalog {
   absl::flat_hash_map<uint64_t, VideoInfo> videos;
   absl::flat_hash_map<uint64_t, UserInfo> users;
+
+  // Thread-safe lookups: the base maps first, then the overlay. Return false if unknown.
+  bool FindVideo(uint64_t id, VideoInfo* out) const;
+  bool FindUser(uint64_t id, UserInfo* out) const;
+  // Thread-safe additions (replace an overlay entry with the same id; a base entry wins).
+  void AddVideo(uint64_t id, const VideoInfo& info) const;
+  void AddUser(uint64_t id, const UserInfo& info) const;
+  size_t added() const;  // overlay entries
+
+ private:
+  mutable common::RwMutex mu_;
+  mutable absl::flat_hash_map<uint64_t, VideoInfo> added_videos_;
+  mutable absl::flat_hash_map<uint64_t, UserInfo> added_users_;
 };
 
 // Stable 64-bit id of a categorical string value ("" -> 0).

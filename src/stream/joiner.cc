@@ -111,6 +111,22 @@ uint64_t IdKey(std::string_view id) {
 uint64_t UserKey(std::string_view user) { return IdKey(user); }
 uint64_t VideoKey(std::string_view video) { return IdKey(video); }
 
+model::Impression MakeImpression(std::string_view user, std::string_view video, int64_t time_ms,
+                                 std::string_view surface, int32_t utc_offset_minutes) {
+  model::Impression imp;
+  imp.user_id = UserKey(user);
+  imp.video_id = VideoKey(video);
+  imp.time_ms = time_ms;
+  const int64_t local_ms = time_ms + int64_t{utc_offset_minutes} * 60'000;
+  const int64_t day = local_ms >= 0 ? local_ms / 86'400'000 : 0;
+  imp.day = static_cast<int32_t>(day);
+  imp.hour = static_cast<uint8_t>((local_ms / 3'600'000) % 24);
+  imp.weekday = static_cast<uint8_t>(absl::GetWeekday(absl::CivilDay(1970, 1, 1) + day));
+  // The surface: a number names itself (KuaiRand's tabs), any other string is hashed.
+  imp.tab = static_cast<uint32_t>(IdKey(surface));
+  return imp;
+}
+
 absl::StatusOr<std::unique_ptr<Joiner>> Joiner::Create(
     JoinerOptions options, const model::FeatureExtractor* features,
     std::shared_ptr<const model::Catalog> catalog) {
@@ -163,9 +179,8 @@ bool Joiner::ApplyAction(const Event& e, model::Impression* imp) const {
       if (e.completed || e.watch_ms >= kLongViewMs) y[model::kLongView] = 1;
       uint32_t duration = imp->duration_ms;
       if (duration == 0 && catalog_ != nullptr) {
-        if (auto it = catalog_->videos.find(imp->video_id); it != catalog_->videos.end()) {
-          duration = it->second.duration_ms;
-        }
+        model::VideoInfo video;
+        if (catalog_->FindVideo(imp->video_id, &video)) duration = video.duration_ms;
       }
       float ratio = e.completed ? 1.0f : 0.0f;
       if (!e.completed && duration > 0) {
@@ -262,16 +277,7 @@ absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* 
     } else {
       Pending p;
       model::Impression& imp = p.impression;
-      imp.user_id = UserKey(e.user);
-      imp.video_id = VideoKey(e.video);
-      imp.time_ms = e.time_ms;
-      const int64_t local_ms = e.time_ms + int64_t{options_.utc_offset_minutes} * 60'000;
-      const int64_t day = local_ms >= 0 ? local_ms / 86'400'000 : 0;
-      imp.day = static_cast<int32_t>(day);
-      imp.hour = static_cast<uint8_t>((local_ms / 3'600'000) % 24);
-      imp.weekday = static_cast<uint8_t>(absl::GetWeekday(absl::CivilDay(1970, 1, 1) + day));
-      // The surface: a number names itself (KuaiRand's tabs), any other string is hashed.
-      imp.tab = static_cast<uint32_t>(IdKey(e.surface));
+      imp = MakeImpression(e.user, e.video, e.time_ms, e.surface, options_.utc_offset_minutes);
       p.offset = offset;
       features_->Extract(absl::MakeConstSpan(&imp, 1), &p.features);
       by_user_video_[{imp.user_id, imp.video_id}] = key;

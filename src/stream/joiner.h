@@ -81,6 +81,11 @@ using model::CorrectSampledProbability;
 // string gets model::ValueId (a 64-bit hash).
 uint64_t UserKey(std::string_view user);
 uint64_t VideoKey(std::string_view video);
+// The impression (no labels) of `video` shown to `user` on `surface` at `time_ms`, with the day /
+// hour / weekday of the platform's local time: the joiner builds training impressions with it and
+// the feed builds serving ones, so the two never differ.
+model::Impression MakeImpression(std::string_view user, std::string_view video, int64_t time_ms,
+                                 std::string_view surface, int32_t utc_offset_minutes);
 
 class Joiner {
  public:

@@ -10,6 +10,7 @@
 #include "common/file_util.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "trainer/metrics.h"
 #include "xxhash.h"
 
 namespace foryou::stream {
@@ -71,6 +72,7 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
   }
   loop->trainer_ = std::make_unique<trainer::OnlineTrainer>(loop->model_.get(), loop->features_.get(),
                                                             trainer::TrainerOptions{});
+  loop->trainer_->set_features_mutex(&loop->features_mu_);
   loop->serving_offset_ = loop->next_offset_;
   loop->serving_model_ = std::make_unique<model::ServingModel>(config, loop->serving_->shared_table());
   loop->serving_model_->set_negative_sample_rate(options.joiner.negative_sample_rate);
@@ -312,7 +314,30 @@ absl::Status RealtimeLoop::TrainRange(size_t begin, size_t end, bool evaluate) {
     batch_observe_.push_back(!examples_[i].correction);
     model::AppendRows(examples_[i].features, &batch_features_);
   }
-  return trainer_->ProcessExtracted(batch_impressions_, batch_features_, evaluate, batch_observe_);
+  FORYOU_RETURN_IF_ERROR(
+      trainer_->ProcessExtracted(batch_impressions_, batch_features_, evaluate, batch_observe_));
+  if (options_.live_window > 0) {
+    const std::vector<float>& probs = trainer_->last_probs();
+    for (size_t i = 0; i < batch_impressions_.size(); ++i) {
+      if (batch_observe_[i] == false) continue;  // corrections repeat an example
+      std::array<float, model::kNumTasks> p{};
+      std::copy_n(probs.data() + i * model::kNumTasks, model::kNumTasks, p.begin());
+      if (live_probs_.size() < options_.live_window) {
+        live_probs_.push_back(p);
+        live_labels_.push_back(batch_impressions_[i].labels);
+      } else {
+        live_probs_[live_next_] = p;
+        live_labels_[live_next_] = batch_impressions_[i].labels;
+        live_next_ = (live_next_ + 1) % options_.live_window;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+LiveQuality RealtimeLoop::live_quality() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return live_;
 }
 
 absl::Status RealtimeLoop::ProcessAvailable() {
@@ -329,12 +354,34 @@ absl::Status RealtimeLoop::Sync(bool dense) {
   FORYOU_RETURN_IF_ERROR(model_->SyncTo(serving_.get(), /*dense=*/false));
   if (dense) FORYOU_RETURN_IF_ERROR(serving_model_->PublishDense(model_->SaveDense()));
   serving_offset_.store(next_offset_, std::memory_order_release);
+  if (dense && !live_probs_.empty()) {
+    LiveQuality q;
+    q.window = live_probs_.size();
+    q.computed_ms = common::WallMs();
+    std::vector<float> scores(live_probs_.size());
+    std::vector<uint8_t> labels(live_probs_.size());
+    for (int t = 0; t < model::kNumTasks; ++t) {
+      for (size_t i = 0; i < live_probs_.size(); ++i) {
+        scores[i] = live_probs_[i][t];
+        labels[i] = live_labels_[i][t] >= 0.5f ? 1 : 0;
+      }
+      q.auc[t] = trainer::Auc(scores, labels);
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    live_ = q;
+  }
   {
     std::lock_guard<std::mutex> l(mu_);
     ++stats_.syncs;
   }
   if (observer_) observer_(next_offset_);
   return absl::OkStatus();
+}
+
+void RealtimeLoop::ExtractForServing(absl::Span<const model::Impression> impressions,
+                                     model::FeatureBatch* out) const {
+  common::ReaderLock lock(&features_mu_);
+  features_->Extract(impressions, out);
 }
 
 }  // namespace foryou::stream

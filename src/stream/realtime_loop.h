@@ -16,6 +16,7 @@
 //   ... loop->serving_offset() > offset: the serving model has learned from them
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -26,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/rw_mutex.h"
 #include "model/features.h"
 #include "model/ranking_model.h"
 #include "model/serving_model.h"
@@ -48,6 +50,8 @@ struct LoopOptions {
   // Progressive-validation metrics count the examples emitted by events at or after this offset
   // (a replay's eval file).
   uint64_t evaluate_from_offset = 0;
+  // Examples kept for LiveQuality (the most recent; 0 = no live metrics).
+  size_t live_window = 20'000;
   // Snapshots of model + table + behaviour and join state + log offset (docs/design/stream.md).
   // Empty = none. Open restores the newest valid one and replays the log from its offset.
   std::string snapshot_dir;
@@ -62,6 +66,14 @@ struct Ledger {
   uint64_t events = 0;
   uint64_t checksum = 0;
   static uint64_t Hash(uint64_t offset, std::string_view payload);
+};
+
+// Progressive AUC per task over the most recent examples (each scored before it was trained on),
+// recomputed at every dense sync: the live model-quality signal of a running server.
+struct LiveQuality {
+  std::array<double, model::kNumTasks> auc{};  // NaN until both classes were seen
+  uint64_t window = 0;                         // examples the AUCs cover
+  int64_t computed_ms = 0;                     // wall clock of the last recomputation
 };
 
 struct LoopStats {
@@ -111,12 +123,20 @@ class RealtimeLoop {
   uint64_t snapshots_written() const { return snapshots_written_; }
   // Takes a snapshot now (trainer thread stopped, or from within it). No-op without snapshot_dir.
   [[nodiscard]] absl::Status Snapshot();
-  // The trainer thread's feature extractor (warm start before Start, e.g. a history file).
+  // The trainer thread's feature extractor (warm start before Start and before any
+  // ExtractForServing, e.g. a history file).
   model::FeatureExtractor* features() { return features_.get(); }
+  // Thread-safe: features of serving-time impressions (no labels) from the behaviour state as of
+  // now. Readers share a lock the trainer takes only around each Observe, so a feed request
+  // waits at most one mini-batch's Observe. out: impressions.size() rows.
+  void ExtractForServing(absl::Span<const model::Impression> impressions,
+                         model::FeatureBatch* out) const;
   // Changes LoopOptions::evaluate_from_offset (not while the thread runs).
   void set_evaluate_from_offset(uint64_t offset) { options_.evaluate_from_offset = offset; }
   // The trainer's progressive metrics (read when the thread is stopped).
   const trainer::ProgressiveMetrics& metrics() const { return trainer_->metrics(); }
+  // Thread-safe: the live per-task AUC (LiveQuality). live_window = examples kept (0 = off).
+  LiveQuality live_quality() const;
   // The trainer thread's first error, if it stopped on one.
   absl::Status status() const;
 
@@ -134,6 +154,7 @@ class RealtimeLoop {
   std::shared_ptr<const model::Catalog> catalog_;
   std::unique_ptr<FileEventLog> log_;
   std::unique_ptr<model::FeatureExtractor> features_;
+  mutable common::RwMutex features_mu_;  // see ExtractForServing
   std::unique_ptr<Joiner> joiner_;
   std::unique_ptr<model::RankingModel> model_, serving_;
   std::unique_ptr<model::ServingModel> serving_model_;
@@ -157,6 +178,10 @@ class RealtimeLoop {
   mutable std::mutex mu_;  // guards stats_ and status_
   LoopStats stats_;
   absl::Status status_;
+  LiveQuality live_;  // guarded by mu_
+  // Trainer thread: ring of (prediction, label) per task for LiveQuality.
+  std::vector<std::array<float, model::kNumTasks>> live_probs_, live_labels_;
+  size_t live_next_ = 0;
 };
 
 }  // namespace foryou::stream

@@ -64,7 +64,7 @@ absl::Status OnlineTrainer::ProcessBatch(absl::Span<const model::Impression> bat
   if (batch.empty()) return absl::OkStatus();
   features_->Extract(batch, &batch_features_);
   FORYOU_RETURN_IF_ERROR(TrainAndSync(batch, batch_features_, evaluate));
-  features_->Observe(batch);
+  ObserveLocked(batch);
   return absl::OkStatus();
 }
 
@@ -80,15 +80,24 @@ absl::Status OnlineTrainer::ProcessExtracted(absl::Span<const model::Impression>
   }
   FORYOU_RETURN_IF_ERROR(TrainAndSync(impressions, features, evaluate));
   if (observe.empty()) {
-    features_->Observe(impressions);
+    ObserveLocked(impressions);
   } else {
     observed_.clear();
     for (size_t i = 0; i < impressions.size(); ++i) {
       if (observe[i]) observed_.push_back(impressions[i]);
     }
-    features_->Observe(observed_);
+    ObserveLocked(observed_);
   }
   return absl::OkStatus();
+}
+
+void OnlineTrainer::ObserveLocked(absl::Span<const model::Impression> batch) {
+  if (features_mu_ == nullptr) {
+    features_->Observe(batch);
+    return;
+  }
+  common::WriterLock lock(features_mu_);
+  features_->Observe(batch);
 }
 
 absl::Status OnlineTrainer::TrainAndSync(absl::Span<const model::Impression> batch,

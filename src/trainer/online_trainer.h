@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/rw_mutex.h"
 #include "absl/types/span.h"
 #include "model/features.h"
 #include "model/ranking_model.h"
@@ -56,6 +57,11 @@ struct TrainerOptions {
 
 class OnlineTrainer {
  public:
+  // Other threads read the feature extractor's state under `mu` (shared); the trainer takes it
+  // exclusively around each Observe. Set before training starts; null = no other readers.
+  void set_features_mutex(common::RwMutex* mu) { features_mu_ = mu; }
+  // The predictions the last batch was trained on (made before its update): batch x kNumTasks.
+  const std::vector<float>& last_probs() const { return probs_; }
   OnlineTrainer(model::RankingModel* model, model::FeatureExtractor* features,
                 TrainerOptions options);
 
@@ -87,6 +93,8 @@ class OnlineTrainer {
 
  private:
   model::RankingModel* model_;
+  void ObserveLocked(absl::Span<const model::Impression> batch);
+  common::RwMutex* features_mu_ = nullptr;  // taken as writer around Observe, if set
   model::FeatureExtractor* features_;
   model::RankingModel* serving_ = nullptr;
   TrainerOptions options_;

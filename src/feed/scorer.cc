@@ -1,0 +1,41 @@
+// LoopScorer: predictions and embeddings from the real-time loop's serving replica.
+#include "feed/scorer.h"
+
+#include <vector>
+
+#include "embedding/feature_id.h"
+
+namespace foryou::feed {
+
+namespace {
+constexpr uint32_t kVideoIdSlot = 1;  // "video_id" in model/features.cc's catalog
+}
+
+LoopScorer::LoopScorer(stream::RealtimeLoop* loop, const model::ModelConfig& config)
+    : loop_(loop), dim_(static_cast<int>(config.dim)) {}
+
+absl::Status LoopScorer::Score(absl::Span<const model::Impression> impressions,
+                               float* probs) const {
+  thread_local model::FeatureBatch batch;
+  loop_->ExtractForServing(impressions, &batch);
+  return loop_->serving_model().Predict(batch, probs);
+}
+
+absl::Status LoopScorer::VideoEmbeddings(absl::Span<const uint64_t> video_keys, float* out) const {
+  const embedding::EmbeddingTable& table = *loop_->serving().shared_table();
+  const uint32_t row = table.DimOf(kVideoIdSlot);
+  if (row < static_cast<uint32_t>(dim_)) {
+    return absl::FailedPreconditionError("the model has no video_id embedding slot");
+  }
+  std::vector<embedding::FeatureId> keys;
+  keys.reserve(video_keys.size());
+  for (uint64_t v : video_keys) keys.push_back(embedding::HashFeature(kVideoIdSlot, v));
+  std::vector<float> rows(keys.size() * row);
+  if (absl::Status s = table.Lookup(keys, absl::MakeSpan(rows)); !s.ok()) return s;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::copy_n(rows.data() + i * row, dim_, out + i * dim_);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace foryou::feed

@@ -1,0 +1,71 @@
+// Candidate sources: each a small class that proposes videos for one reason (docs/design/feed.md).
+// The feed service asks each for up to its quota and merges them (a video found twice keeps both
+// sources). Sources read only the request's context and never filter by the feed rules; that is
+// the rules' job, after ranking.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "catalog/types.h"
+#include "feed/candidate.h"
+#include "feed/engagement.h"
+#include "feed/user_session.h"
+#include "feed/video_index.h"
+
+namespace foryou::feed {
+
+// Unit-length model embeddings of the servable videos, refreshed in the background.
+struct EmbeddingMatrix {
+  int dim = 0;
+  std::vector<uint32_t> videos;  // indexes into the snapshot below
+  std::vector<float> rows;       // videos.size() x dim, each row unit length (or all zero)
+  std::shared_ptr<const VideoIndex::Snapshot> index;  // the snapshot `videos` index into
+  absl::flat_hash_map<uint64_t, size_t> row_of;        // video key -> row
+};
+
+struct FreshPoolOptions {
+  int64_t max_age_ms = 3 * 86'400'000;  // a video is "fresh" this long after upload
+  uint64_t test_impressions = 50;       // controlled first exposure, then it graduates or not
+  double graduate_rate = 0.15;          // VideoCounts::EngagementRate needed to graduate
+};
+
+// What a source may read for one request.
+struct RetrievalContext {
+  const VideoIndex::Snapshot* index;
+  const catalog::User* user;
+  // The session's seeds (copied out of the session lock).
+  std::vector<uint64_t> positives, likes;  // video keys, newest last
+  std::vector<std::string> regions;        // "country:XX", "lang:xx", "*"
+  EngagementStats* stats;
+  std::shared_ptr<const EmbeddingMatrix> embeddings;  // may be null
+  const FreshPoolOptions* fresh;
+  int64_t now_ms;
+  std::mt19937_64* rng;
+};
+
+class CandidateSource {
+ public:
+  virtual ~CandidateSource() = default;
+  virtual Source source() const = 0;
+  // Appends up to `quota` indexes into ctx.index->all (servable videos only), best first.
+  virtual void Retrieve(const RetrievalContext& ctx, int quota, std::vector<uint32_t>* out) const = 0;
+};
+
+// Every source, in Source order.
+std::vector<std::unique_ptr<CandidateSource>> MakeSources();
+
+// The fresh-upload pool's verdict on a video (FreshSource, explanations).
+enum class FreshState { kNotFresh, kTesting, kGraduated, kFailed };
+FreshState FreshStateOf(const catalog::Video& video, const VideoCounts& counts,
+                        const FreshPoolOptions& options, int64_t now_ms);
+
+// The hashtags the user is known to like: sign-up interests plus the categories of positives.
+absl::flat_hash_set<uint64_t> KnownInterests(const RetrievalContext& ctx);
+
+}  // namespace foryou::feed

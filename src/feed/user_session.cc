@@ -1,0 +1,60 @@
+// UserSessions: per-user feed memory, sharded (see the header).
+#include "feed/user_session.h"
+
+#include "absl/hash/hash.h"
+
+namespace foryou::feed {
+
+void UserSession::MarkSeen(uint64_t video_key, size_t capacity) {
+  if (!seen.insert(video_key).second) return;
+  seen_order.push_back(video_key);
+  while (seen_order.size() > capacity) {
+    seen.erase(seen_order.front());
+    seen_order.pop_front();
+  }
+}
+
+void UserSession::PushRecent(std::deque<uint64_t>& list, uint64_t video_key, size_t capacity) {
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (*it == video_key) {
+      list.erase(it);
+      break;
+    }
+  }
+  list.push_back(video_key);
+  while (list.size() > capacity) list.pop_front();
+}
+
+UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
+  return shards_[absl::Hash<std::string>{}(user) % kShards];
+}
+
+void UserSessions::With(const std::string& user, const std::function<void(UserSession&)>& fn) {
+  Shard& shard = ShardOf(user);
+  std::lock_guard lock(shard.mu);
+  fn(shard.sessions[user]);
+}
+
+void UserSessions::Reset(const std::string& user, bool keep_seen) {
+  Shard& shard = ShardOf(user);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.sessions.find(user);
+  if (it == shard.sessions.end()) return;
+  UserSession fresh;
+  if (keep_seen) {
+    fresh.seen = std::move(it->second.seen);
+    fresh.seen_order = std::move(it->second.seen_order);
+  }
+  it->second = std::move(fresh);
+}
+
+size_t UserSessions::size() const {
+  size_t n = 0;
+  for (const Shard& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.sessions.size();
+  }
+  return n;
+}
+
+}  // namespace foryou::feed

@@ -1,0 +1,87 @@
+// ApiServer: the HTTP JSON API of `foryou serve` (docs/api.md) over cpp-httplib: catalog,
+// moderation and settings (admin key), feed, explain, refresh and events (app key), health and
+// Prometheus metrics (no key). Every request is authenticated, rate limited, size limited and
+// timed; every error is a JSON body with one HTTP code chosen in http_status.cc. Handlers never
+// throw out and never crash on input: a handler's exception becomes a 500.
+//
+// Threading: cpp-httplib's thread pool runs handlers concurrently; everything they touch
+// (FeedService, RealtimeLoop::Ingest, CatalogStore, the metrics) is thread-safe.
+//
+// Example:
+//   ApiServer server(options, {&feed, loop.get(), store.get(), keys});
+//   FORYOU_RETURN_IF_ERROR(server.Start());   // binds, serves on its own thread
+//   ... server.port() ...
+//   server.Stop();
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "catalog/catalog_store.h"
+#include "feed/feed_service.h"
+#include "server/api_keys.h"
+#include "server/metrics.h"
+#include "server/rate_limiter.h"
+#include "stream/realtime_loop.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace foryou::server {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";
+  int port = 8080;  // 0 = any free port (tests)
+  int threads = 8;  // request handler threads
+  size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  RateLimiterOptions key_limit{.rate_per_s = 5000, .burst = 10000};  // per API key
+  RateLimiterOptions user_limit{.rate_per_s = 20, .burst = 40};       // feed requests per user
+  std::string static_dir;  // served at / when set (the web app)
+};
+
+struct ServerDeps {
+  feed::FeedService* feed;
+  stream::RealtimeLoop* loop;
+  catalog::CatalogStore* store;
+  ApiKeys keys;
+};
+
+class ApiServer {
+ public:
+  ApiServer(ServerOptions options, ServerDeps deps);
+  ~ApiServer();  // stops
+
+  // Binds and starts serving on a background thread. Errors: Unavailable if the address cannot
+  // be bound.
+  [[nodiscard]] absl::Status Start();
+  void Stop();
+  int port() const { return port_; }
+  Registry& metrics() { return metrics_; }
+
+ private:
+  void Routes();
+  void OnSync(uint64_t serving_offset);
+
+  ServerOptions options_;
+  ServerDeps deps_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  int port_ = 0;
+  RateLimiter key_limiter_, user_limiter_;
+  Registry metrics_;
+  // Ingest times of event batches not yet absorbed by the serving model: (end offset, wall ms).
+  std::mutex ingest_mu_;
+  std::deque<std::pair<uint64_t, int64_t>> ingest_times_;
+  std::atomic<double> freshness_s_{0};
+  struct Instruments;
+  std::unique_ptr<Instruments> m_;
+};
+
+}  // namespace foryou::server

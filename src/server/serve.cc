@@ -1,0 +1,77 @@
+// `foryou serve` (see the header).
+#include "server/serve.h"
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+
+namespace foryou::server {
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+}  // namespace
+
+absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
+  if (!options.feed_config_path.empty()) {
+    FORYOU_ASSIGN_OR_RETURN(std::string text, common::ReadFile(options.feed_config_path));
+    FORYOU_RETURN_IF_ERROR(feed::ParseFeedOptions(text, &options.engine.feed));
+  }
+  FORYOU_RETURN_IF_ERROR(common::MakeDirs(options.engine.data_dir));
+  std::string keys_path = options.keys_path;
+  if (keys_path.empty()) {
+    keys_path = options.engine.data_dir + "/keys.json";
+    if (!std::filesystem::exists(keys_path)) {
+      std::string json;
+      ApiKeys::GenerateDefault(&json);
+      FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(keys_path, json));
+      std::filesystem::permissions(keys_path, std::filesystem::perms::owner_read |
+                                                  std::filesystem::perms::owner_write);
+    }
+  }
+  FORYOU_ASSIGN_OR_RETURN(ApiKeys keys, ApiKeys::Load(keys_path));
+
+  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Open(options.engine, log));
+  const StartupReport& r = engine->report();
+  log << absl::StrFormat(
+      "serve: ready in %.1f s: %d videos, %d users; %d events in the log (%d seeded), serving "
+      "model at offset %d\n",
+      r.seconds, engine->store().num_videos(), engine->store().num_users(),
+      engine->loop().log().EndOffset(), r.seeded_events, engine->loop().serving_offset());
+  engine->Start();
+  ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys});
+  FORYOU_RETURN_IF_ERROR(server.Start());
+
+  std::string app_key, admin_key;
+  for (const auto& e : keys.entries()) {
+    if (e.role == Role::kApp && app_key.empty()) app_key = e.key;
+    if (e.role == Role::kAdmin && admin_key.empty()) admin_key = e.key;
+  }
+  const std::string base = absl::StrFormat("http://%s:%d", options.server.bind, server.port());
+  out << "foryou is serving at " << base << "/\n"
+      << "  keys (" << keys_path << "): app " << app_key << ", admin " << admin_key << "\n"
+      << "  try:  curl -H 'X-Api-Key: " << app_key << "' '" << base << "/v1/feed?user=0&count=5'\n"
+      << "        curl '" << base << "/metrics'\n"
+      << "  stop with Ctrl-C\n"
+      << std::flush;
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!engine->loop().status().ok()) {
+      log << "serve: the trainer stopped: " << engine->loop().status() << "\n";
+      break;
+    }
+  }
+  log << "serve: stopping\n";
+  server.Stop();
+  engine->Stop();
+  return engine->loop().Snapshot();
+}
+
+}  // namespace foryou::server

@@ -1,0 +1,26 @@
+// `foryou serve`: opens the Engine on a data directory, starts the HTTP API and runs until
+// SIGINT / SIGTERM, then stops cleanly (trainer stopped, a final snapshot written).
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "server/api_server.h"
+#include "server/engine.h"
+
+namespace foryou::server {
+
+struct ServeOptions {
+  EngineOptions engine;
+  ServerOptions server;
+  // API keys file (docs/api.md, "Keys"). "" = <data_dir>/keys.json, generated with one app and
+  // one admin key on first start.
+  std::string keys_path;
+  std::string feed_config_path;  // JSON of feed options ("" = defaults)
+};
+
+// Runs until a signal. `out` gets the URL and keys; `log` progress and errors.
+[[nodiscard]] absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log);
+
+}  // namespace foryou::server
