@@ -8,6 +8,7 @@
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
 #include "server/serve.h"
+#include "sim/simulator.h"
 #include "stream/freshness_bench.h"
 #include "stream/log_replay.h"
 #include "trainer/replay.h"
@@ -175,6 +176,37 @@ int main(int argc, char** argv) {
       std::cerr << "foryou serve: " << s << "\n";
       exit_code = 1;
     }
+  });
+
+  // ---- simulate ----
+  CLI::App* simulate = app.add_subcommand(
+      "simulate", "Synthetic users with drifting tastes browse a live service over HTTP");
+  foryou::sim::SimOptions simopts;
+  simulate->add_option("--users", simopts.users, "Background users (the warm-up population)")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  simulate->add_option("--warmup-swipes", simopts.warmup_swipes, "Swipes per background user")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  simulate->add_option("--new-users", simopts.new_users, "Measured new users")
+      ->check(CLI::Range(1, 10000))->capture_default_str();
+  simulate->add_option("--swipes", simopts.swipes, "Swipes per new user, before and after the taste shift")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
+  simulate->add_option("--videos", simopts.world.videos, "Videos in the synthetic catalog")
+      ->check(CLI::Range(10, 1000000))->capture_default_str();
+  simulate->add_option("--page-size", simopts.page_size, "Items per feed request")
+      ->check(CLI::Range(1, 50))->capture_default_str();
+  simulate->add_option("--threads", simopts.threads, "Client threads")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  simulate->add_option("--seed", simopts.seed, "Random seed (catalog, tastes, reactions)")->capture_default_str();
+  simulate->add_option("--data-dir", simopts.data_dir,
+                       "New or empty data directory for the service (default: a temporary one)");
+  simulate->callback([&] {
+    absl::StatusOr<foryou::sim::SimResult> r = foryou::sim::RunSimulation(simopts, std::cerr);
+    if (!r.ok()) {
+      std::cerr << "foryou simulate: " << r.status() << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::cout << r->DetailLine() << "\n" << r->Line() << std::endl;
   });
 
   CLI11_PARSE(app, argc, argv);

@@ -215,6 +215,19 @@ absl::Status FeedService::Retrieve(std::string_view user_id, int64_t now_ms, uin
       r->tail.push_back(e->proto);
     }
   });
+  if (!ctx.likes.empty()) {
+    const float unit = 1.0f / static_cast<float>(ctx.likes.size());
+    for (uint64_t v : ctx.likes) {
+      const VideoEntry* e = r->index->Find(v);
+      if (e == nullptr) continue;
+      for (uint64_t h : e->proto.hashtags) r->hashtag_share[h] += unit;
+      if (e->proto.sound != 0) r->sound_share[e->proto.sound] += unit;
+    }
+  }
+  for (const std::string& interest : r->user->interests) {
+    float& share = r->hashtag_share[AttributeKey(interest)];
+    share = std::max(share, 0.5f);
+  }
   ctx.regions = RegionsOf(*r->user);
   ctx.stats = &engagement_;
   {
@@ -289,8 +302,25 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms,
       c.probs[t] = probs[i * model::kNumTasks + t];
       value += options_.weights[t] * c.probs[t];
     }
-    c.value = value;
-    c.score = value;
+    auto bonus_of = [&](Source src) { return options_.source_bonus[static_cast<int>(src)]; };
+    float bonus = 0;
+    if (c.from(Source::kFollowing)) bonus += bonus_of(Source::kFollowing);
+    if (c.from(Source::kSimilar)) bonus += bonus_of(Source::kSimilar);
+    if (c.from(Source::kSameSound)) {
+      if (auto it = r.sound_share.find(c.sound); it != r.sound_share.end()) {
+        bonus += bonus_of(Source::kSameSound) * it->second;
+      }
+    }
+    if (c.from(Source::kSameHashtag)) {
+      float best = 0;
+      for (uint64_t h : c.hashtags) {
+        if (auto it = r.hashtag_share.find(h); it != r.hashtag_share.end()) best = std::max(best, it->second);
+      }
+      bonus += bonus_of(Source::kSameHashtag) * best;
+    }
+    c.bonus = bonus;
+    c.value = value + bonus;
+    c.score = c.value;
   }
   std::stable_sort(candidates->begin(), candidates->end(),
                    [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
@@ -340,6 +370,7 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   FORYOU_RETURN_IF_ERROR(Rank(r, now_ms, &ranked));
   ApplyNotInterested(r.not_interested, options_.rules, &ranked, &page.rules);
   std::mt19937_64 rng(seed ^ 0xA5A5A5A5u);
+  PlaceFreshUpload(count, now_ms, rng, &ranked);
   std::vector<Candidate> chosen =
       Arrange(std::move(ranked), count, options_.rules, r.tail, rng, &page.rules);
 
@@ -371,6 +402,37 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   }
   feeds_served_.fetch_add(1);
   return page;
+}
+
+void FeedService::PlaceFreshUpload(int count, int64_t now_ms, std::mt19937_64& rng,
+                                   std::vector<Candidate>* ranked) const {
+  // The test pool's controlled first exposure: a video still in its test gets a place on this
+  // page, at a random position (its score is lifted just above the item ranked
+  // there), so every page carries at most one and a new upload is seen without waiting for the
+  // model to learn it. Its impressions then decide whether it graduates (FreshStateOf).
+  if (options_.fresh.slots_per_page <= 0 || ranked->empty()) return;
+  // The least-exposed video in its test goes first (ties at random), so the pool's exposure
+  // spreads over every new upload rather than over the one the model happens to like.
+  Candidate* best = nullptr;
+  uint64_t best_impressions = 0, ties = 0;
+  for (Candidate& c : *ranked) {
+    if (!c.from(Source::kFresh)) continue;
+    const VideoCounts counts = engagement_.Counts(c.video_key);
+    if (FreshStateOf(*c.video, counts, options_.fresh, now_ms) != FreshState::kTesting) continue;
+    if (best == nullptr || counts.impressions < best_impressions) {
+      best = &c;
+      best_impressions = counts.impressions;
+      ties = 1;
+    } else if (counts.impressions == best_impressions && rng() % ++ties == 0) {
+      best = &c;  // reservoir sampling over the tied ones
+    }
+  }
+  if (best == nullptr) return;
+  const size_t slot = rng() % static_cast<size_t>(std::min<int>(count, ranked->size()));
+  const float target = (*ranked)[slot].score;
+  if (best->score <= target) best->score = target + 1e-3f;
+  std::stable_sort(ranked->begin(), ranked->end(),
+                   [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
 }
 
 absl::StatusOr<std::vector<uint64_t>> FeedService::TrendingPage(std::string_view user, int count,
@@ -466,7 +528,8 @@ absl::Status FeedService::Refresh(std::string_view user_id) {
     ++u.epoch;
     FORYOU_RETURN_IF_ERROR(store_->PutUser(u));
     model_catalog_->AddUser(stream::UserKey(ModelUserOf(u)), ToUserInfo(u));
-    users_[u.id] = std::make_shared<const catalog::User>(std::move(u));
+    const std::string id = u.id;  // (the right side is evaluated first: u is moved from)
+    users_[id] = std::make_shared<const catalog::User>(std::move(u));
   }
   sessions_.Reset(std::string(user_id), /*keep_seen=*/true);
   return absl::OkStatus();
@@ -629,7 +692,17 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
         if (name == "max_age_ms") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 365.0 * 86'400'000, &x)); o.fresh.max_age_ms = static_cast<int64_t>(x); }
         else if (name == "test_impressions") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 1e9, &x)); o.fresh.test_impressions = static_cast<uint64_t>(x); }
         else if (name == "graduate_rate") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 1, &x)); o.fresh.graduate_rate = x; }
+        else if (name == "slots_per_page") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 1, &x)); o.fresh.slots_per_page = static_cast<int>(x); }
         else return absl::InvalidArgumentError(absl::StrCat(p, ": unknown fresh-pool option"));
+      }
+    } else if (key == "source_bonus") {
+      if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+      for (const auto& [name, b] : v.items()) {
+        int src = 0;
+        while (src < static_cast<int>(Source::kNumSources) && name != SourceName(static_cast<Source>(src))) ++src;
+        if (src == static_cast<int>(Source::kNumSources)) return absl::InvalidArgumentError(absl::StrCat(path, ".", name, ": unknown source"));
+        FORYOU_RETURN_IF_ERROR(number(b, absl::StrCat(path, ".", name), 0, 10, &x));
+        o.source_bonus[src] = static_cast<float>(x);
       }
     } else if (key == "seen_capacity") {
       FORYOU_RETURN_IF_ERROR(number(v, path, 10, 1e6, &x));

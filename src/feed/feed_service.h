@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,12 @@ struct FeedOptions {
   // value = sum over tasks of weight x predicted probability (watch ratio: its prediction).
   // Order: click, long_view, like, follow, comment, share, not_interested, watch_ratio.
   std::array<float, model::kNumTasks> weights = {0.5f, 1.0f, 2.0f, 3.0f, 2.0f, 3.0f, -4.0f, 1.0f};
+  // Added to the value of a candidate found by a personal source, scaled by the session's
+  // evidence for it (same_hashtag: the share of recent likes carrying its hashtag, 0.5 for a
+  // sign-up interest; same_sound: the share of likes with its sound; following / similar: 1),
+  // summed over its sources. The session's signals count at once, before the model retrains.
+  std::array<float, static_cast<int>(Source::kNumSources)> source_bonus = {0, 0, 0.15f, 0.05f,
+                                                                          0.1f, 0.1f, 0};
   // Per-source quotas (Source order); their sum is the most candidates one request scores.
   std::array<int, static_cast<int>(Source::kNumSources)> quotas = {250, 60, 60, 150, 60, 120, 80};
   // When the sources find fewer, the rest is filled from the servable catalog (deeper in the
@@ -169,11 +176,15 @@ class FeedService {
     absl::flat_hash_set<uint64_t> seen;
     NotInterested not_interested;
     std::vector<Candidate> tail;
+    // The session's evidence per hashtag / sound (share of recent likes; interests 0.5).
+    absl::flat_hash_map<uint64_t, float> hashtag_share, sound_share;
   };
   absl::Status Retrieve(std::string_view user, int64_t now_ms, uint64_t seed, Retrieved* r);
   absl::Status Rank(const Retrieved& r, int64_t now_ms, std::vector<Candidate>* candidates) const;
   std::vector<std::string> RegionsOf(const catalog::User& user) const;
   std::string ReasonFor(const Candidate& c, const Retrieved& r) const;
+  void PlaceFreshUpload(int count, int64_t now_ms, std::mt19937_64& rng,
+                        std::vector<Candidate>* ranked) const;
   void RefreshLoop();
 
   const FeedOptions options_;

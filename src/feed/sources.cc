@@ -168,39 +168,41 @@ class SameHashtagSource : public CandidateSource {
  public:
   Source source() const override { return Source::kSameHashtag; }
   void Retrieve(const RetrievalContext& ctx, int quota, std::vector<uint32_t>* out) const override {
-    // Hashtags of recent likes first (newest first), then the sign-up interests.
-    std::vector<uint64_t> tags;
-    absl::flat_hash_set<uint64_t> seen_tags;
+    // Each hashtag of the recent likes weighs as many likes as carry it; each sign-up interest
+    // weighs one. The quota is shared in proportion, so three likes of #cats pull three times
+    // the #cats videos one stray tag does.
+    std::vector<std::pair<uint64_t, int>> tags;  // (hashtag, weight), first-seen order
+    absl::flat_hash_map<uint64_t, size_t> at;
+    auto add = [&](uint64_t h) {
+      auto [it, inserted] = at.try_emplace(h, tags.size());
+      if (inserted) tags.emplace_back(h, 0);
+      ++tags[it->second].second;
+    };
     for (auto it = ctx.likes.rbegin(); it != ctx.likes.rend(); ++it) {
       const VideoEntry* e = ctx.index->Find(*it);
       if (e == nullptr) continue;
-      for (uint64_t h : e->proto.hashtags) {
-        if (seen_tags.insert(h).second) tags.push_back(h);
-      }
+      for (uint64_t h : e->proto.hashtags) add(h);
     }
-    for (const std::string& interest : ctx.user->interests) {
-      const uint64_t h = AttributeKey(interest);
-      if (seen_tags.insert(h).second) tags.push_back(h);
-    }
-    std::vector<const std::vector<uint32_t>*> lists;
-    for (uint64_t h : tags) {
+    for (const std::string& interest : ctx.user->interests) add(AttributeKey(interest));
+    int total = 0;
+    for (const auto& t : tags) total += t.second;
+    absl::flat_hash_set<uint32_t> taken;
+    for (const auto& [h, weight] : tags) {
       auto l = ctx.index->by_hashtag.find(h);
-      if (l != ctx.index->by_hashtag.end()) lists.push_back(&l->second);
-    }
-    // Within a hashtag, newest first would always show the same few: shuffle each list's order
-    // of visit by drawing a random start.
-    std::vector<std::vector<uint32_t>> rotated;
-    rotated.reserve(lists.size());
-    for (const auto* l : lists) {
-      std::vector<uint32_t> r(*l);
-      if (!r.empty()) {
-        std::rotate(r.begin(), r.begin() + static_cast<long>((*ctx.rng)() % r.size()), r.end());
+      if (l == ctx.index->by_hashtag.end() || l->second.empty()) continue;
+      const std::vector<uint32_t>& list = l->second;
+      const int share = std::max(1, quota * weight / std::max(total, 1));
+      // Start at a random place: newest-first alone would always offer the same few.
+      const size_t start = (*ctx.rng)() % list.size();
+      int n = 0;
+      for (size_t k = 0; k < list.size() && n < share; ++k) {
+        const uint32_t i = list[(start + k) % list.size()];
+        if (!Servable(*ctx.index->all[i]) || !taken.insert(i).second) continue;
+        out->push_back(i);
+        ++n;
+        if (static_cast<int>(taken.size()) >= quota) return;
       }
-      rotated.push_back(std::move(r));
     }
-    std::vector<const std::vector<uint32_t>*> views;
-    for (const auto& r : rotated) views.push_back(&r);
-    RoundRobin(*ctx.index, views, quota, out);
   }
 };
 

@@ -33,6 +33,7 @@ struct FreshPoolOptions {
   int64_t max_age_ms = 3 * 86'400'000;  // a video is "fresh" this long after upload
   uint64_t test_impressions = 50;       // controlled first exposure, then it graduates or not
   double graduate_rate = 0.15;          // VideoCounts::EngagementRate needed to graduate
+  int slots_per_page = 1;               // test-pool videos placed on each page: 0 or 1
 };
 
 // What a source may read for one request.

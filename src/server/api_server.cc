@@ -2,6 +2,7 @@
 #include "server/api_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -87,6 +88,7 @@ json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions&
     probs[model::kTaskNames[t]] = c.probs[t];
     parts[model::kTaskNames[t]] = options.weights[t] * c.probs[t];
   }
+  parts["source_bonus"] = c.bonus;
   json sources = json::array();
   for (int s = 0; s < static_cast<int>(feed::Source::kNumSources); ++s) {
     if (c.from(static_cast<feed::Source>(s))) sources.push_back(feed::SourceName(static_cast<feed::Source>(s)));
@@ -199,6 +201,15 @@ absl::Status ApiServer::Start() {
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_keep_alive_max_count(1000);
   http_->set_read_timeout(10, 0);
+  // cpp-httplib 0.11 listens with a backlog of 5 and drops bursts of new connections; catch the
+  // socket as it is made and listen again with a real backlog once bound (Linux allows raising
+  // it on a listening socket).
+  int listen_fd = -1;
+  http_->set_socket_options([&listen_fd](int fd) {
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd = fd;
+  });
   if (options_.port == 0) {
     port_ = http_->bind_to_any_port(options_.bind);
     if (port_ <= 0) return absl::UnavailableError(absl::StrCat("cannot bind ", options_.bind));
@@ -209,6 +220,7 @@ absl::Status ApiServer::Start() {
     }
     port_ = options_.port;
   }
+  if (listen_fd >= 0) ::listen(listen_fd, options_.listen_backlog);
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   // Accepting as soon as bind returned (the socket listens); wait until the loop runs.
   for (int i = 0; i < 2000 && !http_->is_running(); ++i) {
@@ -296,6 +308,12 @@ void ApiServer::Routes() {
   s.Post("/v1/users", route("/v1/users", Role::kApp, [this](const auto& req, auto& res) {
     absl::StatusOr<json> body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
+    // Fields the platform owns (they round-trip through ToJson, but a client may not set them).
+    for (const char* owned : {"created_ms", "epoch", "profile"}) {
+      if (body->is_object() && body->contains(owned)) {
+        return SendError(res, absl::InvalidArgumentError(absl::StrCat(owned, ": set by the server")));
+      }
+    }
     absl::StatusOr<catalog::User> user = catalog::UserFromJson(*body, common::WallMs());
     if (!user.ok()) return SendError(res, user.status());
     if (absl::Status st = deps_.feed->CreateUser(*user); !st.ok()) return SendError(res, st);
@@ -337,6 +355,11 @@ void ApiServer::Routes() {
   s.Post("/v1/videos", route("/v1/videos", Role::kAdmin, [this](const auto& req, auto& res) {
     absl::StatusOr<json> body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
+    for (const char* owned : {"video_type", "upload_type"}) {
+      if (body->is_object() && body->contains(owned)) {
+        return SendError(res, absl::InvalidArgumentError(absl::StrCat(owned, ": set by the server")));
+      }
+    }
     absl::StatusOr<catalog::Video> video = catalog::VideoFromJson(*body, common::WallMs());
     if (!video.ok()) return SendError(res, video.status());
     if (absl::Status st = deps_.feed->CreateVideo(*video); !st.ok()) return SendError(res, st);

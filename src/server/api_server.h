@@ -39,7 +39,10 @@ namespace foryou::server {
 struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;  // 0 = any free port (tests)
-  int threads = 8;  // request handler threads
+  // Handler threads. cpp-httplib holds a thread per open connection for its keep-alive life,
+  // so this must exceed the expected open connections (docs/design/server.md).
+  int threads = 128;
+  int listen_backlog = 1024;  // cpp-httplib listens with a backlog of 5; re-listened with this
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   RateLimiterOptions key_limit{.rate_per_s = 5000, .burst = 10000};  // per API key
   RateLimiterOptions user_limit{.rate_per_s = 20, .burst = 40};       // feed requests per user

@@ -1,0 +1,145 @@
+// CatalogStore: the persistent catalog (users, videos, creators, sounds, hashtags) in one RocksDB
+// directory, with the secondary indexes the creator / sound / hashtag pages read. Design:
+// docs/design/catalog.md; keys and bytes: docs/formats/catalog.md.
+//
+// Example:
+//   FORYOU_ASSIGN_OR_RETURN(auto store, catalog::CatalogStore::Open("/data/catalog"));
+//   FORYOU_ASSIGN_OR_RETURN(catalog::Video v, catalog::VideoFromJson(body, now_ms));
+//   FORYOU_RETURN_IF_ERROR(store->CreateVideo(v));  // + creator, sound, hashtag counts, indexes
+//   FORYOU_RETURN_IF_ERROR(store->SetModeration(v.id, catalog::Moderation::kApproved));
+//   FORYOU_ASSIGN_OR_RETURN(catalog::Hashtag h, store->GetHashtag("cats"));  // h.videos
+//   FORYOU_ASSIGN_OR_RETURN(auto page, store->VideosByCreator(v.creator, 30));  // newest first
+//   FORYOU_ASSIGN_OR_RETURN(auto next, store->ListVideos(page.back().id, 100));
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "catalog/types.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace foryou::catalog {
+
+// Owns its RocksDB instance (closed by the destructor). Thread-safe: every method may be called
+// from any thread. Writes serialize on one mutex (each is a read-modify-write of records and
+// counts, committed as one atomic RocksDB WriteBatch); reads go straight to RocksDB and never
+// wait for writers. A scan (ForEach*, List*, VideosBy*) reads one consistent snapshot.
+//
+// Invariants (kept by every write, see docs/design/catalog.md):
+//   * every video's creator has a Creator record and its non-empty sound a Sound record;
+//   * Hashtag(t).videos == the number of videos whose hashtags contain t; a hashtag record
+//     exists iff that number is > 0;
+//   * the by-creator / by-sound / by-hashtag index holds exactly one key per (video, value).
+// Every error leaves the store unchanged. Every write is synced before it returns OK (Write()
+// lets a bulk import sync only its last batch).
+class CatalogStore {
+ public:
+  // Opens (creating if missing) the store in `dir`, counts users and videos. Errors:
+  // Unavailable from RocksDB (including a store already open, in this process or another),
+  // FailedPrecondition for a store of another format version.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<CatalogStore>> Open(const std::string& dir);
+  ~CatalogStore();
+  CatalogStore(const CatalogStore&) = delete;
+  CatalogStore& operator=(const CatalogStore&) = delete;
+
+  // ---- Users ----
+  // AlreadyExists if a user with this id exists.
+  [[nodiscard]] absl::Status CreateUser(const User& user);
+  // Insert or replace.
+  [[nodiscard]] absl::Status PutUser(const User& user);
+  // NotFound "user 'x' not found"; DataLoss if the stored record does not decode.
+  [[nodiscard]] absl::StatusOr<User> GetUser(std::string_view id) const;
+
+  // ---- Videos ----
+  // AlreadyExists for a duplicate id; NotFound if duet_of / stitch_of names an unknown video;
+  // InvalidArgument for an invalid id, creator, sound or hashtag. Creates the Creator (name =
+  // id, created_ms = upload_ms) and Sound (creator = this video's) if new, counts the hashtags
+  // and adds the index keys, all in one atomic batch.
+  [[nodiscard]] absl::Status CreateVideo(const Video& video);
+  // Insert or replace, with the checks and side effects of CreateVideo; a replaced video's old
+  // hashtags are uncounted and its old index keys removed.
+  [[nodiscard]] absl::Status PutVideo(const Video& video);
+  // NotFound / DataLoss as GetUser.
+  [[nodiscard]] absl::StatusOr<Video> GetVideo(std::string_view id) const;
+  // NotFound if the video does not exist.
+  [[nodiscard]] absl::Status SetModeration(std::string_view id, Moderation moderation);
+
+  // ---- Creators, sounds, hashtags ----
+  [[nodiscard]] absl::Status PutCreator(const Creator& creator);  // insert or replace
+  [[nodiscard]] absl::Status PutSound(const Sound& sound);        // insert or replace
+  [[nodiscard]] absl::StatusOr<Creator> GetCreator(std::string_view id) const;
+  [[nodiscard]] absl::StatusOr<Sound> GetSound(std::string_view id) const;
+  // `name` is the canonical hashtag (no '#', lower case; see NormalizeHashtag).
+  [[nodiscard]] absl::StatusOr<Hashtag> GetHashtag(std::string_view name) const;
+
+  // ---- Bulk ----
+  // Upserts of many records as one atomic WriteBatch: users, then creators, then sounds, then
+  // videos (each with PutVideo's checks and side effects; a duet_of may name a video earlier
+  // in the same batch; the same id twice: the later wins). `sync` = false leaves the batch in
+  // RocksDB's WAL without fsync (a crash may lose it; a later synced write makes it durable).
+  struct Batch {
+    std::vector<User> users;
+    std::vector<Creator> creators;
+    std::vector<Sound> sounds;
+    std::vector<Video> videos;
+  };
+  [[nodiscard]] absl::Status Write(const Batch& batch, bool sync);
+  // Makes every earlier Write(..., sync = false) durable (fsyncs RocksDB's WAL).
+  [[nodiscard]] absl::Status Sync();
+
+  // ---- Scans (one consistent snapshot each; ordered by id, bytewise) ----
+  // Calls `fn` for every record, outside the store's lock (fn may call the store). Stops with
+  // DataLoss at a record that does not decode.
+  [[nodiscard]] absl::Status ForEachVideo(const std::function<void(const Video&)>& fn) const;
+  [[nodiscard]] absl::Status ForEachUser(const std::function<void(const User&)>& fn) const;
+  // Up to `limit` (>= 1, else InvalidArgument) records with id > after_id ("" = from the
+  // start); pass the last id returned to get the next page.
+  [[nodiscard]] absl::StatusOr<std::vector<Video>> ListVideos(std::string_view after_id,
+                                                              int limit) const;
+  [[nodiscard]] absl::StatusOr<std::vector<User>> ListUsers(std::string_view after_id,
+                                                            int limit) const;
+  // Up to `limit` of the videos of one creator / sound / hashtag, newest upload_ms first (ties
+  // by id). Every moderation state is included: the caller filters. Empty if none.
+  static constexpr int kNoLimit = std::numeric_limits<int>::max();
+  [[nodiscard]] absl::StatusOr<std::vector<Video>> VideosByCreator(std::string_view creator,
+                                                                   int limit = kNoLimit) const;
+  [[nodiscard]] absl::StatusOr<std::vector<Video>> VideosBySound(std::string_view sound,
+                                                                 int limit = kNoLimit) const;
+  [[nodiscard]] absl::StatusOr<std::vector<Video>> VideosByHashtag(std::string_view hashtag,
+                                                                   int limit = kNoLimit) const;
+
+  uint64_t num_videos() const { return num_videos_.load(std::memory_order_relaxed); }
+  uint64_t num_users() const { return num_users_.load(std::memory_order_relaxed); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  class Txn;  // the staging of one write (catalog_store.cc)
+
+  CatalogStore(std::string dir, std::unique_ptr<rocksdb::DB> db);
+  // Runs `stage` on a fresh Txn under mu_, then commits it (synced if `sync`) and updates the
+  // counters. Nothing is written if `stage` fails.
+  absl::Status Commit(const std::function<absl::Status(Txn&)>& stage, bool sync);
+  absl::StatusOr<std::vector<Video>> VideosByIndex(std::string_view index_prefix,
+                                                   std::string_view name, int limit) const;
+
+  const std::string dir_;
+  const std::unique_ptr<rocksdb::DB> db_;
+  std::mutex mu_;  // serializes writes (each is a read-modify-write)
+  std::atomic<uint64_t> num_videos_{0};
+  std::atomic<uint64_t> num_users_{0};
+};
+
+}  // namespace foryou::catalog

@@ -1,0 +1,53 @@
+// Status -> HTTP code and error body. nlohmann's dump with error_handler_t::replace is what makes
+// the body valid JSON for any bytes in a message.
+#include "server/http_status.h"
+
+#include "absl/strings/ascii.h"
+#include "nlohmann/json.hpp"
+
+namespace foryou::server {
+
+int HttpCode(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+std::string ErrorCodeName(absl::StatusCode code) {
+  return absl::AsciiStrToLower(absl::StatusCodeToString(code));
+}
+
+std::string ErrorBody(std::string_view code, std::string_view message) {
+  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ErrorBody(const absl::Status& status) {
+  const std::string code = ErrorCodeName(status.code());
+  if (HttpCode(status) == 500) return ErrorBody(code, "internal error");
+  const absl::string_view m = status.message();
+  return ErrorBody(code, std::string_view(m.data(), m.size()));
+}
+
+}  // namespace foryou::server
