@@ -7,6 +7,7 @@
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
+#include "feed/feed_hits.h"
 #include "server/serve.h"
 #include "sim/simulator.h"
 #include "stream/freshness_bench.h"
@@ -102,6 +103,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> add;
   replay->add_option("--add", add, "Catalog features to add to the config, with its sparse defaults")
       ->delimiter(',');
+  int feed_hits = 0;
+  replay->add_option("--feed-hits", feed_hits,
+                     "Instead of AUCs: sample N eval long-views and check whether each user's feed "
+                     "of 50 (retrieval, ranking, rules) contains the video")
+      ->check(CLI::Range(1, 1000000));
+  std::string feed_config;
+  replay->add_option("--feed-config", feed_config, "Feed options for --feed-hits (JSON file)");
   replay->callback([&] {
     absl::StatusOr<foryou::model::ModelConfig> config =
         config_path.empty()
@@ -139,6 +147,27 @@ int main(int argc, char** argv) {
     if (window_close_only_ms > 0 && !through_log) {
       std::cerr << "foryou replay: --emit-at-window-close needs --through-log\n";
       exit_code = 2;
+      return;
+    }
+    if (feed_hits > 0) {
+      foryou::feed::FeedOptions fo;
+      if (!feed_config.empty()) {
+        absl::StatusOr<std::string> text = foryou::common::ReadFile(feed_config);
+        absl::Status s = text.ok() ? foryou::feed::ParseFeedOptions(*text, &fo) : text.status();
+        if (!s.ok()) {
+          std::cerr << "foryou replay: --feed-config: " << s << "\n";
+          exit_code = 2;
+          return;
+        }
+      }
+      absl::StatusOr<foryou::feed::FeedHitsResult> hits =
+          foryou::feed::RunFeedHits(ropts, feed_hits, 50, fo, scratch_dir, std::cerr);
+      if (!hits.ok()) {
+        std::cerr << "foryou replay: " << hits.status() << "\n";
+        exit_code = 1;
+        return;
+      }
+      std::cout << hits->Line() << std::endl;
       return;
     }
     absl::StatusOr<foryou::trainer::ReplayResult> result =

@@ -43,7 +43,8 @@ struct Candidate {
   // the user's "not interested" signals took off it (already subtracted from score).
   std::array<float, model::kNumTasks> probs{};
   float bonus = 0;    // the sources' prior (FeedOptions::source_bonus), part of value
-  float value = 0;    // sum of weights x predictions, plus bonus
+  float popularity = 0;  // the audience prior (FeedOptions::popularity_weight), part of value
+  float value = 0;    // sum of weights x predictions, plus bonus and popularity
   float penalty = 0;  // >= 0
   float score = 0;    // value - penalty; the order the rules start from
   bool from(Source s) const { return (sources & SourceBit(s)) != 0; }

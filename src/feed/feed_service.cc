@@ -162,6 +162,18 @@ absl::Status FeedService::UpdateUser(const catalog::User& user) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<catalog::User> FeedService::ModifyUser(
+    std::string_view id, const std::function<absl::Status(catalog::User*)>& fn) {
+  std::lock_guard lock(users_mu_);
+  FORYOU_ASSIGN_OR_RETURN(catalog::User u, store_->GetUser(id));
+  FORYOU_RETURN_IF_ERROR(fn(&u));
+  if (u.id != id) return absl::InvalidArgumentError("id: not patchable");
+  FORYOU_RETURN_IF_ERROR(store_->PutUser(u));
+  model_catalog_->AddUser(stream::UserKey(ModelUserOf(u)), ToUserInfo(u));
+  users_[u.id] = std::make_shared<const catalog::User>(u);
+  return u;
+}
+
 absl::StatusOr<std::shared_ptr<const catalog::User>> FeedService::GetUser(std::string_view id) {
   std::lock_guard lock(users_mu_);
   if (auto it = users_.find(std::string(id)); it != users_.end()) return it->second;
@@ -295,6 +307,15 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms,
   }
   probs.resize(impressions.size() * model::kNumTasks);
   FORYOU_RETURN_IF_ERROR(scorer_->Score(impressions, probs.data()));
+  thread_local std::vector<double> crowd;
+  crowd.assign(candidates->size(), 0.0);
+  double crowd_max = 0;
+  if (options_.popularity_weight != 0) {
+    for (size_t i = 0; i < candidates->size(); ++i) {
+      crowd[i] = std::log1p(engagement_.Score("*", (*candidates)[i].video_key, now_ms));
+      crowd_max = std::max(crowd_max, crowd[i]);
+    }
+  }
   for (size_t i = 0; i < candidates->size(); ++i) {
     Candidate& c = (*candidates)[i];
     float value = 0;
@@ -319,7 +340,9 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms,
       bonus += bonus_of(Source::kSameHashtag) * best;
     }
     c.bonus = bonus;
-    c.value = value + bonus;
+    c.popularity =
+        crowd_max > 0 ? options_.popularity_weight * static_cast<float>(crowd[i] / crowd_max) : 0.0f;
+    c.value = value + bonus + c.popularity;
     c.score = c.value;
   }
   std::stable_sort(candidates->begin(), candidates->end(),
@@ -348,7 +371,8 @@ std::string FeedService::ReasonFor(const Candidate& c, const Retrieved& r) const
   return "recommended";
 }
 
-absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int64_t now_ms) {
+absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int64_t now_ms,
+                                           bool record) {
   if (count < 1 || count > options_.max_count) {
     return absl::InvalidArgumentError(
         absl::StrCat("count: must be in [1, ", options_.max_count, "], got ", count));
@@ -361,6 +385,9 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   page.request_id = absl::StrFormat("r%x-%x", n, (seed * 0xBF58476D1CE4E5B9ull) >> 40);
   page.model_user = r.model_user;
   page.candidates = static_cast<int>(r.candidates.size());
+  if (!record) {
+    for (const Candidate& c : r.candidates) page.retrieved.push_back(c.video_key);
+  }
   std::vector<Candidate> ranked;
   ranked.reserve(r.candidates.size());
   for (Candidate& c : r.candidates) {
@@ -385,6 +412,7 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
     item.reason = ReasonFor(c, r);
     page.items.push_back(std::move(item));
   }
+  if (!record) return page;
   // Served counts as seen: the next page never repeats this one, even before impressions arrive.
   const size_t tail_len = static_cast<size_t>(std::max(options_.rules.creator_once_per,
                                                        options_.rules.max_category_run + 1));
@@ -573,15 +601,17 @@ void FeedService::Observe(absl::Span<const stream::Event> events, bool apply_set
     // Settings events change the stored user.
     if (apply_settings && (e.type == EventType::kFollow || e.type == EventType::kUnfollow ||
         e.type == EventType::kHideCreator || e.type == EventType::kHideSound)) {
-      catalog::User u = **user;
       auto add = [](std::vector<std::string>& list, const std::string& v) {
         if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
       };
-      if (e.type == EventType::kFollow) add(u.following, e.creator);
-      if (e.type == EventType::kUnfollow) std::erase(u.following, e.creator);
-      if (e.type == EventType::kHideCreator) add(u.hidden_creators, e.creator);
-      if (e.type == EventType::kHideSound) add(u.hidden_sounds, e.sound);
-      if (!(u == **user)) UpdateUser(u).IgnoreError();  // best effort: the event is in the log
+      // Best effort: the event itself is already durable in the log.
+      ModifyUser((*user)->id, [&](catalog::User* u) {
+        if (e.type == EventType::kFollow) add(u->following, e.creator);
+        if (e.type == EventType::kUnfollow) std::erase(u->following, e.creator);
+        if (e.type == EventType::kHideCreator) add(u->hidden_creators, e.creator);
+        if (e.type == EventType::kHideSound) add(u->hidden_sounds, e.sound);
+        return absl::OkStatus();
+      }).IgnoreError();
     }
     if (video == nullptr) continue;
     const uint64_t key = video->proto.video_key;
@@ -704,6 +734,9 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
         FORYOU_RETURN_IF_ERROR(number(b, absl::StrCat(path, ".", name), 0, 10, &x));
         o.source_bonus[src] = static_cast<float>(x);
       }
+    } else if (key == "popularity_weight") {
+      FORYOU_RETURN_IF_ERROR(number(v, path, 0, 100, &x));
+      o.popularity_weight = static_cast<float>(x);
     } else if (key == "seen_capacity") {
       FORYOU_RETURN_IF_ERROR(number(v, path, 10, 1e6, &x));
       o.seen_capacity = static_cast<size_t>(x);

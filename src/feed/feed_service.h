@@ -21,6 +21,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,11 @@ struct FeedOptions {
   // summed over its sources. The session's signals count at once, before the model retrains.
   std::array<float, static_cast<int>(Source::kNumSources)> source_bonus = {0, 0, 0.15f, 0.05f,
                                                                           0.1f, 0.1f, 0};
+  // Audience prior: value += popularity_weight x log(1 + e) / log(1 + e_max), where e is the
+  // video's decayed engagement among everyone ("*") and e_max the largest among the candidates.
+  // The model predicts what a user does once a video is shown; this adds how likely the crowd
+  // finds it worth watching now (docs/design/feed.md, "Ranking").
+  float popularity_weight = 1.0f;
   // Per-source quotas (Source order); their sum is the most candidates one request scores.
   std::array<int, static_cast<int>(Source::kNumSources)> quotas = {250, 60, 60, 150, 60, 120, 80};
   // When the sources find fewer, the rest is filled from the servable catalog (deeper in the
@@ -87,6 +93,7 @@ struct FeedPage {
   std::string model_user;       // the user as the model keys them ("<id>" or "<id>#<epoch>")
   std::vector<FeedItem> items;
   int candidates = 0;           // retrieved and scored
+  std::vector<uint64_t> retrieved;  // the retrieved video keys (dry runs only: record = false)
   int eligible = 0;             // after the eligibility rules
   RuleStats rules;
 };
@@ -122,6 +129,10 @@ class FeedService {
   // ---- Catalog writes (store first, then the index and the model's catalog) ----
   [[nodiscard]] absl::Status CreateUser(const catalog::User& user);
   [[nodiscard]] absl::Status UpdateUser(const catalog::User& user);  // settings; must exist
+  // Read-modify-write of one user under the service's user lock (PATCH, settings events), so
+  // concurrent changes are never lost. `fn` may refuse (its error is returned, nothing changes).
+  [[nodiscard]] absl::StatusOr<catalog::User> ModifyUser(
+      std::string_view id, const std::function<absl::Status(catalog::User*)>& fn);
   [[nodiscard]] absl::Status CreateVideo(const catalog::Video& video);
   [[nodiscard]] absl::Status UpdateVideo(const catalog::Video& video);  // must exist
   // The user (cached; NotFound if unknown).
@@ -130,7 +141,10 @@ class FeedService {
   // ---- Feed ----
   // Up to `count` (1..max_count) videos for `user`. NotFound for an unknown user,
   // InvalidArgument for a bad count.
-  [[nodiscard]] absl::StatusOr<FeedPage> Feed(std::string_view user, int count, int64_t now_ms);
+  // With record = false nothing about the request is remembered (seen set, page tail, counters):
+  // an evaluation's dry run.
+  [[nodiscard]] absl::StatusOr<FeedPage> Feed(std::string_view user, int count, int64_t now_ms,
+                                              bool record = true);
   // Why `video` would (or would not) be in `user`'s feed now.
   [[nodiscard]] absl::StatusOr<Explanation> Explain(std::string_view user, std::string_view video,
                                                     int64_t now_ms);

@@ -134,6 +134,12 @@ void AppendRows(const FeatureBatch& rows, FeatureBatch* batch) {
 
 std::span<const FeatureSpec> FeatureCatalog() { return kCatalog; }
 
+Catalog::Catalog(const Catalog& other) : videos(other.videos), users(other.users) {
+  common::ReaderLock lock(&other.mu_);
+  added_videos_ = other.added_videos_;
+  added_users_ = other.added_users_;
+}
+
 bool Catalog::FindVideo(uint64_t id, VideoInfo* out) const {
   if (auto it = videos.find(id); it != videos.end()) {
     *out = it->second;

@@ -67,6 +67,10 @@ struct UserInfo {
 // sign-ups, through AddVideo / AddUser) go to an overlay behind a reader/writer lock, so a
 // catalog held as shared_ptr<const Catalog> by the trainer and the feed can still grow.
 struct Catalog {
+  Catalog() = default;
+  Catalog(const Catalog& other);  // copies the base maps and the overlay
+  Catalog& operator=(const Catalog&) = delete;
+
   absl::flat_hash_map<uint64_t, VideoInfo> videos;
   absl::flat_hash_map<uint64_t, UserInfo> users;
 

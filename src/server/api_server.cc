@@ -336,12 +336,10 @@ void ApiServer::Routes() {
   s.Patch(R"(/v1/users/([^/]+))", route("/v1/users/ID", Role::kAdmin, [this](const auto& req, auto& res) {
     absl::StatusOr<json> body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
-    auto user = deps_.feed->GetUser(req.matches[1].str());
-    if (!user.ok()) return SendError(res, user.status());
-    catalog::User updated = **user;
-    if (absl::Status st = catalog::ApplyUserPatch(*body, &updated); !st.ok()) return SendError(res, st);
-    if (absl::Status st = deps_.feed->UpdateUser(updated); !st.ok()) return SendError(res, st);
-    SendJson(res, 200, catalog::ToJson(updated));
+    absl::StatusOr<catalog::User> updated = deps_.feed->ModifyUser(
+        req.matches[1].str(), [&](catalog::User* u) { return catalog::ApplyUserPatch(*body, u); });
+    if (!updated.ok()) return SendError(res, updated.status());
+    SendJson(res, 200, catalog::ToJson(*updated));
   }));
   s.Post(R"(/v1/users/([^/]+)/refresh)", route("/v1/users/ID/refresh", Role::kApp, [this](const auto& req, auto& res) {
     if (absl::Status st = deps_.feed->Refresh(req.matches[1].str()); !st.ok()) return SendError(res, st);

@@ -379,6 +379,13 @@ TEST_F(ApiServerTest, MalformedBodiesAre400NamingTheField) {
                       "invalid_argument", "epoch"));
   EXPECT_TRUE(IsError(h_->Post("/v1/users", R"({"id":"nu9","created_ms":-1})"), 400,
                       "invalid_argument", "created_ms"));
+  // Fields the server owns.
+  EXPECT_TRUE(IsError(h_->Post("/v1/users", R"({"id":"nu9","profile":[]})"), 400,
+                      "invalid_argument", "profile: set by the server"));
+  EXPECT_TRUE(IsError(h_->Post("/v1/videos",
+                               R"({"id":"nv8","creator":"c1","duration_ms":9,"video_type":"AD"})",
+                               kAdminKey),
+                      400, "invalid_argument", "video_type: set by the server"));
   EXPECT_TRUE(IsError(h_->Patch("/v1/users/u1", "[]"), 400, "invalid_argument"));
   EXPECT_TRUE(IsError(h_->Patch("/v1/videos/v1", "null"), 400, "invalid_argument"));
   // None of them was created.
@@ -827,7 +834,7 @@ TEST(ApiServerRateLimitTest, PerKeyAndPerUserLimitsAnswer429WithRetryAfter) {
   EXPECT_EQ(first.status, 200) << first.body;
   Reply second = h.Get("/v1/feed?user=rl&count=2", kAppKey);
   EXPECT_TRUE(IsError(second, 429, "resource_exhausted", "this user"));
-  EXPECT_GE(std::stoi(second.header("Retry-After")), 1) << second.body;
+  EXPECT_GE(std::atoi(second.header("Retry-After").c_str()), 1) << second.body;
   // The user's limit is the user's: another key gets the same answer.
   EXPECT_TRUE(IsError(h.Get("/v1/feed?user=rl", kOtherAppKey), 429, "resource_exhausted",
                       "this user"));
@@ -835,7 +842,7 @@ TEST(ApiServerRateLimitTest, PerKeyAndPerUserLimitsAnswer429WithRetryAfter) {
   // Per key: the key's bucket (burst 2) is empty now.
   Reply third = h.Get("/v1/users/rl", kAppKey);
   EXPECT_TRUE(IsError(third, 429, "resource_exhausted", "this key"));
-  EXPECT_GE(std::stoi(third.header("Retry-After")), 1);
+  EXPECT_GE(std::atoi(third.header("Retry-After").c_str()), 1);
   // Another key is not affected, nor are unauthenticated routes.
   EXPECT_EQ(h.Get("/v1/users/rl", kOtherAppKey).status, 200);
   EXPECT_EQ(h.Get("/healthz", "").status, 200);

@@ -42,8 +42,9 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
       "model at offset %d\n",
       r.seconds, engine->store().num_videos(), engine->store().num_users(),
       engine->loop().log().EndOffset(), r.seeded_events, engine->loop().serving_offset());
-  engine->Start();
+  // The server registers the loop's sync observer: before the trainer thread starts.
   ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys});
+  engine->Start();
   FORYOU_RETURN_IF_ERROR(server.Start());
 
   std::string app_key, admin_key;

@@ -3,7 +3,7 @@
 // serving offset from /healthz), each turning a non-2xx answer or a transport error into an
 // absl::Status carrying the service's message.
 //
-// Not thread-safe (one keep-alive connection): one client per simulator thread.
+// Not thread-safe: one client per simulator thread.
 //
 // Example:
 //   ApiClient api(port, app_key, admin_key);

@@ -53,6 +53,9 @@ struct SimOptions {
   double interest_share = 0.5;  // new users who pick one sign-up interest (never their taste)
   int threads = 8;           // client threads (each runs its share of the users, interleaved)
   int64_t sync_timeout_ms = 5000;  // longest wait for the model to absorb a user's events
+  // Pause between the warm-up and the new users, so the dense weights trained during the
+  // warm-up reach the serving model (the loop syncs them every 5 s; sparse rows every 200 ms).
+  int64_t settle_ms = 6000;
   // The service: model config JSON ("" = the built-in config/model.json), feed options (the
   // rule parameters the checker enforces come from here), HTTP handler threads.
   std::string model_config_json;
@@ -67,6 +70,7 @@ struct PhaseResult {
   double final_oracle = 0;        // mean over users: the oracle's like rate at the phase's end
   double realized_like_rate = 0;  // likes actually sampled / swipes, whole phase
   double first_page_like_rate = 0;  // mean p_like of each user's first page of the phase
+  double second_half_like_rate = 0;  // mean p_like of the phase's second half of swipes
   int reached() const;
   // The median over every user, a user who never reached counting as infinitely slow: a
   // number ("23", "23.5"), or ">N" when the median user did not reach the target in N swipes.

@@ -1,0 +1,113 @@
+// Simulation: the population half of `foryou simulate` (simulator.h is the public entry):
+// the simulated users (Agent), their step-by-step browsing of a running service through
+// ApiClient, the moderator, the rule checks and the like-rate measurement. Internal to
+// src/sim/; RunSimulation owns the service it talks to.
+//
+// Thread-safety: Run() drives its own client threads; nothing else may call into it meanwhile.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "sim/api_client.h"
+#include "sim/page_checker.h"
+#include "sim/simulator.h"
+#include "sim/world.h"
+
+namespace foryou::sim {
+
+// prefix + 32 random base-62 characters (std::random_device): API keys, directory names.
+std::string RandomKey(const std::string& prefix);
+
+// Like-rate tracking of one measured user in one phase.
+struct PhaseTrack {
+  int swipes = 0, likes = 0;
+  std::deque<double> window;  // true p_like of the last `window` items
+  double window_sum = 0;
+  int reached = -1;
+  double oracle = 0;       // the oracle's like rate when the last page was requested
+  double first_page = -1;  // mean p_like of the phase's first page
+  double second_half_sum = 0;
+  int second_half = 0;
+};
+
+struct Agent {
+  std::string id;
+  Taste taste;
+  std::mt19937_64 rng;
+  std::unique_ptr<PageChecker> checker;
+  absl::flat_hash_set<std::string> hidden_creators;  // as acknowledged by the service
+  absl::flat_hash_set<int> following;
+  std::vector<char> served;  // by world video index
+  enum class Hide { kNone, kByEvent, kByPatch } hide = Hide::kNone;
+  bool hid = false;
+  uint64_t wait_offset = 0;  // the serving offset that covers this user's events
+  int64_t last_time_ms = 0;
+  int swipes_left = 0;
+  bool measured = false, done = false;
+  PhaseTrack track;
+};
+
+// Drives the users of one simulation against the service on 127.0.0.1:port. `o` and `world`
+// must outlive it.
+class Simulation {
+ public:
+  Simulation(const SimOptions& o, const World& world, int port, std::string app_key,
+             std::string admin_key, std::ostream& progress)
+      : o_(o), world_(world), port_(port), app_key_(std::move(app_key)),
+        admin_key_(std::move(admin_key)), progress_(progress),
+        likes_(world.videos().size()), removed_flag_(world.videos().size()),
+        moderator_rng_(o.seed ^ 0x5EED) {}
+
+  // Posts the catalog, runs the warm-up, the new users and the taste shift; the result's
+  // counters and measurements (not `seconds` of the service start-up).
+  [[nodiscard]] absl::StatusOr<SimResult> Run();
+
+ private:
+  // Runs fn(thread index, client) on `threads` threads; the first error wins.
+  absl::Status Parallel(const std::function<absl::Status(int, ApiClient&)>& fn);
+  absl::Status PostCatalog();
+  absl::Status SignUp(ApiClient& api, Agent& a, const std::vector<std::string>& interests);
+  absl::Status RunPhase(std::vector<Agent>& agents, int swipes, bool measured);
+  absl::Status Step(ApiClient& api, Agent& a, uint64_t* known_serving);
+  absl::Status MaybeModerate(ApiClient& api);
+  bool Blocked(const std::string& video, size_t removed_before) const;
+  int MostLiked(const absl::flat_hash_set<int>& skip) const;
+  Agent MakeAgent(const std::string& id, Taste taste, uint64_t salt);
+  PhaseResult Summarize(const std::vector<Agent>& agents) const;
+
+  const SimOptions& o_;
+  const World& world_;
+  const int port_;
+  const std::string app_key_, admin_key_;
+  std::ostream& progress_;
+  absl::flat_hash_set<std::string> pending_;  // never-approved video ids (immutable once posted)
+
+  std::vector<std::atomic<uint32_t>> likes_;  // by world video index: likes the users gave
+  std::vector<std::atomic<bool>> removed_flag_;
+  std::atomic<uint64_t> feeds_{0}, swipes_{0}, events_{0}, rejected_{0};
+  std::atomic<uint64_t> empty_pages_{0}, short_pages_{0}, sync_timeouts_{0}, hidden_{0};
+
+  mutable std::mutex mu_;  // guards everything below
+  absl::flat_hash_map<std::string, size_t> removed_at_;  // video -> removal number
+  std::atomic<size_t> removed_count_{0};                 // removals completed
+  std::vector<uint64_t> removal_schedule_;               // total swipes at which to remove
+  size_t next_removal_ = 0;
+  std::mt19937_64 moderator_rng_;
+  RuleViolations violations_;
+  std::vector<std::string> examples_;
+  std::mutex progress_mu_;
+};
+
+}  // namespace foryou::sim
