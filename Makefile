@@ -2,8 +2,9 @@
 #   make build  - release binaries in build/release/ (the engine: build/release/foryou)
 #   make test   - every unit test in release, then under ASan+UBSan, then the concurrency
 #                 tests under TSan
-#   make demo   - builds and runs the main job
-#   make bench  - the embedding benchmark at full size
+#   make demo   - builds and runs the main job: `foryou serve` on the KuaiRand-Pure demo catalog
+#                 (imported and trained on first start into demo-data/), at http://127.0.0.1:8080/
+#   make bench  - the embedding benchmark at full size; bench/feed_load.sh for the feed service
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 
@@ -34,11 +35,14 @@ test-tsan: deps
 slow: build
 	cd build/release && ctest $(CTEST_ARGS) -L slow
 
+DEMO_DIR ?= demo-data
+DEMO_PORT ?= 8080
 demo: build
-	./build/release/foryou bench embedding --keys 2000000 --ops 4000000
+	./build/release/foryou serve --data-dir $(DEMO_DIR) --port $(DEMO_PORT) --import demo/kuairand \
+	  --seed-log demo/kuairand/log_standard_20220425_20220430.csv.zst
 
 bench: build
-	./build/release/foryou bench embedding
+	./build/release/foryou bench embedding --keys 2000000 --ops 4000000
 
 clean:
 	rm -rf build

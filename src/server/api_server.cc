@@ -201,6 +201,9 @@ absl::Status ApiServer::Start() {
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_keep_alive_max_count(1000);
   http_->set_read_timeout(10, 0);
+  // Responses go out as headers + body: without TCP_NODELAY, Nagle holds the body until the
+  // client's delayed ACK (40 ms on Linux) — measured: a 48 ms p50 feed that needed 8 ms of CPU.
+  http_->set_tcp_nodelay(true);
   // cpp-httplib 0.11 listens with a backlog of 5 and drops bursts of new connections; catch the
   // socket as it is made and listen again with a real backlog once bound (Linux allows raising
   // it on a listening socket).

@@ -89,12 +89,17 @@ absl::StatusOr<SimResult> RunSimulation(const SimOptions& options, std::ostream&
         server::ApiKeys::Parse(absl::StrCat(
             R"({"keys": [{"key": ")", app_key, R"(", "role": "app", "name": "simulate app"},)",
             R"({"key": ")", admin_key, R"(", "role": "admin", "name": "simulate admin"}]})")));
-    engine->Start();
     server::ServerOptions so;
     so.port = 0;
     so.threads = options.server_threads;
+    // The server registers the loop's sync observer: made before the trainer thread starts,
+    // and the trainer stopped before the server goes (Engine::Stop below, on every path).
     server::ApiServer api(so, {&engine->feed(), &engine->loop(), &engine->store(), keys});
-    FORYOU_RETURN_IF_ERROR(api.Start());
+    engine->Start();
+    if (absl::Status st = api.Start(); !st.ok()) {
+      engine->Stop();
+      return st;
+    }
     progress << "simulate: service on http://127.0.0.1:" << api.port() << " (data " << dir
              << ")\n";
     const World world = World::Generate(options.world, options.seed);
