@@ -3,6 +3,8 @@
 // json::exception as a last line of defence (a library exception must never escape the API).
 #include "catalog/catalog_json.h"
 
+#include "common/utf8.h"
+
 #include <limits>
 #include <utility>
 #include <vector>
@@ -32,40 +34,6 @@ std::string ClientText(const std::string& key) {
   return s;
 }
 
-// Offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no
-// surrogates, nothing above U+10FFFF), or npos. The rule of stream/event.cc.
-size_t InvalidUtf8At(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    int len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b >= 0xC2 && b <= 0xDF) {
-      len = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      len = 3;
-      if (b == 0xE0) lo = 0xA0;
-      if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      len = 4;
-      if (b == 0xF0) lo = 0x90;
-      if (b == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (s.size() - i < static_cast<size_t>(len)) return i;
-    for (int k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
 
 absl::Status CheckUtf8(std::string_view field, std::string_view s, size_t min_bytes,
                        size_t max_bytes) {
@@ -73,7 +41,7 @@ absl::Status CheckUtf8(std::string_view field, std::string_view s, size_t min_by
   if (s.size() > max_bytes) {
     return Bad(field, absl::StrCat("must be at most ", max_bytes, " bytes, got ", s.size()));
   }
-  if (size_t at = InvalidUtf8At(s); at != std::string_view::npos) {
+  if (size_t at = common::InvalidUtf8At(s); at != std::string_view::npos) {
     return Bad(field, absl::StrCat("not valid UTF-8 at byte ", at));
   }
   return absl::OkStatus();

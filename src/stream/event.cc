@@ -1,6 +1,8 @@
 // Event rules, the JSON form of the HTTP API and the binary log record (docs/formats/events.md).
 #include "stream/event.h"
 
+#include "common/utf8.h"
+
 #include <array>
 #include <limits>
 #include <type_traits>
@@ -123,47 +125,13 @@ absl::Status CheckId(std::string_view field, const std::string& s, size_t max_by
   return absl::OkStatus();
 }
 
-// Offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no
-// surrogates, nothing above U+10FFFF), or npos.
-size_t InvalidUtf8At(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    int len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    if (b >= 0xC2 && b <= 0xDF)
-      len = 2;
-    else if (b >= 0xE0 && b <= 0xEF) {
-      len = 3;
-      if (b == 0xE0) lo = 0xA0;
-      if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      len = 4;
-      if (b == 0xF0) lo = 0x90;
-      if (b == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (s.size() - i < static_cast<size_t>(len)) return i;
-    for (int k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
 
 absl::Status CheckText(std::string_view field, const std::string& s, size_t max_bytes) {
   if (s.empty()) return Bad(field, "required");
   if (s.size() > max_bytes) {
     return Bad(field, absl::StrCat("must be at most ", max_bytes, " bytes, got ", s.size()));
   }
-  if (size_t at = InvalidUtf8At(s); at != std::string_view::npos) {
+  if (size_t at = common::InvalidUtf8At(s); at != std::string_view::npos) {
     return Bad(field, absl::StrCat("not valid UTF-8 at byte ", at));
   }
   return absl::OkStatus();
