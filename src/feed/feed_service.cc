@@ -79,7 +79,12 @@ FeedService::FeedService(FeedOptions options, catalog::CatalogStore* store,
       model_catalog_(std::move(model_catalog)),
       scorer_(scorer),
       sources_(MakeSources()),
-      engagement_(options_.engagement) {}
+      engagement_(options_.engagement) {
+  int threads = options_.scoring_threads > 0
+                    ? options_.scoring_threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads > 1) scoring_pool_ = std::make_unique<common::ThreadPool>(threads - 1);
+}
 
 FeedService::~FeedService() { Stop(); }
 
@@ -306,7 +311,32 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms,
                                                  options_.surface, options_.utc_offset_minutes));
   }
   probs.resize(impressions.size() * model::kNumTasks);
-  FORYOU_RETURN_IF_ERROR(scorer_->Score(impressions, probs.data()));
+  // Split the batch over the scoring pool: each chunk is scored by Scorer::Score (thread-safe,
+  // per-thread scratch), the calling thread takes the first chunk.
+  constexpr size_t kMinChunk = 128;
+  const size_t n = impressions.size();
+  const size_t chunks =
+      scoring_pool_ == nullptr
+          ? 1
+          : std::max<size_t>(1, std::min<size_t>(scoring_pool_->size() + 1, n / kMinChunk));
+  if (chunks == 1) {
+    FORYOU_RETURN_IF_ERROR(scorer_->Score(impressions, probs.data()));
+  } else {
+    const size_t per = (n + chunks - 1) / chunks;
+    std::vector<std::future<void>> done;
+    std::vector<absl::Status> status(chunks);
+    const absl::Span<const model::Impression> all(impressions);
+    float* out = probs.data();
+    for (size_t k = 1; k < chunks; ++k) {
+      const size_t begin = k * per, end = std::min(n, begin + per);
+      done.push_back(scoring_pool_->Submit([&, k, begin, end] {
+        status[k] = scorer_->Score(all.subspan(begin, end - begin), out + begin * model::kNumTasks);
+      }));
+    }
+    status[0] = scorer_->Score(all.subspan(0, std::min(n, per)), out);
+    for (auto& d : done) d.wait();
+    for (const absl::Status& st : status) FORYOU_RETURN_IF_ERROR(st);
+  }
   thread_local std::vector<double> crowd;
   crowd.assign(candidates->size(), 0.0);
   double crowd_max = 0;

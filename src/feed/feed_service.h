@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "catalog/catalog_store.h"
+#include "common/thread_pool.h"
 #include "feed/engagement.h"
 #include "feed/rules.h"
 #include "feed/scorer.h"
@@ -71,6 +72,9 @@ struct FeedOptions {
   size_t seen_capacity = 5000;    // per user
   size_t recent_capacity = 20;    // positives / likes / skips kept per user
   int64_t embedding_refresh_ms = 2000;
+  // One request's candidates are scored in this many parallel chunks (at least 128 candidates
+  // each; 1 = on the request's thread only). Default: the machine's cores.
+  int scoring_threads = 0;
   std::string surface = "foryou";  // the surface feed impressions are scored on
   int32_t utc_offset_minutes = 0;
   uint64_t seed = 1;
@@ -220,6 +224,7 @@ class FeedService {
   RuleStats rule_stats_;
   std::atomic<uint64_t> feeds_served_{0}, request_counter_{0};
 
+  std::unique_ptr<common::ThreadPool> scoring_pool_;  // scoring_threads - 1 workers
   std::mutex thread_mu_;
   std::condition_variable thread_cv_;
   bool stop_ = false;
