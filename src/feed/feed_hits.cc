@@ -109,7 +109,9 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
   auto check = [&](const data::KuaiRandImpression& r) -> absl::Status {
     const std::string user = absl::StrCat(r.user_id);
     const uint64_t target = stream::VideoKey(absl::StrCat(r.video_id));
-    absl::StatusOr<FeedPage> page = feed.Feed(user, feed_size, r.time_ms, /*record=*/false);
+    // Scored on the tab the view happened on (the logged surface), as the model was trained.
+    absl::StatusOr<FeedPage> page =
+        feed.Feed(user, feed_size, r.time_ms, /*record=*/false, absl::StrCat(r.tab));
     if (absl::IsNotFound(page.status())) return absl::OkStatus();  // a user missing from the table
     FORYOU_RETURN_IF_ERROR(page.status());
     FORYOU_ASSIGN_OR_RETURN(std::vector<uint64_t> popular, feed.TrendingPage(user, feed_size, r.time_ms));

@@ -300,15 +300,16 @@ absl::Status FeedService::Retrieve(std::string_view user_id, int64_t now_ms, uin
   return absl::OkStatus();
 }
 
-absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms,
+absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms, std::string_view surface,
                                std::vector<Candidate>* candidates) const {
+  if (surface.empty()) surface = options_.surface;
   if (candidates->empty()) return absl::OkStatus();
   thread_local std::vector<model::Impression> impressions;
   thread_local std::vector<float> probs;
   impressions.clear();
   for (const Candidate& c : *candidates) {
-    impressions.push_back(stream::MakeImpression(r.model_user, c.video->id, now_ms,
-                                                 options_.surface, options_.utc_offset_minutes));
+    impressions.push_back(stream::MakeImpression(r.model_user, c.video->id, now_ms, surface,
+                                                 options_.utc_offset_minutes));
   }
   probs.resize(impressions.size() * model::kNumTasks);
   // Split the batch over the scoring pool: each chunk is scored by Scorer::Score (thread-safe,
@@ -402,7 +403,7 @@ std::string FeedService::ReasonFor(const Candidate& c, const Retrieved& r) const
 }
 
 absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int64_t now_ms,
-                                           bool record) {
+                                           bool record, std::string_view surface) {
   if (count < 1 || count > options_.max_count) {
     return absl::InvalidArgumentError(
         absl::StrCat("count: must be in [1, ", options_.max_count, "], got ", count));
@@ -424,7 +425,7 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
     if (Eligible(c, r.filters, r.seen, &page.rules)) ranked.push_back(std::move(c));
   }
   page.eligible = static_cast<int>(ranked.size());
-  FORYOU_RETURN_IF_ERROR(Rank(r, now_ms, &ranked));
+  FORYOU_RETURN_IF_ERROR(Rank(r, now_ms, surface, &ranked));
   ApplyNotInterested(r.not_interested, options_.rules, &ranked, &page.rules);
   std::mt19937_64 rng(seed ^ 0xA5A5A5A5u);
   PlaceFreshUpload(count, now_ms, rng, &ranked);
@@ -546,7 +547,7 @@ absl::StatusOr<Explanation> FeedService::Explain(std::string_view user, std::str
                                                : "a keyword or hashtag filter of the user";
   }
   std::vector<Candidate> one{c};
-  FORYOU_RETURN_IF_ERROR(Rank(r, now_ms, &one));
+  FORYOU_RETURN_IF_ERROR(Rank(r, now_ms, {}, &one));
   RuleStats ignored;
   ApplyNotInterested(r.not_interested, options_.rules, &one, &ignored);
   x.candidate = one[0];

@@ -147,8 +147,10 @@ class FeedService {
   // InvalidArgument for a bad count.
   // With record = false nothing about the request is remembered (seen set, page tail, counters):
   // an evaluation's dry run.
+  // `surface` overrides options().surface for this request (the replay scores on the tab the
+  // log's view happened on).
   [[nodiscard]] absl::StatusOr<FeedPage> Feed(std::string_view user, int count, int64_t now_ms,
-                                              bool record = true);
+                                              bool record = true, std::string_view surface = {});
   // Why `video` would (or would not) be in `user`'s feed now.
   [[nodiscard]] absl::StatusOr<Explanation> Explain(std::string_view user, std::string_view video,
                                                     int64_t now_ms);
@@ -198,7 +200,8 @@ class FeedService {
     absl::flat_hash_map<uint64_t, float> hashtag_share, sound_share;
   };
   absl::Status Retrieve(std::string_view user, int64_t now_ms, uint64_t seed, Retrieved* r);
-  absl::Status Rank(const Retrieved& r, int64_t now_ms, std::vector<Candidate>* candidates) const;
+  absl::Status Rank(const Retrieved& r, int64_t now_ms, std::string_view surface,
+                    std::vector<Candidate>* candidates) const;
   std::vector<std::string> RegionsOf(const catalog::User& user) const;
   std::string ReasonFor(const Candidate& c, const Retrieved& r) const;
   void PlaceFreshUpload(int count, int64_t now_ms, std::mt19937_64& rng,
