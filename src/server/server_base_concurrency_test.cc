@@ -20,9 +20,13 @@ TEST(ServerBaseConcurrencyTest, ObserveAndIncWhileRendering) {
   r.AddGaugeFunction("f", "fn", [&] { return double(++fn_calls); });
   constexpr int kPerThread = 20000;
   std::atomic<bool> done{false};
+  // The writers start once the reader has rendered once, so rendering overlaps the writes even
+  // on a loaded machine (a reader scheduled late used to find them finished: renders == 0).
+  std::atomic<int> renders{0};
   std::vector<std::thread> writers;
   for (int t = 0; t < 2; ++t) {
     writers.emplace_back([&, t] {
+      while (renders.load() == 0) std::this_thread::yield();
       Histogram& h = latency.WithLabels({t == 0 ? "/a" : "/b"});
       Histogram& shared = latency.WithLabels({"/shared"});
       Counter& c = events.WithLabels({"like"});
@@ -35,19 +39,18 @@ TEST(ServerBaseConcurrencyTest, ObserveAndIncWhileRendering) {
       }
     });
   }
-  int renders = 0;
   std::thread reader([&] {
-    while (!done.load()) {
+    do {
       const std::string text = r.Render();
       EXPECT_NE(text.find("# TYPE lat_seconds histogram"), std::string::npos);
       (void)latency.WithLabels({"/shared"}).Quantile(0.99);
       ++renders;
-    }
+    } while (!done.load());
   });
   for (auto& w : writers) w.join();
   done = true;
   reader.join();
-  EXPECT_GT(renders, 0);
+  EXPECT_GT(renders.load(), 0);
   EXPECT_EQ(events.WithLabels({"like"}).Value(), 2u * kPerThread);
   EXPECT_EQ(latency.WithLabels({"/shared"}).Read().count, 2u * kPerThread);
   EXPECT_NEAR(latency.WithLabels({"/shared"}).Read().sum, 2 * kPerThread * 0.002, 1e-6);
