@@ -100,11 +100,22 @@ std::vector<uint64_t> EngagementStats::Trending(const std::string& region, int n
 }
 
 double EngagementStats::Score(const std::string& region, uint64_t video_key, int64_t now_ms) const {
+  double score = 0;
+  Scores(region, absl::MakeConstSpan(&video_key, 1), now_ms, &score);
+  return score;
+}
+
+void EngagementStats::Scores(const std::string& region, absl::Span<const uint64_t> video_keys,
+                             int64_t now_ms, double* out) const {
   std::lock_guard lock(mu_);
   auto it = regions_.find(region);
-  if (it == regions_.end()) return 0;
-  auto v = it->second.scores.find(video_key);
-  return v == it->second.scores.end() ? 0 : DecayTo(v->second, now_ms);
+  for (size_t i = 0; i < video_keys.size(); ++i) {
+    out[i] = 0;
+    if (it == regions_.end()) continue;
+    if (auto v = it->second.scores.find(video_keys[i]); v != it->second.scores.end()) {
+      out[i] = DecayTo(v->second, now_ms);
+    }
+  }
 }
 
 VideoCounts EngagementStats::Counts(uint64_t video_key) const {

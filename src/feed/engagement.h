@@ -54,6 +54,9 @@ class EngagementStats {
   std::vector<uint64_t> Trending(const std::string& region, int n, int64_t now_ms);
   // The decayed engagement score of a video in a region at now_ms (0 if none).
   double Score(const std::string& region, uint64_t video_key, int64_t now_ms) const;
+  // Score of each of `video_keys` under one lock (a request's candidates). out: keys.size().
+  void Scores(const std::string& region, absl::Span<const uint64_t> video_keys, int64_t now_ms,
+              double* out) const;
   VideoCounts Counts(uint64_t video_key) const;
   uint64_t events() const;
 

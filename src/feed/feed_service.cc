@@ -225,7 +225,6 @@ absl::Status FeedService::Retrieve(std::string_view user_id, int64_t now_ms, uin
   sessions_.With(r->user->id, [&](UserSession& s) {
     ctx.positives.assign(s.positives.begin(), s.positives.end());
     ctx.likes.assign(s.likes.begin(), s.likes.end());
-    r->seen = s.seen;
     r->not_interested = s.not_interested;
     for (const auto& e : s.tail) {
       r->keep.push_back(e);
@@ -342,9 +341,13 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms, std::string_v
   crowd.assign(candidates->size(), 0.0);
   double crowd_max = 0;
   if (options_.popularity_weight != 0) {
-    for (size_t i = 0; i < candidates->size(); ++i) {
-      crowd[i] = std::log1p(engagement_.Score("*", (*candidates)[i].video_key, now_ms));
-      crowd_max = std::max(crowd_max, crowd[i]);
+    thread_local std::vector<uint64_t> keys;
+    keys.clear();
+    for (const Candidate& c : *candidates) keys.push_back(c.video_key);
+    engagement_.Scores("*", keys, now_ms, crowd.data());
+    for (double& e : crowd) {
+      e = std::log1p(e);
+      crowd_max = std::max(crowd_max, e);
     }
   }
   for (size_t i = 0; i < candidates->size(); ++i) {
@@ -421,9 +424,12 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   }
   std::vector<Candidate> ranked;
   ranked.reserve(r.candidates.size());
-  for (Candidate& c : r.candidates) {
-    if (Eligible(c, r.filters, r.seen, &page.rules)) ranked.push_back(std::move(c));
-  }
+  // Under the session's lock: the seen set is read in place, not copied per request.
+  sessions_.With(r.user->id, [&](UserSession& s) {
+    for (Candidate& c : r.candidates) {
+      if (Eligible(c, r.filters, s.seen, &page.rules)) ranked.push_back(std::move(c));
+    }
+  });
   page.eligible = static_cast<int>(ranked.size());
   FORYOU_RETURN_IF_ERROR(Rank(r, now_ms, surface, &ranked));
   ApplyNotInterested(r.not_interested, options_.rules, &ranked, &page.rules);
@@ -538,7 +544,8 @@ absl::StatusOr<Explanation> FeedService::Explain(std::string_view user, std::str
     x.source_reasons.push_back(ReasonFor(one, r));
   }
   RuleStats why;
-  x.eligible = Eligible(c, r.filters, r.seen, &why);
+  sessions_.With(r.user->id,
+                 [&](UserSession& s) { x.eligible = Eligible(c, r.filters, s.seen, &why); });
   if (!x.eligible) {
     x.ineligible_reason = why.moderation ? "moderation: not approved for this feed"
                           : why.seen     ? "already shown to this user"
@@ -713,6 +720,13 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
     }
     return absl::OkStatus();
   };
+  // The index of the source called `name` (a key of a per-source object at `path`).
+  auto source_index = [](const std::string& path, const std::string& name) -> absl::StatusOr<int> {
+    for (int s = 0; s < static_cast<int>(Source::kNumSources); ++s) {
+      if (name == SourceName(static_cast<Source>(s))) return s;
+    }
+    return absl::InvalidArgumentError(absl::StrCat(path, ".", name, ": unknown source"));
+  };
   double x = 0;
   for (const auto& [key, v] : j.items()) {
     const std::string path = absl::StrCat("feed.", key);
@@ -728,9 +742,7 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
     } else if (key == "quotas") {
       if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
       for (const auto& [name, q] : v.items()) {
-        int s = 0;
-        while (s < static_cast<int>(Source::kNumSources) && name != SourceName(static_cast<Source>(s))) ++s;
-        if (s == static_cast<int>(Source::kNumSources)) return absl::InvalidArgumentError(absl::StrCat(path, ".", name, ": unknown source"));
+        FORYOU_ASSIGN_OR_RETURN(const int s, source_index(path, name));
         FORYOU_RETURN_IF_ERROR(number(q, absl::StrCat(path, ".", name), 0, 5000, &x));
         o.quotas[s] = static_cast<int>(x);
       }
@@ -759,9 +771,7 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
     } else if (key == "source_bonus") {
       if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
       for (const auto& [name, b] : v.items()) {
-        int src = 0;
-        while (src < static_cast<int>(Source::kNumSources) && name != SourceName(static_cast<Source>(src))) ++src;
-        if (src == static_cast<int>(Source::kNumSources)) return absl::InvalidArgumentError(absl::StrCat(path, ".", name, ": unknown source"));
+        FORYOU_ASSIGN_OR_RETURN(const int src, source_index(path, name));
         FORYOU_RETURN_IF_ERROR(number(b, absl::StrCat(path, ".", name), 0, 10, &x));
         o.source_bonus[src] = static_cast<float>(x);
       }

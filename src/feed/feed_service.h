@@ -193,7 +193,6 @@ class FeedService {
     std::shared_ptr<const catalog::User> user;
     std::string model_user;
     UserFilters filters;
-    absl::flat_hash_set<uint64_t> seen;
     NotInterested not_interested;
     std::vector<Candidate> tail;
     // The session's evidence per hashtag / sound (share of recent likes; interests 0.5).

@@ -132,8 +132,10 @@ TEST_F(FeedServiceTest, EveryRuleHoldsOverThousandsOfFeeds) {
       ASSERT_TRUE(page.ok()) << page.status();
       std::vector<Candidate> got;
       for (const FeedItem& item : page->items) got.push_back(item.candidate);
-      // (Only the first page can be short: later pages may run out of eligible videos.)
-      if (p < 20) EXPECT_EQ(got.size(), 10u) << "user " << u << " page " << p;
+      // The first 20 pages are full; later ones may run out of eligible videos.
+      if (p < 20) {
+        EXPECT_EQ(got.size(), 10u) << "user " << u << " page " << p;
+      }
       std::vector<std::string> violations =
           CheckFeed(got, previous, feed().options().rules, FiltersOf(user), seen);
       ASSERT_TRUE(violations.empty()) << "user " << u << " page " << p << ": " << violations[0];
@@ -141,7 +143,9 @@ TEST_F(FeedServiceTest, EveryRuleHoldsOverThousandsOfFeeds) {
         seen.insert(c.video_key);
         ASSERT_NE(c.video->moderation, catalog::Moderation::kPending);
         ASSERT_NE(c.video->moderation, catalog::Moderation::kRemoved);
-        if (c.video->moderation == catalog::Moderation::kLimited) ASSERT_TRUE(c.from(Source::kFresh));
+        if (c.video->moderation == catalog::Moderation::kLimited) {
+          ASSERT_TRUE(c.from(Source::kFresh));
+        }
       }
       previous.insert(previous.end(), got.begin(), got.end());
       if (previous.size() > 10) previous.erase(previous.begin(), previous.end() - 10);
