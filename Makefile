@@ -1,26 +1,44 @@
 # The front door. Every target installs what it needs first (scripts/install_deps.sh).
-#   make build  - release binaries in build/release/ (the engine: build/release/foryou)
-#   make test   - every unit test in release, then under ASan+UBSan, then the concurrency
-#                 tests under TSan
+#   make build  - release binaries in build/release/ (the engine: build/release/foryou) and the
+#                 web app in web/dist/ (npm packages pinned by web/package-lock.json)
+#   make test   - every unit test in release, the browser tests (chromium + Playwright), then
+#                 the unit tests under ASan+UBSan, then the concurrency tests under TSan
 #   make demo   - builds and runs the main job: `foryou serve` on the KuaiRand-Pure demo catalog
-#                 (imported and trained on first start into demo-data/), at http://127.0.0.1:8080/
+#                 (imported and trained on first start into demo-data/, clips made with ffmpeg),
+#                 with the player at http://127.0.0.1:8080/ (the URL with its key is printed)
 #   make bench  - the embedding benchmark at full size; bench/feed_load.sh for the feed service
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 
-.PHONY: deps build test test-release test-asan test-tsan demo bench slow clean
+.PHONY: deps build web test test-release test-web test-asan test-tsan demo bench slow clean screenshots
 
 deps:
 	@bash scripts/install_deps.sh
 
-build: deps
+build: deps web
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
-test: test-release test-asan test-tsan
+# The web app: npm ci when the lock file changed, esbuild when a source changed.
+WEB_SOURCES := $(wildcard web/src/*) web/build.mjs
+web: web/dist/index.html
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && node build.mjs
+
+test: test-release test-web test-asan test-tsan
 
 test-release: build
 	cd build/release && ctest $(CTEST_ARGS) -L unit
+
+# Browser tests: Debian's chromium driven by playwright-core against a real `foryou serve`.
+test-web: build
+	cd web && node --test test/
+
+# Runs the browser tests and keeps their screenshots as the README's (docs/screenshots/).
+screenshots: build
+	cd web && SCREENSHOTS_DIR=../docs/screenshots node --test test/
 
 test-asan: deps
 	@cmake --preset asan >/dev/null
@@ -38,11 +56,13 @@ slow: build
 DEMO_DIR ?= demo-data
 DEMO_PORT ?= 8080
 demo: build
+	@bash scripts/make_clips.sh --kuairand $(DEMO_DIR)/media demo/kuairand
 	./build/release/foryou serve --data-dir $(DEMO_DIR) --port $(DEMO_PORT) --import demo/kuairand \
-	  --seed-log demo/kuairand/log_standard_20220425_20220430.csv.zst
+	  --seed-log demo/kuairand/log_standard_20220425_20220430.csv.zst \
+	  --static-dir web/dist --media-dir $(DEMO_DIR)/media
 
 bench: build
 	./build/release/foryou bench embedding --keys 2000000 --ops 4000000
 
 clean:
-	rm -rf build
+	rm -rf build web/dist

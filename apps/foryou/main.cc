@@ -196,7 +196,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))->capture_default_str();
   serve->add_option("--keys", sopts.keys_path, "API keys file (default <data-dir>/keys.json)");
   serve->add_option("--feed-config", sopts.feed_config_path, "Feed options (JSON)");
-  serve->add_option("--static-dir", sopts.server.static_dir, "Web app files served at /");
+  serve->add_option("--static-dir", sopts.server.static_dir,
+                    "Web app files served at / (default ./web/dist if it has index.html)");
+  serve->add_option("--media-dir", sopts.server.media_dir,
+                    "Video files served at /media/ (no key; Range requests)");
+  serve->add_option("--stats-interval-ms", sopts.server.stats_interval_ms,
+                    "Dashboard sample interval (GET /v1/admin/stats)")
+      ->capture_default_str();
   serve->add_option("--utc-offset-minutes", sopts.engine.utc_offset_minutes,
                     "Local time of the users for hour / weekday features")
       ->check(CLI::Range(-720, 840));

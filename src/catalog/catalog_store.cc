@@ -480,6 +480,13 @@ absl::Status CatalogStore::ForEachUser(const std::function<void(const User&)>& f
   });
 }
 
+absl::Status CatalogStore::ForEachHashtag(const std::function<void(const Hashtag&)>& fn) const {
+  return Scan<Hashtag>(db_.get(), codec::kHashtagPrefix, "", false, [&](const Hashtag& h) {
+    fn(h);
+    return true;
+  });
+}
+
 namespace {
 
 template <typename T>

@@ -105,6 +105,8 @@ class CatalogStore {
   // DataLoss at a record that does not decode.
   [[nodiscard]] absl::Status ForEachVideo(const std::function<void(const Video&)>& fn) const;
   [[nodiscard]] absl::Status ForEachUser(const std::function<void(const User&)>& fn) const;
+  // Every hashtag with its video count, by name (the sign-up page's list of interests).
+  [[nodiscard]] absl::Status ForEachHashtag(const std::function<void(const Hashtag&)>& fn) const;
   // Up to `limit` (>= 1, else InvalidArgument) records with id > after_id ("" = from the
   // start); pass the last id returned to get the next page.
   [[nodiscard]] absl::StatusOr<std::vector<Video>> ListVideos(std::string_view after_id,

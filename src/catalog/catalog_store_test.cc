@@ -276,6 +276,18 @@ TEST_F(CatalogStoreTest, IndexesListNewestFirstWithLimit) {
   EXPECT_EQ(store_->VideosByCreator("c1", 0).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(CatalogStoreTest, ForEachHashtagListsEveryTagWithItsCount) {
+  ASSERT_TRUE(store_->CreateVideo(MakeVideo("v1", "c1", 1, {"funny", "cats"})).ok());
+  ASSERT_TRUE(store_->CreateVideo(MakeVideo("v2", "c1", 2, {"cats"})).ok());
+  ASSERT_TRUE(store_->CreateVideo(MakeVideo("v3", "c1", 3, {"dogs"})).ok());
+  Video v3 = MakeVideo("v3", "c1", 3, {"cats"});
+  ASSERT_TRUE(store_->PutVideo(v3).ok());  // "dogs" loses its last video
+  std::vector<Hashtag> tags;
+  ASSERT_TRUE(store_->ForEachHashtag([&](const Hashtag& h) { tags.push_back(h); }).ok());
+  EXPECT_EQ(tags, (std::vector<Hashtag>{{.name = "cats", .videos = 3},
+                                        {.name = "funny", .videos = 1}}));
+}
+
 TEST_F(CatalogStoreTest, ListPagesAndForEach) {
   for (const char* id : {"b", "a", "d", "c", "e"}) {
     ASSERT_TRUE(store_->CreateVideo(MakeVideo(id, "c1", 1)).ok());

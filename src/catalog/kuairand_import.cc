@@ -119,7 +119,7 @@ absl::Status ImportVideos(const std::string& path, BatchWriter* out, CatalogStor
     FORYOU_ASSIGN_OR_RETURN(std::optional<Video> old, Existing(store->GetVideo(v.id)));
     if (old.has_value()) {
       v.moderation = old->moderation;
-      v.media_url = old->media_url;
+      if (!old->media_url.empty()) v.media_url = old->media_url;
     }
     FORYOU_RETURN_IF_ERROR(out->Add(std::move(v)));
     ++stats->videos;
@@ -167,6 +167,10 @@ std::string KuaiRandSoundId(uint64_t music_id) {
   return music_id == 0 ? std::string() : absl::StrCat(music_id);
 }
 
+std::string KuaiRandMediaUrl(const std::vector<std::string>& hashtags) {
+  return absl::StrCat("/media/", hashtags.empty() ? std::string("untagged") : hashtags[0], ".webm");
+}
+
 bool KuaiRandHashtags(std::string_view tag_field, std::vector<std::string>* out) {
   out->clear();
   for (absl::string_view t :
@@ -191,6 +195,7 @@ bool KuaiRandVideoRecord(uint64_t video_id, const data::KuaiRandVideo& row, Vide
   v.sound = KuaiRandSoundId(row.music_id);
   v.duration_ms = row.duration_ms;  // 0 = unknown (picture posts have none)
   v.upload_ms = MidnightUtcMs(row.upload_date);
+  v.media_url = KuaiRandMediaUrl(v.hashtags);
   v.moderation = Moderation::kApproved;
   v.video_type = row.video_type;
   v.upload_type = row.upload_type;

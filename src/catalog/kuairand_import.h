@@ -33,10 +33,10 @@ struct ImportStats {
 
 // Imports both files ("" skips one). Every row becomes a Put: importing the same files twice
 // leaves the store exactly as after the first time (hashtags are not counted twice). On a
-// re-import an existing video keeps its moderation and media_url, an existing user everything
-// but its profile, an existing creator or sound everything: the platform's own decisions
-// survive. Writes go in atomic batches of ~1000 records; all of them are durable when this
-// returns OK. An error (unreadable file, missing column, store error) stops the import: the
+// re-import an existing video keeps its moderation and its media_url (unless empty), an existing
+// user everything but its profile, an existing creator or sound everything: the platform's own
+// decisions survive. Writes go in atomic batches of ~1000 records; all of them are durable when
+// this returns OK. An error (unreadable file, missing column, store error) stops the import: the
 // batches already written stay (a re-run completes them). `store` is not owned.
 [[nodiscard]] absl::StatusOr<ImportStats> ImportKuaiRand(const std::string& videos_csv,
                                                          const std::string& users_csv,
@@ -46,7 +46,11 @@ struct ImportStats {
 // KuaiRand's tag column ("39,68": the category first) -> {"tag39", "tag68"}; false if a tag is
 // not a valid hashtag.
 bool KuaiRandHashtags(std::string_view tag_field, std::vector<std::string>* out);
-// One row of the video table as a catalog video (moderation approved); false on a bad tag.
+// The demo clip of a video: "/media/<first hashtag>.webm" ("/media/untagged.webm" without one),
+// served from `foryou serve --media-dir` (clips made by scripts/make_clips.sh --kuairand).
+std::string KuaiRandMediaUrl(const std::vector<std::string>& hashtags);
+// One row of the video table as a catalog video (moderation approved, media_url the demo clip);
+// false on a bad tag.
 bool KuaiRandVideoRecord(uint64_t video_id, const data::KuaiRandVideo& row, Video* out);
 // The sound id of a music_id: its decimal string, "" for 0 (no music).
 std::string KuaiRandSoundId(uint64_t music_id);

@@ -118,7 +118,7 @@ TEST_F(KuaiRandImportTest, MapsEveryColumn) {
   EXPECT_EQ(v1.caption, "KuaiRand video 1 (tag 39,68)");
   EXPECT_EQ(v1.video_type, "NORMAL");
   EXPECT_EQ(v1.upload_type, "Kmovie");
-  EXPECT_TRUE(v1.media_url.empty());
+  EXPECT_EQ(v1.media_url, "/media/tag39.webm");  // the category's demo clip
 
   Video v2 = store_->GetVideo("2").value();
   EXPECT_TRUE(v2.sound.empty());
@@ -126,6 +126,7 @@ TEST_F(KuaiRandImportTest, MapsEveryColumn) {
   EXPECT_EQ(v2.duration_ms, 0u);
   EXPECT_EQ(v2.caption, "KuaiRand video 2");
   EXPECT_EQ(v2.video_type, "AD");
+  EXPECT_EQ(v2.media_url, "/media/untagged.webm");
 
   // The creator dates from its first upload; a sound belongs to its first user.
   EXPECT_EQ(store_->GetCreator("7349781").value(),
@@ -172,7 +173,17 @@ TEST_F(KuaiRandImportTest, ReimportKeepsPlatformDecisions) {
   u.epoch = 4;
   ASSERT_TRUE(store_->PutUser(u).ok());
   ASSERT_TRUE(store_->PutCreator({.id = "7349781", .name = "Renamed", .created_ms = 1}).ok());
+  // A platform media_url survives; an emptied one gets the demo clip again.
+  Video v1 = store_->GetVideo("1").value();
+  v1.media_url = "https://cdn.example/1.mp4";
+  ASSERT_TRUE(store_->PutVideo(v1).ok());
+  Video v3 = store_->GetVideo("3").value();
+  const std::string demo_url = v3.media_url;
+  v3.media_url = "";
+  ASSERT_TRUE(store_->PutVideo(v3).ok());
   ASSERT_TRUE(ImportKuaiRand(videos_, users_, kNow, store_.get()).ok());
+  EXPECT_EQ(store_->GetVideo("1")->media_url, "https://cdn.example/1.mp4");
+  EXPECT_EQ(store_->GetVideo("3")->media_url, demo_url);
   EXPECT_EQ(store_->GetVideo("0")->moderation, Moderation::kRemoved);
   EXPECT_EQ(store_->GetUser("2").value(), u);
   EXPECT_EQ(store_->GetCreator("7349781")->name, "Renamed");

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_json.h"
 #include "common/clock.h"
+#include "common/file_util.h"
 #include "nlohmann/json.hpp"
 #include "server/http_status.h"
 #include "stream/joiner.h"
@@ -27,6 +29,9 @@ struct ApiServer::Instruments {
   Family<Counter>* events;
   Counter* events_rejected;
   Histogram* freshness;
+  // foryou_events_total{type} by stream::EventType value (1..kNumEventTypes), created up front
+  // so that the dashboard sampler reads every type without the family's lock.
+  std::array<Counter*, stream::kNumEventTypes + 1> events_by_type{};
 };
 
 namespace {
@@ -79,6 +84,19 @@ absl::StatusOr<std::string> RequiredParam(const httplib::Request& req, const std
   if (absl::Status s = catalog::ValidateId(name, v); !s.ok()) return s;
   return v;
 }
+
+// The feed rule counters, as /metrics and the dashboard name them.
+constexpr std::pair<const char*, uint64_t feed::RuleStats::*> kRules[] = {
+    {"moderation", &feed::RuleStats::moderation},
+    {"seen", &feed::RuleStats::seen},
+    {"hidden_creator", &feed::RuleStats::hidden_creator},
+    {"hidden_sound", &feed::RuleStats::hidden_sound},
+    {"keyword", &feed::RuleStats::keyword},
+    {"not_interested", &feed::RuleStats::not_interested},
+    {"creator_spacing", &feed::RuleStats::creator_spacing},
+    {"sound_spacing", &feed::RuleStats::sound_spacing},
+    {"category_run", &feed::RuleStats::category_run},
+    {"explore_inserted", &feed::RuleStats::explore_inserted}};
 
 json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions& options) {
   const catalog::Video& v = item.entry->video;
@@ -157,24 +175,39 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
   metrics_.AddGaugeFunction("foryou_catalog_users", "Users in the catalog", [this] {
     return static_cast<double>(deps_.store->num_users());
   });
-  const std::pair<const char*, uint64_t feed::RuleStats::*> rules[] = {
-      {"moderation", &feed::RuleStats::moderation},
-      {"seen", &feed::RuleStats::seen},
-      {"hidden_creator", &feed::RuleStats::hidden_creator},
-      {"hidden_sound", &feed::RuleStats::hidden_sound},
-      {"keyword", &feed::RuleStats::keyword},
-      {"not_interested", &feed::RuleStats::not_interested},
-      {"creator_spacing", &feed::RuleStats::creator_spacing},
-      {"sound_spacing", &feed::RuleStats::sound_spacing},
-      {"category_run", &feed::RuleStats::category_run},
-      {"explore_inserted", &feed::RuleStats::explore_inserted}};
-  for (const auto& [name, field] : rules) {
+  for (const auto& [name, field] : kRules) {
     metrics_.AddGaugeFunction(absl::StrCat("foryou_rule_", name, "_total"),
                               absl::StrCat("Times the feed rule '", name, "' fired"),
                               [feed, field = field] { return static_cast<double>(feed->rule_stats().*field); });
   }
+  for (int t = 1; t <= stream::kNumEventTypes; ++t) {
+    m_->events_by_type[t] = &m_->events->WithLabels(
+        {std::string(stream::EventTypeName(static_cast<stream::EventType>(t)))});
+  }
+  stats_ = std::make_unique<StatsSampler>(
+      StatsSamplerOptions{.interval_ms = options_.stats_interval_ms, .keep = options_.stats_keep},
+      [this] { return ReadTotals(); });
   deps_.loop->SetSyncObserver([this](uint64_t offset) { OnSync(offset); });
   Routes();
+}
+
+StatsTotals ApiServer::ReadTotals() const {
+  StatsTotals t;
+  for (int type = 1; type <= stream::kNumEventTypes; ++type) {
+    t.events.emplace_back(stream::EventTypeName(static_cast<stream::EventType>(type)),
+                          m_->events_by_type[type]->Value());
+  }
+  const stream::LiveQuality quality = deps_.loop->live_quality();
+  for (int task = 0; task < model::kNumTasks; ++task) {
+    t.auc.emplace_back(model::kTaskNames[task], quality.auc[task]);
+  }
+  t.freshness_ms = freshness_s_.load() * 1000.0;
+  const auto table = deps_.loop->serving().shared_table()->Stats();
+  t.table_rows = table.rows;
+  t.table_bytes = table.bytes;
+  const feed::RuleStats rules = deps_.feed->rule_stats();
+  for (const auto& [name, field] : kRules) t.rules.emplace_back(name, rules.*field);
+  return t;
 }
 
 ApiServer::~ApiServer() { Stop(); }
@@ -225,6 +258,7 @@ absl::Status ApiServer::Start() {
   }
   if (listen_fd >= 0) ::listen(listen_fd, options_.listen_backlog);
   thread_ = std::thread([this] { http_->listen_after_bind(); });
+  stats_->Start();
   // Accepting as soon as bind returned (the socket listens); wait until the loop runs.
   for (int i = 0; i < 2000 && !http_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -233,6 +267,7 @@ absl::Status ApiServer::Start() {
 }
 
 void ApiServer::Stop() {
+  stats_->Stop();
   if (thread_.joinable()) {
     http_->stop();
     thread_.join();
@@ -245,8 +280,9 @@ void ApiServer::Routes() {
   auto route = [this](std::string name, std::optional<Role> need,
                       std::function<void(const httplib::Request&, httplib::Response&)> fn) {
     Histogram* latency = &m_->latency->WithLabels({name});
-    return [this, name, need, fn = std::move(fn), latency](const httplib::Request& req,
-                                                            httplib::Response& res) {
+    const bool is_feed = name == "/v1/feed";  // the dashboard's feed latency quantiles
+    return [this, name, need, fn = std::move(fn), latency, is_feed](const httplib::Request& req,
+                                                                     httplib::Response& res) {
       const auto start = std::chrono::steady_clock::now();
       [&] {
         if (need.has_value()) {
@@ -275,7 +311,10 @@ void ApiServer::Routes() {
           SendError(res, absl::InternalError(e.what()));
         }
       }();
-      latency->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      latency->Observe(seconds);
+      if (is_feed && res.status == 200) stats_->RecordFeedLatency(seconds * 1000.0);
       m_->requests->WithLabels({name, std::to_string(res.status)}).Inc();
     };
   };
@@ -531,12 +570,83 @@ void ApiServer::Routes() {
       ingest_times_.emplace_back(*offset + resolved.size(), common::WallMs());
       if (ingest_times_.size() > 100'000) ingest_times_.pop_front();
     }
-    for (const stream::Event& e : resolved) m_->events->WithLabels({std::string(stream::EventTypeName(e.type))}).Inc();
+    for (const stream::Event& e : resolved) {
+      const int type = static_cast<int>(e.type);
+      if (type >= 1 && type <= stream::kNumEventTypes) {
+        m_->events_by_type[type]->Inc();
+      } else {
+        m_->events->WithLabels({std::string(stream::EventTypeName(e.type))}).Inc();
+      }
+    }
     deps_.feed->Observe(original);
     SendJson(res, 200, {{"accepted", resolved.size()}, {"rejected", rejected}, {"offset", *offset}});
   }));
 
-  if (!options_.static_dir.empty()) s.set_mount_point("/", options_.static_dir);
+  // ---- Sign-up: the hashtags to pick interests from, most used first ----
+  s.Get("/v1/hashtags", route("/v1/hashtags", Role::kApp, [this](const auto& req, auto& res) {
+    absl::StatusOr<int> limit = IntParam(req, "limit", 100, 1, 1000);
+    if (!limit.ok()) return SendError(res, limit.status());
+    std::vector<catalog::Hashtag> tags;
+    absl::Status st =
+        deps_.store->ForEachHashtag([&](const catalog::Hashtag& h) { tags.push_back(h); });
+    if (!st.ok()) return SendError(res, st);
+    const size_t n = std::min(tags.size(), static_cast<size_t>(*limit));
+    std::partial_sort(tags.begin(), tags.begin() + n, tags.end(), [](const auto& a, const auto& b) {
+      return a.videos != b.videos ? a.videos > b.videos : a.name < b.name;
+    });
+    json list = json::array();
+    for (size_t i = 0; i < n; ++i) {
+      list.push_back({{"id", tags[i].name}, {"name", tags[i].name}, {"videos", tags[i].videos}});
+    }
+    SendJson(res, 200, {{"hashtags", list}});
+  }));
+
+  // ---- Dashboard: the sampler's time series, trending now, rule totals ----
+  s.Get("/v1/admin/stats", route("/v1/admin/stats", Role::kAdmin, [this](const auto& req,
+                                                                          auto& res) {
+    int64_t since = -1;
+    if (req.has_param("since") && !absl::SimpleAtoi(req.get_param_value("since"), &since)) {
+      return SendError(res, absl::InvalidArgumentError("since: must be an integer (t_ms)"));
+    }
+    const int64_t now = common::WallMs();
+    const auto index = deps_.feed->index();
+    json trending = json::array();
+    for (uint64_t key : deps_.feed->engagement().Trending("*", 50, now)) {
+      if (trending.size() >= 10) break;
+      const feed::VideoEntry* e = index->Find(key);
+      if (e == nullptr || e->video.moderation != catalog::Moderation::kApproved) continue;
+      trending.push_back({{"video", e->video.id}, {"caption", e->video.caption},
+                          {"creator", e->video.creator}, {"hashtags", e->video.hashtags},
+                          {"media_url", e->video.media_url},
+                          {"score", deps_.feed->engagement().Score("*", key, now)}});
+    }
+    json rules = json::object();
+    const feed::RuleStats totals = deps_.feed->rule_stats();
+    for (const auto& [name, field] : kRules) rules[name] = totals.*field;
+    SendJson(res, 200, {{"interval_ms", stats_->interval_ms()}, {"samples", stats_->Samples(since)},
+                        {"trending", trending}, {"rules", rules}});
+  }));
+
+  // ---- Files: media, the web app and its dashboard ----
+  // cpp-httplib answers Range requests of mounted files (206 + Content-Range) and knows .webm
+  // (video/webm), .js, .css, .html, .svg; paths with ".." above the mount point are refused.
+  if (!options_.media_dir.empty()) {
+    // Accept-Ranges tells a player on the first (200) answer that it may seek by Range.
+    s.set_mount_point("/media/", options_.media_dir,
+                      {{"Accept-Ranges", "bytes"}, {"Cache-Control", "public, max-age=3600"}});
+  }
+  if (!options_.static_dir.empty()) {
+    auto dashboard = route("/dashboard", std::nullopt, [this](const auto&, auto& res) {
+      absl::StatusOr<std::string> html = common::ReadFile(options_.static_dir + "/dashboard.html");
+      if (!html.ok()) {
+        return SendError(res, absl::NotFoundError("no dashboard.html in the web app"));
+      }
+      res.set_content(*html, "text/html; charset=utf-8");
+    });
+    s.Get("/dashboard", dashboard);
+    s.Get("/dashboard/", dashboard);
+    s.set_mount_point("/", options_.static_dir);
+  }
 }
 
 }  // namespace foryou::server

@@ -1,8 +1,9 @@
 // ApiServer: the HTTP JSON API of `foryou serve` (docs/api.md) over cpp-httplib: catalog,
-// moderation and settings (admin key), feed, explain, refresh and events (app key), health and
-// Prometheus metrics (no key). Every request is authenticated, rate limited, size limited and
-// timed; every error is a JSON body with one HTTP code chosen in http_status.cc. Handlers never
-// throw out and never crash on input: a handler's exception becomes a 500.
+// moderation, settings and dashboard stats (admin key), feed, explain, refresh, events and the
+// hashtag list (app key), health, Prometheus metrics, the web app and media files (no key).
+// Every request is authenticated, rate limited, size limited and timed; every error is a JSON
+// body with one HTTP code chosen in http_status.cc. Handlers never throw out and never crash on
+// input: a handler's exception becomes a 500. A sampler thread keeps the dashboard's time series.
 //
 // Threading: cpp-httplib's thread pool runs handlers concurrently; everything they touch
 // (FeedService, RealtimeLoop::Ingest, CatalogStore, the metrics) is thread-safe.
@@ -28,6 +29,7 @@
 #include "server/api_keys.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
+#include "server/stats_sampler.h"
 #include "stream/realtime_loop.h"
 
 namespace httplib {
@@ -46,7 +48,16 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   RateLimiterOptions key_limit{.rate_per_s = 5000, .burst = 10000};  // per API key
   RateLimiterOptions user_limit{.rate_per_s = 20, .burst = 40};       // feed requests per user
-  std::string static_dir;  // served at / when set (the web app)
+  // The web app, served at / when set (index.html for /); `GET /dashboard` answers its
+  // dashboard.html.
+  std::string static_dir;
+  // Video files served at /media/ without an API key (a <video> element cannot send headers),
+  // with HTTP Range requests (206). "" = no /media/.
+  std::string media_dir;
+  // The admin dashboard's sampler (`GET /v1/admin/stats`): a sample every interval, the last
+  // `stats_keep` kept.
+  int64_t stats_interval_ms = 2000;
+  size_t stats_keep = 300;
 };
 
 struct ServerDeps {
@@ -71,6 +82,7 @@ class ApiServer {
  private:
   void Routes();
   void OnSync(uint64_t serving_offset);
+  StatsTotals ReadTotals() const;
 
   ServerOptions options_;
   ServerDeps deps_;
@@ -85,6 +97,7 @@ class ApiServer {
   std::atomic<double> freshness_s_{0};
   struct Instruments;
   std::unique_ptr<Instruments> m_;
+  std::unique_ptr<StatsSampler> stats_;
 };
 
 }  // namespace foryou::server

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
@@ -12,6 +13,8 @@
 namespace foryou::server {
 
 namespace {
+// The web app's build output, relative to the working directory (`make` runs from the repo).
+constexpr char kDefaultStaticDir[] = "web/dist";
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 }  // namespace
@@ -34,6 +37,22 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
     }
   }
   FORYOU_ASSIGN_OR_RETURN(ApiKeys keys, ApiKeys::Load(keys_path));
+  for (const auto& [flag, dir] : {std::pair{"--static-dir", options.server.static_dir},
+                                  std::pair{"--media-dir", options.server.media_dir}}) {
+    if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": '", dir, "' is not a directory"));
+    }
+  }
+  if (options.server.static_dir.empty() &&
+      std::filesystem::exists(std::string(kDefaultStaticDir) + "/index.html")) {
+    options.server.static_dir = std::filesystem::absolute(kDefaultStaticDir).string();
+  }
+  log << (options.server.static_dir.empty()
+              ? std::string("serve: no web app (no --static-dir, no ./web/dist/index.html)\n")
+              : "serve: web app from " + options.server.static_dir + "\n");
+  if (!options.server.media_dir.empty()) {
+    log << "serve: media from " << options.server.media_dir << "\n";
+  }
 
   FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Open(options.engine, log));
   const StartupReport& r = engine->report();
@@ -52,8 +71,13 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
     if (e.role == Role::kApp && app_key.empty()) app_key = e.key;
     if (e.role == Role::kAdmin && admin_key.empty()) admin_key = e.key;
   }
-  const std::string base = absl::StrFormat("http://%s:%d", options.server.bind, server.port());
-  out << "foryou is serving at " << base << "/\n"
+  // A wildcard bind is reachable on loopback; print a URL a browser can open.
+  const std::string host = options.server.bind == "0.0.0.0" ? "127.0.0.1" : options.server.bind;
+  const std::string base = absl::StrFormat("http://%s:%d", host, server.port());
+  // The web app reads its key from the URL fragment (never sent to the server or logged).
+  out << "foryou: player    " << base << "/#key=" << app_key << "\n"
+      << "foryou: dashboard " << base << "/dashboard#key=" << admin_key << "\n"
+      << "foryou is serving at " << base << "/\n"
       << "  keys (" << keys_path << "): app " << app_key << ", admin " << admin_key << "\n"
       << "  try:  curl -H 'X-Api-Key: " << app_key << "' '" << base << "/v1/feed?user=0&count=5'\n"
       << "        curl '" << base << "/metrics'\n"

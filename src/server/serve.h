@@ -20,7 +20,11 @@ struct ServeOptions {
   std::string feed_config_path;  // JSON of feed options ("" = defaults)
 };
 
-// Runs until a signal. `out` gets the URL and keys; `log` progress and errors.
+// Runs until a signal. `out` gets the URLs and keys, first the two lines
+//   foryou: player    http://HOST:PORT/#key=<first app key>
+//   foryou: dashboard http://HOST:PORT/dashboard#key=<first admin key>
+// `log` gets progress and errors. Without options.server.static_dir, ./web/dist is served when
+// ./web/dist/index.html exists.
 [[nodiscard]] absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log);
 
 }  // namespace foryou::server

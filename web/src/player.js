@@ -1,0 +1,700 @@
+// The For You player (docs/design/web.md): sign-up / sign-in, a vertical full-screen feed that
+// plays one video at a time, the actions on each video, and the creator / sound / hashtag pages.
+// Every watch and action becomes an event (events.js); likes, follows and "not interested" make
+// the player fetch a fresh page at once, so the feed visibly adapts.
+import { Api, ApiError, takeKey } from './api.js';
+import { EventQueue } from './events.js';
+import { h, hue } from './dom.js';
+
+const USER_STORE = 'foryou.user';
+const MUTE_STORE = 'foryou.muted';
+const PAGE = 10;          // videos per feed request
+const LOW_WATER = 4;      // fetch more when fewer are left ahead
+const PREFETCH = 2;       // videos buffered ahead of the current one
+const LONG_PRESS_MS = 600;
+
+const LANGUAGES = ['en', 'zh', 'es', 'pt', 'hi', 'id', 'ja', 'ko', 'fr', 'de', 'ar', 'ru'];
+const COUNTRIES = ['US', 'CN', 'BR', 'IN', 'ID', 'JP', 'KR', 'MX', 'FR', 'DE', 'GB', 'NG'];
+const DEVICES = ['android', 'ios', 'web'];
+const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity', 'other'];
+
+const app = document.getElementById('app');
+const key = takeKey();
+const api = new Api(key);
+let events = null;
+
+// The state of the feed screen. Exposed read-only as window.__foryou for the browser tests.
+const state = {
+  user: '',
+  items: [],          // feed items in the order served (each with request_id)
+  cur: 0,             // index of the video on screen
+  loading: null,      // the feed request in flight
+  seen: new Set(),    // videos already in `items`
+  dropCreators: new Set(),
+  dropSounds: new Set(),
+  liked: new Set(),
+  following: new Set(),
+  favorited: new Set(),
+  muted: localStorage.getItem(MUTE_STORE) !== '0',
+  watch: null,        // the watch of the current video
+  media: new Map(),   // video id -> <video> element (current + prefetched)
+  panelOpen: false,
+  pages: 0,           // feed pages fetched
+};
+window.__foryou = state;
+
+start();
+
+function start() {
+  if (!key) return renderNoKey();
+  events = new EventQueue(key, { onChange: renderStatus });
+  state.events = events;
+  const user = localStorage.getItem(USER_STORE);
+  if (user) {
+    api.user(user).then(
+      () => openFeed(user),
+      (e) => {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 401)) {
+          localStorage.removeItem(USER_STORE);
+          renderAuth(e.status === 401 ? 'This key is not accepted by the server.' : '');
+        } else {
+          renderAuth('Cannot reach the server: ' + e.message);
+        }
+      });
+  } else {
+    renderAuth('');
+  }
+}
+
+function renderNoKey() {
+  app.replaceChildren(h('main', { class: 'auth' },
+    h('h1', {}, 'foryou'),
+    h('p', {}, 'Open the player with the link `foryou serve` printed (it carries the app key: ',
+      h('code', {}, '/#key=...'), ').')));
+}
+
+// ---- Sign-up and sign-in ----
+
+function renderAuth(message) {
+  const err = h('p', { class: 'error', role: 'alert' }, message);
+  const interests = h('div', { class: 'chips', role: 'group', 'aria-label': 'Interests' });
+  api.hashtags(40).then((r) => {
+    for (const t of r.hashtags || []) {
+      const chip = h('button', {
+        type: 'button', class: 'chip', 'aria-pressed': 'false', 'data-tag': t.id,
+        onclick: () => chip.setAttribute('aria-pressed', chip.getAttribute('aria-pressed') === 'true' ? 'false' : 'true'),
+      }, '#' + (t.name || t.id));
+      interests.append(chip);
+    }
+  }, (e) => { err.textContent = 'Cannot load interests: ' + e.message; });
+
+  const select = (name, label, options) => h('label', {}, label,
+    h('select', { name }, options.map((o) => h('option', { value: o }, o))));
+  const signUp = h('form', { class: 'card', 'aria-labelledby': 'signup-title' },
+    h('h2', { id: 'signup-title' }, 'Sign up'),
+    h('label', {}, 'User name', h('input', {
+      name: 'id', required: true, pattern: '[!-~]{1,64}', value: 'web-' + Math.random().toString(36).slice(2, 8),
+      autocomplete: 'username',
+    })),
+    h('div', { class: 'row' }, select('language', 'Language', LANGUAGES), select('country', 'Country', COUNTRIES),
+      select('device', 'Device', DEVICES)),
+    h('p', { class: 'hint' }, 'Pick a few interests (your first feed starts from them):'),
+    interests,
+    h('button', { type: 'submit', class: 'primary' }, 'Start watching'));
+  signUp.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(signUp);
+    const picked = [...interests.querySelectorAll('[aria-pressed=true]')].map((c) => c.dataset.tag);
+    const body = { id: f.get('id').trim(), language: f.get('language'), country: f.get('country'),
+      device: f.get('device'), interests: picked };
+    try {
+      await api.signUp(body);
+      localStorage.setItem(USER_STORE, body.id);
+      openFeed(body.id);
+    } catch (e) {
+      err.textContent = e.status === 409 ? `The name '${body.id}' is taken; sign in or pick another.` : e.message;
+    }
+  });
+
+  const signIn = h('form', { class: 'card', 'aria-labelledby': 'signin-title' },
+    h('h2', { id: 'signin-title' }, 'Sign in'),
+    h('label', {}, 'User name or id', h('input', { name: 'id', required: true, autocomplete: 'username' })),
+    h('p', { class: 'hint' }, 'Any user of the catalog, e.g. a KuaiRand user id such as 42.'),
+    h('button', { type: 'submit' }, 'Sign in'));
+  signIn.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const id = new FormData(signIn).get('id').trim();
+    try {
+      await api.user(id);
+      localStorage.setItem(USER_STORE, id);
+      openFeed(id);
+    } catch (e) {
+      err.textContent = e.status === 404 ? `No user '${id}'.` : e.message;
+    }
+  });
+
+  app.replaceChildren(h('main', { class: 'auth' }, h('h1', {}, 'foryou'),
+    h('p', { class: 'tagline' }, 'A For You feed that learns from every swipe.'), err,
+    h('div', { class: 'forms' }, signUp, signIn)));
+  signUp.querySelector('input').focus();
+}
+
+// ---- The feed screen ----
+
+let stage, info, rail, statusLine, panel, prefetchBox, toastBox;
+
+function openFeed(user) {
+  Object.assign(state, { user, items: [], cur: 0, seen: new Set(), pages: 0, watch: null });
+  state.media.clear();
+  stage = h('section', { class: 'stage', 'aria-live': 'polite', 'aria-label': 'Video' });
+  info = h('div', { class: 'info' });
+  rail = h('nav', { class: 'rail', 'aria-label': 'Actions' });
+  statusLine = h('div', { class: 'status', 'aria-live': 'off' });
+  panel = h('div', { class: 'panel', role: 'dialog', 'aria-modal': 'true', hidden: true });
+  prefetchBox = h('div', { class: 'prefetch', 'aria-hidden': 'true' });
+  toastBox = h('div', { class: 'toast', role: 'status' });
+  const top = h('header', { class: 'top' },
+    h('h1', {}, 'For You'),
+    h('div', { class: 'top-actions' },
+      h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
+      h('button', { id: 'refresh', onclick: refreshFeed, title: 'Refresh feed (R)' }, 'Refresh feed'),
+      h('button', { id: 'signout', onclick: signOut, title: 'Sign out' }, '@' + user)));
+  app.replaceChildren(h('main', { class: 'feed' }, top, stage, info, rail, statusLine, panel, prefetchBox, toastBox));
+  renderSound();
+  bindGestures();
+  renderStatus();
+  loadMore().then(() => show(0));
+}
+
+// Leaving the page (tab hidden, closed, navigated away) ends the watch and hands the pending
+// events to the browser; coming back starts a new watch of the same video.
+document.addEventListener('visibilitychange', () => {
+  if (!stage || !stage.isConnected) return;
+  if (document.visibilityState === 'hidden') {
+    finishWatch();
+    events.beacon();
+  } else if (!state.watch && current()) {
+    const media = stage.querySelector('video');
+    state.watch = { item: current(), shownAt: performance.now(), completed: false, replays: 0, lastTime: 0, media };
+    if (media && !state.panelOpen) playMedia(media);
+  }
+});
+addEventListener('pagehide', () => {
+  if (!stage || !stage.isConnected) return;
+  finishWatch();
+  events.beacon();
+});
+
+function signOut() {
+  finishWatch();
+  events.drain();
+  localStorage.removeItem(USER_STORE);
+  renderAuth('');
+}
+
+async function loadMore() {
+  if (state.loading) return state.loading;
+  state.loading = (async () => {
+    try {
+      const page = await api.feed(state.user, PAGE);
+      state.pages++;
+      for (const item of page.items) {
+        if (state.seen.has(item.video) || state.dropCreators.has(item.creator) ||
+            (item.sound && state.dropSounds.has(item.sound))) continue;
+        state.seen.add(item.video);
+        state.items.push({ ...item, request_id: page.request_id, surface: 'foryou' });
+      }
+    } catch (e) {
+      toast('Could not load the feed: ' + e.message);
+    } finally {
+      state.loading = null;
+    }
+  })();
+  return state.loading;
+}
+
+// Drops what was fetched ahead of the next video and fetches a page that knows the latest
+// events (the server applies them before answering: POST /v1/events returns after Observe).
+async function adapt() {
+  if (state.loading) await state.loading;  // a page asked for before this action is stale too
+  for (const item of state.items.splice(state.cur + 2)) dropMedia(item.video);
+  await events.drain();
+  await loadMore();
+  prefetch();
+}
+
+function current() {
+  return state.items[state.cur];
+}
+
+function show(index) {
+  if (index < 0) return;
+  if (index >= state.items.length) {
+    if (!state.loading && index > 0) toast('No more videos right now; try "Refresh feed".');
+    return;
+  }
+  const dir = index >= state.cur ? 'up' : 'down';
+  finishWatch();
+  state.cur = index;
+  const item = current();
+  const slide = h('article', {
+    class: 'slide enter-' + dir, 'data-video': item.video, 'data-creator': item.creator,
+    'data-sound': item.sound || '', 'data-hashtags': (item.hashtags || []).join(' '),
+    'aria-label': item.caption || 'Video ' + item.video,
+  });
+  slide.append(mediaFor(item));
+  stage.replaceChildren(slide);
+  const media = slide.querySelector('video');
+  state.watch = { item, shownAt: performance.now(), completed: false, replays: 0, lastTime: 0, media };
+  if (!item.impressed) {
+    item.impressed = true;
+    events.push({ type: 'impression', user: state.user, video: item.video, request_id: item.request_id,
+      position: item.position ?? 0, surface: item.surface });
+  }
+  if (media) playMedia(media);
+  renderInfo(item);
+  renderRail(item);
+  if (state.items.length - index <= LOW_WATER) loadMore().then(prefetch);
+  prefetch();
+}
+
+function mediaFor(item) {
+  let el = state.media.get(item.video);
+  if (!el && item.media_url) el = makeVideo(item);
+  if (!el) return poster(item);
+  return el;
+}
+
+function makeVideo(item) {
+  const v = h('video', {
+    src: item.media_url, loop: true, playsinline: true, preload: 'auto', 'aria-label': item.caption || item.video,
+  });
+  v.muted = state.muted;
+  v.addEventListener('error', () => {
+    // No broken player: a video whose media cannot be played becomes a poster card.
+    state.media.delete(item.video);
+    if (v.isConnected) v.replaceWith(poster(item));
+    else v.remove();
+  });
+  v.addEventListener('timeupdate', () => {
+    const w = state.watch;
+    if (!w || w.media !== v) return;
+    const d = v.duration || 0;
+    if (d && v.currentTime >= d - 0.35) w.completed = true;
+    if (w.lastTime > v.currentTime + 0.5) {
+      // Looped back to the start: a replay.
+      w.completed = true;
+      w.replays++;
+    }
+    w.lastTime = v.currentTime;
+  });
+  state.media.set(item.video, v);
+  return v;
+}
+
+function poster(item) {
+  const tag = (item.hashtags && item.hashtags[0]) || item.creator;
+  return h('div', { class: 'poster', style: `--hue:${hue(tag)}` },
+    h('p', { class: 'poster-caption' }, item.caption || 'Video ' + item.video),
+    h('p', { class: 'poster-note' }, 'no media for this video'));
+}
+
+function playMedia(v) {
+  v.muted = state.muted;
+  const p = v.play();
+  if (p) p.catch(() => {
+    // Autoplay with sound refused before a gesture: play muted instead.
+    if (!v.muted) {
+      v.muted = true;
+      state.muted = true;
+      renderSound();
+      v.play().catch(() => {});
+    }
+  });
+}
+
+function prefetch() {
+  const wanted = new Set();
+  for (let i = state.cur; i <= state.cur + PREFETCH && i < state.items.length; i++) wanted.add(state.items[i].video);
+  for (let i = state.cur + 1; i <= state.cur + PREFETCH && i < state.items.length; i++) {
+    const item = state.items[i];
+    if (!item.media_url || state.media.has(item.video)) continue;
+    prefetchBox.append(makeVideo(item));
+  }
+  for (const [id, el] of state.media) {
+    if (!wanted.has(id)) dropMedia(id, el);
+  }
+}
+
+function dropMedia(id, el = state.media.get(id)) {
+  if (!el) return;
+  state.media.delete(id);
+  if (el.isConnected && el.parentNode !== prefetchBox) return;  // on screen: kept until replaced
+  el.removeAttribute('src');
+  el.load();
+  el.remove();
+}
+
+// The watch of the video on screen ends: one play (watched) or skip (swiped away early) event.
+function finishWatch() {
+  const w = state.watch;
+  if (!w) return;
+  state.watch = null;
+  if (w.media) w.media.pause();
+  const watchMs = Math.round(performance.now() - w.shownAt);
+  const lengthMs = w.media && w.media.duration ? w.media.duration * 1000 : w.item.duration_ms || 15000;
+  if (!w.media && watchMs >= lengthMs) w.completed = true;
+  const watched = w.completed || watchMs >= Math.min(3000, 0.5 * lengthMs);
+  if (watched) {
+    events.push({ type: 'play', user: state.user, video: w.item.video, watch_ms: watchMs,
+      completed: w.completed, replays: w.replays });
+  } else {
+    events.push({ type: 'skip', user: state.user, video: w.item.video, watch_ms: watchMs });
+  }
+}
+
+function next() {
+  show(state.cur + 1);
+}
+function prev() {
+  show(state.cur - 1);
+}
+
+// ---- Info and actions ----
+
+function renderInfo(item) {
+  info.replaceChildren(
+    h('button', { class: 'link creator', onclick: () => openPage('creators', item.creator, '@' + item.creator) }, '@' + item.creator),
+    h('p', { class: 'caption' }, item.caption || ''),
+    h('p', { class: 'tags' }, (item.hashtags || []).map((t) =>
+      h('button', { class: 'link tag', onclick: () => openPage('hashtags', t, '#' + t) }, '#' + t))),
+    item.sound ? h('button', { class: 'link sound', onclick: () => openPage('sounds', item.sound, '♫ ' + item.sound) }, '♫ ' + item.sound) : null,
+    h('p', { class: 'reason' }, item.reason || ''));
+}
+
+function renderRail(item) {
+  const btn = (id, icon, label, onclick, pressed) => h('button', {
+    id, class: 'act', onclick, 'aria-label': label, title: label,
+    'aria-pressed': pressed === undefined ? false : String(pressed),
+  }, h('span', { 'aria-hidden': 'true' }, icon), h('small', {}, label.split(' (')[0]));
+  const fav = btn('favorite', '★', 'Favorite (V, or long press)', () => favorite(), state.favorited.has(item.video));
+  rail.replaceChildren(
+    btn('like', '♥', 'Like (L)', () => like(), state.liked.has(item.video)),
+    btn('comment', '✎', 'Comment (C)', () => openComment()),
+    btn('share', '↗', 'Share (S)', () => share()),
+    btn('follow', '+', state.following.has(item.creator) ? 'Following (F)' : 'Follow (F)', () => follow(), state.following.has(item.creator)),
+    fav,
+    btn('not-interested', '⊘', 'Not interested (N)', () => notInterested()),
+    btn('more', '⋯', 'More (O)', () => openMore()),
+    btn('why', '?', 'Why this video (W)', () => openWhy()));
+}
+
+function act(fn) {
+  const item = current();
+  if (!item || state.panelOpen) return;
+  fn(item);
+}
+
+function like() {
+  act((item) => {
+    const on = !state.liked.has(item.video);
+    if (on) state.liked.add(item.video); else state.liked.delete(item.video);
+    events.push({ type: on ? 'like' : 'unlike', user: state.user, video: item.video });
+    renderRail(item);
+    if (on) {
+      heart();
+      adapt();
+    }
+  });
+}
+
+function favorite() {
+  act((item) => {
+    if (state.favorited.has(item.video)) return toast('Already in your favorites');
+    state.favorited.add(item.video);
+    events.push({ type: 'favorite', user: state.user, video: item.video });
+    toast('Added to favorites');
+    renderRail(item);
+    adapt();
+  });
+}
+
+function share() {
+  act((item) => {
+    events.push({ type: 'share', user: state.user, video: item.video });
+    const url = `${location.origin}/#video=${encodeURIComponent(item.video)}`;
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).catch(() => {});
+    toast('Link copied: ' + url);
+  });
+}
+
+function follow() {
+  act((item) => {
+    const on = !state.following.has(item.creator);
+    if (on) state.following.add(item.creator); else state.following.delete(item.creator);
+    events.push({ type: on ? 'follow' : 'unfollow', user: state.user, creator: item.creator });
+    toast(on ? `Following @${item.creator}` : `Unfollowed @${item.creator}`);
+    renderRail(item);
+    if (on) adapt();
+  });
+}
+
+// Removes videos matching `drop` from what is queued ahead, then moves on.
+function dropAhead(drop) {
+  const ahead = state.items.splice(state.cur + 1);
+  for (const it of ahead) {
+    if (drop(it)) dropMedia(it.video);
+    else state.items.push(it);
+  }
+}
+
+function notInterested() {
+  act((item) => {
+    events.push({ type: 'not_interested', user: state.user, video: item.video });
+    state.dropCreators.add(item.creator);
+    dropAhead((it) => it.creator === item.creator);
+    toast(`Fewer videos like this (@${item.creator})`);
+    adapt().then(next);
+  });
+}
+
+function hideCreator(item) {
+  events.push({ type: 'hide_creator', user: state.user, creator: item.creator });
+  state.dropCreators.add(item.creator);
+  dropAhead((it) => it.creator === item.creator);
+  toast(`@${item.creator} is hidden`);
+  adapt().then(next);
+}
+
+function hideSound(item) {
+  events.push({ type: 'hide_sound', user: state.user, sound: item.sound });
+  state.dropSounds.add(item.sound);
+  dropAhead((it) => it.sound === item.sound);
+  toast(`Sound ${item.sound} is hidden`);
+  adapt().then(next);
+}
+
+function heart() {
+  const el = h('div', { class: 'heart', 'aria-hidden': 'true' }, '♥');
+  stage.append(el);
+  setTimeout(() => el.remove(), 700);
+}
+
+// ---- Panels ----
+
+function openPanel(title, body, onClose) {
+  state.panelOpen = true;
+  const watch = state.watch;
+  if (watch && watch.media) watch.media.pause();
+  const close = h('button', { class: 'close', 'aria-label': 'Close', onclick: () => closePanel() }, '✕');
+  panel.replaceChildren(h('div', { class: 'sheet' }, h('header', {}, h('h2', { id: 'panel-title' }, title), close), body));
+  panel.setAttribute('aria-labelledby', 'panel-title');
+  panel.hidden = false;
+  panel.onClose = onClose;
+  const first = panel.querySelector('textarea, select, input, .sheet button:not(.close)') || close;
+  first.focus();
+}
+
+function closePanel() {
+  if (!state.panelOpen) return;
+  state.panelOpen = false;
+  panel.hidden = true;
+  panel.replaceChildren();
+  if (panel.onClose) panel.onClose();
+  const w = state.watch;
+  if (w && w.media) playMedia(w.media);
+  stage.focus();
+}
+
+function openComment() {
+  act((item) => {
+    const form = h('form', { class: 'form' },
+      h('label', {}, 'Your comment', h('textarea', { name: 'text', maxlength: 500, required: true, rows: 3 })),
+      h('button', { type: 'submit', class: 'primary' }, 'Post'));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = new FormData(form).get('text').trim();
+      if (!text) return;
+      events.push({ type: 'comment', user: state.user, video: item.video, text });
+      closePanel();
+      toast('Comment posted');
+    });
+    openPanel('Comment', form);
+  });
+}
+
+function openMore() {
+  act((item) => {
+    const reasons = h('select', { name: 'reason', 'aria-label': 'Report reason' },
+      REPORT_REASONS.map((r) => h('option', { value: r }, r)));
+    const body = h('div', { class: 'menu' },
+      h('button', { id: 'hide-creator', onclick: () => { closePanel(); hideCreator(item); } }, `Hide @${item.creator}`),
+      h('button', { id: 'hide-sound', disabled: !item.sound, onclick: () => { closePanel(); hideSound(item); } },
+        item.sound ? `Hide sound ${item.sound}` : 'No sound to hide'),
+      h('div', { class: 'report' }, reasons,
+        h('button', { id: 'report', onclick: () => {
+          events.push({ type: 'report', user: state.user, video: item.video, reason: reasons.value });
+          state.dropCreators.add(item.creator);
+          closePanel();
+          toast('Reported. Thank you.');
+          dropAhead((it) => it.video === item.video);
+          next();
+        } }, 'Report video')));
+    openPanel('More', body);
+  });
+}
+
+async function openWhy() {
+  const item = current();
+  if (!item || state.panelOpen) return;
+  const body = h('div', { class: 'why' }, h('p', {}, 'Loading…'));
+  openPanel('Why this video', body);
+  try {
+    const x = await api.explain(state.user, item.video);
+    body.replaceChildren(
+      h('ul', {}, (x.explanation || []).map((s) => h('li', {}, s))),
+      h('p', { class: 'hint' }, 'Sources: ' + (x.sources || []).join(', ')),
+      h('table', {}, h('tbody', {}, (x.contributions || []).map((c) =>
+        h('tr', {}, h('td', {}, c.task), h('td', { class: 'num' }, c.value.toFixed(3)))))));
+  } catch (e) {
+    body.replaceChildren(h('p', { class: 'error' }, e.message));
+  }
+}
+
+async function openPage(kind, id, title) {
+  if (state.panelOpen) closePanel();
+  const body = h('div', { class: 'grid' }, h('p', {}, 'Loading…'));
+  openPanel(title, body);
+  try {
+    const page = await api.page(kind, id);
+    const videos = page.videos || [];
+    body.replaceChildren(...(videos.length ? videos.map((v) => h('button', {
+      class: 'tile', style: `--hue:${hue((v.hashtags && v.hashtags[0]) || v.creator)}`,
+      'data-video': v.id, onclick: () => playFromPage(v, kind),
+    }, h('span', {}, v.caption || v.id), h('small', {}, `engagement ${Number(v.engagement || 0).toFixed(2)}`)))
+      : [h('p', {}, 'No videos yet.')]));
+  } catch (e) {
+    body.replaceChildren(h('p', { class: 'error' }, e.message));
+  }
+}
+
+function playFromPage(v, kind) {
+  closePanel();
+  const at = state.cur + 1;
+  const existing = state.items.findIndex((it, i) => i > state.cur && it.video === v.id);
+  if (existing > 0) state.items.splice(existing, 1);
+  state.items.splice(at, 0, {
+    video: v.id, creator: v.creator, sound: v.sound, hashtags: v.hashtags, caption: v.caption,
+    duration_ms: v.duration_ms, media_url: v.media_url, reason: `from the ${kind.slice(0, -1)} page`,
+    request_id: 'page-' + Date.now().toString(36), position: 0, surface: kind.slice(0, -1),
+  });
+  show(at);
+}
+
+async function refreshFeed() {
+  if (state.panelOpen) closePanel();
+  finishWatch();
+  await events.drain();
+  try {
+    await api.refresh(state.user);
+  } catch (e) {
+    return toast('Refresh failed: ' + e.message);
+  }
+  for (const id of [...state.media.keys()]) dropMedia(id);
+  Object.assign(state, { items: [], cur: 0, seen: new Set(), liked: new Set(), favorited: new Set() });
+  stage.replaceChildren();
+  toast('Starting over');
+  await loadMore();
+  show(0);
+}
+
+// ---- Sound, gestures, keys, status ----
+
+function toggleSound() {
+  state.muted = !state.muted;
+  localStorage.setItem(MUTE_STORE, state.muted ? '1' : '0');
+  const w = state.watch;
+  if (w && w.media) {
+    w.media.muted = state.muted;
+    if (w.media.paused && !state.panelOpen) playMedia(w.media);
+  }
+  renderSound();
+}
+
+function renderSound() {
+  const b = document.getElementById('sound');
+  if (!b) return;
+  b.textContent = state.muted ? 'Sound off' : 'Sound on';
+  b.setAttribute('aria-pressed', String(!state.muted));
+}
+
+function bindGestures() {
+  stage.tabIndex = 0;
+  let startY = null, pressTimer = null, longPressed = false;
+  stage.addEventListener('pointerdown', (e) => {
+    startY = e.clientY;
+    longPressed = false;
+    pressTimer = setTimeout(() => { longPressed = true; favorite(); }, LONG_PRESS_MS);
+  });
+  const cancelPress = () => { clearTimeout(pressTimer); pressTimer = null; };
+  stage.addEventListener('pointermove', (e) => {
+    if (startY !== null && Math.abs(e.clientY - startY) > 10) cancelPress();
+  });
+  stage.addEventListener('pointerup', (e) => {
+    cancelPress();
+    if (startY === null) return;
+    const dy = e.clientY - startY;
+    startY = null;
+    if (longPressed) return;
+    if (dy < -50) next();
+    else if (dy > 50) prev();
+    else {
+      const w = state.watch;
+      if (w && w.media) { if (w.media.paused) playMedia(w.media); else w.media.pause(); }
+    }
+  });
+  stage.addEventListener('pointercancel', () => { cancelPress(); startY = null; });
+  stage.addEventListener('contextmenu', (e) => e.preventDefault());
+  let wheelAcc = 0, wheelLock = 0;
+  stage.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const now = performance.now();
+    if (now < wheelLock) return;
+    wheelAcc += e.deltaY;
+    if (Math.abs(wheelAcc) > 40) {
+      if (wheelAcc > 0) next(); else prev();
+      wheelAcc = 0;
+      wheelLock = now + 450;
+    }
+  }, { passive: false });
+  document.onkeydown = (e) => {
+    if (e.key === 'Escape') return closePanel();
+    if (state.panelOpen || e.altKey || e.ctrlKey || e.metaKey) return;
+    const t = e.target;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
+    const keys = {
+      ArrowDown: next, PageDown: next, j: next, ArrowUp: prev, PageUp: prev, k: prev,
+      l: like, c: openComment, s: share, f: follow, v: favorite, n: notInterested, o: openMore,
+      w: openWhy, m: toggleSound, r: refreshFeed,
+    };
+    const f = keys[e.key] || keys[e.key.toLowerCase()];
+    if (!f) return;
+    e.preventDefault();
+    f();
+  };
+}
+
+function renderStatus() {
+  if (!statusLine || !events) return;
+  statusLine.textContent = `events sent ${events.sent} · pending ${events.pending.length}` +
+    (events.failures ? ` · retries ${events.failures}` : '') + (events.rejected ? ` · rejected ${events.rejected}` : '');
+}
+
+let toastTimer = null;
+function toast(text) {
+  if (!toastBox) return;
+  toastBox.textContent = text;
+  toastBox.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => toastBox.classList.remove('show'), 2200);
+}

@@ -1,0 +1,322 @@
+// End-to-end tests of the web app in a real browser: Debian's chromium driven by playwright-core,
+// against a real `foryou serve` (release build) on a fresh data directory with a small catalog
+// created through the admin API and clips made by scripts/make_clips.sh (ffmpeg).
+//
+//   cd web && npm test            (make test-web does the build first)
+//
+// Env: FORYOU_BIN (default ../build/release/foryou), CHROMIUM (default /usr/bin/chromium),
+// SCREENSHOTS_DIR (default test-results/screenshots; `make screenshots` copies them to
+// docs/screenshots/).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const BIN = process.env.FORYOU_BIN || join(repo, 'build/release/foryou');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = resolve(process.env.SCREENSHOTS_DIR || join(here, '../test-results/screenshots'));
+const CATEGORIES = ['cats', 'cooking', 'football', 'music', 'travel', 'dance'];
+const CREATORS_PER_CATEGORY = 3;
+const VIDEOS_PER_CREATOR = 15;
+
+let server, dataDir, base, appKey, adminKey, browser;
+const serverLog = [];
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function api(method, path, body, key = adminKey) {
+  const res = await fetch(base + path, {
+    method, headers: { 'X-Api-Key': key, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return path === '/metrics' ? text : JSON.parse(text);
+}
+
+async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+before(async () => {
+  assert.ok(existsSync(BIN), `${BIN} is missing: run make build first`);
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/install_deps.sh installs Debian's chromium`);
+  assert.ok(existsSync(join(repo, 'web/dist/index.html')), 'web/dist is missing: run npm run build in web/');
+  dataDir = mkdtempSync(join(tmpdir(), 'foryou-e2e-'));
+  const media = join(dataDir, 'media');
+  mkdirSync(media);
+  execFileSync('bash', [join(repo, 'scripts/make_clips.sh'), media, ...CATEGORIES], { stdio: 'inherit' });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--data-dir', join(dataDir, 'data'), '--port', String(port),
+    '--static-dir', join(repo, 'web/dist'), '--media-dir', media,
+    ...(process.env.FORYOU_SERVE_ARGS ? process.env.FORYOU_SERVE_ARGS.split(' ') : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.on('data', (d) => serverLog.push(String(d)));
+  server.stderr.on('data', (d) => serverLog.push(String(d)));
+  await waitFor('foryou serve /healthz', async () => (await fetch(base + '/healthz')).ok, 60000, 200);
+  const keys = JSON.parse(readFileSync(join(dataDir, 'data/keys.json'), 'utf8')).keys;
+  appKey = keys.find((k) => k.role === 'app').key;
+  adminKey = keys.find((k) => k.role === 'admin').key;
+
+  // The catalog: 6 categories x 3 creators x 15 videos; one video in 5 has no media (poster).
+  const now = Date.now();
+  let n = 0;
+  for (const [ci, cat] of CATEGORIES.entries()) {
+    for (let c = 0; c < CREATORS_PER_CATEGORY; c++) {
+      const creator = `${cat}_maker_${c}`;
+      for (let i = 0; i < VIDEOS_PER_CREATOR; i++, n++) {
+        await api('POST', '/v1/videos', {
+          id: `v_${cat}_${c}_${i}`, creator, caption: `${cat} video ${c}-${i}`, hashtags: [cat],
+          sound: `sound_${cat}_${i % 5}`, duration_ms: 4000, upload_ms: now - (n + 1) * 60000,
+          moderation: 'approved', media_url: i % 5 === 4 ? '' : `/media/${cat}.webm`,
+        });
+      }
+    }
+    void ci;
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+// A page that fails the test on any console error or uncaught exception.
+async function openPage(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { page, errors };
+}
+
+const state = (page) => page.evaluate(() => {
+  const s = window.__foryou;
+  return { cur: s.cur, pages: s.pages, loading: !!s.loading,
+    items: s.items.map((i) => ({ video: i.video, creator: i.creator, hashtags: i.hashtags })) };
+});
+
+async function idle(page) {
+  await page.waitForFunction(() => !window.__foryou.loading && window.__foryou.events &&
+    window.__foryou.events.pending.length === 0 && !window.__foryou.events.inFlight);
+}
+
+async function currentItem(page) {
+  const s = await state(page);
+  return s.items[s.cur];
+}
+
+// ArrowDown until the next video is on screen (a key press while the next page is still loading
+// does nothing, as for a user).
+async function nextVideo(page) {
+  const before = await page.evaluate(() => window.__foryou.cur);
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('ArrowDown');
+    try {
+      await page.waitForFunction((b) => window.__foryou.cur > b, before, { timeout: 500 });
+      return;
+    } catch {
+      // still loading: press again
+    }
+  }
+  throw new Error('could not move to the next video');
+}
+
+test('player: sign up, plays clips, adapts to likes and not-interested, events reach /metrics', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page, errors } = await openPage(context, `${base}/#key=${appKey}`);
+
+  // Sign up (cold start, no interests picked).
+  await page.getByLabel('User name', { exact: true }).fill('e2e_user');
+  await page.getByRole('button', { name: 'Start watching' }).click();
+  await page.waitForSelector('.slide');
+  assert.equal(await page.evaluate(() => location.hash), '', 'the key is removed from the address bar');
+  const user = await api('GET', '/v1/users/e2e_user');
+  assert.equal(user.id, 'e2e_user');
+
+  // A real clip plays (find a video with media; ranged requests served by foryou).
+  for (let i = 0; i < 6 && !(await page.$('.slide video')); i++) await nextVideo(page);
+  await page.waitForFunction(() => {
+    const v = document.querySelector('.slide video');
+    return v && v.readyState >= 2 && v.currentTime > 0.2;
+  }, null, { timeout: 15000 });
+  await page.screenshot({ path: join(SHOTS, 'player-desktop.png') });
+
+  // Like three videos of one category: the next feed shifts toward it.
+  const first = await state(page);
+  const target = (await currentItem(page)).hashtags[0];
+  const shareOf = (items) => items.filter((i) => i.hashtags.includes(target)).length / Math.max(1, items.length);
+  const before = shareOf(first.items.slice(0, 10));
+  let likes = 0;
+  for (let steps = 0; likes < 3 && steps < 60; steps++) {
+    const item = await currentItem(page);
+    if (item.hashtags.includes(target)) {
+      const pages = (await state(page)).pages;
+      await page.keyboard.press('l');
+      await page.waitForFunction((p) => window.__foryou.pages > p, pages);
+      await idle(page);
+      likes++;
+    }
+    await nextVideo(page);
+  }
+  assert.equal(likes, 3, `found three ${target} videos to like`);
+  await idle(page);
+  const s = await state(page);
+  const after = shareOf(s.items.slice(s.cur + 1));
+  console.log(`# category shift: ${target} share ${before.toFixed(2)} on the first page -> ${after.toFixed(2)} after 3 likes`);
+  assert.ok(after >= 0.4 && after > before + 0.15, `feed shifts toward #${target}: ${before} -> ${after}`);
+  // The server's next page agrees.
+  const feed = await api('GET', '/v1/feed?user=e2e_user&count=10', undefined, appKey);
+  const apiShare = shareOf(feed.items);
+  console.log(`# the API's next page: ${target} share ${apiShare.toFixed(2)}; ` + feed.items.map((i) => i.hashtags[0]).join(' '));
+  assert.ok(apiShare >= 0.3, `API feed share of #${target} after likes: ${apiShare}`);
+
+  // Not interested: that creator disappears from the feed.
+  const victim = (await currentItem(page)).creator;
+  await page.keyboard.press('n');
+  await idle(page);
+  for (let i = 0; i < 12; i++) {
+    await nextVideo(page).catch(() => {});
+    assert.notEqual((await currentItem(page)).creator, victim, `@${victim} shown after not interested`);
+  }
+  for (let i = 0; i < 2; i++) {
+    const f = await api('GET', '/v1/feed?user=e2e_user&count=30', undefined, appKey);
+    assert.ok(!f.items.some((it) => it.creator === victim), `API feed still has @${victim}`);
+  }
+
+  // Comment, why-this-video, a creator page.
+  await page.keyboard.press('c');
+  await page.getByLabel('Your comment').fill('great clip');
+  await page.getByRole('button', { name: 'Post' }).click();
+  await page.keyboard.press('w');
+  await page.waitForSelector('.why li');
+  assert.ok((await page.$$('.why li')).length > 0, 'explanation sentences shown');
+  await page.screenshot({ path: join(SHOTS, 'player-why.png') });
+  await page.keyboard.press('Escape');
+  await page.click('.info .creator');
+  await page.waitForSelector('.grid .tile');
+  await page.keyboard.press('Escape');
+
+  // Every event reached the server: /metrics counts them by type.
+  await page.waitForTimeout(1200);
+  await idle(page);
+  const metrics = await api('GET', '/metrics');
+  const count = (type) => {
+    const m = metrics.match(new RegExp(`^foryou_events_total\\{type="${type}"\\} (\\d+)`, 'm'));
+    return m ? Number(m[1]) : 0;
+  };
+  assert.ok(count('like') >= 3, 'likes in /metrics');
+  assert.ok(count('not_interested') >= 1, 'not_interested in /metrics');
+  assert.ok(count('comment') >= 1, 'comment in /metrics');
+  assert.ok(count('impression') >= 10, 'impressions in /metrics');
+  assert.ok(count('play') + count('skip') >= 10, 'plays and skips in /metrics');
+  assert.deepEqual(errors, [], 'no console errors');
+  await context.close();
+});
+
+test('player: phone-sized window, swipe with a pointer, refresh, events survive a closed page', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const { page, errors } = await openPage(context, `${base}/#key=${appKey}`);
+  await page.getByLabel('User name', { exact: true }).fill('e2e_phone');
+  await page.locator('.chip', { hasText: '#dance' }).click();
+  await page.getByRole('button', { name: 'Start watching' }).click();
+  await page.waitForSelector('.slide');
+  const first = await currentItem(page);
+  // Cold start from the picked interest: dance leads the first page.
+  const s0 = await state(page);
+  const dance = s0.items.slice(0, 10).filter((i) => i.hashtags.includes('dance')).length;
+  assert.ok(dance >= 3, `first page has the picked interest: ${dance}/10 dance`);
+
+  // Swipe up with a pointer (mouse drag on the stage).
+  await page.mouse.move(195, 600);
+  await page.mouse.down();
+  await page.mouse.move(195, 450, { steps: 5 });
+  await page.mouse.move(195, 300, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => window.__foryou.cur === 1);
+  assert.notEqual((await currentItem(page)).video, first.video);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(SHOTS, 'player-phone.png') });
+
+  // Refresh feed starts over.
+  const served = (await state(page)).items.length;
+  await page.getByRole('button', { name: 'Refresh feed' }).click();
+  await page.waitForFunction(() => window.__foryou.cur === 0 && window.__foryou.items.length > 0 && !window.__foryou.loading);
+  assert.ok(served > 0);
+  const u = await api('GET', '/v1/users/e2e_phone');
+  assert.equal(u.epoch, 1, 'refresh started a new model identity');
+
+  // Events of a closed page are not lost: queue some, close the page at once (sendBeacon).
+  const metricsBefore = await api('GET', '/metrics');
+  const likesBefore = Number((metricsBefore.match(/^foryou_events_total\{type="like"\} (\d+)/m) || [0, 0])[1]);
+  await page.keyboard.press('l');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('l');
+  await page.close({ runBeforeUnload: true });
+  await waitFor('beaconed likes in /metrics', async () => {
+    const m = await api('GET', '/metrics');
+    return Number((m.match(/^foryou_events_total\{type="like"\} (\d+)/m) || [0, 0])[1]) >= likesBefore + 2;
+  }, 10000);
+  assert.deepEqual(errors, [], 'no console errors');
+  await context.close();
+});
+
+test('dashboard: charts fill with live data; the app key is refused', async () => {
+  // Some traffic for the charts.
+  for (let i = 0; i < 5; i++) await api('GET', `/v1/feed?user=e2e_user&count=10`, undefined, appKey);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, errors } = await openPage(context, `${base}/dashboard#key=${adminKey}`);
+  for (const id of ['events', 'latency', 'table', 'rules']) {
+    await page.waitForFunction((c) => Number(document.getElementById('chart-' + c)?.dataset.points || 0) > 0, id,
+      { timeout: 20000 });
+  }
+  assert.ok((await page.$$('#trending tbody tr')).length > 0, 'trending videos listed');
+  await page.waitForTimeout(2500);
+  await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no console errors');
+
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await p2.goto(`${base}/dashboard#key=${appKey}`);
+  await p2.waitForFunction(() => /not an admin key/.test(document.getElementById('updated')?.textContent || ''));
+  await other.close();
+  await context.close();
+});
