@@ -47,7 +47,7 @@ test-asan: deps
 
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
-	@cmake --build --preset tsan -j $(JOBS)
+	@cmake --build --preset tsan -j $(JOBS) --target tests_unit_concurrency
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_ARGS) -L concurrency
 
 slow: build

@@ -24,7 +24,8 @@ const CHARTS = [
     series: (s) => ({ 'lag ms': s.map((x) => x.freshness_ms ?? null) }) },
   { id: 'table', title: 'Embedding table rows and process memory', unit: '',
     series: (s) => ({ rows: s.map((x) => x.table_rows ?? null), 'table MiB': s.map((x) => mib(x.table_bytes)),
-      'RSS MiB': s.map((x) => mib(x.rss_bytes)) }) },
+      'RSS MiB': s.map((x) => mib(x.rss_bytes)) }),
+    right: { scale: 'MiB', names: ['table MiB', 'RSS MiB'] } },
   { id: 'latency', title: 'Feed latency (ms)', unit: 'ms',
     series: (s) => ({ p50: s.map((x) => x.feed_p50_ms ?? null), p99: s.map((x) => x.feed_p99_ms ?? null) }) },
   { id: 'rules', title: 'Feed rules fired per interval', unit: '',
@@ -87,11 +88,18 @@ function plotFor(c, names, width) {
   if (same) return old;
   if (old) old.plot.destroy();
   const el = document.querySelector(`#chart-${c.id} .plot`);
+  // A chart may put some series on a second scale, drawn on the right (MiB beside row counts).
+  const right = c.right || { names: [] };
+  const axes = [{ stroke: '#a2a2ad', grid: { stroke: '#2a2a35' } }, { stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, size: 60 }];
+  if (right.names.some((n) => names.includes(n))) {
+    axes.push({ scale: right.scale, side: 1, stroke: '#a2a2ad', grid: { show: false }, size: 50, label: right.scale });
+  }
   const opts = {
     width, height: 200,
     scales: { x: { time: true } },
-    axes: [{ stroke: '#a2a2ad', grid: { stroke: '#2a2a35' } }, { stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, size: 60 }],
-    series: [{}, ...names.map((n, i) => ({ label: n, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true }))],
+    axes,
+    series: [{}, ...names.map((n, i) => ({ label: n, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false,
+      ...(right.names.includes(n) ? { scale: right.scale } : {}) }))],
     legend: { live: false },
   };
   const plot = new uPlot(opts, [[], ...names.map(() => [])], el);

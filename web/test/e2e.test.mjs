@@ -231,9 +231,16 @@ test('player: sign up, plays clips, adapts to likes and not-interested, events r
   assert.ok((await page.$$('.why li')).length > 0, 'explanation sentences shown');
   await page.screenshot({ path: join(SHOTS, 'player-why.png') });
   await page.keyboard.press('Escape');
+  // A creator page lists the creator's videos; a tile plays that video next. One in five test
+  // videos has no media: it shows as a poster card, never a broken player.
   await page.click('.info .creator');
   await page.waitForSelector('.grid .tile');
-  await page.keyboard.press('Escape');
+  const noMedia = await page.$$eval('.grid .tile', (tiles) =>
+    tiles.map((t) => t.dataset.video).find((v) => /_(4|9|14)$/.test(v)));
+  assert.ok(noMedia, 'the creator page lists a video without media');
+  await page.click(`.grid .tile[data-video="${noMedia}"]`);
+  await page.waitForSelector(`.slide[data-video="${noMedia}"] .poster`);
+  assert.equal(await page.$(`.slide[data-video="${noMedia}"] video`), null, 'no <video> for a video without media');
 
   // Every event reached the server: /metrics counts them by type.
   await page.waitForTimeout(1200);
@@ -296,6 +303,21 @@ test('player: phone-sized window, swipe with a pointer, refresh, events survive 
     return Number((m.match(/^foryou_events_total\{type="like"\} (\d+)/m) || [0, 0])[1]) >= likesBefore + 2;
   }, 10000);
   assert.deepEqual(errors, [], 'no console errors');
+  await context.close();
+});
+
+test('player: sign in as an existing user; an unknown one is refused with a message', async () => {
+  const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/#key=${appKey}`);
+  const signIn = page.locator('form', { has: page.getByRole('heading', { name: 'Sign in' }) });
+  await signIn.getByLabel('User name or id').fill('nobody_here');
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText("No user 'nobody_here'.").waitFor();
+  await signIn.getByLabel('User name or id').fill('e2e_user');
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('.slide');
+  assert.equal(await page.textContent('#signout'), '@e2e_user');
   await context.close();
 });
 
