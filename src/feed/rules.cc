@@ -256,8 +256,9 @@ void ApplyNotInterested(const NotInterested& signals, const RuleOptions& options
 // 0..count-1 driven by rng() directly (not std::uniform_int_distribution, whose output differs
 // between standard libraries), so a seeded rng gives the same feed everywhere.
 //
-// Two pools index `ranked` in rank order: explore = candidates from Source::kExplore; main =
-// candidates with any other source (or none). A candidate in both can fill either kind of slot;
+// Two pools index `ranked` in rank order: explore = candidates from Source::kExplore without a
+// not-interested penalty; main = candidates with any other source (or none), and penalised
+// explore candidates. A candidate in both can fill either kind of slot;
 // one `used` flag per candidate keeps it to one placement. For each position, the slot's pool is
 // scanned from its best unused candidate for the first one the history allows (History::Test);
 // if there is none, the other pool is scanned. If neither has one, nothing can ever fit later
@@ -302,8 +303,11 @@ std::vector<Candidate> Arrange(std::vector<Candidate> ranked, int count, const R
       if (!keys.insert(ranked[i].video_key).second) continue;
       const Candidate& c = ranked[i];
       const uint32_t idx = static_cast<uint32_t>(i);
-      if (c.from(Source::kExplore)) explore.order.push_back(idx);
-      if ((c.sources & ~SourceBit(Source::kExplore)) != 0 || c.sources == 0) {
+      // Exploration never brings back what the user said "not interested" to: a penalised
+      // candidate competes only in the main pool, at its penalised rank.
+      const bool explore_ok = c.from(Source::kExplore) && !(c.penalty > 0);
+      if (explore_ok) explore.order.push_back(idx);
+      if ((c.sources & ~SourceBit(Source::kExplore)) != 0 || c.sources == 0 || !explore_ok) {
         main.order.push_back(idx);
       }
     }

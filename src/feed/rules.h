@@ -81,7 +81,7 @@ void ApplyNotInterested(const NotInterested& signals, const RuleOptions& options
 // Picks up to `count` items from `ranked` (highest score first) obeying the arrangement rules,
 // continuing from `previous` (the tail of the user's last feed, oldest first, so the rules hold
 // across pages). round(count * explore_share) slots go to Source::kExplore candidates (the best
-// of them), at positions drawn from `rng`. When no candidate fits a slot the feed is shorter
+// of them, never one with a not-interested penalty), at positions drawn from `rng`. When no candidate fits a slot the feed is shorter
 // rather than broken. Deterministic for a given rng state.
 std::vector<Candidate> Arrange(std::vector<Candidate> ranked, int count,
                                const RuleOptions& options,

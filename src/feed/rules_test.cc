@@ -442,6 +442,26 @@ TEST(ArrangeTest, ExploreFallsBackBothWays) {
   EXPECT_EQ(r.stats.explore_inserted, 2u);
 }
 
+TEST(ArrangeTest, ExploreNeverPlacesANotInterestedCandidate) {
+  World w;
+  RuleOptions o = NoExplore();
+  o.explore_share = 0.5;  // 2 of 3 slots
+  Candidate rejected = w.Item("x", "", "", Explore());
+  rejected.penalty = 2;
+  // Ranked after the penalty: a, b, e (explore), x (explore, penalised).
+  std::vector<Candidate> ranked = {w.Item("a"), w.Item("b"), w.Item("e", "", "", Explore())};
+  ranked.push_back(rejected);
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    auto r = ArrangeAndCheck(ranked, 3, o, {}, seed);
+    ASSERT_THAT(r.feed, SizeIs(3));
+    EXPECT_EQ(r.stats.explore_inserted, 1u) << "seed " << seed;
+    for (const Candidate& c : r.feed) EXPECT_NE(c.video->creator, "x") << "seed " << seed;
+  }
+  // It still competes in the main pool at its (penalised) rank: the only one left fills in.
+  auto r = ArrangeAndCheck(ranked, 4, o);
+  EXPECT_THAT(Creators(r.feed), testing::HasSubstr("x"));
+}
+
 TEST(ArrangeTest, CandidateInBothPoolsIsUsedOnce) {
   World w;
   RuleOptions o = NoExplore();

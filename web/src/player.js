@@ -163,7 +163,33 @@ function openFeed(user) {
   renderSound();
   bindGestures();
   renderStatus();
-  loadMore().then(() => show(0));
+  loadMore().then(async () => {
+    // A shared link (/#video=ID) plays that video first.
+    const shared = new URLSearchParams(location.hash.slice(1)).get('video');
+    if (shared) {
+      history.replaceState(null, '', location.pathname + location.search);
+      try {
+        const v = await api.get(`/v1/videos/${encodeURIComponent(shared)}`);
+        state.items.unshift(pageItem(v, 'share', 'shared with you'));
+      } catch {
+        toast(`The shared video '${shared}' is not available`);
+      }
+    }
+    if (!state.items.length) {
+      stage.replaceChildren(h('p', { class: 'empty' }, 'No videos to show yet. Try "Refresh feed" in a moment.'));
+      return;
+    }
+    show(0);
+  });
+}
+
+// A feed item for a video that did not come from the feed (a page, a shared link).
+function pageItem(v, surface, reason) {
+  return {
+    video: v.id, creator: v.creator, sound: v.sound, hashtags: v.hashtags, caption: v.caption,
+    duration_ms: v.duration_ms, media_url: v.media_url, reason,
+    request_id: surface + '-' + Date.now().toString(36), position: 0, surface,
+  };
 }
 
 // Leaving the page (tab hidden, closed, navigated away) ends the watch and hands the pending
@@ -583,11 +609,7 @@ function playFromPage(v, kind) {
   const at = state.cur + 1;
   const existing = state.items.findIndex((it, i) => i > state.cur && it.video === v.id);
   if (existing > 0) state.items.splice(existing, 1);
-  state.items.splice(at, 0, {
-    video: v.id, creator: v.creator, sound: v.sound, hashtags: v.hashtags, caption: v.caption,
-    duration_ms: v.duration_ms, media_url: v.media_url, reason: `from the ${kind.slice(0, -1)} page`,
-    request_id: 'page-' + Date.now().toString(36), position: 0, surface: kind.slice(0, -1),
-  });
+  state.items.splice(at, 0, pageItem(v, kind.slice(0, -1), `from the ${kind.slice(0, -1)} page`));
   show(at);
 }
 

@@ -318,6 +318,9 @@ test('player: sign in as an existing user; an unknown one is refused with a mess
   await signIn.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('.slide');
   assert.equal(await page.textContent('#signout'), '@e2e_user');
+  // A shared link plays the shared video first (the user is remembered).
+  await page.goto(`${base}/?shared=1#video=v_cats_0_3`);
+  await page.waitForSelector('.slide[data-video="v_cats_0_3"]');
   await context.close();
 });
 
