@@ -10,7 +10,9 @@ const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
 const PAGE = 10;          // videos per feed request
 const LOW_WATER = 4;      // fetch more when fewer are left ahead
-const PREFETCH = 2;       // videos buffered ahead of the current one
+// Videos buffered ahead of the current one (?prefetch=0 turns it off: the baseline of
+// web/bench/swipe_latency.mjs).
+const PREFETCH = new URLSearchParams(location.search).get('prefetch') === '0' ? 0 : 2;
 const LONG_PRESS_MS = 600;
 
 const LANGUAGES = ['en', 'zh', 'es', 'pt', 'hi', 'id', 'ja', 'ko', 'fr', 'de', 'ar', 'ru'];
@@ -40,6 +42,7 @@ const state = {
   media: new Map(),   // video id -> <video> element (current + prefetched)
   panelOpen: false,
   pages: 0,           // feed pages fetched
+  startLatencies: [], // ms from a video's arrival on screen to its first frame playing
 };
 window.__foryou = state;
 
@@ -271,7 +274,15 @@ function show(index) {
   slide.append(mediaFor(item));
   stage.replaceChildren(slide);
   const media = slide.querySelector('video');
-  state.watch = { item, shownAt: performance.now(), completed: false, replays: 0, lastTime: 0, media };
+  const shownAt = performance.now();
+  state.watch = { item, shownAt, completed: false, replays: 0, lastTime: 0, media };
+  if (media) {
+    const started = () => {
+      if (state.watch && state.watch.media === media) state.startLatencies.push(performance.now() - shownAt);
+    };
+    if (!media.paused && media.readyState >= 3) started();
+    else media.addEventListener('playing', started, { once: true });
+  }
   if (!item.impressed) {
     item.impressed = true;
     events.push({ type: 'impression', user: state.user, video: item.video, request_id: item.request_id,

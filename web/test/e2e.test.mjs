@@ -283,6 +283,15 @@ test('player: phone-sized window, swipe with a pointer, refresh, events survive 
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(SHOTS, 'player-phone.png') });
 
+  // A long press is "favorite".
+  const favBefore = await page.evaluate(() => window.__foryou.favorited.size);
+  await page.mouse.move(120, 400);
+  await page.mouse.down();
+  await page.waitForTimeout(900);
+  await page.mouse.up();
+  await page.waitForFunction((n) => window.__foryou.favorited.size === n + 1, favBefore);
+  assert.equal(await page.getAttribute('#favorite', 'aria-pressed'), 'true');
+
   // Refresh feed starts over.
   const served = (await state(page)).items.length;
   await page.getByRole('button', { name: 'Refresh feed' }).click();
@@ -303,6 +312,27 @@ test('player: phone-sized window, swipe with a pointer, refresh, events survive 
     return Number((m.match(/^foryou_events_total\{type="like"\} (\d+)/m) || [0, 0])[1]) >= likesBefore + 2;
   }, 10000);
   assert.deepEqual(errors, [], 'no console errors');
+  await context.close();
+});
+
+test('player: events are retried when the network fails, none lost', async () => {
+  const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+  const page = await context.newPage();
+  // The first three POSTs of events fail at the network level.
+  let failures = 3;
+  await page.route('**/v1/events*', (route) => (failures-- > 0 ? route.abort('failed') : route.continue()));
+  await page.goto(`${base}/#key=${appKey}`);
+  await page.getByLabel('User name', { exact: true }).fill('e2e_retry');
+  await page.getByRole('button', { name: 'Start watching' }).click();
+  await page.waitForSelector('.slide');
+  for (let i = 0; i < 3; i++) await nextVideo(page);
+  await page.keyboard.press('l');
+  await page.waitForFunction(() => window.__foryou.events.failures >= 3 && window.__foryou.events.pending.length === 0 &&
+    !window.__foryou.events.inFlight, null, { timeout: 20000 });
+  const q = await page.evaluate(() => ({ sent: window.__foryou.events.sent, rejected: window.__foryou.events.rejected }));
+  // 4 impressions + 3 plays/skips + 1 like, all accepted after the retries.
+  assert.ok(q.sent >= 8 && q.rejected === 0, JSON.stringify(q));
+  assert.ok(failures < 0, 'the failing route was hit');
   await context.close();
 });
 
