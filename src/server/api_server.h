@@ -18,8 +18,10 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -34,6 +36,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace foryou::server {
@@ -80,7 +84,14 @@ class ApiServer {
   Registry& metrics() { return metrics_; }
 
  private:
-  void Routes();
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  // `fn` wrapped with the key check (when `need` is set), the key's rate limit, timing, the
+  // request metrics under `name` and exception safety.
+  Handler Route(std::string name, std::optional<Role> need, Handler fn);
+  void Routes();         // health, metrics, then the three groups below (api_server.cc)
+  void CatalogRoutes();  // users, videos, pages, hashtags (api_server_catalog.cc)
+  void FeedRoutes();     // feed, explain, events (api_server_feed.cc)
+  void WebRoutes();      // admin stats, media, the web app (api_server_web.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
 

@@ -1,0 +1,58 @@
+// Shared pieces of the ApiServer route files (api_handlers.h).
+#include "server/api_handlers.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "catalog/catalog_json.h"
+#include "server/http_status.h"
+
+namespace foryou::server {
+
+void SendJson(httplib::Response& res, int code, const json& body) {
+  res.status = code;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
+}
+
+void SendError(httplib::Response& res, const absl::Status& status) {
+  res.status = HttpCode(status);
+  res.set_content(ErrorBody(status), kJson);
+}
+
+std::optional<std::string> ApiKeyOf(const httplib::Request& req) {
+  if (req.has_header("X-Api-Key")) return req.get_header_value("X-Api-Key");
+  if (req.has_header("Authorization")) {
+    const std::string v = req.get_header_value("Authorization");
+    if (v.rfind("Bearer ", 0) == 0) return v.substr(7);
+  }
+  if (req.has_param("key")) return req.get_param_value("key");  // sendBeacon cannot set headers
+  return std::nullopt;
+}
+
+absl::StatusOr<json> ParseBody(const httplib::Request& req) {
+  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InvalidArgumentError("body: not valid JSON");
+  return j;
+}
+
+absl::StatusOr<int> IntParam(const httplib::Request& req, const std::string& name, int fallback,
+                             int lo, int hi) {
+  if (!req.has_param(name)) return fallback;
+  int v = 0;
+  const std::string s = req.get_param_value(name);
+  if (!absl::SimpleAtoi(s, &v) || v < lo || v > hi) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": must be an integer in [", lo, ", ", hi, "]"));
+  }
+  return v;
+}
+
+absl::StatusOr<std::string> RequiredParam(const httplib::Request& req, const std::string& name) {
+  if (!req.has_param(name) || req.get_param_value(name).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": required"));
+  }
+  std::string v = req.get_param_value(name);
+  if (absl::Status s = catalog::ValidateId(name, v); !s.ok()) return s;
+  return v;
+}
+
+}  // namespace foryou::server

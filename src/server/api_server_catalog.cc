@@ -1,0 +1,175 @@
+// ApiServer routes of the catalog: users, videos, creator / sound / hashtag pages, the hashtag
+// list for sign-up (docs/api.md).
+#include "server/api_server.h"  // first: see api_handlers.h
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "catalog/catalog_json.h"
+#include "common/clock.h"
+#include "stream/joiner.h"
+#include "server/api_handlers.h"
+#include "server/http_status.h"
+
+namespace foryou::server {
+
+void ApiServer::CatalogRoutes() {
+  httplib::Server& s = *http_;
+  // ---- Users ----
+  s.Post("/v1/users", Route("/v1/users", Role::kApp, [this](const auto& req, auto& res) {
+    absl::StatusOr<json> body = ParseBody(req);
+    if (!body.ok()) return SendError(res, body.status());
+    // Fields the platform owns (they round-trip through ToJson, but a client may not set them).
+    for (const char* owned : {"created_ms", "epoch", "profile"}) {
+      if (body->is_object() && body->contains(owned)) {
+        return SendError(res, absl::InvalidArgumentError(absl::StrCat(owned, ": set by the server")));
+      }
+    }
+    absl::StatusOr<catalog::User> user = catalog::UserFromJson(*body, common::WallMs());
+    if (!user.ok()) return SendError(res, user.status());
+    if (absl::Status st = deps_.feed->CreateUser(*user); !st.ok()) return SendError(res, st);
+    SendJson(res, 201, catalog::ToJson(*user));
+  }));
+  s.Get("/v1/users", Route("/v1/users", Role::kAdmin, [this](const auto& req, auto& res) {
+    absl::StatusOr<int> limit = IntParam(req, "limit", 100, 1, 1000);
+    if (!limit.ok()) return SendError(res, limit.status());
+    auto users = deps_.store->ListUsers(req.get_param_value("after"), *limit);
+    if (!users.ok()) return SendError(res, users.status());
+    json list = json::array();
+    for (const auto& u : *users) list.push_back(catalog::ToJson(u));
+    SendJson(res, 200, {{"users", list}, {"next", users->empty() ? "" : users->back().id}});
+  }));
+  s.Get(R"(/v1/users/([^/]+))", Route("/v1/users/ID", Role::kApp, [this](const auto& req, auto& res) {
+    auto user = deps_.feed->GetUser(req.matches[1].str());
+    if (!user.ok()) return SendError(res, user.status());
+    SendJson(res, 200, catalog::ToJson(**user));
+  }));
+  s.Patch(R"(/v1/users/([^/]+))", Route("/v1/users/ID", Role::kAdmin, [this](const auto& req, auto& res) {
+    absl::StatusOr<json> body = ParseBody(req);
+    if (!body.ok()) return SendError(res, body.status());
+    absl::StatusOr<catalog::User> updated = deps_.feed->ModifyUser(
+        req.matches[1].str(), [&](catalog::User* u) { return catalog::ApplyUserPatch(*body, u); });
+    if (!updated.ok()) return SendError(res, updated.status());
+    SendJson(res, 200, catalog::ToJson(*updated));
+  }));
+  s.Post(R"(/v1/users/([^/]+)/refresh)", Route("/v1/users/ID/refresh", Role::kApp, [this](const auto& req, auto& res) {
+    if (absl::Status st = deps_.feed->Refresh(req.matches[1].str()); !st.ok()) return SendError(res, st);
+    auto user = deps_.feed->GetUser(req.matches[1].str());
+    if (!user.ok()) return SendError(res, user.status());
+    SendJson(res, 200, {{"user", (*user)->id}, {"epoch", (*user)->epoch},
+                        {"model_user", feed::ModelUserOf(**user)}});
+  }));
+
+  // ---- Videos ----
+  s.Post("/v1/videos", Route("/v1/videos", Role::kAdmin, [this](const auto& req, auto& res) {
+    absl::StatusOr<json> body = ParseBody(req);
+    if (!body.ok()) return SendError(res, body.status());
+    for (const char* owned : {"video_type", "upload_type"}) {
+      if (body->is_object() && body->contains(owned)) {
+        return SendError(res, absl::InvalidArgumentError(absl::StrCat(owned, ": set by the server")));
+      }
+    }
+    absl::StatusOr<catalog::Video> video = catalog::VideoFromJson(*body, common::WallMs());
+    if (!video.ok()) return SendError(res, video.status());
+    if (absl::Status st = deps_.feed->CreateVideo(*video); !st.ok()) return SendError(res, st);
+    SendJson(res, 201, catalog::ToJson(*video));
+  }));
+  s.Get("/v1/videos", Route("/v1/videos", Role::kApp, [this](const auto& req, auto& res) {
+    absl::StatusOr<int> limit = IntParam(req, "limit", 100, 1, 1000);
+    if (!limit.ok()) return SendError(res, limit.status());
+    auto videos = deps_.store->ListVideos(req.get_param_value("after"), *limit);
+    if (!videos.ok()) return SendError(res, videos.status());
+    json list = json::array();
+    for (const auto& v : *videos) list.push_back(catalog::ToJson(v));
+    SendJson(res, 200, {{"videos", list}, {"next", videos->empty() ? "" : videos->back().id}});
+  }));
+  s.Get(R"(/v1/videos/([^/]+))", Route("/v1/videos/ID", Role::kApp, [this](const auto& req, auto& res) {
+    auto video = deps_.store->GetVideo(req.matches[1].str());
+    if (!video.ok()) return SendError(res, video.status());
+    SendJson(res, 200, catalog::ToJson(*video));
+  }));
+  s.Patch(R"(/v1/videos/([^/]+))", Route("/v1/videos/ID", Role::kAdmin, [this](const auto& req, auto& res) {
+    absl::StatusOr<json> body = ParseBody(req);
+    if (!body.ok()) return SendError(res, body.status());
+    auto video = deps_.store->GetVideo(req.matches[1].str());
+    if (!video.ok()) return SendError(res, video.status());
+    catalog::Video updated = *video;
+    if (absl::Status st = catalog::ApplyVideoPatch(*body, &updated); !st.ok()) return SendError(res, st);
+    if (absl::Status st = deps_.feed->UpdateVideo(updated); !st.ok()) return SendError(res, st);
+    SendJson(res, 200, catalog::ToJson(updated));
+  }));
+
+  // ---- Creator, sound and hashtag pages: their videos, most engaging first ----
+  auto page = [this](const char* kind) {
+    return [this, kind](const httplib::Request& req, httplib::Response& res) {
+      const std::string id = req.matches[1].str();
+      absl::StatusOr<int> limit = IntParam(req, "limit", 30, 1, 200);
+      if (!limit.ok()) return SendError(res, limit.status());
+      json head;
+      absl::StatusOr<std::vector<catalog::Video>> videos;
+      const std::string k = kind;
+      if (k == "creator") {
+        auto c = deps_.store->GetCreator(id);
+        if (!c.ok()) return SendError(res, c.status());
+        head = catalog::ToJson(*c);
+        videos = deps_.store->VideosByCreator(id, 2000);
+      } else if (k == "sound") {
+        auto c = deps_.store->GetSound(id);
+        if (!c.ok()) return SendError(res, c.status());
+        head = catalog::ToJson(*c);
+        videos = deps_.store->VideosBySound(id, 2000);
+      } else {
+        auto c = deps_.store->GetHashtag(id);
+        if (!c.ok()) return SendError(res, c.status());
+        head = catalog::ToJson(*c);
+        videos = deps_.store->VideosByHashtag(id, 2000);
+      }
+      if (!videos.ok()) return SendError(res, videos.status());
+      const int64_t now = common::WallMs();
+      std::vector<std::pair<double, const catalog::Video*>> ranked;
+      for (const auto& v : *videos) {
+        if (v.moderation != catalog::Moderation::kApproved) continue;
+        ranked.emplace_back(deps_.feed->engagement().Score("*", stream::VideoKey(v.id), now), &v);
+      }
+      std::stable_sort(ranked.begin(), ranked.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      json list = json::array();
+      for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < *limit; ++i) {
+        json v = catalog::ToJson(*ranked[i].second);
+        v["engagement"] = ranked[i].first;
+        list.push_back(std::move(v));
+      }
+      head["videos"] = std::move(list);
+      SendJson(res, 200, head);
+    };
+  };
+  s.Get(R"(/v1/creators/([^/]+))", Route("/v1/creators/ID", Role::kApp, page("creator")));
+  s.Get(R"(/v1/sounds/([^/]+))", Route("/v1/sounds/ID", Role::kApp, page("sound")));
+  s.Get(R"(/v1/hashtags/([^/]+))", Route("/v1/hashtags/ID", Role::kApp, page("hashtag")));
+
+  // ---- Sign-up: the hashtags to pick interests from, most used first ----
+  s.Get("/v1/hashtags", Route("/v1/hashtags", Role::kApp, [this](const auto& req, auto& res) {
+    absl::StatusOr<int> limit = IntParam(req, "limit", 100, 1, 1000);
+    if (!limit.ok()) return SendError(res, limit.status());
+    std::vector<catalog::Hashtag> tags;
+    absl::Status st =
+        deps_.store->ForEachHashtag([&](const catalog::Hashtag& h) { tags.push_back(h); });
+    if (!st.ok()) return SendError(res, st);
+    const size_t n = std::min(tags.size(), static_cast<size_t>(*limit));
+    std::partial_sort(tags.begin(), tags.begin() + n, tags.end(), [](const auto& a, const auto& b) {
+      return a.videos != b.videos ? a.videos > b.videos : a.name < b.name;
+    });
+    json list = json::array();
+    for (size_t i = 0; i < n; ++i) {
+      list.push_back({{"id", tags[i].name}, {"name", tags[i].name}, {"videos", tags[i].videos}});
+    }
+    SendJson(res, 200, {{"hashtags", list}});
+  }));
+}
+
+}  // namespace foryou::server

@@ -1,0 +1,150 @@
+// ApiServer routes of the feed: feed pages, explanations and events (docs/api.md).
+#include "server/api_server.h"  // first: see api_handlers.h
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "stream/event.h"
+#include "server/api_handlers.h"
+#include "server/http_status.h"
+
+namespace foryou::server {
+
+namespace {
+
+json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions& options) {
+  const catalog::Video& v = item.entry->video;
+  const feed::Candidate& c = item.candidate;
+  json parts = json::object(), probs = json::object();
+  for (int t = 0; t < model::kNumTasks; ++t) {
+    probs[model::kTaskNames[t]] = c.probs[t];
+    parts[model::kTaskNames[t]] = options.weights[t] * c.probs[t];
+  }
+  parts["source_bonus"] = c.bonus;
+  json sources = json::array();
+  for (int s = 0; s < static_cast<int>(feed::Source::kNumSources); ++s) {
+    if (c.from(static_cast<feed::Source>(s))) sources.push_back(feed::SourceName(static_cast<feed::Source>(s)));
+  }
+  return {{"position", position},     {"video", v.id},           {"creator", v.creator},
+          {"sound", v.sound},         {"hashtags", v.hashtags},  {"caption", v.caption},
+          {"duration_ms", v.duration_ms}, {"media_url", v.media_url},
+          {"score", c.score},         {"value", c.value},        {"penalty", c.penalty},
+          {"parts", parts},           {"probs", probs},          {"sources", sources},
+          {"reason", item.reason}};
+}
+
+}  // namespace
+
+void ApiServer::FeedRoutes() {
+  httplib::Server& s = *http_;
+  // ---- Feed ----
+  s.Get("/v1/feed", Route("/v1/feed", Role::kApp, [this](const auto& req, auto& res) {
+    absl::StatusOr<std::string> user = RequiredParam(req, "user");
+    if (!user.ok()) return SendError(res, user.status());
+    absl::StatusOr<int> count = IntParam(req, "count", 10, 1, deps_.feed->options().max_count);
+    if (!count.ok()) return SendError(res, count.status());
+    int64_t retry_ms = 0;
+    if (!user_limiter_.Allow(*user, &retry_ms)) {
+      res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
+      return SendError(res, absl::ResourceExhaustedError("too many feed requests for this user"));
+    }
+    absl::StatusOr<feed::FeedPage> page = deps_.feed->Feed(*user, *count, common::WallMs());
+    if (!page.ok()) return SendError(res, page.status());
+    json items = json::array();
+    for (size_t i = 0; i < page->items.size(); ++i) {
+      items.push_back(ItemJson(page->items[i], static_cast<int>(i), deps_.feed->options()));
+    }
+    SendJson(res, 200, {{"request_id", page->request_id}, {"user", *user},
+                        {"model_user", page->model_user}, {"items", items},
+                        {"candidates", page->candidates}, {"eligible", page->eligible},
+                        {"serving_offset", deps_.loop->serving_offset()}});
+  }));
+  s.Get("/v1/feed/explain", Route("/v1/feed/explain", Role::kApp, [this](const auto& req, auto& res) {
+    absl::StatusOr<std::string> user = RequiredParam(req, "user");
+    if (!user.ok()) return SendError(res, user.status());
+    absl::StatusOr<std::string> video = RequiredParam(req, "video");
+    if (!video.ok()) return SendError(res, video.status());
+    absl::StatusOr<feed::Explanation> x = deps_.feed->Explain(*user, *video, common::WallMs());
+    if (!x.ok()) return SendError(res, x.status());
+    json contributions = json::array();
+    for (const auto& [task, v] : x->contributions) contributions.push_back({{"task", task}, {"value", v}});
+    json probs = json::object();
+    for (int t = 0; t < model::kNumTasks; ++t) probs[model::kTaskNames[t]] = x->candidate.probs[t];
+    SendJson(res, 200, {{"user", x->user}, {"video", x->video}, {"sources", x->sources},
+                        {"source_reasons", x->source_reasons}, {"eligible", x->eligible},
+                        {"ineligible_reason", x->ineligible_reason},
+                        {"score", x->candidate.score}, {"value", x->candidate.value},
+                        {"penalty", x->candidate.penalty}, {"probs", probs},
+                        {"contributions", contributions}, {"explanation", x->sentences}});
+  }));
+
+  // ---- Events ----
+  s.Post("/v1/events", Route("/v1/events", Role::kApp, [this](const auto& req, auto& res) {
+    const int64_t now = common::WallMs();
+    absl::StatusOr<stream::BatchParseResult> batch =
+        stream::ParseEventBatch(req.body, now, options_.max_body_bytes);
+    if (!batch.ok()) {
+      // An oversize batch is a 413, not a rate limit.
+      if (batch.status().code() == absl::StatusCode::kResourceExhausted) {
+        return SendJson(res, 413, json::parse(ErrorBody("payload_too_large", std::string(batch.status().message()))));
+      }
+      return SendError(res, batch.status());
+    }
+    json rejected = json::array();
+    for (const auto& [index, message] : batch->rejected) {
+      rejected.push_back({{"index", index}, {"error", message}});
+    }
+    // Unknown users / videos are refused per event; the rest go to the log with the model's
+    // identity of the user.
+    std::vector<stream::Event> original, resolved;
+    std::vector<int> index_of;
+    {
+      int next = 0;
+      std::vector<bool> bad(batch->accepted.size() + batch->rejected.size(), false);
+      for (const auto& r : batch->rejected) bad[r.first] = true;
+      for (const stream::Event& e : batch->accepted) {
+        while (bad[next]) ++next;
+        stream::Event copy = e;
+        if (absl::Status st = deps_.feed->ResolveEvent(&copy); !st.ok()) {
+          rejected.push_back({{"index", next}, {"error", std::string(st.message())}});
+        } else {
+          original.push_back(e);
+          resolved.push_back(std::move(copy));
+          index_of.push_back(next);
+        }
+        ++next;
+      }
+    }
+    m_->events_rejected->Inc(rejected.size());
+    if (resolved.empty()) {
+      if (rejected.empty()) return SendJson(res, 200, {{"accepted", 0}, {"rejected", rejected}});
+      return SendJson(res, 400, {{"error", {{"code", "invalid_argument"},
+                                            {"message", "no event was accepted"}}},
+                                 {"accepted", 0}, {"rejected", rejected}});
+    }
+    absl::StatusOr<uint64_t> offset = deps_.loop->Ingest(resolved, now);
+    if (!offset.ok()) return SendError(res, offset.status());
+    {
+      std::lock_guard lock(ingest_mu_);
+      ingest_times_.emplace_back(*offset + resolved.size(), common::WallMs());
+      if (ingest_times_.size() > 100'000) ingest_times_.pop_front();
+    }
+    for (const stream::Event& e : resolved) {
+      const int type = static_cast<int>(e.type);
+      if (type >= 1 && type <= stream::kNumEventTypes) {
+        m_->events_by_type[type]->Inc();
+      } else {
+        m_->events->WithLabels({std::string(stream::EventTypeName(e.type))}).Inc();
+      }
+    }
+    deps_.feed->Observe(original);
+    SendJson(res, 200, {{"accepted", resolved.size()}, {"rejected", rejected}, {"offset", *offset}});
+  }));
+}
+
+}  // namespace foryou::server
