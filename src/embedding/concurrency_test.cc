@@ -70,6 +70,9 @@ TEST(ConcurrencyTest, ReadersDuringTrainingNeverSeeTornRows) {
   std::atomic<int64_t> reads{0};
   std::thread r1([&] { ReadUntil(*t, stop, 20000, &torn, &reads); });
   std::thread r2([&] { ReadUntil(*t, stop, 20000, &torn, &reads); });
+  // Training must overlap reading: on a loaded machine the readers may not have been scheduled
+  // before the ~50 ms of training end (seen once: reads == 0).
+  while (reads.load() == 0) std::this_thread::yield();
   Train(t.get(), 20000, 400);
   stop = true;
   r1.join();
