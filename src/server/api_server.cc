@@ -5,25 +5,16 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <iostream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "catalog/catalog_json.h"
 #include "common/clock.h"
-#include "common/file_util.h"
-#include "nlohmann/json.hpp"
 #include "server/api_handlers.h"
 #include "server/http_status.h"
-#include "stream/joiner.h"
 
 namespace foryou::server {
-
-
-
 
 ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
     : options_(std::move(options)),

@@ -3,11 +3,9 @@
 
 #include <httplib.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "stream/event.h"
 #include "server/api_handlers.h"

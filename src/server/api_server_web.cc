@@ -4,12 +4,10 @@
 
 #include <httplib.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "server/api_handlers.h"

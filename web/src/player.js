@@ -204,7 +204,7 @@ document.addEventListener('visibilitychange', () => {
     events.beacon();
   } else if (!state.watch && current()) {
     const media = stage.querySelector('video');
-    state.watch = { item: current(), shownAt: performance.now(), completed: false, replays: 0, lastTime: 0, media };
+    startWatch(current(), media);
     if (media && !state.panelOpen) playMedia(media);
   }
 });
@@ -228,8 +228,7 @@ async function loadMore() {
       const page = await api.feed(state.user, PAGE);
       state.pages++;
       for (const item of page.items) {
-        if (state.seen.has(item.video) || state.dropCreators.has(item.creator) ||
-            (item.sound && state.dropSounds.has(item.sound))) continue;
+        if (state.seen.has(item.video) || isDropped(item)) continue;
         state.seen.add(item.video);
         state.items.push({ ...item, request_id: page.request_id, surface: 'foryou' });
       }
@@ -274,8 +273,7 @@ function show(index) {
   slide.append(mediaFor(item));
   stage.replaceChildren(slide);
   const media = slide.querySelector('video');
-  const shownAt = performance.now();
-  state.watch = { item, shownAt, completed: false, replays: 0, lastTime: 0, media };
+  const { shownAt } = startWatch(item, media);
   if (media) {
     const started = () => {
       if (state.watch && state.watch.media === media) state.startLatencies.push(performance.now() - shownAt);
@@ -293,6 +291,12 @@ function show(index) {
   renderRail(item);
   if (state.items.length - index <= LOW_WATER) loadMore().then(prefetch);
   prefetch();
+}
+
+// A watch of `item` starts now (ended by finishWatch).
+function startWatch(item, media) {
+  state.watch = { item, shownAt: performance.now(), completed: false, replays: 0, lastTime: 0, media };
+  return state.watch;
 }
 
 function mediaFor(item) {
@@ -485,30 +489,35 @@ function dropAhead(drop) {
   }
 }
 
+// A creator or sound the user turned away from in this session (not interested, hide, report):
+// dropped from what is queued and from every page fetched later.
+function isDropped(it) {
+  return state.dropCreators.has(it.creator) || (!!it.sound && state.dropSounds.has(it.sound));
+}
+
+// Sends `event`, drops what isDropped from the queue, and moves on to a page that knows it.
+function moveOnWithout(event, message) {
+  events.push({ user: state.user, ...event });
+  dropAhead(isDropped);
+  toast(message);
+  adapt().then(next);
+}
+
 function notInterested() {
   act((item) => {
-    events.push({ type: 'not_interested', user: state.user, video: item.video });
     state.dropCreators.add(item.creator);
-    dropAhead((it) => it.creator === item.creator);
-    toast(`Fewer videos like this (@${item.creator})`);
-    adapt().then(next);
+    moveOnWithout({ type: 'not_interested', video: item.video }, `Fewer videos like this (@${item.creator})`);
   });
 }
 
 function hideCreator(item) {
-  events.push({ type: 'hide_creator', user: state.user, creator: item.creator });
   state.dropCreators.add(item.creator);
-  dropAhead((it) => it.creator === item.creator);
-  toast(`@${item.creator} is hidden`);
-  adapt().then(next);
+  moveOnWithout({ type: 'hide_creator', creator: item.creator }, `@${item.creator} is hidden`);
 }
 
 function hideSound(item) {
-  events.push({ type: 'hide_sound', user: state.user, sound: item.sound });
   state.dropSounds.add(item.sound);
-  dropAhead((it) => it.sound === item.sound);
-  toast(`Sound ${item.sound} is hidden`);
-  adapt().then(next);
+  moveOnWithout({ type: 'hide_sound', sound: item.sound }, `Sound ${item.sound} is hidden`);
 }
 
 function heart() {

@@ -50,6 +50,12 @@ async function api(method, path, body, key = adminKey) {
   return path === '/metrics' ? text : JSON.parse(text);
 }
 
+// foryou_events_total{type="..."} in a /metrics text (0 when absent).
+function eventCount(metrics, type) {
+  const m = metrics.match(new RegExp(`^foryou_events_total\\{type="${type}"\\} (\\d+)`, 'm'));
+  return m ? Number(m[1]) : 0;
+}
+
 async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
   const end = Date.now() + timeoutMs;
   let last;
@@ -246,10 +252,7 @@ test('player: sign up, plays clips, adapts to likes and not-interested, events r
   await page.waitForTimeout(1200);
   await idle(page);
   const metrics = await api('GET', '/metrics');
-  const count = (type) => {
-    const m = metrics.match(new RegExp(`^foryou_events_total\\{type="${type}"\\} (\\d+)`, 'm'));
-    return m ? Number(m[1]) : 0;
-  };
+  const count = (type) => eventCount(metrics, type);
   assert.ok(count('like') >= 3, 'likes in /metrics');
   assert.ok(count('not_interested') >= 1, 'not_interested in /metrics');
   assert.ok(count('comment') >= 1, 'comment in /metrics');
@@ -301,15 +304,13 @@ test('player: phone-sized window, swipe with a pointer, refresh, events survive 
   assert.equal(u.epoch, 1, 'refresh started a new model identity');
 
   // Events of a closed page are not lost: queue some, close the page at once (sendBeacon).
-  const metricsBefore = await api('GET', '/metrics');
-  const likesBefore = Number((metricsBefore.match(/^foryou_events_total\{type="like"\} (\d+)/m) || [0, 0])[1]);
+  const likesBefore = eventCount(await api('GET', '/metrics'), 'like');
   await page.keyboard.press('l');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('l');
   await page.close({ runBeforeUnload: true });
   await waitFor('beaconed likes in /metrics', async () => {
-    const m = await api('GET', '/metrics');
-    return Number((m.match(/^foryou_events_total\{type="like"\} (\d+)/m) || [0, 0])[1]) >= likesBefore + 2;
+    return eventCount(await api('GET', '/metrics'), 'like') >= likesBefore + 2;
   }, 10000);
   assert.deepEqual(errors, [], 'no console errors');
   await context.close();
