@@ -234,7 +234,18 @@ int main(int argc, char** argv) {
   simulate->add_option("--seed", simopts.seed, "Random seed (catalog, tastes, reactions)")->capture_default_str();
   simulate->add_option("--data-dir", simopts.data_dir,
                        "New or empty data directory for the service (default: a temporary one)");
+  std::string sim_feed_config;
+  simulate->add_option("--feed-config", sim_feed_config, "Feed options of the simulated service (JSON file)");
   simulate->callback([&] {
+    if (!sim_feed_config.empty()) {
+      absl::StatusOr<std::string> text = foryou::common::ReadFile(sim_feed_config);
+      absl::Status s = text.ok() ? foryou::feed::ParseFeedOptions(*text, &simopts.feed) : text.status();
+      if (!s.ok()) {
+        std::cerr << "foryou simulate: --feed-config: " << s << "\n";
+        exit_code = 2;
+        return;
+      }
+    }
     absl::StatusOr<foryou::sim::SimResult> r = foryou::sim::RunSimulation(simopts, std::cerr);
     if (!r.ok()) {
       std::cerr << "foryou simulate: " << r.status() << "\n";

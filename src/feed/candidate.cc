@@ -21,6 +21,8 @@ std::string_view SourceName(Source s) {
       return "same_hashtag";
     case Source::kExplore:
       return "explore";
+    case Source::kWatchNext:
+      return "watch_next";
     case Source::kNumSources:
       break;
   }

@@ -23,7 +23,9 @@ enum class Source : uint8_t {
   kSameSound = 4,   // same sound as a recent like
   kSameHashtag = 5, // same hashtag as a recent like, or a sign-up interest
   kExplore = 6,     // random, outside the user's known interests
-  kNumSources = 7
+  kWatchNext = 7,   // what the user is likely to watch next (WatchNext: audience, co-visitation,
+                    // sequence model)
+  kNumSources = 8
 };
 std::string_view SourceName(Source s);  // "trending", "fresh", ...
 inline uint32_t SourceBit(Source s) { return 1u << static_cast<uint32_t>(s); }

@@ -76,6 +76,30 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
   fo.max_count = std::max(fo.max_count, feed_size);
   FeedService feed(fo, store.get(), model_catalog, &scorer);
   FORYOU_RETURN_IF_ERROR(feed.Load());
+  if (!o.history.empty() && fo.watch_next.enabled) {
+    // The watch histories seed the watch-next model: co-visitation, recent lists, pre-training.
+    uint64_t bad = 0;
+    FORYOU_RETURN_IF_ERROR(trainer::ReadKuaiRandHistory(
+        o.history,
+        [&](uint64_t user, int64_t, const std::vector<uint64_t>& watch, const std::vector<uint64_t>&,
+            const std::vector<uint64_t>& long_watch) {
+          // The history that matches what the model learns from live.
+          const std::vector<uint64_t>& seq =
+              fo.watch_next.learn_from_impressions ? watch : long_watch;
+          std::vector<uint64_t> keys;
+          keys.reserve(seq.size());
+          for (uint64_t v : seq) keys.push_back(stream::VideoKey(absl::StrCat(v)));
+          feed.watch_next().AddHistory(absl::StrCat(user), keys);
+        },
+        &bad));
+    const auto t0 = std::chrono::steady_clock::now();
+    const double loss = feed.watch_next().Pretrain();
+    if (o.progress) {
+      progress << absl::StrFormat(
+          "feed-hits: watch-next pre-trained on the histories: loss %.3f, %.1f s\n", loss,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
 
   // Which eval long-views to check: evenly spaced over the file.
   uint64_t long_views = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -79,7 +80,8 @@ FeedService::FeedService(FeedOptions options, catalog::CatalogStore* store,
       model_catalog_(std::move(model_catalog)),
       scorer_(scorer),
       sources_(MakeSources()),
-      engagement_(options_.engagement) {
+      engagement_(options_.engagement),
+      watch_next_(options_.watch_next) {
   int threads = options_.scoring_threads > 0
                     ? options_.scoring_threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -226,6 +228,7 @@ absl::Status FeedService::Retrieve(std::string_view user_id, int64_t now_ms, uin
     ctx.positives.assign(s.positives.begin(), s.positives.end());
     ctx.likes.assign(s.likes.begin(), s.likes.end());
     r->not_interested = s.not_interested;
+    if (options_.watch_next.enabled) ctx.seen = s.seen;
     for (const auto& e : s.tail) {
       r->keep.push_back(e);
       r->tail.push_back(e->proto);
@@ -252,6 +255,8 @@ absl::Status FeedService::Retrieve(std::string_view user_id, int64_t now_ms, uin
   }
   ctx.fresh = &options_.fresh;
   ctx.now_ms = now_ms;
+  ctx.watch_next = options_.watch_next.enabled ? &watch_next_ : nullptr;
+  ctx.model_user = r->model_user;
   thread_local std::mt19937_64 rng;
   rng.seed(seed);
   ctx.rng = &rng;
@@ -337,10 +342,16 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms, std::string_v
     for (auto& d : done) d.wait();
     for (const absl::Status& st : status) FORYOU_RETURN_IF_ERROR(st);
   }
+  // The audience prior log(1 + e) / log(1 + e_max), and the watch-next prior s - s_min with
+  // s = engagement_weight x log(1 + e) + WatchNext's score, over the candidates.
   thread_local std::vector<double> crowd;
+  thread_local std::vector<float> next;
   crowd.assign(candidates->size(), 0.0);
+  next.assign(candidates->size(), 0.0f);
   double crowd_max = 0;
-  if (options_.popularity_weight != 0) {
+  float next_min = 0;
+  const bool with_next = options_.watch_next.enabled && options_.watch_next_weight != 0;
+  if (options_.popularity_weight != 0 || with_next) {
     thread_local std::vector<uint64_t> keys;
     keys.clear();
     for (const Candidate& c : *candidates) keys.push_back(c.video_key);
@@ -348,6 +359,14 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms, std::string_v
     for (double& e : crowd) {
       e = std::log1p(e);
       crowd_max = std::max(crowd_max, e);
+    }
+    if (with_next) {
+      watch_next_.Scores(r.model_user, keys, now_ms, next.data());
+      next_min = std::numeric_limits<float>::infinity();
+      for (size_t i = 0; i < next.size(); ++i) {
+        next[i] += options_.engagement_weight * static_cast<float>(crowd[i]);
+        next_min = std::min(next_min, next[i]);
+      }
     }
   }
   for (size_t i = 0; i < candidates->size(); ++i) {
@@ -376,6 +395,8 @@ absl::Status FeedService::Rank(const Retrieved& r, int64_t now_ms, std::string_v
     c.bonus = bonus;
     c.popularity =
         crowd_max > 0 ? options_.popularity_weight * static_cast<float>(crowd[i] / crowd_max) : 0.0f;
+    // Log-scale: one unit of the watch-next score is ~e times likelier to be watched next.
+    if (with_next) c.popularity += options_.watch_next_weight * (next[i] - next_min);
     c.value = value + bonus + c.popularity;
     c.score = c.value;
   }
@@ -399,6 +420,7 @@ std::string FeedService::ReasonFor(const Candidate& c, const Retrieved& r) const
     return absl::StrCat("#", tag, ", like videos you liked");
   }
   if (c.from(Source::kFresh)) return "a new upload being shown to a first audience";
+  if (c.from(Source::kWatchNext)) return "people who watched what you watched are watching it";
   if (c.from(Source::kTrending)) {
     return absl::StrCat("trending", r.user->country.empty() ? "" : " in ", r.user->country);
   }
@@ -633,7 +655,21 @@ void FeedService::Observe(absl::Span<const stream::Event> events, bool apply_set
       current = apply_settings || (*user)->epoch == 0;
     }
     const VideoEntry* video = e.video.empty() ? nullptr : index->Find(stream::VideoKey(e.video));
-    if (video != nullptr) engagement_.Observe(e, video->proto.video_key, RegionsOf(**user));
+    if (video != nullptr) {
+      engagement_.Observe(e, video->proto.video_key, RegionsOf(**user));
+      if (options_.watch_next.enabled) {
+        const std::string& who = current ? ModelUserOf(**user) : e.user;
+        if (e.type == EventType::kImpression) {
+          watch_next_.Observe(who, video->proto.video_key, e.time_ms, WatchNext::kImpression);
+        } else if ((e.type == EventType::kPlay || e.type == EventType::kSkip) &&
+                   (e.completed || e.watch_ms >= kLongViewMs)) {
+          watch_next_.Observe(who, video->proto.video_key, e.time_ms, WatchNext::kLongView);
+        } else if (e.type == EventType::kLike || e.type == EventType::kShare ||
+                   e.type == EventType::kFavorite || e.type == EventType::kComment) {
+          watch_next_.Observe(who, video->proto.video_key, e.time_ms, WatchNext::kPositive);
+        }
+      }
+    }
     if (!current) continue;
 
     // Settings events change the stored user.
@@ -778,6 +814,42 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
     } else if (key == "popularity_weight") {
       FORYOU_RETURN_IF_ERROR(number(v, path, 0, 100, &x));
       o.popularity_weight = static_cast<float>(x);
+    } else if (key == "watch_next_weight") {
+      FORYOU_RETURN_IF_ERROR(number(v, path, 0, 100, &x));
+      o.watch_next_weight = static_cast<float>(x);
+    } else if (key == "engagement_weight") {
+      FORYOU_RETURN_IF_ERROR(number(v, path, 0, 100, &x));
+      o.engagement_weight = static_cast<float>(x);
+    } else if (key == "watch_next") {
+      if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": must be an object"));
+      WatchNextOptions& w = o.watch_next;
+      for (const auto& [name, f] : v.items()) {
+        const std::string p = absl::StrCat(path, ".", name);
+        struct Weight { const char* name; float* field; };
+        const Weight weights[] = {{"long_views_6h", &w.w_long_views_6h},
+                                  {"long_views_24h", &w.w_long_views_24h},
+                                  {"impressions_1h", &w.w_impressions_1h},
+                                  {"covis", &w.w_covis},
+                                  {"history_covis", &w.w_history_covis},
+                                  {"sequence", &w.w_sequence}};
+        bool done = false;
+        for (const Weight& wt : weights) {
+          if (name != wt.name) continue;
+          FORYOU_RETURN_IF_ERROR(number(f, p, -100, 100, &x));
+          *wt.field = static_cast<float>(x);
+          done = true;
+        }
+        if (done) continue;
+        if (name == "enabled" || name == "user_embedding" || name == "learn_from_impressions") {
+          if (!f.is_boolean()) return absl::InvalidArgumentError(absl::StrCat(p, ": must be true or false"));
+          (name == "enabled"          ? w.enabled
+           : name == "user_embedding" ? w.user_embedding
+                                      : w.learn_from_impressions) = f.get<bool>();
+        } else if (name == "pretrain_epochs") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 100, &x)); w.pretrain_epochs = static_cast<int>(x); }
+        else if (name == "context_decay") { FORYOU_RETURN_IF_ERROR(number(f, p, 0.01, 1, &x)); w.context_decay = static_cast<float>(x); }
+        else if (name == "learning_rate") { FORYOU_RETURN_IF_ERROR(number(f, p, 1e-6, 1, &x)); w.learning_rate = static_cast<float>(x); }
+        else return absl::InvalidArgumentError(absl::StrCat(p, ": unknown watch-next option"));
+      }
     } else if (key == "seen_capacity") {
       FORYOU_RETURN_IF_ERROR(number(v, path, 10, 1e6, &x));
       o.seen_capacity = static_cast<size_t>(x);

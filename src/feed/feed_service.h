@@ -41,6 +41,7 @@
 #include "feed/sources.h"
 #include "feed/user_session.h"
 #include "feed/video_index.h"
+#include "feed/watch_next.h"
 #include "stream/event.h"
 
 namespace foryou::feed {
@@ -59,14 +60,25 @@ struct FeedOptions {
   // same_hashtag / same_sound are large enough that three likes of one hashtag visibly shift
   // the next page even for videos the model knows nothing about (docs/design/feed.md).
   std::array<float, static_cast<int>(Source::kNumSources)> source_bonus = {0, 0, 0.15f, 0.05f,
-                                                                          0.2f, 0.5f, 0};
+                                                                          0.2f, 0.5f, 0, 0};
   // Audience prior: value += popularity_weight x log(1 + e) / log(1 + e_max), where e is the
   // video's decayed engagement among everyone ("*") and e_max the largest among the candidates.
   // The model predicts what a user does once a video is shown; this adds how likely the crowd
   // finds it worth watching now (docs/design/feed.md, "Ranking").
+  //
+  // The watch-next prior adds watch_next_weight x (s - s_min), s = engagement_weight x
+  // log(1 + e) + WatchNext's score (audience counters, co-visitation with the user's recent
+  // videos, the sequence model), s_min the smallest among the candidates; s is log-scale. Off by
+  // default (weight 0): on our own traffic an audience prior feeds back into what it counts and
+  // drowns the user's taste (`foryou simulate`); on a mature platform's log (KuaiRand) it is what
+  // predicts the next view (config/feed_kuairand.json; docs/design/feed.md).
   float popularity_weight = 1.0f;
+  float watch_next_weight = 0.0f;
+  float engagement_weight = 1.0f;
+  WatchNextOptions watch_next;
   // Per-source quotas (Source order); their sum is the most candidates one request scores.
-  std::array<int, static_cast<int>(Source::kNumSources)> quotas = {250, 60, 60, 150, 60, 120, 80};
+  std::array<int, static_cast<int>(Source::kNumSources)> quotas = {150, 60, 60, 150, 60,
+                                                                   120, 80, 200};
   // When the sources find fewer, the rest is filled from the servable catalog (deeper in the
   // trending order, then at random) so ranking always has this many to choose from.
   int min_candidates = 500;
@@ -181,6 +193,7 @@ class FeedService {
   RuleStats rule_stats() const;
   std::shared_ptr<const VideoIndex::Snapshot> index() const { return index_.snapshot(); }
   EngagementStats& engagement() { return engagement_; }
+  WatchNext& watch_next() { return watch_next_; }
   const FeedOptions& options() const { return options_; }
   uint64_t feeds_served() const { return feeds_served_.load(); }
   // Test hook: the session of a user, copied.
@@ -216,6 +229,7 @@ class FeedService {
   std::vector<std::unique_ptr<CandidateSource>> sources_;
   VideoIndex index_;
   EngagementStats engagement_;
+  mutable WatchNext watch_next_;  // scoring refreshes its caches
   UserSessions sessions_;
 
   mutable std::mutex users_mu_;  // guards users_ and serialises user writes

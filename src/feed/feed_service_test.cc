@@ -4,6 +4,8 @@
 #include "feed/feed_service.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -348,6 +350,28 @@ TEST_F(FeedServiceTest, BadRequestsAreRefusedAndChangeNothing) {
   EXPECT_EQ(feed().index()->Find(stream::VideoKey("never-created")), nullptr);
 }
 
+// Many users watch v300 to the end and then v301: a user who just watched v300 is offered v301
+// by the watch-next source, and with the watch-next prior on it ranks near the top.
+TEST_F(FeedServiceTest, WatchNextOffersWhatOthersWatchedNext) {
+  std::vector<stream::Event> events;
+  for (int u = 0; u < 30; ++u) {
+    const std::string user = absl::StrCat("w", u);
+    ASSERT_TRUE(feed().CreateUser(User(user)).ok());
+    for (const char* v : {"v300", "v301"}) events.push_back(Action(stream::EventType::kPlay, user, v));
+  }
+  ASSERT_TRUE(feed().CreateUser(User("me")).ok());
+  events.push_back(Action(stream::EventType::kPlay, "me", "v300"));
+  feed().Observe(events);
+  absl::StatusOr<FeedPage> page = feed().Feed("me", 50, now_, /*record=*/false);
+  ASSERT_TRUE(page.ok()) << page.status();
+  const uint64_t target = stream::VideoKey("v301");
+  EXPECT_NE(std::find(page->retrieved.begin(), page->retrieved.end(), target), page->retrieved.end());
+  absl::StatusOr<Explanation> x = feed().Explain("me", "v301", now_);
+  ASSERT_TRUE(x.ok()) << x.status();
+  EXPECT_NE(std::find(x->sources.begin(), x->sources.end(), "watch_next"), x->sources.end());
+  EXPECT_GT(feed().watch_next().stats().covis_pairs, 0u);
+}
+
 TEST(FeedOptionsTest, ParsesAndRefusesWithThePath) {
   FeedOptions o;
   ASSERT_TRUE(ParseFeedOptions(R"({"weights": {"is_like": 5}, "quotas": {"explore": 10},
@@ -366,6 +390,42 @@ TEST(FeedOptionsTest, ParsesAndRefusesWithThePath) {
   }
   EXPECT_NE(ParseFeedOptions(R"({"weights": {"nope": 1}})", &o).message().find("feed.weights.nope"),
             std::string::npos);
+}
+
+TEST(FeedOptionsTest, WatchNextOptions) {
+  FeedOptions o;
+  EXPECT_EQ(o.watch_next_weight, 0.0f);  // the prior is off by default, the source on
+  EXPECT_TRUE(o.watch_next.enabled);
+  ASSERT_TRUE(ParseFeedOptions(R"({"watch_next_weight": 1, "popularity_weight": 0,
+      "quotas": {"watch_next": 300},
+      "watch_next": {"learn_from_impressions": true, "sequence": 3, "history_covis": 0.5,
+                     "context_decay": 0.9, "pretrain_epochs": 1}})", &o).ok());
+  EXPECT_EQ(o.watch_next_weight, 1.0f);
+  EXPECT_EQ(o.quotas[static_cast<int>(Source::kWatchNext)], 300);
+  EXPECT_TRUE(o.watch_next.learn_from_impressions);
+  EXPECT_EQ(o.watch_next.w_sequence, 3.0f);
+  EXPECT_EQ(o.watch_next.w_history_covis, 0.5f);
+  EXPECT_FLOAT_EQ(o.watch_next.context_decay, 0.9f);
+  EXPECT_EQ(o.watch_next.pretrain_epochs, 1);
+  const FeedOptions kept = o;
+  for (const char* bad : {R"({"watch_next": {"nope": 1}})", R"({"watch_next": {"enabled": 1}})",
+                          R"({"watch_next": {"sequence": "x"}})", R"({"watch_next": 3})",
+                          R"({"watch_next_weight": -1})", R"({"watch_next": {"context_decay": 0}})"}) {
+    absl::Status s = ParseFeedOptions(bad, &o);
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << bad;
+    EXPECT_EQ(o.watch_next.w_sequence, kept.watch_next.w_sequence);
+    EXPECT_EQ(o.watch_next_weight, kept.watch_next_weight);
+  }
+  EXPECT_NE(ParseFeedOptions(R"({"watch_next": {"nope": 1}})", &o).message().find("feed.watch_next.nope"),
+            std::string::npos);
+  // The shipped KuaiRand config parses.
+  std::ifstream in(std::string(FORYOU_SOURCE_DIR) + "/config/feed_kuairand.json");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  FeedOptions k;
+  ASSERT_TRUE(ParseFeedOptions(text.str(), &k).ok());
+  EXPECT_GT(k.watch_next_weight, 0.0f);
 }
 
 }  // namespace

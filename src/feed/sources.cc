@@ -224,6 +224,21 @@ class ExploreSource : public CandidateSource {
   }
 };
 
+class WatchNextSource : public CandidateSource {
+ public:
+  Source source() const override { return Source::kWatchNext; }
+  void Retrieve(const RetrievalContext& ctx, int quota, std::vector<uint32_t>* out) const override {
+    if (ctx.watch_next == nullptr || quota <= 0) return;
+    const std::vector<uint64_t> top = ctx.watch_next->Top(
+        ctx.model_user, static_cast<size_t>(quota), ctx.now_ms, [&](uint64_t key) {
+          if (ctx.seen.contains(key)) return true;
+          auto it = ctx.index->by_key.find(key);
+          return it == ctx.index->by_key.end() || !Servable(*ctx.index->all[it->second]);
+        });
+    for (uint64_t key : top) out->push_back(ctx.index->by_key.find(key)->second);
+  }
+};
+
 }  // namespace
 
 FreshState FreshStateOf(const catalog::Video& video, const VideoCounts& counts,
@@ -254,6 +269,7 @@ std::vector<std::unique_ptr<CandidateSource>> MakeSources() {
   s.push_back(std::make_unique<SameSoundSource>());
   s.push_back(std::make_unique<SameHashtagSource>());
   s.push_back(std::make_unique<ExploreSource>());
+  s.push_back(std::make_unique<WatchNextSource>());
   return s;
 }
 

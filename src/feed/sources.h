@@ -17,6 +17,7 @@
 #include "feed/engagement.h"
 #include "feed/user_session.h"
 #include "feed/video_index.h"
+#include "feed/watch_next.h"
 
 namespace foryou::feed {
 
@@ -48,6 +49,11 @@ struct RetrievalContext {
   const FreshPoolOptions* fresh;
   int64_t now_ms;
   std::mt19937_64* rng;
+  // The watch-next model (may be null), the user as it knows them, and the user's seen set
+  // (copied; the watch-next source skips seen videos so its quota is not spent on them).
+  WatchNext* watch_next = nullptr;
+  std::string model_user;
+  absl::flat_hash_set<uint64_t> seen;
 };
 
 class CandidateSource {

@@ -64,6 +64,15 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
   feed::FeedService* feed = deps_.feed;
   metrics_.AddGaugeFunction("foryou_feeds_served_total", "Feed pages served",
                             [feed] { return static_cast<double>(feed->feeds_served()); });
+  metrics_.AddGaugeFunction("foryou_watch_next_pairs", "Co-visitation pairs of the watch-next model",
+                            [feed] { return static_cast<double>(feed->watch_next().stats().covis_pairs); });
+  metrics_.AddGaugeFunction("foryou_watch_next_train_steps_total",
+                            "Training steps of the watch-next sequence model", [feed] {
+                              return static_cast<double>(feed->watch_next().stats().train_steps);
+                            });
+  metrics_.AddGaugeFunction("foryou_watch_next_loss",
+                            "Sampled-softmax loss of the watch-next model's last training step",
+                            [feed] { return feed->watch_next().stats().last_loss; });
   metrics_.AddGaugeFunction("foryou_catalog_videos", "Videos in the catalog", [this] {
     return static_cast<double>(deps_.store->num_videos());
   });

@@ -77,6 +77,17 @@ absl::StatusOr<std::shared_ptr<model::Catalog>> LoadKuaiRandCatalog(const std::s
 
 absl::Status LoadKuaiRandHistory(const std::string& path, model::FeatureExtractor* fx,
                                  uint64_t* bad_rows) {
+  return ReadKuaiRandHistory(
+      path,
+      [fx](uint64_t user, int64_t time_ms, const std::vector<uint64_t>& watch,
+           const std::vector<uint64_t>& likes, const std::vector<uint64_t>& long_watch) {
+        fx->AddHistory(user, watch, likes, long_watch, time_ms);
+      },
+      bad_rows);
+}
+
+absl::Status ReadKuaiRandHistory(const std::string& path, const KuaiRandHistoryRow& fn,
+                                 uint64_t* bad_rows) {
   FORYOU_ASSIGN_OR_RETURN(auto csv, data::CsvReader::Open(path));
   int col[5];
   const char* names[5] = {"user_id", "last_time_ms", "watch_seq", "like_seq", "long_watch_seq"};
@@ -114,7 +125,7 @@ absl::Status LoadKuaiRandHistory(const std::string& path, model::FeatureExtracto
       ++*bad_rows;
       continue;
     }
-    fx->AddHistory(user, seqs[0], seqs[1], seqs[2], time_ms);
+    fn(user, time_ms, seqs[0], seqs[1], seqs[2]);
   }
   return absl::OkStatus();
 }

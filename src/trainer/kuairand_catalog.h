@@ -11,6 +11,9 @@
 //   model::Impression imp = KuaiRandToImpression(row);
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,5 +45,12 @@ model::Impression KuaiRandToImpression(const data::KuaiRandImpression& row);
 [[nodiscard]] absl::Status LoadKuaiRandHistory(const std::string& path,
                                                model::FeatureExtractor* features,
                                                uint64_t* bad_rows);
+
+// The same file, row by row: fn(user, last_time_ms, watch_seq, like_seq, long_watch_seq).
+using KuaiRandHistoryRow = std::function<void(uint64_t, int64_t, const std::vector<uint64_t>&,
+                                              const std::vector<uint64_t>&,
+                                              const std::vector<uint64_t>&)>;
+[[nodiscard]] absl::Status ReadKuaiRandHistory(const std::string& path,
+                                               const KuaiRandHistoryRow& fn, uint64_t* bad_rows);
 
 }  // namespace foryou::trainer

@@ -1,0 +1,415 @@
+// WatchNext: audience counters, co-visitation and a sequence two-tower model (see the header).
+#include "feed/watch_next.h"
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <numeric>
+
+namespace foryou::feed {
+
+namespace {
+
+constexpr int64_t kHourMs = 3'600'000;
+constexpr float kRecencyDecay = 0.9f;  // weight of the j-th newest recent video: decay^j
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+int64_t HourOf(int64_t time_ms) {
+  return time_ms >= 0 ? time_ms / kHourMs : (time_ms - kHourMs + 1) / kHourMs;
+}
+
+}  // namespace
+
+WatchNext::WatchNext(WatchNextOptions options) : options_(options), rng_(options.seed) {}
+
+uint32_t WatchNext::IndexOf(uint64_t key) {
+  auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(videos_.size()));
+  if (!inserted) return it->second;
+  VideoState v;
+  v.key = key;
+  v.impressions.assign(kBuckets, 0);
+  v.long_views.assign(kBuckets, 0);
+  v.hour.assign(kBuckets, INT64_MIN);
+  videos_.push_back(std::move(v));
+  popular_.push_back(0);
+  const size_t d = static_cast<size_t>(options_.dim);
+  std::normal_distribution<float> init(0.0f, 0.05f);
+  for (size_t k = 0; k < d; ++k) {
+    in_.push_back(init(rng_));
+    out_.push_back(init(rng_));
+  }
+  bias_.push_back(0);
+  in_m_.resize(in_.size(), 0);
+  in_v_.resize(in_.size(), 0);
+  out_m_.resize(out_.size(), 0);
+  out_v_.resize(out_.size(), 0);
+  bias_m_.resize(bias_.size(), 0);
+  bias_v_.resize(bias_.size(), 0);
+  return it->second;
+}
+
+WatchNext::UserState& WatchNext::UserOf(std::string_view user) {
+  auto it = users_.find(absl::string_view(user.data(), user.size()));
+  if (it != users_.end()) return it->second;
+  UserState state;
+  if (options_.user_embedding) {
+    state.row = static_cast<uint32_t>(user_.size() / static_cast<size_t>(options_.dim));
+    std::normal_distribution<float> init(0.0f, 0.05f);
+    for (int k = 0; k < options_.dim; ++k) user_.push_back(init(rng_));
+    user_m_.resize(user_.size(), 0);
+    user_v_.resize(user_.size(), 0);
+  }
+  return users_.emplace(std::string(user), std::move(state)).first->second;
+}
+
+void WatchNext::AddPair(uint32_t a, uint32_t b, float live, float history) {
+  for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
+    VideoState& v = videos_[x];
+    auto [it, inserted] = v.neighbours.try_emplace(y);
+    Neighbour& nb = it->second;
+    if (inserted) {
+      ++covis_pairs_;
+      if (history == 0) ++v.live_only;
+    } else if (nb.history == 0 && history > 0) {
+      --v.live_only;
+    }
+    nb.live += live;
+    nb.history += history;
+    if (v.live_only > 2 * options_.max_neighbours) {
+      // Drop the live-only entries at or below the median live count (history entries stay).
+      std::vector<float> counts;
+      counts.reserve(v.live_only);
+      for (const auto& [k, n] : v.neighbours) {
+        if (n.history == 0) counts.push_back(n.live);
+      }
+      std::nth_element(counts.begin(), counts.begin() + counts.size() / 2, counts.end());
+      const float median = counts[counts.size() / 2];
+      for (auto i = v.neighbours.begin(); i != v.neighbours.end();) {
+        auto cur = i++;
+        if (cur->second.history == 0 && cur->second.live <= median && cur->first != y) {
+          v.neighbours.erase(cur);
+          --covis_pairs_;
+          --v.live_only;
+        }
+      }
+    }
+  }
+}
+
+void WatchNext::AddHistory(std::string_view user, absl::Span<const uint64_t> videos) {
+  if (!options_.enabled || videos.empty()) return;
+  std::lock_guard lock(mu_);
+  std::vector<uint32_t> seq;
+  seq.reserve(videos.size());
+  for (uint64_t key : videos) seq.push_back(IndexOf(key));
+  const size_t w = static_cast<size_t>(options_.covis_window);
+  for (size_t i = 0; i < seq.size(); ++i) {
+    videos_[seq[i]].history_count += 1;
+    for (size_t j = i + 1; j < seq.size() && j <= i + w; ++j) {
+      if (seq[i] != seq[j]) AddPair(seq[i], seq[j], 0, 1);
+    }
+  }
+  UserState& state = UserOf(user);
+  std::deque<uint32_t>& recent = state.recent;
+  for (uint32_t v : seq) {
+    recent.push_back(v);
+    if (recent.size() > static_cast<size_t>(options_.context)) recent.pop_front();
+  }
+  const size_t tail = std::min(seq.size(), static_cast<size_t>(options_.history_tail));
+  histories_.emplace_back(seq.end() - static_cast<std::ptrdiff_t>(tail), seq.end());
+  history_users_.push_back(state.row);
+}
+
+double WatchNext::Pretrain() {
+  std::lock_guard lock(mu_);
+  std::vector<Example> examples;
+  const size_t k = static_cast<size_t>(options_.context);
+  for (size_t h = 0; h < histories_.size(); ++h) {
+    const std::vector<uint32_t>& s = histories_[h];
+    for (size_t j = 0; j < s.size(); ++j) {
+      Example e;
+      e.user = history_users_[h];
+      e.context.assign(s.begin() + static_cast<std::ptrdiff_t>(j > k ? j - k : 0),
+                       s.begin() + static_cast<std::ptrdiff_t>(j));
+      e.target = s[j];
+      examples.push_back(std::move(e));
+    }
+  }
+  histories_.clear();
+  histories_.shrink_to_fit();
+  history_users_.clear();
+  double loss = 0;
+  const size_t batch = static_cast<size_t>(std::max(1, options_.pretrain_batch));
+  for (int epoch = 0; epoch < options_.pretrain_epochs && !examples.empty(); ++epoch) {
+    std::shuffle(examples.begin(), examples.end(), rng_);
+    double total = 0;
+    for (size_t i = 0; i < examples.size(); i += batch) {
+      const size_t n = std::min(batch, examples.size() - i);
+      total += TrainStep(absl::MakeConstSpan(examples).subspan(i, n), options_.pretrain_negatives) *
+               static_cast<double>(n);
+    }
+    loss = total / static_cast<double>(examples.size());
+  }
+  return loss;
+}
+
+void WatchNext::Count(VideoState& v, int64_t time_ms, Kind kind) {
+  const int64_t hour = HourOf(time_ms);
+  const size_t b = static_cast<size_t>(((hour % kBuckets) + kBuckets) % kBuckets);
+  if (v.hour[b] != hour) {
+    if (v.hour[b] > hour) return;  // older than the ring keeps
+    v.hour[b] = hour;
+    v.impressions[b] = 0;
+    v.long_views[b] = 0;
+  }
+  if (kind == kImpression) v.impressions[b] += 1;
+  if (kind == kLongView) v.long_views[b] += 1;
+}
+
+void WatchNext::Observe(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind) {
+  if (!options_.enabled) return;
+  std::lock_guard lock(mu_);
+  const uint32_t v = IndexOf(video_key);
+  Count(videos_[v], time_ms, kind);
+  if ((kind == kImpression) != options_.learn_from_impressions) return;
+  UserState& state = UserOf(user);
+  std::deque<uint32_t>& recent = state.recent;
+  // A like after a long view of the same video is one signal, not two.
+  if (!recent.empty() && recent.back() == v) return;
+  // Co-visitation with the last covis_window impressions of this user.
+  const size_t w = std::min(recent.size(), static_cast<size_t>(options_.covis_window));
+  for (size_t j = recent.size() - w; j < recent.size(); ++j) {
+    if (recent[j] != v) AddPair(recent[j], v, 1, 0);
+  }
+  Example e;
+  e.context.assign(recent.begin(), recent.end());
+  e.target = v;
+  e.user = state.row;
+  pending_.push_back(std::move(e));
+  recent.push_back(v);
+  if (recent.size() > static_cast<size_t>(options_.context)) recent.pop_front();
+  if (pending_.size() >= static_cast<size_t>(std::max(1, options_.batch))) {
+    TrainStep(pending_, options_.negatives);
+    pending_.clear();
+  }
+}
+
+double WatchNext::WindowSum(const VideoState& v, const std::vector<uint32_t>& counts,
+                            int64_t now_ms, int64_t window_ms) const {
+  double sum = 0;
+  const int64_t from = now_ms - window_ms;
+  for (int b = 0; b < kBuckets; ++b) {
+    if (v.hour[b] == INT64_MIN || counts[b] == 0) continue;
+    const int64_t start = v.hour[b] * kHourMs;
+    const int64_t end = std::min(start + kHourMs, now_ms);  // counted so far over [start, end)
+    if (end <= start) continue;                             // a bucket from the future
+    const int64_t overlap = end - std::max(start, from);
+    if (overlap <= 0) continue;
+    sum += counts[b] * std::min(1.0, static_cast<double>(overlap) / static_cast<double>(end - start));
+  }
+  return sum;
+}
+
+void WatchNext::RefreshCounters(int64_t now_ms) {
+  if (popular_ms_ >= 0 && now_ms >= popular_ms_ && now_ms - popular_ms_ < options_.counters_refresh_ms)
+    return;
+  popular_ms_ = now_ms;
+  for (size_t i = 0; i < videos_.size(); ++i) {
+    const VideoState& v = videos_[i];
+    popular_[i] =
+        options_.w_long_views_6h * std::log1p(WindowSum(v, v.long_views, now_ms, 6 * kHourMs)) +
+        options_.w_long_views_24h * std::log1p(WindowSum(v, v.long_views, now_ms, 24 * kHourMs)) +
+        options_.w_impressions_1h * std::log1p(WindowSum(v, v.impressions, now_ms, kHourMs));
+  }
+}
+
+void WatchNext::Query(absl::Span<const uint32_t> context, uint32_t user, float* q) const {
+  const int d = options_.dim;
+  std::fill(q, q + d, 0.0f);
+  if (!context.empty()) {
+    // Weighted mean, newest (last) weighing most when context_decay < 1.
+    float w = 1, total = 0;
+    for (size_t j = context.size(); j-- > 0; w *= options_.context_decay) {
+      const float* row = &in_[static_cast<size_t>(context[j]) * d];
+      for (int k = 0; k < d; ++k) q[k] += w * row[k];
+      total += w;
+    }
+    const float inv = 1.0f / total;
+    for (int k = 0; k < d; ++k) q[k] *= inv;
+  }
+  if (user != kNoUser) {
+    const float* row = &user_[static_cast<size_t>(user) * d];
+    for (int k = 0; k < d; ++k) q[k] += row[k];
+  }
+}
+
+void WatchNext::ScoreAll(std::string_view user, int64_t now_ms, std::vector<float>* out) {
+  RefreshCounters(now_ms);
+  const size_t n = videos_.size();
+  const int d = options_.dim;
+  out->assign(popular_.begin(), popular_.end());
+  std::vector<uint32_t> recent;
+  uint32_t row = kNoUser;
+  if (auto it = users_.find(absl::string_view(user.data(), user.size())); it != users_.end()) {
+    recent.assign(it->second.recent.begin(), it->second.recent.end());
+    row = it->second.row;
+  }
+  // Two-tower logits.
+  std::vector<float> q(static_cast<size_t>(d));
+  Query(recent, row, q.data());
+  if (options_.w_sequence != 0 && n > 0) {
+    Eigen::Map<const RowMatrix> o(out_.data(), static_cast<Eigen::Index>(n), d);
+    Eigen::Map<const Eigen::VectorXf> qv(q.data(), d);
+    Eigen::Map<const Eigen::VectorXf> b(bias_.data(), static_cast<Eigen::Index>(n));
+    Eigen::Map<Eigen::VectorXf> s(out->data(), static_cast<Eigen::Index>(n));
+    s.noalias() += options_.w_sequence * (o * qv + b);
+  }
+  // Co-visitation with the recent videos, newest weighted most.
+  thread_local std::vector<float> live, hist;
+  thread_local std::vector<uint32_t> touched;
+  live.resize(n, 0);
+  hist.resize(n, 0);
+  touched.clear();
+  float w = 1;
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it, w *= kRecencyDecay) {
+    for (const auto& [other, nb] : videos_[*it].neighbours) {
+      if (live[other] == 0 && hist[other] == 0) touched.push_back(other);
+      live[other] += w * nb.live;
+      hist[other] += w * nb.history;
+    }
+  }
+  for (uint32_t i : touched) {
+    (*out)[i] += options_.w_covis * std::log1p(live[i]) +
+                 options_.w_history_covis *
+                     std::log1p(hist[i] / std::sqrt(1.0f + videos_[i].history_count));
+    live[i] = 0;
+    hist[i] = 0;
+  }
+}
+
+void WatchNext::Scores(std::string_view user, absl::Span<const uint64_t> video_keys,
+                       int64_t now_ms, float* out) {
+  std::lock_guard lock(mu_);
+  if (!options_.enabled) {
+    std::fill(out, out + video_keys.size(), 0.0f);
+    return;
+  }
+  thread_local std::vector<float> all;
+  ScoreAll(user, now_ms, &all);
+  for (size_t i = 0; i < video_keys.size(); ++i) {
+    auto it = index_.find(video_keys[i]);
+    out[i] = it == index_.end() ? 0.0f : all[it->second];
+  }
+}
+
+double WatchNext::TrainStep(absl::Span<const Example> examples, int negatives) {
+  const Eigen::Index b = static_cast<Eigen::Index>(examples.size());
+  const size_t n = videos_.size();
+  if (b == 0 || n < 2) return 0;
+  const int d = options_.dim;
+  // Columns: the batch's targets, then uniform negatives.
+  std::vector<uint32_t> items;
+  items.reserve(examples.size() + static_cast<size_t>(negatives));
+  for (const Example& e : examples) items.push_back(e.target);
+  std::uniform_int_distribution<uint32_t> pick(0, static_cast<uint32_t>(n - 1));
+  for (int k = 0; k < negatives; ++k) items.push_back(pick(rng_));
+  const Eigen::Index m = static_cast<Eigen::Index>(items.size());
+
+  RowMatrix q(b, d), o(m, d);
+  for (Eigen::Index i = 0; i < b; ++i) Query(examples[i].context, examples[i].user, q.row(i).data());
+  Eigen::VectorXf bias(m);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    o.row(j) = Eigen::Map<const Eigen::RowVectorXf>(&out_[static_cast<size_t>(items[j]) * d], d);
+    bias[j] = bias_[items[j]];
+  }
+  RowMatrix logits = q * o.transpose();
+  logits.rowwise() += bias.transpose();
+  double loss = 0;
+  for (Eigen::Index i = 0; i < b; ++i) {
+    auto row = logits.row(i);
+    // A column holding this example's own target (other than its own) is not a negative.
+    for (Eigen::Index j = 0; j < m; ++j) {
+      if (j != i && items[j] == items[i]) row[j] = -1e30f;
+    }
+    const float top = row.maxCoeff();
+    row = (row.array() - top).exp();
+    const float z = row.sum();
+    row /= z;
+    loss -= std::log(std::max(row[i], 1e-30f));
+    row[i] -= 1.0f;  // d loss / d logit
+  }
+  logits /= static_cast<float>(b);
+  const RowMatrix grad_q = logits * o;               // b x d
+  const RowMatrix grad_o = logits.transpose() * q;   // m x d
+  const Eigen::VectorXf grad_b = logits.colwise().sum().transpose();
+
+  // Gather per-row gradients (a row may appear several times), then lazy Adam on those rows.
+  absl::flat_hash_map<uint32_t, std::vector<float>> g_in, g_out;
+  absl::flat_hash_map<uint32_t, float> g_bias;
+  for (Eigen::Index j = 0; j < m; ++j) {
+    auto& g = g_out[items[j]];
+    g.resize(static_cast<size_t>(d), 0.0f);
+    for (int k = 0; k < d; ++k) g[k] += grad_o(j, k);
+    g_bias[items[j]] += grad_b[j];
+  }
+  absl::flat_hash_map<uint32_t, std::vector<float>> g_user;
+  for (Eigen::Index i = 0; i < b; ++i) {
+    if (examples[i].user != kNoUser) {
+      auto& g = g_user[examples[i].user];
+      g.resize(static_cast<size_t>(d), 0.0f);
+      for (int k = 0; k < d; ++k) g[k] += grad_q(i, k);
+    }
+    const auto& ctx = examples[i].context;
+    if (ctx.empty()) continue;
+    float total = 0, w = 1;
+    for (size_t j = 0; j < ctx.size(); ++j, w *= options_.context_decay) total += w;
+    w = 1.0f / total;
+    for (size_t j = ctx.size(); j-- > 0; w *= options_.context_decay) {
+      auto& g = g_in[ctx[j]];
+      g.resize(static_cast<size_t>(d), 0.0f);
+      for (int k = 0; k < d; ++k) g[k] += w * grad_q(i, k);
+    }
+  }
+  ++adam_t_;
+  constexpr float kBeta1 = 0.9f, kBeta2 = 0.999f, kEps = 1e-8f;
+  const float c1 = 1.0f - std::pow(kBeta1, static_cast<float>(adam_t_));
+  const float c2 = 1.0f - std::pow(kBeta2, static_cast<float>(adam_t_));
+  const float lr = options_.learning_rate * std::sqrt(c2) / c1;
+  auto adam = [&](float* p, float* mm, float* vv, const float* g, int len) {
+    for (int k = 0; k < len; ++k) {
+      mm[k] = kBeta1 * mm[k] + (1 - kBeta1) * g[k];
+      vv[k] = kBeta2 * vv[k] + (1 - kBeta2) * g[k] * g[k];
+      p[k] -= lr * mm[k] / (std::sqrt(vv[k]) + kEps);
+    }
+  };
+  for (const auto& [row, g] : g_out) {
+    const size_t at = static_cast<size_t>(row) * d;
+    adam(&out_[at], &out_m_[at], &out_v_[at], g.data(), d);
+  }
+  for (const auto& [row, g] : g_in) {
+    const size_t at = static_cast<size_t>(row) * d;
+    adam(&in_[at], &in_m_[at], &in_v_[at], g.data(), d);
+  }
+  for (const auto& [row, g] : g_user) {
+    const size_t at = static_cast<size_t>(row) * d;
+    adam(&user_[at], &user_m_[at], &user_v_[at], g.data(), d);
+  }
+  for (const auto& [row, g] : g_bias) adam(&bias_[row], &bias_m_[row], &bias_v_[row], &g, 1);
+  ++train_steps_;
+  examples_ += static_cast<uint64_t>(b);
+  last_loss_ = loss / static_cast<double>(b);
+  return last_loss_;
+}
+
+WatchNext::Stats WatchNext::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s;
+  s.videos = videos_.size();
+  s.users = users_.size();
+  s.covis_pairs = covis_pairs_;
+  s.train_steps = train_steps_;
+  s.examples = examples_;
+  s.last_loss = last_loss_;
+  return s;
+}
+
+}  // namespace foryou::feed

@@ -1,0 +1,194 @@
+// WatchNext: how likely is this user to be shown, and to watch, each video next — the
+// exposure-aware half of ranking (docs/design/feed.md, "Watch-next prior").
+//
+// The action model predicts what a user does *once a video is shown*. On a real log most of what a
+// user watches next is explained by what is being watched now, what people who watched the same
+// videos watched next, and the order users watch things in. WatchNext learns those three from the
+// stream of impressions and long views, online:
+//   * audience counters: long views over the last 6 h and 24 h, impressions over the last hour
+//     (hourly buckets per video);
+//   * co-visitation: videos shown to the same user within `covis_window` impressions of each
+//     other, counted live, plus a static table from the users' watch histories (normalised by
+//     the square root of the video's history count);
+//   * a sequence two-tower model: the user is the mean of the input embeddings of their last
+//     `context` shown videos, a video its output embedding and bias; trained with sampled
+//     softmax (in-batch targets + uniform negatives, lazy Adam) on every impression in
+//     mini-batches, and pre-trained on the watch histories.
+// Score = a weighted sum of log1p(counter), log1p(co-visitation) and the two-tower logit; the
+// weights are options, tuned on warm-up days (docs/design/feed.md).
+//
+// Thread-safe: one mutex. A training step (one mini-batch, ~1-3 ms) runs under it, on the thread
+// whose event completed the batch.
+//
+// Example:
+//   WatchNext wn(options);
+//   wn.AddHistory("42", {v1, v2, v3});             // before serving (optional)
+//   wn.Pretrain();
+//   wn.Observe("42", video_key, now_ms, WatchNext::kImpression);
+//   std::vector<float> s(keys.size());
+//   wn.Scores("42", keys, now_ms, s.data());
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace foryou::feed {
+
+struct WatchNextOptions {
+  bool enabled = true;
+  int dim = 48;              // two-tower embedding size
+  int context = 20;          // recent shown videos forming the user (two-tower and co-visitation)
+  bool user_embedding = false;  // the user tower adds a learned per-user vector to the mean
+  float context_decay = 1.0f;   // the j-th newest context video weighs decay^j in the mean
+  // What co-visitation, the recent list and the two-tower learn from: every impression, or only
+  // long views and positive actions. Impressions imitate whatever chose the exposures; on our own
+  // traffic that is our own feed, a feedback loop (docs/design/feed.md).
+  bool learn_from_impressions = false;
+  int covis_window = 10;     // impressions apart that still count as co-visited
+  int history_tail = 30;     // newest history videos per user the two-tower pre-trains on
+  int batch = 256;           // examples per online training step
+  int negatives = 512;       // uniform negatives per step (shared by the batch)
+  int pretrain_batch = 1024;
+  int pretrain_negatives = 1024;
+  int pretrain_epochs = 2;
+  float learning_rate = 3e-3f;
+  size_t max_neighbours = 512;  // live co-visitation entries kept per video (smallest dropped)
+  int64_t counters_refresh_ms = 1000;
+  // Blend weights (log1p of counts; the two-tower logit as is).
+  float w_long_views_6h = 1.0f, w_long_views_24h = 0.5f, w_impressions_1h = 0.3f;
+  float w_covis = 1.5f, w_history_covis = 1.5f, w_sequence = 2.0f;
+  uint64_t seed = 7;
+};
+
+class WatchNext {
+ public:
+  // kPositive: a like, share, favorite or comment (trains like a long view; not counted).
+  enum Kind { kImpression, kLongView, kPositive };
+  explicit WatchNext(WatchNextOptions options = {});
+
+  const WatchNextOptions& options() const { return options_; }
+
+  // A user's watch history (oldest first), before serving: seeds their recent list, the history
+  // co-visitation table and the pre-training set. `user` is the model's identity ("<id>").
+  void AddHistory(std::string_view user, absl::Span<const uint64_t> videos);
+  // Trains the two-tower model on the histories added (pretrain_epochs passes). Returns the
+  // mean training loss of the last pass (0 if there was nothing to train on).
+  double Pretrain();
+
+  // One impression (the video was shown to the user) or long view, at time_ms.
+  void Observe(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind);
+
+  // The blended score of each of `video_keys` for `user` at now_ms (unknown videos: the
+  // counters' zero). out: video_keys.size().
+  void Scores(std::string_view user, absl::Span<const uint64_t> video_keys, int64_t now_ms,
+              float* out);
+  // The `n` best videos for the user over every video it knows, best first, skipping those for
+  // which `skip(key)` is true.
+  template <typename Skip>
+  std::vector<uint64_t> Top(std::string_view user, size_t n, int64_t now_ms, Skip skip);
+
+  // Sizes, for /metrics and tests.
+  struct Stats {
+    size_t videos = 0, users = 0, covis_pairs = 0;
+    uint64_t train_steps = 0, examples = 0;
+    double last_loss = 0;
+  };
+  Stats stats() const;
+
+ private:
+  static constexpr uint32_t kNoUser = UINT32_MAX;
+  struct Example {
+    std::vector<uint32_t> context;
+    uint32_t target;
+    uint32_t user = kNoUser;  // row of the user's embedding (user_embedding on)
+  };
+  struct UserState {
+    std::deque<uint32_t> recent;  // newest last, at most `context`
+    uint32_t row = kNoUser;
+  };
+  struct Neighbour {
+    float live = 0, history = 0;
+  };
+  struct VideoState {
+    uint64_t key = 0;
+    // Hourly buckets (ring of kBuckets, indexed by hour % kBuckets) and the hour each holds.
+    std::vector<uint32_t> impressions, long_views;
+    std::vector<int64_t> hour;
+    float history_count = 0;
+    absl::flat_hash_map<uint32_t, Neighbour> neighbours;
+    size_t live_only = 0;  // neighbours without a history count (the ones pruning may drop)
+  };
+  static constexpr int kBuckets = 26;
+
+  uint32_t IndexOf(uint64_t key);                       // adds the video if new (mu_ held)
+  UserState& UserOf(std::string_view user);  // adds the user if new (mu_ held)
+  void AddPair(uint32_t a, uint32_t b, float live, float history);
+  void Count(VideoState& v, int64_t time_ms, Kind kind);
+  double WindowSum(const VideoState& v, const std::vector<uint32_t>& counts, int64_t now_ms,
+                   int64_t window_ms) const;
+  void RefreshCounters(int64_t now_ms);
+  // Score of every video (dense, by index) for the user: out has videos_.size() entries.
+  void ScoreAll(std::string_view user, int64_t now_ms, std::vector<float>* out);
+  // One sampled-softmax step over `examples`; returns the mean loss.
+  double TrainStep(absl::Span<const Example> examples, int negatives);
+  void Query(absl::Span<const uint32_t> context, uint32_t user, float* q) const;
+
+  const WatchNextOptions options_;
+  mutable std::mutex mu_;
+  std::vector<VideoState> videos_;
+  absl::flat_hash_map<uint64_t, uint32_t> index_;
+  absl::flat_hash_map<std::string, UserState> users_;
+  std::vector<std::vector<uint32_t>> histories_;  // for Pretrain, then cleared
+  std::vector<uint32_t> history_users_;           // their users' rows
+  size_t covis_pairs_ = 0;
+
+  // Popularity part of the score per video, cached.
+  std::vector<float> popular_;
+  int64_t popular_ms_ = -1;
+
+  // Two-tower parameters and lazy-Adam state, row-major (videos x dim).
+  std::vector<float> in_, out_, bias_;
+  std::vector<float> in_m_, in_v_, out_m_, out_v_, bias_m_, bias_v_;
+  std::vector<float> user_, user_m_, user_v_;  // users x dim (user_embedding on)
+  uint64_t adam_t_ = 0;
+  std::vector<Example> pending_;
+  std::mt19937_64 rng_;
+  uint64_t train_steps_ = 0, examples_ = 0;
+  double last_loss_ = 0;
+};
+
+template <typename Skip>
+std::vector<uint64_t> WatchNext::Top(std::string_view user, size_t n, int64_t now_ms, Skip skip) {
+  std::vector<float> all;
+  std::vector<uint64_t> keys;
+  {
+    std::lock_guard lock(mu_);
+    ScoreAll(user, now_ms, &all);
+    keys.reserve(videos_.size());
+    for (const VideoState& v : videos_) keys.push_back(v.key);
+  }
+  std::vector<uint32_t> order;
+  order.reserve(keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    if (!skip(keys[i])) order.push_back(i);
+  }
+  const size_t k = std::min(n, order.size());
+  std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                    [&](uint32_t a, uint32_t b) { return all[a] != all[b] ? all[a] > all[b] : a < b; });
+  std::vector<uint64_t> top;
+  top.reserve(k);
+  for (size_t i = 0; i < k; ++i) top.push_back(keys[order[i]]);
+  return top;
+}
+
+}  // namespace foryou::feed

@@ -1,0 +1,44 @@
+// WatchNext under concurrent events and requests (run under TSan: label unit_concurrency).
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+
+#include <cmath>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "feed/watch_next.h"
+
+namespace foryou::feed {
+namespace {
+
+constexpr int64_t kNow = 3'600'000'000;
+
+TEST(WatchNextConcurrencyTest, ObserveAndScoreFromManyThreads) {
+  WatchNextOptions o;
+  o.batch = 16;
+  o.negatives = 8;
+  WatchNext wn(o);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<float> s(10);
+      std::vector<uint64_t> keys;
+      for (uint64_t v = 0; v < 10; ++v) keys.push_back(v);
+      for (int i = 0; i < 300; ++i) {
+        const std::string user = absl::StrCat("u", (t * 7 + i) % 13);
+        wn.Observe(user, static_cast<uint64_t>(i % 50), kNow + i, i % 3 ? WatchNext::kImpression : (i % 2 ? WatchNext::kLongView : WatchNext::kPositive));
+        wn.Scores(user, keys, kNow + i, s.data());
+        for (float x : s) ASSERT_TRUE(std::isfinite(x));
+        if (i % 50 == 0) (void)wn.Top(user, 5, kNow + i, [](uint64_t) { return false; });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wn.stats().videos, 50u);
+  EXPECT_GT(wn.stats().train_steps, 0u);
+}
+
+}  // namespace
+}  // namespace foryou::feed

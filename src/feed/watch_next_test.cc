@@ -1,0 +1,222 @@
+#include "feed/watch_next.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace foryou::feed {
+namespace {
+
+constexpr int64_t kHour = 3'600'000;
+constexpr int64_t kNow = 1'000 * kHour;
+
+// Only the named part of the score.
+WatchNextOptions Only(float WatchNextOptions::*weight) {
+  WatchNextOptions o;
+  o.w_long_views_6h = o.w_long_views_24h = o.w_impressions_1h = 0;
+  o.w_covis = o.w_history_covis = o.w_sequence = 0;
+  o.*weight = 1;
+  return o;
+}
+
+std::vector<float> ScoresOf(WatchNext& wn, const std::string& user, std::vector<uint64_t> keys,
+                            int64_t now = kNow) {
+  std::vector<float> s(keys.size());
+  wn.Scores(user, keys, now, s.data());
+  return s;
+}
+
+TEST(WatchNextTest, LongViewWindowsCountOnlyTheirHours) {
+  WatchNext wn(Only(&WatchNextOptions::w_long_views_6h));
+  // Video 1: 3 long views 2 h ago. Video 2: 10 long views 8 h ago (outside 6 h). Video 3: none.
+  for (int i = 0; i < 3; ++i) wn.Observe("u", 1, kNow - 2 * kHour, WatchNext::kLongView);
+  for (int i = 0; i < 10; ++i) wn.Observe("u", 2, kNow - 8 * kHour, WatchNext::kLongView);
+  wn.Observe("u", 3, kNow - kHour, WatchNext::kImpression);
+  const std::vector<float> s = ScoresOf(wn, "v", {1, 2, 3, 99});
+  EXPECT_NEAR(s[0], std::log1p(3.0f), 1e-5);
+  EXPECT_FLOAT_EQ(s[1], 0);
+  EXPECT_FLOAT_EQ(s[2], 0);
+  EXPECT_FLOAT_EQ(s[3], 0);  // unknown video
+}
+
+TEST(WatchNextTest, DayWindowForgetsOlderThanADay) {
+  WatchNext wn(Only(&WatchNextOptions::w_long_views_24h));
+  wn.Observe("u", 1, kNow - 30 * kHour, WatchNext::kLongView);
+  wn.Observe("u", 2, kNow - 20 * kHour, WatchNext::kLongView);
+  const std::vector<float> s = ScoresOf(wn, "v", {1, 2});
+  EXPECT_FLOAT_EQ(s[0], 0);
+  EXPECT_NEAR(s[1], std::log1p(1.0f), 1e-5);
+}
+
+TEST(WatchNextTest, ImpressionHourIsPartialForTheOldestBucket) {
+  WatchNext wn(Only(&WatchNextOptions::w_impressions_1h));
+  // 4 impressions in the hour bucket that ended 30 minutes ago: half of it is in the window.
+  const int64_t now = kNow + kHour / 2;
+  for (int i = 0; i < 4; ++i) wn.Observe("u", 1, kNow - kHour + 10, WatchNext::kImpression);
+  const std::vector<float> s = ScoresOf(wn, "v", {1}, now);
+  EXPECT_NEAR(s[0], std::log1p(2.0f), 1e-3);
+}
+
+TEST(WatchNextTest, LiveCoVisitationFollowsWhatOthersWatchedNext) {
+  WatchNext wn(Only(&WatchNextOptions::w_covis));
+  // Many users watch 10 then 11 to the end; others watch 20 then 21.
+  for (int u = 0; u < 20; ++u) {
+    const std::string user = absl::StrCat("a", u);
+    wn.Observe(user, 10, kNow - 100, WatchNext::kLongView);
+    wn.Observe(user, 11, kNow - 50, WatchNext::kLongView);
+    const std::string other = absl::StrCat("b", u);
+    wn.Observe(other, 20, kNow - 100, WatchNext::kLongView);
+    wn.Observe(other, 21, kNow - 50, WatchNext::kLongView);
+  }
+  wn.Observe("me", 10, kNow - 10, WatchNext::kLongView);
+  const std::vector<float> s = ScoresOf(wn, "me", {11, 21});
+  EXPECT_GT(s[0], 0);
+  EXPECT_FLOAT_EQ(s[1], 0);
+  // A user with no history has no co-visitation score.
+  EXPECT_FLOAT_EQ(ScoresOf(wn, "nobody", {11})[0], 0);
+}
+
+TEST(WatchNextTest, HistoryCoVisitationIsNormalisedByPopularity) {
+  WatchNext wn(Only(&WatchNextOptions::w_history_covis));
+  // 1 is watched next to 2 in 4 histories; 3 is watched next to 2 in 4 histories too, but 3 is
+  // in 100 other histories as well: it is just popular.
+  for (int u = 0; u < 4; ++u) {
+    wn.AddHistory(absl::StrCat("h", u), std::vector<uint64_t>{2, 1});
+    wn.AddHistory(absl::StrCat("k", u), std::vector<uint64_t>{2, 3});
+  }
+  for (int u = 0; u < 100; ++u) wn.AddHistory(absl::StrCat("p", u), std::vector<uint64_t>{3});
+  wn.AddHistory("me", std::vector<uint64_t>{2});
+  const std::vector<float> s = ScoresOf(wn, "me", {1, 3});
+  EXPECT_GT(s[0], s[1]);
+  EXPECT_GT(s[1], 0);
+}
+
+TEST(WatchNextTest, LivePairsPerVideoStayBounded) {
+  WatchNextOptions o = Only(&WatchNextOptions::w_covis);
+  o.max_neighbours = 4;
+  WatchNext wn(o);
+  // Video 1 is co-visited with 200 different videos once each, and with video 2 a hundred times.
+  for (int i = 0; i < 200; ++i) {
+    const std::string user = absl::StrCat("u", i);
+    wn.Observe(user, 1, kNow, WatchNext::kLongView);
+    wn.Observe(user, 1000 + static_cast<uint64_t>(i), kNow, WatchNext::kLongView);
+    if (i % 2 == 0) wn.Observe(user, 2, kNow, WatchNext::kLongView);
+  }
+  // Unbounded, the pairs would be 2 x (200 + 100 + 1) = 602 entries; videos 1 and 2 keep at
+  // most 2 x max_neighbours + 1 live-only entries each.
+  EXPECT_LE(wn.stats().covis_pairs, 2u * 9 + 300);
+  // The frequent partner survives pruning.
+  wn.Observe("me", 1, kNow, WatchNext::kLongView);
+  EXPECT_GT(ScoresOf(wn, "me", {2})[0], std::log1p(50.0f));
+}
+
+// Two groups of videos that users watch within their group: after pre-training, a user who
+// watched group A gets group A ranked above group B by the sequence model alone.
+TEST(WatchNextTest, SequenceModelLearnsWhatFollowsWhat) {
+  WatchNextOptions o = Only(&WatchNextOptions::w_sequence);
+  o.pretrain_epochs = 8;
+  o.pretrain_batch = 64;
+  o.pretrain_negatives = 32;
+  o.learning_rate = 0.02f;
+  WatchNext wn(o);
+  std::mt19937_64 rng(3);
+  for (int u = 0; u < 400; ++u) {
+    const uint64_t base = u % 2 == 0 ? 100 : 200;  // group A: 100..109, group B: 200..209
+    std::vector<uint64_t> seq;
+    for (int i = 0; i < 12; ++i) seq.push_back(base + rng() % 10);
+    wn.AddHistory(absl::StrCat("u", u), seq);
+  }
+  const double loss = wn.Pretrain();
+  EXPECT_GT(loss, 0);
+  // Guessing would give log(~92): 96 columns (64 targets + 32 negatives) minus the ~4 that
+  // repeat the example's own target.
+  EXPECT_LT(loss, 4.2);
+  for (uint64_t v : {101, 103, 105}) wn.Observe("fan_a", v, kNow, WatchNext::kLongView);
+  for (uint64_t v : {202, 204, 206}) wn.Observe("fan_b", v, kNow, WatchNext::kLongView);
+  std::vector<uint64_t> keys;
+  for (uint64_t v = 100; v < 110; ++v) keys.push_back(v);
+  for (uint64_t v = 200; v < 210; ++v) keys.push_back(v);
+  const std::vector<float> a = ScoresOf(wn, "fan_a", keys), b = ScoresOf(wn, "fan_b", keys);
+  float a_in = 0, a_out = 0, b_in = 0, b_out = 0;
+  for (size_t i = 0; i < 10; ++i) {
+    a_in += a[i], a_out += a[10 + i];
+    b_in += b[10 + i], b_out += b[i];
+  }
+  EXPECT_GT(a_in, a_out + 5);
+  EXPECT_GT(b_in, b_out + 5);
+  EXPECT_GT(wn.stats().train_steps, 0u);
+}
+
+TEST(WatchNextTest, OnlineTrainingRunsEveryBatch) {
+  WatchNextOptions o;
+  o.batch = 8;
+  o.negatives = 4;
+  WatchNext wn(o);
+  for (int i = 0; i < 40; ++i) wn.Observe(absl::StrCat("u", i % 5), 1 + i % 7, kNow, WatchNext::kLongView);
+  EXPECT_EQ(wn.stats().train_steps, 5u);
+  EXPECT_EQ(wn.stats().examples, 40u);
+  EXPECT_EQ(wn.stats().users, 5u);
+  EXPECT_EQ(wn.stats().videos, 7u);
+  // By default impressions are counted but not learnt from, and a like right after a long view
+  // of the same video is not a second example.
+  for (int i = 0; i < 16; ++i) wn.Observe("u0", 100 + i, kNow, WatchNext::kImpression);
+  wn.Observe("u9", 1, kNow, WatchNext::kLongView);
+  wn.Observe("u9", 1, kNow, WatchNext::kPositive);
+  wn.Observe("u9", 2, kNow, WatchNext::kPositive);
+  EXPECT_EQ(wn.stats().train_steps, 5u);
+  EXPECT_EQ(wn.stats().videos, 23u);
+  wn.Observe("u9", 3, kNow, WatchNext::kPositive);
+  wn.Observe("u9", 4, kNow, WatchNext::kPositive);
+  wn.Observe("u9", 5, kNow, WatchNext::kPositive);
+  wn.Observe("u9", 6, kNow, WatchNext::kPositive);
+  wn.Observe("u9", 7, kNow, WatchNext::kPositive);
+  EXPECT_EQ(wn.stats().train_steps, 5u);  // 7 examples pending
+  wn.Observe("u9", 8, kNow, WatchNext::kPositive);
+  EXPECT_EQ(wn.stats().train_steps, 6u);
+  EXPECT_EQ(wn.stats().examples, 48u);
+}
+
+TEST(WatchNextTest, LearningFromImpressionsTrainsOnWhatWasShown) {
+  WatchNextOptions o = Only(&WatchNextOptions::w_covis);
+  o.learn_from_impressions = true;
+  o.batch = 4;
+  o.negatives = 4;
+  WatchNext wn(o);
+  for (int u = 0; u < 5; ++u) {
+    wn.Observe(absl::StrCat("u", u), 10, kNow, WatchNext::kImpression);
+    wn.Observe(absl::StrCat("u", u), 11, kNow, WatchNext::kImpression);
+    wn.Observe(absl::StrCat("u", u), 11, kNow, WatchNext::kLongView);  // not an example here
+  }
+  EXPECT_EQ(wn.stats().examples, 8u);  // 2 steps of 4; 2 pending
+  wn.Observe("me", 10, kNow, WatchNext::kImpression);
+  EXPECT_GT(ScoresOf(wn, "me", {11})[0], 0);
+}
+
+TEST(WatchNextTest, TopIsBestFirstAndSkips) {
+  WatchNext wn(Only(&WatchNextOptions::w_long_views_6h));
+  for (uint64_t v = 1; v <= 5; ++v) {
+    for (uint64_t i = 0; i < v; ++i) wn.Observe("u", v, kNow - kHour, WatchNext::kLongView);
+  }
+  EXPECT_EQ(wn.Top("x", 3, kNow, [](uint64_t) { return false; }), (std::vector<uint64_t>{5, 4, 3}));
+  EXPECT_EQ(wn.Top("x", 3, kNow, [](uint64_t k) { return k == 4; }), (std::vector<uint64_t>{5, 3, 2}));
+  EXPECT_EQ(wn.Top("x", 10, kNow, [](uint64_t) { return false; }).size(), 5u);
+}
+
+TEST(WatchNextTest, DisabledDoesNothing) {
+  WatchNextOptions o;
+  o.enabled = false;
+  WatchNext wn(o);
+  wn.AddHistory("u", std::vector<uint64_t>{1, 2, 3});
+  wn.Observe("u", 1, kNow, WatchNext::kLongView);
+  EXPECT_EQ(wn.Pretrain(), 0);
+  EXPECT_EQ(ScoresOf(wn, "u", {1, 2}), (std::vector<float>{0, 0}));
+  EXPECT_EQ(wn.stats().videos, 0u);
+}
+
+}  // namespace
+}  // namespace foryou::feed
