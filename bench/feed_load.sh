@@ -11,7 +11,8 @@
 #   FEED_LOAD_DATA (cache dir, default build/feed_load_data), FEED_LOAD_FRESH=1, FEED_LOAD_RPS (200),
 #   FEED_LOAD_SECS (20), FEED_LOAD_STEPS, FEED_LOAD_STEP_SECS (10), FEED_LOAD_CONNS (16),
 #   FEED_LOAD_EVENT_RPS (100 requests/s; 0: no events), FEED_LOAD_EVENT_BATCH (20 events per request),
-#   FEED_LOAD_SERVER_THREADS (128), FEED_LOAD_P99_MS (20).
+#   FEED_LOAD_SERVER_THREADS (128), FEED_LOAD_P99_MS (20), FEED_LOAD_SERVE_ARGS (more `foryou serve`
+#   flags, e.g. "--feed-config config/feed_kuairand.json").
 # Needs wrk, curl, jq. Progress goes to stderr; the last line, on stdout, is
 #   feed_load rps=.. p50_ms=.. p99_ms=.. errors=.. events_per_s=.. max_rps_at_p99_20ms=..
 #
@@ -101,7 +102,7 @@ trap 'exit 130' INT TERM
 start_server() {
   local dir="$1" timeout_s="$2" out="$3" port="" i
   "$bin" serve --data-dir "$dir" --import "$demo" --seed-log "$seed_log" --port 0 \
-    --threads "$server_threads" >"$out.stdout" 2>"$out.stderr" &
+    --threads "$server_threads" ${FEED_LOAD_SERVE_ARGS:-} >"$out.stdout" 2>"$out.stderr" &
   server_pid=$!
   for ((i = 0; i < timeout_s * 5; i++)); do
     if ! kill -0 "$server_pid" 2>/dev/null; then

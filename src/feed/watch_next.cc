@@ -19,7 +19,8 @@ int64_t HourOf(int64_t time_ms) {
 
 }  // namespace
 
-WatchNext::WatchNext(WatchNextOptions options) : options_(options), rng_(options.seed) {}
+WatchNext::WatchNext(WatchNextOptions options)
+    : options_(options), rng_(options.seed), train_rng_(options.seed + 1) {}
 
 uint32_t WatchNext::IndexOf(uint64_t key) {
   auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(videos_.size()));
@@ -30,7 +31,6 @@ uint32_t WatchNext::IndexOf(uint64_t key) {
   v.long_views.assign(kBuckets, 0);
   v.hour.assign(kBuckets, INT64_MIN);
   videos_.push_back(std::move(v));
-  popular_.push_back(0);
   const size_t d = static_cast<size_t>(options_.dim);
   std::normal_distribution<float> init(0.0f, 0.05f);
   for (size_t k = 0; k < d; ++k) {
@@ -97,7 +97,7 @@ void WatchNext::AddPair(uint32_t a, uint32_t b, float live, float history) {
 
 void WatchNext::AddHistory(std::string_view user, absl::Span<const uint64_t> videos) {
   if (!options_.enabled || videos.empty()) return;
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   std::vector<uint32_t> seq;
   seq.reserve(videos.size());
   for (uint64_t key : videos) seq.push_back(IndexOf(key));
@@ -120,8 +120,8 @@ void WatchNext::AddHistory(std::string_view user, absl::Span<const uint64_t> vid
 }
 
 double WatchNext::Pretrain() {
-  std::lock_guard lock(mu_);
   std::vector<Example> examples;
+  std::unique_lock lock(mu_);
   const size_t k = static_cast<size_t>(options_.context);
   for (size_t h = 0; h < histories_.size(); ++h) {
     const std::vector<uint32_t>& s = histories_[h];
@@ -137,10 +137,14 @@ double WatchNext::Pretrain() {
   histories_.clear();
   histories_.shrink_to_fit();
   history_users_.clear();
+  lock.unlock();
   double loss = 0;
   const size_t batch = static_cast<size_t>(std::max(1, options_.pretrain_batch));
   for (int epoch = 0; epoch < options_.pretrain_epochs && !examples.empty(); ++epoch) {
-    std::shuffle(examples.begin(), examples.end(), rng_);
+    {
+      std::lock_guard train(train_mu_);
+      std::shuffle(examples.begin(), examples.end(), train_rng_);
+    }
     double total = 0;
     for (size_t i = 0; i < examples.size(); i += batch) {
       const size_t n = std::min(batch, examples.size() - i);
@@ -167,14 +171,24 @@ void WatchNext::Count(VideoState& v, int64_t time_ms, Kind kind) {
 
 void WatchNext::Observe(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind) {
   if (!options_.enabled) return;
-  std::lock_guard lock(mu_);
+  std::vector<Example> batch;
+  {
+    std::unique_lock lock(mu_);
+    if (!Record(user, video_key, time_ms, kind)) return;
+    if (pending_.size() < static_cast<size_t>(std::max(1, options_.batch))) return;
+    batch.swap(pending_);
+  }
+  TrainStep(batch, options_.negatives);
+}
+
+bool WatchNext::Record(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind) {
   const uint32_t v = IndexOf(video_key);
   Count(videos_[v], time_ms, kind);
-  if ((kind == kImpression) != options_.learn_from_impressions) return;
+  if ((kind == kImpression) != options_.learn_from_impressions) return false;
   UserState& state = UserOf(user);
   std::deque<uint32_t>& recent = state.recent;
   // A like after a long view of the same video is one signal, not two.
-  if (!recent.empty() && recent.back() == v) return;
+  if (!recent.empty() && recent.back() == v) return false;
   // Co-visitation with the last covis_window impressions of this user.
   const size_t w = std::min(recent.size(), static_cast<size_t>(options_.covis_window));
   for (size_t j = recent.size() - w; j < recent.size(); ++j) {
@@ -187,10 +201,7 @@ void WatchNext::Observe(std::string_view user, uint64_t video_key, int64_t time_
   pending_.push_back(std::move(e));
   recent.push_back(v);
   if (recent.size() > static_cast<size_t>(options_.context)) recent.pop_front();
-  if (pending_.size() >= static_cast<size_t>(std::max(1, options_.batch))) {
-    TrainStep(pending_, options_.negatives);
-    pending_.clear();
-  }
+  return true;
 }
 
 double WatchNext::WindowSum(const VideoState& v, const std::vector<uint32_t>& counts,
@@ -210,8 +221,12 @@ double WatchNext::WindowSum(const VideoState& v, const std::vector<uint32_t>& co
 }
 
 void WatchNext::RefreshCounters(int64_t now_ms) {
-  if (popular_ms_ >= 0 && now_ms >= popular_ms_ && now_ms - popular_ms_ < options_.counters_refresh_ms)
-    return;
+  // (mu_ shared or exclusive; popular_mu_ held.)
+  // Videos added since the last refresh start at 0 until the next one (no refresh per new video).
+  popular_.resize(videos_.size(), 0.0f);
+  // Fresh enough: within counters_refresh_ms either way (concurrent requests' clocks differ by
+  // a little; a replay or test may also step back in time).
+  if (popular_ms_ >= 0 && std::abs(now_ms - popular_ms_) < options_.counters_refresh_ms) return;
   popular_ms_ = now_ms;
   for (size_t i = 0; i < videos_.size(); ++i) {
     const VideoState& v = videos_[i];
@@ -243,10 +258,13 @@ void WatchNext::Query(absl::Span<const uint32_t> context, uint32_t user, float* 
 }
 
 void WatchNext::ScoreAll(std::string_view user, int64_t now_ms, std::vector<float>* out) {
-  RefreshCounters(now_ms);
   const size_t n = videos_.size();
   const int d = options_.dim;
-  out->assign(popular_.begin(), popular_.end());
+  {
+    std::lock_guard popular(popular_mu_);
+    RefreshCounters(now_ms);
+    out->assign(popular_.begin(), popular_.end());
+  }
   std::vector<uint32_t> recent;
   uint32_t row = kNoUser;
   if (auto it = users_.find(absl::string_view(user.data(), user.size())); it != users_.end()) {
@@ -288,7 +306,7 @@ void WatchNext::ScoreAll(std::string_view user, int64_t now_ms, std::vector<floa
 
 void WatchNext::Scores(std::string_view user, absl::Span<const uint64_t> video_keys,
                        int64_t now_ms, float* out) {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   if (!options_.enabled) {
     std::fill(out, out + video_keys.size(), 0.0f);
     return;
@@ -302,16 +320,40 @@ void WatchNext::Scores(std::string_view user, absl::Span<const uint64_t> video_k
 }
 
 double WatchNext::TrainStep(absl::Span<const Example> examples, int negatives) {
+  // The gradients are computed under the shared lock (requests keep scoring meanwhile); only
+  // the Adam update of the touched rows takes the exclusive lock. One step at a time.
+  std::lock_guard train(train_mu_);
+  Gradients g;
+  double loss = 0;
+  {
+    std::shared_lock lock(mu_);
+    loss = ComputeGradients(examples, negatives, &g);
+  }
+  if (g.examples == 0) return 0;
+  std::unique_lock lock(mu_);
+  Apply(g);
+  ++train_steps_;
+  examples_ += g.examples;
+  last_loss_ = loss;
+  return loss;
+}
+
+double WatchNext::ComputeGradients(absl::Span<const Example> examples, int negatives,
+                                   Gradients* grads) {
   const Eigen::Index b = static_cast<Eigen::Index>(examples.size());
   const size_t n = videos_.size();
   if (b == 0 || n < 2) return 0;
+  auto& g_in = grads->in;
+  auto& g_out = grads->out;
+  auto& g_bias = grads->bias;
+  auto& g_user = grads->user;
   const int d = options_.dim;
   // Columns: the batch's targets, then uniform negatives.
   std::vector<uint32_t> items;
   items.reserve(examples.size() + static_cast<size_t>(negatives));
   for (const Example& e : examples) items.push_back(e.target);
   std::uniform_int_distribution<uint32_t> pick(0, static_cast<uint32_t>(n - 1));
-  for (int k = 0; k < negatives; ++k) items.push_back(pick(rng_));
+  for (int k = 0; k < negatives; ++k) items.push_back(pick(train_rng_));
   const Eigen::Index m = static_cast<Eigen::Index>(items.size());
 
   RowMatrix q(b, d), o(m, d);
@@ -342,16 +384,13 @@ double WatchNext::TrainStep(absl::Span<const Example> examples, int negatives) {
   const RowMatrix grad_o = logits.transpose() * q;   // m x d
   const Eigen::VectorXf grad_b = logits.colwise().sum().transpose();
 
-  // Gather per-row gradients (a row may appear several times), then lazy Adam on those rows.
-  absl::flat_hash_map<uint32_t, std::vector<float>> g_in, g_out;
-  absl::flat_hash_map<uint32_t, float> g_bias;
+  // Gather per-row gradients (a row may appear several times).
   for (Eigen::Index j = 0; j < m; ++j) {
     auto& g = g_out[items[j]];
     g.resize(static_cast<size_t>(d), 0.0f);
     for (int k = 0; k < d; ++k) g[k] += grad_o(j, k);
     g_bias[items[j]] += grad_b[j];
   }
-  absl::flat_hash_map<uint32_t, std::vector<float>> g_user;
   for (Eigen::Index i = 0; i < b; ++i) {
     if (examples[i].user != kNoUser) {
       auto& g = g_user[examples[i].user];
@@ -369,6 +408,12 @@ double WatchNext::TrainStep(absl::Span<const Example> examples, int negatives) {
       for (int k = 0; k < d; ++k) g[k] += w * grad_q(i, k);
     }
   }
+  grads->examples = static_cast<uint64_t>(b);
+  return loss / static_cast<double>(b);
+}
+
+void WatchNext::Apply(const Gradients& grads) {
+  const int d = options_.dim;
   ++adam_t_;
   constexpr float kBeta1 = 0.9f, kBeta2 = 0.999f, kEps = 1e-8f;
   const float c1 = 1.0f - std::pow(kBeta1, static_cast<float>(adam_t_));
@@ -381,27 +426,23 @@ double WatchNext::TrainStep(absl::Span<const Example> examples, int negatives) {
       p[k] -= lr * mm[k] / (std::sqrt(vv[k]) + kEps);
     }
   };
-  for (const auto& [row, g] : g_out) {
+  for (const auto& [row, g] : grads.out) {
     const size_t at = static_cast<size_t>(row) * d;
     adam(&out_[at], &out_m_[at], &out_v_[at], g.data(), d);
   }
-  for (const auto& [row, g] : g_in) {
+  for (const auto& [row, g] : grads.in) {
     const size_t at = static_cast<size_t>(row) * d;
     adam(&in_[at], &in_m_[at], &in_v_[at], g.data(), d);
   }
-  for (const auto& [row, g] : g_user) {
+  for (const auto& [row, g] : grads.user) {
     const size_t at = static_cast<size_t>(row) * d;
     adam(&user_[at], &user_m_[at], &user_v_[at], g.data(), d);
   }
-  for (const auto& [row, g] : g_bias) adam(&bias_[row], &bias_m_[row], &bias_v_[row], &g, 1);
-  ++train_steps_;
-  examples_ += static_cast<uint64_t>(b);
-  last_loss_ = loss / static_cast<double>(b);
-  return last_loss_;
+  for (const auto& [row, g] : grads.bias) adam(&bias_[row], &bias_m_[row], &bias_v_[row], &g, 1);
 }
 
 WatchNext::Stats WatchNext::stats() const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   Stats s;
   s.videos = videos_.size();
   s.users = users_.size();

@@ -17,8 +17,10 @@
 // Score = a weighted sum of log1p(counter), log1p(co-visitation) and the two-tower logit; the
 // weights are options, tuned on warm-up days (docs/design/feed.md).
 //
-// Thread-safe: one mutex. A training step (one mini-batch, ~1-3 ms) runs under it, on the thread
-// whose event completed the batch.
+// Thread-safe: a shared mutex. Requests score under the shared lock; events take it exclusively
+// for a few counter and table updates. A training step (one mini-batch) runs on the thread whose
+// event completed the batch: its gradients under the shared lock, only the Adam update of the
+// touched rows exclusively.
 //
 // Example:
 //   WatchNext wn(options);
@@ -33,6 +35,8 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <numeric>
+#include <shared_mutex>
 #include <random>
 #include <string>
 #include <string_view>
@@ -139,12 +143,26 @@ class WatchNext {
   void RefreshCounters(int64_t now_ms);
   // Score of every video (dense, by index) for the user: out has videos_.size() entries.
   void ScoreAll(std::string_view user, int64_t now_ms, std::vector<float>* out);
-  // One sampled-softmax step over `examples`; returns the mean loss.
+  // One sampled-softmax step over `examples` (takes the locks itself); returns the mean loss.
   double TrainStep(absl::Span<const Example> examples, int negatives);
+  struct Gradients {
+    absl::flat_hash_map<uint32_t, std::vector<float>> in, out, user;
+    absl::flat_hash_map<uint32_t, float> bias;
+    uint64_t examples = 0;
+  };
+  // (mu_ shared, train_mu_ held.) The batch's gradients; returns the mean loss.
+  double ComputeGradients(absl::Span<const Example> examples, int negatives, Gradients* grads);
+  void Apply(const Gradients& grads);  // lazy Adam on the touched rows (mu_ exclusive)
+  // Counts the event and, when it is one the model learns from, updates co-visitation and the
+  // user's recent list and queues an example; true if an example was queued (mu_ exclusive).
+  bool Record(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind);
   void Query(absl::Span<const uint32_t> context, uint32_t user, float* q) const;
 
   const WatchNextOptions options_;
-  mutable std::mutex mu_;
+  // Exclusive: events, history, the Adam update. Shared: scoring, gradient computation.
+  mutable std::shared_mutex mu_;
+  std::mutex train_mu_;    // one training step at a time; guards train_rng_
+  std::mutex popular_mu_;  // guards popular_ / popular_ms_ (refreshed under the shared lock)
   std::vector<VideoState> videos_;
   absl::flat_hash_map<uint64_t, uint32_t> index_;
   absl::flat_hash_map<std::string, UserState> users_;
@@ -162,32 +180,37 @@ class WatchNext {
   std::vector<float> user_, user_m_, user_v_;  // users x dim (user_embedding on)
   uint64_t adam_t_ = 0;
   std::vector<Example> pending_;
-  std::mt19937_64 rng_;
+  std::mt19937_64 rng_;        // initialisation (mu_ exclusive)
+  std::mt19937_64 train_rng_;  // negatives, shuffles (train_mu_)
   uint64_t train_steps_ = 0, examples_ = 0;
   double last_loss_ = 0;
 };
 
 template <typename Skip>
 std::vector<uint64_t> WatchNext::Top(std::string_view user, size_t n, int64_t now_ms, Skip skip) {
-  std::vector<float> all;
+  thread_local std::vector<float> all;
+  thread_local std::vector<uint32_t> order;
   std::vector<uint64_t> keys;
-  {
-    std::lock_guard lock(mu_);
-    ScoreAll(user, now_ms, &all);
-    keys.reserve(videos_.size());
-    for (const VideoState& v : videos_) keys.push_back(v.key);
-  }
-  std::vector<uint32_t> order;
-  order.reserve(keys.size());
-  for (uint32_t i = 0; i < keys.size(); ++i) {
-    if (!skip(keys[i])) order.push_back(i);
-  }
-  const size_t k = std::min(n, order.size());
-  std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                    [&](uint32_t a, uint32_t b) { return all[a] != all[b] ? all[a] > all[b] : a < b; });
   std::vector<uint64_t> top;
-  top.reserve(k);
-  for (size_t i = 0; i < k; ++i) top.push_back(keys[order[i]]);
+  std::shared_lock lock(mu_);
+  ScoreAll(user, now_ms, &all);
+  // Best first over a shortlist of 2n (then the rest, if skips ate it): skip() is called only
+  // for videos that could make the list, not for the whole catalog.
+  order.resize(all.size());
+  std::iota(order.begin(), order.end(), 0u);
+  auto better = [&](uint32_t a, uint32_t b) { return all[a] != all[b] ? all[a] > all[b] : a < b; };
+  size_t shortlist = std::min(order.size(), 2 * n + 16);
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shortlist) - (shortlist > 0),
+                   order.end(), better);
+  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shortlist), better);
+  for (size_t i = 0; i < order.size() && top.size() < n; ++i) {
+    if (i == shortlist) {  // the shortlist ran out: sort the rest too
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(shortlist), order.end(), better);
+      shortlist = order.size();
+    }
+    const uint64_t key = videos_[order[i]].key;
+    if (!skip(key)) top.push_back(key);
+  }
   return top;
 }
 
