@@ -220,21 +220,31 @@ double WatchNext::WindowSum(const VideoState& v, const std::vector<uint32_t>& co
   return sum;
 }
 
-void WatchNext::RefreshCounters(int64_t now_ms) {
-  // (mu_ shared or exclusive; popular_mu_ held.)
-  // Videos added since the last refresh start at 0 until the next one (no refresh per new video).
-  popular_.resize(videos_.size(), 0.0f);
-  // Fresh enough: within counters_refresh_ms either way (concurrent requests' clocks differ by
-  // a little; a replay or test may also step back in time).
-  if (popular_ms_ >= 0 && std::abs(now_ms - popular_ms_) < options_.counters_refresh_ms) return;
-  popular_ms_ = now_ms;
+std::shared_ptr<const std::vector<float>> WatchNext::Popular(int64_t now_ms) {
+  // (mu_ shared or exclusive.) One thread recomputes a stale cache while the others keep using
+  // the old one: nobody waits for the ~1-2 ms pass over every video.
+  {
+    std::lock_guard lock(popular_mu_);
+    // Fresh enough: within counters_refresh_ms either way (concurrent requests' clocks differ by
+    // a little; a replay or test may also step back in time). Videos new since the last pass
+    // count 0 until the next one.
+    const bool fresh = popular_ != nullptr && std::abs(now_ms - popular_ms_) < options_.counters_refresh_ms;
+    if (fresh || (refreshing_ && popular_ != nullptr)) return popular_;
+    refreshing_ = true;
+  }
+  auto fresh = std::make_shared<std::vector<float>>(videos_.size());
   for (size_t i = 0; i < videos_.size(); ++i) {
     const VideoState& v = videos_[i];
-    popular_[i] =
+    (*fresh)[i] =
         options_.w_long_views_6h * std::log1p(WindowSum(v, v.long_views, now_ms, 6 * kHourMs)) +
         options_.w_long_views_24h * std::log1p(WindowSum(v, v.long_views, now_ms, 24 * kHourMs)) +
         options_.w_impressions_1h * std::log1p(WindowSum(v, v.impressions, now_ms, kHourMs));
   }
+  std::lock_guard lock(popular_mu_);
+  popular_ = fresh;
+  popular_ms_ = now_ms;
+  refreshing_ = false;
+  return popular_;
 }
 
 void WatchNext::Query(absl::Span<const uint32_t> context, uint32_t user, float* q) const {
@@ -257,51 +267,63 @@ void WatchNext::Query(absl::Span<const uint32_t> context, uint32_t user, float* 
   }
 }
 
-void WatchNext::ScoreAll(std::string_view user, int64_t now_ms, std::vector<float>* out) {
-  const size_t n = videos_.size();
-  const int d = options_.dim;
-  {
-    std::lock_guard popular(popular_mu_);
-    RefreshCounters(now_ms);
-    out->assign(popular_.begin(), popular_.end());
-  }
-  std::vector<uint32_t> recent;
+void WatchNext::Prepare(std::string_view user, int64_t now_ms, Request* r) {
+  r->popular = Popular(now_ms);
+  r->recent.clear();
   uint32_t row = kNoUser;
   if (auto it = users_.find(absl::string_view(user.data(), user.size())); it != users_.end()) {
-    recent.assign(it->second.recent.begin(), it->second.recent.end());
+    r->recent.assign(it->second.recent.begin(), it->second.recent.end());
     row = it->second.row;
   }
-  // Two-tower logits.
-  std::vector<float> q(static_cast<size_t>(d));
-  Query(recent, row, q.data());
-  if (options_.w_sequence != 0 && n > 0) {
-    Eigen::Map<const RowMatrix> o(out_.data(), static_cast<Eigen::Index>(n), d);
-    Eigen::Map<const Eigen::VectorXf> qv(q.data(), d);
-    Eigen::Map<const Eigen::VectorXf> b(bias_.data(), static_cast<Eigen::Index>(n));
-    Eigen::Map<Eigen::VectorXf> s(out->data(), static_cast<Eigen::Index>(n));
-    s.noalias() += options_.w_sequence * (o * qv + b);
-  }
-  // Co-visitation with the recent videos, newest weighted most.
+  r->q.resize(static_cast<size_t>(options_.dim));
+  Query(r->recent, row, r->q.data());
+  // Co-visitation with the recent videos, newest weighted most, into dense per-thread arrays.
+  const size_t n = videos_.size();
   thread_local std::vector<float> live, hist;
-  thread_local std::vector<uint32_t> touched;
   live.resize(n, 0);
   hist.resize(n, 0);
-  touched.clear();
+  r->live = &live;
+  r->hist = &hist;
+  r->touched.clear();
   float w = 1;
-  for (auto it = recent.rbegin(); it != recent.rend(); ++it, w *= kRecencyDecay) {
+  for (auto it = r->recent.rbegin(); it != r->recent.rend(); ++it, w *= kRecencyDecay) {
     for (const auto& [other, nb] : videos_[*it].neighbours) {
-      if (live[other] == 0 && hist[other] == 0) touched.push_back(other);
+      if (live[other] == 0 && hist[other] == 0) r->touched.push_back(other);
       live[other] += w * nb.live;
       hist[other] += w * nb.history;
     }
   }
-  for (uint32_t i : touched) {
-    (*out)[i] += options_.w_covis * std::log1p(live[i]) +
-                 options_.w_history_covis *
-                     std::log1p(hist[i] / std::sqrt(1.0f + videos_[i].history_count));
-    live[i] = 0;
-    hist[i] = 0;
+}
+
+float WatchNext::CovisTerm(const Request& r, uint32_t i) const {
+  const float live = (*r.live)[i], hist = (*r.hist)[i];
+  if (live == 0 && hist == 0) return 0;
+  return options_.w_covis * std::log1p(live) +
+         options_.w_history_covis * std::log1p(hist / std::sqrt(1.0f + videos_[i].history_count));
+}
+
+void WatchNext::Finish(Request* r) {
+  for (uint32_t i : r->touched) (*r->live)[i] = (*r->hist)[i] = 0;
+  r->touched.clear();
+}
+
+void WatchNext::ScoreAll(std::string_view user, int64_t now_ms, std::vector<float>* out) {
+  const size_t n = videos_.size();
+  const int d = options_.dim;
+  thread_local Request r;
+  Prepare(user, now_ms, &r);
+  out->assign(n, 0.0f);
+  std::copy(r.popular->begin(), r.popular->begin() + static_cast<std::ptrdiff_t>(std::min(n, r.popular->size())),
+            out->begin());
+  if (options_.w_sequence != 0 && n > 0) {
+    Eigen::Map<const RowMatrix> o(out_.data(), static_cast<Eigen::Index>(n), d);
+    Eigen::Map<const Eigen::VectorXf> qv(r.q.data(), d);
+    Eigen::Map<const Eigen::VectorXf> b(bias_.data(), static_cast<Eigen::Index>(n));
+    Eigen::Map<Eigen::VectorXf> s(out->data(), static_cast<Eigen::Index>(n));
+    s.noalias() += options_.w_sequence * (o * qv + b);
   }
+  for (uint32_t i : r.touched) (*out)[i] += CovisTerm(r, i);
+  Finish(&r);
 }
 
 void WatchNext::Scores(std::string_view user, absl::Span<const uint64_t> video_keys,
@@ -311,12 +333,27 @@ void WatchNext::Scores(std::string_view user, absl::Span<const uint64_t> video_k
     std::fill(out, out + video_keys.size(), 0.0f);
     return;
   }
-  thread_local std::vector<float> all;
-  ScoreAll(user, now_ms, &all);
-  for (size_t i = 0; i < video_keys.size(); ++i) {
-    auto it = index_.find(video_keys[i]);
-    out[i] = it == index_.end() ? 0.0f : all[it->second];
+  // Only the candidates: no pass over the whole catalog.
+  thread_local Request r;
+  Prepare(user, now_ms, &r);
+  const int d = options_.dim;
+  for (size_t k = 0; k < video_keys.size(); ++k) {
+    auto it = index_.find(video_keys[k]);
+    if (it == index_.end()) {
+      out[k] = 0;
+      continue;
+    }
+    const uint32_t i = it->second;
+    float s = i < r.popular->size() ? (*r.popular)[i] : 0.0f;
+    if (options_.w_sequence != 0) {
+      const float* row = &out_[static_cast<size_t>(i) * d];
+      float dot = bias_[i];
+      for (int j = 0; j < d; ++j) dot += row[j] * r.q[static_cast<size_t>(j)];
+      s += options_.w_sequence * dot;
+    }
+    out[k] = s + CovisTerm(r, i);
   }
+  Finish(&r);
 }
 
 double WatchNext::TrainStep(absl::Span<const Example> examples, int negatives) {

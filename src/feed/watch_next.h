@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <shared_mutex>
@@ -140,7 +141,19 @@ class WatchNext {
   void Count(VideoState& v, int64_t time_ms, Kind kind);
   double WindowSum(const VideoState& v, const std::vector<uint32_t>& counts, int64_t now_ms,
                    int64_t window_ms) const;
-  void RefreshCounters(int64_t now_ms);
+  // The counters' part of the score per video, recomputed at most once per counters_refresh_ms
+  // (mu_ shared or exclusive). May be shorter than videos_ (newer videos: 0).
+  std::shared_ptr<const std::vector<float>> Popular(int64_t now_ms);
+  // One scoring request's state: the user's query vector and co-visitation sums.
+  struct Request {
+    std::shared_ptr<const std::vector<float>> popular;
+    std::vector<uint32_t> recent, touched;
+    std::vector<float> q;
+    std::vector<float>*live = nullptr, *hist = nullptr;  // per-thread, by video index
+  };
+  void Prepare(std::string_view user, int64_t now_ms, Request* r);  // (mu_ shared)
+  float CovisTerm(const Request& r, uint32_t i) const;
+  void Finish(Request* r);  // clears the per-thread sums
   // Score of every video (dense, by index) for the user: out has videos_.size() entries.
   void ScoreAll(std::string_view user, int64_t now_ms, std::vector<float>* out);
   // One sampled-softmax step over `examples` (takes the locks itself); returns the mean loss.
@@ -162,7 +175,7 @@ class WatchNext {
   // Exclusive: events, history, the Adam update. Shared: scoring, gradient computation.
   mutable std::shared_mutex mu_;
   std::mutex train_mu_;    // one training step at a time; guards train_rng_
-  std::mutex popular_mu_;  // guards popular_ / popular_ms_ (refreshed under the shared lock)
+  std::mutex popular_mu_;  // guards popular_, popular_ms_, refreshing_
   std::vector<VideoState> videos_;
   absl::flat_hash_map<uint64_t, uint32_t> index_;
   absl::flat_hash_map<std::string, UserState> users_;
@@ -171,8 +184,9 @@ class WatchNext {
   size_t covis_pairs_ = 0;
 
   // Popularity part of the score per video, cached.
-  std::vector<float> popular_;
+  std::shared_ptr<const std::vector<float>> popular_;
   int64_t popular_ms_ = -1;
+  bool refreshing_ = false;
 
   // Two-tower parameters and lazy-Adam state, row-major (videos x dim).
   std::vector<float> in_, out_, bias_;
