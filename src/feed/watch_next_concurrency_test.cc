@@ -28,10 +28,10 @@ TEST(WatchNextConcurrencyTest, ObserveAndScoreFromManyThreads) {
       for (uint64_t v = 0; v < 10; ++v) keys.push_back(v);
       for (int i = 0; i < 300; ++i) {
         const std::string user = absl::StrCat("u", (t * 7 + i) % 13);
-        wn.Observe(user, static_cast<uint64_t>(i % 50), kNow + i, i % 3 ? WatchNext::kImpression : (i % 2 ? WatchNext::kLongView : WatchNext::kPositive));
-        wn.Scores(user, keys, kNow + i, s.data());
+        wn.Observe(user, static_cast<uint64_t>(i % 50), kNow + 100 * i, i % 3 ? WatchNext::kImpression : (i % 2 ? WatchNext::kLongView : WatchNext::kPositive));
+        wn.Scores(user, keys, kNow + 100 * i, s.data());  // the counters refresh every ~10 steps
         for (float x : s) ASSERT_TRUE(std::isfinite(x));
-        if (i % 50 == 0) (void)wn.Top(user, 5, kNow + i, [](uint64_t) { return false; });
+        if (i % 5 == 0) (void)wn.Top(user, 5, kNow + 100 * i, [](uint64_t) { return false; });
       }
     });
   }

@@ -24,6 +24,7 @@ json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions&
     parts[model::kTaskNames[t]] = options.weights[t] * c.probs[t];
   }
   parts["source_bonus"] = c.bonus;
+  parts["popularity"] = c.popularity;  // the audience prior (+ the watch-next prior when on)
   json sources = json::array();
   for (int s = 0; s < static_cast<int>(feed::Source::kNumSources); ++s) {
     if (c.from(static_cast<feed::Source>(s))) sources.push_back(feed::SourceName(static_cast<feed::Source>(s)));

@@ -567,6 +567,9 @@ TEST_F(ApiServerTest, FeedPagesHaveScoresAndNeverRepeat) {
         EXPECT_GE(p, 0.0);
         EXPECT_LE(p, 1.0);
       }
+      double sum = 0;  // value = the sum of its parts
+      for (const auto& [name, part] : item["parts"].items()) sum += part.get<double>();
+      EXPECT_NEAR(sum, item["value"].get<double>(), 1e-3) << item.dump();
       EXPECT_TRUE(item["sources"].is_array());
       EXPECT_FALSE(item["sources"].empty()) << item.dump();
       EXPECT_TRUE(item["reason"].is_string());
