@@ -228,7 +228,9 @@ absl::Status FeedService::Retrieve(std::string_view user_id, int64_t now_ms, uin
     ctx.positives.assign(s.positives.begin(), s.positives.end());
     ctx.likes.assign(s.likes.begin(), s.likes.end());
     r->not_interested = s.not_interested;
-    if (options_.watch_next.enabled) ctx.seen = s.seen;
+    if (options_.watch_next.enabled && options_.quotas[static_cast<int>(Source::kWatchNext)] > 0) {
+      ctx.seen = s.seen;
+    }
     for (const auto& e : s.tail) {
       r->keep.push_back(e);
       r->tail.push_back(e->proto);
