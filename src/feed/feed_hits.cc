@@ -66,23 +66,22 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
   lo.evaluate_from_offset = UINT64_MAX;
   lo.live_window = 0;
   FORYOU_ASSIGN_OR_RETURN(auto loop, stream::RealtimeLoop::Open(lo, o.config, model_catalog));
-  if (!o.history.empty()) {
-    uint64_t bad = 0;
-    FORYOU_RETURN_IF_ERROR(trainer::LoadKuaiRandHistory(o.history, loop->features(), &bad));
-  }
   LoopScorer scorer(loop.get(), o.config);
   FeedOptions fo = feed_options;
   fo.utc_offset_minutes = 480;
   fo.max_count = std::max(fo.max_count, feed_size);
   FeedService feed(fo, store.get(), model_catalog, &scorer);
   FORYOU_RETURN_IF_ERROR(feed.Load());
-  if (!o.history.empty() && fo.watch_next.enabled) {
-    // The watch histories seed the watch-next model: co-visitation, recent lists, pre-training.
+  if (!o.history.empty()) {
+    // One read of the watch histories warm-starts the model's features and seeds the
+    // watch-next model (co-visitation, recent lists, pre-training).
     uint64_t bad = 0;
     FORYOU_RETURN_IF_ERROR(trainer::ReadKuaiRandHistory(
         o.history,
-        [&](uint64_t user, int64_t, const std::vector<uint64_t>& watch, const std::vector<uint64_t>&,
-            const std::vector<uint64_t>& long_watch) {
+        [&](uint64_t user, int64_t time_ms, const std::vector<uint64_t>& watch,
+            const std::vector<uint64_t>& likes, const std::vector<uint64_t>& long_watch) {
+          loop->features()->AddHistory(user, watch, likes, long_watch, time_ms);
+          if (!fo.watch_next.enabled) return;
           // The history that matches what the model learns from live.
           const std::vector<uint64_t>& seq =
               fo.watch_next.learn_from_impressions ? watch : long_watch;
@@ -92,6 +91,8 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
           feed.watch_next().AddHistory(absl::StrCat(user), keys);
         },
         &bad));
+  }
+  if (!o.history.empty() && fo.watch_next.enabled) {
     const auto t0 = std::chrono::steady_clock::now();
     const double loss = feed.watch_next().Pretrain();
     if (o.progress) {
