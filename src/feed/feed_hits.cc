@@ -70,6 +70,7 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
   FeedOptions fo = feed_options;
   fo.utc_offset_minutes = 480;
   fo.max_count = std::max(fo.max_count, feed_size);
+  fo.watch_next.item_item_background = false;  // refits inline: the same result every run
   FeedService feed(fo, store.get(), model_catalog, &scorer);
   FORYOU_RETURN_IF_ERROR(feed.Load());
   if (!o.history.empty()) {

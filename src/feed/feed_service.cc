@@ -833,7 +833,8 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
                                   {"impressions_1h", &w.w_impressions_1h},
                                   {"covis", &w.w_covis},
                                   {"history_covis", &w.w_history_covis},
-                                  {"sequence", &w.w_sequence}};
+                                  {"sequence", &w.w_sequence},
+                                  {"item_item", &w.w_item_item}};
         bool done = false;
         for (const Weight& wt : weights) {
           if (name != wt.name) continue;
@@ -850,6 +851,12 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
         } else if (name == "pretrain_epochs") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 100, &x)); w.pretrain_epochs = static_cast<int>(x); }
         else if (name == "context_decay") { FORYOU_RETURN_IF_ERROR(number(f, p, 0.01, 1, &x)); w.context_decay = static_cast<float>(x); }
         else if (name == "learning_rate") { FORYOU_RETURN_IF_ERROR(number(f, p, 1e-6, 1, &x)); w.learning_rate = static_cast<float>(x); }
+        else if (name == "item_item_lambda") { FORYOU_RETURN_IF_ERROR(number(f, p, 1e-3, 1e7, &x)); w.item_item.lambda = static_cast<float>(x); }
+        else if (name == "item_item_max_items") { FORYOU_RETURN_IF_ERROR(number(f, p, 1, 20000, &x)); w.item_item.max_items = static_cast<size_t>(x); }
+        else if (name == "item_item_top_k") { FORYOU_RETURN_IF_ERROR(number(f, p, 1, 20000, &x)); w.item_item.top_k = static_cast<int>(x); }
+        else if (name == "item_item_min_users") { FORYOU_RETURN_IF_ERROR(number(f, p, 1, 1e9, &x)); w.item_item.min_users = static_cast<int>(x); }
+        else if (name == "item_item_user_items") { FORYOU_RETURN_IF_ERROR(number(f, p, 2, 10000, &x)); w.item_item_user_items = static_cast<int>(x); }
+        else if (name == "item_item_refit_hours") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 8760, &x)); w.item_item_refit_ms = static_cast<int64_t>(x * 3'600'000.0); }
         else return absl::InvalidArgumentError(absl::StrCat(p, ": unknown watch-next option"));
       }
     } else if (key == "seen_capacity") {

@@ -399,7 +399,17 @@ TEST(FeedOptionsTest, WatchNextOptions) {
   ASSERT_TRUE(ParseFeedOptions(R"({"watch_next_weight": 1, "popularity_weight": 0,
       "quotas": {"watch_next": 300},
       "watch_next": {"learn_from_impressions": true, "sequence": 3, "history_covis": 0.5,
-                     "context_decay": 0.9, "pretrain_epochs": 1}})", &o).ok());
+                     "context_decay": 0.9, "pretrain_epochs": 1, "item_item": 30,
+                     "item_item_lambda": 500, "item_item_max_items": 4000,
+                     "item_item_top_k": 128, "item_item_min_users": 3,
+                     "item_item_user_items": 60, "item_item_refit_hours": 12}})", &o).ok());
+  EXPECT_EQ(o.watch_next.w_item_item, 30.0f);
+  EXPECT_EQ(o.watch_next.item_item.lambda, 500.0f);
+  EXPECT_EQ(o.watch_next.item_item.max_items, 4000u);
+  EXPECT_EQ(o.watch_next.item_item.top_k, 128);
+  EXPECT_EQ(o.watch_next.item_item.min_users, 3);
+  EXPECT_EQ(o.watch_next.item_item_user_items, 60);
+  EXPECT_EQ(o.watch_next.item_item_refit_ms, 12 * 3'600'000LL);
   EXPECT_EQ(o.watch_next_weight, 1.0f);
   EXPECT_EQ(o.quotas[static_cast<int>(Source::kWatchNext)], 300);
   EXPECT_TRUE(o.watch_next.learn_from_impressions);
@@ -410,11 +420,16 @@ TEST(FeedOptionsTest, WatchNextOptions) {
   const FeedOptions kept = o;
   for (const char* bad : {R"({"watch_next": {"nope": 1}})", R"({"watch_next": {"enabled": 1}})",
                           R"({"watch_next": {"sequence": "x"}})", R"({"watch_next": 3})",
-                          R"({"watch_next_weight": -1})", R"({"watch_next": {"context_decay": 0}})"}) {
+                          R"({"watch_next_weight": -1})", R"({"watch_next": {"context_decay": 0}})",
+                          R"({"watch_next": {"item_item_lambda": 0}})",
+                          R"({"watch_next": {"item_item_max_items": 50000}})",
+                          R"({"watch_next": {"item_item_user_items": 1}})",
+                          R"({"watch_next": {"item_item_refit_hours": -1}})"}) {
     absl::Status s = ParseFeedOptions(bad, &o);
     EXPECT_TRUE(absl::IsInvalidArgument(s)) << bad;
     EXPECT_EQ(o.watch_next.w_sequence, kept.watch_next.w_sequence);
     EXPECT_EQ(o.watch_next_weight, kept.watch_next_weight);
+    EXPECT_EQ(o.watch_next.item_item.lambda, kept.watch_next.item_item.lambda);
   }
   EXPECT_NE(ParseFeedOptions(R"({"watch_next": {"nope": 1}})", &o).message().find("feed.watch_next.nope"),
             std::string::npos);

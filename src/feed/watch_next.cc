@@ -22,6 +22,69 @@ int64_t HourOf(int64_t time_ms) {
 WatchNext::WatchNext(WatchNextOptions options)
     : options_(options), rng_(options.seed), train_rng_(options.seed + 1) {}
 
+WatchNext::~WatchNext() {
+  std::lock_guard lock(fitter_mu_);
+  if (fitter_.joinable()) fitter_.join();
+}
+
+void WatchNext::AddItem(UserState& state, uint32_t v) const {
+  if (options_.w_item_item == 0) return;
+  std::vector<uint32_t>& items = state.items;
+  if (std::find(items.begin(), items.end(), v) != items.end()) return;
+  items.push_back(v);
+  if (items.size() > static_cast<size_t>(std::max(1, options_.item_item_user_items))) {
+    items.erase(items.begin());
+  }
+}
+
+absl::Status WatchNext::FitItemItem() {
+  if (!options_.enabled || options_.w_item_item == 0) return absl::OkStatus();
+  std::vector<std::vector<uint32_t>> sets;
+  uint32_t n = 0;
+  {
+    std::shared_lock lock(mu_);
+    n = static_cast<uint32_t>(videos_.size());
+    sets.reserve(users_.size());
+    for (const auto& [user, state] : users_) {
+      if (state.items.size() > 1) sets.push_back(state.items);
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const ItemItemModel>> model =
+      ItemItemModel::Fit(sets, n, options_.item_item);
+  if (!model.ok()) return model.status();
+  std::lock_guard lock(item_item_mu_);
+  item_item_ = *std::move(model);
+  ++item_item_fits_;
+  return absl::OkStatus();
+}
+
+bool WatchNext::FitDue(int64_t time_ms) {
+  if (options_.w_item_item == 0 || options_.item_item_refit_ms <= 0) return false;
+  const int64_t r = options_.item_item_refit_ms;
+  const int64_t period = time_ms >= 0 ? time_ms / r : (time_ms - r + 1) / r;
+  if (fit_period_ == INT64_MIN) {  // the first event: the period starts, no fit yet
+    fit_period_ = period;
+    return false;
+  }
+  if (period <= fit_period_) return false;
+  fit_period_ = period;
+  return true;
+}
+
+void WatchNext::StartFit() {
+  if (!options_.item_item_background) {
+    (void)FitItemItem();  // cannot fail with valid options; the old fit stays if it does
+    return;
+  }
+  if (fitting_.exchange(true)) return;  // one fit at a time; this period's data joins the next
+  std::lock_guard lock(fitter_mu_);
+  if (fitter_.joinable()) fitter_.join();  // the previous fit, finished (fitting_ was false)
+  fitter_ = std::thread([this] {
+    (void)FitItemItem();
+    fitting_ = false;
+  });
+}
+
 uint32_t WatchNext::IndexOf(uint64_t key) {
   auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(videos_.size()));
   if (!inserted) return it->second;
@@ -113,6 +176,7 @@ void WatchNext::AddHistory(std::string_view user, absl::Span<const uint64_t> vid
   for (uint32_t v : seq) {
     recent.push_back(v);
     if (recent.size() > static_cast<size_t>(options_.context)) recent.pop_front();
+    AddItem(state, v);
   }
   const size_t tail = std::min(seq.size(), static_cast<size_t>(options_.history_tail));
   histories_.emplace_back(seq.end() - static_cast<std::ptrdiff_t>(tail), seq.end());
@@ -153,6 +217,7 @@ double WatchNext::Pretrain() {
     }
     loss = total / static_cast<double>(examples.size());
   }
+  (void)FitItemItem();  // a no-op while the item-item model is off
   return loss;
 }
 
@@ -172,13 +237,17 @@ void WatchNext::Count(VideoState& v, int64_t time_ms, Kind kind) {
 void WatchNext::Observe(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind) {
   if (!options_.enabled) return;
   std::vector<Example> batch;
+  bool fit = false;
   {
     std::unique_lock lock(mu_);
-    if (!Record(user, video_key, time_ms, kind)) return;
-    if (pending_.size() < static_cast<size_t>(std::max(1, options_.batch))) return;
-    batch.swap(pending_);
+    fit = FitDue(time_ms);
+    if (Record(user, video_key, time_ms, kind) &&
+        pending_.size() >= static_cast<size_t>(std::max(1, options_.batch))) {
+      batch.swap(pending_);
+    }
   }
-  TrainStep(batch, options_.negatives);
+  if (fit) StartFit();
+  if (!batch.empty()) TrainStep(batch, options_.negatives);
 }
 
 bool WatchNext::Record(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind) {
@@ -199,6 +268,7 @@ bool WatchNext::Record(std::string_view user, uint64_t video_key, int64_t time_m
   e.target = v;
   e.user = state.row;
   pending_.push_back(std::move(e));
+  AddItem(state, v);
   recent.push_back(v);
   if (recent.size() > static_cast<size_t>(options_.context)) recent.pop_front();
   return true;
@@ -271,39 +341,73 @@ void WatchNext::Prepare(std::string_view user, int64_t now_ms, Request* r) {
   r->popular = Popular(now_ms);
   r->recent.clear();
   uint32_t row = kNoUser;
+  const UserState* state = nullptr;
   if (auto it = users_.find(absl::string_view(user.data(), user.size())); it != users_.end()) {
-    r->recent.assign(it->second.recent.begin(), it->second.recent.end());
-    row = it->second.row;
+    state = &it->second;
+    r->recent.assign(state->recent.begin(), state->recent.end());
+    row = state->row;
   }
   r->q.resize(static_cast<size_t>(options_.dim));
   Query(r->recent, row, r->q.data());
   // Co-visitation with the recent videos, newest weighted most, into dense per-thread arrays.
   const size_t n = videos_.size();
-  thread_local std::vector<float> live, hist;
+  thread_local std::vector<float> live, hist, item;
+  thread_local std::vector<uint8_t> mark;
   live.resize(n, 0);
   hist.resize(n, 0);
+  item.resize(n, 0);
+  mark.resize(n, 0);
   r->live = &live;
   r->hist = &hist;
+  r->item = &item;
+  r->mark = &mark;
   r->touched.clear();
+  auto touch = [&](uint32_t i) {
+    if (!mark[i]) {
+      mark[i] = 1;
+      r->touched.push_back(i);
+    }
+  };
   float w = 1;
   for (auto it = r->recent.rbegin(); it != r->recent.rend(); ++it, w *= kRecencyDecay) {
     for (const auto& [other, nb] : videos_[*it].neighbours) {
-      if (live[other] == 0 && hist[other] == 0) r->touched.push_back(other);
+      touch(other);
       live[other] += w * nb.live;
       hist[other] += w * nb.history;
+    }
+  }
+  // The item-item model: the sum of the kept weights from each of the user's videos.
+  if (state != nullptr && options_.w_item_item != 0) {
+    std::shared_ptr<const ItemItemModel> model;
+    {
+      std::lock_guard lock(item_item_mu_);
+      model = item_item_;
+    }
+    if (model != nullptr) {
+      for (uint32_t c : state->items) {
+        for (const auto& [j, bw] : model->Row(c)) {
+          if (j >= n) continue;
+          touch(j);
+          item[j] += bw;
+        }
+      }
     }
   }
 }
 
 float WatchNext::CovisTerm(const Request& r, uint32_t i) const {
+  if (!(*r.mark)[i]) return 0;
   const float live = (*r.live)[i], hist = (*r.hist)[i];
-  if (live == 0 && hist == 0) return 0;
   return options_.w_covis * std::log1p(live) +
-         options_.w_history_covis * std::log1p(hist / std::sqrt(1.0f + videos_[i].history_count));
+         options_.w_history_covis * std::log1p(hist / std::sqrt(1.0f + videos_[i].history_count)) +
+         options_.w_item_item * (*r.item)[i];
 }
 
 void WatchNext::Finish(Request* r) {
-  for (uint32_t i : r->touched) (*r->live)[i] = (*r->hist)[i] = 0;
+  for (uint32_t i : r->touched) {
+    (*r->live)[i] = (*r->hist)[i] = (*r->item)[i] = 0;
+    (*r->mark)[i] = 0;
+  }
   r->touched.clear();
 }
 
@@ -487,6 +591,12 @@ WatchNext::Stats WatchNext::stats() const {
   s.train_steps = train_steps_;
   s.examples = examples_;
   s.last_loss = last_loss_;
+  std::lock_guard item_lock(item_item_mu_);
+  s.item_item_fits = item_item_fits_;
+  if (item_item_ != nullptr) {
+    s.item_item_videos = item_item_->covered();
+    s.item_item_weights = item_item_->nonzeros();
+  }
   return s;
 }
 

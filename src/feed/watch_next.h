@@ -13,9 +13,12 @@
 //   * a sequence two-tower model: the user is the mean of the input embeddings of their last
 //     `context` shown videos, a video its output embedding and bias; trained with sampled
 //     softmax (in-batch targets + uniform negatives, lazy Adam) on every impression in
-//     mini-batches, and pre-trained on the watch histories.
-// Score = a weighted sum of log1p(counter), log1p(co-visitation) and the two-tower logit; the
-// weights are options, tuned on warm-up days (docs/design/feed.md).
+//     mini-batches, and pre-trained on the watch histories;
+//   * an item-item model (ItemItemModel, EASE) over each user's last `item_item_user_items`
+//     distinct videos, refitted in closed form every `item_item_refit_ms` of event time (on a
+//     background thread when serving) and swapped in whole.
+// Score = a weighted sum of log1p(counter), log1p(co-visitation), the two-tower logit and the
+// item-item sum; the weights are options, tuned on warm-up days (docs/design/feed.md).
 //
 // Thread-safe: a shared mutex. Requests score under the shared lock; events take it exclusively
 // for a few counter and table updates. A training step (one mini-batch) runs on the thread whose
@@ -32,6 +35,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -41,11 +45,13 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "feed/item_item.h"
 
 namespace foryou::feed {
 
@@ -72,6 +78,12 @@ struct WatchNextOptions {
   // Blend weights (log1p of counts; the two-tower logit as is).
   float w_long_views_6h = 1.0f, w_long_views_24h = 0.5f, w_impressions_1h = 0.3f;
   float w_covis = 1.5f, w_history_covis = 1.5f, w_sequence = 2.0f;
+  // The item-item model: off (not fitted, no memory) while its weight is 0.
+  float w_item_item = 0.0f;
+  ItemItemOptions item_item;
+  int item_item_user_items = 100;                 // distinct videos kept per user for it
+  int64_t item_item_refit_ms = 6 * 3'600'000LL;   // event time between fits (0: only FitItemItem)
+  bool item_item_background = true;               // fit on a background thread (false: inline)
   uint64_t seed = 7;
 };
 
@@ -80,15 +92,22 @@ class WatchNext {
   // kPositive: a like, share, favorite or comment (trains like a long view; not counted).
   enum Kind { kImpression, kLongView, kPositive };
   explicit WatchNext(WatchNextOptions options = {});
+  ~WatchNext();  // waits for a background fit
+  WatchNext(const WatchNext&) = delete;
+  WatchNext& operator=(const WatchNext&) = delete;
 
   const WatchNextOptions& options() const { return options_; }
 
   // A user's watch history (oldest first), before serving: seeds their recent list, the history
   // co-visitation table and the pre-training set. `user` is the model's identity ("<id>").
   void AddHistory(std::string_view user, absl::Span<const uint64_t> videos);
-  // Trains the two-tower model on the histories added (pretrain_epochs passes). Returns the
-  // mean training loss of the last pass (0 if there was nothing to train on).
+  // Trains the two-tower model on the histories added (pretrain_epochs passes), then fits the
+  // item-item model if it is on. Returns the two-tower's mean training loss of the last pass (0
+  // if there was nothing to train on).
   double Pretrain();
+  // Fits the item-item model now on every user's videos (the caller's thread; requests keep
+  // scoring with the previous fit meanwhile) and swaps it in.
+  absl::Status FitItemItem();
 
   // One impression (the video was shown to the user) or long view, at time_ms.
   void Observe(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind);
@@ -107,6 +126,8 @@ class WatchNext {
     size_t videos = 0, users = 0, covis_pairs = 0;
     uint64_t train_steps = 0, examples = 0;
     double last_loss = 0;
+    uint64_t item_item_fits = 0;
+    size_t item_item_videos = 0, item_item_weights = 0;
   };
   Stats stats() const;
 
@@ -119,6 +140,7 @@ class WatchNext {
   };
   struct UserState {
     std::deque<uint32_t> recent;  // newest last, at most `context`
+    std::vector<uint32_t> items;  // distinct, newest last, at most item_item_user_items
     uint32_t row = kNoUser;
   };
   struct Neighbour {
@@ -144,12 +166,14 @@ class WatchNext {
   // The counters' part of the score per video, recomputed at most once per counters_refresh_ms
   // (mu_ shared or exclusive). May be shorter than videos_ (newer videos: 0).
   std::shared_ptr<const std::vector<float>> Popular(int64_t now_ms);
-  // One scoring request's state: the user's query vector and co-visitation sums.
+  // One scoring request's state: the user's query vector, co-visitation and item-item sums.
   struct Request {
     std::shared_ptr<const std::vector<float>> popular;
     std::vector<uint32_t> recent, touched;
     std::vector<float> q;
-    std::vector<float>*live = nullptr, *hist = nullptr;  // per-thread, by video index
+    // Per-thread, by video index; `mark` flags the touched entries.
+    std::vector<float>*live = nullptr, *hist = nullptr, *item = nullptr;
+    std::vector<uint8_t>* mark = nullptr;
   };
   void Prepare(std::string_view user, int64_t now_ms, Request* r);  // (mu_ shared)
   float CovisTerm(const Request& r, uint32_t i) const;
@@ -170,6 +194,10 @@ class WatchNext {
   // user's recent list and queues an example; true if an example was queued (mu_ exclusive).
   bool Record(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind);
   void Query(absl::Span<const uint32_t> context, uint32_t user, float* q) const;
+  void AddItem(UserState& state, uint32_t v) const;  // to the user's item-item list
+  // Whether an event at time_ms starts a new refit period (mu_ exclusive).
+  bool FitDue(int64_t time_ms);
+  void StartFit();  // inline or on the background thread, per the options
 
   const WatchNextOptions options_;
   // Exclusive: events, history, the Adam update. Shared: scoring, gradient computation.
@@ -198,6 +226,15 @@ class WatchNext {
   std::mt19937_64 train_rng_;  // negatives, shuffles (train_mu_)
   uint64_t train_steps_ = 0, examples_ = 0;
   double last_loss_ = 0;
+
+  // The item-item model, swapped whole by each fit.
+  mutable std::mutex item_item_mu_;  // guards item_item_, item_item_fits_
+  std::shared_ptr<const ItemItemModel> item_item_;
+  uint64_t item_item_fits_ = 0;
+  int64_t fit_period_ = INT64_MIN;  // refit period of the last event (mu_ exclusive)
+  std::mutex fitter_mu_;            // guards fitter_
+  std::thread fitter_;
+  std::atomic<bool> fitting_{false};
 };
 
 template <typename Skip>

@@ -40,5 +40,33 @@ TEST(WatchNextConcurrencyTest, ObserveAndScoreFromManyThreads) {
   EXPECT_GT(wn.stats().train_steps, 0u);
 }
 
+TEST(WatchNextConcurrencyTest, ItemItemFitsInTheBackgroundWhileScoring) {
+  WatchNextOptions o;
+  o.batch = 16;
+  o.negatives = 8;
+  o.w_item_item = 10;
+  o.item_item.min_users = 1;
+  o.item_item_refit_ms = 1000;  // a new period every 10 events of a thread
+  WatchNext wn(o);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<float> s(10);
+      std::vector<uint64_t> keys;
+      for (uint64_t v = 0; v < 10; ++v) keys.push_back(v);
+      for (int i = 0; i < 300; ++i) {
+        const std::string user = absl::StrCat("u", (t * 7 + i) % 13);
+        wn.Observe(user, static_cast<uint64_t>((i * 7 + t) % 40), kNow + 100 * i, i % 2 ? WatchNext::kImpression : WatchNext::kLongView);
+        wn.Scores(user, keys, kNow + 100 * i, s.data());
+        for (float x : s) ASSERT_TRUE(std::isfinite(x));
+        if (i % 5 == 0) (void)wn.Top(user, 5, kNow + 100 * i, [](uint64_t) { return false; });
+        if (i == 150 && t == 0) ASSERT_TRUE(wn.FitItemItem().ok());  // an explicit fit too
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_GE(wn.stats().item_item_fits, 1u);
+}
+
 }  // namespace
 }  // namespace foryou::feed

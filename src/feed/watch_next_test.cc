@@ -207,6 +207,57 @@ TEST(WatchNextTest, TopIsBestFirstAndSkips) {
   EXPECT_EQ(wn.Top("x", 10, kNow, [](uint64_t) { return false; }).size(), 5u);
 }
 
+WatchNextOptions ItemItemOnly(bool background) {
+  WatchNextOptions o = Only(&WatchNextOptions::w_item_item);
+  o.item_item.lambda = 1;
+  o.item_item.min_users = 1;
+  o.item_item_refit_ms = kHour;
+  o.item_item_background = background;
+  o.learn_from_impressions = true;
+  o.pretrain_epochs = 0;
+  return o;
+}
+
+TEST(WatchNextTest, ItemItemModelFitsAfterPretrainAndScoresPartners) {
+  WatchNext wn(ItemItemOnly(false));
+  // 1 goes with 2; 3 goes with 4; "me" watched 1.
+  for (int u = 0; u < 6; ++u) {
+    wn.AddHistory(absl::StrCat("a", u), std::vector<uint64_t>{1, 2});
+    wn.AddHistory(absl::StrCat("b", u), std::vector<uint64_t>{3, 4});
+  }
+  wn.AddHistory("me", std::vector<uint64_t>{1});
+  EXPECT_EQ(ScoresOf(wn, "me", {2, 4}), (std::vector<float>{0, 0}));  // not fitted yet
+  wn.Pretrain();
+  EXPECT_EQ(wn.stats().item_item_fits, 1u);
+  EXPECT_EQ(wn.stats().item_item_videos, 4u);
+  const std::vector<float> s = ScoresOf(wn, "me", {2, 4});
+  EXPECT_GT(s[0], 0.1f);
+  EXPECT_LE(s[1], 1e-6f);
+}
+
+TEST(WatchNextTest, ItemItemModelRefitsEachPeriodFromLiveEvents) {
+  for (bool background : {false, true}) {
+    WatchNext wn(ItemItemOnly(background));
+    // Within one hour: users watch 5 then 6. No fit yet (the first period only starts).
+    for (int u = 0; u < 6; ++u) {
+      wn.Observe(absl::StrCat("u", u), 5, kNow + u, WatchNext::kImpression);
+      wn.Observe(absl::StrCat("u", u), 6, kNow + u, WatchNext::kImpression);
+    }
+    wn.Observe("me", 5, kNow + 10, WatchNext::kImpression);
+    EXPECT_EQ(wn.stats().item_item_fits, 0u);
+    // The next hour's first event starts a fit.
+    wn.Observe("other", 7, kNow + kHour, WatchNext::kImpression);
+    for (int i = 0; i < 600 && wn.stats().item_item_fits == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // background: wait for it
+    }
+    ASSERT_EQ(wn.stats().item_item_fits, 1u) << background;
+    EXPECT_GT(ScoresOf(wn, "me", {6}, kNow + kHour)[0], 0.1f) << background;
+    // Later events in the same hour do not refit.
+    wn.Observe("other", 8, kNow + kHour + 5, WatchNext::kImpression);
+    EXPECT_EQ(wn.stats().item_item_fits, 1u);
+  }
+}
+
 TEST(WatchNextTest, DisabledDoesNothing) {
   WatchNextOptions o;
   o.enabled = false;

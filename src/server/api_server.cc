@@ -73,6 +73,14 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
   metrics_.AddGaugeFunction("foryou_watch_next_loss",
                             "Sampled-softmax loss of the watch-next model's last training step",
                             [feed] { return feed->watch_next().stats().last_loss; });
+  metrics_.AddGaugeFunction("foryou_watch_next_item_item_fits_total",
+                            "Fits of the watch-next item-item model (0 while it is off)", [feed] {
+                              return static_cast<double>(feed->watch_next().stats().item_item_fits);
+                            });
+  metrics_.AddGaugeFunction("foryou_watch_next_item_item_weights",
+                            "Weights kept by the last item-item fit", [feed] {
+                              return static_cast<double>(feed->watch_next().stats().item_item_weights);
+                            });
   metrics_.AddGaugeFunction("foryou_catalog_videos", "Videos in the catalog", [this] {
     return static_cast<double>(deps_.store->num_videos());
   });
