@@ -13,9 +13,10 @@ constexpr int64_t kHourMs = 3'600'000;
 constexpr float kRecencyDecay = 0.9f;  // weight of the j-th newest recent video: decay^j
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-int64_t HourOf(int64_t time_ms) {
-  return time_ms >= 0 ? time_ms / kHourMs : (time_ms - kHourMs + 1) / kHourMs;
-}
+// Rounds towards minus infinity (b > 0): the period a time falls in, before 1970 too.
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
+
+int64_t HourOf(int64_t time_ms) { return FloorDiv(time_ms, kHourMs); }
 
 }  // namespace
 
@@ -60,8 +61,7 @@ absl::Status WatchNext::FitItemItem() {
 
 bool WatchNext::FitDue(int64_t time_ms) {
   if (options_.w_item_item == 0 || options_.item_item_refit_ms <= 0) return false;
-  const int64_t r = options_.item_item_refit_ms;
-  const int64_t period = time_ms >= 0 ? time_ms / r : (time_ms - r + 1) / r;
+  const int64_t period = FloorDiv(time_ms, options_.item_item_refit_ms);
   if (fit_period_ == INT64_MIN) {  // the first event: the period starts, no fit yet
     fit_period_ = period;
     return false;
