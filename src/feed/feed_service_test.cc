@@ -402,7 +402,9 @@ TEST(FeedOptionsTest, WatchNextOptions) {
                      "context_decay": 0.9, "pretrain_epochs": 1, "item_item": 30,
                      "item_item_lambda": 500, "item_item_max_items": 4000,
                      "item_item_top_k": 128, "item_item_min_users": 3,
-                     "item_item_user_items": 60, "item_item_refit_hours": 12}})", &o).ok());
+                     "item_item_user_items": 60, "item_item_refit_hours": 12,
+                     "item_item_growth_fit": 5000}})", &o).ok());
+  EXPECT_EQ(o.watch_next.item_item_growth_fit, 5000u);
   EXPECT_EQ(o.watch_next.w_item_item, 30.0f);
   EXPECT_EQ(o.watch_next.item_item.lambda, 500.0f);
   EXPECT_EQ(o.watch_next.item_item.max_items, 4000u);
@@ -424,7 +426,8 @@ TEST(FeedOptionsTest, WatchNextOptions) {
                           R"({"watch_next": {"item_item_lambda": 0}})",
                           R"({"watch_next": {"item_item_max_items": 50000}})",
                           R"({"watch_next": {"item_item_user_items": 1}})",
-                          R"({"watch_next": {"item_item_refit_hours": -1}})"}) {
+                          R"({"watch_next": {"item_item_refit_hours": -1}})",
+                          R"({"watch_next": {"item_item_growth_fit": -1}})"}) {
     absl::Status s = ParseFeedOptions(bad, &o);
     EXPECT_TRUE(absl::IsInvalidArgument(s)) << bad;
     EXPECT_EQ(o.watch_next.w_sequence, kept.watch_next.w_sequence);

@@ -28,11 +28,12 @@ WatchNext::~WatchNext() {
   if (fitter_.joinable()) fitter_.join();
 }
 
-void WatchNext::AddItem(UserState& state, uint32_t v) const {
+void WatchNext::AddItem(UserState& state, uint32_t v) {
   if (options_.w_item_item == 0) return;
   std::vector<uint32_t>& items = state.items;
   if (std::find(items.begin(), items.end(), v) != items.end()) return;
   items.push_back(v);
+  ++items_added_;
   if (items.size() > static_cast<size_t>(std::max(1, options_.item_item_user_items))) {
     items.erase(items.begin());
   }
@@ -45,6 +46,7 @@ absl::Status WatchNext::FitItemItem() {
   {
     std::shared_lock lock(mu_);
     n = static_cast<uint32_t>(videos_.size());
+    items_at_fit_ = items_added_;
     sets.reserve(users_.size());
     for (const auto& [user, state] : users_) {
       if (state.items.size() > 1) sets.push_back(state.items);
@@ -62,13 +64,17 @@ absl::Status WatchNext::FitItemItem() {
 bool WatchNext::FitDue(int64_t time_ms) {
   if (options_.w_item_item == 0 || options_.item_item_refit_ms <= 0) return false;
   const int64_t period = FloorDiv(time_ms, options_.item_item_refit_ms);
-  if (fit_period_ == INT64_MIN) {  // the first event: the period starts, no fit yet
+  if (fit_period_ == INT64_MIN) fit_period_ = period;  // the first event: the period starts
+  if (period > fit_period_) {
     fit_period_ = period;
-    return false;
+    return true;
   }
-  if (period <= fit_period_) return false;
-  fit_period_ = period;
-  return true;
+  const uint64_t growth = options_.item_item_growth_fit;
+  if (growth > 0 && items_added_ >= growth && items_added_ >= 2 * items_at_fit_) {
+    items_at_fit_ = items_added_;  // not again until the next doubling (the fit sets it too)
+    return true;
+  }
+  return false;
 }
 
 void WatchNext::StartFit() {
@@ -240,11 +246,11 @@ void WatchNext::Observe(std::string_view user, uint64_t video_key, int64_t time_
   bool fit = false;
   {
     std::unique_lock lock(mu_);
-    fit = FitDue(time_ms);
     if (Record(user, video_key, time_ms, kind) &&
         pending_.size() >= static_cast<size_t>(std::max(1, options_.batch))) {
       batch.swap(pending_);
     }
+    fit = FitDue(time_ms);  // after Record: a fit includes the event that triggered it
   }
   if (fit) StartFit();
   if (!batch.empty()) TrainStep(batch, options_.negatives);

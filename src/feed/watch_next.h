@@ -83,6 +83,10 @@ struct WatchNextOptions {
   ItemItemOptions item_item;
   int item_item_user_items = 100;                 // distinct videos kept per user for it
   int64_t item_item_refit_ms = 6 * 3'600'000LL;   // event time between fits (0: only FitItemItem)
+  // Also fit whenever the (user, video) pairs learned have doubled since the last fit, from this
+  // many on: a server that starts without histories gets a first model within minutes, not at
+  // its first period boundary. 0: only the periods (item_item_refit_ms 0 turns both off).
+  uint64_t item_item_growth_fit = 1000;
   bool item_item_background = true;               // fit on a background thread (false: inline)
   uint64_t seed = 7;
 };
@@ -194,8 +198,9 @@ class WatchNext {
   // user's recent list and queues an example; true if an example was queued (mu_ exclusive).
   bool Record(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind);
   void Query(absl::Span<const uint32_t> context, uint32_t user, float* q) const;
-  void AddItem(UserState& state, uint32_t v) const;  // to the user's item-item list
-  // Whether an event at time_ms starts a new refit period (mu_ exclusive).
+  void AddItem(UserState& state, uint32_t v);  // to the user's item-item list (mu_ exclusive)
+  // Whether an event at time_ms starts a new refit period, or the pairs learned have doubled
+  // since the last fit (mu_ exclusive).
   bool FitDue(int64_t time_ms);
   void StartFit();  // inline or on the background thread, per the options
 
@@ -232,6 +237,8 @@ class WatchNext {
   std::shared_ptr<const ItemItemModel> item_item_;
   uint64_t item_item_fits_ = 0;
   int64_t fit_period_ = INT64_MIN;  // refit period of the last event (mu_ exclusive)
+  uint64_t items_added_ = 0;        // (user, video) pairs ever learned (mu_ exclusive)
+  std::atomic<uint64_t> items_at_fit_{0};  // items_added_ when the last fit began
   std::mutex fitter_mu_;            // guards fitter_
   std::thread fitter_;
   std::atomic<bool> fitting_{false};

@@ -258,6 +258,39 @@ TEST(WatchNextTest, ItemItemModelRefitsEachPeriodFromLiveEvents) {
   }
 }
 
+TEST(WatchNextTest, ItemItemModelFitsWhenTheDataDoubles) {
+  WatchNextOptions o = ItemItemOnly(false);
+  o.item_item_refit_ms = 1000 * kHour;  // no period boundary in this test
+  o.item_item_growth_fit = 20;
+  WatchNext wn(o);
+  // Pairs (v, v + 1): each user adds two distinct (user, video) pairs.
+  auto add_users = [&](int from, int to) {
+    for (int u = from; u < to; ++u) {
+      const uint64_t v = 100 + 2 * static_cast<uint64_t>(u % 3);
+      wn.Observe(absl::StrCat("u", u), v, kNow + u, WatchNext::kImpression);
+      wn.Observe(absl::StrCat("u", u), v + 1, kNow + u, WatchNext::kImpression);
+    }
+  };
+  add_users(0, 9);  // 18 pairs: below the first threshold
+  EXPECT_EQ(wn.stats().item_item_fits, 0u);
+  add_users(9, 10);  // 20: the first fit
+  EXPECT_EQ(wn.stats().item_item_fits, 1u);
+  add_users(10, 19);  // 38: not doubled yet
+  EXPECT_EQ(wn.stats().item_item_fits, 1u);
+  add_users(19, 20);  // 40: doubled
+  EXPECT_EQ(wn.stats().item_item_fits, 2u);
+  wn.Observe("me", 100, kNow + 50, WatchNext::kImpression);
+  EXPECT_GT(ScoresOf(wn, "me", {101}, kNow + 50)[0], 0.1f);
+
+  o.item_item_growth_fit = 0;  // off: only the periods
+  WatchNext periods_only(o);
+  for (int u = 0; u < 40; ++u) {
+    periods_only.Observe(absl::StrCat("u", u), 100 + static_cast<uint64_t>(u), kNow, WatchNext::kImpression);
+    periods_only.Observe(absl::StrCat("u", u), 200, kNow, WatchNext::kImpression);
+  }
+  EXPECT_EQ(periods_only.stats().item_item_fits, 0u);
+}
+
 TEST(WatchNextTest, DisabledDoesNothing) {
   WatchNextOptions o;
   o.enabled = false;
