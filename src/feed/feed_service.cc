@@ -856,6 +856,7 @@ absl::Status ParseFeedOptions(const std::string& text, FeedOptions* out) {
         else if (name == "item_item_top_k") { FORYOU_RETURN_IF_ERROR(number(f, p, 1, 20000, &x)); w.item_item.top_k = static_cast<int>(x); }
         else if (name == "item_item_min_users") { FORYOU_RETURN_IF_ERROR(number(f, p, 1, 1e9, &x)); w.item_item.min_users = static_cast<int>(x); }
         else if (name == "item_item_user_items") { FORYOU_RETURN_IF_ERROR(number(f, p, 2, 10000, &x)); w.item_item_user_items = static_cast<int>(x); }
+        else if (name == "max_users") { FORYOU_RETURN_IF_ERROR(number(f, p, 1, 1e9, &x)); w.max_users = static_cast<size_t>(x); }
         else if (name == "item_item_growth_fit") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 1e12, &x)); w.item_item_growth_fit = static_cast<uint64_t>(x); }
         else if (name == "item_item_refit_hours") { FORYOU_RETURN_IF_ERROR(number(f, p, 0, 8760, &x)); w.item_item_refit_ms = static_cast<int64_t>(x * 3'600'000.0); }
         else return absl::InvalidArgumentError(absl::StrCat(p, ": unknown watch-next option"));

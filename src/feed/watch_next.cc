@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace foryou::feed {
 
 namespace {
@@ -119,15 +121,57 @@ uint32_t WatchNext::IndexOf(uint64_t key) {
 WatchNext::UserState& WatchNext::UserOf(std::string_view user) {
   auto it = users_.find(absl::string_view(user.data(), user.size()));
   if (it != users_.end()) return it->second;
+  if (users_.size() >= std::max<size_t>(1, options_.max_users)) ForgetLeastRecentUsers();
   UserState state;
   if (options_.user_embedding) {
-    state.row = static_cast<uint32_t>(user_.size() / static_cast<size_t>(options_.dim));
+    const size_t d = static_cast<size_t>(options_.dim);
+    if (free_rows_.empty()) {
+      free_rows_.push_back(static_cast<uint32_t>(user_.size() / d));
+      user_.resize(user_.size() + d);
+      user_m_.resize(user_.size());
+      user_v_.resize(user_.size());
+    }
+    state.row = free_rows_.back();
+    free_rows_.pop_back();
     std::normal_distribution<float> init(0.0f, 0.05f);
-    for (int k = 0; k < options_.dim; ++k) user_.push_back(init(rng_));
-    user_m_.resize(user_.size(), 0);
-    user_v_.resize(user_.size(), 0);
+    const size_t at = static_cast<size_t>(state.row) * d;
+    for (size_t k = 0; k < d; ++k) {
+      user_[at + k] = init(rng_);
+      user_m_[at + k] = user_v_[at + k] = 0;
+    }
   }
   return users_.emplace(std::string(user), std::move(state)).first->second;
+}
+
+void WatchNext::ForgetLeastRecentUsers() {
+  // The eighth with the oldest last event (O(users), so amortised O(1) per new user).
+  std::vector<int64_t> times;
+  times.reserve(users_.size());
+  for (const auto& [key, state] : users_) times.push_back(state.last_ms);
+  const size_t forget = std::max<size_t>(1, users_.size() / 8);
+  std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(forget - 1), times.end());
+  const int64_t cutoff = times[forget - 1];
+  absl::flat_hash_set<uint32_t> rows;
+  size_t forgotten = 0;
+  for (auto i = users_.begin(); i != users_.end() && forgotten < forget;) {
+    auto cur = i++;
+    if (cur->second.last_ms > cutoff) continue;
+    if (cur->second.row != kNoUser) {
+      rows.insert(cur->second.row);
+      free_rows_.push_back(cur->second.row);
+    }
+    users_.erase(cur);
+    ++forgotten;
+  }
+  users_forgotten_ += forgotten;
+  if (rows.empty()) return;
+  // Queued examples of a forgotten user no longer train a row that may be given to someone else.
+  for (Example& e : pending_) {
+    if (rows.contains(e.user)) e.user = kNoUser;
+  }
+  for (uint32_t& row : history_users_) {
+    if (rows.contains(row)) row = kNoUser;
+  }
 }
 
 void WatchNext::AddPair(uint32_t a, uint32_t b, float live, float history) {
@@ -261,6 +305,7 @@ bool WatchNext::Record(std::string_view user, uint64_t video_key, int64_t time_m
   Count(videos_[v], time_ms, kind);
   if ((kind == kImpression) != options_.learn_from_impressions) return false;
   UserState& state = UserOf(user);
+  state.last_ms = std::max(state.last_ms, time_ms);
   std::deque<uint32_t>& recent = state.recent;
   // A like after a long view of the same video is one signal, not two.
   if (!recent.empty() && recent.back() == v) return false;
@@ -594,6 +639,7 @@ WatchNext::Stats WatchNext::stats() const {
   s.videos = videos_.size();
   s.users = users_.size();
   s.covis_pairs = covis_pairs_;
+  s.users_forgotten = users_forgotten_;
   s.train_steps = train_steps_;
   s.examples = examples_;
   s.last_loss = last_loss_;

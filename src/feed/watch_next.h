@@ -88,6 +88,9 @@ struct WatchNextOptions {
   // its first period boundary. 0: only the periods (item_item_refit_ms 0 turns both off).
   uint64_t item_item_growth_fit = 1000;
   bool item_item_background = true;               // fit on a background thread (false: inline)
+  // Users kept (recent list, item-item list, embedding row). Past it the least recently active
+  // eighth is forgotten: a forgotten user scores as a new one until their next events.
+  size_t max_users = 2'000'000;
   uint64_t seed = 7;
 };
 
@@ -128,6 +131,7 @@ class WatchNext {
   // Sizes, for /metrics and tests.
   struct Stats {
     size_t videos = 0, users = 0, covis_pairs = 0;
+    uint64_t users_forgotten = 0;
     uint64_t train_steps = 0, examples = 0;
     double last_loss = 0;
     uint64_t item_item_fits = 0;
@@ -146,6 +150,7 @@ class WatchNext {
     std::deque<uint32_t> recent;  // newest last, at most `context`
     std::vector<uint32_t> items;  // distinct, newest last, at most item_item_user_items
     uint32_t row = kNoUser;
+    int64_t last_ms = INT64_MIN;  // the newest event's time (history only: INT64_MIN)
   };
   struct Neighbour {
     float live = 0, history = 0;
@@ -162,7 +167,10 @@ class WatchNext {
   static constexpr int kBuckets = 26;
 
   uint32_t IndexOf(uint64_t key);                       // adds the video if new (mu_ held)
-  UserState& UserOf(std::string_view user);  // adds the user if new (mu_ held)
+  // Adds the user if new, first forgetting the least recently active eighth when max_users are
+  // kept (mu_ exclusive).
+  UserState& UserOf(std::string_view user);
+  void ForgetLeastRecentUsers();  // (mu_ exclusive)
   void AddPair(uint32_t a, uint32_t b, float live, float history);
   void Count(VideoState& v, int64_t time_ms, Kind kind);
   double WindowSum(const VideoState& v, const std::vector<uint32_t>& counts, int64_t now_ms,
@@ -225,6 +233,8 @@ class WatchNext {
   std::vector<float> in_, out_, bias_;
   std::vector<float> in_m_, in_v_, out_m_, out_v_, bias_m_, bias_v_;
   std::vector<float> user_, user_m_, user_v_;  // users x dim (user_embedding on)
+  std::vector<uint32_t> free_rows_;            // rows of forgotten users, reused
+  uint64_t users_forgotten_ = 0;
   uint64_t adam_t_ = 0;
   std::vector<Example> pending_;
   std::mt19937_64 rng_;        // initialisation (mu_ exclusive)

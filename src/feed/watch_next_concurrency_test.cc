@@ -44,6 +44,8 @@ TEST(WatchNextConcurrencyTest, ObserveAndScoreFromManyThreads) {
   WatchNextOptions o;
   o.batch = 16;
   o.negatives = 8;
+  o.user_embedding = true;
+  o.max_users = 8;  // 13 users: some are forgotten (and their embedding rows reused) meanwhile
   WatchNext wn(o);
   Hammer(
       wn,
@@ -54,6 +56,8 @@ TEST(WatchNextConcurrencyTest, ObserveAndScoreFromManyThreads) {
       [](int, int) {});
   EXPECT_EQ(wn.stats().videos, 50u);
   EXPECT_GT(wn.stats().train_steps, 0u);
+  EXPECT_LE(wn.stats().users, 8u);
+  EXPECT_GT(wn.stats().users_forgotten, 0u);
 }
 
 TEST(WatchNextConcurrencyTest, ItemItemFitsInTheBackgroundWhileScoring) {
@@ -71,7 +75,9 @@ TEST(WatchNextConcurrencyTest, ItemItemFitsInTheBackgroundWhileScoring) {
                          i % 2 ? WatchNext::kImpression : WatchNext::kLongView};
       },
       [&](int t, int i) {
-        if (i == 150 && t == 0) ASSERT_TRUE(wn.FitItemItem().ok());  // an explicit fit too
+        if (i == 150 && t == 0) {
+          ASSERT_TRUE(wn.FitItemItem().ok());  // an explicit fit too
+        }
       });
   EXPECT_GE(wn.stats().item_item_fits, 1u);
 }

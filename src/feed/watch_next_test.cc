@@ -291,6 +291,40 @@ TEST(WatchNextTest, ItemItemModelFitsWhenTheDataDoubles) {
   EXPECT_EQ(periods_only.stats().item_item_fits, 0u);
 }
 
+TEST(WatchNextTest, ForgetsTheLeastRecentlyActiveUsersPastMaxUsers) {
+  for (bool embedding : {false, true}) {
+    WatchNextOptions o = Only(&WatchNextOptions::w_covis);
+    o.learn_from_impressions = true;
+    o.user_embedding = embedding;
+    o.max_users = 16;
+    o.batch = 4;  // training steps run (and see the recycled rows) while users come and go
+    o.negatives = 4;
+    WatchNext wn(o);
+    // "old" watched 1 then 2, long ago; 16 users then arrive, one a minute.
+    wn.Observe("old", 1, kNow - kHour, WatchNext::kImpression);
+    wn.Observe("old", 2, kNow - kHour, WatchNext::kImpression);
+    for (int u = 0; u < 15; ++u) {
+      wn.Observe(absl::StrCat("u", u), 10 + static_cast<uint64_t>(u), kNow + u * 60'000, WatchNext::kImpression);
+    }
+    EXPECT_EQ(wn.stats().users, 16u);
+    EXPECT_EQ(wn.stats().users_forgotten, 0u);
+    EXPECT_GT(ScoresOf(wn, "old", {1, 2})[0] + ScoresOf(wn, "old", {1, 2})[1], 0.0f);  // knows "old"
+    // The 17th user: the least recent eighth (2 of 16: "old" and u0) is forgotten.
+    wn.Observe("new", 99, kNow + kHour, WatchNext::kImpression);
+    EXPECT_EQ(wn.stats().users, 15u) << embedding;
+    EXPECT_EQ(wn.stats().users_forgotten, 2u) << embedding;
+    // "old" scores as a new user: no recent videos, so no co-visitation with 1's partner 2.
+    EXPECT_EQ(ScoresOf(wn, "old", {2})[0], 0.0f) << embedding;
+    // The rest are kept, and events keep flowing (recycled embedding rows included).
+    for (int u = 0; u < 40; ++u) {
+      wn.Observe(absl::StrCat("w", u), 200 + static_cast<uint64_t>(u % 5), kNow + 2 * kHour + u,
+                 WatchNext::kImpression);
+    }
+    EXPECT_LE(wn.stats().users, 16u);
+    EXPECT_GT(wn.stats().train_steps, 0u);
+  }
+}
+
 TEST(WatchNextTest, DisabledDoesNothing) {
   WatchNextOptions o;
   o.enabled = false;

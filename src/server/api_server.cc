@@ -66,6 +66,13 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
                             [feed] { return static_cast<double>(feed->feeds_served()); });
   metrics_.AddGaugeFunction("foryou_watch_next_pairs", "Co-visitation pairs of the watch-next model",
                             [feed] { return static_cast<double>(feed->watch_next().stats().covis_pairs); });
+  metrics_.AddGaugeFunction("foryou_watch_next_users", "Users the watch-next model keeps state for",
+                            [feed] { return static_cast<double>(feed->watch_next().stats().users); });
+  metrics_.AddGaugeFunction("foryou_watch_next_users_forgotten_total",
+                            "Least recently active users the watch-next model forgot (max_users)",
+                            [feed] {
+                              return static_cast<double>(feed->watch_next().stats().users_forgotten);
+                            });
   metrics_.AddGaugeFunction("foryou_watch_next_train_steps_total",
                             "Training steps of the watch-next sequence model", [feed] {
                               return static_cast<double>(feed->watch_next().stats().train_steps);
