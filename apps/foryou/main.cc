@@ -110,6 +110,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   std::string feed_config;
   replay->add_option("--feed-config", feed_config, "Feed options for --feed-hits (JSON file)");
+  std::string feed_hits_parts;
+  replay->add_option("--feed-hits-parts", feed_hits_parts,
+                     "With --feed-hits: write the watch-next score parts of each sample's best 400 "
+                     "videos and its target to this file (docs/formats/feed_hits_parts.md)");
   replay->callback([&] {
     absl::StatusOr<foryou::model::ModelConfig> config =
         config_path.empty()
@@ -161,7 +165,7 @@ int main(int argc, char** argv) {
         }
       }
       absl::StatusOr<foryou::feed::FeedHitsResult> hits =
-          foryou::feed::RunFeedHits(ropts, feed_hits, 50, fo, scratch_dir, std::cerr);
+          foryou::feed::RunFeedHits(ropts, feed_hits, 50, fo, scratch_dir, std::cerr, feed_hits_parts);
       if (!hits.ok()) {
         std::cerr << "foryou replay: " << hits.status() << "\n";
         exit_code = 1;

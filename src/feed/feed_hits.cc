@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "catalog/catalog_store.h"
@@ -45,10 +48,20 @@ struct ScratchDir {
 absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int samples,
                                            int feed_size, const FeedOptions& feed_options,
                                            const std::string& scratch_dir,
-                                           std::ostream& progress) {
+                                           std::ostream& progress,
+                                           const std::string& parts_path) {
   if (samples < 1) return absl::InvalidArgumentError("feed-hits: must be >= 1");
   if (o.eval.empty()) return absl::InvalidArgumentError("eval: a log file is required");
   if (o.videos.empty()) return absl::InvalidArgumentError("videos: the video table is required");
+  std::ofstream parts;
+  if (!parts_path.empty()) {
+    parts.open(parts_path);
+    if (!parts) return absl::InvalidArgumentError(absl::StrCat("feed-hits-parts: cannot write ", parts_path));
+    parts << "sample target long_views_6h long_views_24h impressions_1h sequence covis "
+             "history_covis item_item score\n";
+  }
+  // What the log has shown each user so far (what the feed's seen rule excludes), for the parts.
+  absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> shown;
   const auto start = std::chrono::steady_clock::now();
   ScratchDir scratch{absl::StrCat(scratch_dir, "/foryou-feed-hits-", ::getpid())};
   std::filesystem::remove_all(scratch.path);
@@ -141,6 +154,17 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
     if (absl::IsNotFound(page.status())) return absl::OkStatus();  // a user missing from the table
     FORYOU_RETURN_IF_ERROR(page.status());
     FORYOU_ASSIGN_OR_RETURN(std::vector<uint64_t> popular, feed.TrendingPage(user, feed_size, r.time_ms));
+    if (parts.is_open()) {
+      const absl::flat_hash_set<uint64_t>& seen = shown[r.user_id];
+      for (const WatchNext::Parts& p : feed.watch_next().TopParts(
+               page->model_user, kPartsPerSample, r.time_ms,
+               [&](uint64_t key) { return seen.contains(key); }, target)) {
+        parts << absl::StrFormat("%d %d %.5g %.5g %.5g %.5g %.5g %.5g %.5g %.5g\n", result.samples,
+                                 p.key == target, p.long_views_6h, p.long_views_24h,
+                                 p.impressions_1h, p.sequence, p.covis, p.history_covis,
+                                 p.item_item, p.score);
+      }
+    }
     ++result.samples;
     candidates_total += page->candidates;
     for (const FeedItem& item : page->items) result.hits += item.candidate.video_key == target;
@@ -168,6 +192,7 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
         }
         ++long_view_index;
       }
+      if (parts.is_open()) shown[r.user_id].insert(stream::VideoKey(absl::StrCat(r.video_id)));
       const size_t before = events.size();
       stream::KuaiRandRowToEvents(r, row_number++, *model_catalog, &events);
       bool valid = true;
@@ -181,6 +206,10 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
     if (o.progress) {
       progress << absl::StrFormat("feed-hits: %s done, %d checks so far\n", files[f], result.samples);
     }
+  }
+  if (parts.is_open()) {
+    parts.close();
+    if (!parts) return absl::DataLossError(absl::StrCat("feed-hits-parts: writing ", parts_path, " failed"));
   }
   result.mean_candidates =
       result.samples > 0 ? static_cast<double>(candidates_total) / result.samples : 0.0;

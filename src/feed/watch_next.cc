@@ -511,6 +511,50 @@ void WatchNext::Scores(std::string_view user, absl::Span<const uint64_t> video_k
   Finish(&r);
 }
 
+std::vector<WatchNext::Parts> WatchNext::TopParts(std::string_view user, size_t n, int64_t now_ms,
+                                                  absl::FunctionRef<bool(uint64_t)> skip,
+                                                  uint64_t also) {
+  std::vector<Parts> parts;
+  if (!options_.enabled) return parts;
+  std::shared_lock lock(mu_);
+  std::vector<float> all;
+  ScoreAll(user, now_ms, &all);
+  std::vector<uint32_t> order(all.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return all[a] > all[b]; });
+  std::vector<uint32_t> pick;
+  for (uint32_t i : order) {
+    if (pick.size() >= n) break;
+    if (!skip(videos_[i].key)) pick.push_back(i);
+  }
+  if (auto it = index_.find(also);
+      it != index_.end() && std::find(pick.begin(), pick.end(), it->second) == pick.end()) {
+    pick.push_back(it->second);
+  }
+  thread_local Request r;
+  Prepare(user, now_ms, &r);
+  const int d = options_.dim;
+  for (uint32_t i : pick) {
+    const VideoState& v = videos_[i];
+    Parts p;
+    p.key = v.key;
+    p.long_views_6h = static_cast<float>(std::log1p(WindowSum(v, v.long_views, now_ms, 6 * kHourMs)));
+    p.long_views_24h = static_cast<float>(std::log1p(WindowSum(v, v.long_views, now_ms, 24 * kHourMs)));
+    p.impressions_1h = static_cast<float>(std::log1p(WindowSum(v, v.impressions, now_ms, kHourMs)));
+    p.sequence = bias_[i];
+    for (int k = 0; k < d; ++k) p.sequence += out_[static_cast<size_t>(i) * d + k] * r.q[static_cast<size_t>(k)];
+    if ((*r.mark)[i]) {
+      p.covis = std::log1p((*r.live)[i]);
+      p.history_covis = std::log1p((*r.hist)[i] / std::sqrt(1.0f + v.history_count));
+      p.item_item = (*r.item)[i];
+    }
+    p.score = all[i];
+    parts.push_back(p);
+  }
+  Finish(&r);
+  return parts;
+}
+
 double WatchNext::TrainStep(absl::Span<const Example> examples, int negatives) {
   // The gradients are computed under the shared lock (requests keep scoring meanwhile); only
   // the Adam update of the touched rows takes the exclusive lock. One step at a time.

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "feed/item_item.h"
@@ -127,6 +128,20 @@ class WatchNext {
   // which `skip(key)` is true.
   template <typename Skip>
   std::vector<uint64_t> Top(std::string_view user, size_t n, int64_t now_ms, Skip skip);
+
+  // The unweighted parts of a video's score, for research (`replay --feed-hits-parts`).
+  struct Parts {
+    uint64_t key = 0;
+    float long_views_6h = 0, long_views_24h = 0, impressions_1h = 0;  // log1p of the counts
+    float sequence = 0;                  // the two-tower logit (with the bias)
+    float covis = 0, history_covis = 0;  // the log1p terms of the co-visitation sums
+    float item_item = 0;                 // the item-item sum
+    float score = 0;                     // the blended score the videos are ranked by
+  };
+  // The parts of the `n` best videos for the user, best first (skipping those for which
+  // `skip(key)` is true), then of `also` if WatchNext knows it and it is not among them.
+  std::vector<Parts> TopParts(std::string_view user, size_t n, int64_t now_ms,
+                              absl::FunctionRef<bool(uint64_t)> skip, uint64_t also);
 
   // Sizes, for /metrics and tests.
   struct Stats {

@@ -325,6 +325,56 @@ TEST(WatchNextTest, ForgetsTheLeastRecentlyActiveUsersPastMaxUsers) {
   }
 }
 
+TEST(WatchNextTest, TopPartsAddUpToTheScoreAndIncludeTheTarget) {
+  WatchNextOptions o;  // every part weighted (defaults), item-item too
+  o.w_item_item = 2;
+  o.item_item.lambda = 1;
+  o.item_item.min_users = 1;
+  o.learn_from_impressions = true;
+  o.pretrain_epochs = 1;
+  WatchNext wn(o);
+  for (int u = 0; u < 6; ++u) {
+    wn.AddHistory(absl::StrCat("a", u), std::vector<uint64_t>{1, 2, 3});
+    wn.AddHistory(absl::StrCat("b", u), std::vector<uint64_t>{4, 5});
+  }
+  wn.Pretrain();
+  for (int u = 0; u < 5; ++u) {
+    wn.Observe(absl::StrCat("c", u), 2, kNow - kHour, WatchNext::kImpression);
+    wn.Observe(absl::StrCat("c", u), 2, kNow - 10, WatchNext::kLongView);
+    wn.Observe(absl::StrCat("c", u), 6, kNow - 5, WatchNext::kImpression);
+  }
+  wn.Observe("me", 1, kNow - 1, WatchNext::kImpression);
+  const std::vector<WatchNext::Parts> parts =
+      wn.TopParts("me", 3, kNow, [](uint64_t key) { return key == 1; }, /*also=*/5);
+  ASSERT_EQ(parts.size(), 4u);  // the best 3 (not 1), then 5
+  EXPECT_EQ(parts.back().key, 5u);
+  const std::vector<uint64_t> top = wn.Top("me", 3, kNow, [](uint64_t key) { return key == 1; });
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const WatchNext::Parts& p = parts[i];
+    if (i < 3) {
+      EXPECT_EQ(p.key, top[i]);
+      if (i > 0) EXPECT_GE(parts[i - 1].score, p.score);
+    }
+    const float blended = o.w_long_views_6h * p.long_views_6h + o.w_long_views_24h * p.long_views_24h +
+                          o.w_impressions_1h * p.impressions_1h + o.w_sequence * p.sequence +
+                          o.w_covis * p.covis + o.w_history_covis * p.history_covis +
+                          o.w_item_item * p.item_item;
+    EXPECT_NEAR(blended, p.score, 1e-3f) << "video " << p.key;
+  }
+  // 2 is 1's partner in the histories and was watched in the last hour: its parts show it.
+  const auto two = std::find_if(parts.begin(), parts.end(), [](const auto& p) { return p.key == 2; });
+  ASSERT_NE(two, parts.end());
+  EXPECT_GT(two->history_covis, 0);
+  EXPECT_GT(two->item_item, 0);
+  EXPECT_NEAR(two->long_views_6h, std::log1p(5.0f), 1e-4f);
+  // An unknown `also` adds nothing; disabled, nothing at all.
+  EXPECT_EQ(wn.TopParts("me", 2, kNow, [](uint64_t) { return false; }, 999).size(), 2u);
+  WatchNextOptions off;
+  off.enabled = false;
+  WatchNext disabled(off);
+  EXPECT_TRUE(disabled.TopParts("me", 2, kNow, [](uint64_t) { return false; }, 1).empty());
+}
+
 TEST(WatchNextTest, DisabledDoesNothing) {
   WatchNextOptions o;
   o.enabled = false;
