@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   replay->add_option("--add", add, "Catalog features to add to the config, with its sparse defaults")
       ->delimiter(',');
   int feed_hits = 0;
-  replay->add_option("--feed-hits", feed_hits,
+  CLI::Option* feed_hits_option = replay->add_option("--feed-hits", feed_hits,
                      "Instead of AUCs: sample N eval long-views and check whether each user's feed "
                      "of 50 (retrieval, ranking, rules) contains the video")
       ->check(CLI::Range(1, 1000000));
@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
   std::string feed_hits_parts;
   replay->add_option("--feed-hits-parts", feed_hits_parts,
                      "With --feed-hits: write the watch-next score parts of each sample's best 400 "
-                     "videos and its target to this file (docs/formats/feed_hits_parts.md)");
+                     "videos and its target to this file (docs/formats/feed_hits_parts.md)")
+      ->needs(feed_hits_option);
   replay->callback([&] {
     absl::StatusOr<foryou::model::ModelConfig> config =
         config_path.empty()

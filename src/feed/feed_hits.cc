@@ -6,8 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "catalog/catalog_store.h"
@@ -60,8 +58,6 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
     parts << "sample target long_views_6h long_views_24h impressions_1h sequence covis "
              "history_covis item_item score\n";
   }
-  // What the log has shown each user so far (what the feed's seen rule excludes), for the parts.
-  absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> shown;
   const auto start = std::chrono::steady_clock::now();
   ScratchDir scratch{absl::StrCat(scratch_dir, "/foryou-feed-hits-", ::getpid())};
   std::filesystem::remove_all(scratch.path);
@@ -155,10 +151,11 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
     FORYOU_RETURN_IF_ERROR(page.status());
     FORYOU_ASSIGN_OR_RETURN(std::vector<uint64_t> popular, feed.TrendingPage(user, feed_size, r.time_ms));
     if (parts.is_open()) {
-      const absl::flat_hash_set<uint64_t>& seen = shown[r.user_id];
+      // Skipping what the feed's seen rule excludes.
+      const UserSession session = feed.SessionOf(user);
       for (const WatchNext::Parts& p : feed.watch_next().TopParts(
                page->model_user, kPartsPerSample, r.time_ms,
-               [&](uint64_t key) { return seen.contains(key); }, target)) {
+               [&](uint64_t key) { return session.seen.contains(key); }, target)) {
         parts << absl::StrFormat("%d %d %.5g %.5g %.5g %.5g %.5g %.5g %.5g %.5g\n", result.samples,
                                  p.key == target, p.long_views_6h, p.long_views_24h,
                                  p.impressions_1h, p.sequence, p.covis, p.history_covis,
@@ -192,7 +189,6 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& o, int 
         }
         ++long_view_index;
       }
-      if (parts.is_open()) shown[r.user_id].insert(stream::VideoKey(absl::StrCat(r.video_id)));
       const size_t before = events.size();
       stream::KuaiRandRowToEvents(r, row_number++, *model_catalog, &events);
       bool valid = true;

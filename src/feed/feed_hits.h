@@ -34,7 +34,7 @@ struct FeedHitsResult {
 // Needs options.videos / users (the catalog), options.eval, and optionally warmup / history.
 // scratch_dir must exist; a fresh directory made under it is removed at the end. A non-empty
 // parts_path gets, per sample, WatchNext's unweighted score parts for its kPartsPerSample best
-// videos not yet shown to the user, plus the target (docs/formats/feed_hits_parts.md).
+// videos outside the user's seen set, plus the target (docs/formats/feed_hits_parts.md).
 [[nodiscard]] absl::StatusOr<FeedHitsResult> RunFeedHits(const trainer::ReplayOptions& options,
                                                          int samples, int feed_size,
                                                          const FeedOptions& feed_options,

@@ -196,7 +196,7 @@ class FeedService {
   WatchNext& watch_next() { return watch_next_; }
   const FeedOptions& options() const { return options_; }
   uint64_t feeds_served() const { return feeds_served_.load(); }
-  // Test hook: the session of a user, copied.
+  // The session of a user, copied (tests; the seen set for `replay --feed-hits-parts`).
   UserSession SessionOf(std::string_view user);
 
  private:

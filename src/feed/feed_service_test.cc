@@ -2,6 +2,7 @@
 // every feed rule over thousands of generated feeds, cold start, adaptation within a session,
 // not-interested, refresh, explain, the fresh-upload pool and moderation.
 #include "feed/feed_service.h"
+#include "feed/feed_hits.h"
 
 #include <filesystem>
 #include <fstream>
@@ -370,6 +371,20 @@ TEST_F(FeedServiceTest, WatchNextOffersWhatOthersWatchedNext) {
   ASSERT_TRUE(x.ok()) << x.status();
   EXPECT_NE(std::find(x->sources.begin(), x->sources.end(), "watch_next"), x->sources.end());
   EXPECT_GT(feed().watch_next().stats().covis_pairs, 0u);
+}
+
+TEST(FeedHitsTest, AnUnwritablePartsFileIsRefusedBeforeAnythingRuns) {
+  trainer::ReplayOptions o;
+  o.eval = "/nonexistent/eval.csv";  // never opened: the parts file is checked first
+  o.videos = "/nonexistent/videos.csv";
+  std::ostringstream progress;
+  const std::string parts = "/nonexistent-dir-foryou/parts.txt";
+  absl::StatusOr<FeedHitsResult> r =
+      RunFeedHits(o, 10, 50, FeedOptions{}, ::testing::TempDir(), progress, parts);
+  ASSERT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+  EXPECT_NE(r.status().message().find("feed-hits-parts: cannot write"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(parts));
+  EXPECT_TRUE(progress.str().empty());
 }
 
 TEST(FeedOptionsTest, ParsesAndRefusesWithThePath) {

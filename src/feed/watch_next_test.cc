@@ -353,7 +353,9 @@ TEST(WatchNextTest, TopPartsAddUpToTheScoreAndIncludeTheTarget) {
     const WatchNext::Parts& p = parts[i];
     if (i < 3) {
       EXPECT_EQ(p.key, top[i]);
-      if (i > 0) EXPECT_GE(parts[i - 1].score, p.score);
+      if (i > 0) {
+        EXPECT_GE(parts[i - 1].score, p.score);
+      }
     }
     const float blended = o.w_long_views_6h * p.long_views_6h + o.w_long_views_24h * p.long_views_24h +
                           o.w_impressions_1h * p.impressions_1h + o.w_sequence * p.sequence +
