@@ -1,8 +1,9 @@
 # The front door. Every target installs what it needs first (scripts/install_deps.sh).
 #   make build  - release binaries in build/release/ (the engine: build/release/foryou) and the
 #                 web app in web/dist/ (npm packages pinned by web/package-lock.json)
-#   make test   - every unit test in release, the browser tests (chromium + Playwright), then
-#                 the unit tests under ASan+UBSan, then the concurrency tests under TSan
+#   make test   - scripts/test.sh: the unit and integration tests in release, the browser tests
+#                 (chromium + Playwright), the same tests under ASan+UBSan, the concurrency tests
+#                 under TSan, clang's thread-safety analysis; prints each stage's time at the end
 #   make demo   - builds and runs the main job: `foryou serve` on the KuaiRand-Pure demo catalog
 #                 (imported and trained on first start into demo-data/, clips made with ffmpeg),
 #                 with the player at http://127.0.0.1:8080/ (the URL with its key is printed)
@@ -27,10 +28,11 @@ web/node_modules/.package-lock.json: web/package-lock.json
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && node build.mjs
 
-test: test-release test-web test-asan test-tsan
+test: deps
+	@JOBS=$(JOBS) bash scripts/test.sh
 
-test-release: build
-	cd build/release && ctest $(CTEST_ARGS) -L unit
+test-release: deps
+	@JOBS=$(JOBS) STAGES=release bash scripts/test.sh
 
 # Browser tests: Debian's chromium driven by playwright-core against a real `foryou serve`.
 test-web: build
@@ -41,15 +43,12 @@ screenshots: build
 	cd web && SCREENSHOTS_DIR=../docs/screenshots node --test test/
 
 test-asan: deps
-	@cmake --preset asan >/dev/null
-	@cmake --build --preset asan -j $(JOBS)
-	cd build/asan && ctest $(CTEST_ARGS) -L unit
+	@JOBS=$(JOBS) STAGES=asan bash scripts/test.sh
 
 test-tsan: deps
-	@cmake --preset tsan >/dev/null
-	@cmake --build --preset tsan -j $(JOBS) --target tests_unit_concurrency
-	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_ARGS) -L concurrency
+	@JOBS=$(JOBS) STAGES=tsan bash scripts/test.sh
 
+# Tests too long for every run (labelled slow).
 slow: build
 	cd build/release && ctest $(CTEST_ARGS) -L slow
 

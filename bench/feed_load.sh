@@ -22,7 +22,7 @@
 # --fresh rebuilds the seed (do it when the data format of the binary changed; a seed the binary
 # cannot start from is rebuilt automatically).
 #
-# The server runs with --threads 128 (not serve's default 8): cpp-httplib keeps one handler thread
+# The server runs with --threads 128 (serve's default): cpp-httplib keeps one handler thread
 # per keep-alive connection for as long as the connection stays open, so with 8 threads, wrk's
 # 16 + 16 connections would leave half of them waiting for a thread for the whole run.
 # Rates: Debian's wrk has no -R, so each wrk thread hands out request slots 1/rate apart through

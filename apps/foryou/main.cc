@@ -7,12 +7,13 @@
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
-#include "feed/feed_hits.h"
+#include "kuairand/demo_seeder.h"
+#include "kuairand/feed_hits.h"
 #include "server/serve.h"
 #include "sim/simulator.h"
-#include "stream/freshness_bench.h"
-#include "stream/log_replay.h"
-#include "trainer/replay.h"
+#include "realtime/freshness_bench.h"
+#include "kuairand/log_replay.h"
+#include "kuairand/replay.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"foryou: the For You feed engine"};
@@ -43,11 +44,11 @@ int main(int argc, char** argv) {
     }
   });
 
-  foryou::stream::FreshnessBenchOptions fopts;
+  foryou::realtime::FreshnessBenchOptions fopts;
   fopts.dir = "/tmp";
   CLI::App* bench_freshness = bench->add_subcommand(
       "freshness", "Event acknowledgement -> serving model latency under a steady load (one process)");
-  bench_freshness->add_option("--dir", fopts.dir, "Scratch directory for the log and late store")
+  bench_freshness->add_option("--dir", fopts.dir, "Directory for the log and late store")
       ->check(CLI::ExistingDirectory);
   bench_freshness->add_option("--seconds", fopts.seconds, "Length of the steady load")->check(CLI::Range(0.1, 3600.0));
   bench_freshness->add_option("--rate", fopts.events_per_s, "Offered load, events/s")->check(CLI::Range(1.0, 1e7));
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
   bench_freshness->add_option("--ingest-events", fopts.ingest_events, "Events of the ingest-throughput phase")
       ->check(CLI::Range(2000ull, 1ull << 34));
   bench_freshness->callback([&] {
-    absl::Status s = foryou::stream::RunFreshnessBench(fopts, std::cout);
+    absl::Status s = foryou::realtime::RunFreshnessBench(fopts, std::cout);
     if (!s.ok()) {
       std::cerr << "foryou bench freshness: " << s << "\n";
       exit_code = 1;
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
 
   CLI::App* replay = app.add_subcommand(
       "replay", "Online (progressive-validation) replay of a KuaiRand log through the trainer");
-  foryou::trainer::ReplayOptions ropts;
+  foryou::kuairand::ReplayOptions ropts;
   std::string config_path;
   replay->add_option("--warmup", ropts.warmup, "Log file(s) to train on first, in time order")
       ->required()->check(CLI::ExistingFile);
@@ -87,10 +88,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   replay->add_flag("!--no-progress", ropts.progress, "No progress lines on stderr");
   bool through_log = false;
-  std::string scratch_dir = "/tmp";
+  std::string work_dir = "/tmp";
   replay->add_flag("--through-log", through_log,
                    "Through the real-time path: events -> durable log -> joiner -> trainer");
-  replay->add_option("--scratch-dir", scratch_dir,
+  replay->add_option("--work-dir", work_dir,
                      "With --through-log: where the temporary event log goes (removed at the end)")
       ->check(CLI::ExistingDirectory);
   int64_t window_close_only_ms = 0;
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
   replay->callback([&] {
     absl::StatusOr<foryou::model::ModelConfig> config =
         config_path.empty()
-            ? foryou::model::ParseModelConfig(foryou::trainer::DefaultModelConfigJson())
+            ? foryou::model::ParseModelConfig(foryou::model::DefaultModelConfigJson())
             : foryou::model::LoadModelConfig(config_path);
     if (!config.ok()) {
       std::cerr << "foryou replay: " << config.status() << "\n";
@@ -136,7 +137,7 @@ int main(int argc, char** argv) {
       fs.erase(it);
     }
     for (const std::string& name : add) {
-      if (foryou::model::FindFeature(name) == nullptr || config->Has(name)) {
+      if (config->Find(name) == nullptr || config->Has(name)) {
         std::cerr << "foryou replay: --add " << name << ": unknown or already in the config\n";
         exit_code = 2;
         return;
@@ -165,8 +166,8 @@ int main(int argc, char** argv) {
           return;
         }
       }
-      absl::StatusOr<foryou::feed::FeedHitsResult> hits =
-          foryou::feed::RunFeedHits(ropts, feed_hits, 50, fo, scratch_dir, std::cerr, feed_hits_parts);
+      absl::StatusOr<foryou::kuairand::FeedHitsResult> hits =
+          foryou::kuairand::RunFeedHits(ropts, feed_hits, 50, fo, work_dir, std::cerr, feed_hits_parts);
       if (!hits.ok()) {
         std::cerr << "foryou replay: " << hits.status() << "\n";
         exit_code = 1;
@@ -175,9 +176,9 @@ int main(int argc, char** argv) {
       std::cout << hits->Line() << std::endl;
       return;
     }
-    absl::StatusOr<foryou::trainer::ReplayResult> result =
-        through_log ? foryou::stream::RunReplayThroughLog(ropts, scratch_dir, std::cerr, window_close_only_ms)
-                    : foryou::trainer::RunReplay(ropts, std::cerr);
+    absl::StatusOr<foryou::kuairand::ReplayResult> result =
+        through_log ? foryou::kuairand::RunReplayThroughLog(ropts, work_dir, std::cerr, window_close_only_ms)
+                    : foryou::kuairand::RunReplay(ropts, std::cerr);
     if (!result.ok()) {
       std::cerr << "foryou replay: " << result.status() << "\n";
       exit_code = 1;
@@ -191,9 +192,10 @@ int main(int argc, char** argv) {
   foryou::server::ServeOptions sopts;
   serve->add_option("--data-dir", sopts.engine.data_dir, "Data directory (catalog, log, snapshots)")
       ->required();
-  serve->add_option("--import", sopts.engine.import_dir,
+  std::string import_dir, seed_log;
+  serve->add_option("--import", import_dir,
                     "KuaiRand-Pure directory to import when the catalog is empty");
-  serve->add_option("--seed-log", sopts.engine.seed_log,
+  serve->add_option("--seed-log", seed_log,
                     "KuaiRand log replayed as events when the event log is empty");
   serve->add_option("--bind", sopts.server.bind, "Address to listen on")->capture_default_str();
   serve->add_option("--port", sopts.server.port, "Port (0 = any free port)")->capture_default_str();
@@ -212,6 +214,7 @@ int main(int argc, char** argv) {
                     "Local time of the users for hour / weekday features")
       ->check(CLI::Range(-720, 840));
   serve->callback([&] {
+    sopts.engine.seeder = foryou::kuairand::DemoSeeder::Make(import_dir, seed_log);
     if (absl::Status s = foryou::server::Serve(sopts, std::cout, std::cerr); !s.ok()) {
       std::cerr << "foryou serve: " << s << "\n";
       exit_code = 1;

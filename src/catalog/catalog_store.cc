@@ -388,7 +388,7 @@ CatalogStore::~CatalogStore() {
 }
 
 absl::Status CatalogStore::Commit(const std::function<absl::Status(Txn&)>& stage, bool sync) {
-  std::lock_guard<std::mutex> lock(mu_);
+  common::MutexLock lock(&mu_);
   Txn txn(db_.get());
   FORYOU_RETURN_IF_ERROR(stage(txn));
   FORYOU_RETURN_IF_ERROR(txn.Finish());

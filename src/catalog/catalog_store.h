@@ -17,7 +17,6 @@
 #include <functional>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "catalog/types.h"
+#include "common/mutex.h"
 
 namespace rocksdb {
 class DB;
@@ -133,13 +133,15 @@ class CatalogStore {
   CatalogStore(std::string dir, std::unique_ptr<rocksdb::DB> db);
   // Runs `stage` on a fresh Txn under mu_, then commits it (synced if `sync`) and updates the
   // counters. Nothing is written if `stage` fails.
-  absl::Status Commit(const std::function<absl::Status(Txn&)>& stage, bool sync);
+  absl::Status Commit(const std::function<absl::Status(Txn&)>& stage, bool sync)
+      ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<std::vector<Video>> VideosByIndex(std::string_view index_prefix,
                                                    std::string_view name, int limit) const;
 
   const std::string dir_;
   const std::unique_ptr<rocksdb::DB> db_;
-  std::mutex mu_;  // serializes writes (each is a read-modify-write)
+  // Serializes writes: each is a read-modify-write of RocksDB records, not of a field here.
+  common::Mutex mu_;
   std::atomic<uint64_t> num_videos_{0};
   std::atomic<uint64_t> num_users_{0};
 };

@@ -1,6 +1,6 @@
 // The catalog's records: users, videos, creators, sounds and hashtags, as the API and the feed
 // service see them. Ids are the application's strings (printable ASCII, no spaces, 1..128 bytes,
-// the same rule as events; see stream/event.h); the model keys them with stream::VideoKey /
+// the same rule as events; see stream/event.h); the model keys them with common::VideoKey /
 // UserKey (a decimal id is its own key, anything else is hashed).
 #pragma once
 
@@ -32,8 +32,8 @@ struct User {
   // Bumped by POST /v1/users/ID/refresh: the feed starts over as for a new user (the model
   // keys the user as "<id>#<epoch>" from then on; filters and hidden creators are kept).
   uint32_t epoch = 0;
-  // KuaiRand's anonymous profile (user_active_degree, ranges, onehot_feat0..17), when imported;
-  // empty for users created through the API.
+  // Free-form profile values from an import, in the order the model config's profile_fields
+  // names them (docs/design/model.md); empty for users created through the API.
   std::vector<std::string> profile;
 
   friend bool operator==(const User&, const User&) = default;
@@ -51,7 +51,7 @@ struct Video {
   std::string stitch_of;               // the video this one stitches ("" = none)
   Moderation moderation = Moderation::kPending;
   std::string media_url;               // "" = no media (the player shows a poster card)
-  // KuaiRand's video_type / upload_type when imported ("" otherwise).
+  // The video's type and how it was made, when an import knows them ("" otherwise).
   std::string video_type, upload_type;
 
   friend bool operator==(const Video&, const Video&) = default;

@@ -8,13 +8,14 @@
 //   done.wait();
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <future>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 
 namespace foryou::common {
 
@@ -25,10 +26,10 @@ class ThreadPool {
   }
   ~ThreadPool() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       stop_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
     for (std::thread& t : workers_) t.join();
   }
   ThreadPool(const ThreadPool&) = delete;
@@ -41,10 +42,10 @@ class ThreadPool {
     std::packaged_task<void()> job(std::move(task));
     std::future<void> done = job.get_future();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       queue_.push_back(std::move(job));
     }
-    cv_.notify_one();
+    cv_.Signal();
     return done;
   }
 
@@ -53,8 +54,8 @@ class ThreadPool {
     while (true) {
       std::packaged_task<void()> job;
       {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        MutexLock lock(&mu_);
+        while (!stop_ && queue_.empty()) cv_.Wait(&mu_);
         if (queue_.empty()) return;  // stopping, and nothing left to run
         job = std::move(queue_.front());
         queue_.pop_front();
@@ -63,11 +64,11 @@ class ThreadPool {
     }
   }
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::packaged_task<void()>> queue_;  // guarded by mu_
-  bool stop_ = false;                             // guarded by mu_
-  std::vector<std::thread> workers_;
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::packaged_task<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;  // filled by the constructor, read-only after
 };
 
 }  // namespace foryou::common

@@ -104,12 +104,10 @@ TEST(CsvReaderTest, BrokenInputIsAClearError) {
 }
 
 TEST(CsvReaderTest, ReadsTheRealKuaiRandLog) {
-  // ../shared/data beside the project (as on the developers' machines and CI), or
-  // $FORYOU_SHARED_DATA.
-  const char* root = std::getenv("FORYOU_SHARED_DATA");
-  const std::string data = root ? root : std::string(FORYOU_SOURCE_DIR) + "/../shared/data";
-  const std::string file = data + "/kuairand-pure/log_standard_20220425_20220430.csv.zst";
-  if (!std::filesystem::exists(file)) GTEST_SKIP() << "shared data absent (" << file << "): skipped";
+  // The KuaiRand-Pure log shipped in demo/kuairand/.
+  const std::string file =
+      std::string(FORYOU_SOURCE_DIR) + "/demo/kuairand/log_standard_20220425_20220430.csv.zst";
+  ASSERT_TRUE(std::filesystem::exists(file)) << file << " is missing from the checkout";
   auto r = CsvReader::Open(file);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ((*r)->header().size(), 31u);

@@ -195,6 +195,8 @@ class UnorderedMapBaseline final : public BenchTable {
  private:
   const BenchAdagrad adagrad_;
   const uint64_t seed_;
+  // std::shared_mutex, not common::RwMutex: it is the baseline being measured. Its libstdc++ type
+  // carries no capability attribute, so map_ cannot be ABSL_GUARDED_BY it.
   mutable std::shared_mutex mu_;
   std::unordered_map<uint64_t, Row<D>> map_;  // guarded by mu_
 };

@@ -16,7 +16,7 @@ namespace {
 using internal::BatchItem;
 using internal::MixKey;
 
-// Per-thread scratch for routing a batch: items grouped by global shard.
+// Per-thread plan for routing a batch: items grouped by global shard.
 struct BatchPlan {
   std::vector<BatchItem> items;      // grouped by global shard
   std::vector<uint32_t> shard_of;    // per key: global shard
@@ -27,7 +27,7 @@ struct BatchPlan {
   bool uniform_dim = true;
 };
 
-BatchPlan& Scratch() {
+BatchPlan& ThreadPlan() {
   thread_local BatchPlan plan;
   return plan;
 }
@@ -80,9 +80,9 @@ uint32_t EmbeddingTable::ShardOf(FeatureId key) const {
   return (static_cast<uint32_t>(i) << shard_bits_) | slots_[i]->ShardOfHash(MixKey(key));
 }
 
-// Validates a batch and groups it by global shard (counting sort) into the thread's scratch.
+// Validates a batch and groups it by global shard (counting sort) into the thread's plan.
 absl::Status EmbeddingTable::PlanBatch(absl::Span<const FeatureId> keys, size_t floats) const {
-  BatchPlan& p = Scratch();
+  BatchPlan& p = ThreadPlan();
   const size_t n = keys.size();
   if (n > 0xfffffff0u) return absl::InvalidArgumentError("keys: batch too large");
   p.shard_of.resize(n);
@@ -195,7 +195,7 @@ void EmbeddingTable::RunPipeline(const internal::BatchItem* items, size_t n,
 
 absl::Status EmbeddingTable::Lookup(absl::Span<const FeatureId> keys, absl::Span<float> out) const {
   if (absl::Status s = PlanBatch(keys, out.size()); !s.ok()) return s;
-  const BatchPlan& p = Scratch();
+  const BatchPlan& p = ThreadPlan();
   const uint64_t* offsets = p.uniform_dim ? nullptr : p.offsets.data();
   const uint32_t dim = keys.empty() ? 0 : DimOf(SlotOf(keys[0]));
   RunPipeline<false>(p.items.data(), keys.size(),
@@ -210,7 +210,7 @@ absl::Status EmbeddingTable::Lookup(absl::Span<const FeatureId> keys, absl::Span
 absl::Status EmbeddingTable::ApplyGradients(absl::Span<const FeatureId> keys,
                                             absl::Span<const float> grads, int64_t event_time_ms) {
   if (absl::Status s = PlanBatch(keys, grads.size()); !s.ok()) return s;
-  const BatchPlan& p = Scratch();
+  const BatchPlan& p = ThreadPlan();
   const uint64_t* offsets = p.uniform_dim ? nullptr : p.offsets.data();
   const uint32_t dim = keys.empty() ? 0 : DimOf(SlotOf(keys[0]));
   const uint32_t now_s = ToSeconds(event_time_ms);

@@ -134,7 +134,7 @@ class EmbeddingTable {
   // Returns the SlotTable for `slot`, or nullptr.
   internal::SlotTable* FindSlot(uint32_t slot) const;
   // Checks that every key's slot is configured, computes each key's float offset, and sorts the
-  // batch by global shard into the calling thread's scratch plan.
+  // batch by global shard into the calling thread's batch plan.
   absl::Status PlanBatch(absl::Span<const FeatureId> keys, size_t floats) const;
   // Runs `stage3(SlotTable&, Shard&, const BatchItem&, candidate_row)` over sorted items with
   // prefetching and shard locking (shared, or exclusive if kWrite).

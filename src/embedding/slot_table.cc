@@ -477,7 +477,7 @@ void SlotTable::ApplyDeltaShard(uint32_t shard, const SlotDelta& delta, const Ba
 }
 
 void SlotTable::CopyRows(uint32_t shard, std::vector<char>* out) const {
-  Shard& s = *shards_[shard];
+  const Shard& s = *shards_[shard];
   common::ReaderLock lock(&s.mu);
   const ShardData& d = s.data;
   const size_t start = out->size();

@@ -35,7 +35,7 @@ uint64_t AttributeKey(std::string_view s);
 
 struct Candidate {
   const catalog::Video* video = nullptr;  // owned by the feed's catalog index; outlives the request
-  uint64_t video_key = 0;                 // stream::VideoKey(video->id)
+  uint64_t video_key = 0;                 // common::VideoKey(video->id)
   uint64_t creator = 0;                   // AttributeKey(video->creator)
   uint64_t sound = 0;                     // AttributeKey(video->sound); 0 = original sound
   uint64_t category = 0;                  // AttributeKey(first hashtag); 0 = none

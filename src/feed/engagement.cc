@@ -42,7 +42,7 @@ void EngagementStats::Observe(const stream::Event& e, uint64_t video_key,
   if (video_key == 0) return;
   const EventType type = e.type;
   const int64_t time_ms = e.time_ms;
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   ++events_;
   VideoCounts& c = counts_[video_key];
   switch (type) {
@@ -74,7 +74,7 @@ void EngagementStats::Observe(const stream::Event& e, uint64_t video_key,
 }
 
 std::vector<uint64_t> EngagementStats::Trending(const std::string& region, int n, int64_t now_ms) {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   auto it = regions_.find(region);
   if (it == regions_.end()) return {};
   Region& r = it->second;
@@ -107,7 +107,7 @@ double EngagementStats::Score(const std::string& region, uint64_t video_key, int
 
 void EngagementStats::Scores(const std::string& region, absl::Span<const uint64_t> video_keys,
                              int64_t now_ms, double* out) const {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   auto it = regions_.find(region);
   for (size_t i = 0; i < video_keys.size(); ++i) {
     out[i] = 0;
@@ -119,13 +119,13 @@ void EngagementStats::Scores(const std::string& region, absl::Span<const uint64_
 }
 
 VideoCounts EngagementStats::Counts(uint64_t video_key) const {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   auto it = counts_.find(video_key);
   return it == counts_.end() ? VideoCounts{} : it->second;
 }
 
 uint64_t EngagementStats::events() const {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   return events_;
 }
 

@@ -12,17 +12,18 @@
 //
 // Example:
 //   EngagementStats stats(options);
-//   stats.Observe(event, stream::VideoKey(event.video), {"*", "country:US", "lang:en"});
+//   stats.Observe(event, common::VideoKey(event.video), {"*", "country:US", "lang:en"});
 //   std::vector<uint64_t> top = stats.Trending("country:US", 200, now_ms);
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
+#include "common/mutex.h"
 #include "stream/event.h"
 
 namespace foryou::feed {
@@ -46,7 +47,7 @@ class EngagementStats {
  public:
   explicit EngagementStats(EngagementOptions options = {});
 
-  // Counts event `e` on `video_key` (stream::VideoKey(e.video)) for each of `regions`, at
+  // Counts event `e` on `video_key` (common::VideoKey(e.video)) for each of `regions`, at
   // e.time_ms. Events without a video (video_key 0) are ignored.
   void Observe(const stream::Event& e, uint64_t video_key, absl::Span<const std::string> regions);
 
@@ -73,10 +74,10 @@ class EngagementStats {
   double DecayTo(const Decayed& d, int64_t now_ms) const;
 
   const EngagementOptions options_;
-  mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, Region> regions_;
-  absl::flat_hash_map<uint64_t, VideoCounts> counts_;
-  uint64_t events_ = 0;
+  mutable common::Mutex mu_;
+  absl::flat_hash_map<std::string, Region> regions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, VideoCounts> counts_ ABSL_GUARDED_BY(mu_);
+  uint64_t events_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The engagement weight of one event type in the trending score (0 = not counted).

@@ -1,13 +1,18 @@
-// FeedService: "what should this user watch next". One request runs
+// FeedService: "what should this user watch next". It wires the feed's parts together; each
+// part does one job and lives in its own file:
 //
-//   retrieval (CandidateSources, merged with quotas) -> eligibility rules -> ranking (the serving
-//   model: value = sum of weighted predicted actions) -> not-interested penalties -> arrangement
-//   rules (creator / sound / category spacing, exploration share) -> the page
+//   Retriever (retrieval.h)         the candidate sources with their quotas, merged, topped up
+//   KeepEligible (eligibility.h)    moderation, seen set, the user's hidden / filtered things
+//   Ranker (ranking.h)              the serving model's predictions, weights, bonus and priors
+//   ApplyNotInterested (rules.h)    the user's "not interested" penalties
+//   PlaceFreshUpload (fresh_slot.h) the fresh-upload test slot
+//   Arrange (rules.h)               creator / sound spacing, category runs, exploration share
 //
-// and remembers what it served (seen set, the page's tail). Events update the per-user sessions
-// and the engagement statistics at once; the real-time loop trains the model from the same
-// events. Catalog writes go through the service so the in-memory index, the model's catalog and
-// the store agree. See docs/design/feed.md.
+// then remembers what it served (the seen set, the page's tail). EventApplier
+// (event_applier.h) turns events into sessions, engagement and watch-next updates at once; the
+// real-time loop trains the model from the same events. Catalog writes go through the service
+// (UserDirectory for users) so the in-memory index, the model's catalog and the store agree.
+// Explanations: explain.h; options: feed_options.h. See docs/design/feed.md.
 //
 // Thread-safe: every public method may be called from any number of request threads.
 //
@@ -18,87 +23,37 @@
 //   FORYOU_ASSIGN_OR_RETURN(FeedPage page, feed.Feed("u1", 10, now_ms));
 #pragma once
 
-#include <array>
 #include <atomic>
-#include <condition_variable>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "catalog/catalog_store.h"
-#include "common/thread_pool.h"
+#include "common/mutex.h"
+#include "feed/embedding_refresher.h"
 #include "feed/engagement.h"
+#include "feed/event_applier.h"
+#include "feed/explain.h"
+#include "feed/feed_options.h"
+#include "feed/ranking.h"
+#include "feed/retrieval.h"
 #include "feed/rules.h"
 #include "feed/scorer.h"
 #include "feed/sources.h"
+#include "feed/user_directory.h"
 #include "feed/user_session.h"
 #include "feed/video_index.h"
 #include "feed/watch_next.h"
 #include "stream/event.h"
 
 namespace foryou::feed {
-
-struct FeedOptions {
-  RuleOptions rules;
-  FreshPoolOptions fresh;
-  EngagementOptions engagement;
-  // value = sum over tasks of weight x predicted probability (watch ratio: its prediction).
-  // Order: click, long_view, like, follow, comment, share, not_interested, watch_ratio.
-  std::array<float, model::kNumTasks> weights = {0.5f, 1.0f, 2.0f, 3.0f, 2.0f, 3.0f, -4.0f, 1.0f};
-  // Added to the value of a candidate found by a personal source, scaled by the session's
-  // evidence for it (same_hashtag: the share of recent likes carrying its hashtag, 0.5 for a
-  // sign-up interest; same_sound: the share of likes with its sound; following / similar: 1),
-  // summed over its sources. The session's signals count at once, before the model retrains.
-  // same_hashtag / same_sound are large enough that three likes of one hashtag visibly shift
-  // the next page even for videos the model knows nothing about (docs/design/feed.md).
-  std::array<float, static_cast<int>(Source::kNumSources)> source_bonus = {0, 0, 0.15f, 0.05f,
-                                                                          0.2f, 0.5f, 0, 0};
-  // Audience prior: value += popularity_weight x log(1 + e) / log(1 + e_max), where e is the
-  // video's decayed engagement among everyone ("*") and e_max the largest among the candidates.
-  // The model predicts what a user does once a video is shown; this adds how likely the crowd
-  // finds it worth watching now (docs/design/feed.md, "Ranking").
-  //
-  // The watch-next prior adds watch_next_weight x (s - s_min), s = engagement_weight x
-  // log(1 + e) + WatchNext's score (audience counters, co-visitation with the user's recent
-  // videos, the sequence model), s_min the smallest among the candidates; s is log-scale. Off by
-  // default (weight 0): on our own traffic an audience prior feeds back into what it counts and
-  // drowns the user's taste (`foryou simulate`); on a mature platform's log (KuaiRand) it is what
-  // predicts the next view (config/feed_kuairand.json; docs/design/feed.md).
-  float popularity_weight = 1.0f;
-  float watch_next_weight = 0.0f;
-  float engagement_weight = 1.0f;
-  WatchNextOptions watch_next;
-  // Per-source quotas (Source order); their sum is the most candidates one request scores.
-  std::array<int, static_cast<int>(Source::kNumSources)> quotas = {150, 60, 60, 150, 60,
-                                                                   120, 80, 200};
-  // When the sources find fewer, the rest is filled from the servable catalog (deeper in the
-  // trending order, then at random) so ranking always has this many to choose from.
-  int min_candidates = 500;
-  int max_count = 50;             // largest page
-  size_t seen_capacity = 5000;    // per user
-  size_t recent_capacity = 20;    // positives / likes / skips kept per user
-  int64_t embedding_refresh_ms = 2000;
-  // One request's candidates are scored in this many parallel chunks (at least 128 candidates
-  // each; 1 = on the request's thread only). Default: the machine's cores.
-  int scoring_threads = 0;
-  std::string surface = "foryou";  // the surface feed impressions are scored on
-  int32_t utc_offset_minutes = 0;
-  uint64_t seed = 1;
-};
-
-// Parses the "feed" section of the server config (JSON object; every key optional): weights
-// {task name: number}, quotas {source name: int}, rules {creator_once_per, max_category_run,
-// explore_share, not_interested_creator, ...}, fresh {max_age_ms, test_impressions,
-// graduate_rate}, seen_capacity, surface. InvalidArgument naming the key for anything else.
-[[nodiscard]] absl::Status ParseFeedOptions(const std::string& json, FeedOptions* options);
 
 struct FeedItem {
   std::shared_ptr<const VideoEntry> entry;
@@ -116,24 +71,14 @@ struct FeedPage {
   RuleStats rules;
 };
 
-struct Explanation {
-  std::string user, video;
-  std::vector<std::string> sources;       // SourceName of each source that proposes it now
-  std::vector<std::string> source_reasons;  // one sentence per source
-  bool eligible = true;
-  std::string ineligible_reason;          // when not eligible: which rule keeps it out
-  Candidate candidate;                    // scores (probs, value, penalty, score)
-  // Task contributions (weight x prediction), largest magnitude first, and in words.
-  std::vector<std::pair<std::string, float>> contributions;
-  std::vector<std::string> sentences;
-};
-
 class FeedService {
  public:
   // `store`, `model_catalog` and `scorer` must outlive the service.
   FeedService(FeedOptions options, catalog::CatalogStore* store,
               std::shared_ptr<const model::Catalog> model_catalog, const Scorer* scorer);
   ~FeedService();  // stops the background thread
+  FeedService(const FeedService&) = delete;
+  FeedService& operator=(const FeedService&) = delete;
 
   // Builds the video index from the store (and registers every video and user in the model's
   // catalog). Call once, before serving.
@@ -200,62 +145,45 @@ class FeedService {
   UserSession SessionOf(std::string_view user);
 
  private:
-  struct Retrieved {
-    std::vector<Candidate> candidates;
-    std::vector<std::shared_ptr<const VideoEntry>> keep;  // keeps candidates' videos alive
-    RetrievalContext ctx;
-    std::shared_ptr<const VideoIndex::Snapshot> index;
+  // One request's view of the user, read once at its start, and what retrieval found.
+  struct Request {
     std::shared_ptr<const catalog::User> user;
     std::string model_user;
+    std::shared_ptr<const VideoIndex::Snapshot> index;
     UserFilters filters;
     NotInterested not_interested;
-    std::vector<Candidate> tail;
-    // The session's evidence per hashtag / sound (share of recent likes; interests 0.5).
-    absl::flat_hash_map<uint64_t, float> hashtag_share, sound_share;
+    std::vector<Candidate> tail;                          // the last page's tail, oldest first
+    std::vector<std::shared_ptr<const VideoEntry>> keep;  // keeps the tail's videos alive
+    SessionEvidence evidence;
+    std::mt19937_64 rng;  // the sources' and the top-up's draws
+    RetrievalContext ctx;
+    std::vector<Candidate> candidates;
   };
-  absl::Status Retrieve(std::string_view user, int64_t now_ms, uint64_t seed, Retrieved* r);
-  absl::Status Rank(const Retrieved& r, int64_t now_ms, std::string_view surface,
-                    std::vector<Candidate>* candidates) const;
-  std::vector<std::string> RegionsOf(const catalog::User& user) const;
-  std::string ReasonFor(const Candidate& c, const Retrieved& r) const;
-  void PlaceFreshUpload(int count, int64_t now_ms, std::mt19937_64& rng,
-                        std::vector<Candidate>* ranked) const;
-  void RefreshLoop();
+  // Reads the user, their session and the index, and retrieves the candidates into *r.
+  absl::Status Begin(std::string_view user, int64_t now_ms, uint64_t seed, Request* r);
+  // Served counts as seen; the page's tail carries the arrangement rules to the next page.
+  void Remember(const Request& r, const FeedPage& page);
 
   const FeedOptions options_;
-  catalog::CatalogStore* store_;
-  std::shared_ptr<const model::Catalog> model_catalog_;
-  const Scorer* scorer_;
-  std::vector<std::unique_ptr<CandidateSource>> sources_;
+  catalog::CatalogStore* const store_;
+  const std::shared_ptr<const model::Catalog> model_catalog_;
   VideoIndex index_;
   EngagementStats engagement_;
-  mutable WatchNext watch_next_;  // scoring refreshes its caches
+  WatchNext watch_next_;
   UserSessions sessions_;
+  UserDirectory users_;
+  EmbeddingRefresher embeddings_;
+  const Retriever retriever_;
+  const Ranker ranker_;
+  EventApplier events_;
 
-  mutable std::mutex users_mu_;  // guards users_ and serialises user writes
-  absl::flat_hash_map<std::string, std::shared_ptr<const catalog::User>> users_;
-
-  mutable std::mutex embeddings_mu_;
-  std::shared_ptr<const EmbeddingMatrix> embeddings_;
-
-  mutable std::mutex stats_mu_;
-  RuleStats rule_stats_;
+  mutable common::Mutex stats_mu_;
+  RuleStats rule_stats_ ABSL_GUARDED_BY(stats_mu_);
   std::atomic<uint64_t> feeds_served_{0}, request_counter_{0};
-
-  std::unique_ptr<common::ThreadPool> scoring_pool_;  // scoring_threads - 1 workers
-  std::mutex thread_mu_;
-  std::condition_variable thread_cv_;
-  bool stop_ = false;
-  std::thread thread_;
 };
 
-// The model's identity of a user: "<id>", or "<id>#<epoch>" after a refresh.
-std::string ModelUserOf(const catalog::User& user);
 // The model's catalog (features' view) of every video and user in the store.
 [[nodiscard]] absl::StatusOr<std::shared_ptr<model::Catalog>> BuildModelCatalog(
     catalog::CatalogStore& store);
-
-// "long_view" -> "watch most of it", etc.: the words for a task in explanations.
-std::string_view TaskWords(int task);
 
 }  // namespace foryou::feed

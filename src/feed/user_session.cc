@@ -31,13 +31,13 @@ UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
 
 void UserSessions::With(const std::string& user, const std::function<void(UserSession&)>& fn) {
   Shard& shard = ShardOf(user);
-  std::lock_guard lock(shard.mu);
+  common::MutexLock lock(&shard.mu);
   fn(shard.sessions[user]);
 }
 
 void UserSessions::Reset(const std::string& user, bool keep_seen) {
   Shard& shard = ShardOf(user);
-  std::lock_guard lock(shard.mu);
+  common::MutexLock lock(&shard.mu);
   auto it = shard.sessions.find(user);
   if (it == shard.sessions.end()) return;
   UserSession fresh;
@@ -51,7 +51,7 @@ void UserSessions::Reset(const std::string& user, bool keep_seen) {
 size_t UserSessions::size() const {
   size_t n = 0;
   for (const Shard& s : shards_) {
-    std::lock_guard lock(s.mu);
+    common::MutexLock lock(&s.mu);
     n += s.sessions.size();
   }
   return n;

@@ -14,12 +14,13 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "common/mutex.h"
 #include "feed/rules.h"
 #include "feed/video_index.h"
 
@@ -50,8 +51,8 @@ class UserSessions {
  private:
   static constexpr int kShards = 64;
   struct Shard {
-    mutable std::mutex mu;
-    absl::flat_hash_map<std::string, UserSession> sessions;
+    mutable common::Mutex mu;
+    absl::flat_hash_map<std::string, UserSession> sessions ABSL_GUARDED_BY(mu);
   };
   Shard& ShardOf(const std::string& user);
   std::array<Shard, kShards> shards_;

@@ -3,15 +3,16 @@
 
 #include <algorithm>
 
-#include "stream/joiner.h"
+#include "common/id_key.h"
+#include "model/impression.h"
 
 namespace foryou::feed {
 
 model::VideoInfo ToVideoInfo(const catalog::Video& v) {
   model::VideoInfo info;
-  info.author_id = stream::UserKey(v.creator);
-  info.music_id = v.sound.empty() ? 0 : stream::VideoKey(v.sound);
-  info.tag = v.hashtags.empty() ? 0 : stream::VideoKey(v.hashtags[0]);
+  info.author_id = common::UserKey(v.creator);
+  info.music_id = v.sound.empty() ? 0 : common::VideoKey(v.sound);
+  info.tag = v.hashtags.empty() ? 0 : common::VideoKey(v.hashtags[0]);
   info.video_type = v.video_type.empty() ? 0 : model::ValueId(v.video_type);
   info.upload_type = v.upload_type.empty() ? 0 : model::ValueId(v.upload_type);
   info.upload_day = v.upload_ms > 0 ? static_cast<int32_t>(v.upload_ms / 86'400'000) : -1;
@@ -26,7 +27,7 @@ std::shared_ptr<const VideoEntry> MakeEntry(const catalog::Video& v) {
   e->video = v;
   Candidate& c = e->proto;
   c.video = &e->video;
-  c.video_key = stream::VideoKey(v.id);
+  c.video_key = common::VideoKey(v.id);
   c.creator = AttributeKey(v.creator);
   c.sound = AttributeKey(v.sound);
   c.category = v.hashtags.empty() ? 0 : AttributeKey(v.hashtags[0]);
@@ -72,12 +73,12 @@ void VideoIndex::Build(const std::vector<catalog::Video>& videos) {
   all.reserve(videos.size());
   for (const catalog::Video& v : videos) all.push_back(MakeEntry(v));
   auto next = Make(std::move(all));
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   snapshot_ = std::move(next);
 }
 
 void VideoIndex::Upsert(const catalog::Video& video) {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   std::vector<std::shared_ptr<const VideoEntry>> all = snapshot_->all;
   auto entry = MakeEntry(video);
   if (auto it = snapshot_->by_key.find(entry->proto.video_key); it != snapshot_->by_key.end()) {
@@ -89,7 +90,7 @@ void VideoIndex::Upsert(const catalog::Video& video) {
 }
 
 std::shared_ptr<const VideoIndex::Snapshot> VideoIndex::snapshot() const {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   return snapshot_;
 }
 

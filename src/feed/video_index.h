@@ -10,16 +10,17 @@
 //   VideoIndex index;
 //   index.Build(videos);                 // at start, from the catalog store
 //   auto snap = index.snapshot();        // per request
-//   const VideoEntry* v = snap->Find(stream::VideoKey("42"));
+//   const VideoEntry* v = snap->Find(common::VideoKey("42"));
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "catalog/types.h"
+#include "common/mutex.h"
 #include "feed/candidate.h"
 #include "model/features.h"
 
@@ -55,8 +56,8 @@ class VideoIndex {
 
  private:
   static std::shared_ptr<Snapshot> Make(std::vector<std::shared_ptr<const VideoEntry>> all);
-  mutable std::mutex mu_;  // guards snapshot_ (and serialises writers)
-  std::shared_ptr<const Snapshot> snapshot_;
+  mutable common::Mutex mu_;  // also serialises writers
+  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace foryou::feed

@@ -27,31 +27,31 @@ constexpr FeatureSpec kCatalog[] = {
     {"hour", K::kSparse, 11, 0, "local hour of day"},
     {"weekday", K::kSparse, 12, 0, "day of week"},
     {"tab", K::kSparse, 13, 0, "surface the video is shown on"},
-    {"user.active_degree", K::kSparse, 20, 0, "profile: activity level"},
-    {"user.is_live_streamer", K::kSparse, 21, 0, "profile"},
-    {"user.is_video_author", K::kSparse, 22, 0, "profile"},
-    {"user.follow_range", K::kSparse, 23, 0, "profile: how many they follow"},
-    {"user.fans_range", K::kSparse, 24, 0, "profile: followers"},
-    {"user.friend_range", K::kSparse, 25, 0, "profile: friends"},
-    {"user.register_days_range", K::kSparse, 26, 0, "profile: account age"},
-    {"user.onehot0", K::kSparse, 30, 0, "profile (anonymous)"},
-    {"user.onehot1", K::kSparse, 31, 0, "profile (anonymous)"},
-    {"user.onehot2", K::kSparse, 32, 0, "profile (anonymous)"},
-    {"user.onehot3", K::kSparse, 33, 0, "profile (anonymous)"},
-    {"user.onehot4", K::kSparse, 34, 0, "profile (anonymous)"},
-    {"user.onehot5", K::kSparse, 35, 0, "profile (anonymous)"},
-    {"user.onehot6", K::kSparse, 36, 0, "profile (anonymous)"},
-    {"user.onehot7", K::kSparse, 37, 0, "profile (anonymous)"},
-    {"user.onehot8", K::kSparse, 38, 0, "profile (anonymous)"},
-    {"user.onehot9", K::kSparse, 39, 0, "profile (anonymous)"},
-    {"user.onehot10", K::kSparse, 40, 0, "profile (anonymous)"},
-    {"user.onehot11", K::kSparse, 41, 0, "profile (anonymous)"},
-    {"user.onehot12", K::kSparse, 42, 0, "profile (anonymous)"},
-    {"user.onehot13", K::kSparse, 43, 0, "profile (anonymous)"},
-    {"user.onehot14", K::kSparse, 44, 0, "profile (anonymous)"},
-    {"user.onehot15", K::kSparse, 45, 0, "profile (anonymous)"},
-    {"user.onehot16", K::kSparse, 46, 0, "profile (anonymous)"},
-    {"user.onehot17", K::kSparse, 47, 0, "profile (anonymous)"},
+    {"user.profile0", K::kSparse, 20, 0, "the user's profile value 0 (named by the config's profile_fields)"},
+    {"user.profile1", K::kSparse, 21, 0, "the user's profile value 1 (named by the config's profile_fields)"},
+    {"user.profile2", K::kSparse, 22, 0, "the user's profile value 2 (named by the config's profile_fields)"},
+    {"user.profile3", K::kSparse, 23, 0, "the user's profile value 3 (named by the config's profile_fields)"},
+    {"user.profile4", K::kSparse, 24, 0, "the user's profile value 4 (named by the config's profile_fields)"},
+    {"user.profile5", K::kSparse, 25, 0, "the user's profile value 5 (named by the config's profile_fields)"},
+    {"user.profile6", K::kSparse, 26, 0, "the user's profile value 6 (named by the config's profile_fields)"},
+    {"user.profile7", K::kSparse, 30, 0, "the user's profile value 7 (named by the config's profile_fields)"},
+    {"user.profile8", K::kSparse, 31, 0, "the user's profile value 8 (named by the config's profile_fields)"},
+    {"user.profile9", K::kSparse, 32, 0, "the user's profile value 9 (named by the config's profile_fields)"},
+    {"user.profile10", K::kSparse, 33, 0, "the user's profile value 10 (named by the config's profile_fields)"},
+    {"user.profile11", K::kSparse, 34, 0, "the user's profile value 11 (named by the config's profile_fields)"},
+    {"user.profile12", K::kSparse, 35, 0, "the user's profile value 12 (named by the config's profile_fields)"},
+    {"user.profile13", K::kSparse, 36, 0, "the user's profile value 13 (named by the config's profile_fields)"},
+    {"user.profile14", K::kSparse, 37, 0, "the user's profile value 14 (named by the config's profile_fields)"},
+    {"user.profile15", K::kSparse, 38, 0, "the user's profile value 15 (named by the config's profile_fields)"},
+    {"user.profile16", K::kSparse, 39, 0, "the user's profile value 16 (named by the config's profile_fields)"},
+    {"user.profile17", K::kSparse, 40, 0, "the user's profile value 17 (named by the config's profile_fields)"},
+    {"user.profile18", K::kSparse, 41, 0, "the user's profile value 18 (named by the config's profile_fields)"},
+    {"user.profile19", K::kSparse, 42, 0, "the user's profile value 19 (named by the config's profile_fields)"},
+    {"user.profile20", K::kSparse, 43, 0, "the user's profile value 20 (named by the config's profile_fields)"},
+    {"user.profile21", K::kSparse, 44, 0, "the user's profile value 21 (named by the config's profile_fields)"},
+    {"user.profile22", K::kSparse, 45, 0, "the user's profile value 22 (named by the config's profile_fields)"},
+    {"user.profile23", K::kSparse, 46, 0, "the user's profile value 23 (named by the config's profile_fields)"},
+    {"user.profile24", K::kSparse, 47, 0, "the user's profile value 24 (named by the config's profile_fields)"},
     {"user.language", K::kSparse, 48, 0, "profile: language"},
     {"user.country", K::kSparse, 49, 0, "profile: country"},
     {"user.device", K::kSparse, 50, 0, "profile: device type"},
@@ -82,10 +82,11 @@ constexpr FeatureSpec kCatalog[] = {
      "user's session: time since last impression, short-term rates, last outcome, repeats"},
 };
 
-// Which profile field a "user.*" feature reads: slot 20..26 -> fields 0..6, 30..50 -> 7..27.
+// Which profile position a "user.*" feature reads: user.profile0..6 are slots 20..26,
+// user.profile7..24 slots 30..47, language / country / device slots 48..50.
 int ProfileFieldOf(uint32_t slot) {
   if (slot >= 20 && slot <= 26) return static_cast<int>(slot - 20);
-  if (slot >= 30 && slot <= 50) return static_cast<int>(slot - 30) + kOnehot0;
+  if (slot >= 30 && slot <= 50) return static_cast<int>(slot - 30) + 7;
   return -1;
 }
 
@@ -108,12 +109,6 @@ void Push(std::vector<uint64_t>& list, uint64_t v, size_t cap) {
 }
 
 }  // namespace
-
-uint64_t ValueId(std::string_view value) {
-  if (value.empty()) return 0;
-  const uint64_t h = XXH3_64bits(value.data(), value.size());
-  return h == 0 ? 1 : h;
-}
 
 void AppendRows(const FeatureBatch& rows, FeatureBatch* batch) {
   if (batch->size == 0) {
@@ -194,22 +189,19 @@ FeatureExtractor::FeatureExtractor(const ModelConfig& config,
       decay_per_ms_(std::log(2.0) / (config.counter_half_life_hours * 3600e3)),
       track_repeats_(config.Has("dense.session")) {
   for (const FeatureConfig& f : config_.features) {
-    const FeatureSpec* spec = FindFeature(f.name);
+    const FeatureSpec* spec = config_.Find(f.name);
     if (spec == nullptr) continue;  // rejected by ParseModelConfig
     if (spec->kind == K::kDense) {
       dense_specs_.push_back(spec);
       dense_width_ += static_cast<int>(spec->dense_width);
     } else {
       field_specs_.push_back(spec);
+      field_names_.push_back(f.name);
     }
   }
 }
 
-std::vector<std::string> FeatureExtractor::field_names() const {
-  std::vector<std::string> names;
-  for (const FeatureSpec* s : field_specs_) names.emplace_back(s->name);
-  return names;
-}
+std::vector<std::string> FeatureExtractor::field_names() const { return field_names_; }
 
 uint64_t FeatureExtractor::Fold(uint64_t id) const {
   if (hash_buckets_ == 0) return id;

@@ -21,7 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "common/id_key.h"
 #include "common/rw_mutex.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
@@ -32,17 +34,13 @@ namespace foryou::model {
 
 // ---- Catalog data the features read ----
 
-// Profile fields a user may have; the value is any 64-bit id of the string (0 = unknown).
+// A user's profile as the features read it: positions 0..kProfileValues-1 hold the catalog's
+// free-form profile values in order (what each one means is the model config's
+// "profile_fields", which names the "user.<name>" features), then language, country, device.
+// Each value is any 64-bit id of the string (0 = unknown).
+inline constexpr int kProfileValues = 25;
 enum ProfileField : int {
-  kActiveDegree = 0,
-  kIsLiveStreamer,
-  kIsVideoAuthor,
-  kFollowRange,
-  kFansRange,
-  kFriendRange,
-  kRegisterDaysRange,
-  kOnehot0,  // kOnehot0 + i, i < 18: KuaiRand's anonymous one-hot profile features
-  kLanguage = kOnehot0 + 18,
+  kLanguage = kProfileValues,
   kCountry,
   kDevice,
   kNumProfileFields
@@ -84,12 +82,12 @@ struct Catalog {
 
  private:
   mutable common::RwMutex mu_;
-  mutable absl::flat_hash_map<uint64_t, VideoInfo> added_videos_;
-  mutable absl::flat_hash_map<uint64_t, UserInfo> added_users_;
+  mutable absl::flat_hash_map<uint64_t, VideoInfo> added_videos_ ABSL_GUARDED_BY(mu_);
+  mutable absl::flat_hash_map<uint64_t, UserInfo> added_users_ ABSL_GUARDED_BY(mu_);
 };
 
 // Stable 64-bit id of a categorical string value ("" -> 0).
-uint64_t ValueId(std::string_view value);
+inline uint64_t ValueId(std::string_view value) { return common::HashId(value); }
 
 // ---- Impressions ----
 
@@ -118,6 +116,8 @@ struct FeatureSpec {
   std::string_view what;  // one line for docs and --help
 };
 
+// The built-in features. A config's "user.<name>" profile features resolve to "user.profile<i>"
+// through its profile_fields (ModelConfig::Find).
 std::span<const FeatureSpec> FeatureCatalog();
 const FeatureSpec* FindFeature(std::string_view name);  // nullptr if unknown
 
@@ -163,7 +163,7 @@ class FeatureExtractor {
 
   int fields() const { return static_cast<int>(field_specs_.size()); }
   int dense_width() const { return dense_width_; }
-  std::vector<std::string> field_names() const;
+  std::vector<std::string> field_names() const;  // the fields' names, as the config gives them
 
   // Fills `out` with the features of `batch` as of now. Reads the catalog and the behaviour
   // state, never the impressions' labels.
@@ -205,6 +205,7 @@ class FeatureExtractor {
   std::shared_ptr<const Catalog> catalog_;
   uint64_t hash_buckets_;
   std::vector<const FeatureSpec*> field_specs_, dense_specs_;
+  std::vector<std::string> field_names_;  // as the config names them
   int dense_width_ = 0;
   double decay_per_ms_;  // ln 2 / half-life
   bool track_repeats_;   // user x video counts (only when a feature reads them)

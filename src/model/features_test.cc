@@ -29,6 +29,8 @@ constexpr int64_t kT0 = int64_t{1'700'000'000} * 1000;
 constexpr char kConfig[] = R"json({
   "dim": 4,
   "sequence_length": 3,
+  "profile_fields": ["active_degree", "f1", "f2", "f3", "f4", "f5", "f6",
+                     "onehot0", "onehot1", "onehot2", "onehot3"],
   "features": [
     "video_id", "author_id", "music_id", "tag", "duration_bucket", "age_bucket", "user_id",
     "user.active_degree", "user.onehot3", "hour", "tab",
@@ -64,8 +66,8 @@ std::shared_ptr<Catalog> MakeCatalog() {
   }
   for (uint64_t u = 1; u <= 3; ++u) {
     UserInfo& info = catalog->users[u];
-    info.profile[kActiveDegree] = ValueId(u == 1 ? "high_active" : "middle_active");
-    info.profile[kOnehot0 + 3] = ValueId(std::to_string(u));
+    info.profile[0] = ValueId(u == 1 ? "high_active" : "middle_active");
+    info.profile[7 + 3] = ValueId(std::to_string(u));
   }
   return catalog;
 }

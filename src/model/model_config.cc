@@ -83,11 +83,21 @@ bool ModelConfig::Has(std::string_view feature) const {
   return false;
 }
 
+const FeatureSpec* ModelConfig::Find(std::string_view name) const {
+  if (name.starts_with("user.")) {
+    const std::string_view field = name.substr(5);
+    for (size_t i = 0; i < profile_fields.size(); ++i) {
+      if (profile_fields[i] == field) return FindFeature(absl::StrCat("user.profile", i));
+    }
+  }
+  return FindFeature(name);
+}
+
 absl::StatusOr<embedding::TableConfig> ModelConfig::ToTableConfig() const {
   embedding::TableConfig table;
   table.seed = seed;
   for (const FeatureConfig& f : features) {
-    const FeatureSpec* spec = FindFeature(f.name);
+    const FeatureSpec* spec = Find(f.name);
     if (spec == nullptr) return Bad("features", absl::StrCat("unknown feature '", f.name, "'"));
     if (spec->kind == FeatureKind::kDense) continue;
     embedding::SlotConfig s = f.sparse;
@@ -108,7 +118,8 @@ absl::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
   FORYOU_RETURN_IF_ERROR(CheckKeys(root, "", {"seed", "dim", "hidden", "dense_learning_rate",
                                               "task_weights", "sequence_length",
                                               "counter_half_life_hours", "rate_prior_strength",
-                                              "sparse_defaults", "features", "description"}));
+                                              "sparse_defaults", "profile_fields", "features",
+                                              "description"}));
   ModelConfig c;
   FORYOU_RETURN_IF_ERROR(Number(root, "", "seed", 0, 9.0e15, &c.seed));
   FORYOU_RETURN_IF_ERROR(Number(root, "", "dim", 1, 256, &c.dim));
@@ -144,6 +155,24 @@ absl::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
     FORYOU_RETURN_IF_ERROR(ParseSparse(*it, "sparse_defaults", &defaults));
   }
   c.sparse_defaults = defaults;
+  if (auto it = root.find("profile_fields"); it != root.end()) {
+    if (!it->is_array() || it->size() > static_cast<size_t>(kProfileValues)) {
+      return Bad("profile_fields",
+                 absl::StrCat("must be an array of at most ", kProfileValues, " names"));
+    }
+    std::set<std::string> names;
+    for (size_t i = 0; i < it->size(); ++i) {
+      const std::string path = absl::StrCat("profile_fields[", i, "]");
+      const json& v = (*it)[i];
+      if (!v.is_string() || v.get<std::string>().empty()) return Bad(path, "must be a non-empty string");
+      const std::string name = v.get<std::string>();
+      if (FindFeature("user." + name) != nullptr) {
+        return Bad(path, absl::StrCat("'", name, "' is a built-in user feature"));
+      }
+      if (!names.insert(name).second) return Bad(path, absl::StrCat("'", name, "' listed twice"));
+      c.profile_fields.push_back(name);
+    }
+  }
   auto fit = root.find("features");
   if (fit == root.end() || !fit->is_array() || fit->empty()) {
     return Bad("features", "must be a non-empty array");
@@ -166,7 +195,7 @@ absl::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
     } else {
       return Bad(path, "must be a feature name or an object with a \"name\"");
     }
-    const FeatureSpec* spec = FindFeature(fc.name);
+    const FeatureSpec* spec = c.Find(fc.name);
     if (spec == nullptr) return Bad(path + ".name", absl::StrCat("unknown feature '", fc.name, "'"));
     if (!seen.insert(fc.name).second) return Bad(path + ".name", absl::StrCat("'", fc.name, "' listed twice"));
     any_field |= spec->kind != FeatureKind::kDense;

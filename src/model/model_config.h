@@ -19,6 +19,8 @@
 
 namespace foryou::model {
 
+struct FeatureSpec;  // features.h
+
 // The actions the model predicts, one head each. kWatchRatio is a regression of
 // min(play_time / duration, 1) (logistic output, cross-entropy with a soft label).
 enum Task : int {
@@ -57,16 +59,26 @@ struct ModelConfig {
   double counter_half_life_hours = 72;  // decay of the running engagement counters
   double rate_prior_strength = 5;       // pseudo-impressions of the global rate in smoothed rates
   embedding::SlotConfig sparse_defaults;  // what a feature listed by name alone gets
+  // The names of the catalog users' profile values, in order (at most kProfileValues): the
+  // data set's own fields. Feature "user.<name>" reads the value at that name's position (the
+  // built-in feature "user.profile<i>"). config/model.json names KuaiRand's.
+  std::vector<std::string> profile_fields;
   std::vector<FeatureConfig> features;
 
   // The embedding-table config of the enabled sparse/sequence features (dims = dim + kNumTasks).
   [[nodiscard]] absl::StatusOr<embedding::TableConfig> ToTableConfig() const;
   bool Has(std::string_view feature) const;
+  // The feature `name` means under this config: a built-in feature, or "user.<name>" of
+  // profile_fields. nullptr if neither.
+  const FeatureSpec* Find(std::string_view name) const;
 };
 
 // Parses and validates a config; errors are InvalidArgument naming the JSON path, e.g.
 // "features[3].learning_rate: must be > 0" or "features[5].name: unknown feature 'vidoe_id'".
 [[nodiscard]] absl::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text);
 [[nodiscard]] absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& path);
+
+// The default model config (config/model.json, compiled into the binary).
+std::string_view DefaultModelConfigJson();
 
 }  // namespace foryou::model

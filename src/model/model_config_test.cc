@@ -172,6 +172,16 @@ TEST(ModelConfigTest, BadInputIsInvalidArgumentNamingTheField) {
       {"feature object without a name", Edit(R"("name": "user_id",)", ""), {"features[2]"}},
       {"features empty", R"({"features": []})", {"features"}},
       {"features missing", R"({"dim": 4})", {"features"}},
+      {"profile field not a string", R"({"profile_fields": [3], "features": ["video_id"]})",
+       {"profile_fields[0]"}},
+      {"profile field twice",
+       R"({"profile_fields": ["a", "a"], "features": ["video_id"]})",
+       {"profile_fields[1]", "twice"}},
+      {"profile field shadows a built-in",
+       R"({"profile_fields": ["country"], "features": ["video_id"]})",
+       {"profile_fields[0]", "built-in"}},
+      {"user feature not in profile_fields",
+       R"({"profile_fields": ["a"], "features": ["user.b"]})", {"features[0].name", "user.b"}},
       {"only dense features",
        R"({"features": ["dense.video_rates", "dense.user_rates"]})",
        {"features", "sparse or sequence"}},
@@ -206,7 +216,7 @@ TEST(ModelConfigTest, ShippedConfigParses) {
   ASSERT_TRUE(table.ok()) << table.status();
   size_t sparse = 0;
   for (const FeatureConfig& f : c->features) {
-    const FeatureSpec* spec = FindFeature(f.name);
+    const FeatureSpec* spec = c->Find(f.name);
     ASSERT_NE(spec, nullptr) << f.name;
     if (spec->kind != FeatureKind::kDense) ++sparse;
   }
@@ -214,6 +224,20 @@ TEST(ModelConfigTest, ShippedConfigParses) {
   for (const embedding::SlotConfig& s : table->slots) {
     EXPECT_EQ(s.dim, c->dim + kNumTasks) << s.name;
   }
+}
+
+// The data set's profile fields come from the config: "user.<name>" reads the value at that
+// name's position of the catalog user's profile, through the built-in "user.profile<i>".
+TEST(ModelConfigTest, ProfileFieldsNameTheUsersProfileValues) {
+  absl::StatusOr<ModelConfig> c = ParseModelConfig(
+      R"({"profile_fields": ["plan", "age_band"], "features": ["video_id", "user.age_band"]})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_NE(c->Find("user.age_band"), nullptr);
+  EXPECT_EQ(c->Find("user.age_band"), FindFeature("user.profile1"));
+  EXPECT_EQ(c->Find("user.plan"), FindFeature("user.profile0"));
+  EXPECT_EQ(c->Find("user.country"), FindFeature("user.country"));
+  EXPECT_EQ(c->Find("user.nope"), nullptr);
+  EXPECT_EQ(FindFeature("user.age_band"), nullptr);  // no data set's names in the code
 }
 
 TEST(ModelConfigTest, LoadErrorsNameTheFileAndTheField) {

@@ -46,7 +46,7 @@ void ForEachPooledKey(const FeatureBatch& batch, int fields, Fn&& fn) {
 std::pair<int, int> Shape(const ModelConfig& config) {
   int fields = 0, dense = 0;
   for (const FeatureConfig& f : config.features) {
-    const FeatureSpec* spec = FindFeature(f.name);
+    const FeatureSpec* spec = config.Find(f.name);
     if (spec == nullptr) continue;
     if (spec->kind == FeatureKind::kDense) {
       dense += static_cast<int>(spec->dense_width);

@@ -83,7 +83,7 @@ class RankingModel {
   embedding::EmbeddingTable& table() { return *table_; }
   std::shared_ptr<embedding::EmbeddingTable> shared_table() { return table_; }
 
-  // A model over another model's table (shared, not copied): its own dense weights and scratch,
+  // A model over another model's table (shared, not copied): its own dense weights and buffers,
   // so each serving thread can predict while the table keeps receiving deltas.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RankingModel>> CreateView(
       const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table);
@@ -106,7 +106,7 @@ class RankingModel {
   std::array<float, kNumTasks> fm_w_{}, fm_grad_{}, fm_m_{}, fm_v_{};
   uint64_t fm_steps_ = 0;
 
-  // Per-batch scratch.
+  // Per-batch buffers.
   absl::flat_hash_map<embedding::FeatureId, uint32_t> index_;
   std::vector<embedding::FeatureId> unique_;
   std::vector<uint32_t> occurrence_;  // batch.keys[i] -> index in unique_

@@ -1,7 +1,7 @@
 // ServingModel: thread-safe predictions over a serving replica that keeps changing. The table is
 // shared (its lookups are thread-safe and never wait for more than one shard's write); the dense
 // weights are published by the trainer as immutable blobs, and each predicting thread keeps its
-// own RankingModel view (weights + scratch) that it refreshes when a newer blob appears. So a
+// own RankingModel view (weights + buffers) that it refreshes when a newer blob appears. So a
 // feed request never waits for a sync, and a sync never waits for a feed request.
 //
 // Example:

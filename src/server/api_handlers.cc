@@ -18,6 +18,12 @@ void SendError(httplib::Response& res, const absl::Status& status) {
   res.set_content(ErrorBody(status), kJson);
 }
 
+void SendError(httplib::Response& res, const absl::Status& status, const json& extra) {
+  json body = json::parse(ErrorBody(status));  // ErrorBody is always valid JSON
+  body.update(extra);
+  SendJson(res, HttpCode(status), body);
+}
+
 std::optional<std::string> ApiKeyOf(const httplib::Request& req) {
   if (req.has_header("X-Api-Key")) return req.get_header_value("X-Api-Key");
   if (req.has_header("Authorization")) {

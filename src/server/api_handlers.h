@@ -55,6 +55,8 @@ inline constexpr std::pair<const char*, uint64_t feed::RuleStats::*> kRules[] = 
 void SendJson(httplib::Response& res, int code, const json& body);
 // The error body and HTTP code of `status` (http_status.h).
 void SendError(httplib::Response& res, const absl::Status& status);
+// The same with the members of `extra` (an object) beside "error", e.g. the rejected events.
+void SendError(httplib::Response& res, const absl::Status& status, const json& extra);
 // The API key of a request: header X-Api-Key, Authorization: Bearer, or ?key= (sendBeacon).
 std::optional<std::string> ApiKeyOf(const httplib::Request& req);
 // The body as JSON; InvalidArgument "body: not valid JSON".

@@ -39,7 +39,7 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
   metrics_.AddGaugeFunction("foryou_model_freshness_seconds",
                             "Lag of the last event batch absorbed by the serving model",
                             [this] { return freshness_s_.load(); });
-  stream::RealtimeLoop* loop = deps_.loop;
+  realtime::RealtimeLoop* loop = deps_.loop;
   metrics_.AddGaugeFunction("foryou_serving_offset", "Events absorbed by the serving model",
                             [loop] { return static_cast<double>(loop->serving_offset()); });
   metrics_.AddGaugeFunction("foryou_log_end_offset", "Events in the durable log",
@@ -116,7 +116,7 @@ StatsTotals ApiServer::ReadTotals() const {
     t.events.emplace_back(stream::EventTypeName(static_cast<stream::EventType>(type)),
                           m_->events_by_type[type]->Value());
   }
-  const stream::LiveQuality quality = deps_.loop->live_quality();
+  const realtime::LiveQuality quality = deps_.loop->live_quality();
   for (int task = 0; task < model::kNumTasks; ++task) {
     t.auc.emplace_back(model::kTaskNames[task], quality.auc[task]);
   }
@@ -134,7 +134,7 @@ ApiServer::~ApiServer() { Stop(); }
 void ApiServer::OnSync(uint64_t serving_offset) {
   int64_t ingested_ms = -1;
   {
-    std::lock_guard lock(ingest_mu_);
+    common::MutexLock lock(&ingest_mu_);
     while (!ingest_times_.empty() && ingest_times_.front().first <= serving_offset) {
       ingested_ms = ingest_times_.front().second;
       ingest_times_.pop_front();
@@ -258,7 +258,8 @@ void ApiServer::Routes() {
                  {"videos", deps_.store->num_videos()},
                  {"users", deps_.store->num_users()}};
     if (!st.ok()) body["trainer_error"] = st.ToString();
-    SendJson(res, st.ok() ? 200 : 503, body);
+    // Degraded (the trainer stopped) is Unavailable to a load balancer, whatever st's code.
+    SendJson(res, HttpCode(st.ok() ? absl::OkStatus() : absl::UnavailableError("degraded")), body);
   }));
   s.Get("/metrics", Route("/metrics", std::nullopt, [this](const auto&, auto& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");

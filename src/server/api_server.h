@@ -20,19 +20,20 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "catalog/catalog_store.h"
+#include "common/mutex.h"
 #include "feed/feed_service.h"
 #include "server/api_keys.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/stats_sampler.h"
-#include "stream/realtime_loop.h"
+#include "realtime/realtime_loop.h"
 
 namespace httplib {
 class Server;
@@ -66,7 +67,7 @@ struct ServerOptions {
 
 struct ServerDeps {
   feed::FeedService* feed;
-  stream::RealtimeLoop* loop;
+  realtime::RealtimeLoop* loop;
   catalog::CatalogStore* store;
   ApiKeys keys;
 };
@@ -103,8 +104,8 @@ class ApiServer {
   RateLimiter key_limiter_, user_limiter_;
   Registry metrics_;
   // Ingest times of event batches not yet absorbed by the serving model: (end offset, wall ms).
-  std::mutex ingest_mu_;
-  std::deque<std::pair<uint64_t, int64_t>> ingest_times_;
+  common::Mutex ingest_mu_;
+  std::deque<std::pair<uint64_t, int64_t>> ingest_times_ ABSL_GUARDED_BY(ingest_mu_);
   std::atomic<double> freshness_s_{0};
   struct Instruments;
   std::unique_ptr<Instruments> m_;

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_json.h"
 #include "common/clock.h"
-#include "stream/joiner.h"
+#include "realtime/joiner.h"
 #include "server/api_handlers.h"
 #include "server/http_status.h"
 
@@ -133,7 +133,7 @@ void ApiServer::CatalogRoutes() {
       std::vector<std::pair<double, const catalog::Video*>> ranked;
       for (const auto& v : *videos) {
         if (v.moderation != catalog::Moderation::kApproved) continue;
-        ranked.emplace_back(deps_.feed->engagement().Score("*", stream::VideoKey(v.id), now), &v);
+        ranked.emplace_back(deps_.feed->engagement().Score("*", common::VideoKey(v.id), now), &v);
       }
       std::stable_sort(ranked.begin(), ranked.end(),
                        [](const auto& a, const auto& b) { return a.first > b.first; });

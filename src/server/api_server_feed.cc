@@ -90,7 +90,7 @@ void ApiServer::FeedRoutes() {
     if (!batch.ok()) {
       // An oversize batch is a 413, not a rate limit.
       if (batch.status().code() == absl::StatusCode::kResourceExhausted) {
-        return SendJson(res, 413, json::parse(ErrorBody("payload_too_large", std::string(batch.status().message()))));
+        return SendError(res, PayloadTooLargeError(batch.status().message()));
       }
       return SendError(res, batch.status());
     }
@@ -122,14 +122,13 @@ void ApiServer::FeedRoutes() {
     m_->events_rejected->Inc(rejected.size());
     if (resolved.empty()) {
       if (rejected.empty()) return SendJson(res, 200, {{"accepted", 0}, {"rejected", rejected}});
-      return SendJson(res, 400, {{"error", {{"code", "invalid_argument"},
-                                            {"message", "no event was accepted"}}},
-                                 {"accepted", 0}, {"rejected", rejected}});
+      return SendError(res, absl::InvalidArgumentError("no event was accepted"),
+                       {{"accepted", 0}, {"rejected", rejected}});
     }
     absl::StatusOr<uint64_t> offset = deps_.loop->Ingest(resolved, now);
     if (!offset.ok()) return SendError(res, offset.status());
     {
-      std::lock_guard lock(ingest_mu_);
+      common::MutexLock lock(&ingest_mu_);
       ingest_times_.emplace_back(*offset + resolved.size(), common::WallMs());
       if (ingest_times_.size() > 100'000) ingest_times_.pop_front();
     }

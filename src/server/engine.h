@@ -6,12 +6,12 @@
 //   <data_dir>/late       RocksDB late store            late actions for the joiner
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
-// On a first start with `import_dir`, the KuaiRand-Pure tables are imported into the catalog and
-// (with `seed_log`) the KuaiRand log is replayed as events through the real-time loop, shifted in
-// time to end now, so a real catalog, a trained model and live engagement exist from the start.
+// On a first start with a Seeder, its catalog is imported into the empty catalog and its past
+// events are replayed through the real-time loop into the empty log, shifted in time to end now,
+// so a real catalog, a trained model and live engagement exist from the start.
 //
 // Example:
-//   EngineOptions o{.data_dir = "demo-data", .import_dir = "demo/kuairand"};
+//   EngineOptions o{.data_dir = "demo-data", .seeder = kuairand::DemoSeeder::Make("demo/kuairand", "")};
 //   FORYOU_ASSIGN_OR_RETURN(auto engine, Engine::Open(o, std::cerr));
 //   engine->Start();
 //   FORYOU_ASSIGN_OR_RETURN(feed::FeedPage page, engine->feed().Feed("0", 10, now_ms));
@@ -24,21 +24,19 @@
 #include "absl/status/statusor.h"
 #include "catalog/catalog_store.h"
 #include "feed/feed_service.h"
-#include "feed/scorer.h"
+#include "server/loop_scorer.h"
+#include "server/seeder.h"
 #include "model/model_config.h"
-#include "stream/realtime_loop.h"
+#include "realtime/realtime_loop.h"
 
 namespace foryou::server {
 
 struct EngineOptions {
   std::string data_dir;
-  // KuaiRand-Pure directory: video_features_basic_pure.csv[.zst], user_features_pure.csv[.zst].
-  // Imported when the catalog is empty. "" = none.
-  std::string import_dir;
-  // A KuaiRand log file replayed as events when the event log is empty ("" = none). Its times
-  // are shifted so its last event is `seed_end_ago_ms` before now (and the imported videos'
-  // upload times by the same amount).
-  std::string seed_log;
+  // Seeds a first start (null = none): its catalog when the catalog is empty, its events when the
+  // event log is empty. Event times are shifted so the last is `seed_end_ago_ms` before now (and
+  // the imported videos' upload times by the same amount).
+  std::shared_ptr<Seeder> seeder;
   int64_t seed_end_ago_ms = 60'000;
   std::string model_config_json;  // "" = the built-in config/model.json
   feed::FeedOptions feed;
@@ -64,7 +62,7 @@ class Engine {
   void Stop();
 
   catalog::CatalogStore& store() { return *store_; }
-  stream::RealtimeLoop& loop() { return *loop_; }
+  realtime::RealtimeLoop& loop() { return *loop_; }
   feed::FeedService& feed() { return *feed_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
@@ -78,8 +76,8 @@ class Engine {
   model::ModelConfig config_;
   std::unique_ptr<catalog::CatalogStore> store_;
   std::shared_ptr<model::Catalog> model_catalog_;
-  std::unique_ptr<stream::RealtimeLoop> loop_;
-  std::unique_ptr<feed::LoopScorer> scorer_;
+  std::unique_ptr<realtime::RealtimeLoop> loop_;
+  std::unique_ptr<LoopScorer> scorer_;
   std::unique_ptr<feed::FeedService> feed_;
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;

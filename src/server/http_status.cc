@@ -3,11 +3,30 @@
 #include "server/http_status.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "nlohmann/json.hpp"
 
 namespace foryou::server {
+namespace {
+
+// The payload that marks a ResourceExhausted status as PayloadTooLargeError.
+constexpr absl::string_view kPayloadTooLargeUrl = "type.foryou/server.PayloadTooLarge";
+
+bool IsPayloadTooLarge(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kResourceExhausted &&
+         status.GetPayload(kPayloadTooLargeUrl).has_value();
+}
+
+}  // namespace
+
+absl::Status PayloadTooLargeError(absl::string_view message) {
+  absl::Status status = absl::ResourceExhaustedError(message);
+  status.SetPayload(kPayloadTooLargeUrl, absl::Cord());
+  return status;
+}
 
 int HttpCode(const absl::Status& status) {
+  if (IsPayloadTooLarge(status)) return 413;
   switch (status.code()) {
     case absl::StatusCode::kOk:
       return 200;
@@ -44,7 +63,8 @@ std::string ErrorBody(std::string_view code, std::string_view message) {
 }
 
 std::string ErrorBody(const absl::Status& status) {
-  const std::string code = ErrorCodeName(status.code());
+  const std::string code =
+      IsPayloadTooLarge(status) ? "payload_too_large" : ErrorCodeName(status.code());
   if (HttpCode(status) == 500) return ErrorBody(code, "internal error");
   const absl::string_view m = status.message();
   return ErrorBody(code, std::string_view(m.data(), m.size()));

@@ -1,5 +1,6 @@
 #include "server/http_status.h"
 
+#include "absl/strings/cord.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -36,6 +37,24 @@ TEST(HttpStatusTest, ErrorBodyCarriesCodeAndMessage) {
   auto direct = nlohmann::json::parse(ErrorBody("payload_too_large", "body over 1 MiB"));
   EXPECT_EQ(direct["error"]["code"], "payload_too_large");
   EXPECT_EQ(direct["error"]["message"], "body over 1 MiB");
+}
+
+// A request over a size limit is 413 "payload_too_large"; a plain ResourceExhausted stays 429,
+// and a marked status of another code would not be one (the mark only qualifies
+// ResourceExhausted).
+TEST(HttpStatusTest, PayloadTooLargeIsItsOwnCode) {
+  const absl::Status big = PayloadTooLargeError("events: 10001 events is over the limit");
+  EXPECT_EQ(big.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(HttpCode(big), 413);
+  auto body = nlohmann::json::parse(ErrorBody(big));
+  EXPECT_EQ(body["error"]["code"], "payload_too_large");
+  EXPECT_EQ(body["error"]["message"], "events: 10001 events is over the limit");
+  EXPECT_EQ(HttpCode(absl::ResourceExhaustedError("events: 10001 events")), 429);
+  absl::Status other = absl::InvalidArgumentError("x");
+  big.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { other.SetPayload(url, payload); });
+  EXPECT_EQ(HttpCode(other), 400);
+  EXPECT_EQ(nlohmann::json::parse(ErrorBody(other))["error"]["code"], "invalid_argument");
 }
 
 TEST(HttpStatusTest, InternalMessagesAreNotShownToClients) {

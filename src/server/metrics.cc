@@ -215,7 +215,7 @@ T& Family<T>::WithLabels(const std::vector<std::string>& values) {
     Die(name_ + ": " + std::to_string(values.size()) + " label values for " +
         std::to_string(label_names_.size()) + " label names");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  common::MutexLock lock(&mu_);
   auto it = children_.find(values);
   if (it != children_.end()) return *it->second;
   if (children_.size() >= kMaxChildren) {
@@ -232,7 +232,7 @@ T& Family<T>::WithLabels(const std::vector<std::string>& values) {
 template <typename T>
 void Family<T>::Render(std::string* out) const {
   AppendHeader(name_, help_, TypeName<T>(), out);
-  std::lock_guard<std::mutex> lock(mu_);
+  common::MutexLock lock(&mu_);
   for (const auto& [values, child] : children_) {
     RenderChild(name_, label_names_, values, *child, out);
   }
@@ -270,7 +270,7 @@ void Registry::AddEntry(std::unique_ptr<Entry> entry, const char* type,
       if (label_names[i] == label_names[j]) Die(name + ": label \"" + label_names[i] + "\" twice");
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  common::MutexLock lock(&mu_);
   for (const auto& e : entries_) {
     if (e->name == name) Die("metric \"" + name + "\" registered twice");
   }
@@ -341,7 +341,7 @@ Histogram& Registry::AddHistogram(const std::string& name, const std::string& he
 
 std::string Registry::Render() const {
   std::string out;
-  std::lock_guard<std::mutex> lock(mu_);
+  common::MutexLock lock(&mu_);
   for (const auto& e : entries_) {
     if (e->counters) {
       e->counters->Render(&out);

@@ -22,10 +22,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 
 namespace foryou::server {
 
@@ -110,8 +112,8 @@ class Family {
   const std::string help_;
   const std::vector<std::string> label_names_;
   const std::function<std::unique_ptr<T>()> make_;
-  mutable std::mutex mu_;
-  std::map<std::vector<std::string>, std::unique_ptr<T>> children_;  // guarded by mu_
+  mutable common::Mutex mu_;
+  std::map<std::vector<std::string>, std::unique_ptr<T>> children_ ABSL_GUARDED_BY(mu_);
 };
 
 extern template class Family<Counter>;
@@ -154,8 +156,8 @@ class Registry {
   void AddEntry(std::unique_ptr<Entry> entry, const char* type,
                 const std::vector<std::string>& label_names);
 
-  mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Entry>> entries_;  // guarded by mu_; append-only
+  mutable common::Mutex mu_;
+  std::vector<std::unique_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);  // append-only
 };
 
 }  // namespace foryou::server

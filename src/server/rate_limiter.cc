@@ -35,7 +35,7 @@ void RateLimiter::Refill(Bucket& b, int64_t now_ms) const {
 
 bool RateLimiter::Allow(std::string_view key, int64_t* retry_after_ms) {
   const int64_t now = clock_();
-  std::lock_guard<std::mutex> lock(mu_);
+  common::MutexLock lock(&mu_);
   const absl::string_view k(key.data(), key.size());
   auto it = buckets_.find(k);
   if (it == buckets_.end()) {
@@ -80,7 +80,7 @@ void RateLimiter::EvictLocked(int64_t now_ms) {
 }
 
 size_t RateLimiter::TrackedKeys() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  common::MutexLock lock(&mu_);
   return buckets_.size();
 }
 

@@ -10,11 +10,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "common/mutex.h"
 
 namespace foryou::server {
 
@@ -58,14 +59,14 @@ class RateLimiter {
   };
 
   void Refill(Bucket& b, int64_t now_ms) const;
-  void EvictLocked(int64_t now_ms);
+  void EvictLocked(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RateLimiterOptions options_;
   const Clock clock_;
   const int64_t full_after_ms_;  // an untouched bucket is full again after this long
 
-  mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, Bucket> buckets_;  // guarded by mu_
+  mutable common::Mutex mu_;
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace foryou::server

@@ -41,11 +41,11 @@ StatsSampler::~StatsSampler() { Stop(); }
 void StatsSampler::Start() {
   if (thread_.joinable()) return;
   {
-    std::lock_guard lock(stop_mu_);
+    common::MutexLock lock(&stop_mu_);
     stop_ = false;
   }
   {
-    std::lock_guard lock(sample_mu_);
+    common::MutexLock lock(&sample_mu_);
     if (!prev_.has_value()) {
       prev_ = totals_();
       prev_ms_ = clock_ms_();
@@ -56,35 +56,40 @@ void StatsSampler::Start() {
 
 void StatsSampler::Stop() {
   {
-    std::lock_guard lock(stop_mu_);
+    common::MutexLock lock(&stop_mu_);
     stop_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 void StatsSampler::Run() {
   const auto interval = std::chrono::milliseconds(std::max<int64_t>(1, options_.interval_ms));
-  std::unique_lock lock(stop_mu_);
-  while (!stop_cv_.wait_for(lock, interval, [this] { return stop_; })) {
-    lock.unlock();
+  common::MutexLock lock(&stop_mu_);
+  while (true) {
+    const auto deadline = std::chrono::steady_clock::now() + interval;
+    while (!stop_) {
+      if (stop_cv_.WaitUntil(&stop_mu_, deadline)) break;  // the interval is over
+    }
+    if (stop_) break;
+    lock.Unlock();
     SampleNow();
-    lock.lock();
+    lock.Lock();
   }
 }
 
 void StatsSampler::RecordFeedLatency(double ms) {
-  std::lock_guard lock(latency_mu_);
+  common::MutexLock lock(&latency_mu_);
   latencies_.push_back(ms);
 }
 
 bool StatsSampler::SampleNow() {
-  std::lock_guard sample_lock(sample_mu_);
+  common::MutexLock sample_lock(&sample_mu_);
   StatsTotals now = totals_();
   const int64_t t_ms = clock_ms_();
   std::vector<double> latencies;
   {
-    std::lock_guard lock(latency_mu_);
+    common::MutexLock lock(&latency_mu_);
     latencies.swap(latencies_);
   }
   if (!prev_.has_value()) {
@@ -131,7 +136,7 @@ bool StatsSampler::SampleNow() {
   prev_ = std::move(now);
   prev_ms_ = t_ms;
 
-  std::lock_guard lock(ring_mu_);
+  common::MutexLock lock(&ring_mu_);
   ring_.push_back(std::move(sample));
   while (ring_.size() > std::max<size_t>(1, options_.keep)) ring_.pop_front();
   return true;
@@ -139,7 +144,7 @@ bool StatsSampler::SampleNow() {
 
 json StatsSampler::Samples(int64_t since_ms) const {
   json out = json::array();
-  std::lock_guard lock(ring_mu_);
+  common::MutexLock lock(&ring_mu_);
   for (const json& s : ring_) {
     if (s["t_ms"].get<int64_t>() > since_ms) out.push_back(s);
   }

@@ -15,11 +15,9 @@
 //   sampler.Stop();
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -27,6 +25,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 #include "nlohmann/json.hpp"
 
 namespace foryou::server {
@@ -47,8 +46,9 @@ struct StatsSamplerOptions {
 
 class StatsSampler {
  public:
-  // `totals` is called from the sampler thread (or SampleNow's caller), never under a lock of
-  // the sampler. `clock_ms` gives the samples' t_ms (wall clock by default).
+  // `totals` is called from the sampler thread (or SampleNow's caller) holding only the sampling
+  // lock: it must not call SampleNow or Start. `clock_ms` gives the samples' t_ms (wall clock by
+  // default).
   StatsSampler(StatsSamplerOptions options, std::function<StatsTotals()> totals,
                std::function<int64_t()> clock_ms = {});
   ~StatsSampler();  // stops
@@ -81,19 +81,19 @@ class StatsSampler {
   const std::function<StatsTotals()> totals_;
   const std::function<int64_t()> clock_ms_;
 
-  std::mutex latency_mu_;
+  common::Mutex latency_mu_;
   std::vector<double> latencies_ ABSL_GUARDED_BY(latency_mu_);
 
   // Sampling state: only the sampling caller touches it (SampleNow serializes on sample_mu_).
-  std::mutex sample_mu_;
+  common::Mutex sample_mu_;
   std::optional<StatsTotals> prev_ ABSL_GUARDED_BY(sample_mu_);
   int64_t prev_ms_ ABSL_GUARDED_BY(sample_mu_) = 0;
 
-  mutable std::mutex ring_mu_;
+  mutable common::Mutex ring_mu_;
   std::deque<nlohmann::json> ring_ ABSL_GUARDED_BY(ring_mu_);
 
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
+  common::Mutex stop_mu_;
+  common::CondVar stop_cv_;
   bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
   std::thread thread_;
 };

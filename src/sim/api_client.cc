@@ -38,10 +38,8 @@ ApiClient::ApiClient(int port, std::string app_key, std::string admin_key)
     : http_(std::make_unique<httplib::Client>("127.0.0.1", port)),
       app_key_(std::move(app_key)),
       admin_key_(std::move(admin_key)) {
-  // One connection per call, on purpose: the server writes a response's headers and body
-  // separately without TCP_NODELAY, so on a kept-alive connection Nagle holds the body back
-  // until the client's delayed ACK, ~40 ms per call on Linux. A fresh loopback connection costs
-  // well under a millisecond (quick-ACK mode at the start of a connection).
+  // One connection per call: simulated users do not share a connection's state, and a fresh
+  // loopback connection costs well under a millisecond.
   http_->set_keep_alive(false);
   http_->set_tcp_nodelay(true);
   http_->set_read_timeout(60, 0);

@@ -1,5 +1,5 @@
 // PageChecker: verifies, from the client's side, that the feed pages one user was served obey
-// the feed rules (docs/design/feed_rules.md), using only what a page's JSON says (video, creator,
+// the feed rules (docs/design/feed.md, "Feed rules"), using only what a page's JSON says (video, creator,
 // sound, hashtags) and what the simulator itself knows (which videos it removed or left pending,
 // which creators the user hid). Independent of feed::CheckFeed on purpose: it re-derives the
 // rules from the outside, across page boundaries.

@@ -144,7 +144,7 @@ absl::Status Simulation::SignUp(ApiClient& api, Agent& a,
 
 bool Simulation::Blocked(const std::string& video, size_t removed_before) const {
   if (pending_.contains(video)) return true;
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   const auto it = removed_at_.find(video);
   return it != removed_at_.end() && it->second < removed_before;
 }
@@ -152,7 +152,7 @@ bool Simulation::Blocked(const std::string& video, size_t removed_before) const 
 absl::Status Simulation::MaybeModerate(ApiClient& api) {
   int victim = -1;
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(&mu_);
     if (next_removal_ >= removal_schedule_.size() ||
         swipes_.load() < removal_schedule_[next_removal_]) {
       return absl::OkStatus();
@@ -164,7 +164,7 @@ absl::Status Simulation::MaybeModerate(ApiClient& api) {
   }
   const std::string& id = world_.videos()[victim].id;
   FORYOU_RETURN_IF_ERROR(api.PatchVideo(id, {{"moderation", "removed"}}));
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(&mu_);
   removed_at_[id] = removed_count_.load();
   removed_count_.fetch_add(1);
   return absl::OkStatus();
@@ -202,7 +202,7 @@ absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving)
                      [&](const std::string& id) { return Blocked(id, removed_before); }, &v,
                      &messages);
     if (v.total() > 0) {
-      std::lock_guard lock(mu_);
+      common::MutexLock lock(&mu_);
       violations_.Add(v);
       for (const std::string& m : messages) {
         if (examples_.size() < kMaxViolationExamples) examples_.push_back(absl::StrCat(a.id, ": ", m));
@@ -300,7 +300,7 @@ absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving)
   events_ += posted.accepted;
   if (posted.rejected > 0) {
     if (rejected_.fetch_add(posted.rejected) == 0) {
-      std::lock_guard lock(progress_mu_);
+      common::MutexLock lock(&progress_mu_);
       progress_ << "simulate: events rejected (first: " << posted.first_rejection << ")\n";
     }
   }
@@ -485,7 +485,7 @@ absl::StatusOr<SimResult> Simulation::Run() {
   result.removed = removed_count_.load();
   result.hidden = hidden_.load();
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(&mu_);
     result.violations = violations_;
     result.violation_examples = examples_;
   }

@@ -11,15 +11,16 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <ostream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "common/mutex.h"
 #include "sim/api_client.h"
 #include "sim/page_checker.h"
 #include "sim/simulator.h"
@@ -99,15 +100,17 @@ class Simulation {
   std::atomic<uint64_t> feeds_{0}, swipes_{0}, events_{0}, rejected_{0};
   std::atomic<uint64_t> empty_pages_{0}, short_pages_{0}, sync_timeouts_{0}, hidden_{0};
 
-  mutable std::mutex mu_;  // guards everything below
-  absl::flat_hash_map<std::string, size_t> removed_at_;  // video -> removal number
-  std::atomic<size_t> removed_count_{0};                 // removals completed
-  std::vector<uint64_t> removal_schedule_;               // total swipes at which to remove
-  size_t next_removal_ = 0;
-  std::mt19937_64 moderator_rng_;
-  RuleViolations violations_;
-  std::vector<std::string> examples_;
-  std::mutex progress_mu_;
+  mutable common::Mutex mu_;
+  absl::flat_hash_map<std::string, size_t> removed_at_ ABSL_GUARDED_BY(mu_);  // -> removal number
+  std::atomic<size_t> removed_count_{0};  // removals completed
+  // Total swipes at which to remove: filled by Run before any agent runs, read under mu_ after.
+  std::vector<uint64_t> removal_schedule_;
+  size_t next_removal_ ABSL_GUARDED_BY(mu_) = 0;
+  std::mt19937_64 moderator_rng_ ABSL_GUARDED_BY(mu_);
+  RuleViolations violations_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> examples_ ABSL_GUARDED_BY(mu_);
+  // Serializes the agents' writes to progress_ (Run writes it only while no agent runs).
+  common::Mutex progress_mu_;
 };
 
 }  // namespace foryou::sim

@@ -328,9 +328,9 @@ struct FileEventLog::Writer {
   std::string encoded;  // all records' headers and payloads, in order
   int64_t time_ms = 0;
   uint64_t first_offset = 0;
-  absl::Status status;
+  absl::Status status;  // status and done: guarded by the log's mu_
   bool done = false;
-  std::condition_variable cv;
+  common::CondVar cv;
 };
 
 // The new readers' view of one segment after a group.
@@ -354,10 +354,10 @@ FileEventLog::FileEventLog(LogOptions options) : options_(std::move(options)) {}
 FileEventLog::~FileEventLog() {
   if (flusher_.joinable()) {
     {
-      std::lock_guard<std::mutex> l(mu_);
+      common::MutexLock l(&mu_);
       stop_flusher_ = true;
     }
-    flusher_cv_.notify_all();
+    flusher_cv_.SignalAll();
     flusher_.join();
   }
   if (dir_fd_ >= 0) ::close(dir_fd_);
@@ -409,6 +409,7 @@ absl::StatusOr<std::unique_ptr<FileEventLog>> FileEventLog::Open(LogOptions opti
 // never acknowledged), while a bad record in a sealed segment is media corruption that we must
 // not hide: its range is remembered and Read reports DataLoss for it.
 absl::Status FileEventLog::Recover() {
+  common::WriterLock meta(&meta_mu_);  // uncontended: Open has not returned the log yet
   const std::string& dir = options_.dir;
   std::vector<uint64_t> bases;
   std::error_code ec;
@@ -504,7 +505,7 @@ absl::Status FileEventLog::Recover() {
 absl::Status FileEventLog::LoadConsumers() {
   const std::string dir = options_.dir + "/consumers";
   std::error_code ec;
-  std::lock_guard<std::mutex> l(consumers_mu_);
+  common::MutexLock l(&consumers_mu_);
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string file = entry.path().filename().string();
     if (!entry.is_regular_file() || !file.ends_with(kConsumerSuffix)) continue;
@@ -587,9 +588,9 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
   // wakes the next front, which leads the next group (everyone who queued meanwhile).
   // kInterval: the leader does not sync; it hands the group to the flusher, which syncs at most
   // every fsync_interval_ms and then publishes and wakes the group.
-  std::unique_lock<std::mutex> l(mu_);
+  common::MutexLock l(&mu_);
   writers_.push_back(&w);
-  while (!w.done && (writers_.empty() || writers_.front() != &w)) w.cv.wait(l);
+  while (!w.done && (writers_.empty() || writers_.front() != &w)) w.cv.Wait(&mu_);
   if (w.done) {
     if (!w.status.ok()) return w.status;
     appends_.fetch_add(1, std::memory_order_relaxed);
@@ -598,7 +599,7 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
   }
   if (!write_error_.ok()) {
     writers_.pop_front();
-    if (!writers_.empty()) writers_.front()->cv.notify_one();
+    if (!writers_.empty()) writers_.front()->cv.Signal();
     return write_error_;
   }
   std::vector<Writer*> group;
@@ -608,7 +609,7 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
     group.push_back(x);
     group_bytes += x->encoded.size();
   }
-  l.unlock();
+  l.Unlock();
 
   PendingGroup pending;
   absl::Status s = WriteGroup(group, &pending);
@@ -618,7 +619,7 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
   }
   groups_.fetch_add(1, std::memory_order_relaxed);
 
-  l.lock();
+  l.Lock();
   for (size_t i = 0; i < group.size(); ++i) writers_.pop_front();
   if (!s.ok()) {
     write_error_ = s;
@@ -633,13 +634,13 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
     pending.writers = group;
     unsynced_.push_back(std::move(pending));
     sync_segment_ = active_;
-    flusher_cv_.notify_one();
+    flusher_cv_.Signal();
   }
   for (Writer* x : group) {
-    if (x != &w && x->done) x->cv.notify_one();
+    if (x != &w && x->done) x->cv.Signal();
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  while (!w.done) w.cv.wait(l);
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  while (!w.done) w.cv.Wait(&mu_);
   if (!w.status.ok()) return w.status;
   appends_.fetch_add(1, std::memory_order_relaxed);
   records_.fetch_add(records.size(), std::memory_order_relaxed);
@@ -713,22 +714,23 @@ void FileEventLog::Publish(PendingGroup* pending) {
 void FileEventLog::FlusherLoop() {
   const auto interval = std::chrono::milliseconds(options_.fsync_interval_ms);
   auto last_sync = std::chrono::steady_clock::now() - interval;
-  std::unique_lock<std::mutex> l(mu_);
+  common::MutexLock l(&mu_);
   while (true) {
-    flusher_cv_.wait(l, [&] { return stop_flusher_ || !unsynced_.empty(); });
+    while (!stop_flusher_ && unsynced_.empty()) flusher_cv_.Wait(&mu_);
     if (unsynced_.empty()) break;  // stopping, nothing left to sync
     // At most one fsync per interval: groups arriving meanwhile share the next one.
-    if (!stop_flusher_)
-      flusher_cv_.wait_until(l, last_sync + interval, [&] { return stop_flusher_; });
+    while (!stop_flusher_) {
+      if (flusher_cv_.WaitUntil(&mu_, last_sync + interval)) break;  // the interval is over
+    }
     std::shared_ptr<Segment> seg = sync_segment_;
     const uint64_t target = unsynced_.back().end_offset;
-    l.unlock();
+    l.Unlock();
     // Earlier segments of these groups were synced when they were sealed (RollSegment).
     absl::Status s;
     if (::fdatasync(seg->fd) != 0) s = ErrnoStatus("cannot sync", seg->path);
     syncs_.fetch_add(1, std::memory_order_relaxed);
     last_sync = std::chrono::steady_clock::now();
-    l.lock();
+    l.Lock();
     if (!s.ok() && write_error_.ok()) write_error_ = s;
     while (!unsynced_.empty() && (!s.ok() || unsynced_.front().end_offset <= target)) {
       PendingGroup& g = unsynced_.front();
@@ -736,7 +738,7 @@ void FileEventLog::FlusherLoop() {
       for (Writer* w : g.writers) {
         w->status = s;
         w->done = true;
-        w->cv.notify_one();
+        w->cv.Signal();
       }
       unsynced_.pop_front();
     }
@@ -863,7 +865,7 @@ absl::Status FileEventLog::Read(uint64_t offset, size_t max_records, std::vector
 
 absl::Status FileEventLog::CommitOffset(std::string_view consumer, uint64_t next_offset) {
   FORYOU_RETURN_IF_ERROR(ValidateConsumerName(consumer));
-  std::lock_guard<std::mutex> c(commit_mu_);
+  common::MutexLock c(&commit_mu_);
   const uint64_t end = EndOffset();
   if (next_offset > end) {
     return absl::InvalidArgumentError(absl::StrCat("CommitOffset: offset ", next_offset,
@@ -874,14 +876,14 @@ absl::Status FileEventLog::CommitOffset(std::string_view consumer, uint64_t next
   FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(
       absl::StrCat(options_.dir, "/consumers/", name, AV(kConsumerSuffix)),
       EncodeConsumerFile(next_offset)));
-  std::lock_guard<std::mutex> l(consumers_mu_);
+  common::MutexLock l(&consumers_mu_);
   consumers_.insert_or_assign(name, next_offset);
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> FileEventLog::CommittedOffset(std::string_view consumer) const {
   FORYOU_RETURN_IF_ERROR(ValidateConsumerName(consumer));
-  std::lock_guard<std::mutex> l(consumers_mu_);
+  common::MutexLock l(&consumers_mu_);
   auto it = consumers_.find(std::string(consumer));
   if (it == consumers_.end()) {
     return absl::NotFoundError(
@@ -894,11 +896,11 @@ absl::StatusOr<int> FileEventLog::EnforceRetention(int64_t now_ms) {
   std::vector<std::shared_ptr<Segment>> victims;
   {
     // Holding commit_mu_ keeps consumers from moving back below what we are about to delete.
-    std::lock_guard<std::mutex> c(commit_mu_);
+    common::MutexLock c(&commit_mu_);
     bool any_consumer = false;
     uint64_t min_committed = UINT64_MAX;
     {
-      std::lock_guard<std::mutex> l(consumers_mu_);
+      common::MutexLock l(&consumers_mu_);
       for (const auto& [name, off] : consumers_) {
         any_consumer = true;
         min_committed = std::min(min_committed, off.ok() ? *off : 0);

@@ -15,21 +15,21 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/mutex.h"
 #include "common/rw_mutex.h"
 
 namespace foryou::stream {
@@ -176,8 +176,8 @@ class FileEventLog : public EventLog {
   // Leader path: writes `group` to the active segment(s), rolling as needed.
   absl::Status WriteGroup(const std::vector<Writer*>& group, PendingGroup* pending);
   absl::Status RollSegment(uint64_t base_offset);
-  // Makes the records of `pending` readable.
-  void Publish(PendingGroup* pending);
+  // Makes the records of `pending` readable. mu_ keeps publications in offset order.
+  void Publish(PendingGroup* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlusherLoop();
 
   const LogOptions options_;
@@ -186,14 +186,14 @@ class FileEventLog : public EventLog {
   int dir_fd_ = -1;
 
   // Append queue and group commit state.
-  std::mutex mu_;
-  std::deque<Writer*> writers_;  // guarded by mu_; front() is the leader
-  absl::Status write_error_;     // guarded by mu_; sticky
+  common::Mutex mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);  // front() is the leader
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);     // sticky
   // kInterval: groups written but not yet synced, in offset order, and what to sync next.
-  std::deque<PendingGroup> unsynced_;      // guarded by mu_
-  std::shared_ptr<Segment> sync_segment_;  // guarded by mu_
-  bool stop_flusher_ = false;              // guarded by mu_
-  std::condition_variable flusher_cv_;
+  std::deque<PendingGroup> unsynced_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<Segment> sync_segment_ ABSL_GUARDED_BY(mu_);
+  bool stop_flusher_ ABSL_GUARDED_BY(mu_) = false;
+  common::CondVar flusher_cv_;
   std::thread flusher_;
 
   std::atomic<uint64_t> appends_{0}, records_{0}, groups_{0}, syncs_{0};
@@ -202,17 +202,17 @@ class FileEventLog : public EventLog {
   std::shared_ptr<Segment> active_;
   uint64_t next_offset_ = 0;
 
-  // Segment map: the readers' view.
+  // Segment map by base offset: the readers' view.
   mutable common::RwMutex meta_mu_;
-  std::map<uint64_t, std::shared_ptr<Segment>> segments_;  // guarded by meta_mu_; by base offset
+  std::map<uint64_t, std::shared_ptr<Segment>> segments_ ABSL_GUARDED_BY(meta_mu_);
   std::atomic<uint64_t> start_offset_{0};
   std::atomic<uint64_t> end_offset_{0};  // readable end; written under meta_mu_
 
   // Consumer positions: commit_mu_ serializes commits and retention decisions,
   // consumers_mu_ guards the cache.
-  std::mutex commit_mu_;
-  mutable std::mutex consumers_mu_;
-  std::map<std::string, absl::StatusOr<uint64_t>> consumers_;  // guarded by consumers_mu_
+  common::Mutex commit_mu_;
+  mutable common::Mutex consumers_mu_;
+  std::map<std::string, absl::StatusOr<uint64_t>> consumers_ ABSL_GUARDED_BY(consumers_mu_);
 };
 
 }  // namespace foryou::stream

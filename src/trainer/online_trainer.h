@@ -95,6 +95,8 @@ class OnlineTrainer {
   model::RankingModel* model_;
   void ObserveLocked(absl::Span<const model::Impression> batch);
   common::RwMutex* features_mu_ = nullptr;  // taken as writer around Observe, if set
+  // Not ABSL_PT_GUARDED_BY(*features_mu_): the lock is optional, and this thread, the only
+  // writer, reads the extractor without it.
   model::FeatureExtractor* features_;
   model::RankingModel* serving_ = nullptr;
   TrainerOptions options_;

@@ -14,7 +14,7 @@
 #include "model/features.h"
 #include "model/model_config.h"
 #include "model/ranking_model.h"
-#include "trainer/replay.h"
+#include "model/model_config.h"
 
 namespace foryou::trainer {
 namespace {
@@ -149,7 +149,8 @@ std::shared_ptr<model::Catalog> MakeCatalog() {
   }
   for (int u = 0; u < kUsers; ++u) {
     model::UserInfo& info = c->users[1000 + u];
-    info.profile[model::kActiveDegree] = model::ValueId(u % 2 ? "full_active" : "high_active");
+    // Position 0: "active_degree", the first of SmallConfig's profile_fields.
+    info.profile[0] = model::ValueId(u % 2 ? "full_active" : "high_active");
   }
   return c;
 }
@@ -186,7 +187,7 @@ std::vector<Impression> MakeStream(int n, uint64_t seed, int64_t start_ms, int f
 constexpr int64_t kStartMs = 1650812741436;  // 2022-04-25
 
 model::ModelConfig DefaultConfig() {
-  absl::StatusOr<model::ModelConfig> c = model::ParseModelConfig(DefaultModelConfigJson());
+  absl::StatusOr<model::ModelConfig> c = model::ParseModelConfig(model::DefaultModelConfigJson());
   EXPECT_TRUE(c.ok()) << c.status();
   return *c;
 }
@@ -194,7 +195,7 @@ model::ModelConfig DefaultConfig() {
 // A small model for the learning test: a handful of features, narrow layers.
 model::ModelConfig SmallConfig() {
   absl::StatusOr<model::ModelConfig> c = model::ParseModelConfig(R"({
-    "dim": 8, "hidden": [32, 16],
+    "dim": 8, "hidden": [32, 16], "profile_fields": ["active_degree"],
     "features": ["video_id", "author_id", "tag", "user_id", "user.active_degree", "user_x_tag",
                  "seq.long_view.video", "seq.skip.video", "dense.video_rates", "dense.user_tag"]
   })");

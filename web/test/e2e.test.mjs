@@ -56,6 +56,13 @@ function eventCount(metrics, type) {
   return m ? Number(m[1]) : 0;
 }
 
+// The events the server accepted, of every type, in a /metrics text.
+function acceptedEvents(metrics) {
+  let total = 0;
+  for (const m of metrics.matchAll(/^foryou_events_total\{type="[a-z_]+"\} (\d+)/gm)) total += Number(m[1]);
+  return total;
+}
+
 async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
   const end = Date.now() + timeoutMs;
   let last;
@@ -322,6 +329,7 @@ test('player: events are retried when the network fails, none lost', async () =>
   // The first three POSTs of events fail at the network level.
   let failures = 3;
   await page.route('**/v1/events*', (route) => (failures-- > 0 ? route.abort('failed') : route.continue()));
+  const acceptedBefore = acceptedEvents(await api('GET', '/metrics'));
   await page.goto(`${base}/#key=${appKey}`);
   await page.getByLabel('User name', { exact: true }).fill('e2e_retry');
   await page.getByRole('button', { name: 'Start watching' }).click();
@@ -334,6 +342,13 @@ test('player: events are retried when the network fails, none lost', async () =>
   // 4 impressions + 3 plays/skips + 1 like, all accepted after the retries.
   assert.ok(q.sent >= 8 && q.rejected === 0, JSON.stringify(q));
   assert.ok(failures < 0, 'the failing route was hit');
+  // None lost, none twice: the server accepted what the client counts as sent (the client counts
+  // again once idle, in case the player queued more meanwhile).
+  const accepted = acceptedEvents(await api('GET', '/metrics')) - acceptedBefore;
+  await page.waitForFunction(() => window.__foryou.events.pending.length === 0 && !window.__foryou.events.inFlight);
+  const sentAfter = await page.evaluate(() => window.__foryou.events.sent);
+  assert.ok(accepted >= q.sent && accepted <= sentAfter,
+    `server accepted ${accepted}, client sent ${q.sent}..${sentAfter}`);
   await context.close();
 });
 

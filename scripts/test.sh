@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# `make test`: every stage of the test suite, in order, stopping at the first that fails, then a
+# table of the time each stage took and how many tests it ran and skipped.
+#   release   the release build (everything: binary, tests, benchmarks), then the unit and
+#             integration tests
+#   web       the browser tests (Debian's chromium driven by playwright-core, a real server)
+#   asan      the unit and integration tests built with ASan+UBSan
+#   tsan      the concurrency tests built with TSan
+#   locks     clang's thread-safety analysis over every source file (scripts/check_thread_safety.sh)
+# STAGES="release web" limits the run to those stages. JOBS sets the parallelism (default: nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS=${JOBS:-$(nproc)}
+STAGES=${STAGES:-"release web asan tsan locks"}
+CTEST=(ctest --output-on-failure --no-tests=error -j "$JOBS")
+summary=()
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+# ctest_counts LOG: "N tests, K skipped" from a ctest log (ctest marks a GTEST_SKIP as Skipped and
+# prints its reason with --output-on-failure).
+ctest_counts() {
+  local total skipped
+  total=$(grep -Eo 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | grep -Eo '[0-9]+$' | tail -1)
+  skipped=$(grep -c '\*\*\*Skipped' "$1" || true)
+  echo "${total:-0} tests, ${skipped} skipped"
+}
+
+# run_ctest DIR LABEL_REGEX NAME
+run_ctest() {
+  local log="$log_dir/$3.log"
+  (cd "$1" && "${CTEST[@]}" -L "$2") 2>&1 | tee "$log"
+  counts=$(ctest_counts "$log")
+  if grep -q '\*\*\*Skipped' "$log"; then
+    echo "== $3: skipped tests (the reason is in each test's output above):"
+    grep '\*\*\*Skipped' "$log" | sed 's/^/   /'
+  fi
+}
+
+stage() {  # stage NAME COMMAND...
+  local name=$1
+  shift
+  local start=$SECONDS
+  counts=""
+  echo "== stage $name"
+  "$@"
+  summary+=("$(printf '%-8s %5d s  %s' "$name" $((SECONDS - start)) "$counts")")
+}
+
+release() {
+  bash scripts/install_deps.sh
+  make --no-print-directory web
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j "$JOBS"
+  run_ctest build/release 'unit|integration' release
+}
+
+web() {
+  local log="$log_dir/web.log"
+  (cd web && node --test test/) 2>&1 | tee "$log"
+  local pass skip
+  pass=$(grep -Eo '^# pass [0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)
+  skip=$(grep -Eo '^# skipped [0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)
+  counts="$pass tests, $skip skipped"
+}
+
+asan() {
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$JOBS" --target tests_unit tests_unit_concurrency \
+    tests_integration
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_ctest build/asan 'unit|integration' asan
+}
+
+tsan() {
+  cmake --preset tsan >/dev/null
+  cmake --build --preset tsan -j "$JOBS" --target tests_unit_concurrency
+  TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan concurrency tsan
+}
+
+locks() {
+  bash scripts/check_thread_safety.sh build/release
+  counts="clang -Wthread-safety -Werror"
+}
+
+total_start=$SECONDS
+for s in $STAGES; do
+  stage "$s" "$s"
+done
+echo
+echo "== make test: every stage passed"
+printf '%s\n' "${summary[@]}"
+printf '%-8s %5d s\n' total $((SECONDS - total_start))

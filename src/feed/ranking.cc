@@ -1,0 +1,155 @@
+// Ranker: the serving model's predictions blended with the weights, bonus and priors.
+#include "feed/ranking.h"
+
+#include <algorithm>
+#include <cmath>
+#include <future>
+#include <limits>
+#include <thread>
+
+#include "common/status_macros.h"
+#include "model/impression.h"
+
+namespace foryou::feed {
+
+SessionEvidence EvidenceOf(absl::Span<const uint64_t> likes, const VideoIndex::Snapshot& index,
+                           absl::Span<const std::string> interests) {
+  SessionEvidence evidence;
+  if (!likes.empty()) {
+    const float unit = 1.0f / static_cast<float>(likes.size());
+    for (uint64_t v : likes) {
+      const VideoEntry* e = index.Find(v);
+      if (e == nullptr) continue;
+      for (uint64_t h : e->proto.hashtags) evidence.hashtag_share[h] += unit;
+      if (e->proto.sound != 0) evidence.sound_share[e->proto.sound] += unit;
+    }
+  }
+  for (const std::string& interest : interests) {
+    float& share = evidence.hashtag_share[AttributeKey(interest)];
+    share = std::max(share, 0.5f);
+  }
+  return evidence;
+}
+
+Ranker::Ranker(const FeedOptions& options, const Scorer* scorer,
+               const EngagementStats* engagement, WatchNext* watch_next)
+    : options_(options), scorer_(scorer), engagement_(engagement), watch_next_(watch_next) {
+  const int threads = options_.scoring_threads > 0
+                          ? options_.scoring_threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads > 1) pool_ = std::make_unique<common::ThreadPool>(threads - 1);
+}
+
+absl::Status Ranker::Predict(absl::Span<const model::Impression> impressions, float* probs) const {
+  // Chunks of at least kMinChunk, one per pool worker plus the calling thread, which scores the
+  // first. Scorer::Score is thread-safe (per-thread buffers).
+  constexpr size_t kMinChunk = 128;
+  const size_t n = impressions.size();
+  const size_t chunks =
+      pool_ == nullptr ? 1
+                       : std::max<size_t>(1, std::min<size_t>(pool_->size() + 1, n / kMinChunk));
+  if (chunks == 1) return scorer_->Score(impressions, probs);
+  const size_t per = (n + chunks - 1) / chunks;
+  std::vector<std::future<void>> done;
+  std::vector<absl::Status> status(chunks);
+  for (size_t k = 1; k < chunks; ++k) {
+    const size_t begin = k * per, end = std::min(n, begin + per);
+    done.push_back(pool_->Submit([&, k, begin, end] {
+      status[k] = scorer_->Score(impressions.subspan(begin, end - begin),
+                                 probs + begin * model::kNumTasks);
+    }));
+  }
+  status[0] = scorer_->Score(impressions.subspan(0, std::min(n, per)), probs);
+  for (auto& d : done) d.wait();
+  for (const absl::Status& st : status) FORYOU_RETURN_IF_ERROR(st);
+  return absl::OkStatus();
+}
+
+float Ranker::BonusOf(const Candidate& c, const SessionEvidence& evidence) const {
+  auto bonus_of = [&](Source src) { return options_.source_bonus[static_cast<int>(src)]; };
+  float bonus = 0;
+  if (c.from(Source::kFollowing)) bonus += bonus_of(Source::kFollowing);
+  if (c.from(Source::kSimilar)) bonus += bonus_of(Source::kSimilar);
+  if (c.from(Source::kSameSound)) {
+    if (auto it = evidence.sound_share.find(c.sound); it != evidence.sound_share.end()) {
+      bonus += bonus_of(Source::kSameSound) * it->second;
+    }
+  }
+  if (c.from(Source::kSameHashtag)) {
+    float best = 0;
+    for (uint64_t h : c.hashtags) {
+      if (auto it = evidence.hashtag_share.find(h); it != evidence.hashtag_share.end()) {
+        best = std::max(best, it->second);
+      }
+    }
+    bonus += bonus_of(Source::kSameHashtag) * best;
+  }
+  return bonus;
+}
+
+absl::Status Ranker::Rank(std::string_view model_user, const SessionEvidence& evidence,
+                          int64_t now_ms, std::string_view surface,
+                          std::vector<Candidate>* candidates) const {
+  if (surface.empty()) surface = options_.surface;
+  if (candidates->empty()) return absl::OkStatus();
+  // Per-thread buffers: a request thread ranks one request at a time.
+  thread_local std::vector<model::Impression> impressions;
+  thread_local std::vector<float> probs;
+  impressions.clear();
+  for (const Candidate& c : *candidates) {
+    impressions.push_back(model::MakeImpression(model_user, c.video->id, now_ms, surface,
+                                                options_.utc_offset_minutes));
+  }
+  probs.resize(impressions.size() * model::kNumTasks);
+  FORYOU_RETURN_IF_ERROR(Predict(impressions, probs.data()));
+
+  // The audience prior log(1 + e) / log(1 + e_max), and the watch-next prior s - s_min with
+  // s = engagement_weight x log(1 + e) + WatchNext's score, over the candidates.
+  thread_local std::vector<double> crowd;
+  thread_local std::vector<float> next;
+  crowd.assign(candidates->size(), 0.0);
+  next.assign(candidates->size(), 0.0f);
+  double crowd_max = 0;
+  float next_min = 0;
+  const bool with_next =
+      watch_next_ != nullptr && options_.watch_next.enabled && options_.watch_next_weight != 0;
+  if (options_.popularity_weight != 0 || with_next) {
+    thread_local std::vector<uint64_t> keys;
+    keys.clear();
+    for (const Candidate& c : *candidates) keys.push_back(c.video_key);
+    engagement_->Scores("*", keys, now_ms, crowd.data());
+    for (double& e : crowd) {
+      e = std::log1p(e);
+      crowd_max = std::max(crowd_max, e);
+    }
+    if (with_next) {
+      watch_next_->Scores(model_user, keys, now_ms, next.data());
+      next_min = std::numeric_limits<float>::infinity();
+      for (size_t i = 0; i < next.size(); ++i) {
+        next[i] += options_.engagement_weight * static_cast<float>(crowd[i]);
+        next_min = std::min(next_min, next[i]);
+      }
+    }
+  }
+  for (size_t i = 0; i < candidates->size(); ++i) {
+    Candidate& c = (*candidates)[i];
+    float value = 0;
+    for (int t = 0; t < model::kNumTasks; ++t) {
+      c.probs[t] = probs[i * model::kNumTasks + t];
+      value += options_.weights[t] * c.probs[t];
+    }
+    c.bonus = BonusOf(c, evidence);
+    c.popularity = crowd_max > 0
+                       ? options_.popularity_weight * static_cast<float>(crowd[i] / crowd_max)
+                       : 0.0f;
+    // Log-scale: one unit of the watch-next score is ~e times likelier to be watched next.
+    if (with_next) c.popularity += options_.watch_next_weight * (next[i] - next_min);
+    c.value = value + c.bonus + c.popularity;
+    c.score = c.value;
+  }
+  std::stable_sort(candidates->begin(), candidates->end(),
+                   [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  return absl::OkStatus();
+}
+
+}  // namespace foryou::feed

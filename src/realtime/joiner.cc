@@ -1,0 +1,373 @@
+#include "realtime/joiner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "common/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/utilities/db_ttl.h"
+#include "common/binary_io.h"
+#include "xxhash.h"
+
+namespace foryou::realtime {
+namespace {
+
+using model::kNumTasks;
+
+using model::kLongViewMs;
+using model::kPlayedMs;
+
+template <typename T>
+void Put(std::string* out, const T& v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+template <typename T>
+bool Take(std::string_view* in, T* v) {
+  if (in->size() < sizeof(T)) return false;
+  std::memcpy(v, in->data(), sizeof(T));
+  in->remove_prefix(sizeof(T));
+  return true;
+}
+
+template <typename T>
+void PutVec(std::string* out, const std::vector<T>& v) {
+  Put<uint32_t>(out, static_cast<uint32_t>(v.size()));
+  if (!v.empty()) out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+template <typename T>
+bool TakeVec(std::string_view* in, std::vector<T>* v) {
+  uint32_t n = 0;
+  if (!Take(in, &n) || in->size() < size_t{n} * sizeof(T)) return false;
+  v->resize(n);
+  if (n > 0) std::memcpy(v->data(), in->data(), size_t{n} * sizeof(T));
+  in->remove_prefix(size_t{n} * sizeof(T));
+  return true;
+}
+
+// Late-store value: the impression (with labels so far) and its features.
+std::string EncodePending(const model::Impression& imp, const model::FeatureBatch& f) {
+  std::string out;
+  Put<uint8_t>(&out, 1);  // version
+  Put(&out, imp);         // trivially copyable, fixed layout on one machine (never shipped)
+  Put<int32_t>(&out, f.fields);
+  Put<int32_t>(&out, f.dense_width);
+  Put<int64_t>(&out, f.max_time_ms);
+  PutVec(&out, f.keys);
+  PutVec(&out, f.field_begin);
+  PutVec(&out, f.dense);
+  return out;
+}
+
+bool DecodePending(std::string_view in, model::Impression* imp, model::FeatureBatch* f) {
+  uint8_t version = 0;
+  if (!Take(&in, &version) || version != 1 || !Take(&in, imp) || !Take(&in, &f->fields) ||
+      !Take(&in, &f->dense_width) || !Take(&in, &f->max_time_ms) || !TakeVec(&in, &f->keys) ||
+      !TakeVec(&in, &f->field_begin) || !TakeVec(&in, &f->dense) || !in.empty()) {
+    return false;
+  }
+  f->size = 1;
+  return f->field_begin.size() == static_cast<size_t>(f->fields) + 1 &&
+         f->dense.size() == static_cast<size_t>(f->dense_width);
+}
+
+bool AnyPositive(const model::Impression& imp) {
+  for (int t = 0; t < kNumTasks; ++t) {
+    if (imp.labels[t] > 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool EndsView(EventType type) { return type == EventType::kPlay || type == EventType::kSkip; }
+
+absl::StatusOr<std::unique_ptr<Joiner>> Joiner::Create(
+    JoinerOptions options, const model::FeatureExtractor* features,
+    std::shared_ptr<const model::Catalog> catalog) {
+  if (options.window_ms <= 0) return absl::InvalidArgumentError("joiner: window_ms must be > 0");
+  if (options.late_window_ms < options.window_ms) {
+    return absl::InvalidArgumentError("joiner: late_window_ms must be >= window_ms");
+  }
+  if (!(options.negative_sample_rate > 0 && options.negative_sample_rate <= 1)) {
+    return absl::InvalidArgumentError("joiner: negative_sample_rate must be in (0, 1]");
+  }
+  if (features == nullptr) return absl::InvalidArgumentError("joiner: a feature extractor is required");
+  std::unique_ptr<Joiner> j(new Joiner(std::move(options), features, std::move(catalog)));
+  if (!j->options_.late_store_dir.empty()) {
+    rocksdb::Options db_options;
+    db_options.create_if_missing = true;
+    db_options.IncreaseParallelism(1);
+    // Entries also expire by wall-clock TTL at compaction (garbage collection); the event-time
+    // bound is checked on every read.
+    rocksdb::DBWithTTL* db = nullptr;
+    const int32_t ttl_s = static_cast<int32_t>(std::min<int64_t>(j->options_.late_window_ms / 1000 + 1, 1 << 30));
+    rocksdb::Status s = rocksdb::DBWithTTL::Open(db_options, j->options_.late_store_dir, &db, ttl_s);
+    if (!s.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("joiner: late store ", j->options_.late_store_dir, ": ", s.ToString()));
+    }
+    j->late_.reset(db);
+  }
+  return j;
+}
+
+Joiner::Joiner(JoinerOptions options, const model::FeatureExtractor* features,
+               std::shared_ptr<const model::Catalog> catalog)
+    : options_(std::move(options)), features_(features), catalog_(std::move(catalog)) {}
+
+Joiner::~Joiner() = default;
+
+std::string Joiner::Key(std::string_view request_id, std::string_view video) {
+  return absl::StrCat(absl::string_view(request_id.data(), request_id.size()), "\n",
+                      absl::string_view(video.data(), video.size()));
+}
+
+bool Joiner::ApplyAction(const Event& e, model::Impression* imp) const {
+  auto& y = imp->labels;
+  const std::array<float, kNumTasks> before = y;
+  switch (e.type) {
+    case EventType::kPlay:
+    case EventType::kSkip: {
+      const bool played = e.type == EventType::kPlay || e.watch_ms >= kPlayedMs;
+      if (played) y[model::kClick] = 1;
+      if (e.completed || e.watch_ms >= kLongViewMs) y[model::kLongView] = 1;
+      uint32_t duration = imp->duration_ms;
+      if (duration == 0 && catalog_ != nullptr) {
+        model::VideoInfo video;
+        if (catalog_->FindVideo(imp->video_id, &video)) duration = video.duration_ms;
+      }
+      float ratio = e.completed ? 1.0f : 0.0f;
+      if (!e.completed && duration > 0) {
+        ratio = std::min(1.0f, static_cast<float>(e.watch_ms) / static_cast<float>(duration));
+      } else if (!e.completed) {
+        ratio = std::min(1.0f, static_cast<float>(e.watch_ms) / static_cast<float>(kLongViewMs));
+      }
+      y[model::kWatchRatio] = std::max(y[model::kWatchRatio], ratio);
+      return true;  // a view end always counts
+    }
+    case EventType::kLike:
+    case EventType::kFavorite: y[model::kLike] = 1; break;
+    case EventType::kUnlike: y[model::kLike] = 0; break;
+    case EventType::kShare: y[model::kShare] = 1; break;
+    case EventType::kComment: y[model::kComment] = 1; break;
+    case EventType::kFollow: y[model::kFollow] = 1; break;
+    case EventType::kUnfollow: break;
+    case EventType::kNotInterested:
+    case EventType::kReport:
+    case EventType::kHideCreator:
+    case EventType::kHideSound: y[model::kHate] = 1; break;
+    case EventType::kImpression: break;
+  }
+  for (int t = 0; t < kNumTasks; ++t) {
+    if (y[t] > before[t]) return true;
+  }
+  return false;
+}
+
+void Joiner::Emit(Pending& p, uint64_t offset, bool correction, std::vector<Example>* out) {
+  if (!correction && !AnyPositive(p.impression) && options_.negative_sample_rate < 1.0) {
+    // Keep a plain impression with probability rate, deterministically in its offset.
+    const uint64_t v[2] = {p.offset, options_.seed};
+    const double u = static_cast<double>(XXH3_64bits(v, sizeof(v)) >> 11) * 0x1.0p-53;
+    if (u >= options_.negative_sample_rate) {
+      ++stats_.negatives_dropped;
+      return;
+    }
+  }
+  out->push_back({.impression = p.impression, .features = p.features, .offset = offset,
+                  .correction = correction});
+  ++stats_.emitted;
+  if (correction) ++stats_.corrections;
+}
+
+absl::Status Joiner::MoveToLateStore(const std::string& key, const Pending& p) {
+  if (late_ == nullptr) return absl::OkStatus();
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = false;
+  rocksdb::Status s = late_->Put(wo, key, EncodePending(p.impression, p.features));
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store put: ", s.ToString()));
+  return absl::OkStatus();
+}
+
+absl::Status Joiner::LateAction(const Event& e, const std::string& key, uint64_t offset,
+                                std::vector<Example>* out) {
+  if (late_ == nullptr) {
+    ++stats_.orphan_actions;
+    return absl::OkStatus();
+  }
+  std::string value;
+  rocksdb::Status s = late_->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) {
+    ++stats_.orphan_actions;
+    return absl::OkStatus();
+  }
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store get: ", s.ToString()));
+  Pending p;
+  if (!DecodePending(value, &p.impression, &p.features)) {
+    return absl::DataLossError(absl::StrCat("joiner: late store: corrupt entry for ", key));
+  }
+  if (e.time_ms > p.impression.time_ms + options_.late_window_ms) {
+    ++stats_.orphan_actions;  // too late; the entry goes at the next cleanup
+    return late_->Delete(rocksdb::WriteOptions(), key).ok()
+               ? absl::OkStatus()
+               : absl::UnavailableError("joiner: late store delete failed");
+  }
+  ++stats_.late_actions;
+  p.offset = offset;
+  if (ApplyAction(e, &p.impression)) {
+    Emit(p, offset, /*correction=*/true, out);
+    rocksdb::Status w = late_->Put(rocksdb::WriteOptions(), key, EncodePending(p.impression, p.features));
+    if (!w.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store put: ", w.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* out) {
+  if (e.type == EventType::kImpression) {
+    ++stats_.impressions;
+    const std::string key = Key(e.request_id, e.video);
+    if (pending_.contains(key)) {
+      ++stats_.duplicate_impressions;  // a client retry: the first one stands
+    } else {
+      Pending p;
+      model::Impression& imp = p.impression;
+      imp = model::MakeImpression(e.user, e.video, e.time_ms, e.surface, options_.utc_offset_minutes);
+      p.offset = offset;
+      features_->Extract(absl::MakeConstSpan(&imp, 1), &p.features);
+      by_user_video_[{imp.user_id, imp.video_id}] = key;
+      expiry_.emplace_back(e.time_ms, key);
+      pending_.emplace(key, std::move(p));
+    }
+  } else {
+    ++stats_.actions;
+    std::string key;
+    if (!e.request_id.empty() && !e.video.empty()) {
+      key = Key(e.request_id, e.video);
+    } else if (!e.video.empty()) {
+      auto it = by_user_video_.find({common::UserKey(e.user), common::VideoKey(e.video)});
+      if (it != by_user_video_.end()) key = it->second;
+    }
+    auto it = key.empty() ? pending_.end() : pending_.find(key);
+    if (it != pending_.end()) {
+      Pending& p = it->second;
+      const bool changed = ApplyAction(e, &p.impression);
+      if (!p.emitted && EndsView(e.type) && options_.emit_at_view_end) {
+        p.emitted = true;
+        ++stats_.emitted_at_view_end;
+        Emit(p, offset, /*correction=*/false, out);
+      } else if (p.emitted && changed && !EndsView(e.type)) {
+        Emit(p, offset, /*correction=*/true, out);
+      }
+    } else if (!key.empty()) {
+      FORYOU_RETURN_IF_ERROR(LateAction(e, key, offset, out));
+    } else {
+      ++stats_.orphan_actions;
+    }
+  }
+  FORYOU_RETURN_IF_ERROR(Advance(e.time_ms, offset, out));
+  stats_.pending = pending_.size();
+  return absl::OkStatus();
+}
+
+absl::Status Joiner::Advance(int64_t watermark_ms, uint64_t offset, std::vector<Example>* out) {
+  watermark_ms_ = std::max(watermark_ms_, watermark_ms);
+  while (!expiry_.empty() && expiry_.front().first + options_.window_ms <= watermark_ms_) {
+    const std::string key = std::move(expiry_.front().second);
+    expiry_.pop_front();
+    auto it = pending_.find(key);
+    if (it == pending_.end()) continue;
+    Pending& p = it->second;
+    if (!p.emitted) {
+      p.emitted = true;
+      ++stats_.emitted_at_window_close;
+      Emit(p, offset, /*correction=*/false, out);
+    }
+    FORYOU_RETURN_IF_ERROR(MoveToLateStore(key, p));
+    auto uv = by_user_video_.find({p.impression.user_id, p.impression.video_id});
+    if (uv != by_user_video_.end() && uv->second == key) by_user_video_.erase(uv);
+    pending_.erase(it);
+  }
+  stats_.pending = pending_.size();
+  return absl::OkStatus();
+}
+
+void Joiner::SaveState(std::string* out) const {
+  common::BinaryWriter w(out);
+  w.Put<uint32_t>(1);  // version
+  w.Put(watermark_ms_);
+  w.Put(stats_);
+  w.Put<uint64_t>(pending_.size());
+  for (const auto& [key, p] : pending_) {
+    w.PutString(key);
+    w.PutString(EncodePending(p.impression, p.features));
+    w.Put<uint8_t>(p.emitted);
+    w.Put(p.offset);
+  }
+  w.Put<uint64_t>(expiry_.size());
+  for (const auto& [t, key] : expiry_) {
+    w.Put(t);
+    w.PutString(key);
+  }
+}
+
+absl::Status Joiner::LoadState(std::string_view blob) {
+  common::BinaryReader r(blob);
+  uint32_t version = 0;
+  int64_t watermark = 0;
+  JoinerStats stats;
+  uint64_t n = 0;
+  if (!r.Get(&version) || version != 1 || !r.Get(&watermark) || !r.Get(&stats) || !r.Get(&n)) {
+    return absl::DataLossError("joiner state: bad header");
+  }
+  absl::flat_hash_map<std::string, Pending> pending;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> by_user_video;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string key, value;
+    uint8_t emitted = 0;
+    Pending p;
+    if (!r.GetString(&key) || !r.GetString(&value) || !r.Get(&emitted) || !r.Get(&p.offset) ||
+        !DecodePending(value, &p.impression, &p.features)) {
+      return absl::DataLossError("joiner state: bad pending entry");
+    }
+    p.emitted = emitted != 0;
+    pending.emplace(key, std::move(p));
+  }
+  std::deque<std::pair<int64_t, std::string>> expiry;
+  if (!r.Get(&n)) return absl::DataLossError("joiner state: truncated");
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t t = 0;
+    std::string key;
+    if (!r.Get(&t) || !r.GetString(&key)) return absl::DataLossError("joiner state: truncated");
+    // The newest impression of a (user, video) wins, as when it arrived.
+    if (auto it = pending.find(key); it != pending.end()) {
+      by_user_video[{it->second.impression.user_id, it->second.impression.video_id}] = key;
+    }
+    expiry.emplace_back(t, std::move(key));
+  }
+  if (!r.done()) return absl::DataLossError("joiner state: trailing bytes");
+  watermark_ms_ = watermark;
+  stats_ = stats;
+  pending_ = std::move(pending);
+  by_user_video_ = std::move(by_user_video);
+  expiry_ = std::move(expiry);
+  return absl::OkStatus();
+}
+
+absl::Status Joiner::CheckpointLateStore(const std::string& dir) const {
+  if (late_ == nullptr) return absl::OkStatus();
+  rocksdb::Checkpoint* cp = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(late_.get(), &cp);
+  std::unique_ptr<rocksdb::Checkpoint> owned(cp);
+  if (s.ok()) s = cp->CreateCheckpoint(dir);
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store checkpoint: ", s.ToString()));
+  return absl::OkStatus();
+}
+
+}  // namespace foryou::realtime

@@ -1,0 +1,142 @@
+// Joiner: turns the event stream (impressions, then the user's actions on them, sometimes much
+// later) into training examples with every label, the features the ranker saw, and the log
+// offset that produced them. Rules (docs/design/realtime.md, "Joiner"):
+//
+//  * An impression opens a pending entry keyed by (request_id, video); its features are
+//    extracted at that moment, from the behaviour state as of then (what the ranker saw).
+//  * Actions update the entry's labels. The example is emitted early, at the end of the view
+//    (play or skip: the watch outcome is known), or when the window closes (event time passes
+//    impression time + window_ms) for an impression the client never reported a view end for.
+//  * After emission the entry stays in memory until the window closes, then moves to the late
+//    store (RocksDB) for late_window_ms. An action that turns a label on after emission (a like
+//    after the swipe, a follow from the profile page ten minutes later) emits a correction: the
+//    same features with the updated labels.
+//  * Negative sampling: an example with no positive label is kept with probability
+//    negative_sample_rate (deterministic in the offset), and the serving score is corrected
+//    with CorrectSampledProbability.
+//
+// Deterministic: the same events in the same order give the same examples. Not thread-safe:
+// the trainer thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "model/features.h"
+#include "model/impression.h"
+#include "model/serving_model.h"
+#include "stream/event.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace foryou::realtime {
+
+// The event schema the joiner consumes.
+using stream::Event;
+using stream::EventType;
+
+struct JoinerOptions {
+  int64_t window_ms = 60'000;            // in-memory join window, event time
+  int64_t late_window_ms = 6 * 3600'000;  // late actions accepted this long after the impression
+  double negative_sample_rate = 1.0;     // (0, 1]
+  // Emit at the end of the view (play / skip). false: only when the window closes (for
+  // measuring what early emission is worth).
+  bool emit_at_view_end = true;
+  uint64_t seed = 1;
+  // Local time of the platform's users for the hour / weekday features (KuaiRand: +480).
+  int32_t utc_offset_minutes = 0;
+  // RocksDB directory of the late store; empty = no late store (late actions are counted and
+  // dropped).
+  std::string late_store_dir;
+};
+
+// Which action ends a view (emits the example early).
+bool EndsView(EventType type);
+
+// One training example.
+struct Example {
+  model::Impression impression;   // labels filled in
+  model::FeatureBatch features;   // size 1: what the ranker saw at impression time
+  uint64_t offset = 0;            // log offset of the event that emitted it
+  bool correction = false;        // a late label update of an example emitted before
+};
+
+struct JoinerStats {
+  uint64_t impressions = 0, actions = 0;
+  uint64_t emitted = 0, emitted_at_view_end = 0, emitted_at_window_close = 0, corrections = 0;
+  uint64_t negatives_dropped = 0;  // by negative sampling
+  uint64_t late_actions = 0;       // matched in the late store
+  uint64_t orphan_actions = 0;     // no impression found (never shown, or past late_window_ms)
+  uint64_t duplicate_impressions = 0;
+  uint64_t pending = 0;            // entries in memory
+};
+
+// The serving-side correction for negative sampling (model/serving_model.h).
+using model::CorrectSampledProbability;
+
+class Joiner {
+ public:
+  // `features` extracts what the ranker sees (it must outlive the joiner); `catalog` gives video
+  // durations for the watch ratio (may be null). Errors: bad options, RocksDB open errors.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Joiner>> Create(
+      JoinerOptions options, const model::FeatureExtractor* features,
+      std::shared_ptr<const model::Catalog> catalog);
+  ~Joiner();
+
+  // Feeds one event, in log order, with its log offset. Emitted examples are appended to *out.
+  // Also advances the event-time watermark to e.time_ms (closing windows). Errors: the late
+  // store's (I/O); the event is then not applied.
+  [[nodiscard]] absl::Status Add(const Event& e, uint64_t offset, std::vector<Example>* out);
+
+  // Closes every window whose impression time + window_ms <= watermark_ms.
+  [[nodiscard]] absl::Status Advance(int64_t watermark_ms, uint64_t offset, std::vector<Example>* out);
+
+  // Snapshot support: the in-memory join state (pending entries, windows, watermark, stats), and
+  // a consistent copy of the late store (a RocksDB checkpoint: hard links, cheap) in `dir`
+  // (OK and nothing written without a late store). LoadState replaces the state only if the
+  // blob parses completely.
+  void SaveState(std::string* out) const;
+  [[nodiscard]] absl::Status LoadState(std::string_view blob);
+  [[nodiscard]] absl::Status CheckpointLateStore(const std::string& dir) const;
+
+  const JoinerStats& stats() const { return stats_; }
+  int64_t watermark_ms() const { return watermark_ms_; }
+
+ private:
+  struct Pending {
+    model::Impression impression;
+    model::FeatureBatch features;
+    bool emitted = false;
+    uint64_t offset = 0;  // of the impression
+  };
+  Joiner(JoinerOptions options, const model::FeatureExtractor* features,
+         std::shared_ptr<const model::Catalog> catalog);
+
+  static std::string Key(std::string_view request_id, std::string_view video);
+  // Applies an action to labels; true if a label turned on (or the view ended).
+  bool ApplyAction(const Event& e, model::Impression* imp) const;
+  void Emit(Pending& p, uint64_t offset, bool correction, std::vector<Example>* out);
+  absl::Status MoveToLateStore(const std::string& key, const Pending& p);
+  absl::Status LateAction(const Event& e, const std::string& key, uint64_t offset,
+                          std::vector<Example>* out);
+
+  JoinerOptions options_;
+  const model::FeatureExtractor* features_;
+  std::shared_ptr<const model::Catalog> catalog_;
+  std::unique_ptr<rocksdb::DB> late_;
+  absl::flat_hash_map<std::string, Pending> pending_;
+  // (user, video) -> the latest pending key, for actions without a request_id.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> by_user_video_;
+  std::deque<std::pair<int64_t, std::string>> expiry_;  // (impression time, key), time order
+  int64_t watermark_ms_ = 0;
+  JoinerStats stats_;
+};
+
+}  // namespace foryou::realtime

@@ -1,0 +1,404 @@
+#include "realtime/realtime_loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "common/binary_io.h"
+#include "common/file_util.h"
+#include "common/clock.h"
+#include "common/status_macros.h"
+#include "trainer/metrics.h"
+#include "xxhash.h"
+
+namespace foryou::realtime {
+namespace {
+
+int64_t NowMs() { return common::SteadyMs(); }
+
+using common::WallMs;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
+    LoopOptions options, const model::ModelConfig& config,
+    std::shared_ptr<const model::Catalog> catalog) {
+  if (options.batch_size < 1) return absl::InvalidArgumentError("loop: batch_size must be >= 1");
+  if (options.sync_interval_ms < 0 || options.dense_sync_interval_ms < 0) {
+    return absl::InvalidArgumentError("loop: sync intervals must be >= 0");
+  }
+  if (catalog == nullptr) catalog = std::make_shared<model::Catalog>();
+  std::unique_ptr<RealtimeLoop> loop(new RealtimeLoop(options, catalog));
+  FORYOU_ASSIGN_OR_RETURN(loop->log_, FileEventLog::Open(options.log));
+  loop->features_ = std::make_unique<model::FeatureExtractor>(config, catalog);
+  FORYOU_ASSIGN_OR_RETURN(loop->model_, model::RankingModel::Create(config));
+  FORYOU_ASSIGN_OR_RETURN(loop->serving_, model::RankingModel::Create(config, /*serving=*/true));
+  loop->next_offset_ = loop->log_->StartOffset();
+
+  // Restore the newest snapshot that loads; older ones are the fallback.
+  std::string joiner_state;
+  if (!options.snapshot_dir.empty()) {
+    FORYOU_RETURN_IF_ERROR(common::MakeDirs(options.snapshot_dir));
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(options.snapshot_dir)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() == 20 && std::all_of(name.begin(), name.end(), ::isdigit)) names.push_back(name);
+    }
+    std::sort(names.rbegin(), names.rend());
+    bool restored = false;
+    for (const std::string& name : names) {
+      absl::Status s = loop->Restore(options.snapshot_dir + "/" + name, config, &joiner_state);
+      if (s.ok()) {
+        restored = true;
+        break;
+      }
+      std::cerr << "foryou: snapshot " << name << " not usable (" << s << "), trying an older one\n";
+      joiner_state.clear();
+    }
+    // No snapshot: everything is rebuilt from the log's start, so a late store left by an
+    // earlier run (ahead of that start) must go too.
+    if (!restored && !options.joiner.late_store_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(options.joiner.late_store_dir, ec);
+    }
+  }
+  FORYOU_ASSIGN_OR_RETURN(loop->joiner_, Joiner::Create(options.joiner, loop->features_.get(), catalog));
+  if (!joiner_state.empty()) FORYOU_RETURN_IF_ERROR(loop->joiner_->LoadState(joiner_state));
+  if (loop->next_offset_ < loop->log_->StartOffset()) {
+    return absl::DataLossError(absl::StrCat("loop: the snapshot resumes at offset ", loop->next_offset_,
+                                            " but the log starts at ", loop->log_->StartOffset()));
+  }
+  loop->trainer_ = std::make_unique<trainer::OnlineTrainer>(loop->model_.get(), loop->features_.get(),
+                                                            trainer::TrainerOptions{});
+  loop->trainer_->set_features_mutex(&loop->features_mu_);
+  loop->serving_offset_ = loop->next_offset_;
+  loop->serving_model_ = std::make_unique<model::ServingModel>(config, loop->serving_->shared_table());
+  loop->serving_model_->set_negative_sample_rate(options.joiner.negative_sample_rate);
+  FORYOU_RETURN_IF_ERROR(loop->serving_model_->PublishDense(loop->model_->SaveDense()));
+  return loop;
+}
+
+RealtimeLoop::RealtimeLoop(LoopOptions options, std::shared_ptr<const model::Catalog> catalog)
+    : options_(std::move(options)), catalog_(std::move(catalog)) {}
+
+RealtimeLoop::~RealtimeLoop() { Stop(); }
+
+void RealtimeLoop::Start() {
+  if (running_.exchange(true)) return;
+  last_event_ms_ = last_sync_ms_ = last_dense_sync_ms_ = last_snapshot_ms_ = NowMs();
+  thread_ = std::thread([this] { Run(); });
+}
+
+void RealtimeLoop::Stop() {
+  if (!running_.exchange(false)) return;
+  thread_.join();
+}
+
+uint64_t Ledger::Hash(uint64_t offset, std::string_view payload) {
+  return XXH3_64bits_withSeed(payload.data(), payload.size(), offset * 0x9E3779B97F4A7C15ull + 1);
+}
+
+absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelConfig& config,
+                                   std::string* joiner_state) {
+  FORYOU_ASSIGN_OR_RETURN(std::string state, common::ReadFile(dir + "/state.bin"));
+  if (state.size() < 8) return absl::DataLossError("state.bin: truncated");
+  uint64_t sum = 0;
+  std::memcpy(&sum, state.data() + state.size() - 8, 8);
+  if (sum != XXH3_64bits(state.data(), state.size() - 8)) return absl::DataLossError("state.bin: checksum mismatch");
+  common::BinaryReader r(std::string_view(state).substr(0, state.size() - 8));
+  uint32_t version = 0;
+  uint64_t offset = 0;
+  Ledger ledger;
+  std::string features_state, joiner;
+  if (!r.Get(&version) || version != 1 || !r.Get(&offset) || !r.Get(&ledger.events) ||
+      !r.Get(&ledger.checksum) || !r.GetString(&features_state) || !r.GetString(&joiner) || !r.done()) {
+    return absl::DataLossError("state.bin: malformed");
+  }
+  // Stage the models; commit only when everything loaded.
+  FORYOU_ASSIGN_OR_RETURN(auto model, model::RankingModel::Create(config));
+  FORYOU_ASSIGN_OR_RETURN(uint64_t model_version, model->Load(dir + "/model"));
+  if (model_version != offset) return absl::DataLossError("model version differs from state.bin's offset");
+  // The replica starts as a full copy of the same snapshot (rows loaded from a snapshot are not
+  // "touched", so deltas alone would never carry them).
+  FORYOU_ASSIGN_OR_RETURN(auto serving, model::RankingModel::Create(config));
+  FORYOU_RETURN_IF_ERROR(serving->Load(dir + "/model").status());
+  model::FeatureExtractor staged_features = *features_;
+  FORYOU_RETURN_IF_ERROR(staged_features.LoadState(features_state));
+  if (!options_.joiner.late_store_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(options_.joiner.late_store_dir, ec);
+    if (std::filesystem::exists(dir + "/late")) {
+      std::filesystem::copy(dir + "/late", options_.joiner.late_store_dir,
+                            std::filesystem::copy_options::recursive, ec);
+      if (ec) return absl::UnavailableError(absl::StrCat("late store restore: ", ec.message()));
+    }
+  }
+  model_ = std::move(model);
+  serving_ = std::move(serving);
+  *features_ = std::move(staged_features);
+  *joiner_state = std::move(joiner);
+  ledger_ = ledger;
+  next_offset_ = offset;
+  restored_offset_ = offset;
+  return absl::OkStatus();
+}
+
+absl::Status RealtimeLoop::Snapshot() {
+  if (options_.snapshot_dir.empty()) return absl::OkStatus();
+  FORYOU_RETURN_IF_ERROR(TrainPending());
+  char name[32];
+  std::snprintf(name, sizeof(name), "%020llu", static_cast<unsigned long long>(next_offset_));
+  const std::string final_dir = options_.snapshot_dir + "/" + name;
+  if (std::filesystem::exists(final_dir)) return absl::OkStatus();  // nothing new since
+  const std::string tmp = final_dir + ".tmp";
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);
+  FORYOU_RETURN_IF_ERROR(common::MakeDirs(tmp));
+  FORYOU_RETURN_IF_ERROR(model_->Save(tmp + "/model", next_offset_));
+  std::string state;
+  common::BinaryWriter w(&state);
+  w.Put<uint32_t>(1);
+  w.Put(next_offset_);
+  w.Put(ledger_.events);
+  w.Put(ledger_.checksum);
+  std::string blob;
+  features_->SaveState(&blob);
+  w.PutString(blob);
+  blob.clear();
+  joiner_->SaveState(&blob);
+  w.PutString(blob);
+  w.Put<uint64_t>(XXH3_64bits(state.data(), state.size()));
+  FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(tmp + "/state.bin", state));
+  FORYOU_RETURN_IF_ERROR(joiner_->CheckpointLateStore(tmp + "/late"));
+  std::filesystem::rename(tmp, final_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("snapshot rename: ", ec.message()));
+  FORYOU_RETURN_IF_ERROR(common::SyncDir(options_.snapshot_dir));
+  ++snapshots_written_;
+  // Events before the snapshot may now go (retention); keep the newest keep_snapshots.
+  FORYOU_RETURN_IF_ERROR(log_->CommitOffset("trainer", next_offset_));
+  if (options_.log.retention_bytes > 0 || options_.log.retention_age_s > 0) {
+    FORYOU_RETURN_IF_ERROR(log_->EnforceRetention(WallMs()).status());
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir)) {
+    const std::string n = entry.path().filename().string();
+    if (n.size() == 20 && std::all_of(n.begin(), n.end(), ::isdigit)) names.push_back(n);
+  }
+  std::sort(names.rbegin(), names.rend());
+  for (size_t i = std::max(1, options_.keep_snapshots); i < names.size(); ++i) {
+    std::filesystem::remove_all(options_.snapshot_dir + "/" + names[i], ec);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> RealtimeLoop::Ingest(absl::Span<const Event> events, int64_t now_ms) {
+  if (events.empty()) return absl::InvalidArgumentError("events: empty batch");
+  std::vector<std::string> encoded(events.size());
+  std::vector<std::string_view> records(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (absl::Status s = ValidateEvent(events[i], now_ms); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", s.message()));
+    }
+    EncodeEvent(events[i], &encoded[i]);
+    records[i] = encoded[i];
+  }
+  return log_->Append(records);
+}
+
+LoopStats RealtimeLoop::stats() const {
+  common::MutexLock l(&mu_);
+  return stats_;
+}
+
+absl::Status RealtimeLoop::status() const {
+  common::MutexLock l(&mu_);
+  return status_;
+}
+
+bool RealtimeLoop::WaitForServing(uint64_t offset, int64_t timeout_ms) const {
+  common::MutexLock l(&serving_mu_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (serving_offset() < offset && status().ok()) {
+    if (serving_cv_.WaitUntil(&serving_mu_, deadline)) break;  // timed out
+  }
+  return serving_offset() >= offset;
+}
+
+void RealtimeLoop::Run() {
+  while (running_.load(std::memory_order_acquire)) {
+    bool idle = false;
+    absl::Status s = Step(&idle, /*advance_by_wall_clock=*/true);
+    if (!s.ok()) {
+      {
+        common::MutexLock l(&mu_);
+        status_ = s;
+      }
+      common::MutexLock l(&serving_mu_);
+      serving_cv_.SignalAll();
+      return;
+    }
+    if (idle) std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+}
+
+absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
+  records_.clear();
+  const uint64_t end = log_->EndOffset();
+  if (next_offset_ < end) {
+    FORYOU_RETURN_IF_ERROR(log_->Read(next_offset_, options_.read_batch, &records_));
+  }
+  const int64_t now = NowMs();
+  uint64_t decode_errors = 0;
+  for (const LogRecord& r : records_) {
+    ++ledger_.events;
+    ledger_.checksum += Ledger::Hash(r.offset, r.payload);
+    absl::StatusOr<Event> e = stream::DecodeEvent(r.payload);
+    if (!e.ok()) {
+      ++decode_errors;
+    } else {
+      FORYOU_RETURN_IF_ERROR(joiner_->Add(*e, r.offset, &examples_));
+    }
+    next_offset_ = r.offset + 1;
+  }
+  *idle = records_.empty();
+  if (!records_.empty()) last_event_ms_ = now;
+  if (*idle && advance_by_wall_clock) {
+    // No traffic: let wall-clock time close the windows of impressions without a view end.
+    FORYOU_RETURN_IF_ERROR(joiner_->Advance(WallMs() - options_.joiner.window_ms, next_offset_, &examples_));
+  }
+  if (examples_.size() >= static_cast<size_t>(options_.batch_size) ||
+      (!examples_.empty() && now - last_event_ms_ >= options_.max_batch_wait_ms)) {
+    // Whole mini-batches now; a remainder waits for more examples (or the timeout / a sync).
+    const size_t whole = examples_.size() >= static_cast<size_t>(options_.batch_size)
+                             ? examples_.size() / options_.batch_size * options_.batch_size
+                             : examples_.size();
+    std::vector<Example> rest(std::make_move_iterator(examples_.begin() + whole),
+                              std::make_move_iterator(examples_.end()));
+    examples_.resize(whole);
+    FORYOU_RETURN_IF_ERROR(TrainPending());
+    examples_ = std::move(rest);
+  }
+  const bool dense = now - last_dense_sync_ms_ >= options_.dense_sync_interval_ms;
+  if (dense || now - last_sync_ms_ >= options_.sync_interval_ms) {
+    FORYOU_RETURN_IF_ERROR(TrainPending());  // everything read so far reaches serving
+    FORYOU_RETURN_IF_ERROR(Sync(dense));
+    last_sync_ms_ = now;
+    if (dense) last_dense_sync_ms_ = now;
+  }
+  if (!options_.snapshot_dir.empty() && now - last_snapshot_ms_ >= options_.snapshot_interval_ms) {
+    FORYOU_RETURN_IF_ERROR(Snapshot());
+    last_snapshot_ms_ = now;
+  }
+  common::MutexLock l(&mu_);
+  stats_.events_read += records_.size();
+  stats_.decode_errors += decode_errors;
+  stats_.joiner = joiner_->stats();
+  return absl::OkStatus();
+}
+
+absl::Status RealtimeLoop::TrainPending() {
+  // Mini-batches never mix examples scored for the metrics with the others.
+  for (size_t begin = 0; begin < examples_.size();) {
+    const bool evaluate = examples_[begin].offset >= options_.evaluate_from_offset;
+    size_t end = begin;
+    while (end < examples_.size() && end - begin < static_cast<size_t>(options_.batch_size) &&
+           (examples_[end].offset >= options_.evaluate_from_offset) == evaluate) {
+      ++end;
+    }
+    FORYOU_RETURN_IF_ERROR(TrainRange(begin, end, evaluate));
+    begin = end;
+  }
+  {
+    common::MutexLock l(&mu_);
+    stats_.examples_trained += examples_.size();
+  }
+  examples_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status RealtimeLoop::TrainRange(size_t begin, size_t end, bool evaluate) {
+  batch_impressions_.clear();
+  batch_observe_.clear();
+  batch_features_.size = 0;
+  for (size_t i = begin; i < end; ++i) {
+    batch_impressions_.push_back(examples_[i].impression);
+    batch_observe_.push_back(!examples_[i].correction);
+    model::AppendRows(examples_[i].features, &batch_features_);
+  }
+  FORYOU_RETURN_IF_ERROR(
+      trainer_->ProcessExtracted(batch_impressions_, batch_features_, evaluate, batch_observe_));
+  if (options_.live_window > 0) {
+    const std::vector<float>& probs = trainer_->last_probs();
+    for (size_t i = 0; i < batch_impressions_.size(); ++i) {
+      if (batch_observe_[i] == false) continue;  // corrections repeat an example
+      std::array<float, model::kNumTasks> p{};
+      std::copy_n(probs.data() + i * model::kNumTasks, model::kNumTasks, p.begin());
+      if (live_probs_.size() < options_.live_window) {
+        live_probs_.push_back(p);
+        live_labels_.push_back(batch_impressions_[i].labels);
+      } else {
+        live_probs_[live_next_] = p;
+        live_labels_[live_next_] = batch_impressions_[i].labels;
+        live_next_ = (live_next_ + 1) % options_.live_window;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+LiveQuality RealtimeLoop::live_quality() const {
+  common::MutexLock l(&mu_);
+  return live_;
+}
+
+absl::Status RealtimeLoop::ProcessAvailable() {
+  if (running_.load()) return absl::FailedPreconditionError("the trainer thread is running");
+  while (next_offset_ < log_->EndOffset()) {
+    bool idle = false;
+    FORYOU_RETURN_IF_ERROR(Step(&idle, /*advance_by_wall_clock=*/false));
+  }
+  FORYOU_RETURN_IF_ERROR(TrainPending());
+  return Sync(/*dense=*/true);
+}
+
+absl::Status RealtimeLoop::Sync(bool dense) {
+  FORYOU_RETURN_IF_ERROR(model_->SyncTo(serving_.get(), /*dense=*/false));
+  if (dense) FORYOU_RETURN_IF_ERROR(serving_model_->PublishDense(model_->SaveDense()));
+  {
+    common::MutexLock l(&serving_mu_);
+    serving_offset_.store(next_offset_, std::memory_order_release);
+  }
+  serving_cv_.SignalAll();
+  if (dense && !live_probs_.empty()) {
+    LiveQuality q;
+    q.window = live_probs_.size();
+    q.computed_ms = common::WallMs();
+    std::vector<float> scores(live_probs_.size());
+    std::vector<uint8_t> labels(live_probs_.size());
+    for (int t = 0; t < model::kNumTasks; ++t) {
+      for (size_t i = 0; i < live_probs_.size(); ++i) {
+        scores[i] = live_probs_[i][t];
+        labels[i] = live_labels_[i][t] >= 0.5f ? 1 : 0;
+      }
+      q.auc[t] = trainer::Auc(scores, labels);
+    }
+    common::MutexLock l(&mu_);
+    live_ = q;
+  }
+  {
+    common::MutexLock l(&mu_);
+    ++stats_.syncs;
+  }
+  if (observer_) observer_(next_offset_);
+  return absl::OkStatus();
+}
+
+void RealtimeLoop::ExtractForServing(absl::Span<const model::Impression> impressions,
+                                     model::FeatureBatch* out) const {
+  common::ReaderLock lock(&features_mu_);
+  features_->Extract(impressions, out);
+}
+
+}  // namespace foryou::realtime

@@ -1,0 +1,202 @@
+// RealtimeLoop: the streaming path from a user's action to the serving model, in one process.
+//
+//   Ingest (any thread) --append, group commit, fsync--> durable EventLog --ack-->
+//   trainer thread: read log -> decode -> Joiner (examples with impression-time features)
+//                   -> OnlineTrainer (mini-batches) -> SyncTo(serving) every sync_interval_ms
+//
+// An event is acknowledged (Ingest returns) only once it is durable in the log. The trainer
+// thread consumes the log in order; after each sync, serving_offset() says which events the
+// serving model has absorbed (every example their events emitted is trained and synced).
+// See docs/design/realtime.md.
+//
+// Example:
+//   auto loop = RealtimeLoop::Open(options, model_config, catalog).value();
+//   loop->Start();
+//   uint64_t offset = loop->Ingest(events).value();   // durable: safe to acknowledge
+//   ... loop->serving_offset() > offset: the serving model has learned from them
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/mutex.h"
+#include "common/rw_mutex.h"
+#include "model/features.h"
+#include "model/ranking_model.h"
+#include "model/serving_model.h"
+#include "stream/event.h"
+#include "stream/event_log.h"
+#include "realtime/joiner.h"
+#include "trainer/online_trainer.h"
+
+namespace foryou::realtime {
+
+// The log the loop reads from.
+using stream::EventLog;
+using stream::FileEventLog;
+using stream::FsyncPolicy;
+using stream::LogOptions;
+using stream::LogRecord;
+
+struct LoopOptions {
+  LogOptions log;          // log.dir is required
+  JoinerOptions joiner;
+  int batch_size = 256;    // training mini-batch
+  // A partial mini-batch is trained when no event arrived for this long.
+  int64_t max_batch_wait_ms = 20;
+  int64_t sync_interval_ms = 200;         // sparse rows to serving (<= 1 s, per the design)
+  int64_t dense_sync_interval_ms = 5000;  // dense weights to serving
+  size_t read_batch = 4096;               // records per log read
+  // Progressive-validation metrics count the examples emitted by events at or after this offset
+  // (a replay's eval file).
+  uint64_t evaluate_from_offset = 0;
+  // Examples kept for LiveQuality (the most recent; 0 = no live metrics).
+  size_t live_window = 20'000;
+  // Snapshots of model + table + behaviour and join state + log offset (docs/design/realtime.md).
+  // Empty = none. Open restores the newest valid one and replays the log from its offset.
+  std::string snapshot_dir;
+  int64_t snapshot_interval_ms = 60'000;
+  int keep_snapshots = 2;
+};
+
+// What the loop has applied: every log record counts once, and the checksum is the sum of a
+// hash of each (offset, payload). Part of every snapshot, so a restart that lost or repeated an
+// event is visible (the kill test compares it with the log).
+struct Ledger {
+  uint64_t events = 0;
+  uint64_t checksum = 0;
+  static uint64_t Hash(uint64_t offset, std::string_view payload);
+};
+
+// Progressive AUC per task over the most recent examples (each scored before it was trained on),
+// recomputed at every dense sync: the live model-quality signal of a running server.
+struct LiveQuality {
+  std::array<double, model::kNumTasks> auc{};  // NaN until both classes were seen
+  uint64_t window = 0;                         // examples the AUCs cover
+  int64_t computed_ms = 0;                     // wall clock of the last recomputation
+};
+
+struct LoopStats {
+  uint64_t events_read = 0;
+  uint64_t decode_errors = 0;  // records that are not events (counted, skipped)
+  uint64_t examples_trained = 0;
+  uint64_t syncs = 0;
+  JoinerStats joiner;
+};
+
+class RealtimeLoop {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RealtimeLoop>> Open(
+      LoopOptions options, const model::ModelConfig& config,
+      std::shared_ptr<const model::Catalog> catalog);
+  ~RealtimeLoop();  // stops the trainer thread
+
+  // Starts / stops the trainer thread (Stop waits for it; both idempotent).
+  void Start();
+  void Stop();
+
+  // Without the thread: processes every event in the log now, trains every emitted example and
+  // syncs the serving replica, on the calling thread. Not with Start() running.
+  [[nodiscard]] absl::Status ProcessAvailable();
+
+  // Appends validated events to the log; returns the offset of the first. When it returns the
+  // events are durable per the log's fsync policy. Errors: InvalidArgument for an event that
+  // does not pass ValidateEvent (nothing appended), the log's errors.
+  [[nodiscard]] absl::StatusOr<uint64_t> Ingest(absl::Span<const Event> events, int64_t now_ms);
+
+  // Every event with offset < serving_offset() has reached the serving model.
+  uint64_t serving_offset() const { return serving_offset_.load(std::memory_order_acquire); }
+  // Blocks until serving_offset() >= offset (true), or until `timeout_ms` passed or the trainer
+  // thread stopped on an error (false). For tests and the simulator: wait for the serving model
+  // to have learned from given events instead of sleeping.
+  bool WaitForServing(uint64_t offset, int64_t timeout_ms) const;
+  // Called on the trainer thread after each sync with the new serving_offset (benchmarks).
+  void SetSyncObserver(std::function<void(uint64_t)> observer) { observer_ = std::move(observer); }
+
+  // Predictions for feed requests: thread-safe, never blocked by (and never blocking) syncs.
+  const model::ServingModel& serving_model() const { return *serving_model_; }
+  // The serving replica's table holder, for inspection (its table is safe to read at any time;
+  // use serving_model() for predictions).
+  model::RankingModel& serving() { return *serving_; }
+  EventLog& log() { return *log_; }
+  LoopStats stats() const;
+  // Read when the thread is stopped (or from the sync observer).
+  const Ledger& ledger() const { return ledger_; }
+  // The offset the loop resumed from at Open (0 without a snapshot) and the snapshots written.
+  uint64_t restored_offset() const { return restored_offset_; }
+  uint64_t snapshots_written() const { return snapshots_written_; }
+  // Takes a snapshot now (trainer thread stopped, or from within it). No-op without snapshot_dir.
+  [[nodiscard]] absl::Status Snapshot();
+  // The trainer thread's feature extractor (warm start before Start and before any
+  // ExtractForServing, e.g. a history file).
+  model::FeatureExtractor* features() { return features_.get(); }
+  // Thread-safe: features of serving-time impressions (no labels) from the behaviour state as of
+  // now. Readers share a lock the trainer takes only around each Observe, so a feed request
+  // waits at most one mini-batch's Observe. out: impressions.size() rows.
+  void ExtractForServing(absl::Span<const model::Impression> impressions,
+                         model::FeatureBatch* out) const;
+  // Changes LoopOptions::evaluate_from_offset (not while the thread runs).
+  void set_evaluate_from_offset(uint64_t offset) { options_.evaluate_from_offset = offset; }
+  // The trainer's progressive metrics (read when the thread is stopped).
+  const trainer::ProgressiveMetrics& metrics() const { return trainer_->metrics(); }
+  // Thread-safe: the live per-task AUC (LiveQuality). live_window = examples kept (0 = off).
+  LiveQuality live_quality() const;
+  // The trainer thread's first error, if it stopped on one.
+  absl::Status status() const;
+
+ private:
+  RealtimeLoop(LoopOptions options, std::shared_ptr<const model::Catalog> catalog);
+  void Run();
+  absl::Status Step(bool* idle, bool advance_by_wall_clock);
+  absl::Status TrainPending();
+  absl::Status TrainRange(size_t begin, size_t end, bool evaluate);
+  absl::Status Sync(bool dense);
+  absl::Status Restore(const std::string& dir, const model::ModelConfig& config,
+                       std::string* joiner_state);
+
+  LoopOptions options_;
+  std::shared_ptr<const model::Catalog> catalog_;
+  std::unique_ptr<FileEventLog> log_;
+  std::unique_ptr<model::FeatureExtractor> features_;
+  mutable common::RwMutex features_mu_;  // see ExtractForServing
+  std::unique_ptr<Joiner> joiner_;
+  std::unique_ptr<model::RankingModel> model_, serving_;
+  std::unique_ptr<model::ServingModel> serving_model_;
+  std::unique_ptr<trainer::OnlineTrainer> trainer_;
+
+  // Trainer-thread state.
+  uint64_t next_offset_ = 0;
+  std::vector<LogRecord> records_;
+  std::vector<Example> examples_;
+  std::vector<model::Impression> batch_impressions_;
+  model::FeatureBatch batch_features_;
+  std::vector<bool> batch_observe_;
+  int64_t last_event_ms_ = 0, last_sync_ms_ = 0, last_dense_sync_ms_ = 0, last_snapshot_ms_ = 0;
+  Ledger ledger_;
+  uint64_t restored_offset_ = 0, snapshots_written_ = 0;
+
+  std::atomic<uint64_t> serving_offset_{0};
+  mutable common::Mutex serving_mu_;  // with serving_cv_: WaitForServing's wake-ups
+  mutable common::CondVar serving_cv_;
+  std::function<void(uint64_t)> observer_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+  mutable common::Mutex mu_;
+  LoopStats stats_ ABSL_GUARDED_BY(mu_);
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  LiveQuality live_ ABSL_GUARDED_BY(mu_);
+  // Trainer thread: ring of (prediction, label) per task for LiveQuality.
+  std::vector<std::array<float, model::kNumTasks>> live_probs_, live_labels_;
+  size_t live_next_ = 0;
+};
+
+}  // namespace foryou::realtime
