@@ -2,8 +2,9 @@
 #   make build  - release binaries in build/release/ (the engine: build/release/foryou) and the
 #                 web app in web/dist/ (npm packages pinned by web/package-lock.json)
 #   make test   - scripts/test.sh: the unit and integration tests in release, the browser tests
-#                 (chromium + Playwright), the same tests under ASan+UBSan, the concurrency tests
-#                 under TSan, clang's thread-safety analysis; prints each stage's time at the end
+#                 (chromium + Playwright), the same tests built with clang under ASan+UBSan (with
+#                 -Wthread-safety -Werror), the concurrency tests under TSan; prints each stage's
+#                 time at the end
 #   make demo   - builds and runs the main job: `foryou serve` on the KuaiRand-Pure demo catalog
 #                 (imported and trained on first start into demo-data/, clips made with ffmpeg),
 #                 with the player at http://127.0.0.1:8080/ (the URL with its key is printed)

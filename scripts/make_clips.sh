@@ -8,7 +8,7 @@
 #   scripts/make_clips.sh --kuairand OUT_DIR KUAIRAND_DIR
 #
 # --kuairand makes one clip per media_url the KuaiRand import assigns
-# (src/catalog/kuairand_import.cc, KuaiRandMediaUrl): "tag<N>" for each distinct first tag of
+# (src/kuairand/catalog_import.cc, KuaiRandMediaUrl): "tag<N>" for each distinct first tag of
 # KUAIRAND_DIR/video_features_basic_pure.csv[.zst], and "untagged" if a video has no tag.
 # Needs ffmpeg (with libvpx, libvorbis, libfreetype), fonts-dejavu-core, and zstd for .zst.
 # Encodes two clips at a time (JOBS=N to change).

@@ -1,6 +1,12 @@
 // A video on its way into a feed: where retrieval found it, what the model predicts for it, and
 // the attributes the feed rules look at. Attribute keys are stable 64-bit hashes of the catalog's
 // strings (AttributeKey), so the rules compare integers.
+//
+// Example:
+//   Candidate c = entry.proto;                    // keys set by the video index
+//   c.sources |= SourceBit(Source::kSimilar);     // found by the similar source
+//   if (c.from(Source::kFresh)) ...
+//   std::string_view name = SourceName(Source::kSameHashtag);  // "same_hashtag"
 #pragma once
 
 #include <array>

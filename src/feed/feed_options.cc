@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "model/impression.h"
 #include "nlohmann/json.hpp"
 
 namespace foryou::feed {
@@ -58,7 +59,7 @@ FeedOptionKey String(std::string path, Field field, std::string doc) {
 // What each task's weight multiplies (model::kTaskNames order).
 constexpr std::array<const char*, model::kNumTasks> kTaskDocs = {
     "weight of the predicted probability of a play",
-    "weight of the predicted probability of a long view (completed, or watched 18 s or more)",
+    nullptr,  // long_view: from the threshold the labels use (MakeKeys)
     "weight of the predicted probability of a like",
     "weight of the predicted probability of following the creator",
     "weight of the predicted probability of a comment",
@@ -96,8 +97,13 @@ std::vector<FeedOptionKey> MakeKeys() {
   std::vector<FeedOptionKey> k;
   // Ranking: task weights and priors.
   for (int t = 0; t < model::kNumTasks; ++t) {
+    std::string doc =
+        t == model::kLongView
+            ? absl::StrCat("weight of the predicted probability of a long view (completed, or ",
+                           "watched ", model::kLongViewMs / 1000, " s or more)")
+            : kTaskDocs[t];
     k.push_back(Number(absl::StrCat("weights.", model::kTaskNames[t]),
-                       [t](auto& o) -> auto& { return o.weights[t]; }, -100, 100, kTaskDocs[t]));
+                       [t](auto& o) -> auto& { return o.weights[t]; }, -100, 100, std::move(doc)));
   }
   for (int s = 0; s < kNumSources; ++s) {
     k.push_back(Number(absl::StrCat("source_bonus.", std::string(SourceName(static_cast<Source>(s)))),

@@ -1,3 +1,5 @@
+// ItemItemModel: the closed-form EASE conditions, explaining away popular videos, coverage and
+// top-k, repeats, bad input.
 #include "feed/item_item.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,12 @@
 // Scorer: the serving model as the feed sees it — predictions for serving-time impressions and
 // the model's video embeddings (for the similar-videos source). The server implements it over the
 // real-time loop's serving replica (server/loop_scorer.h); tests use a fake.
+//
+// Example:
+//   std::vector<model::Impression> imps = {model::MakeImpression("u1", "v42", now_ms, "foryou", 0)};
+//   std::vector<float> probs(imps.size() * model::kNumTasks);
+//   FORYOU_RETURN_IF_ERROR(scorer.Score(imps, probs.data()));
+//   float p_like = probs[model::kLike];
 #pragma once
 
 #include <cstdint>

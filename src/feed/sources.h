@@ -1,7 +1,12 @@
 // Candidate sources: each a small class that proposes videos for one reason (docs/design/feed.md).
-// The feed service asks each for up to its quota and merges them (a video found twice keeps both
-// sources). Sources read only the request's context and never filter by the feed rules; that is
-// the rules' job, after ranking.
+// The Retriever (retrieval.h) asks each for up to its quota and merges them (a video found twice
+// keeps both sources). Sources read only the request's context and never filter by the feed
+// rules; that is the rules' job, after ranking.
+//
+// Example:
+//   std::vector<std::unique_ptr<CandidateSource>> sources = MakeSources();
+//   std::vector<uint32_t> found;                     // indexes into ctx.index->all
+//   sources[static_cast<int>(Source::kTrending)]->Retrieve(ctx, 150, &found);
 #pragma once
 
 #include <cstdint>

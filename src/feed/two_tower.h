@@ -60,7 +60,8 @@ class TwoTower {
   // A random per-user row: a forgotten user's row if any (the most recently freed), else a new
   // one.
   uint32_t AddUser();
-  // Gives the row back for reuse; also stops the pending watch histories training it.
+  // Gives forgotten users' rows back for reuse (the last one first), and stops the pending
+  // watch histories training them.
   void ForgetUsers(absl::Span<const uint32_t> rows);
 
   // A watch history's newest videos and its user's row, for Pretraining.

@@ -31,7 +31,7 @@ struct UserSession {
   std::deque<uint64_t> seen_order;     // oldest first, for the bound
   std::deque<uint64_t> positives;      // long views, completions, likes, shares; newest last
   std::deque<uint64_t> likes;          // likes only; newest last
-  std::deque<uint64_t> skips;          // quick skips (< 3 s); newest last
+  std::deque<uint64_t> skips;          // quick skips (< model::kPlayedMs); newest last
   NotInterested not_interested;
   std::vector<std::shared_ptr<const VideoEntry>> tail;  // last items served, oldest first
   uint64_t feeds = 0, impressions = 0;

@@ -1,3 +1,5 @@
+// WatchNext, one part at a time (counters, co-visitation, the sequence model, the item-item model,
+// forgetting users) and the blend: Scores, Top and TopParts.
 #include "feed/watch_next.h"
 
 #include <gtest/gtest.h>

@@ -11,7 +11,7 @@
 namespace foryou::sim {
 namespace {
 
-// TinyConfig-sized (stream/test_util.h), plus the category features the simulated tastes are
+// TinyConfig-sized (realtime/test_util.h), plus the category features the simulated tastes are
 // about, so a small model can learn them within a short test.
 constexpr const char* kSmallModel = R"({"dim": 4, "hidden": [8],
     "features": ["video_id", "user_id", "author_id", "tag", "user_x_tag", "seq.long_view.video",

@@ -489,7 +489,7 @@ function dropAhead(drop) {
   }
 }
 
-// A creator or sound the user turned away from in this session (not interested, hide, report):
+// A creator or sound the user turned away from while this page is open (not interested, hide, report):
 // dropped from what is queued and from every page fetched later.
 function isDropped(it) {
   return state.dropCreators.has(it.creator) || (!!it.sound && state.dropSounds.has(it.sound));
