@@ -7,7 +7,7 @@
 #   asan      everything built with clang, ASan+UBSan and -Wthread-safety -Werror (so clang's
 #             thread-safety analysis checks every annotated lock), then the unit and
 #             integration tests
-#   tsan      the concurrency tests built with clang and TSan
+#   tsan      the concurrency tests (labels *_concurrency) built with clang and TSan
 # STAGES="release web" limits the run to those stages. JOBS sets the parallelism (default: nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,7 +75,8 @@ asan() {
 
 tsan() {
   cmake --preset tsan >/dev/null
-  cmake --build --preset tsan -j "$JOBS" --target tests_unit_concurrency
+  cmake --build --preset tsan -j "$JOBS" --target tests_unit_concurrency \
+    tests_integration_concurrency
   TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan concurrency tsan
 }
 

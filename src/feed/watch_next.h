@@ -125,6 +125,10 @@ class WatchNext {
   };
   Stats stats() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Returns once no item-item fit runs in the background (the fit an event started has swapped
+  // its model in). For tests and tools: wait for the fit instead of polling.
+  void WaitForItemItemFit() { fitter_.Wait(); }
+
  private:
   using Example = TwoTower::Example;
 

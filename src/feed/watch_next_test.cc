@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace foryou::feed {
@@ -249,9 +248,7 @@ TEST(WatchNextTest, ItemItemModelRefitsEachPeriodFromLiveEvents) {
     EXPECT_EQ(wn.stats().item_item_fits, 0u);
     // The next hour's first event starts a fit.
     wn.Observe("other", 7, kNow + kHour, WatchNext::kImpression);
-    for (int i = 0; i < 600 && wn.stats().item_item_fits == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // background: wait for it
-    }
+    wn.WaitForItemItemFit();  // background: the fit this event started
     ASSERT_EQ(wn.stats().item_item_fits, 1u) << background;
     EXPECT_GT(ScoresOf(wn, "me", {6}, kNow + kHour)[0], 0.1f) << background;
     // Later events in the same hour do not refit.

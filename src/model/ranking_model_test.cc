@@ -1,106 +1,28 @@
-// RankingModel: the forward pass is the documented DeepFM, its gradients match finite
-// differences (sparse rows, dense weights, FM weights), training learns and is deterministic,
-// Save/Load round-trips and refuses corrupt or mismatched files without changing the model, and
-// SyncTo makes a serving replica score like the trainer.
+// RankingModel's math: the forward pass is the documented DeepFM, its gradients match finite
+// differences (sparse rows, dense weights, FM weights), training learns and is deterministic, and
+// batches of the wrong shape are refused without side effects.
 #include "model/ranking_model.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "common/file_util.h"
 #include "embedding/delta.h"
 #include "embedding/feature_id.h"
 #include "gtest/gtest.h"
 #include "model/fm.h"
+#include "model/ranking_model_test_util.h"
 
 namespace foryou::model {
 namespace {
 
 using embedding::FeatureId;
 using embedding::HashFeature;
-
-constexpr int64_t kT0 = int64_t{1'700'000'000} * 1000;
-
-// 5 fields (4 sparse + 1 sequence), dim 4, 9 dense floats.
-constexpr char kConfig[] = R"json({
-  "seed": 3,
-  "dim": 4,
-  "hidden": [8],
-  "dense_learning_rate": 0.01,
-  "task_weights": {"is_click": 1.5, "is_hate": 0.5},
-  "sparse_defaults": {"learning_rate": 0.1, "init_scale": 0.05},
-  "features": ["video_id", "author_id", "user_id", "hour", "seq.like.video",
-               "dense.video_rates"]
-})json";
-// A table row: the embedding, then one first-order weight per task.
-constexpr int kFields = 5, kDim = 4, kRow = kDim + kNumTasks, kDense = 1 + kNumTasks;
-constexpr uint32_t kSlots[kFields] = {1, 2, 10, 11, 74};
-
-ModelConfig Config(std::string_view json = kConfig) {
-  absl::StatusOr<ModelConfig> c = ParseModelConfig(json);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return *c;
-}
-
-std::unique_ptr<RankingModel> Model(const ModelConfig& config, bool serving = false) {
-  absl::StatusOr<std::unique_ptr<RankingModel>> m = RankingModel::Create(config, serving);
-  EXPECT_TRUE(m.ok()) << m.status();
-  return std::move(*m);
-}
-
-// A batch over small pools of values, so keys repeat across examples; the sequence field has
-// 0..3 keys, possibly repeated within one example.
-struct Example {
-  FeatureBatch features;
-  std::vector<Labels> labels;
-};
-
-Example MakeBatch(uint64_t seed, int size, int64_t time_ms = kT0) {
-  std::mt19937_64 rng(seed);
-  auto pick = [&](uint64_t n) { return rng() % n; };
-  std::normal_distribution<float> normal(0.0f, 0.5f);
-  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
-  Example ex;
-  FeatureBatch& fb = ex.features;
-  fb.size = size;
-  fb.fields = kFields;
-  fb.dense_width = kDense;
-  fb.max_time_ms = time_ms;
-  for (int b = 0; b < size; ++b) {
-    const uint64_t values[4] = {100 + pick(6), 200 + pick(3), 300 + pick(4), pick(3)};
-    for (int f = 0; f < 4; ++f) {
-      fb.field_begin.push_back(static_cast<uint32_t>(fb.keys.size()));
-      fb.keys.push_back(HashFeature(kSlots[f], values[f]));
-    }
-    fb.field_begin.push_back(static_cast<uint32_t>(fb.keys.size()));
-    const int n = static_cast<int>(pick(4));
-    for (int i = 0; i < n; ++i) fb.keys.push_back(HashFeature(kSlots[4], 100 + pick(6)));
-    for (int d = 0; d < kDense; ++d) fb.dense.push_back(normal(rng));
-    Labels y{};
-    for (int t = 0; t < kNumTasks; ++t) y[t] = pick(2) == 1 ? 1.0f : 0.0f;
-    y[kWatchRatio] = unit(rng);
-    ex.labels.push_back(y);
-  }
-  fb.field_begin.push_back(static_cast<uint32_t>(fb.keys.size()));
-  return ex;
-}
-
-std::vector<FeatureId> Distinct(const std::vector<FeatureId>& keys) {
-  std::vector<FeatureId> out;
-  for (FeatureId k : keys) {
-    if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
-  }
-  return out;
-}
 
 // Upserts rows for `keys` (row_floats each, embedding first) into the model's table.
 void SetRows(RankingModel& model, const std::vector<FeatureId>& keys,
@@ -137,12 +59,6 @@ std::vector<float> RandomizeRows(RankingModel& model, const FeatureBatch& fb, ui
   }
   SetRows(model, keys, values, optimizer);
   return values;
-}
-
-std::vector<float> Predict(RankingModel& model, const FeatureBatch& fb) {
-  std::vector<float> probs(static_cast<size_t>(fb.size) * kNumTasks, -1.0f);
-  EXPECT_TRUE(model.Predict(fb, probs.data()).ok());
-  return probs;
 }
 
 double Loss(RankingModel& model, const Example& ex) {
@@ -275,19 +191,19 @@ TEST(RankingModelTest, GradientsMatchFiniteDifferences) {
     ASSERT_TRUE(model->table().Lookup({keys[i]}, absl::MakeSpan(row)).ok());
     for (int c = 0; c < kRow; ++c) {
       const float analytic = grads[i * kRow + c];
-      ExpectGradient(*model, ex, row[c], analytic,
-                     absl::StrCat("key ", i, " (slot ", embedding::SlotOf(keys[i]),
-                                  ") component ", c),
-                     &kinks, [&](float v) {
-                       std::vector<float> changed = row;
-                       changed[c] = v;
-                       SetRows(*model, {keys[i]}, changed, embedding::OptimizerKind::kNone);
-                     });
+      ExpectGradient(
+          *model, ex, row[c], analytic,
+          absl::StrCat("key ", i, " (slot ", embedding::SlotOf(keys[i]), ") component ", c), &kinks,
+          [&](float v) {
+            std::vector<float> changed = row;
+            changed[c] = v;
+            SetRows(*model, {keys[i]}, changed, embedding::OptimizerKind::kNone);
+          });
       nonzero += std::fabs(analytic) > 1e-3f;
       ++checked;
     }
   }
-  EXPECT_GT(nonzero, checked / 2);  // the check is not vacuous
+  EXPECT_GT(nonzero, checked / 2);     // the check is not vacuous
   EXPECT_EQ(Loss(*model, ex), *loss);  // rows restored exactly
 
   // Dense weights and biases.
@@ -337,13 +253,13 @@ TEST(RankingModelTest, FmWeightGradientsAndStep) {
   std::vector<double> analytic(kNumTasks, 0.0);
   for (int t = 0; t < kNumTasks; ++t) {
     for (int b = 0; b < fb.size; ++b) {
-      analytic[t] += config.task_weights[t] * (probs[b * kNumTasks + t] - ex.labels[b][t]) /
-                     fb.size * fm[b];
+      analytic[t] +=
+          config.task_weights[t] * (probs[b * kNumTasks + t] - ex.labels[b][t]) / fb.size * fm[b];
     }
     float* a = &serving->fm_weights()[t];
     const double numeric = Numeric(*serving, ex, *a, kEps, [&](float v) { *a = v; });
     EXPECT_NEAR(analytic[t], numeric, Tolerance(numeric)) << kTaskNames[t];  // smooth in a_t
-    EXPECT_GT(std::fabs(numeric), 1e-4) << kTaskNames[t];  // not vacuous
+    EXPECT_GT(std::fabs(numeric), 1e-4) << kTaskNames[t];                    // not vacuous
   }
 
   // A trainer with the same rows and weights: its first Adam step moves each a_t against the
@@ -406,179 +322,6 @@ TEST(RankingModelTest, TrainingIsDeterministic) {
   // And the training did something: an untrained model scores differently.
   auto fresh = Model(Config());
   EXPECT_NE(Predict(*fresh, test.features), pa);
-}
-
-std::string TestDir() {
-  const std::string dir = absl::StrCat(
-      ::testing::TempDir(), "/ranking_model_test_",
-      ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-std::string Read(const std::string& path) {
-  absl::StatusOr<std::string> s = common::ReadFile(path);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.value_or("");
-}
-
-void Write(const std::string& path, const std::string& contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << contents;
-}
-
-// A trainer after a few batches.
-std::unique_ptr<RankingModel> Trained(const ModelConfig& config, int batches, uint64_t seed = 1) {
-  auto model = Model(config);
-  for (int i = 0; i < batches; ++i) {
-    const Example ex = MakeBatch(seed * 1000 + i, 10, kT0 + i * 1000);
-    EXPECT_TRUE(model->Train(ex.features, ex.labels, nullptr).ok());
-  }
-  return model;
-}
-
-TEST(RankingModelTest, SaveLoadRoundTrip) {
-  const ModelConfig config = Config();
-  const std::string dir = TestDir();
-  auto trainer = Trained(config, 10);
-  ASSERT_TRUE(trainer->Save(dir, 7).ok());
-  EXPECT_TRUE(std::filesystem::exists(dir + "/model.dense"));
-  EXPECT_TRUE(std::filesystem::exists(dir + "/table.snap"));
-  EXPECT_EQ(Read(dir + "/MANIFEST"), "foryou-model 7\n");
-
-  const Example test = MakeBatch(555, 10);
-  const std::vector<float> expected = Predict(*trainer, test.features);
-  auto loaded = Model(config);
-  ASSERT_NE(Predict(*loaded, test.features), expected);
-  absl::StatusOr<uint64_t> version = loaded->Load(dir);
-  ASSERT_TRUE(version.ok()) << version.status();
-  EXPECT_EQ(*version, 7u);
-  EXPECT_EQ(Predict(*loaded, test.features), expected);
-  EXPECT_EQ(loaded->table().Stats().rows, trainer->table().Stats().rows);
-
-  // Optimizer state came along: both keep training identically.
-  const Example more = MakeBatch(556, 10, kT0 + 60'000);
-  absl::StatusOr<double> l1 = trainer->Train(more.features, more.labels, nullptr);
-  absl::StatusOr<double> l2 = loaded->Train(more.features, more.labels, nullptr);
-  ASSERT_TRUE(l1.ok() && l2.ok());
-  EXPECT_EQ(*l1, *l2);
-  EXPECT_EQ(Predict(*loaded, test.features), Predict(*trainer, test.features));
-
-  // A serving model loads the same files (without optimizer state).
-  auto serving = Model(config, /*serving=*/true);
-  ASSERT_TRUE(serving->Load(dir).ok());
-  EXPECT_EQ(Predict(*serving, test.features), expected);
-  std::filesystem::remove_all(dir);
-}
-
-// Loads of a damaged directory fail and leave `target` scoring exactly as before.
-void ExpectLoadRefused(RankingModel& target, const std::string& dir, const FeatureBatch& test,
-                       const std::string& what) {
-  SCOPED_TRACE(what);
-  const std::vector<float> before = Predict(target, test);
-  const uint64_t rows = target.table().Stats().rows;
-  absl::StatusOr<uint64_t> v = target.Load(dir);
-  EXPECT_FALSE(v.ok());
-  EXPECT_EQ(Predict(target, test), before);
-  EXPECT_EQ(target.table().Stats().rows, rows);
-}
-
-TEST(RankingModelTest, LoadRefusesDamagedOrMismatchedFiles) {
-  const ModelConfig config = Config();
-  const std::string dir = TestDir(), other = dir + "_v8";
-  auto trainer = Trained(config, 10);
-  ASSERT_TRUE(trainer->Save(dir, 7).ok());
-  ASSERT_TRUE(trainer->Save(other, 8).ok());
-  const std::string dense = Read(dir + "/model.dense"), snap = Read(dir + "/table.snap");
-  ASSERT_GT(dense.size(), 200u);
-
-  // The target differs from the saved model, so a partial load would show.
-  auto target = Trained(config, 3, /*seed=*/2);
-  const FeatureBatch test = MakeBatch(555, 10).features;
-  ASSERT_NE(Predict(*target, test), Predict(*trainer, test));
-
-  auto restore = [&] {
-    Write(dir + "/model.dense", dense);
-    Write(dir + "/table.snap", snap);
-    Write(dir + "/MANIFEST", "foryou-model 7\n");
-  };
-  for (size_t at : {size_t{3}, size_t{8 + 20}, dense.size() / 2, dense.size() - 20,
-                    dense.size() - 1}) {
-    std::string bad = dense;
-    bad[at] ^= 0x10;
-    Write(dir + "/model.dense", bad);
-    ExpectLoadRefused(*target, dir, test, absl::StrCat("model.dense byte ", at, " flipped"));
-    restore();
-  }
-  Write(dir + "/model.dense", dense.substr(0, dense.size() - 9));
-  ExpectLoadRefused(*target, dir, test, "model.dense truncated");
-  restore();
-  {
-    std::string bad = snap;
-    bad[bad.size() / 2] ^= 0x01;
-    Write(dir + "/table.snap", bad);
-    ExpectLoadRefused(*target, dir, test, "table.snap byte flipped");
-    restore();
-  }
-  Write(dir + "/MANIFEST", "foryou-model 8\n");
-  ExpectLoadRefused(*target, dir, test, "MANIFEST of another version");
-  restore();
-  Write(dir + "/table.snap", Read(other + "/table.snap"));
-  ExpectLoadRefused(*target, dir, test, "table.snap of another version");
-  restore();
-  Write(dir + "/model.dense", Read(other + "/model.dense"));
-  ExpectLoadRefused(*target, dir, test, "model.dense of another version");
-  restore();
-  Write(dir + "/MANIFEST", "not a manifest\n");
-  ExpectLoadRefused(*target, dir, test, "garbage MANIFEST");
-  restore();
-  std::filesystem::remove(dir + "/table.snap");
-  ExpectLoadRefused(*target, dir, test, "table.snap missing");
-  restore();
-
-  // A model of another shape refuses the files, and so does one with other features.
-  auto wide = Model(Config(absl::StrReplaceAll(kConfig, {{R"("dim": 4)", R"("dim": 6)"}})));
-  EXPECT_FALSE(wide->Load(dir).ok());
-  auto more_features = Model(Config(absl::StrReplaceAll(
-      kConfig, {{R"("hour",)", R"("hour", "tab",)"}})));
-  EXPECT_FALSE(more_features->Load(dir).ok());
-
-  // After all that the intact directory still loads.
-  absl::StatusOr<uint64_t> v = target->Load(dir);
-  ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(*v, 7u);
-  EXPECT_EQ(Predict(*target, test), Predict(*trainer, test));
-  std::filesystem::remove_all(other);
-  std::filesystem::remove_all(dir);
-}
-
-TEST(RankingModelTest, SyncToMakesTheReplicaScoreLikeTheTrainer) {
-  const ModelConfig config = Config();
-  auto trainer = Trained(config, 8);
-  auto serving = Model(config, /*serving=*/true);
-  const FeatureBatch test = MakeBatch(555, 10).features;
-  ASSERT_NE(Predict(*serving, test), Predict(*trainer, test));
-  ASSERT_TRUE(trainer->SyncTo(serving.get(), /*dense=*/true).ok());
-  EXPECT_EQ(Predict(*serving, test), Predict(*trainer, test));
-  EXPECT_EQ(serving->table().Stats().rows, trainer->table().Stats().rows);
-
-  // More training; a rows-only sync updates the rows but keeps the old dense weights.
-  const std::string old_dense = serving->SaveDense();
-  for (int i = 0; i < 5; ++i) {
-    const Example ex = MakeBatch(7000 + i, 10, kT0 + 100'000 + i * 1000);
-    ASSERT_TRUE(trainer->Train(ex.features, ex.labels, nullptr).ok());
-  }
-  ASSERT_TRUE(trainer->SyncTo(serving.get(), /*dense=*/false).ok());
-  EXPECT_EQ(serving->SaveDense(), old_dense);
-  EXPECT_NE(Predict(*serving, test), Predict(*trainer, test));
-  // The rows are the trainer's: every key of the test batch reads the same.
-  const std::vector<FeatureId> keys = Distinct(test.keys);
-  std::vector<float> rows_t(keys.size() * kRow), rows_s(keys.size() * kRow);
-  ASSERT_TRUE(trainer->table().Lookup(keys, absl::MakeSpan(rows_t)).ok());
-  ASSERT_TRUE(serving->table().Lookup(keys, absl::MakeSpan(rows_s)).ok());
-  EXPECT_EQ(rows_t, rows_s);
-  ASSERT_TRUE(trainer->SyncTo(serving.get(), /*dense=*/true).ok());
-  EXPECT_EQ(Predict(*serving, test), Predict(*trainer, test));
 }
 
 TEST(RankingModelTest, ModelWithoutDenseFeatures) {

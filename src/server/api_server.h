@@ -83,6 +83,8 @@ class ApiServer {
   void Stop();
   int port() const { return port_; }
   Registry& metrics() { return metrics_; }
+  // The dashboard's sampler: tests take a sample with SampleNow() instead of waiting for one.
+  StatsSampler& stats_sampler() { return *stats_; }
 
  private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;

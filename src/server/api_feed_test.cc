@@ -1,0 +1,236 @@
+// HTTP API end to end, feed routes: feed pages, refresh, explain, event batches (accepted,
+// rejected, counted, absorbed by the serving model), bad query parameters, concurrent use.
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "gtest/gtest.h"
+#include "model/model_config.h"
+#include "nlohmann/json.hpp"
+#include "server/api_test_harness.h"
+
+namespace foryou::server {
+namespace {
+
+// ---- 400 ----
+
+TEST_F(ApiServerTest, BadQueryParametersAre400) {
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed?user=u1&count=0"), 400, "invalid_argument", "count"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed?user=u1&count=abc"), 400, "invalid_argument", "count"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed?user=u1&count=51"), 400, "invalid_argument",
+                      "count: must be an integer in [1, 50]"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed?user=u1&count=-3"), 400, "invalid_argument", "count"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed?user=u1&count=99999999999999999999"), 400,
+                      "invalid_argument", "count"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed"), 400, "invalid_argument", "user: required"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed?user="), 400, "invalid_argument", "user: required"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed?user=a%20b"), 400, "invalid_argument", "user"));
+  EXPECT_TRUE(
+      IsError(h_->Get("/v1/feed/explain?user=u1"), 400, "invalid_argument", "video: required"));
+  EXPECT_TRUE(
+      IsError(h_->Get("/v1/feed/explain?video=v1"), 400, "invalid_argument", "user: required"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/users?limit=0", kAdminKey), 400, "invalid_argument", "limit"));
+  EXPECT_TRUE(
+      IsError(h_->Get("/v1/users?limit=1001", kAdminKey), 400, "invalid_argument", "limit"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/videos?limit=x"), 400, "invalid_argument", "limit"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/creators/c1?limit=201"), 400, "invalid_argument", "limit"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/hashtags/dance?limit=0"), 400, "invalid_argument", "limit"));
+}
+
+// ---- Feed, refresh and explain ----
+
+TEST_F(ApiServerTest, FeedPagesHaveScoresAndNeverRepeat) {
+  std::set<std::string> served;
+  for (int page = 0; page < 3; ++page) {
+    Reply r = h_->Get("/v1/feed?user=u3&count=10");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(r.j["request_id"].is_string());
+    EXPECT_FALSE(r.j["request_id"].get<std::string>().empty());
+    EXPECT_EQ(r.j["user"], "u3");
+    EXPECT_EQ(r.j["model_user"], "u3");
+    EXPECT_GT(r.j["candidates"].get<int>(), 0);
+    ASSERT_EQ(r.j["items"].size(), 10u) << "page " << page << ": " << r.body;
+    for (const json& item : r.j["items"]) {
+      const std::string video = item["video"];
+      EXPECT_TRUE(served.insert(video).second) << video << " repeated on page " << page;
+      EXPECT_TRUE(item["score"].is_number());
+      for (const char* task : {"is_click", "long_view", "is_like", "watch_ratio"}) {
+        EXPECT_TRUE(item["parts"][task].is_number()) << task << ": " << item.dump();
+        EXPECT_TRUE(item["probs"][task].is_number()) << task << ": " << item.dump();
+        const double p = item["probs"][task];
+        EXPECT_GE(p, 0.0);
+        EXPECT_LE(p, 1.0);
+      }
+      double sum = 0;  // value = the sum of its parts
+      for (const auto& [name, part] : item["parts"].items()) sum += part.get<double>();
+      EXPECT_NEAR(sum, item["value"].get<double>(), 1e-3) << item.dump();
+      EXPECT_TRUE(item["sources"].is_array());
+      EXPECT_FALSE(item["sources"].empty()) << item.dump();
+      EXPECT_TRUE(item["reason"].is_string());
+      EXPECT_FALSE(item["reason"].get<std::string>().empty());
+      EXPECT_TRUE(item["creator"].is_string());
+      EXPECT_EQ(item["media_url"], absl::StrCat("https://cdn.example/", video, ".mp4"));
+    }
+  }
+  EXPECT_EQ(served.size(), 30u);
+  Reply by_default = h_->Get("/v1/feed?user=u3");
+  ASSERT_EQ(by_default.status, 200);
+  EXPECT_EQ(by_default.j["items"].size(), 10u);  // count defaults to 10
+  for (const json& item : by_default.j["items"]) EXPECT_FALSE(served.count(item["video"]));
+}
+
+TEST_F(ApiServerTest, RefreshStartsANewModelUser) {
+  Reply r = h_->Post("/v1/users/u4/refresh", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.j["user"], "u4");
+  EXPECT_EQ(r.j["epoch"], 1);
+  EXPECT_EQ(r.j["model_user"], "u4#1");
+  EXPECT_EQ(h_->Get("/v1/users/u4").j["epoch"], 1);
+  Reply feed = h_->Get("/v1/feed?user=u4&count=3");
+  ASSERT_EQ(feed.status, 200) << feed.body;
+  EXPECT_EQ(feed.j["model_user"], "u4#1");
+}
+
+TEST_F(ApiServerTest, ExplainGivesSourcesContributionsAndSentences) {
+  // u6 is never served a feed by any test, so v7 is eligible for it.
+  Reply r = h_->Get("/v1/feed/explain?user=u6&video=v7");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.j["user"], "u6");
+  EXPECT_EQ(r.j["video"], "v7");
+  EXPECT_TRUE(r.j["eligible"].get<bool>()) << r.body;
+  EXPECT_TRUE(r.j["score"].is_number());
+  // One reason per source (a video no source proposes has neither).
+  ASSERT_TRUE(r.j["sources"].is_array());
+  ASSERT_TRUE(r.j["source_reasons"].is_array());
+  ASSERT_EQ(r.j["source_reasons"].size(), r.j["sources"].size()) << r.body;
+  for (const json& s : r.j["sources"]) EXPECT_FALSE(s.get<std::string>().empty()) << r.body;
+  for (const json& s : r.j["source_reasons"]) EXPECT_FALSE(s.get<std::string>().empty());
+  // One contribution per task, largest first.
+  ASSERT_TRUE(r.j["contributions"].is_array());
+  ASSERT_EQ(r.j["contributions"].size(), static_cast<size_t>(model::kNumTasks)) << r.body;
+  std::set<std::string> tasks;
+  double previous = INFINITY;
+  for (const json& c : r.j["contributions"]) {
+    ASSERT_TRUE(c["task"].is_string());
+    ASSERT_TRUE(c["value"].is_number());
+    tasks.insert(c["task"].get<std::string>());
+    EXPECT_LE(std::fabs(c["value"].get<double>()), previous) << r.body;
+    previous = std::fabs(c["value"].get<double>());
+  }
+  EXPECT_EQ(tasks, std::set<std::string>(model::kTaskNames.begin(), model::kTaskNames.end()));
+  // Sentences: first the sources' reasons, then the largest contributions.
+  ASSERT_TRUE(r.j["explanation"].is_array());
+  ASSERT_GE(r.j["explanation"].size(), 2u) << r.body;
+  for (const json& s : r.j["explanation"]) EXPECT_FALSE(s.get<std::string>().empty());
+  const std::string first = r.j["explanation"][0];
+  for (const json& reason : r.j["source_reasons"]) {
+    EXPECT_NE(first.find(reason.get<std::string>()), std::string::npos) << first;
+  }
+  EXPECT_TRUE(r.j["probs"]["is_click"].is_number());
+}
+
+// ---- Events ----
+
+TEST_F(ApiServerTest, EventBatchAcceptsGoodAndListsBad) {
+  const std::string before = h_->Get("/metrics", "").body;
+  auto count = [](const std::string& text, const std::string& type) {
+    return std::max(0.0,
+                    MetricValue(text, absl::StrCat("foryou_events_total{type=\"", type, "\"}")));
+  };
+  const std::string batch = absl::StrCat(
+      R"({"events":[)", Event("like", "u2", "v1"), ",",  // 0 good
+      Event("poke", "u2", "v1"), ",",                    // 1 bad type
+      Event("like", "u2", ""), ",",                      // 2 missing video
+      Event("like", "ghost", "v1"), ",",                 // 3 unknown user
+      Event("like", "u2", "no_such_video"), ",",         // 4 unknown video
+      Event("share", "u2", "v2"), ",",                   // 5 good
+      R"({"type":"play","user":"u2","time_ms":)", common::WallMs(),
+      R"(,"video":"v2","watch_ms":9000,"completed":true})", ",",          // 6 good
+      R"({"type":"like","user":"u2","time_ms":1000,"video":"v1"})", ",",  // 7 too old
+      R"({"type":"like","user":"u2","time_ms":)", common::WallMs(), R"(,"video":"v1","x":1})",
+      "]}");  // 8 unknown field
+  Reply r = h_->Post("/v1/events", batch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.j["accepted"], 3);
+  ASSERT_TRUE(r.j["offset"].is_number_unsigned()) << r.body;
+  std::map<int, std::string> rejected;
+  for (const json& x : r.j["rejected"]) rejected[x["index"].get<int>()] = x["error"];
+  ASSERT_EQ(rejected.size(), 6u) << r.body;
+  EXPECT_NE(rejected[1].find("type"), std::string::npos) << rejected[1];
+  EXPECT_NE(rejected[2].find("video: required for like"), std::string::npos) << rejected[2];
+  EXPECT_NE(rejected[3].find("ghost"), std::string::npos) << rejected[3];
+  EXPECT_NE(rejected[4].find("no_such_video"), std::string::npos) << rejected[4];
+  EXPECT_NE(rejected[7].find("time_ms"), std::string::npos) << rejected[7];
+  EXPECT_NE(rejected[8].find("x: unknown field"), std::string::npos) << rejected[8];
+
+  // Accepted events are counted on /metrics ...
+  Reply m = h_->Get("/metrics", "");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(count(m.body, "like") - count(before, "like"), 1) << m.body;
+  EXPECT_EQ(count(m.body, "share") - count(before, "share"), 1);
+  EXPECT_EQ(count(m.body, "play") - count(before, "play"), 1);
+  EXPECT_EQ(MetricValue(m.body, "foryou_events_rejected_total") -
+                MetricValue(before, "foryou_events_rejected_total"),
+            6);
+  // ... and absorbed by the serving model (the timeout only bounds a failure), as /healthz says.
+  const uint64_t end = r.j["offset"].get<uint64_t>() + 3;
+  EXPECT_TRUE(h_->engine().loop().WaitForServing(end, /*timeout_ms=*/30'000))
+      << "serving_offset never reached " << end;
+  Reply health = h_->Get("/healthz", "");
+  EXPECT_GE(health.j["serving_offset"].get<uint64_t>(), end);
+  EXPECT_GE(health.j["log_end_offset"].get<uint64_t>(), end);
+}
+
+TEST_F(ApiServerTest, AllBadBatchIs400AndEmptyBatchIs200) {
+  Reply r = h_->Post("/v1/events", absl::StrCat("[", Event("like", "ghost", "v1"), ",",
+                                                Event("nope", "u1", "v1"), "]"));
+  EXPECT_TRUE(IsError(r, 400, "invalid_argument", "no event was accepted"));
+  EXPECT_EQ(r.j["accepted"], 0);
+  ASSERT_EQ(r.j["rejected"].size(), 2u);
+  std::set<int> indexes;
+  for (const json& x : r.j["rejected"]) indexes.insert(x["index"].get<int>());
+  EXPECT_EQ(indexes, (std::set<int>{0, 1}));
+
+  Reply empty = h_->Post("/v1/events", R"({"events":[]})");
+  EXPECT_EQ(empty.status, 200) << empty.body;
+  EXPECT_EQ(empty.j["accepted"], 0);
+  EXPECT_EQ(empty.j["rejected"], json::array());
+  EXPECT_EQ(h_->Post("/v1/events", "[]").status, 200);
+
+  // Whole-body problems.
+  EXPECT_TRUE(IsError(h_->Post("/v1/events", R"({"evnts":[]})"), 400, "invalid_argument", "evnts"));
+  EXPECT_TRUE(
+      IsError(h_->Post("/v1/events", R"({"events":{}})"), 400, "invalid_argument", "events"));
+  EXPECT_TRUE(IsError(h_->Post("/v1/events", "42"), 400, "invalid_argument", "body"));
+}
+
+// ---- Concurrency ----
+
+TEST_F(ApiServerTest, ConcurrentFeedsAndEventsAllSucceed) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &failures] {
+      const std::string user = absl::StrCat("u", 1 + t % 2);
+      for (int i = 0; i < 10; ++i) {
+        Reply f = h_->Get(absl::StrCat("/v1/feed?user=", user, "&count=3"));
+        if (f.status != 200) ++failures;
+        Reply e = h_->Post("/v1/events",
+                           absl::StrCat("[", Event("like", user, absl::StrCat("v", 10 + i)), "]"));
+        if (e.status != 200) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace foryou::server
