@@ -3,14 +3,13 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/mutex.h"
 #include "common/status_macros.h"
 #include "kuairand/readers.h"
 #include "model/features.h"
@@ -89,48 +88,49 @@ class PrefetchingReader {
   }
   ~PrefetchingReader() {
     {
-      std::lock_guard<std::mutex> l(mu_);
+      common::MutexLock l(&mu_);
       stop_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
     thread_.join();
   }
-  absl::StatusOr<std::optional<Chunk>> Next() {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return !queue_.empty() || done_; });
+  absl::StatusOr<std::optional<Chunk>> Next() ABSL_LOCKS_EXCLUDED(mu_) {
+    common::MutexLock l(&mu_);
+    while (queue_.empty() && !done_) cv_.Wait(&mu_);
     if (queue_.empty()) {
       if (!status_.ok()) return status_;
       return std::nullopt;
     }
     Chunk c = std::move(queue_.front());
     queue_.pop_front();
-    cv_.notify_all();
+    cv_.SignalAll();
     return std::optional<Chunk>(std::move(c));
   }
 
  private:
-  void Run() {
+  void Run() ABSL_LOCKS_EXCLUDED(mu_) {
     while (true) {
       absl::StatusOr<std::optional<Chunk>> c = reader_->Next();
-      std::unique_lock<std::mutex> l(mu_);
+      common::MutexLock l(&mu_);
       if (!c.ok() || !c->has_value()) {
         if (!c.ok()) status_ = c.status();
         done_ = true;
-        cv_.notify_all();
+        cv_.SignalAll();
         return;
       }
-      cv_.wait(l, [&] { return queue_.size() < 64 || stop_; });
+      while (queue_.size() >= 64 && !stop_) cv_.Wait(&mu_);
       if (stop_) return;
       queue_.push_back(std::move(**c));
-      cv_.notify_all();
+      cv_.SignalAll();
     }
   }
-  StreamReader* reader_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Chunk> queue_;
-  bool done_ = false, stop_ = false;
-  absl::Status status_;
+  StreamReader* reader_;  // used by the reading thread only
+  common::Mutex mu_;
+  common::CondVar cv_;
+  std::deque<Chunk> queue_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 
