@@ -1,5 +1,6 @@
 // An exclusive lock, its scoped holder and a condition variable, annotated for clang's
-// thread-safety analysis (-Wthread-safety; scripts/check_thread_safety.sh runs it over the tree).
+// thread-safety analysis (-Wthread-safety: the clang sanitizer builds of `make test` run it on
+// every file; scripts/check_thread_safety.sh runs it syntax-only over a GCC build's sources).
 //
 // Why not absl::Mutex: Debian's abseil is not built with ThreadSanitizer, so TSan cannot see
 // absl::Mutex's happens-before edges and reports false races. These wrap std::mutex and

@@ -10,6 +10,19 @@
 namespace foryou::common {
 namespace {
 
+// Whether another thread can take `mu` right now (it releases it again at once).
+bool OtherThreadCanLock(Mutex& mu) {
+  bool acquired = false;
+  std::thread other([&] {
+    if (mu.TryLock()) {
+      acquired = true;
+      mu.Unlock();
+    }
+  });
+  other.join();
+  return acquired;
+}
+
 // Threads add under the lock; no increment is lost.
 TEST(MutexTest, MutexLockExcludes) {
   Mutex mu;
@@ -31,16 +44,7 @@ TEST(MutexTest, MutexLockExcludes) {
 TEST(MutexTest, TryLockFailsWhileHeld) {
   Mutex mu;
   MutexLock lock(&mu);
-  bool acquired = true;
-  std::thread other([&] {
-    acquired = false;
-    if (mu.TryLock()) {
-      acquired = true;
-      mu.Unlock();
-    }
-  });
-  other.join();
-  EXPECT_FALSE(acquired);
+  EXPECT_FALSE(OtherThreadCanLock(mu));
   lock.Unlock();
   if (mu.TryLock()) {
     mu.Unlock();
@@ -129,16 +133,7 @@ TEST(CondVarTest, PassedDeadlineTimesOut) {
   for (int i = 0; i < 100 && !timed_out; ++i) timed_out = cv.WaitFor(&mu, std::chrono::seconds(0));
   EXPECT_TRUE(timed_out);
   // The lock is still held after the waits: another thread cannot take it.
-  bool acquired = true;
-  std::thread other([&] {
-    acquired = false;
-    if (mu.TryLock()) {
-      acquired = true;
-      mu.Unlock();
-    }
-  });
-  other.join();
-  EXPECT_FALSE(acquired);
+  EXPECT_FALSE(OtherThreadCanLock(mu));
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelCon
   if (model_version != offset) return absl::DataLossError("model version differs from state.bin's offset");
   // The replica starts as a full copy of the same snapshot (rows loaded from a snapshot are not
   // "touched", so deltas alone would never carry them).
-  FORYOU_ASSIGN_OR_RETURN(auto serving, model::RankingModel::Create(config));
+  FORYOU_ASSIGN_OR_RETURN(auto serving, model::RankingModel::Create(config, /*serving=*/true));
   FORYOU_RETURN_IF_ERROR(serving->Load(dir + "/model").status());
   model::FeatureExtractor staged_features = *features_;
   FORYOU_RETURN_IF_ERROR(staged_features.LoadState(features_state));

@@ -146,6 +146,44 @@ TEST_F(RealtimeLoopTest, PredictionsRunWhileTheLoopTrainsAndSyncs) {
   EXPECT_GT((*loop)->serving_model().dense_version(), 1u) << "dense weights were published during the run";
 }
 
+// A restart restores the serving replica from the newest snapshot: it predicts exactly what it
+// predicted before the restart (the replica holds no optimizer state, only the rows).
+TEST_F(RealtimeLoopTest, ARestartServesWhatWasServedBeforeIt) {
+  LoopOptions o;
+  o.log.dir = dir_ + "/log";
+  o.snapshot_dir = dir_ + "/snapshots";
+  auto catalog = std::make_shared<model::Catalog>();
+  model::FeatureExtractor fx(Config(), catalog);
+  std::vector<model::Impression> candidates(16);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    candidates[i].user_id = common::UserKey(absl::StrCat("u", i % 5));
+    candidates[i].video_id = common::VideoKey(absl::StrCat("v", i % 7));
+  }
+  model::FeatureBatch features;
+  fx.Extract(candidates, &features);
+  std::vector<float> before(candidates.size() * model::kNumTasks);
+  std::vector<float> after(before.size());
+  {
+    auto loop = RealtimeLoop::Open(o, Config(), catalog);
+    ASSERT_TRUE(loop.ok()) << loop.status();
+    const int64_t now = WallMs();
+    std::vector<Event> events;
+    for (int i = 0; i < 200; ++i) {
+      auto v = View(i % 5, i % 7, i, now, i % 3 == 0);
+      events.insert(events.end(), v.begin(), v.end());
+    }
+    ASSERT_TRUE((*loop)->Ingest(events, now).ok());
+    ASSERT_TRUE((*loop)->ProcessAvailable().ok());
+    ASSERT_TRUE((*loop)->Snapshot().ok());
+    ASSERT_TRUE((*loop)->serving_model().Predict(features, before.data()).ok());
+  }
+  auto loop = RealtimeLoop::Open(o, Config(), catalog);
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  EXPECT_GT((*loop)->restored_offset(), 0u);
+  ASSERT_TRUE((*loop)->serving_model().Predict(features, after.data()).ok());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_NEAR(after[i], before[i], 1e-6) << i;
+}
+
 TEST_F(RealtimeLoopTest, InvalidEventRefusesTheBatchAndAppendsNothing) {
   LoopOptions o;
   o.log.dir = dir_;
