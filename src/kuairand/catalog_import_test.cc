@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "kuairand/real_log_slice.h"
 #include "rocksdb/db.h"
 
 namespace foryou::kuairand {
@@ -234,11 +235,10 @@ TEST(KuaiRandMappingTest, Hashtags) {
 
 // The real KuaiRand-Pure tables shipped in demo/kuairand/.
 TEST(KuaiRandRealImportTest, ImportsKuaiRandPure) {
-  const std::string data = std::string(FORYOU_SOURCE_DIR) + "/demo/kuairand";
-  const std::string videos = data + "/video_features_basic_pure.csv.zst";
-  const std::string users = data + "/user_features_pure.csv.zst";
+  const std::string videos = testing::DemoData("video_features_basic_pure.csv.zst");
+  const std::string users = testing::DemoData("user_features_pure.csv.zst");
   ASSERT_TRUE(std::filesystem::exists(videos) && std::filesystem::exists(users))
-      << data << " is missing the KuaiRand tables";
+      << "demo/kuairand/ is missing the KuaiRand tables";
   const std::string dir = absl::StrCat(::testing::TempDir(), "/kuairand_real_", getpid());
   std::filesystem::remove_all(dir);
   {

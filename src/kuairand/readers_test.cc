@@ -4,6 +4,7 @@
 
 #include "common/file_util.h"
 #include "gtest/gtest.h"
+#include "kuairand/real_log_slice.h"
 
 namespace foryou::kuairand {
 namespace {
@@ -16,10 +17,7 @@ std::string Write(const std::string& name, const std::string& contents) {
   return path;
 }
 
-// A file of the KuaiRand-Pure subset shipped in demo/kuairand/.
-std::string DemoData(const std::string& file) {
-  return std::string(FORYOU_SOURCE_DIR) + "/demo/kuairand/" + file;
-}
+using testing::DemoData;
 
 constexpr char kHeader[] =
     "user_id,video_id,date,hourmin,time_ms,is_click,is_like,is_follow,is_comment,is_forward,"
