@@ -237,14 +237,35 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10, 1000000))->capture_default_str();
   simulate->add_option("--page-size", simopts.page_size, "Items per feed request")
       ->check(CLI::Range(1, 50))->capture_default_str();
-  simulate->add_option("--threads", simopts.threads, "Client threads")
+  simulate->add_flag("--live", simopts.live,
+                     "Run the service as in production (wall clock, trainer thread, client threads): "
+                     "not reproducible; default: lockstep rounds on a simulated clock");
+  simulate->add_option("--threads", simopts.threads, "Client threads (--live)")
       ->check(CLI::Range(1, 256))->capture_default_str();
   simulate->add_option("--seed", simopts.seed, "Random seed (catalog, tastes, reactions)")->capture_default_str();
   simulate->add_option("--data-dir", simopts.data_dir,
                        "New or empty data directory for the service (default: a temporary one)");
-  std::string sim_feed_config;
+  std::string sim_feed_config, sim_world = "calibrated";
   simulate->add_option("--feed-config", sim_feed_config, "Feed options of the simulated service (JSON file)");
+  simulate->add_option("--world", sim_world,
+                       "calibrated (config/sim_world.json, fitted from KuaiRand), synthetic "
+                       "(uniform categories, no crowd effect), or a calibration JSON file")
+      ->capture_default_str();
   simulate->callback([&] {
+    if (sim_world != "synthetic") {
+      absl::StatusOr<std::string> text =
+          sim_world == "calibrated" ? std::string(foryou::sim::DefaultWorldCalibrationJson())
+                                    : foryou::common::ReadFile(sim_world);
+      absl::StatusOr<foryou::sim::WorldCalibration> c =
+          text.ok() ? foryou::sim::ParseWorldCalibration(*text) : text.status();
+      if (!c.ok()) {
+        std::cerr << "foryou simulate: --world: " << c.status() << "\n";
+        exit_code = 2;
+        return;
+      }
+      simopts.world.calibration = *std::move(c);
+      simopts.world.categories = static_cast<int>(simopts.world.calibration.category_share.size());
+    }
     if (!sim_feed_config.empty()) {
       absl::StatusOr<std::string> text = foryou::common::ReadFile(sim_feed_config);
       absl::Status s = text.ok() ? foryou::feed::ParseFeedOptions(*text, &simopts.feed) : text.status();

@@ -27,6 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "catalog/catalog_store.h"
+#include "common/clock.h"
 #include "common/mutex.h"
 #include "feed/feed_service.h"
 #include "server/api_keys.h"
@@ -63,6 +64,9 @@ struct ServerOptions {
   // `stats_keep` kept.
   int64_t stats_interval_ms = 2000;
   size_t stats_keep = 300;
+  // The time the handlers act at (ms since the Unix epoch): feed ranking, event validation,
+  // sign-up and upload times. Null = the system clock. `foryou simulate` runs a virtual one.
+  std::function<int64_t()> clock;
 };
 
 struct ServerDeps {
@@ -97,6 +101,7 @@ class ApiServer {
   void WebRoutes();      // admin stats, media, the web app (api_server_web.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
+  int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }
 
   ServerOptions options_;
   ServerDeps deps_;

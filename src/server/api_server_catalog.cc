@@ -29,7 +29,7 @@ void ApiServer::CatalogRoutes() {
         return SendError(res, absl::InvalidArgumentError(absl::StrCat(owned, ": set by the server")));
       }
     }
-    absl::StatusOr<catalog::User> user = catalog::UserFromJson(*body, common::WallMs());
+    absl::StatusOr<catalog::User> user = catalog::UserFromJson(*body, Now());
     if (!user.ok()) return SendError(res, user.status());
     if (absl::Status st = deps_.feed->CreateUser(*user); !st.ok()) return SendError(res, st);
     SendJson(res, 201, catalog::ToJson(*user));
@@ -73,7 +73,7 @@ void ApiServer::CatalogRoutes() {
         return SendError(res, absl::InvalidArgumentError(absl::StrCat(owned, ": set by the server")));
       }
     }
-    absl::StatusOr<catalog::Video> video = catalog::VideoFromJson(*body, common::WallMs());
+    absl::StatusOr<catalog::Video> video = catalog::VideoFromJson(*body, Now());
     if (!video.ok()) return SendError(res, video.status());
     if (absl::Status st = deps_.feed->CreateVideo(*video); !st.ok()) return SendError(res, st);
     SendJson(res, 201, catalog::ToJson(*video));
@@ -129,7 +129,7 @@ void ApiServer::CatalogRoutes() {
         videos = deps_.store->VideosByHashtag(id, 2000);
       }
       if (!videos.ok()) return SendError(res, videos.status());
-      const int64_t now = common::WallMs();
+      const int64_t now = Now();
       std::vector<std::pair<double, const catalog::Video*>> ranked;
       for (const auto& v : *videos) {
         if (v.moderation != catalog::Moderation::kApproved) continue;

@@ -52,7 +52,7 @@ void ApiServer::FeedRoutes() {
       res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
       return SendError(res, absl::ResourceExhaustedError("too many feed requests for this user"));
     }
-    absl::StatusOr<feed::FeedPage> page = deps_.feed->Feed(*user, *count, common::WallMs());
+    absl::StatusOr<feed::FeedPage> page = deps_.feed->Feed(*user, *count, Now());
     if (!page.ok()) return SendError(res, page.status());
     json items = json::array();
     for (size_t i = 0; i < page->items.size(); ++i) {
@@ -68,7 +68,7 @@ void ApiServer::FeedRoutes() {
     if (!user.ok()) return SendError(res, user.status());
     absl::StatusOr<std::string> video = RequiredParam(req, "video");
     if (!video.ok()) return SendError(res, video.status());
-    absl::StatusOr<feed::Explanation> x = deps_.feed->Explain(*user, *video, common::WallMs());
+    absl::StatusOr<feed::Explanation> x = deps_.feed->Explain(*user, *video, Now());
     if (!x.ok()) return SendError(res, x.status());
     json contributions = json::array();
     for (const auto& [task, v] : x->contributions) contributions.push_back({{"task", task}, {"value", v}});
@@ -84,7 +84,7 @@ void ApiServer::FeedRoutes() {
 
   // ---- Events ----
   s.Post("/v1/events", Route("/v1/events", Role::kApp, [this](const auto& req, auto& res) {
-    const int64_t now = common::WallMs();
+    const int64_t now = Now();
     absl::StatusOr<stream::BatchParseResult> batch =
         stream::ParseEventBatch(req.body, now, options_.max_body_bytes);
     if (!batch.ok()) {

@@ -24,7 +24,7 @@ void ApiServer::WebRoutes() {
     if (req.has_param("since") && !absl::SimpleAtoi(req.get_param_value("since"), &since)) {
       return SendError(res, absl::InvalidArgumentError("since: must be an integer (t_ms)"));
     }
-    const int64_t now = common::WallMs();
+    const int64_t now = Now();
     const auto index = deps_.feed->index();
     json trending = json::array();
     for (uint64_t key : deps_.feed->engagement().Trending("*", 50, now)) {

@@ -129,6 +129,11 @@ void Engine::Start() {
   feed_->Start();
 }
 
+absl::Status Engine::Advance() {
+  FORYOU_RETURN_IF_ERROR(loop_->ProcessAvailable());
+  return feed_->RefreshEmbeddings();
+}
+
 void Engine::Stop() {
   if (feed_) feed_->Stop();
   if (loop_) loop_->Stop();

@@ -60,6 +60,12 @@ class Engine {
 
   void Start();  // the trainer thread and the feed's embedding refresher
   void Stop();
+  // In place of Start(), for a service whose time is driven from outside: trains the model on
+  // every logged event, syncs the serving replica (sparse rows and dense weights) and rebuilds
+  // the feed's embedding matrix, on the calling thread. The same requests with the same clock
+  // and the same Advance() points give the same model and pages (`foryou simulate`). Errors:
+  // FailedPrecondition while Start() runs; the trainer's errors.
+  [[nodiscard]] absl::Status Advance();
 
   catalog::CatalogStore& store() { return *store_; }
   realtime::RealtimeLoop& loop() { return *loop_; }

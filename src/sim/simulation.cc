@@ -50,7 +50,7 @@ std::string RandomKey(const std::string& prefix) {
 }
 
 absl::Status Simulation::Parallel(const std::function<absl::Status(int, ApiClient&)>& fn) {
-  const int n = std::max(1, o_.threads);
+  const int n = Threads();
   std::vector<absl::Status> status(n);
   std::vector<std::thread> threads;
   for (int t = 0; t < n; ++t) {
@@ -64,8 +64,13 @@ absl::Status Simulation::Parallel(const std::function<absl::Status(int, ApiClien
   return absl::OkStatus();
 }
 
+int64_t Simulation::Now() const {
+  return lockstep_ != nullptr ? lockstep_->clock->load() : common::WallMs();
+}
+
 absl::Status Simulation::PostCatalog() {
-  const int64_t now = common::WallMs();
+  const int64_t now = Now();
+  start_ms_ = now;
   const auto& videos = world_.videos();
   std::mt19937_64 rng(o_.seed * 31 + 5);
   std::vector<json> bodies;
@@ -74,7 +79,7 @@ absl::Status Simulation::PostCatalog() {
               {"caption", absl::StrCat("a ", world_.CategoryTag(v.category), " video")},
               {"hashtags", v.hashtags}, {"duration_ms", v.duration_ms},
               // A catalog built over the last week: some videos are still in the fresh pool.
-              {"upload_ms", now - static_cast<int64_t>(rng() % (7 * 86'400'000ull))},
+              {"upload_ms", now - v.age_at_start_ms},
               {"moderation", "approved"}};
     if (v.sound >= 0) b["sound"] = world_.SoundId(v.sound);
     bodies.push_back(std::move(b));
@@ -88,7 +93,7 @@ absl::Status Simulation::PostCatalog() {
                       {"moderation", "pending"}});
   }
   return Parallel([&](int t, ApiClient& api) -> absl::Status {
-    for (size_t i = t; i < bodies.size(); i += static_cast<size_t>(std::max(1, o_.threads))) {
+    for (size_t i = t; i < bodies.size(); i += static_cast<size_t>(Threads())) {
       FORYOU_RETURN_IF_ERROR(api.CreateVideo(bodies[i]));
     }
     return absl::OkStatus();
@@ -170,12 +175,10 @@ absl::Status Simulation::MaybeModerate(ApiClient& api) {
   return absl::OkStatus();
 }
 
-absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving) {
-  if (a.wait_offset > *known_serving) {
-    FORYOU_ASSIGN_OR_RETURN(bool absorbed,
-                            api.WaitServing(a.wait_offset, o_.sync_timeout_ms, known_serving));
-    if (!absorbed) ++sync_timeouts_;
-  }
+absl::Status Simulation::Serve(ApiClient& api, Agent& a, int64_t page_ms) {
+  a.pending_events = json::array();
+  a.pending_swipes = 0;
+  a.pending_hide.clear();
   const size_t removed_before = removed_count_.load();
   const int count = std::min(o_.page_size, a.swipes_left);
   FORYOU_ASSIGN_OR_RETURN(json page, api.Feed(a.id, count));
@@ -215,11 +218,15 @@ absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving)
     return absl::OkStatus();
   }
   if (static_cast<int>(items.size()) < count) ++short_pages_;
+  const int64_t now = page_ms < 0 ? common::WallMs() : page_ms;
   if (a.measured) {
-    a.track.oracle = world_.Oracle(a.taste, o_.oracle_top, [&](int i) {
-      return !a.served[i] && !removed_flag_[i].load() &&
-             !a.hidden_creators.contains(world_.CreatorId(world_.videos()[i].creator));
-    });
+    a.track.oracle = world_.Oracle(
+        a.taste, o_.oracle_top,
+        [&](int i) {
+          return !a.served[i] && !removed_flag_[i].load() &&
+                 !a.hidden_creators.contains(world_.CreatorId(world_.videos()[i].creator));
+        },
+        [&](int i) { return AppealOf(i, now); });
   }
   const bool first_page = a.track.swipes == 0;
   double page_p = 0;
@@ -229,7 +236,9 @@ absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving)
   for (size_t pos = 0; pos < items.size(); ++pos) {
     const std::string& vid = items[pos].video;
     auto event = [&](const char* type) {
-      a.last_time_ms = std::max(common::WallMs(), a.last_time_ms + 1);
+      const int64_t t = page_ms < 0 ? common::WallMs()
+                                    : page_ms + static_cast<int64_t>(pos) * o_.swipe_ms;
+      a.last_time_ms = std::max(t, a.last_time_ms + 1);
       json e = {{"type", type}, {"user", a.id}, {"time_ms", a.last_time_ms}, {"video", vid},
                 {"request_id", request_id}};
       return e;
@@ -247,8 +256,10 @@ absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving)
     }
     a.served[idx] = 1;
     const SimVideo& v = world_.videos()[idx];
-    const double p = world_.PLike(a.taste, v);
-    const Reaction r = world_.React(a.taste, v, a.rng);
+    const double appeal = AppealOf(idx, now);
+    views_[idx].fetch_add(1, std::memory_order_relaxed);
+    const double p = world_.PLike(a.taste, v, appeal);
+    const Reaction r = world_.React(a.taste, v, appeal, a.rng);
     if (r.liked) {
       events.push_back(event("like"));
       likes_[idx].fetch_add(1, std::memory_order_relaxed);
@@ -296,6 +307,16 @@ absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving)
     }
   }
   if (a.measured && first_page) a.track.first_page = page_p / static_cast<double>(items.size());
+  a.pending_events = std::move(events);
+  a.pending_swipes = static_cast<int>(items.size());
+  a.pending_hide = std::move(hid_creator);
+  return absl::OkStatus();
+}
+
+absl::Status Simulation::Post(ApiClient& api, Agent& a) {
+  if (a.pending_swipes == 0) return absl::OkStatus();  // an empty page: nothing to post
+  json events = std::move(a.pending_events);
+  a.pending_events = json::array();
   FORYOU_ASSIGN_OR_RETURN(ApiClient::Posted posted, api.PostEvents(events));
   events_ += posted.accepted;
   if (posted.rejected > 0) {
@@ -305,37 +326,70 @@ absl::Status Simulation::Step(ApiClient& api, Agent& a, uint64_t* known_serving)
     }
   }
   a.wait_offset = posted.offset + posted.accepted;
-  if (!hid_creator.empty()) {
-    a.hidden_creators.insert(hid_creator);
+  if (!a.pending_hide.empty()) {
+    a.hidden_creators.insert(a.pending_hide);
     a.hid = true;
     ++hidden_;
   }
-  a.swipes_left -= static_cast<int>(items.size());
+  a.swipes_left -= a.pending_swipes;
   a.done = a.swipes_left <= 0;
-  swipes_ += items.size();
+  swipes_ += static_cast<uint64_t>(a.pending_swipes);
+  a.pending_swipes = 0;
   return MaybeModerate(api);
 }
 
 absl::Status Simulation::RunPhase(std::vector<Agent>& agents, int swipes, bool measured) {
   for (Agent& a : agents) {
-    a.swipes_left = swipes;
-    a.done = swipes <= 0;
+    a.swipes_left = swipes <= 0 ? 0 : std::max(1, static_cast<int>(std::lround(swipes * a.activity)));
+    a.done = a.swipes_left <= 0;
     a.measured = measured;
     a.track = PhaseTrack();
   }
-  const int n = std::max(1, o_.threads);
+  return lockstep_ != nullptr ? RunRounds(agents) : RunLive(agents);
+}
+
+absl::Status Simulation::RunLive(std::vector<Agent>& agents) {
+  const int n = Threads();
   return Parallel([&](int t, ApiClient& api) -> absl::Status {
     uint64_t known_serving = 0;
     for (bool any = true; any;) {
       any = false;
       for (size_t i = t; i < agents.size(); i += static_cast<size_t>(n)) {
-        if (agents[i].done) continue;
+        Agent& a = agents[i];
+        if (a.done) continue;
         any = true;
-        FORYOU_RETURN_IF_ERROR(Step(api, agents[i], &known_serving));
+        if (a.wait_offset > known_serving) {
+          FORYOU_ASSIGN_OR_RETURN(bool absorbed, api.WaitServing(a.wait_offset, o_.sync_timeout_ms,
+                                                                 &known_serving));
+          if (!absorbed) ++sync_timeouts_;
+        }
+        FORYOU_RETURN_IF_ERROR(Serve(api, a, -1));
+        FORYOU_RETURN_IF_ERROR(Post(api, a));
       }
     }
     return absl::OkStatus();
   });
+}
+
+absl::Status Simulation::RunRounds(std::vector<Agent>& agents) {
+  ApiClient api(port_, app_key_, admin_key_);
+  const int64_t round_ms = static_cast<int64_t>(o_.page_size) * o_.swipe_ms;
+  for (bool any = true; any;) {
+    any = false;
+    // Every page of a round is ranked by the same model at the same time; what the users do
+    // reaches the service only after the last page, then the model learns all of it.
+    const int64_t start = lockstep_->clock->load();
+    for (Agent& a : agents) {
+      if (a.done) continue;
+      any = true;
+      FORYOU_RETURN_IF_ERROR(Serve(api, a, start));
+    }
+    if (!any) break;
+    lockstep_->clock->store(start + round_ms);
+    for (Agent& a : agents) FORYOU_RETURN_IF_ERROR(Post(api, a));
+    FORYOU_RETURN_IF_ERROR(lockstep_->advance());
+  }
+  return absl::OkStatus();
 }
 
 PhaseResult Simulation::Summarize(const std::vector<Agent>& agents) const {
@@ -374,6 +428,7 @@ absl::StatusOr<SimResult> Simulation::Run() {
   for (int i = 0; i < o_.users; ++i) {
     Taste t = world_.RandomTaste(rng, {});
     background.push_back(MakeAgent(absl::StrFormat("bg%04d", i), std::move(t), 1000 + i));
+    background.back().activity = world_.RandomActivity(rng);
   }
   std::vector<std::vector<std::string>> interests(background.size());
   for (size_t i = 0; i < background.size(); ++i) {
@@ -385,7 +440,7 @@ absl::StatusOr<SimResult> Simulation::Run() {
       }
     }
   }
-  const int th = std::max(1, o_.threads);
+  const int th = Threads();
   FORYOU_RETURN_IF_ERROR(Parallel([&](int t, ApiClient& api) -> absl::Status {
     for (size_t i = t; i < background.size(); i += th) {
       FORYOU_RETURN_IF_ERROR(SignUp(api, background[i], interests[i]));
@@ -408,7 +463,9 @@ absl::StatusOr<SimResult> Simulation::Run() {
       "simulate: warm-up: %d users x %d swipes in %.1f s (%d feeds, %d events so far)\n",
       o_.users, o_.warmup_swipes, result.warmup_seconds, feeds_.load(), events_.load());
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(0, o_.settle_ms)));
+  if (lockstep_ == nullptr) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(0, o_.settle_ms)));
+  }
 
   // New users: a taste, and maybe one sign-up interest that is NOT part of it.
   for (int i = 0; i < o_.new_users; ++i) {
@@ -437,16 +494,18 @@ absl::StatusOr<SimResult> Simulation::Run() {
     }
     return absl::OkStatus();
   }));
+  const int64_t signup_ms = Now();
+  auto appeal = [&](int i) { return AppealOf(i, signup_ms); };
   for (Agent& a : fresh) {
     auto usable = [&](int i) {
       return !removed_flag_[i].load() &&
              !a.hidden_creators.contains(world_.CreatorId(world_.videos()[i].creator));
     };
-    result.random_like_rate += world_.RandomFeedRate(a.taste, usable);
+    result.random_like_rate += world_.RandomFeedRate(a.taste, usable, appeal);
     double sum = 0;
     int n = 0;
     for (int v : trending) {
-      if (usable(v)) sum += world_.PLike(a.taste, world_.videos()[v]), ++n;
+      if (usable(v)) sum += world_.PLike(a.taste, world_.videos()[v], appeal(v)), ++n;
     }
     result.trending_like_rate += n == 0 ? 0 : sum / n;
   }

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <limits>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/clock.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "server/api_keys.h"
@@ -57,6 +59,10 @@ std::string SimResult::DetailLine() const {
       short_pages, sync_timeouts, seconds);
 }
 
+namespace {
+constexpr int64_t kLockstepEpochMs = 1'767'600'000'000;  // Mon 2026-01-05 08:00 UTC
+}  // namespace
+
 absl::StatusOr<SimResult> RunSimulation(const SimOptions& options, std::ostream& progress) {
   namespace fs = std::filesystem;
   std::string dir = options.data_dir;
@@ -92,18 +98,24 @@ absl::StatusOr<SimResult> RunSimulation(const SimOptions& options, std::ostream&
     server::ServerOptions so;
     so.port = 0;
     so.threads = options.server_threads;
+    // Lockstep time starts at a fixed instant, not now: the model's hour and weekday features
+    // and the hourly audience counters then see the same times in every run.
+    std::atomic<int64_t> clock{options.live ? common::WallMs() : kLockstepEpochMs};
+    Lockstep lockstep{.clock = &clock, .advance = [&engine] { return engine->Advance(); }};
+    if (!options.live) so.clock = [&clock] { return clock.load(); };
     // The server registers the loop's sync observer: made before the trainer thread starts,
     // and the trainer stopped before the server goes (Engine::Stop below, on every path).
     server::ApiServer api(so, {&engine->feed(), &engine->loop(), &engine->store(), keys});
-    engine->Start();
+    if (options.live) engine->Start();
     if (absl::Status st = api.Start(); !st.ok()) {
       engine->Stop();
       return st;
     }
     progress << "simulate: service on http://127.0.0.1:" << api.port() << " (data " << dir
              << ")\n";
-    const World world = World::Generate(options.world, options.seed);
-    Simulation sim(options, world, api.port(), app_key, admin_key, progress);
+    FORYOU_ASSIGN_OR_RETURN(const World world, World::Generate(options.world, options.seed));
+    Simulation sim(options, world, api.port(), app_key, admin_key,
+                   options.live ? nullptr : &lockstep, progress);
     absl::StatusOr<SimResult> r = sim.Run();
     api.Stop();
     engine->Stop();

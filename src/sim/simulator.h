@@ -11,9 +11,9 @@
 // moderator removes videos and some users hide creators mid-run. Everything after start-up goes
 // through HTTP: the simulator sees only what a client app sees.
 //
-// Deterministic in what it generates (catalog, tastes, each user's reactions to a given page)
-// for a given seed; the pages themselves depend on the timing of the concurrent users and of
-// the model's training, so two runs agree closely but not exactly.
+// Reproducible: with the default lockstep the simulation owns the service's clock and training
+// steps, so a seed gives the same pages and figures on any machine. A live run (SimOptions::live)
+// runs the service as in production, and its pages depend on thread timing.
 //
 // Example:
 //   SimOptions o;
@@ -51,7 +51,15 @@ struct SimOptions {
   int oracle_top = 10;       // the oracle's feed: this many best unseen videos
   double hider_share = 0.1;  // users who hide one creator (half by event, half by admin PATCH)
   double interest_share = 0.5;  // new users who pick one sign-up interest (never their taste)
-  int threads = 8;           // client threads (each runs its share of the users, interleaved)
+  // Lockstep (the default): the simulation owns the service's clock and its training. Users
+  // browse in rounds of one page each, served in user order at one clock time; then their
+  // events are posted and the model trains on all of them and syncs to serving (Engine::Advance)
+  // before the next round. The same seed gives the same run, whatever the machine's load.
+  // Live: client threads, the wall clock and the service's own trainer thread, as in
+  // production: pages depend on thread timing and how far training has got.
+  bool live = false;
+  int64_t swipe_ms = 10'000;  // lockstep: clock time per swipe (a round is page_size swipes)
+  int threads = 8;           // live: client threads (each runs its share of the users)
   int64_t sync_timeout_ms = 5000;  // longest wait for the model to absorb a user's events
   // Pause between the warm-up and the new users, so the dense weights trained during the
   // warm-up reach the serving model (the loop syncs them every 5 s; sparse rows every 200 ms).
