@@ -12,7 +12,7 @@
 #   FEED_LOAD_SECS (20), FEED_LOAD_STEPS, FEED_LOAD_STEP_SECS (10), FEED_LOAD_CONNS (16),
 #   FEED_LOAD_EVENT_RPS (100 requests/s; 0: no events), FEED_LOAD_EVENT_BATCH (20 events per request),
 #   FEED_LOAD_SERVER_THREADS (128), FEED_LOAD_P99_MS (20), FEED_LOAD_SERVE_ARGS (more `foryou serve`
-#   flags, e.g. "--feed-config config/feed_kuairand.json").
+#   flags, e.g. "--feed-config config/feed_log_imitation.json").
 # Needs wrk, curl, jq. Progress goes to stderr; the last line, on stdout, is
 #   feed_load rps=.. p50_ms=.. p99_ms=.. errors=.. events_per_s=.. max_rps_at_p99_20ms=..
 #

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/id_key.h"
 #include "common/status_macros.h"
+#include "feed/request_id.h"
 #include "model/impression.h"
 
 namespace foryou::feed {
@@ -20,6 +21,7 @@ EventApplier::EventApplier(const FeedOptions& options, UserDirectory* users,
     : watch_next_enabled_(options.watch_next.enabled),
       recent_capacity_(options.recent_capacity),
       seen_capacity_(options.seen_capacity),
+      seed_(options.seed),
       users_(users),
       index_(index),
       engagement_(engagement),
@@ -61,7 +63,9 @@ void EventApplier::Apply(absl::Span<const stream::Event> events, bool apply_sett
         const std::string& who = current ? ModelUserOf(**user) : e.user;
         const uint64_t key = video->proto.video_key;
         if (e.type == EventType::kImpression) {
-          watch_next_->Observe(who, key, e.time_ms, WatchNext::kImpression);
+          watch_next_->Observe(who, key, e.time_ms,
+                               IsOwnRequestId(e.request_id, seed_) ? WatchNext::kImpression
+                                                                   : WatchNext::kForeignImpression);
         } else if ((e.type == EventType::kPlay || e.type == EventType::kSkip) &&
                    (e.completed || e.watch_ms >= model::kLongViewMs)) {
           watch_next_->Observe(who, key, e.time_ms, WatchNext::kLongView);
@@ -102,10 +106,15 @@ void EventApplier::ApplyToSession(const stream::Event& e, const VideoEntry& vide
   const uint64_t key = video.proto.video_key;
   const size_t cap = recent_capacity_;
   switch (e.type) {
-    case EventType::kImpression:
+    case EventType::kImpression: {
       s.MarkSeen(key, seen_capacity_);
       ++s.impressions;
+      constexpr float kKeep = 1.0f - 1.0f / UserSession::kExposureWindow;
+      s.own_exposures *= kKeep;
+      s.foreign_exposures *= kKeep;
+      (IsOwnRequestId(e.request_id, seed_) ? s.own_exposures : s.foreign_exposures) += 1;
       break;
+    }
     case EventType::kPlay:
       if (e.completed || e.watch_ms >= model::kLongViewMs || e.replays > 0) {
         UserSession::PushRecent(s.positives, key, cap);

@@ -54,6 +54,7 @@ class EventApplier {
 
   const bool watch_next_enabled_;
   const size_t recent_capacity_, seen_capacity_;
+  const uint64_t seed_;  // FeedOptions::seed: tells this feed's request ids (request_id.h)
   UserDirectory* const users_;
   const VideoIndex* const index_;
   EngagementStats* const engagement_;

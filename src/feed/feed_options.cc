@@ -114,8 +114,12 @@ std::vector<FeedOptionKey> MakeKeys() {
                           "engagement among everyone"));
   k.push_back(Number("watch_next_weight", [](auto& o) -> auto& { return o.watch_next_weight; }, 0,
                      100, "watch-next prior: weight of s - s_min over the candidates (0: off)"));
+  k.push_back(Number("watch_next_foreign_weight",
+                     [](auto& o) -> auto& { return o.watch_next_foreign_weight; }, 0, 100,
+                     "watch-next prior weight added per share of exposures another recommender chose"));
   k.push_back(Number("engagement_weight", [](auto& o) -> auto& { return o.engagement_weight; }, 0,
                      100, "weight of log(1 + e) inside the watch-next prior's s"));
+
   // Retrieval.
   for (int s = 0; s < kNumSources; ++s) {
     k.push_back(Number(absl::StrCat("quotas.", std::string(SourceName(static_cast<Source>(s)))),
@@ -160,6 +164,9 @@ std::vector<FeedOptionKey> MakeKeys() {
   k.push_back(Bool("watch_next.learn_from_impressions",
                    [](auto& o) -> auto& { return o.watch_next.learn_from_impressions; },
                    "learn from every impression, not only long views and positive actions"));
+  k.push_back(Bool("watch_next.learn_from_foreign_impressions",
+                   [](auto& o) -> auto& { return o.watch_next.learn_from_foreign_impressions; },
+                   "also learn from impressions this feed did not serve (an imported log)"));
   k.push_back(Bool("watch_next.user_embedding",
                    [](auto& o) -> auto& { return o.watch_next.user_embedding; },
                    "the two-tower user adds a learned per-user vector to its context mean"));

@@ -54,10 +54,16 @@ struct FeedOptions {
   // videos, the sequence model), s_min the smallest among the candidates; s is log-scale. Off by
   // default (weight 0): on our own traffic an audience prior feeds back into what it counts and
   // drowns the user's taste (`foryou simulate`); on a mature platform's log (KuaiRand) it is what
-  // predicts the next view (config/feed_kuairand.json; docs/design/feed.md).
+  // predicts the next view (config/feed_log_imitation.json; docs/design/feed.md).
   float popularity_weight = 1.0f;
   float watch_next_weight = 0.0f;
+  // Added to watch_next_weight times the share of the user's recent exposures that another
+  // recommender chose (UserSession::foreign_share): where a platform's log brought the user,
+  // imitating that platform predicts what they watch; on this feed's own traffic it would be
+  // a feedback loop (docs/design/feed.md, "Whose exposures").
+  float watch_next_foreign_weight = 1.0f;
   float engagement_weight = 1.0f;
+
   WatchNextOptions watch_next;
   // Per-source quotas (Source order); their sum is the most candidates one request scores.
   std::array<int, static_cast<int>(Source::kNumSources)> quotas = {150, 60, 60, 150, 60,

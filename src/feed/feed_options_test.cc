@@ -84,7 +84,7 @@ TEST(FeedOptionsTest, WatchNextOptions) {
   EXPECT_NE(ParseFeedOptions(R"({"watch_next": {"nope": 1}})", &o).message().find("feed.watch_next.nope"),
             std::string::npos);
   // The shipped KuaiRand config parses.
-  std::ifstream in(std::string(FORYOU_SOURCE_DIR) + "/config/feed_kuairand.json");
+  std::ifstream in(std::string(FORYOU_SOURCE_DIR) + "/config/feed_log_imitation.json");
   ASSERT_TRUE(in.good());
   std::stringstream text;
   text << in.rdbuf();

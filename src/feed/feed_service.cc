@@ -3,6 +3,7 @@
 #include "feed/feed_service.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -12,6 +13,7 @@
 #include "common/status_macros.h"
 #include "feed/eligibility.h"
 #include "feed/fresh_slot.h"
+#include "feed/request_id.h"
 
 namespace foryou::feed {
 
@@ -97,9 +99,11 @@ absl::Status FeedService::Begin(std::string_view user_id, int64_t now_ms, uint64
   // The watch-next source skips seen videos itself (its quota is not spent on them).
   const bool seen_for_watch_next =
       options_.watch_next.enabled && options_.quotas[static_cast<int>(Source::kWatchNext)] > 0;
+  float foreign_share = 0;
   sessions_.With(user.id, [&](UserSession& s) {
     ctx.positives.assign(s.positives.begin(), s.positives.end());
     ctx.likes.assign(s.likes.begin(), s.likes.end());
+    foreign_share = s.foreign_share();
     r->not_interested = s.not_interested;
     if (seen_for_watch_next) ctx.seen = s.seen;
     for (const auto& e : s.tail) {
@@ -108,6 +112,7 @@ absl::Status FeedService::Begin(std::string_view user_id, int64_t now_ms, uint64
     }
   });
   r->evidence = EvidenceOf(ctx.likes, *r->index, user.interests);
+  r->evidence.foreign_share = foreign_share;
   ctx.regions = RegionsOf(user);
   ctx.stats = &engagement_;
   ctx.embeddings = embeddings_.current();
@@ -128,11 +133,11 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
         absl::StrCat("count: must be in [1, ", options_.max_count, "], got ", count));
   }
   const uint64_t n = request_counter_.fetch_add(1) + 1;
-  const uint64_t seed = options_.seed * 0x9E3779B97F4A7C15ull + n;
+  const uint64_t seed = RequestSeed(options_.seed, n);
   Request r;
   FORYOU_RETURN_IF_ERROR(Begin(user, now_ms, seed, &r));
   FeedPage page;
-  page.request_id = absl::StrFormat("r%x-%x", n, (seed * 0xBF58476D1CE4E5B9ull) >> 40);
+  page.request_id = MakeRequestId(options_.seed, n);
   page.model_user = r.model_user;
   page.candidates = static_cast<int>(r.candidates.size());
   if (!record) {
@@ -241,6 +246,23 @@ absl::Status FeedService::ResolveEvent(stream::Event* e) { return events_.Resolv
 
 void FeedService::Observe(absl::Span<const stream::Event> events, bool apply_settings) {
   events_.Apply(events, apply_settings);
+}
+
+void FeedService::AddHistory(std::string_view user, absl::Span<const uint64_t> shown,
+                             absl::Span<const uint64_t> long_viewed) {
+  if (!shown.empty()) {
+    sessions_.With(std::string(user), [&](UserSession& s) {
+      // As if each was an impression with a foreign request id (EventApplier), at once.
+      const float keep = std::pow(1.0f - 1.0f / UserSession::kExposureWindow,
+                                  static_cast<float>(shown.size()));
+      s.own_exposures *= keep;
+      s.foreign_exposures = s.foreign_exposures * keep + UserSession::kExposureWindow * (1 - keep);
+    });
+  }
+  if (!options_.watch_next.enabled) return;
+  const bool all = options_.watch_next.learn_from_impressions ||
+                   options_.watch_next.learn_from_foreign_impressions;
+  watch_next_.AddHistory(user, all ? shown : long_viewed);
 }
 
 // ---- Introspection ----

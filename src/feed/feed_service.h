@@ -133,6 +133,12 @@ class FeedService {
   // apply_settings, follow / unfollow / hide_creator / hide_sound also change the user's stored
   // settings (live events; not when the log is re-read at start).
   void Observe(absl::Span<const stream::Event> events, bool apply_settings = true);
+  // A user's history on another platform, oldest first (video keys), before serving: what they
+  // were shown there counts as exposures another recommender chose (UserSession), and the
+  // watch-next model learns the sequence it would learn from those events live: every video
+  // shown when it learns from foreign impressions, else the long-viewed ones.
+  void AddHistory(std::string_view user, absl::Span<const uint64_t> shown,
+                  absl::Span<const uint64_t> long_viewed);
 
   // ---- Introspection ----
   RuleStats rule_stats() const;

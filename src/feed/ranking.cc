@@ -111,8 +111,12 @@ absl::Status Ranker::Rank(std::string_view model_user, const SessionEvidence& ev
   next.assign(candidates->size(), 0.0f);
   double crowd_max = 0;
   float next_min = 0;
+  // The prior's weight for this user: its own, plus the foreign one by the share of their
+  // exposures another recommender chose.
+  const float next_weight =
+      options_.watch_next_weight + options_.watch_next_foreign_weight * evidence.foreign_share;
   const bool with_next =
-      watch_next_ != nullptr && options_.watch_next.enabled && options_.watch_next_weight != 0;
+      watch_next_ != nullptr && options_.watch_next.enabled && next_weight != 0;
   if (options_.popularity_weight != 0 || with_next) {
     thread_local std::vector<uint64_t> keys;
     keys.clear();
@@ -143,7 +147,8 @@ absl::Status Ranker::Rank(std::string_view model_user, const SessionEvidence& ev
                        ? options_.popularity_weight * static_cast<float>(crowd[i] / crowd_max)
                        : 0.0f;
     // Log-scale: one unit of the watch-next score is ~e times likelier to be watched next.
-    if (with_next) c.popularity += options_.watch_next_weight * (next[i] - next_min);
+    const float prior = with_next ? next_weight * (next[i] - next_min) : 0.0f;
+    c.popularity += prior;
     c.value = value + c.bonus + c.popularity;
     c.score = c.value;
   }

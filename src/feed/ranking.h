@@ -41,6 +41,7 @@ namespace foryou::feed {
 // sound, the share of the recent likes carrying it (a sign-up interest counts at least 0.5).
 struct SessionEvidence {
   absl::flat_hash_map<uint64_t, float> hashtag_share, sound_share;
+  float foreign_share = 0;  // UserSession::foreign_share: scales the foreign watch-next prior
 };
 
 // The evidence of `likes` (video keys; unknown ones ignored) and sign-up `interests` (hashtags).

@@ -90,6 +90,7 @@ class RankerTest : public ::testing::Test {
     FeedOptions o;
     o.popularity_weight = 0;
     o.watch_next_weight = 0;
+    o.watch_next_foreign_weight = 0;
     o.source_bonus.fill(0);
     o.scoring_threads = 1;
     return o;
@@ -241,6 +242,36 @@ TEST_F(RankerTest, WatchNextPriorAddsTheScoreAboveTheCandidatesMinimum) {
   const Ranker off(o, &scorer_, &engagement_, &watch_next);
   ASSERT_TRUE(off.Rank("u1", {}, kNow, "", &cs).ok());
   for (const Candidate& c : cs) EXPECT_EQ(c.popularity, 0.0f);
+}
+
+// The foreign prior weighs in by the share of the user's exposures another recommender chose:
+// nothing for a user this feed served, all of it for one an imported log brought.
+TEST_F(RankerTest, ForeignWatchNextPriorScalesWithTheForeignShare) {
+  Build(3);
+  WatchNextOptions wo;
+  wo.w_sequence = 0;
+  WatchNext watch_next(wo);
+  for (int u = 0; u < 5; ++u) {
+    const std::string user = absl::StrCat("w", u);
+    watch_next.Observe(user, common::VideoKey("v0"), kNow - 1000, WatchNext::kLongView);
+    watch_next.Observe(user, common::VideoKey("v1"), kNow - 500, WatchNext::kLongView);
+  }
+  watch_next.Observe("u1", common::VideoKey("v0"), kNow - 100, WatchNext::kLongView);
+  FeedOptions o = NoPriors();
+  o.watch_next_foreign_weight = 2.0f;
+  const Ranker ranker(o, &scorer_, &engagement_, &watch_next);
+  std::vector<Candidate> cs = {Find("v1"), Find("v2")};
+  const std::vector<uint64_t> keys = {cs[0].video_key, cs[1].video_key};
+  std::vector<float> s(2);
+  watch_next.Scores("u1", keys, kNow, s.data());
+  ASSERT_GT(s[0], s[1]);  // v1 follows v0
+  for (float share : {0.0f, 0.25f, 1.0f}) {
+    SessionEvidence evidence;
+    evidence.foreign_share = share;
+    ASSERT_TRUE(ranker.Rank("u1", evidence, kNow, "", &cs).ok());
+    EXPECT_FLOAT_EQ(ByVideo(cs, "v1").popularity, 2.0f * share * (s[0] - s[1])) << share;
+    EXPECT_EQ(ByVideo(cs, "v2").popularity, 0.0f);
+  }
 }
 
 TEST_F(RankerTest, ThePoolScoresLikeOneThread) {

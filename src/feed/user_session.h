@@ -35,6 +35,16 @@ struct UserSession {
   NotInterested not_interested;
   std::vector<std::shared_ptr<const VideoEntry>> tail;  // last items served, oldest first
   uint64_t feeds = 0, impressions = 0;
+  // The user's recent impressions by who chose them: this feed (its own request ids) or another
+  // recommender (any other id: an imported log). Each count decays by 1 - 1/kExposureWindow per
+  // impression, so they describe the last ~kExposureWindow.
+  float own_exposures = 0, foreign_exposures = 0;
+  static constexpr float kExposureWindow = 20;
+  // foreign / (own + foreign); 0 before any impression.
+  float foreign_share() const {
+    const float n = own_exposures + foreign_exposures;
+    return n > 0 ? foreign_exposures / n : 0.0f;
+  }
 
   void MarkSeen(uint64_t video_key, size_t capacity);
   static void PushRecent(std::deque<uint64_t>& list, uint64_t video_key, size_t capacity);

@@ -156,8 +156,14 @@ void WatchNext::Observe(std::string_view user, uint64_t video_key, int64_t time_
 
 bool WatchNext::Record(std::string_view user, uint64_t video_key, int64_t time_ms, Kind kind) {
   const uint32_t v = IndexOf(video_key);
-  counters_.Count(v, time_ms, kind == kImpression ? 1 : 0, kind == kLongView ? 1 : 0);
-  if ((kind == kImpression) != options_.learn_from_impressions) return false;
+  const bool impression = kind == kImpression || kind == kForeignImpression;
+  counters_.Count(v, time_ms, impression ? 1 : 0, kind == kLongView ? 1 : 0);
+  const bool learn =
+      options_.learn_from_impressions
+          ? impression
+          : (kind == kForeignImpression && options_.learn_from_foreign_impressions) ||
+                kind == kLongView || kind == kPositive;
+  if (!learn) return false;
   RecentViewers::Viewer& viewer = UserOf(user);
   viewer.last_ms = std::max(viewer.last_ms, time_ms);
   std::deque<uint32_t>& recent = viewer.recent;

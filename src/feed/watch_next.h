@@ -66,7 +66,9 @@ namespace foryou::feed {
 class WatchNext {
  public:
   // kPositive: a like, share, favorite or comment (trains like a long view; not counted).
-  enum Kind { kImpression, kLongView, kPositive };
+  // kForeignImpression: an impression another recommender chose (request_id.h): counted like
+  // kImpression; learned from with learn_from_foreign_impressions.
+  enum Kind { kImpression, kLongView, kPositive, kForeignImpression };
   explicit WatchNext(WatchNextOptions options = {});
   ~WatchNext();  // waits for a background fit
   WatchNext(const WatchNext&) = delete;

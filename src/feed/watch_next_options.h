@@ -24,6 +24,9 @@ struct WatchNextOptions {
   // long views and positive actions. Impressions imitate whatever chose the exposures; on our own
   // traffic that is our own feed, a feedback loop (docs/design/feed.md).
   bool learn_from_impressions = false;
+  // Also learn from impressions another recommender chose (not this feed's own request ids):
+  // what that recommender exposes is what its users go on to watch.
+  bool learn_from_foreign_impressions = true;
   int covis_window = 10;     // impressions apart that still count as co-visited
   int history_tail = 30;     // newest history videos per user the two-tower pre-trains on
   int batch = 256;           // examples per online training step

@@ -98,14 +98,13 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const kuairand::ReplayOptions& o, int
         [&](uint64_t user, int64_t time_ms, const std::vector<uint64_t>& watch,
             const std::vector<uint64_t>& likes, const std::vector<uint64_t>& long_watch) {
           loop->features()->AddHistory(user, watch, likes, long_watch, time_ms);
-          if (!fo.watch_next.enabled) return;
-          // The history that matches what the model learns from live.
-          const std::vector<uint64_t>& seq =
-              fo.watch_next.learn_from_impressions ? watch : long_watch;
-          std::vector<uint64_t> keys;
-          keys.reserve(seq.size());
-          for (uint64_t v : seq) keys.push_back(common::VideoKey(absl::StrCat(v)));
-          feed.watch_next().AddHistory(absl::StrCat(user), keys);
+          auto keys = [](const std::vector<uint64_t>& ids) {
+            std::vector<uint64_t> out;
+            out.reserve(ids.size());
+            for (uint64_t v : ids) out.push_back(common::VideoKey(absl::StrCat(v)));
+            return out;
+          };
+          feed.AddHistory(absl::StrCat(user), keys(watch), keys(long_watch));
         },
         &bad));
   }

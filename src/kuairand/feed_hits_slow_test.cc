@@ -1,6 +1,6 @@
 // The feed's published hit rates on the real log, as regression floors: `foryou replay
 // --feed-hits 2000` on the shipped week (warm-up Apr 25-28, eval Apr 29-30), with the default
-// feed options and with config/feed_kuairand.json: ~40 s and ~2 min in release (label slow).
+// feed options and with config/feed_log_imitation.json: ~1 and ~2 min in release (label slow).
 #include <filesystem>
 #include <iostream>
 
@@ -54,17 +54,19 @@ double Rate(uint64_t hits, uint64_t samples) {
   return samples == 0 ? 0 : static_cast<double>(hits) / static_cast<double>(samples);
 }
 
-// docs/design/feed.md: 0.140 vs 0.183 for the trending-only page.
+// docs/design/feed.md: 0.3025 vs 0.183 for the trending-only page (1.65x; the target is 1.6x);
+// 0.140 without the foreign watch-next prior.
 TEST_F(FeedHitsSlowTest, DefaultOptions) {
   const FeedHitsResult r = Run(feed::FeedOptions{});
-  EXPECT_GT(Rate(r.hits, r.samples), 0.12);
+  EXPECT_GT(Rate(r.hits, r.samples), 0.28);
   EXPECT_GT(Rate(r.popular_hits, r.samples), 0.16);
+  EXPECT_GT(Rate(r.hits, r.samples), 1.55 * Rate(r.popular_hits, r.samples));
 }
 
-// docs/design/feed.md: 0.320 with the watch-next prior of config/feed_kuairand.json.
+// docs/design/feed.md: 0.320 with the watch-next prior of config/feed_log_imitation.json.
 TEST_F(FeedHitsSlowTest, KuaiRandConfig) {
   absl::StatusOr<std::string> text =
-      common::ReadFile(std::string(FORYOU_SOURCE_DIR) + "/config/feed_kuairand.json");
+      common::ReadFile(std::string(FORYOU_SOURCE_DIR) + "/config/feed_log_imitation.json");
   ASSERT_TRUE(text.ok()) << text.status();
   feed::FeedOptions o;
   ASSERT_TRUE(feed::ParseFeedOptions(*text, &o).ok());
