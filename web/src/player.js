@@ -1,10 +1,13 @@
 // The For You player (docs/design/web.md): sign-up / sign-in, a vertical full-screen feed that
 // plays one video at a time, the actions on each video, and the creator / sound / hashtag pages.
 // Every watch and action becomes an event (events.js); likes, follows and "not interested" make
-// the player fetch a fresh page at once, so the feed visibly adapts.
+// the player fetch a fresh page at once, so the feed visibly adapts. "New videos" (R, or pulling
+// down on the first video) fetches a new page and resets nothing; the reset of the For You feed
+// is in the settings, behind a confirmation (settings.js).
 import { Api, ApiError, takeKey } from './api.js';
 import { EventQueue } from './events.js';
 import { h, hue } from './dom.js';
+import { settingsBody } from './settings.js';
 
 const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
@@ -160,7 +163,8 @@ function openFeed(user) {
     h('h1', {}, 'For You'),
     h('div', { class: 'top-actions' },
       h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
-      h('button', { id: 'refresh', onclick: refreshFeed, title: 'Refresh feed (R)' }, 'Refresh feed'),
+      h('button', { id: 'new-videos', onclick: newVideos, title: 'New videos (R)' }, 'New videos'),
+      h('button', { id: 'settings', onclick: openSettings, title: 'Settings' }, 'Settings'),
       h('button', { id: 'signout', onclick: signOut, title: 'Sign out' }, '@' + user)));
   app.replaceChildren(h('main', { class: 'feed' }, top, stage, info, rail, statusLine, panel, prefetchBox, toastBox));
   renderSound();
@@ -179,7 +183,7 @@ function openFeed(user) {
       }
     }
     if (!state.items.length) {
-      stage.replaceChildren(h('p', { class: 'empty' }, 'No videos to show yet. Try "Refresh feed" in a moment.'));
+      stage.replaceChildren(h('p', { class: 'empty' }, 'No videos to show yet. Try "New videos" in a moment.'));
       return;
     }
     show(0);
@@ -258,7 +262,7 @@ function current() {
 function show(index) {
   if (index < 0) return;
   if (index >= state.items.length) {
-    if (!state.loading && index > 0) toast('No more videos right now; try "Refresh feed".');
+    if (!state.loading && index > 0) toast('No more videos right now; try "New videos".');
     return;
   }
   const dir = index >= state.cur ? 'up' : 'down';
@@ -596,12 +600,20 @@ async function openWhy() {
   const body = h('div', { class: 'why' }, h('p', {}, 'Loading…'));
   openPanel('Why this video', body);
   try {
-    const x = await api.explain(state.user, item.video);
+    // A feed item is explained as it was served on its page; a video opened from a page or a
+    // link, as it would be scored now.
+    const served = item.surface === 'foryou' ? item.request_id : '';
+    const x = await api.explain(state.user, item.video, served);
+    // The first sentence says why, the last whether it could be shown again; the parts between
+    // are the table.
+    const said = x.explanation || [];
     body.replaceChildren(
-      h('ul', {}, (x.explanation || []).map((s) => h('li', {}, s))),
-      h('p', { class: 'hint' }, 'Sources: ' + (x.sources || []).join(', ')),
-      h('table', {}, h('tbody', {}, (x.contributions || []).map((c) =>
-        h('tr', {}, h('td', {}, c.task), h('td', { class: 'num' }, c.value.toFixed(3)))))));
+      h('ul', {}, said.slice(0, 1).map((s) => h('li', {}, s))),
+      h('p', { class: 'hint' }, 'Found by: ' + (x.sources || []).map((s) => s.replaceAll('_', ' ')).join(', ')),
+      h('table', {}, h('caption', {}, `Score ${x.score.toFixed(2)}, part by part`),
+        h('tbody', {}, (x.parts || []).map((p) =>
+          h('tr', {}, h('td', {}, p.label), h('td', { class: 'num' }, (p.value >= 0 ? '+' : '') + p.value.toFixed(3)))))),
+      h('p', {}, said.length > 1 ? said[said.length - 1] : ''));
   } catch (e) {
     body.replaceChildren(h('p', { class: 'error' }, e.message));
   }
@@ -633,21 +645,33 @@ function playFromPage(v, kind) {
   show(at);
 }
 
-async function refreshFeed() {
-  if (state.panelOpen) closePanel();
-  finishWatch();
+// "Show me new videos": what is queued ahead is replaced by a new page that knows every event so
+// far, and the first new video plays. Nothing the feed learned is reset; likes stay.
+async function newVideos() {
+  if (state.panelOpen) return;
+  if (state.loading) await state.loading;
+  for (const item of state.items.splice(state.cur + 1)) dropMedia(item.video);
   await events.drain();
-  try {
-    await api.refresh(state.user);
-  } catch (e) {
-    return toast('Refresh failed: ' + e.message);
-  }
-  for (const id of [...state.media.keys()]) dropMedia(id);
-  Object.assign(state, { items: [], cur: 0, seen: new Set(), liked: new Set(), favorited: new Set() });
-  stage.replaceChildren();
-  toast('Starting over');
+  const before = state.items.length;
   await loadMore();
-  show(0);
+  if (state.items.length > before) show(before);
+  else toast('No new videos right now');
+}
+
+function openSettings() {
+  if (state.panelOpen) return;
+  openPanel('Settings', settingsBody({
+    refresh: async () => {
+      await events.drain();  // what was watched so far belongs to the feed before the reset
+      await api.refresh(state.user);
+    },
+    done: (refreshed) => {
+      closePanel();
+      if (!refreshed) return;
+      toast('Your For You feed starts over');
+      newVideos();
+    },
+  }));
 }
 
 // ---- Sound, gestures, keys, status ----
@@ -689,7 +713,7 @@ function bindGestures() {
     startY = null;
     if (longPressed) return;
     if (dy < -50) next();
-    else if (dy > 50) prev();
+    else if (dy > 50) { if (state.cur === 0) newVideos(); else prev(); }  // pull down at the top
     else {
       const w = state.watch;
       if (w && w.media) { if (w.media.paused) playMedia(w.media); else w.media.pause(); }
@@ -717,7 +741,7 @@ function bindGestures() {
     const keys = {
       ArrowDown: next, PageDown: next, j: next, ArrowUp: prev, PageUp: prev, k: prev,
       l: like, c: openComment, s: share, f: follow, v: favorite, n: notInterested, o: openMore,
-      w: openWhy, m: toggleSound, r: refreshFeed,
+      w: openWhy, m: toggleSound, r: newVideos,
     };
     const f = keys[e.key] || keys[e.key.toLowerCase()];
     if (!f) return;
