@@ -6,8 +6,10 @@
 // is in the settings, behind a confirmation (settings.js).
 import { Api, ApiError, takeKey } from './api.js';
 import { EventQueue } from './events.js';
+import { bindGestures } from './gestures.js';
 import { h, hue } from './dom.js';
 import { settingsBody } from './settings.js';
+import { renderAuth as renderAuthIn, renderNoKey } from './auth.js';
 
 const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
@@ -16,11 +18,7 @@ const LOW_WATER = 4;      // fetch more when fewer are left ahead
 // Videos buffered ahead of the current one (?prefetch=0 turns it off: the baseline of
 // web/bench/swipe_latency.mjs).
 const PREFETCH = new URLSearchParams(location.search).get('prefetch') === '0' ? 0 : 2;
-const LONG_PRESS_MS = 600;
 
-const LANGUAGES = ['en', 'zh', 'es', 'pt', 'hi', 'id', 'ja', 'ko', 'fr', 'de', 'ar', 'ru'];
-const COUNTRIES = ['US', 'CN', 'BR', 'IN', 'ID', 'JP', 'KR', 'MX', 'FR', 'DE', 'GB', 'NG'];
-const DEVICES = ['android', 'ios', 'web'];
 const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity', 'other'];
 
 const app = document.getElementById('app');
@@ -52,7 +50,7 @@ window.__foryou = state;
 start();
 
 function start() {
-  if (!key) return renderNoKey();
+  if (!key) return renderNoKey(app);
   events = new EventQueue(key, { onChange: renderStatus });
   state.events = events;
   const user = localStorage.getItem(USER_STORE);
@@ -72,77 +70,11 @@ function start() {
   }
 }
 
-function renderNoKey() {
-  app.replaceChildren(h('main', { class: 'auth' },
-    h('h1', {}, 'foryou'),
-    h('p', {}, 'Open the player with the link `foryou serve` printed (it carries the app key: ',
-      h('code', {}, '/#key=...'), ').')));
-}
-
-// ---- Sign-up and sign-in ----
-
 function renderAuth(message) {
-  const err = h('p', { class: 'error', role: 'alert' }, message);
-  const interests = h('div', { class: 'chips', role: 'group', 'aria-label': 'Interests' });
-  api.hashtags(40).then((r) => {
-    for (const t of r.hashtags || []) {
-      const chip = h('button', {
-        type: 'button', class: 'chip', 'aria-pressed': 'false', 'data-tag': t.id,
-        onclick: () => chip.setAttribute('aria-pressed', chip.getAttribute('aria-pressed') === 'true' ? 'false' : 'true'),
-      }, '#' + (t.name || t.id));
-      interests.append(chip);
-    }
-  }, (e) => { err.textContent = 'Cannot load interests: ' + e.message; });
-
-  const select = (name, label, options) => h('label', {}, label,
-    h('select', { name }, options.map((o) => h('option', { value: o }, o))));
-  const signUp = h('form', { class: 'card', 'aria-labelledby': 'signup-title' },
-    h('h2', { id: 'signup-title' }, 'Sign up'),
-    h('label', {}, 'User name', h('input', {
-      name: 'id', required: true, pattern: '[!-~]{1,64}', value: 'web-' + Math.random().toString(36).slice(2, 8),
-      autocomplete: 'username',
-    })),
-    h('div', { class: 'row' }, select('language', 'Language', LANGUAGES), select('country', 'Country', COUNTRIES),
-      select('device', 'Device', DEVICES)),
-    h('p', { class: 'hint' }, 'Pick a few interests (your first feed starts from them):'),
-    interests,
-    h('button', { type: 'submit', class: 'primary' }, 'Start watching'));
-  signUp.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const f = new FormData(signUp);
-    const picked = [...interests.querySelectorAll('[aria-pressed=true]')].map((c) => c.dataset.tag);
-    const body = { id: f.get('id').trim(), language: f.get('language'), country: f.get('country'),
-      device: f.get('device'), interests: picked };
-    try {
-      await api.signUp(body);
-      localStorage.setItem(USER_STORE, body.id);
-      openFeed(body.id);
-    } catch (e) {
-      err.textContent = e.status === 409 ? `The name '${body.id}' is taken; sign in or pick another.` : e.message;
-    }
+  renderAuthIn(app, api, message, (id) => {
+    localStorage.setItem(USER_STORE, id);
+    openFeed(id);
   });
-
-  const signIn = h('form', { class: 'card', 'aria-labelledby': 'signin-title' },
-    h('h2', { id: 'signin-title' }, 'Sign in'),
-    h('label', {}, 'User name or id', h('input', { name: 'id', required: true, autocomplete: 'username' })),
-    h('p', { class: 'hint' }, 'Any user of the catalog, e.g. a KuaiRand user id such as 42.'),
-    h('button', { type: 'submit' }, 'Sign in'));
-  signIn.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const id = new FormData(signIn).get('id').trim();
-    try {
-      await api.user(id);
-      localStorage.setItem(USER_STORE, id);
-      openFeed(id);
-    } catch (e) {
-      err.textContent = e.status === 404 ? `No user '${id}'.` : e.message;
-    }
-  });
-
-  app.replaceChildren(h('main', { class: 'auth' }, h('h1', {}, 'foryou'),
-    h('p', { class: 'tagline' }, 'A For You feed that learns from every swipe.'), err,
-    h('div', { class: 'forms' }, signUp, signIn)));
-  signUp.querySelector('input').focus();
 }
 
 // ---- The feed screen ----
@@ -168,7 +100,7 @@ function openFeed(user) {
       h('button', { id: 'signout', onclick: signOut, title: 'Sign out' }, '@' + user)));
   app.replaceChildren(h('main', { class: 'feed' }, top, stage, info, rail, statusLine, panel, prefetchBox, toastBox));
   renderSound();
-  bindGestures();
+  bindStageGestures();
   renderStatus();
   loadMore().then(async () => {
     // A shared link (/#video=ID) plays that video first.
@@ -674,7 +606,7 @@ function openSettings() {
   }));
 }
 
-// ---- Sound, gestures, keys, status ----
+// ---- Sound, gestures and keys (gestures.js), status ----
 
 function toggleSound() {
   state.muted = !state.muted;
@@ -694,60 +626,20 @@ function renderSound() {
   b.setAttribute('aria-pressed', String(!state.muted));
 }
 
-function bindGestures() {
-  stage.tabIndex = 0;
-  let startY = null, pressTimer = null, longPressed = false;
-  stage.addEventListener('pointerdown', (e) => {
-    startY = e.clientY;
-    longPressed = false;
-    pressTimer = setTimeout(() => { longPressed = true; favorite(); }, LONG_PRESS_MS);
-  });
-  const cancelPress = () => { clearTimeout(pressTimer); pressTimer = null; };
-  stage.addEventListener('pointermove', (e) => {
-    if (startY !== null && Math.abs(e.clientY - startY) > 10) cancelPress();
-  });
-  stage.addEventListener('pointerup', (e) => {
-    cancelPress();
-    if (startY === null) return;
-    const dy = e.clientY - startY;
-    startY = null;
-    if (longPressed) return;
-    if (dy < -50) next();
-    else if (dy > 50) { if (state.cur === 0) newVideos(); else prev(); }  // pull down at the top
-    else {
+function bindStageGestures() {
+  bindGestures(stage, {
+    next, prev, longPress: favorite, escape: closePanel, blocked: () => state.panelOpen,
+    pullDown: () => (state.cur === 0 ? newVideos() : prev()),  // pull down on the first video
+    tap: () => {
       const w = state.watch;
       if (w && w.media) { if (w.media.paused) playMedia(w.media); else w.media.pause(); }
-    }
-  });
-  stage.addEventListener('pointercancel', () => { cancelPress(); startY = null; });
-  stage.addEventListener('contextmenu', (e) => e.preventDefault());
-  let wheelAcc = 0, wheelLock = 0;
-  stage.addEventListener('wheel', (e) => {
-    e.preventDefault();
-    const now = performance.now();
-    if (now < wheelLock) return;
-    wheelAcc += e.deltaY;
-    if (Math.abs(wheelAcc) > 40) {
-      if (wheelAcc > 0) next(); else prev();
-      wheelAcc = 0;
-      wheelLock = now + 450;
-    }
-  }, { passive: false });
-  document.onkeydown = (e) => {
-    if (e.key === 'Escape') return closePanel();
-    if (state.panelOpen || e.altKey || e.ctrlKey || e.metaKey) return;
-    const t = e.target;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
-    const keys = {
+    },
+    keys: {
       ArrowDown: next, PageDown: next, j: next, ArrowUp: prev, PageUp: prev, k: prev,
       l: like, c: openComment, s: share, f: follow, v: favorite, n: notInterested, o: openMore,
       w: openWhy, m: toggleSound, r: newVideos,
-    };
-    const f = keys[e.key] || keys[e.key.toLowerCase()];
-    if (!f) return;
-    e.preventDefault();
-    f();
-  };
+    },
+  });
 }
 
 function renderStatus() {
