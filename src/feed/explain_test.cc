@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "feed/rules_testing.h"
+#include "gtest/gtest.h"
 
 namespace foryou::feed {
 namespace {
@@ -83,8 +83,8 @@ TEST(ExplainTest, PartsAddUpToTheServedScoreInWords) {
   item.source_reasons = {"a new upload being shown to a first audience", item.reason};
   RuleStats why;
   why.seen = 1;
-  const Explanation x = Describe(user, "v1", item, /*served=*/true, /*can_serve=*/false, why,
-                                 weights);
+  const Explanation x =
+      Describe(user, "v1", item, /*served=*/true, /*can_serve=*/false, why, weights);
   EXPECT_TRUE(x.served);
   EXPECT_EQ(x.request_id, "r1-abc");
   EXPECT_EQ(x.position, 3);

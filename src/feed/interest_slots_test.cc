@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "feed/rules_testing.h"
+#include "gtest/gtest.h"
 
 namespace foryou::feed {
 namespace {
@@ -18,8 +18,10 @@ TEST(InterestSlotsTest, LiftsTheBestInterestCandidatesAboveTheRestInTheirOrder) 
   std::vector<Candidate> ranked;
   for (int i = 0; i < 10; ++i) ranked.push_back(w.Item(absl::StrCat("t", i), "", "pets"));
   for (int i = 0; i < 10; ++i) {
-    ranked.push_back(w.Make({.creator = absl::StrCat("i", i), .category = "pets",
-                             .sources = kHashtag, .score = 5.0f - i,
+    ranked.push_back(w.Make({.creator = absl::StrCat("i", i),
+                             .category = "pets",
+                             .sources = kHashtag,
+                             .score = 5.0f - i,
                              .more_hashtags = {"cats"}}));
   }
   const std::vector<Candidate> before = ranked;
@@ -40,16 +42,16 @@ TEST(InterestSlotsTest, SkipsOtherSourcesPenaltiesAndCreatorsBeyondTheSpacing) {
   World w;
   std::vector<Candidate> ranked = {w.Item("t0"), w.Item("t1")};
   for (int i = 0; i < 5; ++i) {
-    ranked.push_back(w.Make({.creator = "a", .sources = kHashtag, .score = 1,
-                             .more_hashtags = {"cats"}}));
+    ranked.push_back(
+        w.Make({.creator = "a", .sources = kHashtag, .score = 1, .more_hashtags = {"cats"}}));
   }
-  Candidate penalised = w.Make({.creator = "b", .sources = kHashtag, .score = 1,
-                                .more_hashtags = {"cats"}});
+  Candidate penalised =
+      w.Make({.creator = "b", .sources = kHashtag, .score = 1, .more_hashtags = {"cats"}});
   penalised.penalty = 2;
   ranked.push_back(penalised);
   ranked.push_back(w.Make({.creator = "c", .score = 1, .more_hashtags = {"cats"}}));  // trending
-  ranked.push_back(w.Make({.creator = "d", .sources = kHashtag, .score = 1,
-                           .more_hashtags = {"dogs"}}));
+  ranked.push_back(
+      w.Make({.creator = "d", .sources = kHashtag, .score = 1, .more_hashtags = {"dogs"}}));
   PlaceInterests({"cats"}, 10, RuleOptions{}, &ranked);
   // Creator spacing 5 lets "a" twice on a page of 10: two lifted, nothing else.
   EXPECT_EQ(Creators(ranked).substr(0, 6), "aat0t1");
