@@ -43,8 +43,9 @@ struct ServedItem {
   std::vector<std::string> source_reasons;  // one per source, in Source order
 };
 
-// The last served items kept per user for explanations.
-inline constexpr size_t kServedRecords = 100;
+// The last served items kept per user for explanations: more than a player holds ahead of and
+// behind the video on screen, at ~400 bytes each with their reasons (~25 KB per user at most).
+inline constexpr size_t kServedRecords = 64;
 
 struct UserSession {
   absl::flat_hash_set<uint64_t> seen;  // video keys shown (served or impressed)
