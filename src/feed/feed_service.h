@@ -5,7 +5,7 @@
 //   KeepEligible (eligibility.h)    moderation, seen set, the user's hidden / filtered things
 //   Ranker (ranking.h)              the serving model's predictions, weights, bonus and priors
 //   ApplyNotInterested (rules.h)    the user's "not interested" penalties
-//   PlaceInterests (interest_slots.h) a new user's picked interests lead the page
+//   PlaceInterests (interest_slots.h)  until the session shows a taste, picked interests lead
 //   PlaceFreshUpload (fresh_slot.h) the fresh-upload test slot
 //   Arrange (rules.h)               creator / sound spacing, category runs, exploration share
 //
