@@ -59,12 +59,13 @@ std::string ReasonOf(Source s, const Candidate& c, const ReasonContext& viewer) 
       return "";
     }
     case Source::kFresh:
-      return "a new upload being shown to a first audience";
+      return "a new upload";  // testing, or graduated from its test (FreshSource)
     case Source::kWatchNext:
       return viewer.watched ? "people who watched what you watched are watching it"
                             : "what viewers are watching right now";
     case Source::kTrending:
-      return absl::StrCat("trending", user.country.empty() ? "" : " in ", user.country);
+      // Not "in <country>": the source tops its list up from the language's and everyone's.
+      return "trending right now";
     default:
       return "";
   }

@@ -36,7 +36,7 @@ TEST(ExplainTest, ReasonsAreTrueOfTheViewer) {
   EXPECT_EQ(reason(Bits({Source::kFollowing, Source::kSimilar, Source::kSameSound,
                          Source::kSameHashtag, Source::kTrending}),
                    blank, {"cats"}),
-            "trending in US");
+            "trending right now");
   EXPECT_EQ(reason(Bits({Source::kSimilar}), blank), "recommended");
 
   ReasonContext watched = blank;
@@ -80,7 +80,7 @@ TEST(ExplainTest, PartsAddUpToTheServedScoreInWords) {
   item.interest_lift = 0.75f;
   item.score = item.value - item.penalty + item.fresh_lift + item.interest_lift;
   item.reason = "#cats, one of your interests";
-  item.source_reasons = {"a new upload being shown to a first audience", item.reason};
+  item.source_reasons = {"a new upload", item.reason};
   RuleStats why;
   why.seen = 1;
   const Explanation x =
@@ -114,7 +114,7 @@ TEST(ExplainTest, PartsAddUpToTheServedScoreInWords) {
   }
   EXPECT_TRUE(hate) << "a small probability keeps its digits";
   EXPECT_EQ(x.sentences.front(),
-            "In your feed because: a new upload being shown to a first audience; "
+            "In your feed because: a new upload; "
             "#cats, one of your interests.");
   EXPECT_EQ(x.sentences.back(), "The feed will not show it to you again: already shown to you.");
 }
