@@ -236,6 +236,11 @@ Explanation Describe(const catalog::User& user, std::string_view video, const Se
     return std::fabs(a.value) > std::fabs(b.value);
   });
 
+  if (!served && why.seen > 0) {
+    x.sentences.push_back(
+        "It was shown to you before; how it scored then is no longer kept, so here is how it "
+        "scores now.");
+  }
   if (x.source_reasons.empty()) {
     x.sentences.push_back(served ? "Shown to you in your feed."
                                  : "Nothing would bring it to your feed right now.");
@@ -251,8 +256,9 @@ Explanation Describe(const catalog::User& user, std::string_view video, const Se
     x.sentences.push_back(absl::StrFormat("%s: %+.2f", Capitalized(part.label), part.value));
   }
   if (!x.can_serve) {
-    x.sentences.push_back(absl::StrCat("The feed will not show it to you ",
-                                       served ? "again: " : "now: ", x.cannot_serve_reason, "."));
+    x.sentences.push_back(
+        absl::StrCat("The feed will not show it to you ",
+                     served || why.seen > 0 ? "again: " : "now: ", x.cannot_serve_reason, "."));
   } else {
     x.sentences.push_back(served ? "The feed could show it to you again."
                                  : "The feed could show it to you.");

@@ -235,16 +235,18 @@ absl::StatusOr<Explanation> FeedService::Explain(std::string_view user, std::str
   }
   // As served, when it was; and separately, whether the rules would let it be served now.
   RuleStats why;
-  bool can_serve = true;
+  bool can_serve = true, shown = false;
   std::optional<ServedItem> served;
   sessions_.With(r.user->id, [&](UserSession& s) {
     can_serve = Eligible(c, r.filters, s.seen, &why);
+    shown = s.seen.contains(key);
     if (const ServedItem* item = s.FindServed(key, request_id)) served = *item;
   });
   if (served) {
     return Describe(*r.user, video, *served, /*served=*/true, can_serve, why, options_.weights);
   }
-  if (!request_id.empty()) {
+  // Shown, but its record is gone (only the last kServedRecords are kept): as scored now.
+  if (!request_id.empty() && !shown) {
     return absl::NotFoundError(absl::StrCat("video '", std::string(video),
                                             "' was not served in request '",
                                             std::string(request_id), "'"));

@@ -113,8 +113,9 @@ class FeedService {
                                               bool record = true, std::string_view surface = {});
   // Why `video` is in `user`'s feed: as it was served (its latest serving among the session's
   // last kServedRecords items, or the one in `request_id` when given), else as it would be
-  // scored now; and whether it could be served now. NotFound for an unknown user or video, or
-  // a `request_id` that did not serve the video.
+  // scored now (saying so when it was shown but its record is gone); and whether it could be
+  // served now. NotFound for an unknown user or video, or a `request_id` with a video never
+  // shown to the user.
   [[nodiscard]] absl::StatusOr<Explanation> Explain(std::string_view user, std::string_view video,
                                                     int64_t now_ms,
                                                     std::string_view request_id = {});

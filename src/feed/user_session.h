@@ -44,8 +44,9 @@ struct ServedItem {
 };
 
 // The last served items kept per user for explanations: more than a player holds ahead of and
-// behind the video on screen, at ~400 bytes each with their reasons (~25 KB per user at most).
-inline constexpr size_t kServedRecords = 64;
+// behind the video on screen (each like or follow fetches a new page), at ~400 bytes each with
+// their reasons (~50 KB per user at most).
+inline constexpr size_t kServedRecords = 128;
 
 struct UserSession {
   absl::flat_hash_set<uint64_t> seen;  // video keys shown (served or impressed)

@@ -347,8 +347,22 @@ TEST_F(FeedServiceTest, ExplainNamesSourcesScoresAndIneligibility) {
   auto in_request = feed().Explain("x", first.entry->video.id, now_, page->request_id);
   ASSERT_TRUE(in_request.ok());
   EXPECT_EQ(in_request->position, 0);
-  EXPECT_TRUE(
-      absl::IsNotFound(feed().Explain("x", first.entry->video.id, now_, "r0-other").status()));
+  // A request id with a video never shown to the user is refused.
+  std::string never = "v5";
+  for (int v = 6; std::any_of(page->items.begin(), page->items.end(),
+                              [&](const FeedItem& item) { return item.entry->video.id == never; });
+       ++v) {
+    never = absl::StrCat("v", v);
+  }
+  EXPECT_TRUE(absl::IsNotFound(feed().Explain("x", never, now_, page->request_id).status()));
+  // Once more pages have pushed its record out, it is described as it scores now, saying so.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(feed().Feed("x", 50, now_).ok());
+  auto gone = feed().Explain("x", first.entry->video.id, now_, page->request_id);
+  ASSERT_TRUE(gone.ok()) << gone.status();
+  EXPECT_FALSE(gone->served);
+  EXPECT_FALSE(gone->can_serve);
+  ASSERT_FALSE(gone->sentences.empty());
+  EXPECT_NE(gone->sentences[0].find("no longer kept"), std::string::npos) << gone->sentences[0];
   auto removed = feed().Explain("x", "v2", now_);  // 2 % 41 == 2 -> removed
   ASSERT_TRUE(removed.ok());
   EXPECT_FALSE(removed->can_serve);
