@@ -51,10 +51,15 @@ struct Candidate {
   // the user's "not interested" signals took off it (already subtracted from score).
   std::array<float, model::kNumTasks> probs{};
   float bonus = 0;    // the sources' prior (FeedOptions::source_bonus), part of value
-  float popularity = 0;  // the audience prior (FeedOptions::popularity_weight), part of value
+  // The audience prior (FeedOptions::popularity_weight) plus the watch-next prior, part of value.
+  float popularity = 0;
+  float next_prior = 0;  // the watch-next prior (FeedOptions::watch_next_*weight), in popularity
   float value = 0;    // sum of weights x predictions, plus bonus and popularity
   float penalty = 0;  // >= 0
-  float score = 0;    // value - penalty; the order the rules start from
+  // Lifts given after ranking to place the candidate (already added to score): the fresh-upload
+  // slot (fresh_slot.h) and a new user's interest slots (interest_slots.h).
+  float fresh_lift = 0, interest_lift = 0;
+  float score = 0;    // value - penalty + the lifts; the order the rules start from
   bool from(Source s) const { return (sources & SourceBit(s)) != 0; }
 };
 

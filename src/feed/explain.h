@@ -1,51 +1,90 @@
-// Explanations: why a video is (or is not) in a user's feed, in words. ReasonFor gives the short
-// "why" shown under each served item; DescribeCandidate turns one candidate's trip through the
-// pipeline (the sources that found it, the eligibility verdict, the model's predictions, the
-// not-interested penalty) into an Explanation for `GET /v1/explain`.
+// Explanations: why a video is in a user's feed, in words a viewer understands. ReasonFor gives
+// the short "why" shown under each served item, true of the user who sees it (ReasonContext says
+// what the user has watched, liked and picked). Describe turns one item — as it was served
+// (ServedItem, kept in the session), or as it would be scored now — into an Explanation for
+// `GET /v1/feed/explain`: its sources, every part of its score (adding up to the score), and
+// separately whether it could be served again.
 //
 // Example:
-//   item.reason = ReasonFor(candidate, user);  // "from @c5, whom you follow"
-//   Explanation x = DescribeCandidate(user, "v42", ranked, eligible, why, options.weights);
+//   const ReasonContext viewer = ReasonContextOf(user, positives, likes, index);
+//   item.reason = ReasonFor(candidate, viewer);       // "from @c5, whom you follow"
+//   Explanation x = Describe(user, "v42", served, true, can_serve, why, options.weights);
 //   for (const std::string& s : x.sentences) std::cout << s << "\n";
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/types/span.h"
 #include "catalog/types.h"
 #include "feed/candidate.h"
 #include "feed/rules.h"
+#include "feed/user_session.h"
+#include "feed/video_index.h"
 #include "model/model_config.h"
 
 namespace foryou::feed {
 
+// One part of a score: a stable name ("is_like", "source_bonus", "popularity", "watch_next",
+// "not_interested", "fresh_slot", "interests_first"), its words, and what it adds.
+struct ScorePart {
+  std::string name;
+  std::string label;
+  float value = 0;
+};
+
 struct Explanation {
   std::string user, video;
-  std::vector<std::string> sources;       // SourceName of each source that proposes it now
+  bool served = false;     // described as served (else: as it would be scored now)
+  std::string request_id;  // when served: the page and the place it had on it
+  int position = -1;
+  int64_t served_ms = 0;
+  std::vector<std::string> sources;         // SourceName of each source that found it
   std::vector<std::string> source_reasons;  // one sentence per source
-  bool eligible = true;
-  std::string ineligible_reason;          // when not eligible: which rule keeps it out
-  Candidate candidate;                    // scores (probs, value, penalty, score)
-  // Task contributions (weight x prediction), largest magnitude first, and in words.
-  std::vector<std::pair<std::string, float>> contributions;
+  std::string reason;                       // the short "why" (shown with the item when served)
+  std::array<float, model::kNumTasks> probs{};
+  float value = 0, penalty = 0, score = 0;
+  std::vector<ScorePart> parts;     // every part, adding up to score; largest magnitude first
+  bool can_serve = true;            // could the feed serve it to the user now
+  std::string cannot_serve_reason;  // when not: which rule keeps it out, in the user's words
   std::vector<std::string> sentences;
 };
 
-// "long_view" -> "watch most of it", etc.: the words for a task in explanations.
+// What is true of the viewer, for the reasons: their sign-up interests, whether their session
+// has any positive (long view, completion, like, share), the hashtags and sounds of their likes.
+struct ReasonContext {
+  const catalog::User* user = nullptr;
+  bool watched = false;
+  absl::flat_hash_set<uint64_t> interests, liked_hashtags, liked_sounds;
+};
+ReasonContext ReasonContextOf(const catalog::User& user, absl::Span<const uint64_t> positives,
+                              absl::Span<const uint64_t> likes, const VideoIndex::Snapshot& index);
+
+// "long_view" -> "the chance you watch most of it", etc.: a task in a viewer's words.
 std::string_view TaskWords(int task);
 
-// The short "why" of a candidate for `user`, from the first of its sources in the order
-// explore, following, similar, same_sound, same_hashtag, fresh, watch_next, trending.
-std::string ReasonFor(const Candidate& c, const catalog::User& user);
+// The short "why" of a candidate for the viewer, from the first of its sources (in the order
+// explore, following, similar, same_sound, same_hashtag, fresh, watch_next, trending) whose
+// reason is true of them.
+std::string ReasonFor(const Candidate& c, const ReasonContext& viewer);
+// One reason per source of `c`, in Source order.
+std::vector<std::string> SourceReasons(const Candidate& c, const ReasonContext& viewer);
 
-// The explanation of `ranked` (the candidate after ranking and the not-interested penalty; its
-// source bits say which sources found it) for `user`. `why` counts the eligibility rule that
-// failed when `eligible` is false. `weights`: FeedOptions::weights.
-Explanation DescribeCandidate(const catalog::User& user, std::string_view video,
-                              const Candidate& ranked, bool eligible, const RuleStats& why,
-                              const std::array<float, model::kNumTasks>& weights);
+// The record of `c` (ranked, penalised, placed) as served in `request_id` at `position`.
+ServedItem ServedItemOf(const Candidate& c, std::string request_id, int position, int64_t served_ms,
+                        const ReasonContext& viewer);
+
+// In the user's words, the eligibility rule counted in `why` ("already shown to you").
+std::string_view CannotServeReason(const RuleStats& why);
+
+// The explanation of `item` for `user`: as served when `served`, else as scored now.
+// `can_serve` / `why`: the eligibility verdict now. `weights`: FeedOptions::weights.
+Explanation Describe(const catalog::User& user, std::string_view video, const ServedItem& item,
+                     bool served, bool can_serve, const RuleStats& why,
+                     const std::array<float, model::kNumTasks>& weights);
 
 }  // namespace foryou::feed

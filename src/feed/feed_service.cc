@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -13,6 +14,7 @@
 #include "common/status_macros.h"
 #include "feed/eligibility.h"
 #include "feed/fresh_slot.h"
+#include "feed/interest_slots.h"
 #include "feed/request_id.h"
 
 namespace foryou::feed {
@@ -151,31 +153,44 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   page.eligible = static_cast<int>(ranked.size());
   FORYOU_RETURN_IF_ERROR(ranker_.Rank(r.model_user, r.evidence, now_ms, surface, &ranked));
   ApplyNotInterested(r.not_interested, options_.rules, &ranked, &page.rules);
+  // Cold start: until the session shows a taste of its own, the picked interests lead.
+  if (r.ctx.positives.empty() && r.ctx.likes.empty()) {
+    PlaceInterests(r.user->interests, count, options_.rules, &ranked);
+  }
   std::mt19937_64 rng(seed ^ 0xA5A5A5A5u);
   PlaceFreshUpload(options_.fresh, engagement_, count, now_ms, rng, &ranked);
   const std::vector<Candidate> chosen =
       Arrange(std::move(ranked), count, options_.rules, r.tail, rng, &page.rules);
+  const ReasonContext viewer = ReasonContextOf(*r.user, r.ctx.positives, r.ctx.likes, *r.index);
   for (const Candidate& c : chosen) {
     FeedItem item;
     item.entry = r.index->all[r.index->by_key.at(c.video_key)];
     item.candidate = c;
     item.candidate.video = &item.entry->video;
-    item.reason = ReasonFor(c, *r.user);
+    item.reason = ReasonFor(item.candidate, viewer);
     page.items.push_back(std::move(item));
   }
   if (!record) return page;
-  Remember(r, page);
+  Remember(r, viewer, now_ms, page);
   return page;
 }
 
-void FeedService::Remember(const Request& r, const FeedPage& page) {
+void FeedService::Remember(const Request& r, const ReasonContext& viewer, int64_t now_ms,
+                           const FeedPage& page) {
   const size_t tail_len = static_cast<size_t>(
       std::max(options_.rules.creator_once_per, options_.rules.max_category_run + 1));
+  // The served items as served, for explanations (built outside the session lock).
+  std::vector<ServedItem> served;
+  for (size_t i = 0; i < page.items.size(); ++i) {
+    served.push_back(ServedItemOf(page.items[i].candidate, page.request_id, static_cast<int>(i),
+                                  now_ms, viewer));
+  }
   sessions_.With(r.user->id, [&](UserSession& s) {
     for (const FeedItem& item : page.items) {
       s.MarkSeen(item.entry->proto.video_key, options_.seen_capacity);
       s.tail.push_back(item.entry);
     }
+    for (ServedItem& item : served) s.RecordServed(std::move(item));
     if (s.tail.size() > tail_len) s.tail.erase(s.tail.begin(), s.tail.end() - tail_len);
     ++s.feeds;
   });
@@ -210,7 +225,7 @@ absl::StatusOr<std::vector<uint64_t>> FeedService::TrendingPage(std::string_view
 }
 
 absl::StatusOr<Explanation> FeedService::Explain(std::string_view user, std::string_view video,
-                                                 int64_t now_ms) {
+                                                 int64_t now_ms, std::string_view request_id) {
   Request r;
   FORYOU_RETURN_IF_ERROR(Begin(user, now_ms, options_.seed, &r));
   const uint64_t key = common::VideoKey(video);
@@ -219,19 +234,35 @@ absl::StatusOr<Explanation> FeedService::Explain(std::string_view user, std::str
     return absl::NotFoundError(absl::StrCat("video '", std::string(video), "' not found"));
   }
   Candidate c = entry->proto;
+  c.video = &entry->video;
   for (const Candidate& found : r.candidates) {
     if (found.video_key == key) c.sources = found.sources;
   }
+  // As served, when it was; and separately, whether the rules would let it be served now.
   RuleStats why;
-  bool eligible = true;
-  sessions_.With(r.user->id,
-                 [&](UserSession& s) { eligible = Eligible(c, r.filters, s.seen, &why); });
+  bool can_serve = true, shown = false;
+  std::optional<ServedItem> served;
+  sessions_.With(r.user->id, [&](UserSession& s) {
+    can_serve = Eligible(c, r.filters, s.seen, &why);
+    shown = s.seen.contains(key);
+    if (const ServedItem* item = s.FindServed(key, request_id)) served = *item;
+  });
+  if (served) {
+    return Describe(*r.user, video, *served, /*served=*/true, can_serve, why, options_.weights);
+  }
+  // Shown, but its record is gone (only the last kServedRecords are kept): as scored now.
+  if (!request_id.empty() && !shown) {
+    return absl::NotFoundError(absl::StrCat("video '", std::string(video),
+                                            "' was not served in request '",
+                                            std::string(request_id), "'"));
+  }
   std::vector<Candidate> one{c};
   FORYOU_RETURN_IF_ERROR(ranker_.Rank(r.model_user, r.evidence, now_ms, {}, &one));
   RuleStats ignored;
   ApplyNotInterested(r.not_interested, options_.rules, &one, &ignored);
-  one[0].video = &entry->video;
-  return DescribeCandidate(*r.user, video, one[0], eligible, why, options_.weights);
+  const ReasonContext viewer = ReasonContextOf(*r.user, r.ctx.positives, r.ctx.likes, *r.index);
+  return Describe(*r.user, video, ServedItemOf(one[0], "", -1, now_ms, viewer),
+                  /*served=*/false, can_serve, why, options_.weights);
 }
 
 absl::Status FeedService::Refresh(std::string_view user_id) {

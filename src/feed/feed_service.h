@@ -5,10 +5,11 @@
 //   KeepEligible (eligibility.h)    moderation, seen set, the user's hidden / filtered things
 //   Ranker (ranking.h)              the serving model's predictions, weights, bonus and priors
 //   ApplyNotInterested (rules.h)    the user's "not interested" penalties
+//   PlaceInterests (interest_slots.h)  until the session shows a taste, picked interests lead
 //   PlaceFreshUpload (fresh_slot.h) the fresh-upload test slot
 //   Arrange (rules.h)               creator / sound spacing, category runs, exploration share
 //
-// then remembers what it served (the seen set, the page's tail). EventApplier
+// then remembers what it served (the seen set, the page's tail, each item as served). EventApplier
 // (event_applier.h) turns events into sessions, engagement and watch-next updates at once; the
 // real-time loop trains the model from the same events. Catalog writes go through the service
 // (UserDirectory for users) so the in-memory index, the model's catalog and the store agree.
@@ -110,9 +111,14 @@ class FeedService {
   // log's view happened on).
   [[nodiscard]] absl::StatusOr<FeedPage> Feed(std::string_view user, int count, int64_t now_ms,
                                               bool record = true, std::string_view surface = {});
-  // Why `video` would (or would not) be in `user`'s feed now.
+  // Why `video` is in `user`'s feed: as it was served (its latest serving among the session's
+  // last kServedRecords items, or the one in `request_id` when given), else as it would be
+  // scored now (saying so when it was shown but its record is gone); and whether it could be
+  // served now. NotFound for an unknown user or video, or a `request_id` with a video never
+  // shown to the user.
   [[nodiscard]] absl::StatusOr<Explanation> Explain(std::string_view user, std::string_view video,
-                                                    int64_t now_ms);
+                                                    int64_t now_ms,
+                                                    std::string_view request_id = {});
   // Starts the user over as a new user: a new model identity (epoch + 1), an empty session
   // (recent positives, not-interested signals, page tail) — keeping settings, filters, hidden
   // creators and the seen set.
@@ -167,8 +173,10 @@ class FeedService {
   };
   // Reads the user, their session and the index, and retrieves the candidates into *r.
   absl::Status Begin(std::string_view user, int64_t now_ms, uint64_t seed, Request* r);
-  // Served counts as seen; the page's tail carries the arrangement rules to the next page.
-  void Remember(const Request& r, const FeedPage& page);
+  // Served counts as seen; the page's tail carries the arrangement rules to the next page; the
+  // items are recorded as served (for Explain).
+  void Remember(const Request& r, const ReasonContext& viewer, int64_t now_ms,
+                const FeedPage& page);
 
   const FeedOptions options_;
   catalog::CatalogStore* const store_;

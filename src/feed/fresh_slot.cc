@@ -28,7 +28,10 @@ void PlaceFreshUpload(const FreshPoolOptions& options, const EngagementStats& en
   if (best == nullptr) return;
   const size_t slot = rng() % static_cast<size_t>(std::min<int>(count, ranked->size()));
   const float target = (*ranked)[slot].score;
-  if (best->score <= target) best->score = target + 1e-3f;
+  if (best->score <= target) {
+    best->fresh_lift += target + 1e-3f - best->score;
+    best->score = target + 1e-3f;
+  }
   std::stable_sort(ranked->begin(), ranked->end(),
                    [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
 }

@@ -21,8 +21,8 @@ namespace foryou::feed {
 
 // Among the candidates of `ranked` (highest score first) found by the fresh source and still
 // testing, picks the least exposed (ties at random) and lifts its score just above the item at a
-// random position among the first `count`, then re-sorts. Does nothing when
-// options.slots_per_page is 0 or no candidate is testing. Draws from `rng`.
+// random position among the first `count` (the lift is kept in fresh_lift), then re-sorts. Does
+// nothing when options.slots_per_page is 0 or no candidate is testing. Draws from `rng`.
 void PlaceFreshUpload(const FreshPoolOptions& options, const EngagementStats& engagement,
                       int count, int64_t now_ms, std::mt19937_64& rng,
                       std::vector<Candidate>* ranked);

@@ -147,8 +147,10 @@ absl::Status Ranker::Rank(std::string_view model_user, const SessionEvidence& ev
                        ? options_.popularity_weight * static_cast<float>(crowd[i] / crowd_max)
                        : 0.0f;
     // Log-scale: one unit of the watch-next score is ~e times likelier to be watched next.
-    const float prior = with_next ? next_weight * (next[i] - next_min) : 0.0f;
-    c.popularity += prior;
+    if (with_next) {
+      c.next_prior = next_weight * (next[i] - next_min);
+      c.popularity += c.next_prior;
+    }
     c.value = value + c.bonus + c.popularity;
     c.score = c.value;
   }

@@ -25,6 +25,20 @@ void UserSession::PushRecent(std::deque<uint64_t>& list, uint64_t video_key, siz
   while (list.size() > capacity) list.pop_front();
 }
 
+void UserSession::RecordServed(ServedItem item) {
+  served.push_back(std::move(item));
+  while (served.size() > kServedRecords) served.pop_front();
+}
+
+const ServedItem* UserSession::FindServed(uint64_t video_key, std::string_view request_id) const {
+  for (auto it = served.rbegin(); it != served.rend(); ++it) {
+    if (it->video_key == video_key && (request_id.empty() || it->request_id == request_id)) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
 UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
   return shards_[absl::Hash<std::string>{}(user) % kShards];
 }
@@ -44,6 +58,7 @@ void UserSessions::Reset(const std::string& user, bool keep_seen) {
   if (keep_seen) {
     fresh.seen = std::move(it->second.seen);
     fresh.seen_order = std::move(it->second.seen_order);
+    fresh.served = std::move(it->second.served);
   }
   it->second = std::move(fresh);
 }

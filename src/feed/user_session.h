@@ -2,8 +2,8 @@
 // events at once (before the model retrains): the videos already shown (a bounded seen set), the
 // recent positive videos (seeds for the similar / same-sound / same-hashtag sources), quick skips,
 // "not interested" signals, and the tail of the last feed (so the arrangement rules hold across
-// pages). Thread-safe: sharded by user, one mutex per shard; With() runs a function on one
-// user's session under its shard lock.
+// pages), and the last items served as they were served (for explanations). Thread-safe: sharded
+// by user, one mutex per shard; With() runs a function on one user's session under its shard lock.
 //
 // Example:
 //   sessions.With("u1", [&](UserSession& s) { s.MarkSeen(video_key, cap); });
@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -23,8 +24,29 @@
 #include "common/mutex.h"
 #include "feed/rules.h"
 #include "feed/video_index.h"
+#include "model/model_config.h"
 
 namespace foryou::feed {
+
+// One item as it was served: where it was found, every part of its score, the reasons shown.
+// What `GET /v1/feed/explain` describes for a video on the user's screen.
+struct ServedItem {
+  uint64_t video_key = 0;
+  std::string request_id;  // "" for a video not served (an explanation of it as scored now)
+  int position = -1;
+  int64_t served_ms = 0;
+  uint32_t sources = 0;  // SourceBit()s
+  std::array<float, model::kNumTasks> probs{};
+  float bonus = 0, popularity = 0, next_prior = 0, value = 0, penalty = 0;
+  float fresh_lift = 0, interest_lift = 0, score = 0;
+  std::string reason;                       // the short "why" shown with the item
+  std::vector<std::string> source_reasons;  // one per source, in Source order
+};
+
+// The last served items kept per user for explanations: more than a player holds ahead of and
+// behind the video on screen (each like or follow fetches a new page), at ~400 bytes each with
+// their reasons (~50 KB per user at most).
+inline constexpr size_t kServedRecords = 128;
 
 struct UserSession {
   absl::flat_hash_set<uint64_t> seen;  // video keys shown (served or impressed)
@@ -45,8 +67,12 @@ struct UserSession {
     const float n = own_exposures + foreign_exposures;
     return n > 0 ? foreign_exposures / n : 0.0f;
   }
+  std::deque<ServedItem> served;  // the last kServedRecords items served, oldest first
 
   void MarkSeen(uint64_t video_key, size_t capacity);
+  void RecordServed(ServedItem item);
+  // The latest serving of `video_key` (in request `request_id` when not empty); null if none.
+  const ServedItem* FindServed(uint64_t video_key, std::string_view request_id) const;
   static void PushRecent(std::deque<uint64_t>& list, uint64_t video_key, size_t capacity);
 };
 
@@ -54,7 +80,7 @@ class UserSessions {
  public:
   // Runs fn on the session of `user` (created empty if new) under its shard's lock.
   void With(const std::string& user, const std::function<void(UserSession&)>& fn);
-  // Forgets a user's session (refresh); `keep_seen` keeps the seen set.
+  // Forgets a user's session (refresh); `keep_seen` keeps the seen set and the served items.
   void Reset(const std::string& user, bool keep_seen);
   size_t size() const;
 

@@ -241,8 +241,9 @@ TEST_F(ApiServerTest, RemovedVideoLeavesEveryFeed) {
   }
   Reply x = h_->Get("/v1/feed/explain?user=u1&video=v5");
   ASSERT_EQ(x.status, 200) << x.body;
-  EXPECT_FALSE(x.j["eligible"].get<bool>());
-  EXPECT_FALSE(x.j["ineligible_reason"].get<std::string>().empty());
+  EXPECT_FALSE(x.j["can_serve"].get<bool>());
+  EXPECT_NE(x.j["cannot_serve_reason"].get<std::string>().find("moderation"), std::string::npos)
+      << x.body;
   // Not on its creator's page either.
   Reply c = h_->Get(absl::StrCat("/v1/creators/", CreatorOf(5)));
   ASSERT_EQ(c.status, 200);
@@ -263,9 +264,15 @@ TEST_F(ApiServerTest, HiddenCreatorLeavesTheUsersFeed) {
     }
   }
   EXPECT_GT(items, 0);
-  Reply x = h_->Get("/v1/feed/explain?user=u5&video=v2");  // v2's creator is c2
-  ASSERT_EQ(x.status, 200) << x.body;
-  EXPECT_FALSE(x.j["eligible"].get<bool>());
+  // No video of c2 can be served; those not shown before say it is because of the hiding.
+  int hidden = 0;
+  for (int v = 2; v < kVideos; v += kCreators) {  // CreatorOf(v) == "c2"
+    Reply x = h_->Get(absl::StrCat("/v1/feed/explain?user=u5&video=v", v));
+    ASSERT_EQ(x.status, 200) << x.body;
+    EXPECT_FALSE(x.j["can_serve"].get<bool>()) << x.body;
+    hidden += x.j["cannot_serve_reason"] == "you hid this creator";
+  }
+  EXPECT_GT(hidden, 0);
 }
 
 }  // namespace

@@ -1,6 +1,12 @@
 // HTTP API end to end, feed routes: feed pages, refresh, explain, event batches (accepted,
 // rejected, counted, absorbed by the serving model), bad query parameters, concurrent use.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -98,13 +104,16 @@ TEST_F(ApiServerTest, RefreshStartsANewModelUser) {
   EXPECT_EQ(feed.j["model_user"], "u4#1");
 }
 
-TEST_F(ApiServerTest, ExplainGivesSourcesContributionsAndSentences) {
-  // u6 is never served a feed by any test, so v7 is eligible for it.
+TEST_F(ApiServerTest, ExplainGivesSourcesPartsAndSentences) {
+  // u6 is never served a feed by any test, so v7 is not served and is eligible for it.
   Reply r = h_->Get("/v1/feed/explain?user=u6&video=v7");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.j["user"], "u6");
   EXPECT_EQ(r.j["video"], "v7");
-  EXPECT_TRUE(r.j["eligible"].get<bool>()) << r.body;
+  EXPECT_EQ(r.j["served"], false) << r.body;
+  EXPECT_FALSE(r.j.contains("request_id")) << r.body;
+  EXPECT_TRUE(r.j["can_serve"].get<bool>()) << r.body;
+  EXPECT_EQ(r.j["cannot_serve_reason"], "");
   EXPECT_TRUE(r.j["score"].is_number());
   // One reason per source (a video no source proposes has neither).
   ASSERT_TRUE(r.j["sources"].is_array());
@@ -112,28 +121,159 @@ TEST_F(ApiServerTest, ExplainGivesSourcesContributionsAndSentences) {
   ASSERT_EQ(r.j["source_reasons"].size(), r.j["sources"].size()) << r.body;
   for (const json& s : r.j["sources"]) EXPECT_FALSE(s.get<std::string>().empty()) << r.body;
   for (const json& s : r.j["source_reasons"]) EXPECT_FALSE(s.get<std::string>().empty());
-  // One contribution per task, largest first.
-  ASSERT_TRUE(r.j["contributions"].is_array());
-  ASSERT_EQ(r.j["contributions"].size(), static_cast<size_t>(model::kNumTasks)) << r.body;
-  std::set<std::string> tasks;
+  // One part per task and the audience prior, largest first.
+  ASSERT_TRUE(r.j["parts"].is_array());
+  std::set<std::string> names;
   double previous = INFINITY;
-  for (const json& c : r.j["contributions"]) {
-    ASSERT_TRUE(c["task"].is_string());
+  for (const json& c : r.j["parts"]) {
+    ASSERT_TRUE(c["name"].is_string());
     ASSERT_TRUE(c["value"].is_number());
-    tasks.insert(c["task"].get<std::string>());
+    names.insert(c["name"].get<std::string>());
     EXPECT_LE(std::fabs(c["value"].get<double>()), previous) << r.body;
     previous = std::fabs(c["value"].get<double>());
   }
-  EXPECT_EQ(tasks, std::set<std::string>(model::kTaskNames.begin(), model::kTaskNames.end()));
-  // Sentences: first the sources' reasons, then the largest contributions.
+  for (const char* task : model::kTaskNames) EXPECT_TRUE(names.count(task)) << task;
+  EXPECT_TRUE(names.count("popularity")) << r.body;
+  // Sentences: first the sources' reasons, then the parts; the last says it could be served.
   ASSERT_TRUE(r.j["explanation"].is_array());
-  ASSERT_GE(r.j["explanation"].size(), 2u) << r.body;
+  ASSERT_GE(r.j["explanation"].size(), 3u) << r.body;
   for (const json& s : r.j["explanation"]) EXPECT_FALSE(s.get<std::string>().empty());
   const std::string first = r.j["explanation"][0];
   for (const json& reason : r.j["source_reasons"]) {
     EXPECT_NE(first.find(reason.get<std::string>()), std::string::npos) << first;
   }
+  EXPECT_EQ(r.j["explanation"].back(), "The feed could show it to you.");
   EXPECT_TRUE(r.j["probs"]["is_click"].is_number());
+  // A request id that did not serve the video.
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed/explain?user=u6&video=v7&request_id=r1-000000"), 404,
+                      "not_found", "was not served in request"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/feed/explain?user=u6&video=v7&request_id="), 400,
+                      "invalid_argument", "request_id"));
+}
+
+// A new user has watched nothing: no reason may speak of what they watched, liked, follow or
+// usually watch.
+TEST_F(ApiServerTest, ReasonsOfANewUsersFirstPageAreTrue) {
+  ASSERT_EQ(h_->Post("/v1/users", R"({"id":"newbie"})").status, 201);
+  // Others watch and like: the watch-next source and trending have something to offer.
+  std::string batch = "[";
+  for (int i = 0; i < 20; ++i) {
+    if (i > 0) batch += ",";
+    batch += Event("like", "u2", absl::StrCat("v", 20 + i));
+  }
+  batch += "]";
+  ASSERT_EQ(h_->Post("/v1/events", batch).status, 200);
+  Reply r = h_->Get("/v1/feed?user=newbie&count=10");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_FALSE(r.j["items"].empty());
+  for (const json& item : r.j["items"]) {
+    const std::string reason = item["reason"];
+    for (const char* untrue : {"what you watched", "you usually watch", "you liked",
+                               "you enjoyed", "whom you follow"}) {
+      EXPECT_EQ(reason.find(untrue), std::string::npos) << reason << ": " << item.dump();
+    }
+  }
+}
+
+// Explain describes the item as it was served: its sources, every part of its score (adding up
+// to the score), in words, and separately whether it could be served again.
+TEST_F(ApiServerTest, ExplainDescribesTheServedItem) {
+  ASSERT_EQ(h_->Post("/v1/users", R"({"id":"viewer","interests":["food"]})").status, 201);
+  Reply page = h_->Get("/v1/feed?user=viewer&count=10");
+  ASSERT_EQ(page.status, 200) << page.body;
+  ASSERT_EQ(page.j["items"].size(), 10u) << page.body;
+  for (const json& item : page.j["items"]) {
+    const std::string video = item["video"];
+    Reply x = h_->Get(absl::StrCat("/v1/feed/explain?user=viewer&video=", video));
+    ASSERT_EQ(x.status, 200) << x.body;
+    EXPECT_EQ(x.j["served"], true) << x.body;
+    EXPECT_EQ(x.j["request_id"], page.j["request_id"]) << x.body;
+    EXPECT_EQ(x.j["position"], item["position"]) << x.body;
+    EXPECT_EQ(x.j["sources"], item["sources"]) << x.body;
+    EXPECT_EQ(x.j["reason"], item["reason"]) << x.body;
+    EXPECT_NEAR(x.j["score"].get<double>(), item["score"].get<double>(), 1e-4) << x.body;
+    // Every part, adding up to the served score; the audience prior among them.
+    ASSERT_TRUE(x.j["parts"].is_array()) << x.body;
+    double sum = 0;
+    std::map<std::string, double> parts;
+    for (const json& part : x.j["parts"]) {
+      ASSERT_TRUE(part["value"].is_number()) << x.body;
+      ASSERT_TRUE(part["label"].is_string()) << x.body;
+      EXPECT_FALSE(part["label"].get<std::string>().empty()) << x.body;
+      sum += part["value"].get<double>();
+      parts[part["name"].get<std::string>()] = part["value"].get<double>();
+    }
+    EXPECT_NEAR(sum, x.j["score"].get<double>(), 1e-3) << x.body;
+    ASSERT_TRUE(parts.count("popularity")) << x.body;
+    EXPECT_NEAR(parts["popularity"], item["parts"]["popularity"].get<double>(), 1e-4);
+    EXPECT_NEAR(parts["source_bonus"], item["parts"]["source_bonus"].get<double>(), 1e-4);
+    EXPECT_NEAR(parts["is_like"], item["parts"]["is_like"].get<double>(), 1e-4);
+    // Shown once: it cannot be served again, said apart from why it was served.
+    EXPECT_EQ(x.j["can_serve"], false) << x.body;
+    EXPECT_EQ(x.j["cannot_serve_reason"], "already shown to you") << x.body;
+    // Words a viewer understands: no internal task names, no "0%" next to a non-zero part.
+    ASSERT_TRUE(x.j["explanation"].is_array());
+    for (const json& s : x.j["explanation"]) {
+      const std::string line = s;
+      for (const char* task : model::kTaskNames) {
+        EXPECT_EQ(line.find(task), std::string::npos) << line;
+      }
+      EXPECT_EQ(line.find(" 0%"), std::string::npos) << line;
+      EXPECT_EQ(line.find("It will not be shown"), std::string::npos) << line;
+    }
+    for (const json& part : x.j["parts"]) {
+      const std::string label = part["label"];
+      for (const char* task : model::kTaskNames) {
+        EXPECT_EQ(label.find(task), std::string::npos) << label;
+      }
+    }
+  }
+  // A video not served to the user: described as it would be scored now, still adding up.
+  std::set<std::string> shown;
+  for (const json& item : page.j["items"]) shown.insert(item["video"].get<std::string>());
+  std::string other = "v0";
+  for (int v = 0; shown.count(other); ++v) other = absl::StrCat("v", v);
+  Reply x = h_->Get(absl::StrCat("/v1/feed/explain?user=viewer&video=", other));
+  ASSERT_EQ(x.status, 200) << x.body;
+  EXPECT_EQ(x.j["served"], false) << x.body;
+  EXPECT_EQ(x.j["can_serve"], true) << x.body;
+  double sum = 0;
+  for (const json& part : x.j["parts"]) sum += part["value"].get<double>();
+  EXPECT_NEAR(sum, x.j["score"].get<double>(), 1e-3) << x.body;
+}
+
+// `POST /v1/users/ID/refresh` with no body and no Content-Length (curl -X POST) is a valid
+// request: answered at once, not after the read timeout with a 400.
+TEST_F(ApiServerTest, RefreshWithoutABodyIsAccepted) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  timeval timeout{15, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(h_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string request = absl::StrCat("POST /v1/users/u5/refresh HTTP/1.1\r\n",
+                                           "Host: 127.0.0.1\r\nX-Api-Key: ", kAppKey, "\r\n\r\n");
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  const auto start = std::chrono::steady_clock::now();
+  std::string reply;
+  char buf[4096];
+  // The whole answer: headers, then the JSON body (ends with '}').
+  while (reply.find("\r\n\r\n") == std::string::npos || reply.back() != '}') {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find(R"("model_user":"u5#)"), std::string::npos) << reply;
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "answered only after the read timeout";
+  // A refresh with a JSON body still works.
+  EXPECT_EQ(h_->Post("/v1/users/u5/refresh", "{}").status, 200);
+  EXPECT_TRUE(IsError(h_->Post("/v1/users/nobody/refresh", ""), 404, "not_found"));
 }
 
 // ---- Events ----

@@ -24,7 +24,8 @@ json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions&
     parts[model::kTaskNames[t]] = options.weights[t] * c.probs[t];
   }
   parts["source_bonus"] = c.bonus;
-  parts["popularity"] = c.popularity;  // the audience prior (+ the watch-next prior when on)
+  parts["popularity"] = c.popularity - c.next_prior;  // the audience prior
+  parts["watch_next"] = c.next_prior;                 // the watch-next prior (0 when off)
   json sources = json::array();
   for (int s = 0; s < static_cast<int>(feed::Source::kNumSources); ++s) {
     if (c.from(static_cast<feed::Source>(s))) sources.push_back(feed::SourceName(static_cast<feed::Source>(s)));
@@ -68,18 +69,33 @@ void ApiServer::FeedRoutes() {
     if (!user.ok()) return SendError(res, user.status());
     absl::StatusOr<std::string> video = RequiredParam(req, "video");
     if (!video.ok()) return SendError(res, video.status());
-    absl::StatusOr<feed::Explanation> x = deps_.feed->Explain(*user, *video, Now());
+    std::string request_id;
+    if (req.has_param("request_id")) {
+      absl::StatusOr<std::string> id = RequiredParam(req, "request_id");
+      if (!id.ok()) return SendError(res, id.status());
+      request_id = *id;
+    }
+    absl::StatusOr<feed::Explanation> x =
+        deps_.feed->Explain(*user, *video, Now(), request_id);
     if (!x.ok()) return SendError(res, x.status());
-    json contributions = json::array();
-    for (const auto& [task, v] : x->contributions) contributions.push_back({{"task", task}, {"value", v}});
+    json parts = json::array();
+    for (const feed::ScorePart& p : x->parts) {
+      parts.push_back({{"name", p.name}, {"label", p.label}, {"value", p.value}});
+    }
     json probs = json::object();
-    for (int t = 0; t < model::kNumTasks; ++t) probs[model::kTaskNames[t]] = x->candidate.probs[t];
-    SendJson(res, 200, {{"user", x->user}, {"video", x->video}, {"sources", x->sources},
-                        {"source_reasons", x->source_reasons}, {"eligible", x->eligible},
-                        {"ineligible_reason", x->ineligible_reason},
-                        {"score", x->candidate.score}, {"value", x->candidate.value},
-                        {"penalty", x->candidate.penalty}, {"probs", probs},
-                        {"contributions", contributions}, {"explanation", x->sentences}});
+    for (int t = 0; t < model::kNumTasks; ++t) probs[model::kTaskNames[t]] = x->probs[t];
+    json body = {{"user", x->user}, {"video", x->video}, {"served", x->served},
+                 {"sources", x->sources}, {"source_reasons", x->source_reasons},
+                 {"reason", x->reason}, {"score", x->score}, {"value", x->value},
+                 {"penalty", x->penalty}, {"parts", parts}, {"probs", probs},
+                 {"can_serve", x->can_serve}, {"cannot_serve_reason", x->cannot_serve_reason},
+                 {"explanation", x->sentences}};
+    if (x->served) {
+      body["request_id"] = x->request_id;
+      body["position"] = x->position;
+      body["served_ms"] = x->served_ms;
+    }
+    SendJson(res, 200, body);
   }));
 
   // ---- Events ----

@@ -3,6 +3,7 @@
 // not-interested, refresh, explain, the fresh-upload pool and moderation.
 #include "feed/feed_service.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -203,18 +204,64 @@ TEST_F(FeedServiceTest, ColdStartUsesInterestsThenAdaptsWithinTheSession) {
   EXPECT_GT(CountCategory(*next, "cat5"), before);
 }
 
+// Interests picked at sign-up lead a new user's first page (at least half of it), whether the
+// interest is a video's category or a later hashtag, and the exploration share stays.
+TEST_F(FeedServiceTest, ANewUsersFirstPageIsLedByThePickedInterests) {
+  for (const std::vector<std::string>& interests :
+       {std::vector<std::string>{"t43", "t9"}, std::vector<std::string>{"t21"}}) {
+    catalog::User user = User(absl::StrCat("picker-", interests[0]));
+    user.interests = interests;
+    ASSERT_TRUE(feed().CreateUser(user).ok());
+    auto page = feed().Feed(user.id, 10, now_);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->items.size(), 10u);
+    int picked = 0, explore = 0;
+    std::string got;
+    for (const FeedItem& item : page->items) {
+      const auto& tags = item.entry->video.hashtags;
+      bool match = false;
+      for (const std::string& interest : interests) {
+        match |= std::find(tags.begin(), tags.end(), interest) != tags.end();
+      }
+      picked += match;
+      explore += item.candidate.from(Source::kExplore);
+      absl::StrAppend(&got, item.entry->video.id, "(", tags[0], " ", tags[1], ") ");
+    }
+    EXPECT_GE(picked, 5) << interests[0] << ": " << got;
+    EXPECT_GE(explore, 1) << "the exploration share stays: " << got;
+  }
+}
+
+// Every reason shown is true for the user: one who has watched, liked and followed nothing is
+// never told about what they watched, liked, follow or usually watch.
+TEST_F(FeedServiceTest, ReasonsAreTrueForAUserWhoHasWatchedNothing) {
+  ASSERT_TRUE(feed().CreateUser(User("blank")).ok());
+  auto page = feed().Feed("blank", 10, now_);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 10u);
+  for (const FeedItem& item : page->items) {
+    for (const char* untrue : {"what you watched", "you usually watch", "you liked",
+                               "you enjoyed", "whom you follow", "your interests"}) {
+      EXPECT_EQ(item.reason.find(untrue), std::string::npos)
+          << item.entry->video.id << ": " << item.reason;
+    }
+  }
+}
+
 TEST_F(FeedServiceTest, NotInterestedLowersCreatorSoundAndHashtagsAtOnce) {
   ASSERT_TRUE(feed().CreateUser(User("ni")).ok());
   auto before = feed().Explain("ni", "v80", now_);  // creator c0
   ASSERT_TRUE(before.ok()) << before.status();
-  EXPECT_EQ(before->candidate.penalty, 0.0f);
+  EXPECT_EQ(before->penalty, 0.0f);
   feed().Observe({Action(stream::EventType::kNotInterested, "ni", "v40")});  // creator c0 too
   auto after = feed().Explain("ni", "v80", now_);
   ASSERT_TRUE(after.ok());
-  EXPECT_GE(after->candidate.penalty, feed().options().rules.not_interested_creator);
-  EXPECT_LT(after->candidate.score, before->candidate.score);
+  EXPECT_GE(after->penalty, feed().options().rules.not_interested_creator);
+  EXPECT_LT(after->score, before->score);
   bool says = false;
-  for (const std::string& s : after->sentences) says |= s.find("not interested") != std::string::npos;
+  for (const std::string& s : after->sentences) {
+    says |= s.find("Lowered because you said not interested") != std::string::npos;
+  }
   EXPECT_TRUE(says);
 }
 
@@ -274,18 +321,52 @@ TEST_F(FeedServiceTest, ExplainNamesSourcesScoresAndIneligibility) {
   ASSERT_FALSE(page->items.empty());
   auto x = feed().Explain("x", "v0", now_);  // v0: fresh upload
   ASSERT_TRUE(x.ok()) << x.status();
-  EXPECT_EQ(x->contributions.size(), static_cast<size_t>(model::kNumTasks));
-  EXPECT_GE(std::fabs(x->contributions[0].second), std::fabs(x->contributions[1].second));
+  EXPECT_FALSE(x->served);
+  EXPECT_TRUE(x->can_serve);
+  // Every task and the audience prior, largest first, adding up to the score.
+  ASSERT_GE(x->parts.size(), static_cast<size_t>(model::kNumTasks) + 1);
+  double sum = 0;
+  for (size_t i = 0; i < x->parts.size(); ++i) {
+    sum += x->parts[i].value;
+    if (i > 0) EXPECT_GE(std::fabs(x->parts[i - 1].value), std::fabs(x->parts[i].value));
+  }
+  EXPECT_NEAR(sum, x->score, 1e-4);
   EXPECT_GE(x->sentences.size(), 3u);
-  // A served video is now "seen"; a removed one is out by moderation.
-  auto served = feed().Explain("x", page->items[0].entry->video.id, now_);
+  // A served video is described as served, and is now "seen"; a removed one is out by
+  // moderation.
+  const FeedItem& first = page->items[0];
+  auto served = feed().Explain("x", first.entry->video.id, now_);
   ASSERT_TRUE(served.ok());
-  EXPECT_FALSE(served->eligible);
-  EXPECT_EQ(served->ineligible_reason, "already shown to this user");
+  EXPECT_TRUE(served->served);
+  EXPECT_EQ(served->request_id, page->request_id);
+  EXPECT_EQ(served->position, 0);
+  EXPECT_EQ(served->reason, first.reason);
+  EXPECT_FLOAT_EQ(served->score, first.candidate.score);
+  EXPECT_FALSE(served->can_serve);
+  EXPECT_EQ(served->cannot_serve_reason, "already shown to you");
+  auto in_request = feed().Explain("x", first.entry->video.id, now_, page->request_id);
+  ASSERT_TRUE(in_request.ok());
+  EXPECT_EQ(in_request->position, 0);
+  // A request id with a video never shown to the user is refused.
+  std::string never = "v5";
+  for (int v = 6; std::any_of(page->items.begin(), page->items.end(),
+                              [&](const FeedItem& item) { return item.entry->video.id == never; });
+       ++v) {
+    never = absl::StrCat("v", v);
+  }
+  EXPECT_TRUE(absl::IsNotFound(feed().Explain("x", never, now_, page->request_id).status()));
+  // Once more pages have pushed its record out, it is described as it scores now, saying so.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(feed().Feed("x", 50, now_).ok());
+  auto gone = feed().Explain("x", first.entry->video.id, now_, page->request_id);
+  ASSERT_TRUE(gone.ok()) << gone.status();
+  EXPECT_FALSE(gone->served);
+  EXPECT_FALSE(gone->can_serve);
+  ASSERT_FALSE(gone->sentences.empty());
+  EXPECT_NE(gone->sentences[0].find("no longer kept"), std::string::npos) << gone->sentences[0];
   auto removed = feed().Explain("x", "v2", now_);  // 2 % 41 == 2 -> removed
   ASSERT_TRUE(removed.ok());
-  EXPECT_FALSE(removed->eligible);
-  EXPECT_NE(removed->ineligible_reason.find("moderation"), std::string::npos);
+  EXPECT_FALSE(removed->can_serve);
+  EXPECT_NE(removed->cannot_serve_reason.find("moderation"), std::string::npos);
   EXPECT_TRUE(absl::IsNotFound(feed().Explain("x", "no-such-video", now_).status()));
   EXPECT_TRUE(absl::IsNotFound(feed().Explain("nobody", "v0", now_).status()));
 }

@@ -107,6 +107,31 @@ TEST(SimulatorTest, LockstepRunsAreReproducible) {
   EXPECT_NE(outcomes[0], outcomes[2]);
 }
 
+// The calibrated world rewards what a real audience rewards (popular videos, in the popular
+// categories), yet a feed that learns from its own impressions and ranks by them, re-showing
+// what it showed, must still do worse there than the default feed that learns tastes.
+TEST(SimulatorTest, AFeedbackLoopDoesWorseThanLearningTastesInTheCalibratedWorld) {
+  absl::StatusOr<WorldCalibration> calibration =
+      ParseWorldCalibration(DefaultWorldCalibrationJson());
+  ASSERT_TRUE(calibration.ok()) << calibration.status();
+  SimOptions o = SmallWorld();
+  o.world = {.categories = 20, .creators = 60, .sounds = 80, .videos = 600,
+             .calibration = *calibration};
+  o.users = 60;
+  o.swipes = 60;
+  std::ostringstream progress;
+  absl::StatusOr<SimResult> learning = RunSimulation(o, progress);
+  ASSERT_TRUE(learning.ok()) << learning.status() << "\n" << progress.str();
+  o.feed.popularity_weight = 0;
+  o.feed.watch_next_weight = 1;
+  o.feed.watch_next.learn_from_impressions = true;
+  absl::StatusOr<SimResult> loop = RunSimulation(o, progress);
+  ASSERT_TRUE(loop.ok()) << loop.status() << "\n" << progress.str();
+  SCOPED_TRACE("learning: " + learning->Line() + "\nloop: " + loop->Line());
+  EXPECT_GT(learning->learn.second_half_like_rate, loop->learn.second_half_like_rate);
+  EXPECT_GT(learning->shift.second_half_like_rate, loop->shift.second_half_like_rate);
+}
+
 TEST(SimulatorTest, RefusesADataDirectoryInUse) {
   SimOptions o = SmallWorld();
   o.data_dir = ::testing::TempDir() + "/sim_in_use";

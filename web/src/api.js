@@ -64,8 +64,10 @@ export class Api {
   feed(user, count) {
     return this.get(`/v1/feed?user=${encodeURIComponent(user)}&count=${count}`);
   }
-  explain(user, video) {
-    return this.get(`/v1/feed/explain?user=${encodeURIComponent(user)}&video=${encodeURIComponent(video)}`);
+  // With `requestId`, the video as served on that page.
+  explain(user, video, requestId = '') {
+    return this.get(`/v1/feed/explain?user=${encodeURIComponent(user)}&video=${encodeURIComponent(video)}` +
+      (requestId ? `&request_id=${encodeURIComponent(requestId)}` : ''));
   }
   user(id) {
     return this.get(`/v1/users/${encodeURIComponent(id)}`);
@@ -74,7 +76,7 @@ export class Api {
     return this.post('/v1/users', user);
   }
   refresh(id) {
-    return this.post(`/v1/users/${encodeURIComponent(id)}/refresh`, {});
+    return this.post(`/v1/users/${encodeURIComponent(id)}/refresh`);
   }
   hashtags(limit = 40) {
     return this.get(`/v1/hashtags?limit=${limit}`);

@@ -1,10 +1,15 @@
 // The For You player (docs/design/web.md): sign-up / sign-in, a vertical full-screen feed that
 // plays one video at a time, the actions on each video, and the creator / sound / hashtag pages.
 // Every watch and action becomes an event (events.js); likes, follows and "not interested" make
-// the player fetch a fresh page at once, so the feed visibly adapts.
+// the player fetch a fresh page at once, so the feed visibly adapts. "New videos" (R, or pulling
+// down on the first video) fetches a new page and resets nothing; the reset of the For You feed
+// is in the settings, behind a confirmation (settings.js).
 import { Api, ApiError, takeKey } from './api.js';
 import { EventQueue } from './events.js';
+import { bindGestures } from './gestures.js';
 import { h, hue } from './dom.js';
+import { settingsBody } from './settings.js';
+import { renderAuth as renderAuthIn, renderNoKey } from './auth.js';
 
 const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
@@ -13,11 +18,7 @@ const LOW_WATER = 4;      // fetch more when fewer are left ahead
 // Videos buffered ahead of the current one (?prefetch=0 turns it off: the baseline of
 // web/bench/swipe_latency.mjs).
 const PREFETCH = new URLSearchParams(location.search).get('prefetch') === '0' ? 0 : 2;
-const LONG_PRESS_MS = 600;
 
-const LANGUAGES = ['en', 'zh', 'es', 'pt', 'hi', 'id', 'ja', 'ko', 'fr', 'de', 'ar', 'ru'];
-const COUNTRIES = ['US', 'CN', 'BR', 'IN', 'ID', 'JP', 'KR', 'MX', 'FR', 'DE', 'GB', 'NG'];
-const DEVICES = ['android', 'ios', 'web'];
 const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity', 'other'];
 
 const app = document.getElementById('app');
@@ -49,7 +50,7 @@ window.__foryou = state;
 start();
 
 function start() {
-  if (!key) return renderNoKey();
+  if (!key) return renderNoKey(app);
   events = new EventQueue(key, { onChange: renderStatus });
   state.events = events;
   const user = localStorage.getItem(USER_STORE);
@@ -69,77 +70,11 @@ function start() {
   }
 }
 
-function renderNoKey() {
-  app.replaceChildren(h('main', { class: 'auth' },
-    h('h1', {}, 'foryou'),
-    h('p', {}, 'Open the player with the link `foryou serve` printed (it carries the app key: ',
-      h('code', {}, '/#key=...'), ').')));
-}
-
-// ---- Sign-up and sign-in ----
-
 function renderAuth(message) {
-  const err = h('p', { class: 'error', role: 'alert' }, message);
-  const interests = h('div', { class: 'chips', role: 'group', 'aria-label': 'Interests' });
-  api.hashtags(40).then((r) => {
-    for (const t of r.hashtags || []) {
-      const chip = h('button', {
-        type: 'button', class: 'chip', 'aria-pressed': 'false', 'data-tag': t.id,
-        onclick: () => chip.setAttribute('aria-pressed', chip.getAttribute('aria-pressed') === 'true' ? 'false' : 'true'),
-      }, '#' + (t.name || t.id));
-      interests.append(chip);
-    }
-  }, (e) => { err.textContent = 'Cannot load interests: ' + e.message; });
-
-  const select = (name, label, options) => h('label', {}, label,
-    h('select', { name }, options.map((o) => h('option', { value: o }, o))));
-  const signUp = h('form', { class: 'card', 'aria-labelledby': 'signup-title' },
-    h('h2', { id: 'signup-title' }, 'Sign up'),
-    h('label', {}, 'User name', h('input', {
-      name: 'id', required: true, pattern: '[!-~]{1,64}', value: 'web-' + Math.random().toString(36).slice(2, 8),
-      autocomplete: 'username',
-    })),
-    h('div', { class: 'row' }, select('language', 'Language', LANGUAGES), select('country', 'Country', COUNTRIES),
-      select('device', 'Device', DEVICES)),
-    h('p', { class: 'hint' }, 'Pick a few interests (your first feed starts from them):'),
-    interests,
-    h('button', { type: 'submit', class: 'primary' }, 'Start watching'));
-  signUp.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const f = new FormData(signUp);
-    const picked = [...interests.querySelectorAll('[aria-pressed=true]')].map((c) => c.dataset.tag);
-    const body = { id: f.get('id').trim(), language: f.get('language'), country: f.get('country'),
-      device: f.get('device'), interests: picked };
-    try {
-      await api.signUp(body);
-      localStorage.setItem(USER_STORE, body.id);
-      openFeed(body.id);
-    } catch (e) {
-      err.textContent = e.status === 409 ? `The name '${body.id}' is taken; sign in or pick another.` : e.message;
-    }
+  renderAuthIn(app, api, message, (id) => {
+    localStorage.setItem(USER_STORE, id);
+    openFeed(id);
   });
-
-  const signIn = h('form', { class: 'card', 'aria-labelledby': 'signin-title' },
-    h('h2', { id: 'signin-title' }, 'Sign in'),
-    h('label', {}, 'User name or id', h('input', { name: 'id', required: true, autocomplete: 'username' })),
-    h('p', { class: 'hint' }, 'Any user of the catalog, e.g. a KuaiRand user id such as 42.'),
-    h('button', { type: 'submit' }, 'Sign in'));
-  signIn.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const id = new FormData(signIn).get('id').trim();
-    try {
-      await api.user(id);
-      localStorage.setItem(USER_STORE, id);
-      openFeed(id);
-    } catch (e) {
-      err.textContent = e.status === 404 ? `No user '${id}'.` : e.message;
-    }
-  });
-
-  app.replaceChildren(h('main', { class: 'auth' }, h('h1', {}, 'foryou'),
-    h('p', { class: 'tagline' }, 'A For You feed that learns from every swipe.'), err,
-    h('div', { class: 'forms' }, signUp, signIn)));
-  signUp.querySelector('input').focus();
 }
 
 // ---- The feed screen ----
@@ -160,11 +95,12 @@ function openFeed(user) {
     h('h1', {}, 'For You'),
     h('div', { class: 'top-actions' },
       h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
-      h('button', { id: 'refresh', onclick: refreshFeed, title: 'Refresh feed (R)' }, 'Refresh feed'),
+      h('button', { id: 'new-videos', onclick: newVideos, title: 'New videos (R)' }, 'New videos'),
+      h('button', { id: 'settings', onclick: openSettings, title: 'Settings' }, 'Settings'),
       h('button', { id: 'signout', onclick: signOut, title: 'Sign out' }, '@' + user)));
   app.replaceChildren(h('main', { class: 'feed' }, top, stage, info, rail, statusLine, panel, prefetchBox, toastBox));
   renderSound();
-  bindGestures();
+  bindStageGestures();
   renderStatus();
   loadMore().then(async () => {
     // A shared link (/#video=ID) plays that video first.
@@ -179,7 +115,7 @@ function openFeed(user) {
       }
     }
     if (!state.items.length) {
-      stage.replaceChildren(h('p', { class: 'empty' }, 'No videos to show yet. Try "Refresh feed" in a moment.'));
+      stage.replaceChildren(h('p', { class: 'empty' }, 'No videos to show yet. Try "New videos" in a moment.'));
       return;
     }
     show(0);
@@ -258,7 +194,7 @@ function current() {
 function show(index) {
   if (index < 0) return;
   if (index >= state.items.length) {
-    if (!state.loading && index > 0) toast('No more videos right now; try "Refresh feed".');
+    if (!state.loading && index > 0) toast('No more videos right now; try "New videos".');
     return;
   }
   const dir = index >= state.cur ? 'up' : 'down';
@@ -596,12 +532,20 @@ async function openWhy() {
   const body = h('div', { class: 'why' }, h('p', {}, 'Loading…'));
   openPanel('Why this video', body);
   try {
-    const x = await api.explain(state.user, item.video);
+    // A feed item is explained as it was served on its page; a video opened from a page or a
+    // link, as it would be scored now.
+    const served = item.surface === 'foryou' ? item.request_id : '';
+    const x = await api.explain(state.user, item.video, served);
+    // The first sentence says why, the last whether it could be shown again; the parts between
+    // are the table.
+    const said = x.explanation || [];
     body.replaceChildren(
-      h('ul', {}, (x.explanation || []).map((s) => h('li', {}, s))),
-      h('p', { class: 'hint' }, 'Sources: ' + (x.sources || []).join(', ')),
-      h('table', {}, h('tbody', {}, (x.contributions || []).map((c) =>
-        h('tr', {}, h('td', {}, c.task), h('td', { class: 'num' }, c.value.toFixed(3)))))));
+      h('ul', {}, said.slice(0, 1).map((s) => h('li', {}, s))),
+      h('p', { class: 'hint' }, 'Found by: ' + (x.sources || []).map((s) => s.replaceAll('_', ' ')).join(', ')),
+      h('table', {}, h('caption', {}, `Score ${x.score.toFixed(2)}, part by part`),
+        h('tbody', {}, (x.parts || []).map((p) =>
+          h('tr', {}, h('td', {}, p.label), h('td', { class: 'num' }, (p.value >= 0 ? '+' : '') + p.value.toFixed(3)))))),
+      h('p', {}, said.length > 1 ? said[said.length - 1] : ''));
   } catch (e) {
     body.replaceChildren(h('p', { class: 'error' }, e.message));
   }
@@ -633,24 +577,36 @@ function playFromPage(v, kind) {
   show(at);
 }
 
-async function refreshFeed() {
-  if (state.panelOpen) closePanel();
-  finishWatch();
+// "Show me new videos": what is queued ahead is replaced by a new page that knows every event so
+// far, and the first new video plays. Nothing the feed learned is reset; likes stay.
+async function newVideos() {
+  if (state.panelOpen) return;
+  if (state.loading) await state.loading;
+  for (const item of state.items.splice(state.cur + 1)) dropMedia(item.video);
   await events.drain();
-  try {
-    await api.refresh(state.user);
-  } catch (e) {
-    return toast('Refresh failed: ' + e.message);
-  }
-  for (const id of [...state.media.keys()]) dropMedia(id);
-  Object.assign(state, { items: [], cur: 0, seen: new Set(), liked: new Set(), favorited: new Set() });
-  stage.replaceChildren();
-  toast('Starting over');
+  const before = state.items.length;
   await loadMore();
-  show(0);
+  if (state.items.length > before) show(before);
+  else toast('No new videos right now');
 }
 
-// ---- Sound, gestures, keys, status ----
+function openSettings() {
+  if (state.panelOpen) return;
+  openPanel('Settings', settingsBody({
+    refresh: async () => {
+      await events.drain();  // what was watched so far belongs to the feed before the reset
+      await api.refresh(state.user);
+    },
+    done: (refreshed) => {
+      closePanel();
+      if (!refreshed) return;
+      toast('Your For You feed starts over');
+      newVideos();
+    },
+  }));
+}
+
+// ---- Sound, gestures and keys (gestures.js), status ----
 
 function toggleSound() {
   state.muted = !state.muted;
@@ -670,60 +626,20 @@ function renderSound() {
   b.setAttribute('aria-pressed', String(!state.muted));
 }
 
-function bindGestures() {
-  stage.tabIndex = 0;
-  let startY = null, pressTimer = null, longPressed = false;
-  stage.addEventListener('pointerdown', (e) => {
-    startY = e.clientY;
-    longPressed = false;
-    pressTimer = setTimeout(() => { longPressed = true; favorite(); }, LONG_PRESS_MS);
-  });
-  const cancelPress = () => { clearTimeout(pressTimer); pressTimer = null; };
-  stage.addEventListener('pointermove', (e) => {
-    if (startY !== null && Math.abs(e.clientY - startY) > 10) cancelPress();
-  });
-  stage.addEventListener('pointerup', (e) => {
-    cancelPress();
-    if (startY === null) return;
-    const dy = e.clientY - startY;
-    startY = null;
-    if (longPressed) return;
-    if (dy < -50) next();
-    else if (dy > 50) prev();
-    else {
+function bindStageGestures() {
+  bindGestures(stage, {
+    next, prev, longPress: favorite, escape: closePanel, blocked: () => state.panelOpen,
+    pullDown: () => (state.cur === 0 ? newVideos() : prev()),  // pull down on the first video
+    tap: () => {
       const w = state.watch;
       if (w && w.media) { if (w.media.paused) playMedia(w.media); else w.media.pause(); }
-    }
-  });
-  stage.addEventListener('pointercancel', () => { cancelPress(); startY = null; });
-  stage.addEventListener('contextmenu', (e) => e.preventDefault());
-  let wheelAcc = 0, wheelLock = 0;
-  stage.addEventListener('wheel', (e) => {
-    e.preventDefault();
-    const now = performance.now();
-    if (now < wheelLock) return;
-    wheelAcc += e.deltaY;
-    if (Math.abs(wheelAcc) > 40) {
-      if (wheelAcc > 0) next(); else prev();
-      wheelAcc = 0;
-      wheelLock = now + 450;
-    }
-  }, { passive: false });
-  document.onkeydown = (e) => {
-    if (e.key === 'Escape') return closePanel();
-    if (state.panelOpen || e.altKey || e.ctrlKey || e.metaKey) return;
-    const t = e.target;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
-    const keys = {
+    },
+    keys: {
       ArrowDown: next, PageDown: next, j: next, ArrowUp: prev, PageUp: prev, k: prev,
       l: like, c: openComment, s: share, f: follow, v: favorite, n: notInterested, o: openMore,
-      w: openWhy, m: toggleSound, r: refreshFeed,
-    };
-    const f = keys[e.key] || keys[e.key.toLowerCase()];
-    if (!f) return;
-    e.preventDefault();
-    f();
-  };
+      w: openWhy, m: toggleSound, r: newVideos,
+    },
+  });
 }
 
 function renderStatus() {

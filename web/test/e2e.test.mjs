@@ -242,6 +242,13 @@ test('player: sign up, plays clips, adapts to likes and not-interested, events r
   await page.keyboard.press('w');
   await page.waitForSelector('.why li');
   assert.ok((await page.$$('.why li')).length > 0, 'explanation sentences shown');
+  // In words: no internal task names; the parts shown add up to the score; served once, it is
+  // said apart that it will not be shown again.
+  const why = await page.locator('.why').innerText();
+  assert.doesNotMatch(why, /is_[a-z]+|long_view|watch_ratio/, why);
+  assert.doesNotMatch(why, /It will not be shown: already shown/, why);
+  assert.match(why, /popular/i, why);
+  assert.match(why, /will not show it to you again/i, why);
   await page.screenshot({ path: join(SHOTS, 'player-why.png') });
   await page.keyboard.press('Escape');
   // A creator page lists the creator's videos; a tile plays that video next. One in five test
@@ -269,8 +276,21 @@ test('player: sign up, plays clips, adapts to likes and not-interested, events r
   await context.close();
 });
 
-test('player: phone-sized window, swipe with a pointer, refresh, events survive a closed page', async () => {
+test('player: phone-sized window, interests lead, pull down and new videos keep likes, refresh confirmed in settings, events survive a closed page', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  // Others have been watching every category but dance: popularity alone would not lead with it.
+  await api('POST', '/v1/users', { id: 'e2e_crowd' }, appKey);
+  const crowd = [];
+  for (const cat of CATEGORIES.filter((c) => c !== 'dance')) {
+    for (let c = 0; c < CREATORS_PER_CATEGORY; c++) {
+      for (let i = 0; i < 6; i++) {
+        const video = `v_${cat}_${c}_${i}`;
+        crowd.push({ type: 'play', user: 'e2e_crowd', video, time_ms: Date.now(), watch_ms: 4000, completed: true },
+          { type: 'like', user: 'e2e_crowd', video, time_ms: Date.now() });
+      }
+    }
+  }
+  assert.equal((await api('POST', '/v1/events', { events: crowd }, appKey)).accepted, crowd.length);
   const { page, errors } = await openPage(context, `${base}/#key=${appKey}`);
   await page.getByLabel('User name', { exact: true }).fill('e2e_phone');
   await page.locator('.chip', { hasText: '#dance' }).click();
@@ -280,7 +300,18 @@ test('player: phone-sized window, swipe with a pointer, refresh, events survive 
   // Cold start from the picked interest: dance leads the first page.
   const s0 = await state(page);
   const dance = s0.items.slice(0, 10).filter((i) => i.hashtags.includes('dance')).length;
-  assert.ok(dance >= 3, `first page has the picked interest: ${dance}/10 dance`);
+  console.log(`# cold start: ${dance}/10 of the first page are #dance, the picked interest`);
+  assert.ok(dance >= 5, `the picked interest leads the first page: ${dance}/10 dance`);
+
+  // Pulling down on the first video fetches new videos and plays the first of them.
+  const pagesAtTop = s0.pages;
+  await page.mouse.move(195, 300);
+  await page.mouse.down();
+  await page.mouse.move(195, 450, { steps: 5 });
+  await page.mouse.move(195, 600, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction((p) => window.__foryou.pages > p && !window.__foryou.loading &&
+    window.__foryou.cur === 1, pagesAtTop);
 
   // Swipe up with a pointer (mouse drag on the stage).
   await page.mouse.move(195, 600);
@@ -288,7 +319,7 @@ test('player: phone-sized window, swipe with a pointer, refresh, events survive 
   await page.mouse.move(195, 450, { steps: 5 });
   await page.mouse.move(195, 300, { steps: 5 });
   await page.mouse.up();
-  await page.waitForFunction(() => window.__foryou.cur === 1);
+  await page.waitForFunction(() => window.__foryou.cur === 2);
   assert.notEqual((await currentItem(page)).video, first.video);
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(SHOTS, 'player-phone.png') });
@@ -302,13 +333,50 @@ test('player: phone-sized window, swipe with a pointer, refresh, events survive 
   await page.waitForFunction((n) => window.__foryou.favorited.size === n + 1, favBefore);
   assert.equal(await page.getAttribute('#favorite', 'aria-pressed'), 'true');
 
-  // Refresh feed starts over.
-  const served = (await state(page)).items.length;
-  await page.getByRole('button', { name: 'Refresh feed' }).click();
-  await page.waitForFunction(() => window.__foryou.cur === 0 && window.__foryou.items.length > 0 && !window.__foryou.loading);
-  assert.ok(served > 0);
+  // A liked video stays liked through new videos and a refresh of the feed.
+  await page.keyboard.press('l');
+  await page.waitForFunction(() => document.querySelector('#like').getAttribute('aria-pressed') === 'true');
+  const liked = (await currentItem(page)).video;
+  await idle(page);
+  const likedShown = async () => {
+    for (let i = 0; i < 40 && (await currentItem(page)).video !== liked; i++) {
+      await page.keyboard.press('ArrowUp');
+      await page.waitForTimeout(50);
+    }
+    assert.equal((await currentItem(page)).video, liked, 'back on the liked video');
+    assert.equal(await page.getAttribute('#like', 'aria-pressed'), 'true', `${liked} still shows its heart`);
+  };
+
+  // "New videos" (and R) fetch a new page and keep what the feed learned: no reset.
+  for (const press of [() => page.getByRole('button', { name: 'New videos' }).click(), () => page.keyboard.press('r')]) {
+    const pages = (await state(page)).pages;
+    await press();
+    await page.waitForFunction((p) => window.__foryou.pages > p && !window.__foryou.loading, pages);
+    assert.equal((await api('GET', '/v1/users/e2e_phone')).epoch, 0, 'new videos keep what the feed learned');
+  }
+  await likedShown();
+
+  // Refreshing the For You feed is a reset in the settings, behind a confirmation saying what it does.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Refresh your For You feed' }).click();
+  const confirm = page.getByRole('alertdialog');
+  const says = await confirm.innerText();
+  assert.match(says, /start over/i, says);
+  assert.match(says, /learned/i, says);
+  assert.match(says, /likes/i, says);
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await api('GET', '/v1/users/e2e_phone')).epoch, 0, 'cancel changes nothing');
+  assert.equal(await page.getByRole('alertdialog').count(), 0, 'the confirmation is gone after cancel');
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Refresh your For You feed' }).click();
+  const pagesBeforeReset = (await state(page)).pages;
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Refresh', exact: true }).click();
+  await page.waitForFunction((p) => window.__foryou.pages > p && !window.__foryou.loading, pagesBeforeReset);
   const u = await api('GET', '/v1/users/e2e_phone');
-  assert.equal(u.epoch, 1, 'refresh started a new model identity');
+  assert.equal(u.epoch, 1, 'the confirmed refresh started a new model identity');
+  await idle(page);
+  await likedShown();
+  await nextVideo(page);
 
   // Events of a closed page are not lost: queue some, close the page at once (sendBeacon).
   const likesBefore = eventCount(await api('GET', '/metrics'), 'like');
