@@ -7,7 +7,7 @@
 //
 // with s = engagement_weight x log(1+e) + WatchNext's score. The model's batch is split over a
 // pool of scoring threads (FeedOptions::scoring_threads; the calling thread scores the first
-// chunk). Ranking sets probs, bonus, popularity, value and score (= value) of each candidate
+// chunk) when its workers are idle; with every worker busy the calling thread scores it all. Ranking sets probs, bonus, popularity, value and score (= value) of each candidate
 // and sorts them, highest score first (stable: ties keep the retrieval order).
 //
 // Thread-safe: Rank may run on many request threads at once (the Scorer is thread-safe).
@@ -18,6 +18,7 @@
 //   FORYOU_RETURN_IF_ERROR(ranker.Rank("u1", evidence, now_ms, "", &candidates));
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -74,6 +75,7 @@ class Ranker {
   const EngagementStats* const engagement_;
   WatchNext* const watch_next_;
   std::unique_ptr<common::ThreadPool> pool_;  // scoring_threads - 1 workers (null: none)
+  mutable std::atomic<int> busy_{0};          // chunks handed to the pool, not done yet
 };
 
 }  // namespace foryou::feed

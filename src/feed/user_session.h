@@ -12,7 +12,6 @@
 #include <array>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "common/mutex.h"
 #include "feed/rules.h"
 #include "feed/video_index.h"
@@ -43,7 +43,7 @@ struct UserSession {
 class UserSessions {
  public:
   // Runs fn on the session of `user` (created empty if new) under its shard's lock.
-  void With(const std::string& user, const std::function<void(UserSession&)>& fn);
+  void With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn);
   // Forgets a user's session (refresh); `keep_seen` keeps the seen set.
   void Reset(const std::string& user, bool keep_seen);
   size_t size() const;
