@@ -219,13 +219,22 @@ std::vector<uint64_t> WatchNext::Top(std::string_view user, size_t n, int64_t no
     const uint64_t key = keys_[order[i]];
     if (!skip(key)) top.push_back(key);
   }
-  if (top.size() < n && order.size() < all.size()) {  // the shortlist ran out: the rest, in order
+  if (top.size() < n && order.size() < all.size()) {
+    // The shortlist ran out (a user who has seen most of the best): the next best, a window at
+    // a time (each twice the last), never sorting more of the catalog than the skips need.
     order.resize(all.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), better);
-    for (; i < order.size() && top.size() < n; ++i) {
-      const uint64_t key = keys_[order[i]];
-      if (!skip(key)) top.push_back(key);
+    const auto at = [&](size_t k) { return order.begin() + static_cast<std::ptrdiff_t>(k); };
+    std::nth_element(order.begin(), at(i), order.end(), better);  // the shortlist, in front
+    size_t window = i;
+    while (i < order.size() && top.size() < n) {
+      window = std::min(order.size() - i, std::max(2 * window, 2 * (n - top.size()) + 16));
+      if (i + window < order.size()) std::nth_element(at(i), at(i + window), order.end(), better);
+      std::sort(at(i), at(i + window), better);
+      for (const size_t end = i + window; i < end && top.size() < n; ++i) {
+        const uint64_t key = keys_[order[i]];
+        if (!skip(key)) top.push_back(key);
+      }
     }
   }
   return top;
