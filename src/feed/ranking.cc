@@ -44,14 +44,19 @@ Ranker::Ranker(const FeedOptions& options, const Scorer* scorer,
 
 absl::Status Ranker::Predict(absl::Span<const model::Impression> impressions, float* probs) const {
   // Chunks of at least kMinChunk: the calling thread scores the first, each idle pool worker one
-  // more. A chunk never waits in the pool's queue behind another request's: when the workers
-  // are busy (the cores are too) the calling thread scores the whole batch, which costs less
-  // CPU than a split (one forward pass, no hand-off) and is no slower. Scorer::Score is
-  // thread-safe (per-thread buffers).
+  // more, and only while no other request is being scored. A split buys latency with CPU (each
+  // chunk pays the model's per-call work again, and a hand-off): worth it on idle cores, a loss
+  // when other requests want them, so under concurrency every request scores its own batch in
+  // one pass. Scorer::Score is thread-safe (per-thread buffers).
   constexpr size_t kMinChunk = 128;
   const size_t n = impressions.size();
+  struct Scoring {  // this request, counted while it scores
+    explicit Scoring(std::atomic<int>* c) : count(c) { count->fetch_add(1, std::memory_order_relaxed); }
+    ~Scoring() { count->fetch_sub(1, std::memory_order_relaxed); }
+    std::atomic<int>* count;
+  } scoring(&scoring_);
   size_t chunks = 1;
-  if (pool_ != nullptr) {
+  if (pool_ != nullptr && scoring_.load(std::memory_order_relaxed) == 1) {
     const int idle = pool_->size() - busy_.load(std::memory_order_relaxed);
     chunks = std::max<size_t>(
         1, std::min({static_cast<size_t>(std::max(idle, 0)) + 1,

@@ -7,7 +7,8 @@
 //
 // with s = engagement_weight x log(1+e) + WatchNext's score. The model's batch is split over a
 // pool of scoring threads (FeedOptions::scoring_threads; the calling thread scores the first
-// chunk) when its workers are idle; with every worker busy the calling thread scores it all. Ranking sets probs, bonus, popularity, value and score (= value) of each candidate
+// chunk) while no other request is scoring and workers are idle; otherwise the calling thread
+// scores it all (a split costs CPU: worth it only on idle cores). Ranking sets probs, bonus, popularity, value and score (= value) of each candidate
 // and sorts them, highest score first (stable: ties keep the retrieval order).
 //
 // Thread-safe: Rank may run on many request threads at once (the Scorer is thread-safe).
@@ -76,6 +77,7 @@ class Ranker {
   WatchNext* const watch_next_;
   std::unique_ptr<common::ThreadPool> pool_;  // scoring_threads - 1 workers (null: none)
   mutable std::atomic<int> busy_{0};          // chunks handed to the pool, not done yet
+  mutable std::atomic<int> scoring_{0};       // requests in Predict
 };
 
 }  // namespace foryou::feed
