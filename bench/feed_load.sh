@@ -15,6 +15,10 @@
 #   flags, e.g. "--feed-config config/feed_log_imitation.json").
 # Needs wrk, curl, jq. Progress goes to stderr; the last line, on stdout, is
 #   feed_load rps=.. p50_ms=.. p99_ms=.. errors=.. events_per_s=.. max_rps_at_p99_20ms=..
+#             cpu_ms_per_feed=.. stages_ms=retrieval:..,eligibility:..,scoring:..,rules:..,serialisation:..
+# (the base run's figures; cpu_ms_per_feed is the server's CPU time, event ingest and training
+# included, over the feeds served; stages_ms the mean of each stage of a feed request, from the
+# server's foryou_feed_stage_seconds histograms: "n/a" for a server without them).
 #
 # Data: the first run imports the catalog and trains the model from the week's log into
 # $FEED_LOAD_DATA/seed (~45 s, more on a busy machine); every run then serves from a fresh copy of
@@ -254,6 +258,17 @@ run_load() {
   n1="$(metric_sum "$dir/$tag.m1" '^foryou_http_request_seconds_count\\{route="/v1/feed"')"
   r_srv_ms="$(calc .2f "($n1 > $n0) ? ($s1 - $s0) * 1000 / ($n1 - $n0) : 0")"
   r_cpu_ms="$(calc .2f "($n1 > $n0) ? ($cpu1 - $cpu0) * 1000 / $(getconf CLK_TCK) / ($n1 - $n0) : 0")"
+  # Mean time per feed of each stage (foryou_feed_stage_seconds), "n/a" without the histograms.
+  local stage
+  r_stages=""
+  for stage in retrieval eligibility scoring rules serialisation; do
+    s0="$(metric_sum "$dir/$tag.m0" "^foryou_feed_stage_seconds_sum\\{stage=\"$stage\"")"
+    s1="$(metric_sum "$dir/$tag.m1" "^foryou_feed_stage_seconds_sum\\{stage=\"$stage\"")"
+    n0="$(metric_sum "$dir/$tag.m0" "^foryou_feed_stage_seconds_count\\{stage=\"$stage\"")"
+    n1="$(metric_sum "$dir/$tag.m1" "^foryou_feed_stage_seconds_count\\{stage=\"$stage\"")"
+    r_stages+="${r_stages:+,}$stage:$(awk -v s0="$s0" -v s1="$s1" -v n0="$n0" -v n1="$n1" \
+      'BEGIN { if (n1 > n0) printf "%.3f", (s1 - s0) * 1000 / (n1 - n0); else printf "n/a" }')"
+  done
   if [ -n "$probe" ]; then
     r_hz_p50="$(wrk_pct "$dir/$tag.healthz" 50%)"
     r_hz_p99="$(wrk_pct "$dir/$tag.healthz" 99%)"
@@ -266,6 +281,7 @@ report() {  # report LABEL RATE
       "CPU ${r_cpu_ms} ms per feed (incl. event ingest) | events: ${r_ev_rps} req/s," \
       "${r_ev_per_s} accepted/s, rejected=$r_ev_rejected, errors=$r_ev_errors" \
       "| load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  log "  stages, mean ms per feed: $r_stages"
 }
 passes() {  # passes RATE: p99 within the limit, no errors, >= 90% of the rate served
   awk -v p99="$r_p99" -v lim="$p99_limit" -v e="$r_errors" -v got="$r_rps" -v want="$1" \
@@ -285,7 +301,7 @@ log "  /healthz under the same load: p50_ms=$r_hz_p50 p99_ms=$r_hz_p99" \
     "(a request with no work: the feed's latency above this is its own CPU time, stretched by" \
     "whatever else wants the cores)"
 base_rps="$r_rps" base_p50="$r_p50" base_p99="$r_p99" base_errors="$r_errors"
-base_events="$r_ev_per_s"
+base_events="$r_ev_per_s" base_cpu="$r_cpu_ms" base_stages="$r_stages"
 ev_target=$((event_rps * event_batch))
 if awk -v a="$r_ev_per_s" -v t="$ev_target" 'BEGIN { exit !(a < 0.9 * t) }'; then
   log "  WARNING: events accepted at ${r_ev_per_s}/s, below 90% of the ${ev_target}/s offered"
@@ -310,4 +326,5 @@ else
 fi
 log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "feed_load rps=$base_rps p50_ms=$base_p50 p99_ms=$base_p99 errors=$base_errors" \
-     "events_per_s=$base_events max_rps_at_p99_20ms=$max_ok"
+     "events_per_s=$base_events max_rps_at_p99_20ms=$max_ok cpu_ms_per_feed=$base_cpu" \
+     "stages_ms=$base_stages"

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "catalog/types.h"
 #include "model/model_config.h"
 
@@ -45,7 +46,9 @@ struct Candidate {
   uint64_t creator = 0;                   // AttributeKey(video->creator)
   uint64_t sound = 0;                     // AttributeKey(video->sound); 0 = original sound
   uint64_t category = 0;                  // AttributeKey(first hashtag); 0 = none
-  std::vector<uint64_t> hashtags;         // AttributeKey of every hashtag
+  // AttributeKey of every hashtag. Inline up to four (nearly every video): a request copies
+  // hundreds of candidates, and a heap block each was most of its allocations.
+  absl::InlinedVector<uint64_t, 4> hashtags;
   uint32_t sources = 0;                   // SourceBit()s
   // Ranking: predicted probabilities (sampling-corrected), the weighted value, and the penalty
   // the user's "not interested" signals took off it (already subtracted from score).

@@ -3,6 +3,7 @@
 #include "feed/feed_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <optional>
 #include <utility>
@@ -98,16 +99,18 @@ absl::Status FeedService::Begin(std::string_view user_id, int64_t now_ms, uint64
   RetrievalContext& ctx = r->ctx;
   ctx.index = r->index.get();
   ctx.user = &user;
-  // The watch-next source skips seen videos itself (its quota is not spent on them).
-  const bool seen_for_watch_next =
-      options_.watch_next.enabled && options_.quotas[static_cast<int>(Source::kWatchNext)] > 0;
+  // One trip through the session's lock per request to read it (and one in Remember to write
+  // it): the seen set is copied once, for the watch-next source (which skips seen videos itself,
+  // so its quota is not spent on them) and for eligibility alike.
   float foreign_share = 0;
   sessions_.With(user.id, [&](UserSession& s) {
     ctx.positives.assign(s.positives.begin(), s.positives.end());
     ctx.likes.assign(s.likes.begin(), s.likes.end());
     foreign_share = s.foreign_share();
     r->not_interested = s.not_interested;
-    if (seen_for_watch_next) ctx.seen = s.seen;
+    ctx.seen = s.seen;
+    r->keep.reserve(s.tail.size());
+    r->tail.reserve(s.tail.size());
     for (const auto& e : s.tail) {
       r->keep.push_back(e);
       r->tail.push_back(e->proto);
@@ -136,6 +139,11 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   }
   const uint64_t n = request_counter_.fetch_add(1) + 1;
   const uint64_t seed = RequestSeed(options_.seed, n);
+  using Clock = std::chrono::steady_clock;
+  const auto nanos = [](Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
+  };
+  const Clock::time_point t0 = Clock::now();
   Request r;
   FORYOU_RETURN_IF_ERROR(Begin(user, now_ms, seed, &r));
   FeedPage page;
@@ -145,13 +153,14 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   if (!record) {
     for (const Candidate& c : r.candidates) page.retrieved.push_back(c.video_key);
   }
-  std::vector<Candidate> ranked;
-  // Under the session's lock: the seen set is read in place, not copied per request.
-  sessions_.With(r.user->id, [&](UserSession& s) {
-    ranked = KeepEligible(std::move(r.candidates), r.filters, s.seen, &page.rules);
-  });
+  const Clock::time_point t1 = Clock::now();
+  // Against the seen set as Begin read it (the session is not locked again).
+  std::vector<Candidate> ranked =
+      KeepEligible(std::move(r.candidates), r.filters, r.ctx.seen, &page.rules);
   page.eligible = static_cast<int>(ranked.size());
+  const Clock::time_point t2 = Clock::now();
   FORYOU_RETURN_IF_ERROR(ranker_.Rank(r.model_user, r.evidence, now_ms, surface, &ranked));
+  const Clock::time_point t3 = Clock::now();
   ApplyNotInterested(r.not_interested, options_.rules, &ranked, &page.rules);
   // Cold start: until the session shows a taste of its own, the picked interests lead.
   if (r.ctx.positives.empty() && r.ctx.likes.empty()) {
@@ -162,6 +171,7 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   const std::vector<Candidate> chosen =
       Arrange(std::move(ranked), count, options_.rules, r.tail, rng, &page.rules);
   const ReasonContext viewer = ReasonContextOf(*r.user, r.ctx.positives, r.ctx.likes, *r.index);
+  page.items.reserve(chosen.size());
   for (const Candidate& c : chosen) {
     FeedItem item;
     item.entry = r.index->all[r.index->by_key.at(c.video_key)];
@@ -170,8 +180,12 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
     item.reason = ReasonFor(item.candidate, viewer);
     page.items.push_back(std::move(item));
   }
-  if (!record) return page;
-  Remember(r, viewer, now_ms, page);
+  if (record) Remember(r, viewer, now_ms, page);
+  const Clock::time_point t4 = Clock::now();
+  page.timings = {.retrieval_ns = nanos(t0, t1),
+                  .eligibility_ns = nanos(t1, t2),
+                  .scoring_ns = nanos(t2, t3),
+                  .rules_ns = nanos(t3, t4)};
   return page;
 }
 

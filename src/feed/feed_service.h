@@ -62,6 +62,15 @@ struct FeedItem {
   std::string reason;  // a short "why", e.g. "because you liked videos like this"
 };
 
+// Where one request's time went, by stage (steady clock; exported on /metrics):
+//   retrieval    the user, their session and the index read; every candidate source; top-up
+//   eligibility  moderation, seen set and the user's filters
+//   scoring      the model's predictions, the priors and the sort (Ranker)
+//   rules        "not interested", the fresh slot, the arrangement, the page and its memory
+struct FeedTimings {
+  int64_t retrieval_ns = 0, eligibility_ns = 0, scoring_ns = 0, rules_ns = 0;
+};
+
 struct FeedPage {
   std::string request_id;
   std::string model_user;       // the user as the model keys them ("<id>" or "<id>#<epoch>")
@@ -70,6 +79,7 @@ struct FeedPage {
   std::vector<uint64_t> retrieved;  // the retrieved video keys (dry runs only: record = false)
   int eligible = 0;             // after the eligibility rules
   RuleStats rules;
+  FeedTimings timings;
 };
 
 class FeedService {

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <future>
 #include <limits>
+#include <numeric>
 #include <thread>
 
+#include "absl/container/inlined_vector.h"
 #include "common/status_macros.h"
 #include "model/impression.h"
 
@@ -41,22 +43,36 @@ Ranker::Ranker(const FeedOptions& options, const Scorer* scorer,
 }
 
 absl::Status Ranker::Predict(absl::Span<const model::Impression> impressions, float* probs) const {
-  // Chunks of at least kMinChunk, one per pool worker plus the calling thread, which scores the
-  // first. Scorer::Score is thread-safe (per-thread buffers).
+  // Chunks of at least kMinChunk: the calling thread scores the first, each idle pool worker one
+  // more, and only while no other request is being scored. A split buys latency with CPU (each
+  // chunk pays the model's per-call work again, and a hand-off): worth it on idle cores, a loss
+  // when other requests want them, so under concurrency every request scores its own batch in
+  // one pass. Scorer::Score is thread-safe (per-thread buffers).
   constexpr size_t kMinChunk = 128;
   const size_t n = impressions.size();
-  const size_t chunks =
-      pool_ == nullptr ? 1
-                       : std::max<size_t>(1, std::min<size_t>(pool_->size() + 1, n / kMinChunk));
+  struct Scoring {  // this request, counted while it scores
+    explicit Scoring(std::atomic<int>* c) : count(c) { count->fetch_add(1, std::memory_order_relaxed); }
+    ~Scoring() { count->fetch_sub(1, std::memory_order_relaxed); }
+    std::atomic<int>* count;
+  } scoring(&scoring_);
+  size_t chunks = 1;
+  if (pool_ != nullptr && scoring_.load(std::memory_order_relaxed) == 1) {
+    const int idle = pool_->size() - busy_.load(std::memory_order_relaxed);
+    chunks = std::max<size_t>(
+        1, std::min({static_cast<size_t>(std::max(idle, 0)) + 1,
+                     static_cast<size_t>(pool_->size()) + 1, n / kMinChunk}));
+  }
   if (chunks == 1) return scorer_->Score(impressions, probs);
   const size_t per = (n + chunks - 1) / chunks;
-  std::vector<std::future<void>> done;
-  std::vector<absl::Status> status(chunks);
+  absl::InlinedVector<std::future<void>, 4> done;
+  absl::InlinedVector<absl::Status, 4> status(chunks);
   for (size_t k = 1; k < chunks; ++k) {
-    const size_t begin = k * per, end = std::min(n, begin + per);
+    const size_t begin = std::min(n, k * per), end = std::min(n, begin + per);
+    busy_.fetch_add(1, std::memory_order_relaxed);
     done.push_back(pool_->Submit([&, k, begin, end] {
       status[k] = scorer_->Score(impressions.subspan(begin, end - begin),
                                  probs + begin * model::kNumTasks);
+      busy_.fetch_sub(1, std::memory_order_relaxed);
     }));
   }
   status[0] = scorer_->Score(impressions.subspan(0, std::min(n, per)), probs);
@@ -96,9 +112,13 @@ absl::Status Ranker::Rank(std::string_view model_user, const SessionEvidence& ev
   thread_local std::vector<model::Impression> impressions;
   thread_local std::vector<float> probs;
   impressions.clear();
+  // One impression made (the user, time and surface hashed once), the rest copies with the
+  // candidate's video key, which is common::VideoKey of its id.
+  model::Impression proto =
+      model::MakeImpression(model_user, {}, now_ms, surface, options_.utc_offset_minutes);
   for (const Candidate& c : *candidates) {
-    impressions.push_back(model::MakeImpression(model_user, c.video->id, now_ms, surface,
-                                                options_.utc_offset_minutes));
+    proto.video_id = c.video_key;
+    impressions.push_back(proto);
   }
   probs.resize(impressions.size() * model::kNumTasks);
   FORYOU_RETURN_IF_ERROR(Predict(impressions, probs.data()));
@@ -154,8 +174,18 @@ absl::Status Ranker::Rank(std::string_view model_user, const SessionEvidence& ev
     c.value = value + c.bonus + c.popularity;
     c.score = c.value;
   }
-  std::stable_sort(candidates->begin(), candidates->end(),
-                   [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  // Sorts positions, then moves each candidate once (a candidate is ~140 bytes; a stable sort of
+  // the candidates themselves moves each ~log2(n) times).
+  thread_local std::vector<uint32_t> order;
+  order.resize(candidates->size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return (*candidates)[a].score > (*candidates)[b].score;
+  });
+  std::vector<Candidate> sorted;
+  sorted.reserve(candidates->size());
+  for (uint32_t i : order) sorted.push_back(std::move((*candidates)[i]));
+  *candidates = std::move(sorted);
   return absl::OkStatus();
 }
 

@@ -7,7 +7,8 @@
 //
 // with s = engagement_weight x log(1+e) + WatchNext's score. The model's batch is split over a
 // pool of scoring threads (FeedOptions::scoring_threads; the calling thread scores the first
-// chunk). Ranking sets probs, bonus, popularity, value and score (= value) of each candidate
+// chunk) while no other request is scoring and workers are idle; otherwise the calling thread
+// scores it all (a split costs CPU: worth it only on idle cores). Ranking sets probs, bonus, popularity, value and score (= value) of each candidate
 // and sorts them, highest score first (stable: ties keep the retrieval order).
 //
 // Thread-safe: Rank may run on many request threads at once (the Scorer is thread-safe).
@@ -18,6 +19,7 @@
 //   FORYOU_RETURN_IF_ERROR(ranker.Rank("u1", evidence, now_ms, "", &candidates));
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -75,6 +77,8 @@ class Ranker {
   const EngagementStats* const engagement_;
   WatchNext* const watch_next_;
   std::unique_ptr<common::ThreadPool> pool_;  // scoring_threads - 1 workers (null: none)
+  mutable std::atomic<int> busy_{0};          // chunks handed to the pool, not done yet
+  mutable std::atomic<int> scoring_{0};       // requests in Predict
 };
 
 }  // namespace foryou::feed

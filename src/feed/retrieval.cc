@@ -1,6 +1,8 @@
 // Retriever: the candidate sources with their quotas, merged and topped up (see the header).
 #include "feed/retrieval.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 
 namespace foryou::feed {
@@ -14,6 +16,11 @@ std::vector<Candidate> Retriever::Retrieve(const RetrievalContext& ctx) const {
   const VideoIndex::Snapshot& index = *ctx.index;
   std::vector<Candidate> out;
   absl::flat_hash_map<uint32_t, size_t> position;  // index -> candidate
+  size_t expected = 0;  // at most every quota, then topped up to min_candidates
+  for (int quota : quotas_) expected += static_cast<size_t>(std::max(quota, 0));
+  expected = std::max(expected, min_candidates_);
+  out.reserve(expected);
+  position.reserve(expected);
   std::vector<uint32_t> found;
   for (const auto& source : sources_) {
     found.clear();

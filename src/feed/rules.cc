@@ -244,10 +244,12 @@ void ApplyNotInterested(const NotInterested& signals, const RuleOptions& options
     c.score = c.value - c.penalty;
     if (c.penalty > 0 && stats != nullptr) ++stats->not_interested;
   }
-  std::stable_sort(candidates->begin(), candidates->end(),
-                   [](const Candidate& a, const Candidate& b) {
-                     return SortableScore(a.score) > SortableScore(b.score);
-                   });
+  const auto higher = [](const Candidate& a, const Candidate& b) {
+    return SortableScore(a.score) > SortableScore(b.score);
+  };
+  // Without a penalty the ranked order usually holds already; a stable sort would keep it.
+  if (std::is_sorted(candidates->begin(), candidates->end(), higher)) return;
+  std::stable_sort(candidates->begin(), candidates->end(), higher);
 }
 
 // HOW IT WORKS

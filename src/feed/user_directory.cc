@@ -55,12 +55,20 @@ absl::StatusOr<catalog::User> UserDirectory::StartOver(std::string_view id) {
 }
 
 absl::StatusOr<std::shared_ptr<const catalog::User>> UserDirectory::Get(std::string_view id) {
-  common::MutexLock lock(&mu_);
-  if (auto it = users_.find(std::string(id)); it != users_.end()) return it->second;
+  {
+    common::MutexLock lock(&mu_);
+    // absl::string_view: the lookup neither allocates nor copies the id.
+    if (auto it = users_.find(absl::string_view(id.data(), id.size())); it != users_.end()) {
+      return it->second;
+    }
+  }
+  // A miss reads the store without the lock, so requests and events for other users never wait
+  // on the disk. A write that published the user meanwhile wins (its record is the newer): the
+  // cache only ever gains the stored record if nothing is cached yet.
   FORYOU_ASSIGN_OR_RETURN(catalog::User u, store_->GetUser(id));
   auto p = std::make_shared<const catalog::User>(std::move(u));
-  users_[std::string(id)] = p;
-  return p;
+  common::MutexLock lock(&mu_);
+  return users_.try_emplace(std::string(id), std::move(p)).first->second;
 }
 
 std::string ModelUserOf(const catalog::User& user) {

@@ -3,8 +3,9 @@
 // names the feed gives a user: the model's identity ("<id>#<epoch>") and their audience regions.
 //
 // Thread-safe: one mutex guards the cache and serialises writes (a write is a read-modify-write
-// of the stored record, so concurrent changes to one user are never lost). Reads of a cached
-// user take the mutex only for the lookup.
+// of the stored record, so concurrent changes to one user are never lost). Reads take the mutex
+// only for the lookup: a miss reads the store outside it, then caches what it read unless a
+// write cached the user meanwhile.
 //
 // Example:
 //   UserDirectory users(store, model_catalog);

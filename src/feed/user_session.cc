@@ -43,7 +43,7 @@ UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
   return shards_[absl::Hash<std::string>{}(user) % kShards];
 }
 
-void UserSessions::With(const std::string& user, const std::function<void(UserSession&)>& fn) {
+void UserSessions::With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn) {
   Shard& shard = ShardOf(user);
   common::MutexLock lock(&shard.mu);
   fn(shard.sessions[user]);

@@ -12,7 +12,6 @@
 #include <array>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +20,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "common/mutex.h"
 #include "feed/rules.h"
 #include "feed/video_index.h"
@@ -79,7 +79,7 @@ struct UserSession {
 class UserSessions {
  public:
   // Runs fn on the session of `user` (created empty if new) under its shard's lock.
-  void With(const std::string& user, const std::function<void(UserSession&)>& fn);
+  void With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn);
   // Forgets a user's session (refresh); `keep_seen` keeps the seen set and the served items.
   void Reset(const std::string& user, bool keep_seen);
   size_t size() const;

@@ -199,22 +199,45 @@ std::vector<uint64_t> WatchNext::Top(std::string_view user, size_t n, int64_t no
   std::vector<uint64_t> top;
   common::ReaderLock lock(&mu_);
   ScoreAll(user, now_ms, &all);
-  // Best first over a shortlist of 2n (then the rest, if skips ate it): skip() is called only
-  // for videos that could make the list, not for the whole catalog.
-  order.resize(all.size());
-  std::iota(order.begin(), order.end(), 0u);
+  // Best first over a shortlist of the 2n + 16 best (then the whole catalog, if skips ate it):
+  // skip() is called only for videos that could make the list. The shortlist is picked in one
+  // pass with a heap whose top is its worst member: most videos cost one comparison.
   auto better = [&](uint32_t a, uint32_t b) { return all[a] != all[b] ? all[a] > all[b] : a < b; };
-  size_t shortlist = std::min(order.size(), 2 * n + 16);
-  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shortlist) - (shortlist > 0),
-                   order.end(), better);
-  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shortlist), better);
-  for (size_t i = 0; i < order.size() && top.size() < n; ++i) {
-    if (i == shortlist) {  // the shortlist ran out: sort the rest too
-      std::sort(order.begin() + static_cast<std::ptrdiff_t>(shortlist), order.end(), better);
-      shortlist = order.size();
+  const size_t shortlist = std::min(all.size(), 2 * n + 16);
+  order.clear();
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    if (order.size() < shortlist) {
+      order.push_back(i);
+      if (order.size() == shortlist) std::make_heap(order.begin(), order.end(), better);
+    } else if (shortlist > 0 && better(i, order.front())) {
+      std::pop_heap(order.begin(), order.end(), better);
+      order.back() = i;
+      std::push_heap(order.begin(), order.end(), better);
     }
+  }
+  std::sort(order.begin(), order.end(), better);
+  size_t i = 0;
+  for (; i < order.size() && top.size() < n; ++i) {
     const uint64_t key = keys_[order[i]];
     if (!skip(key)) top.push_back(key);
+  }
+  if (top.size() < n && order.size() < all.size()) {
+    // The shortlist ran out (a user who has seen most of the best): the next best, a window at
+    // a time (each twice the last), never sorting more of the catalog than the skips need.
+    order.resize(all.size());
+    std::iota(order.begin(), order.end(), 0u);
+    const auto at = [&](size_t k) { return order.begin() + static_cast<std::ptrdiff_t>(k); };
+    std::nth_element(order.begin(), at(i), order.end(), better);  // the shortlist, in front
+    size_t window = i;
+    while (i < order.size() && top.size() < n) {
+      window = std::min(order.size() - i, std::max(2 * window, 2 * (n - top.size()) + 16));
+      if (i + window < order.size()) std::nth_element(at(i), at(i + window), order.end(), better);
+      std::sort(at(i), at(i + window), better);
+      for (const size_t end = i + window; i < end && top.size() < n; ++i) {
+        const uint64_t key = keys_[order[i]];
+        if (!skip(key)) top.push_back(key);
+      }
+    }
   }
   return top;
 }

@@ -208,6 +208,30 @@ TEST(WatchNextTest, TopIsBestFirstAndSkips) {
   EXPECT_EQ(wn.Top("x", 10, kNow, [](uint64_t) { return false; }).size(), 5u);
 }
 
+// Skips that eat the whole shortlist (2n + 16 videos) send Top through the rest of the
+// catalog; it must still give the best unskipped videos, best first, ties by first seen.
+TEST(WatchNextTest, TopPastTheShortlistIsStillBestFirst) {
+  WatchNext wn(Only(&WatchNextOptions::w_long_views_6h));
+  constexpr uint64_t kVideos = 300;
+  for (uint64_t v = 1; v <= kVideos; ++v) {
+    for (uint64_t i = 0; i < v % 97; ++i) wn.Observe("u", v, kNow - kHour, WatchNext::kLongView);
+  }
+  // The expected order: by long views (v % 97) descending, then by index (first observed).
+  std::vector<uint64_t> best(kVideos);
+  for (uint64_t v = 1; v <= kVideos; ++v) best[v - 1] = v;
+  std::stable_sort(best.begin(), best.end(),
+                   [](uint64_t a, uint64_t b) { return a % 97 > b % 97; });
+  for (const size_t n : {size_t{3}, size_t{10}, size_t{40}}) {
+    auto skip = [](uint64_t k) { return k % 5 != 0; };  // four in five skipped
+    std::vector<uint64_t> want;
+    for (uint64_t v : best) {
+      if (want.size() < n && !skip(v)) want.push_back(v);
+    }
+    EXPECT_EQ(wn.Top("x", n, kNow, skip), want) << n;
+  }
+  EXPECT_EQ(wn.Top("x", 5, kNow, [](uint64_t k) { return k != 7; }), (std::vector<uint64_t>{7}));
+}
+
 WatchNextOptions ItemItemOnly(bool background) {
   WatchNextOptions o = Only(&WatchNextOptions::w_item_item);
   o.item_item.lambda = 1;

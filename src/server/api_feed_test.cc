@@ -92,6 +92,27 @@ TEST_F(ApiServerTest, FeedPagesHaveScoresAndNeverRepeat) {
   for (const json& item : by_default.j["items"]) EXPECT_FALSE(served.count(item["video"]));
 }
 
+// Each stage of a served feed is timed on /metrics; a refused request times none.
+TEST_F(ApiServerTest, FeedStagesAreTimedOnMetrics) {
+  const auto count = [&](const std::string& text, const std::string& stage) {
+    return MetricValue(text, absl::StrCat("foryou_feed_stage_seconds_count{stage=\"", stage, "\"}"));
+  };
+  const std::vector<std::string> stages = {"retrieval", "eligibility", "scoring", "rules",
+                                           "serialisation"};
+  const std::string before = h_->Get("/metrics", "").body;
+  ASSERT_EQ(h_->Get("/v1/feed?user=u3&count=10").status, 200);
+  ASSERT_EQ(h_->Get("/v1/feed?user=u3&count=5").status, 200);
+  EXPECT_EQ(h_->Get("/v1/feed?user=nobody&count=5").status, 404);
+  const std::string after = h_->Get("/metrics", "").body;
+  for (const std::string& stage : stages) {
+    EXPECT_EQ(count(after, stage) - count(before, stage), 2) << stage << "\n" << after;
+    EXPECT_GT(MetricValue(after, absl::StrCat("foryou_feed_stage_seconds_sum{stage=\"", stage,
+                                              "\"}")),
+              0)
+        << stage;
+  }
+}
+
 TEST_F(ApiServerTest, RefreshStartsANewModelUser) {
   Reply r = h_->Post("/v1/users/u4/refresh", "");
   ASSERT_EQ(r.status, 200) << r.body;
