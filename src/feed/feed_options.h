@@ -43,7 +43,7 @@ struct FeedOptions {
   // same_hashtag / same_sound are large enough that three likes of one hashtag visibly shift
   // the next page even for videos the model knows nothing about (docs/design/feed.md).
   std::array<float, static_cast<int>(Source::kNumSources)> source_bonus = {0, 0, 0.15f, 0.05f,
-                                                                          0.2f, 0.5f, 0, 0};
+                                                                          0.2f, 1.0f, 0, 0};
   // Audience prior: value += popularity_weight x log(1 + e) / log(1 + e_max), where e is the
   // video's decayed engagement among everyone ("*") and e_max the largest among the candidates.
   // The model predicts what a user does once a video is shown; this adds how likely the crowd
