@@ -59,6 +59,45 @@ void Mlp::Forward(const float* in, int batch, float* out) {
   std::memcpy(out, acts_.back().data(), sizeof(float) * static_cast<size_t>(batch) * outputs());
 }
 
+void Mlp::PredictShared(const float* shared_row, absl::Span<const int> varying,
+                        const float* in_varying, int batch, float* out) {
+  const int n_in = sizes_[0], n_out = sizes_[1], nv = static_cast<int>(varying.size());
+  // The first layer's bias plus the shared columns' product, and the varying rows of W.
+  shared_bias_.assign(biases_[0].begin(), biases_[0].end());
+  shared_w_.resize(static_cast<size_t>(nv) * n_out);
+  size_t next = 0;
+  for (int c = 0; c < n_in; ++c) {
+    const float* w = weights_[0].data() + static_cast<size_t>(c) * n_out;
+    if (next < varying.size() && varying[next] == c) {
+      std::memcpy(shared_w_.data() + next * n_out, w, sizeof(float) * n_out);
+      ++next;
+    } else if (const float x = shared_row[c]; x != 0.0f) {
+      for (int o = 0; o < n_out; ++o) shared_bias_[o] += x * w[o];
+    }
+  }
+  shared_z_.resize(static_cast<size_t>(batch) * n_out);
+  {
+    Map z(shared_z_.data(), batch, n_out);
+    if (nv > 0) {
+      z.noalias() = ConstMap(in_varying, batch, nv) * ConstMap(shared_w_.data(), nv, n_out);
+    } else {
+      z.setZero();
+    }
+    z.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(shared_bias_.data(), n_out);
+  }
+  for (int l = 1; l < layers(); ++l) {
+    const int li = sizes_[l], lo = sizes_[l + 1];
+    Map x(shared_z_.data(), batch, li);
+    x = x.cwiseMax(0.0f);  // ReLU of the layer below
+    shared_next_.resize(static_cast<size_t>(batch) * lo);
+    Map y(shared_next_.data(), batch, lo);
+    y.noalias() = x * ConstMap(weights_[l].data(), li, lo);
+    y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(biases_[l].data(), lo);
+    std::swap(shared_z_, shared_next_);
+  }
+  std::memcpy(out, shared_z_.data(), sizeof(float) * static_cast<size_t>(batch) * outputs());
+}
+
 void Mlp::Backward(const float* grad_out, float* grad_in) {
   const int batch = batch_;
   RowMatrix dz = ConstMap(grad_out, batch, outputs());

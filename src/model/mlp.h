@@ -42,6 +42,14 @@ class Mlp {
   // Backward.
   void Forward(const float* in, int batch, float* out);
 
+  // The same outputs as Forward for a batch whose rows share every input column but `varying`
+  // (sorted, distinct): `shared_row` is one full row (inputs() floats) carrying the shared
+  // values, `in_varying` is batch x varying.size() floats, row-major. The shared columns'
+  // part of the first layer is computed once instead of per row (a feed request's user and
+  // context features are the same for all its candidates). Keeps nothing for Backward.
+  void PredictShared(const float* shared_row, absl::Span<const int> varying,
+                     const float* in_varying, int batch, float* out);
+
   // grad_out: batch x outputs() (d loss / d out) for the batch of the last Forward. Adds the
   // parameter gradients to the accumulators and, if grad_in is not null, writes
   // d loss / d in (batch x inputs()).
@@ -73,6 +81,7 @@ class Mlp {
   // Forward caches: acts_[0] = input, acts_[l] = output of layer l-1 after ReLU (pre-ReLU for the
   // last layer).
   std::vector<Floats> acts_;
+  Floats shared_w_, shared_bias_, shared_z_, shared_next_;  // PredictShared's buffers
   int batch_ = 0;
 };
 

@@ -164,8 +164,119 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
   return absl::OkStatus();
 }
 
+absl::Status RankingModel::ForwardShared(const FeatureBatch& batch) {
+  FORYOU_RETURN_IF_ERROR(CheckShape(batch));
+  const int B = batch.size, F = fields_, D = dim_, W = row_, DW = dense_width_;
+  const int in = F * D + DW;
+  field_varies_.assign(F, 0);
+  for (int f = 0; f < F; ++f) {
+    const auto first = batch.Field(0, f);
+    for (int b = 1; b < B && !field_varies_[f]; ++b) {
+      const auto other = batch.Field(b, f);
+      field_varies_[f] = !std::equal(first.begin(), first.end(), other.begin(), other.end());
+    }
+  }
+  dense_varies_.assign(DW, 0);
+  for (int c = 0; c < DW; ++c) {
+    const float first = batch.dense[c];
+    for (int b = 1; b < B && !dense_varies_[c]; ++b) {
+      dense_varies_[c] = batch.dense[static_cast<size_t>(b) * DW + c] != first;
+    }
+  }
+  varying_.clear();
+  for (int f = 0; f < F; ++f) {
+    for (int d = 0; d < D && field_varies_[f]; ++d) varying_.push_back(f * D + d);
+  }
+  for (int c = 0; c < DW; ++c) {
+    if (dense_varies_[c]) varying_.push_back(F * D + c);
+  }
+  // Distinct keys: every field of row 0, the varying fields of the others.
+  index_.clear();
+  unique_.clear();
+  occurrence_.resize(batch.keys.size());
+  auto intern = [&](size_t i) {
+    auto [it, inserted] = index_.try_emplace(batch.keys[i], static_cast<uint32_t>(unique_.size()));
+    if (inserted) unique_.push_back(batch.keys[i]);
+    occurrence_[i] = it->second;
+  };
+  for (int b = 0; b < B; ++b) {
+    for (int f = 0; f < F; ++f) {
+      if (b > 0 && !field_varies_[f]) continue;
+      const size_t cell = static_cast<size_t>(b) * F + f;
+      for (uint32_t k = batch.field_begin[cell]; k < batch.field_begin[cell + 1]; ++k) intern(k);
+    }
+  }
+  rows_.resize(unique_.size() * W);
+  FORYOU_RETURN_IF_ERROR(table_->Lookup(unique_, absl::MakeSpan(rows_)));
+
+  // Pools cell (b, f) into e (D floats) and its first-order terms into lin (T floats).
+  auto pool = [&](int b, int f, float* e, float* lin) {
+    const size_t cell = static_cast<size_t>(b) * F + f;
+    const uint32_t begin = batch.field_begin[cell], end = batch.field_begin[cell + 1];
+    if (begin == end) return;
+    const float scale = 1.0f / static_cast<float>(end - begin);
+    for (uint32_t k = begin; k < end; ++k) {
+      const float* r = &rows_[static_cast<size_t>(occurrence_[k]) * W];
+      for (int d = 0; d < D; ++d) e[d] += r[d] * scale;
+      for (int t = 0; t < kNumTasks; ++t) lin[t] += r[D + t] * scale;
+    }
+  };
+  // Row 0 in full; the shared fields' first-order terms and FM sums.
+  shared_row_.assign(in, 0.0f);
+  std::array<float, kNumTasks> shared_lin{}, unused{};
+  std::vector<float> shared_sum(D, 0.0f);
+  float shared_squares = 0;
+  for (int f = 0; f < F; ++f) {
+    float* e = &shared_row_[static_cast<size_t>(f) * D];
+    pool(0, f, e, field_varies_[f] ? unused.data() : shared_lin.data());
+    if (field_varies_[f]) continue;
+    for (int d = 0; d < D; ++d) {
+      shared_sum[d] += e[d];
+      shared_squares += e[d] * e[d];
+    }
+  }
+  if (DW > 0) std::memcpy(&shared_row_[static_cast<size_t>(F) * D], batch.dense.data(), sizeof(float) * DW);
+
+  // Every row's varying columns, first-order terms and FM term.
+  const size_t nv = varying_.size();
+  x_varying_.assign(static_cast<size_t>(B) * nv, 0.0f);
+  lin_.assign(static_cast<size_t>(B) * kNumTasks, 0.0f);
+  fm_.resize(B);
+  std::vector<float> sum(D);
+  for (int b = 0; b < B; ++b) {
+    float* x = &x_varying_[static_cast<size_t>(b) * nv];
+    float* lin = &lin_[static_cast<size_t>(b) * kNumTasks];
+    for (int t = 0; t < kNumTasks; ++t) lin[t] = shared_lin[t];
+    sum = shared_sum;
+    float squares = shared_squares;
+    for (int f = 0; f < F; ++f) {
+      if (!field_varies_[f]) continue;
+      pool(b, f, x, lin);
+      for (int d = 0; d < D; ++d) {
+        sum[d] += x[d];
+        squares += x[d] * x[d];
+      }
+      x += D;
+    }
+    for (int c = 0; c < DW; ++c) {
+      if (dense_varies_[c]) *x++ = batch.dense[static_cast<size_t>(b) * DW + c];
+    }
+    float total = 0;
+    for (int d = 0; d < D; ++d) total += sum[d] * sum[d];
+    fm_[b] = 0.5f * (total - squares);
+  }
+  logits_.resize(static_cast<size_t>(B) * kNumTasks);
+  mlp_.PredictShared(shared_row_.data(), varying_, x_varying_.data(), B, logits_.data());
+  for (int b = 0; b < B; ++b) {
+    for (int t = 0; t < kNumTasks; ++t) {
+      logits_[b * kNumTasks + t] += fm_w_[t] * fm_[b] + lin_[b * kNumTasks + t];
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RankingModel::Predict(const FeatureBatch& batch, float* probs) {
-  FORYOU_RETURN_IF_ERROR(Forward(batch));
+  FORYOU_RETURN_IF_ERROR(batch.size > 1 ? ForwardShared(batch) : Forward(batch));
   for (size_t i = 0; i < logits_.size(); ++i) probs[i] = Sigmoid(logits_[i]);
   return absl::OkStatus();
 }

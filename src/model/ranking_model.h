@@ -95,6 +95,11 @@ class RankingModel {
   absl::Status CheckShape(const FeatureBatch& batch) const;
   // Lookup + forward: fills logits_ (B x T). Keeps what Backward needs.
   absl::Status Forward(const FeatureBatch& batch);
+  // Predict's forward (logits_ only, nothing for Backward): fields and dense columns equal in
+  // every row of the batch (a feed request's user and context) are pooled, multiplied by the
+  // first layer and summed for the FM term once, not per row. Equal to Forward's logits up to
+  // float rounding.
+  absl::Status ForwardShared(const FeatureBatch& batch);
   // From dlogits_ (B x T): dense gradients (accumulated) and per-distinct-key grads_.
   void Backward(const FeatureBatch& batch);
   double LossAndDlogits(int batch, absl::Span<const Labels> labels);
@@ -112,6 +117,10 @@ class RankingModel {
   std::vector<uint32_t> occurrence_;  // batch.keys[i] -> index in unique_
   std::vector<float> rows_, grads_;   // unique x row_
   std::vector<float> emb_, x_, dx_, demb_, fm_, lin_ /* B x T */, logits_, dlogits_;
+  // ForwardShared's: which fields / dense columns vary, the varying input columns, one full row.
+  std::vector<char> field_varies_, dense_varies_;
+  std::vector<int> varying_;
+  std::vector<float> shared_row_, x_varying_;
 };
 
 }  // namespace foryou::model

@@ -156,6 +156,69 @@ TEST(RankingModelTest, PredictIsTheDocumentedDeepFm) {
   }
 }
 
+// A batch like a feed request's: some fields and dense columns are the same in every row (the
+// user, the context), computed once by Predict. Each row must score as it does alone.
+TEST(RankingModelTest, PredictOfRowsSharingFieldsEqualsEachRowAlone) {
+  const ModelConfig config = Config();
+  auto model = Model(config, /*serving=*/true);
+  const Example ex = MakeBatch(11, 9);
+  RandomizeRows(*model, ex.features, 4, embedding::OptimizerKind::kNone);
+  std::mt19937 rng(6);
+  std::normal_distribution<float> normal(0.0f, 0.3f);
+  for (int l = 0; l < model->mlp().layers(); ++l) {
+    for (float& b : model->mlp().biases(l)) b = normal(rng);
+  }
+  for (int t = 0; t < kNumTasks; ++t) model->fm_weights()[t] = 0.3f + 0.1f * t;
+  const FeatureBatch& src = ex.features;
+  // shared_fields: which fields every row takes from row 0; the first shared_dense dense floats too.
+  auto share = [&](std::vector<int> shared_fields, int shared_dense) {
+    FeatureBatch fb;
+    fb.size = src.size;
+    fb.fields = src.fields;
+    fb.dense_width = src.dense_width;
+    fb.max_time_ms = src.max_time_ms;
+    for (int b = 0; b < src.size; ++b) {
+      for (int f = 0; f < src.fields; ++f) {
+        const bool shared = std::find(shared_fields.begin(), shared_fields.end(), f) !=
+                            shared_fields.end();
+        const auto keys = src.Field(shared ? 0 : b, f);
+        fb.field_begin.push_back(static_cast<uint32_t>(fb.keys.size()));
+        fb.keys.insert(fb.keys.end(), keys.begin(), keys.end());
+      }
+      for (int c = 0; c < src.dense_width; ++c) {
+        fb.dense.push_back(src.dense[(c < shared_dense ? 0 : b) * src.dense_width + c]);
+      }
+    }
+    fb.field_begin.push_back(static_cast<uint32_t>(fb.keys.size()));
+    return fb;
+  };
+  for (const auto& [fields, dense] : std::vector<std::pair<std::vector<int>, int>>{
+           {{}, 0}, {{2, 3, 4}, 5}, {{0, 2, 4}, kDense}, {{0, 1, 2, 3, 4}, kDense}}) {
+    const FeatureBatch fb = share(fields, dense);
+    const std::vector<float> together = Predict(*model, fb);
+    for (int b = 0; b < fb.size; ++b) {
+      FeatureBatch one;
+      one.fields = fb.fields;
+      one.dense_width = fb.dense_width;
+      one.max_time_ms = fb.max_time_ms;
+      one.size = 1;
+      for (int f = 0; f < fb.fields; ++f) {
+        const auto keys = fb.Field(b, f);
+        one.field_begin.push_back(static_cast<uint32_t>(one.keys.size()));
+        one.keys.insert(one.keys.end(), keys.begin(), keys.end());
+      }
+      one.field_begin.push_back(static_cast<uint32_t>(one.keys.size()));
+      one.dense.assign(fb.dense.begin() + b * fb.dense_width,
+                       fb.dense.begin() + (b + 1) * fb.dense_width);
+      const std::vector<float> alone = Predict(*model, one);
+      for (int t = 0; t < kNumTasks; ++t) {
+        EXPECT_NEAR(together[b * kNumTasks + t], alone[t], 1e-5)
+            << "shared fields " << fields.size() << ", row " << b << ", task " << t;
+      }
+    }
+  }
+}
+
 TEST(RankingModelTest, GradientsMatchFiniteDifferences) {
   const ModelConfig config = Config();
   // A serving model has no optimizer state: rows are exactly the
