@@ -64,7 +64,9 @@ TEST(ModuleDepsTest, TableNamesOnlyModulesAndHasNoCycle) {
   }
   // Every directory under src/ is a module of the table.
   for (const fs::directory_entry& e : fs::directory_iterator(fs::path(FORYOU_SOURCE_DIR) / "src")) {
-    if (e.is_directory()) EXPECT_TRUE(g.contains(e.path().filename().string())) << e.path();
+    if (e.is_directory()) {
+      EXPECT_TRUE(g.contains(e.path().filename().string())) << e.path();
+    }
   }
 }
 

@@ -328,7 +328,9 @@ TEST_F(FeedServiceTest, ExplainNamesSourcesScoresAndIneligibility) {
   double sum = 0;
   for (size_t i = 0; i < x->parts.size(); ++i) {
     sum += x->parts[i].value;
-    if (i > 0) EXPECT_GE(std::fabs(x->parts[i - 1].value), std::fabs(x->parts[i].value));
+    if (i > 0) {
+      EXPECT_GE(std::fabs(x->parts[i - 1].value), std::fabs(x->parts[i].value));
+    }
   }
   EXPECT_NEAR(sum, x->score, 1e-4);
   EXPECT_GE(x->sentences.size(), 3u);
