@@ -57,6 +57,9 @@ void EventApplier::Apply(absl::Span<const stream::Event> events, bool apply_sett
       current = apply_settings || (*user)->epoch == 0;
     }
     const VideoEntry* video = e.video.empty() ? nullptr : index->Find(common::VideoKey(e.video));
+    // Who chose an impression: this feed (its request ids) or another recommender.
+    const bool foreign =
+        e.type == EventType::kImpression && !IsOwnRequestId(e.request_id, seed_);
     if (video != nullptr) {
       engagement_->Observe(e, video->proto.video_key, RegionsOf(**user));
       if (watch_next_enabled_) {
@@ -64,8 +67,7 @@ void EventApplier::Apply(absl::Span<const stream::Event> events, bool apply_sett
         const uint64_t key = video->proto.video_key;
         if (e.type == EventType::kImpression) {
           watch_next_->Observe(who, key, e.time_ms,
-                               IsOwnRequestId(e.request_id, seed_) ? WatchNext::kImpression
-                                                                   : WatchNext::kForeignImpression);
+                               foreign ? WatchNext::kForeignImpression : WatchNext::kImpression);
         } else if ((e.type == EventType::kPlay || e.type == EventType::kSkip) &&
                    (e.completed || e.watch_ms >= model::kLongViewMs)) {
           watch_next_->Observe(who, key, e.time_ms, WatchNext::kLongView);
@@ -78,7 +80,7 @@ void EventApplier::Apply(absl::Span<const stream::Event> events, bool apply_sett
     if (!current) continue;
     if (apply_settings) ApplySettings(e, **user);
     if (video == nullptr) continue;
-    sessions_->With((*user)->id, [&](UserSession& s) { ApplyToSession(e, *video, s); });
+    sessions_->With((*user)->id, [&](UserSession& s) { ApplyToSession(e, foreign, *video, s); });
   }
 }
 
@@ -101,7 +103,7 @@ void EventApplier::ApplySettings(const stream::Event& e, const catalog::User& us
       .IgnoreError();
 }
 
-void EventApplier::ApplyToSession(const stream::Event& e, const VideoEntry& video,
+void EventApplier::ApplyToSession(const stream::Event& e, bool foreign, const VideoEntry& video,
                                   UserSession& s) const {
   const uint64_t key = video.proto.video_key;
   const size_t cap = recent_capacity_;
@@ -109,10 +111,7 @@ void EventApplier::ApplyToSession(const stream::Event& e, const VideoEntry& vide
     case EventType::kImpression: {
       s.MarkSeen(key, seen_capacity_);
       ++s.impressions;
-      constexpr float kKeep = 1.0f - 1.0f / UserSession::kExposureWindow;
-      s.own_exposures *= kKeep;
-      s.foreign_exposures *= kKeep;
-      (IsOwnRequestId(e.request_id, seed_) ? s.own_exposures : s.foreign_exposures) += 1;
+      s.CountExposures(foreign);
       break;
     }
     case EventType::kPlay:

@@ -50,7 +50,9 @@ class EventApplier {
 
  private:
   void ApplySettings(const stream::Event& e, const catalog::User& user);
-  void ApplyToSession(const stream::Event& e, const VideoEntry& video, UserSession& s) const;
+  // `foreign`: an impression another recommender chose (not this feed's request id).
+  void ApplyToSession(const stream::Event& e, bool foreign, const VideoEntry& video,
+                      UserSession& s) const;
 
   const bool watch_next_enabled_;
   const size_t recent_capacity_, seen_capacity_;

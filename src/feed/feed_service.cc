@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <optional>
 #include <utility>
 
@@ -297,11 +296,7 @@ void FeedService::AddHistory(std::string_view user, absl::Span<const uint64_t> s
                              absl::Span<const uint64_t> long_viewed) {
   if (!shown.empty()) {
     sessions_.With(std::string(user), [&](UserSession& s) {
-      // As if each was an impression with a foreign request id (EventApplier), at once.
-      const float keep = std::pow(1.0f - 1.0f / UserSession::kExposureWindow,
-                                  static_cast<float>(shown.size()));
-      s.own_exposures *= keep;
-      s.foreign_exposures = s.foreign_exposures * keep + UserSession::kExposureWindow * (1 - keep);
+      s.CountExposures(/*foreign=*/true, static_cast<float>(shown.size()));
     });
   }
   if (!options_.watch_next.enabled) return;

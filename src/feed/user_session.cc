@@ -1,6 +1,8 @@
 // UserSessions: per-user feed memory, sharded (see the header).
 #include "feed/user_session.h"
 
+#include <cmath>
+
 #include "absl/hash/hash.h"
 
 namespace foryou::feed {
@@ -12,6 +14,16 @@ void UserSession::MarkSeen(uint64_t video_key, size_t capacity) {
     seen.erase(seen_order.front());
     seen_order.pop_front();
   }
+}
+
+void UserSession::CountExposures(bool foreign, float n) {
+  // n impressions at once: every earlier count decays by keep^n, the new ones sum to
+  // 1 + keep + ... + keep^(n-1) = (1 - keep^n) / (1 - keep).
+  constexpr float kKeep = 1.0f - 1.0f / kExposureWindow;
+  const float decay = std::pow(kKeep, n);
+  own_exposures *= decay;
+  foreign_exposures *= decay;
+  (foreign ? foreign_exposures : own_exposures) += (1.0f - decay) / (1.0f - kKeep);
 }
 
 void UserSession::PushRecent(std::deque<uint64_t>& list, uint64_t video_key, size_t capacity) {

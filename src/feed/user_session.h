@@ -62,6 +62,8 @@ struct UserSession {
   // impression, so they describe the last ~kExposureWindow.
   float own_exposures = 0, foreign_exposures = 0;
   static constexpr float kExposureWindow = 20;
+  // Counts n impressions (n = 1: one event; a history: its length) chosen by this feed or not.
+  void CountExposures(bool foreign, float n = 1);
   // foreign / (own + foreign); 0 before any impression.
   float foreign_share() const {
     const float n = own_exposures + foreign_exposures;
