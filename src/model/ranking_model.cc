@@ -118,6 +118,23 @@ absl::Status RankingModel::CheckShape(const FeatureBatch& batch) const {
   return absl::OkStatus();
 }
 
+void RankingModel::Intern(const FeatureBatch& batch, size_t i) {
+  auto [it, inserted] = index_.try_emplace(batch.keys[i], static_cast<uint32_t>(unique_.size()));
+  if (inserted) unique_.push_back(batch.keys[i]);
+  occurrence_[i] = it->second;
+}
+
+void RankingModel::PoolCell(const FeatureBatch& batch, size_t cell, float* e, float* lin) const {
+  const uint32_t begin = batch.field_begin[cell], end = batch.field_begin[cell + 1];
+  if (begin == end) return;
+  const float scale = 1.0f / static_cast<float>(end - begin);
+  for (uint32_t k = begin; k < end; ++k) {
+    const float* r = &rows_[static_cast<size_t>(occurrence_[k]) * row_];
+    for (int d = 0; d < dim_; ++d) e[d] += r[d] * scale;
+    for (int t = 0; t < kNumTasks; ++t) lin[t] += r[dim_ + t] * scale;
+  }
+}
+
 absl::Status RankingModel::Forward(const FeatureBatch& batch) {
   FORYOU_RETURN_IF_ERROR(CheckShape(batch));
   const int B = batch.size, F = fields_, D = dim_, W = row_;
@@ -125,23 +142,19 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
   index_.clear();
   unique_.clear();
   occurrence_.resize(batch.keys.size());
-  for (size_t i = 0; i < batch.keys.size(); ++i) {
-    auto [it, inserted] = index_.try_emplace(batch.keys[i], static_cast<uint32_t>(unique_.size()));
-    if (inserted) unique_.push_back(batch.keys[i]);
-    occurrence_[i] = it->second;
-  }
+  for (size_t i = 0; i < batch.keys.size(); ++i) Intern(batch, i);
   rows_.resize(unique_.size() * W);
   FORYOU_RETURN_IF_ERROR(table_->Lookup(unique_, absl::MakeSpan(rows_)));
 
   // Pool fields into emb_ (B x F x D) and first-order weights into lin_.
   emb_.assign(static_cast<size_t>(B) * F * D, 0.0f);
   lin_.assign(static_cast<size_t>(B) * kNumTasks, 0.0f);
-  ForEachPooledKey(batch, F, [&](int b, size_t cell, uint32_t k, float scale) {
-    const float* r = &rows_[static_cast<size_t>(occurrence_[k]) * W];
-    float* e = &emb_[cell * D];
-    for (int d = 0; d < D; ++d) e[d] += r[d] * scale;
-    for (int t = 0; t < kNumTasks; ++t) lin_[b * kNumTasks + t] += r[D + t] * scale;
-  });
+  for (int b = 0; b < B; ++b) {
+    for (int f = 0; f < F; ++f) {
+      const size_t cell = static_cast<size_t>(b) * F + f;
+      PoolCell(batch, cell, &emb_[cell * D], &lin_[static_cast<size_t>(b) * kNumTasks]);
+    }
+  }
   // MLP input: [emb, dense].
   const int in = F * D + dense_width_;
   x_.resize(static_cast<size_t>(B) * in);
@@ -194,33 +207,17 @@ absl::Status RankingModel::ForwardShared(const FeatureBatch& batch) {
   index_.clear();
   unique_.clear();
   occurrence_.resize(batch.keys.size());
-  auto intern = [&](size_t i) {
-    auto [it, inserted] = index_.try_emplace(batch.keys[i], static_cast<uint32_t>(unique_.size()));
-    if (inserted) unique_.push_back(batch.keys[i]);
-    occurrence_[i] = it->second;
-  };
   for (int b = 0; b < B; ++b) {
     for (int f = 0; f < F; ++f) {
       if (b > 0 && !field_varies_[f]) continue;
       const size_t cell = static_cast<size_t>(b) * F + f;
-      for (uint32_t k = batch.field_begin[cell]; k < batch.field_begin[cell + 1]; ++k) intern(k);
+      for (uint32_t k = batch.field_begin[cell]; k < batch.field_begin[cell + 1]; ++k) {
+        Intern(batch, k);
+      }
     }
   }
   rows_.resize(unique_.size() * W);
   FORYOU_RETURN_IF_ERROR(table_->Lookup(unique_, absl::MakeSpan(rows_)));
-
-  // Pools cell (b, f) into e (D floats) and its first-order terms into lin (T floats).
-  auto pool = [&](int b, int f, float* e, float* lin) {
-    const size_t cell = static_cast<size_t>(b) * F + f;
-    const uint32_t begin = batch.field_begin[cell], end = batch.field_begin[cell + 1];
-    if (begin == end) return;
-    const float scale = 1.0f / static_cast<float>(end - begin);
-    for (uint32_t k = begin; k < end; ++k) {
-      const float* r = &rows_[static_cast<size_t>(occurrence_[k]) * W];
-      for (int d = 0; d < D; ++d) e[d] += r[d] * scale;
-      for (int t = 0; t < kNumTasks; ++t) lin[t] += r[D + t] * scale;
-    }
-  };
   // Row 0 in full; the shared fields' first-order terms and FM sums.
   shared_row_.assign(in, 0.0f);
   std::array<float, kNumTasks> shared_lin{}, unused{};
@@ -228,7 +225,7 @@ absl::Status RankingModel::ForwardShared(const FeatureBatch& batch) {
   float shared_squares = 0;
   for (int f = 0; f < F; ++f) {
     float* e = &shared_row_[static_cast<size_t>(f) * D];
-    pool(0, f, e, field_varies_[f] ? unused.data() : shared_lin.data());
+    PoolCell(batch, f, e, field_varies_[f] ? unused.data() : shared_lin.data());
     if (field_varies_[f]) continue;
     for (int d = 0; d < D; ++d) {
       shared_sum[d] += e[d];
@@ -251,7 +248,7 @@ absl::Status RankingModel::ForwardShared(const FeatureBatch& batch) {
     float squares = shared_squares;
     for (int f = 0; f < F; ++f) {
       if (!field_varies_[f]) continue;
-      pool(b, f, x, lin);
+      PoolCell(batch, static_cast<size_t>(b) * F + f, x, lin);
       for (int d = 0; d < D; ++d) {
         sum[d] += x[d];
         squares += x[d] * x[d];

@@ -95,6 +95,11 @@ class RankingModel {
   absl::Status CheckShape(const FeatureBatch& batch) const;
   // Lookup + forward: fills logits_ (B x T). Keeps what Backward needs.
   absl::Status Forward(const FeatureBatch& batch);
+  // Records batch.keys[i] in index_ / unique_ (once per distinct key) and occurrence_[i].
+  void Intern(const FeatureBatch& batch, size_t i);
+  // Adds cell `cell`'s mean embedding to e (dim_ floats) and its first-order weights to lin
+  // (kNumTasks floats), from rows_ (after the lookup of the interned keys).
+  void PoolCell(const FeatureBatch& batch, size_t cell, float* e, float* lin) const;
   // Predict's forward (logits_ only, nothing for Backward): fields and dense columns equal in
   // every row of the batch (a feed request's user and context) are pooled, multiplied by the
   // first layer and summed for the FM term once, not per row. Equal to Forward's logits up to
