@@ -43,6 +43,8 @@ feed_args=()
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 demo=demo/kuairand
+# A measurement that printed no result line: its last lines of stderr, then exit 1.
+fail() { echo "feed_quality: $1 failed:" >&2; tail -5 "$work/err" >&2; exit 1; }
 summary="feed_quality config=${config:-defaults}"
 
 if [ "$replay" = 1 ]; then
@@ -50,7 +52,8 @@ if [ "$replay" = 1 ]; then
   line=$("$bin" replay --warmup "$work/split/warm.csv.zst" --eval "$work/split/eval.csv.zst" \
       --videos "$demo/video_features_basic_pure.csv.zst" --users "$demo/user_features_pure.csv.zst" \
       --history "$demo/user_sequences_before_20220425.csv.zst" --no-progress --feed-hits 2000 \
-      --work-dir "$work" "${feed_args[@]}" 2>/dev/null | grep '^feed_hits ')
+      --work-dir "$work" "${feed_args[@]}" 2>"$work/err" | grep '^feed_hits ') ||
+    fail "replay"
   echo "$line" >&2
   for key in hit_at_50 popular_hit_at_50 ratio; do
     summary+=" $key=$(sed -n "s/.* $key=\([^ ]*\).*/\1/p" <<<"$line")"
@@ -61,7 +64,8 @@ if [ "$simulate" = 1 ]; then
   for world in $worlds; do
     new="" new_reached="" shift_="" shift_reached=""
     for seed in $seeds; do
-      line=$("$bin" simulate --seed "$seed" --world "$world" "${feed_args[@]}" 2>/dev/null | tail -1)
+      line=$("$bin" simulate --seed "$seed" --world "$world" "${feed_args[@]}" 2>"$work/err" |
+             grep '^simulate new_user') || fail "simulate --seed $seed --world $world"
       echo "simulate world=$world seed=$seed: ${line#simulate }" >&2
       n=$(sed -n 's/.*new_user_swipes_to_half_oracle=\([^ ]*\) (reached \([0-9]*\)\/.*/\1 \2/p' <<<"$line")
       s=$(sed -n 's/.*shift_swipes_to_half_oracle=\([^ ]*\) (reached \([0-9]*\)\/.*/\1 \2/p' <<<"$line")

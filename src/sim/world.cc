@@ -18,6 +18,7 @@ constexpr double kTasteWeight = 5.0;
 constexpr double kLikeBias = -4.5;
 constexpr double kLongBias = -2.5;
 constexpr double kAffinitySigma = 0.4;
+constexpr double kMaxActivity = 100;  // a background user browses at most 100x the mean
 const char* const kGenericTags[] = {"fyp", "viral", "foryou", "trend", "new"};
 
 double Uniform(std::mt19937_64& rng, double lo, double hi) {
@@ -50,7 +51,17 @@ absl::StatusOr<WorldCalibration> ParseWorldCalibration(std::string_view text) {
   if (absl::Status s = numbers("category_share", j["category_share"], &c.category_share); !s.ok()) {
     return s;
   }
+  if (c.category_share.empty() ||
+      *std::max_element(c.category_share.begin(), c.category_share.end()) <= 0) {
+    return absl::InvalidArgumentError("category_share: must hold at least one number > 0");
+  }
   if (absl::Status s = numbers("activity", j["activity"], &c.activity); !s.ok()) return s;
+  for (double a : c.activity) {
+    if (a > kMaxActivity) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("activity: must be at most ", kMaxActivity, " (times the mean)"));
+    }
+  }
   if (!j["taste_profiles"].is_array() || j["taste_profiles"].empty()) {
     return absl::InvalidArgumentError("taste_profiles: must be a non-empty array");
   }
@@ -60,6 +71,10 @@ absl::StatusOr<WorldCalibration> ParseWorldCalibration(std::string_view text) {
     if (profile.size() != c.category_share.size()) {
       return absl::InvalidArgumentError(
           "taste_profiles: every profile must have one value per category_share entry");
+    }
+    if (*std::max_element(profile.begin(), profile.end()) < 0.5) {
+      return absl::InvalidArgumentError(
+          "taste_profiles: every profile needs a main category (a value >= 0.5)");
     }
     c.taste_profiles.push_back(std::move(profile));
   }

@@ -113,7 +113,16 @@ TEST(WorldTest, BadCalibrationsAreRefused) {
                           R"({"category_share": [1], "taste_profiles": [[1]], "activity": [-1],
                               "popularity": 0, "age_slope_per_day": 0})",
                           R"({"category_share": [1], "taste_profiles": [[1]], "activity": [1],
-                              "popularity": "x", "age_slope_per_day": 0})"}) {
+                              "popularity": "x", "age_slope_per_day": 0})",
+                          R"({"category_share": [], "taste_profiles": [[]], "activity": [],
+                              "popularity": 0, "age_slope_per_day": 0})",
+                          R"({"category_share": [0, 0], "taste_profiles": [[1, 0]], "activity": [],
+                              "popularity": 0, "age_slope_per_day": 0})",
+                          R"({"category_share": [1, 1], "taste_profiles": [[0.2, 0.1]],
+                              "activity": [], "popularity": 0, "age_slope_per_day": 0})",
+                          R"({"category_share": [1], "taste_profiles": [[1]], "activity": [1e12],
+                              "popularity": 0, "age_slope_per_day": 0})",
+                          "not json"}) {
     EXPECT_EQ(ParseWorldCalibration(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
   absl::StatusOr<WorldCalibration> c = ParseWorldCalibration(DefaultWorldCalibrationJson());
