@@ -50,9 +50,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
-absl::Status WriteFileAtomically(const std::string& path, std::string_view contents) {
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                                 uint32_t mode) {
   AtomicFileWriter w;
-  if (absl::Status s = w.Open(path); !s.ok()) return s;
+  if (absl::Status s = w.Open(path, mode); !s.ok()) return s;
   if (absl::Status s = w.Append(contents); !s.ok()) return s;
   return w.Commit();
 }
@@ -64,11 +65,14 @@ AtomicFileWriter::~AtomicFileWriter() {
   }
 }
 
-absl::Status AtomicFileWriter::Open(const std::string& path) {
+absl::Status AtomicFileWriter::Open(const std::string& path, uint32_t mode) {
   if (fd_ >= 0) return absl::FailedPreconditionError("AtomicFileWriter: already open");
   path_ = path;
   tmp_ = path + ".tmp";
-  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // O_TRUNC on a leftover temporary file would keep that file's (possibly wider) mode; a fresh
+  // O_EXCL file gets `mode` at creation. O_EXCL also refuses a symlink planted at `tmp_`.
+  if (::unlink(tmp_.c_str()) != 0 && errno != ENOENT) return ErrnoError("cannot remove", tmp_);
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd_ < 0) return ErrnoError("cannot create", tmp_);
   return absl::OkStatus();
 }

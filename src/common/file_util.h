@@ -2,6 +2,7 @@
 // write-temp + fsync + rename + fsync-directory sequence that makes a file replace atomic.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -10,12 +11,19 @@
 
 namespace foryou::common {
 
+// File modes of AtomicFileWriter / WriteFileAtomically: an ordinary file, and a secret (API keys,
+// the session token secret) that only the owner may read.
+inline constexpr uint32_t kFileMode = 0644;
+inline constexpr uint32_t kSecretFileMode = 0600;
+
 // Reads the whole file at `path`.
 [[nodiscard]] absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Atomically replaces `path` with `contents`: writes `path + ".tmp"`, fsyncs it, renames it over
 // `path` and fsyncs the directory. A crash at any point leaves either the old or the new file.
-[[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
+// The file has `mode` (less the umask) from its creation on, never a wider one.
+[[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                                               uint32_t mode = kFileMode);
 
 // Creates `dir` and its parents if missing.
 [[nodiscard]] absl::Status MakeDirs(const std::string& dir);
@@ -29,7 +37,9 @@ namespace foryou::common {
 
 // Streams a file into `path + ".tmp"`; Commit() fsyncs it, renames it over `path` and fsyncs the
 // directory. Destroying an uncommitted writer removes the temporary file, so a failed or
-// interrupted write never disturbs the previous `path`.
+// interrupted write never disturbs the previous `path`. The temporary file is created afresh
+// (a stale one is removed first, then O_CREAT|O_EXCL) with `mode`, so a secret written with
+// kSecretFileMode is never readable by others, not even for a moment.
 // Example:
 //   AtomicFileWriter w;
 //   FORYOU_RETURN_IF_ERROR(w.Open(path));
@@ -42,7 +52,9 @@ class AtomicFileWriter {
   AtomicFileWriter(const AtomicFileWriter&) = delete;
   AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
 
-  [[nodiscard]] absl::Status Open(const std::string& path);
+  [[nodiscard]] absl::Status Open(const std::string& path, uint32_t mode = kFileMode);
+  // The temporary file being written (`path + ".tmp"`), for tests of its mode.
+  const std::string& temp_path() const { return tmp_; }
   [[nodiscard]] absl::Status Append(std::string_view data);
   [[nodiscard]] absl::Status Commit();
 

@@ -30,7 +30,6 @@ std::optional<std::string> ApiKeyOf(const httplib::Request& req) {
     const std::string v = req.get_header_value("Authorization");
     if (v.rfind("Bearer ", 0) == 0) return v.substr(7);
   }
-  if (req.has_param("key")) return req.get_param_value("key");  // sendBeacon cannot set headers
   return std::nullopt;
 }
 

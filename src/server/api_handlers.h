@@ -57,7 +57,8 @@ void SendJson(httplib::Response& res, int code, const json& body);
 void SendError(httplib::Response& res, const absl::Status& status);
 // The same with the members of `extra` (an object) beside "error", e.g. the rejected events.
 void SendError(httplib::Response& res, const absl::Status& status, const json& extra);
-// The API key of a request: header X-Api-Key, Authorization: Bearer, or ?key= (sendBeacon).
+// The API key of a request: header X-Api-Key or Authorization: Bearer. Never the query string:
+// URLs end up in logs, browser history and Referer headers.
 std::optional<std::string> ApiKeyOf(const httplib::Request& req);
 // The body as JSON; InvalidArgument "body: not valid JSON".
 absl::StatusOr<json> ParseBody(const httplib::Request& req);

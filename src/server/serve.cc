@@ -31,9 +31,8 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
     if (!std::filesystem::exists(keys_path)) {
       std::string json;
       ApiKeys::GenerateDefault(&json);
-      FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(keys_path, json));
-      std::filesystem::permissions(keys_path, std::filesystem::perms::owner_read |
-                                                  std::filesystem::perms::owner_write);
+      // Owner-only from the first byte: never briefly readable by others (file_util.h).
+      FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(keys_path, json, common::kSecretFileMode));
     }
   }
   FORYOU_ASSIGN_OR_RETURN(ApiKeys keys, ApiKeys::Load(keys_path));

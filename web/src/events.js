@@ -3,9 +3,9 @@
 //  * events wait in localStorage until the server answers for them, so a reload, a crash or a
 //    lost connection sends them at the next start;
 //  * a failed send (network, 429, 5xx) is retried with exponential backoff (0.5 s .. 30 s);
-//  * when the page is hidden or closed, what is pending goes out with navigator.sendBeacon
-//    (the key in the query string, since a beacon cannot set headers) and is dropped from
-//    storage only if the browser accepted the beacon.
+//  * when the page is hidden or closed, what is pending goes out with a keepalive fetch (the
+//    key in its header) or, signed in with the session cookie, navigator.sendBeacon, and is
+//    dropped from storage only if the browser accepted it.
 // A 400 for a batch means its events are invalid (e.g. a video removed meanwhile); retrying
 // cannot help, so they are dropped and counted in `rejected`.
 
@@ -101,14 +101,28 @@ export class EventQueue {
     }
   }
 
+  // Hands `blob` to the browser for delivery after the page is gone; true if it took it. A key
+  // travels only in a header (never in the URL, where logs would keep it), so a keyed client
+  // uses fetch with keepalive; a signed-in one sends a beacon, which carries the session cookie.
+  send(blob) {
+    if (!this.key) return !!navigator.sendBeacon && navigator.sendBeacon('/v1/events', blob);
+    try {
+      fetch('/v1/events', { method: 'POST', keepalive: true, body: blob,
+        headers: { 'X-Api-Key': this.key, 'Content-Type': 'application/json' } }).catch(() => {});
+      return true;
+    } catch {
+      return false;  // over the browser's keepalive budget: sent at the next start
+    }
+  }
+
   // The page is going away: hand what is pending to the browser.
   beacon() {
     // A batch in flight was sent with keepalive and completes on its own; the rest goes now.
     const from = this.inFlightCount;
-    if (this.pending.length <= from || !navigator.sendBeacon) return;
+    if (this.pending.length <= from) return;
     const batch = this.pending.slice(from, from + MAX_BATCH);
     const blob = new Blob([JSON.stringify({ events: batch })], { type: 'application/json' });
-    if (navigator.sendBeacon('/v1/events?key=' + encodeURIComponent(this.key), blob)) {
+    if (this.send(blob)) {
       this.pending.splice(from, batch.length);
       save(this.pending);
       this.sent += batch.length;
