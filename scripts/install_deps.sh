@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config lld clang libclang-rt-14-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   libzstd-dev libxxhash-dev libcuckoo-dev libeigen3-dev nlohmann-json3-dev librocksdb-dev
+  libsodium-dev  # Argon2id password hashes and session token MACs (src/accounts)
   libcpp-httplib-dev wrk curl
   ffmpeg fonts-dejavu-core zstd chromium  # demo clips (scripts/make_clips.sh), web app tests
 )
