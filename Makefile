@@ -7,7 +7,7 @@
 #                 time at the end
 #   make demo   - builds and runs the main job: `foryou serve` on the KuaiRand-Pure demo catalog
 #                 (imported and trained on first start into demo-data/, clips made with ffmpeg),
-#                 with the player at http://127.0.0.1:8080/ (the URL with its key is printed)
+#                 with the player at http://127.0.0.1:8080/ (sign up there)
 #   make bench  - the embedding benchmark at full size; bench/feed_load.sh for the feed service
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure --no-tests=error -j $(JOBS)

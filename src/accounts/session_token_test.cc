@@ -24,6 +24,19 @@ TEST(SessionTokenTest, IssuedTokenVerifiesWithItsClaims) {
   EXPECT_EQ(got->expires_ms, 2000);
 }
 
+// The example of docs/formats/accounts.md, computed there with Python's hmac (HMAC-SHA-512
+// truncated to 32 bytes) and base64url: the byte layout is the documented one.
+TEST(SessionTokenTest, MatchesTheFormatPageExample) {
+  TokenSigner signer(kSecret);
+  const TokenClaims c{.user = "alice",
+                      .session = std::string(kSessionIdBytes, '\0'),
+                      .generation = 7,
+                      .expires_ms = 2000};
+  EXPECT_EQ(signer.Issue(c),
+            "fy1.AQAAAAAAAAfQAAAAAAAAAAcAAAAAAAAAAAAAAAAAAAAAYWxpY2U."
+            "LePZnAPoJFea1Yu6DX4iC4a_XiTTgCPUpJP3D4ylZj4");
+}
+
 TEST(SessionTokenTest, ExpiredTokenIsRefused) {
   TokenSigner signer(kSecret);
   const std::string token = signer.Issue(Claims());

@@ -42,7 +42,14 @@ std::string RandomKey(std::string_view prefix, std::random_device& rd) {
 
 }  // namespace
 
-std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "app"; }
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kApp: return "app";
+    case Role::kModerator: return "moderator";
+    case Role::kAdmin: return "admin";
+  }
+  return "unknown";
+}
 
 bool Grants(Role have, Role need) { return have == Role::kAdmin || need == Role::kApp; }
 
@@ -137,14 +144,19 @@ ApiKeys ApiKeys::GenerateDefault(std::string* json_out) {
 }
 
 std::optional<Role> ApiKeys::Find(std::string_view key) const {
+  const Entry* e = FindEntry(key);
+  if (e == nullptr) return std::nullopt;
+  return e->role;
+}
+
+const ApiKeys::Entry* ApiKeys::FindEntry(std::string_view key) const {
   // Every entry is compared, and the match is selected without an early exit.
   int found = -1;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const bool eq = ConstantTimeEquals(entries_[i].key, key);
     found = eq ? static_cast<int>(i) : found;
   }
-  if (found < 0) return std::nullopt;
-  return entries_[found].role;
+  return found < 0 ? nullptr : &entries_[found];
 }
 
 }  // namespace foryou::server

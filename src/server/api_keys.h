@@ -19,14 +19,16 @@
 
 namespace foryou::server {
 
-// kApp: the feed and event endpoints a client app calls. kAdmin: everything, including catalog
-// writes and operations; an admin key may call every app endpoint too.
-enum class Role { kApp, kAdmin };
+// What a route needs. kApp: the feed and event endpoints a client app calls. kModerator: the
+// moderation of videos (a moderator or admin account, or an admin key). kAdmin: everything,
+// including catalog writes and operations; an admin key may call every endpoint. A key file
+// holds app and admin keys only; moderators are accounts (docs/design/accounts.md).
+enum class Role { kApp, kModerator, kAdmin };
 
-// "app" | "admin".
+// "app" | "moderator" | "admin".
 std::string_view RoleName(Role role);
 
-// True if a key with role `have` may call an endpoint that needs `need` (admin implies app).
+// True if a key with role `have` may call an endpoint that needs `need` (admin implies all).
 bool Grants(Role have, Role need);
 
 // The configured API keys. Immutable after construction, so concurrent Find calls are safe.
@@ -60,6 +62,8 @@ class ApiKeys {
   // the configured keys (their number and lengths) and on key.size(), never on how many leading
   // characters of `key` match a configured key.
   std::optional<Role> Find(std::string_view key) const;
+  // The same, with the entry (its name, for the audit log); null if not configured.
+  const Entry* FindEntry(std::string_view key) const;
 
   // The configured entries, in file order.
   const std::vector<Entry>& entries() const { return entries_; }

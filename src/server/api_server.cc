@@ -22,6 +22,9 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
       http_(std::make_unique<httplib::Server>()),
       key_limiter_(options_.key_limit),
       user_limiter_(options_.user_limit),
+      account_limiter_(options_.account_limit),
+      signin_handle_limiter_(options_.signin_handle_limit),
+      signin_address_limiter_(options_.signin_address_limit),
       m_(std::make_unique<Instruments>()) {
   m_->latency = &metrics_.AddHistogramFamily("foryou_http_request_seconds",
                                              "HTTP request latency by route", {"route"});
@@ -205,40 +208,31 @@ void ApiServer::Stop() {
   }
 }
 
-// Wraps a handler with auth, rate limit, timing, metrics and exception safety.
+// Wraps a handler with auth, rate limit, timing, metrics, audit and exception safety.
 ApiServer::Handler ApiServer::Route(std::string name, std::optional<Role> need, Handler fn) {
+  return RouteAs(std::move(name), need,
+                 [fn = std::move(fn)](const httplib::Request& req, httplib::Response& res,
+                                      const Caller&) { fn(req, res); });
+}
+
+ApiServer::Handler ApiServer::RouteAs(std::string name, std::optional<Role> need,
+                                      CallerHandler fn) {
   Histogram* latency = &m_->latency->WithLabels({name});
   const bool is_feed = name == "/v1/feed";  // the dashboard's feed latency quantiles
   return [this, name, need, fn = std::move(fn), latency, is_feed](const httplib::Request& req,
                                                                    httplib::Response& res) {
     const auto start = std::chrono::steady_clock::now();
+    Caller caller;
     [&] {
-      if (need.has_value()) {
-        const std::optional<std::string> key = ApiKeyOf(req);
-        if (!key.has_value()) {
-          return SendError(res, absl::UnauthenticatedError(
-                                    "an API key is required (header X-Api-Key or "
-                                    "Authorization: Bearer)"));
-        }
-        const std::optional<Role> role = deps_.keys.Find(*key);
-        if (!role.has_value()) return SendError(res, absl::UnauthenticatedError("unknown API key"));
-        if (!Grants(*role, *need)) {
-          return SendError(res, absl::PermissionDeniedError(absl::StrCat(
-                                    "this route needs the ", std::string(RoleName(*need)), " role")));
-        }
-        int64_t retry_ms = 0;
-        if (!key_limiter_.Allow(*key, &retry_ms)) {
-          res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
-          return SendError(res, absl::ResourceExhaustedError("rate limit exceeded for this key"));
-        }
-      }
+      if (need.has_value() && !Authorize(req, res, *need, &caller)) return;
       try {
-        fn(req, res);
+        fn(req, res, caller);
       } catch (const std::exception& e) {
         std::cerr << "foryou serve: " << name << ": " << e.what() << "\n";
         SendError(res, absl::InternalError(e.what()));
       }
     }();
+    if (need.has_value()) AuditRequest(name, *need, req, res, caller);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     latency->Observe(seconds);
@@ -279,6 +273,7 @@ void ApiServer::Routes() {
 
   CatalogRoutes();
   FeedRoutes();
+  AccountRoutes();
   WebRoutes();
 }
 

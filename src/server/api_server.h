@@ -26,6 +26,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "accounts/account_service.h"
 #include "catalog/catalog_store.h"
 #include "common/clock.h"
 #include "common/mutex.h"
@@ -54,6 +55,11 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   RateLimiterOptions key_limit{.rate_per_s = 5000, .burst = 10000};  // per API key
   RateLimiterOptions user_limit{.rate_per_s = 20, .burst = 40};       // feed requests per user
+  // Requests per signed-in account (every route called with its session token).
+  RateLimiterOptions account_limit{.rate_per_s = 50, .burst = 100};
+  // Sign-in attempts per handle, and sign-in + sign-up attempts per client address.
+  RateLimiterOptions signin_handle_limit{.rate_per_s = 0.1, .burst = 10};
+  RateLimiterOptions signin_address_limit{.rate_per_s = 0.5, .burst = 30};
   // The web app, served at / when set (index.html for /); `GET /dashboard` answers its
   // dashboard.html.
   std::string static_dir;
@@ -74,7 +80,23 @@ struct ServerDeps {
   realtime::RealtimeLoop* loop;
   catalog::CatalogStore* store;
   ApiKeys keys;
+  // Accounts, session tokens and the audit log. Null = keys only: no /v1/auth routes, no
+  // tokens, no audit log.
+  accounts::AccountService* accounts = nullptr;
 };
+
+// Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
+// route without a key).
+struct Caller {
+  const ApiKeys::Entry* key = nullptr;         // the key's entry, when a key was sent
+  std::optional<accounts::Session> session;    // the account, when a session token was sent
+  // "key:<name>", "account:<handle>" or "anonymous", for the audit log.
+  std::string Who() const;
+};
+
+// OK if `caller` may act as `user`: an API key may act for any user (trusted server-to-server
+// clients); a session only as its own account's user. PermissionDenied otherwise.
+[[nodiscard]] absl::Status ActsAs(const Caller& caller, std::string_view user);
 
 class ApiServer {
  public:
@@ -92,9 +114,22 @@ class ApiServer {
 
  private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
-  // `fn` wrapped with the key check (when `need` is set), the key's rate limit, timing, the
-  // request metrics under `name` and exception safety.
+  using CallerHandler =
+      std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
+  // `fn` wrapped with the key or session check (when `need` is set), the key's or account's
+  // rate limit, timing, the request metrics under `name`, the audit log (admin and moderator
+  // routes) and exception safety.
   Handler Route(std::string name, std::optional<Role> need, Handler fn);
+  // The same for a handler that needs to know who called.
+  Handler RouteAs(std::string name, std::optional<Role> need, CallerHandler fn);
+  // Finds the request's key or session token (api_server_accounts.cc), checks it grants `need`
+  // and takes a token from its rate limit. False after sending the error (401, 403, 429);
+  // `caller` is filled as far as it was found (for the audit log).
+  bool Authorize(const httplib::Request& req, httplib::Response& res, Role need, Caller* caller);
+  // Writes the audit record of a request to an admin or moderator route.
+  void AuditRequest(const std::string& name, Role need, const httplib::Request& req,
+                    const httplib::Response& res, const Caller& caller);
+  void AccountRoutes();  // sign-up, sign-in, sessions, roles, audit (api_server_accounts.cc)
   void Routes();         // health, metrics, then the three groups below (api_server.cc)
   void CatalogRoutes();  // users, videos, pages, hashtags (api_server_catalog.cc)
   void FeedRoutes();     // feed, explain, events (api_server_feed.cc)
@@ -108,7 +143,8 @@ class ApiServer {
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   int port_ = 0;
-  RateLimiter key_limiter_, user_limiter_;
+  RateLimiter key_limiter_, user_limiter_, account_limiter_;
+  RateLimiter signin_handle_limiter_, signin_address_limiter_;
   Registry metrics_;
   // Ingest times of event batches not yet absorbed by the serving model: (end offset, wall ms).
   common::Mutex ingest_mu_;

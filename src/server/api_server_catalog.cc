@@ -20,7 +20,12 @@ namespace foryou::server {
 void ApiServer::CatalogRoutes() {
   httplib::Server& s = *http_;
   // ---- Users ----
-  s.Post("/v1/users", Route("/v1/users", Role::kApp, [this](const auto& req, auto& res) {
+  s.Post("/v1/users", RouteAs("/v1/users", Role::kApp, [this](const auto& req, auto& res,
+                                                               const Caller& caller) {
+    if (caller.session.has_value()) {
+      return SendError(res, absl::PermissionDeniedError(
+                                "a session cannot create users (sign up: POST /v1/auth/signup)"));
+    }
     absl::StatusOr<json> body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
     // Fields the platform owns (they round-trip through ToJson, but a client may not set them).
@@ -43,7 +48,10 @@ void ApiServer::CatalogRoutes() {
     for (const auto& u : *users) list.push_back(catalog::ToJson(u));
     SendJson(res, 200, {{"users", list}, {"next", users->empty() ? "" : users->back().id}});
   }));
-  s.Get(R"(/v1/users/([^/]+))", Route("/v1/users/ID", Role::kApp, [this](const auto& req, auto& res) {
+  s.Get(R"(/v1/users/([^/]+))", RouteAs("/v1/users/ID", Role::kApp, [this](const auto& req,
+                                                                          auto& res,
+                                                                          const Caller& caller) {
+    if (absl::Status st = ActsAs(caller, req.matches[1].str()); !st.ok()) return SendError(res, st);
     auto user = deps_.feed->GetUser(req.matches[1].str());
     if (!user.ok()) return SendError(res, user.status());
     SendJson(res, 200, catalog::ToJson(**user));
@@ -56,7 +64,10 @@ void ApiServer::CatalogRoutes() {
     if (!updated.ok()) return SendError(res, updated.status());
     SendJson(res, 200, catalog::ToJson(*updated));
   }));
-  s.Post(R"(/v1/users/([^/]+)/refresh)", Route("/v1/users/ID/refresh", Role::kApp, [this](const auto& req, auto& res) {
+  s.Post(R"(/v1/users/([^/]+)/refresh)", RouteAs("/v1/users/ID/refresh", Role::kApp, [this](
+                                                     const auto& req, auto& res,
+                                                     const Caller& caller) {
+    if (absl::Status st = ActsAs(caller, req.matches[1].str()); !st.ok()) return SendError(res, st);
     if (absl::Status st = deps_.feed->Refresh(req.matches[1].str()); !st.ok()) return SendError(res, st);
     auto user = deps_.feed->GetUser(req.matches[1].str());
     if (!user.ok()) return SendError(res, user.status());
@@ -92,9 +103,20 @@ void ApiServer::CatalogRoutes() {
     if (!video.ok()) return SendError(res, video.status());
     SendJson(res, 200, catalog::ToJson(*video));
   }));
-  s.Patch(R"(/v1/videos/([^/]+))", Route("/v1/videos/ID", Role::kAdmin, [this](const auto& req, auto& res) {
+  s.Patch(R"(/v1/videos/([^/]+))", RouteAs("/v1/videos/ID", Role::kModerator, [this](
+                                                const auto& req, auto& res, const Caller& caller) {
     absl::StatusOr<json> body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
+    // A moderator (an account without the admin role) changes the moderation state only.
+    const bool admin = caller.session.has_value()
+                           ? accounts::Has(caller.session->account.roles,
+                                           accounts::AccountRole::kAdmin)
+                           : caller.key != nullptr && caller.key->role == Role::kAdmin;
+    if (!admin && (!body->is_object() || body->size() != 1 || !body->contains("moderation"))) {
+      return SendError(res, absl::PermissionDeniedError(
+                                "a moderator may change only \"moderation\" (the admin role "
+                                "edits the rest)"));
+    }
     auto video = deps_.store->GetVideo(req.matches[1].str());
     if (!video.ok()) return SendError(res, video.status());
     catalog::Video updated = *video;

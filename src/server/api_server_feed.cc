@@ -67,9 +67,11 @@ void ApiServer::FeedRoutes() {
   httplib::Server& s = *http_;
   // ---- Feed ----
   const StageHistograms stages = AddStageHistograms(metrics_);
-  s.Get("/v1/feed", Route("/v1/feed", Role::kApp, [this, stages](const auto& req, auto& res) {
+  s.Get("/v1/feed", RouteAs("/v1/feed", Role::kApp, [this, stages](const auto& req, auto& res,
+                                                                     const Caller& caller) {
     absl::StatusOr<std::string> user = RequiredParam(req, "user");
     if (!user.ok()) return SendError(res, user.status());
+    if (absl::Status st = ActsAs(caller, *user); !st.ok()) return SendError(res, st);
     absl::StatusOr<int> count = IntParam(req, "count", 10, 1, deps_.feed->options().max_count);
     if (!count.ok()) return SendError(res, count.status());
     int64_t retry_ms = 0;
@@ -96,9 +98,12 @@ void ApiServer::FeedRoutes() {
     stages.serialisation->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - serialise_start).count());
   }));
-  s.Get("/v1/feed/explain", Route("/v1/feed/explain", Role::kApp, [this](const auto& req, auto& res) {
+  s.Get("/v1/feed/explain", RouteAs("/v1/feed/explain", Role::kApp, [this](const auto& req,
+                                                                           auto& res,
+                                                                           const Caller& caller) {
     absl::StatusOr<std::string> user = RequiredParam(req, "user");
     if (!user.ok()) return SendError(res, user.status());
+    if (absl::Status st = ActsAs(caller, *user); !st.ok()) return SendError(res, st);
     absl::StatusOr<std::string> video = RequiredParam(req, "video");
     if (!video.ok()) return SendError(res, video.status());
     std::string request_id;
@@ -131,7 +136,8 @@ void ApiServer::FeedRoutes() {
   }));
 
   // ---- Events ----
-  s.Post("/v1/events", Route("/v1/events", Role::kApp, [this](const auto& req, auto& res) {
+  s.Post("/v1/events", RouteAs("/v1/events", Role::kApp, [this](const auto& req, auto& res,
+                                                                  const Caller& caller) {
     const int64_t now = Now();
     absl::StatusOr<stream::BatchParseResult> batch =
         stream::ParseEventBatch(req.body, now, options_.max_body_bytes);
@@ -141,6 +147,10 @@ void ApiServer::FeedRoutes() {
         return SendError(res, PayloadTooLargeError(batch.status().message()));
       }
       return SendError(res, batch.status());
+    }
+    // A session's batch is refused whole if one event is another user's: nothing is logged.
+    for (const stream::Event& e : batch->accepted) {
+      if (absl::Status st = ActsAs(caller, e.user); !st.ok()) return SendError(res, st);
     }
     json rejected = json::array();
     for (const auto& [index, message] : batch->rejected) {

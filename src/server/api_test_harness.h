@@ -74,6 +74,7 @@ class Harness {
     eo.data_dir = dir_.string();
     eo.model_config_json = kModelConfig;
     eo.fsync = stream::FsyncPolicy::kNever;
+    eo.accounts.password = accounts::PasswordLimits::Min();  // fast sign-ups and sign-ins
     std::ostringstream progress;
     auto engine = Engine::Open(eo, progress);
     if (!engine.ok()) {
@@ -93,7 +94,8 @@ class Harness {
     options.threads = 4;
     // The server installs the loop's sync observer: construct it before the trainer runs.
     server_ = std::make_unique<ApiServer>(
-        options, ServerDeps{&engine_->feed(), &engine_->loop(), &engine_->store(), *keys});
+        options, ServerDeps{&engine_->feed(), &engine_->loop(), &engine_->store(), *keys,
+                            &engine_->accounts()});
     engine_->Start();
     if (absl::Status st = server_->Start(); !st.ok()) {
       ADD_FAILURE() << st;
@@ -115,14 +117,24 @@ class Harness {
   Engine& engine() { return *engine_; }
   ApiServer& server() { return *server_; }
 
-  // One request. `key` "" = no key header. `body` is sent as application/json for POST/PATCH.
+  // A Cookie header sent with every request ("" = none).
+  void set_cookie(std::string cookie) { cookie_ = std::move(cookie); }
+
+  // One request. `key` "" = no key header; a session token ("fy1.") goes as a bearer token.
+  // `body` is sent as application/json for POST/PATCH.
   Reply Call(const std::string& method, const std::string& path, const std::string& key = "",
              const std::string& body = "", const char* content_type = "application/json") {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(20, 0);
     client.set_write_timeout(20, 0);
     httplib::Headers headers;
-    if (!key.empty()) headers.emplace("X-Api-Key", key);
+    // A session token goes as a bearer token, a key in X-Api-Key.
+    if (key.rfind("fy1.", 0) == 0) {
+      headers.emplace("Authorization", "Bearer " + key);
+    } else if (!key.empty()) {
+      headers.emplace("X-Api-Key", key);
+    }
+    if (!cookie_.empty()) headers.emplace("Cookie", cookie_);
     auto send = [&]() -> httplib::Result {
       if (method == "POST") return client.Post(path, headers, body, content_type);
       if (method == "PATCH") return client.Patch(path, headers, body, content_type);
@@ -155,6 +167,7 @@ class Harness {
   std::filesystem::path dir_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ApiServer> server_;
+  std::string cookie_;
 };
 
 // `{"error":{"code":<code>,"message":<... contains message_part ...>}}` with HTTP `status`.

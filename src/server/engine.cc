@@ -24,6 +24,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
                                               ? model::DefaultModelConfigJson()
                                               : std::string_view(options.model_config_json)));
   FORYOU_ASSIGN_OR_RETURN(e->store_, catalog::CatalogStore::Open(options.data_dir + "/catalog"));
+  FORYOU_ASSIGN_OR_RETURN(e->accounts_,
+                          accounts::AccountService::Open(options.data_dir, options.accounts));
 
   const int64_t now = common::WallMs();
   Seeder* seeder = options.seeder.get();

@@ -4,6 +4,7 @@
 //   <data_dir>/log        FileEventLog                  every acknowledged event
 //   <data_dir>/snapshots  RealtimeLoop snapshots        model + table + behaviour state
 //   <data_dir>/late       RocksDB late store            late actions for the joiner
+//   <data_dir>/accounts   AccountService (RocksDB)      accounts, signed-out sessions, audit log
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // On a first start with a Seeder, its catalog is imported into the empty catalog and its past
@@ -22,6 +23,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "accounts/account_service.h"
 #include "catalog/catalog_store.h"
 #include "feed/feed_service.h"
 #include "server/loop_scorer.h"
@@ -43,6 +45,7 @@ struct EngineOptions {
   int32_t utc_offset_minutes = 0;
   stream::FsyncPolicy fsync = stream::FsyncPolicy::kEveryBatch;
   int64_t snapshot_interval_ms = 60'000;
+  accounts::AccountOptions accounts;  // password hashing limits, session lifetime
 };
 
 struct StartupReport {
@@ -68,6 +71,7 @@ class Engine {
   [[nodiscard]] absl::Status Advance();
 
   catalog::CatalogStore& store() { return *store_; }
+  accounts::AccountService& accounts() { return *accounts_; }
   realtime::RealtimeLoop& loop() { return *loop_; }
   feed::FeedService& feed() { return *feed_; }
   const StartupReport& report() const { return report_; }
@@ -81,6 +85,7 @@ class Engine {
   EngineOptions options_;
   model::ModelConfig config_;
   std::unique_ptr<catalog::CatalogStore> store_;
+  std::unique_ptr<accounts::AccountService> accounts_;
   std::shared_ptr<model::Catalog> model_catalog_;
   std::unique_ptr<realtime::RealtimeLoop> loop_;
   std::unique_ptr<LoopScorer> scorer_;

@@ -61,7 +61,8 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
       r.seconds, engine->store().num_videos(), engine->store().num_users(),
       engine->loop().log().EndOffset(), r.seeded_events, engine->loop().serving_offset());
   // The server registers the loop's sync observer: before the trainer thread starts.
-  ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys});
+  ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys,
+                                    &engine->accounts()});
   engine->Start();
   FORYOU_RETURN_IF_ERROR(server.Start());
 
@@ -73,8 +74,9 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
   // A wildcard bind is reachable on loopback; print a URL a browser can open.
   const std::string host = options.server.bind == "0.0.0.0" ? "127.0.0.1" : options.server.bind;
   const std::string base = absl::StrFormat("http://%s:%d", host, server.port());
-  // The web app reads its key from the URL fragment (never sent to the server or logged).
-  out << "foryou: player    " << base << "/#key=" << app_key << "\n"
+  // The player signs people up and in with accounts (the session cookie); the dashboard reads
+  // the admin key from the URL fragment (never sent to the server or logged).
+  out << "foryou: player    " << base << "/  (sign up or sign in)\n"
       << "foryou: dashboard " << base << "/dashboard#key=" << admin_key << "\n"
       << "foryou is serving at " << base << "/\n"
       << "  keys (" << keys_path << "): app " << app_key << ", admin " << admin_key << "\n"

@@ -1,5 +1,6 @@
-// The HTTP API of `foryou serve` (docs/api.md) as seen from the browser: same origin, the API
-// key from the URL fragment (#key=...) remembered in localStorage.
+// The HTTP API of `foryou serve` (docs/api.md) as seen from the browser: same origin, either a
+// signed-in account (the HttpOnly session cookie, which this code never sees) or the API key
+// from the URL fragment (#key=...) remembered in localStorage.
 
 const KEY_STORE = 'foryou.key';
 
@@ -28,6 +29,7 @@ export class ApiError extends Error {
 }
 
 export class Api {
+  // `key` '' = no key: requests carry the session cookie, if any.
   constructor(key) {
     this.key = key;
   }
@@ -35,7 +37,7 @@ export class Api {
   // JSON request; resolves to the parsed body, rejects with ApiError (HTTP error) or TypeError
   // (network).
   async call(method, path, body) {
-    const init = { method, headers: { 'X-Api-Key': this.key } };
+    const init = { method, headers: this.key ? { 'X-Api-Key': this.key } : {} };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -74,6 +76,19 @@ export class Api {
   }
   signUp(user) {
     return this.post('/v1/users', user);
+  }
+  // Accounts (the session cookie is set and cleared by the server).
+  me() {
+    return this.get('/v1/auth/me');
+  }
+  accountSignUp(body) {
+    return this.post('/v1/auth/signup', body);
+  }
+  accountSignIn(handle, password) {
+    return this.post('/v1/auth/signin', { handle, password });
+  }
+  signOut() {
+    return this.post('/v1/auth/signout');
   }
   refresh(id) {
     return this.post(`/v1/users/${encodeURIComponent(id)}/refresh`);

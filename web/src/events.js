@@ -14,6 +14,7 @@ const MAX_BATCH = 200;
 const MAX_PENDING = 5000;  // beyond this the oldest are dropped (a client offline for hours)
 
 export class EventQueue {
+  // `key` '' = signed in with the session cookie (same origin: fetch and beacons send it).
   constructor(key, { flushMs = 1000, onChange = () => {} } = {}) {
     this.key = key;
     this.flushMs = flushMs;
@@ -61,7 +62,8 @@ export class EventQueue {
       try {
         const res = await fetch('/v1/events', {
           method: 'POST',
-          headers: { 'X-Api-Key': this.key, 'Content-Type': 'application/json' },
+          headers: this.key ? { 'X-Api-Key': this.key, 'Content-Type': 'application/json' }
+            : { 'Content-Type': 'application/json' },  // signed in: the session cookie
           body: JSON.stringify({ events: batch }),
           keepalive: true,
         });

@@ -9,7 +9,7 @@ import { EventQueue } from './events.js';
 import { bindGestures } from './gestures.js';
 import { h, hue } from './dom.js';
 import { settingsBody } from './settings.js';
-import { renderAuth as renderAuthIn, renderNoKey } from './auth.js';
+import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
 
 const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
@@ -22,7 +22,7 @@ const PREFETCH = new URLSearchParams(location.search).get('prefetch') === '0' ? 
 const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity', 'other'];
 
 const app = document.getElementById('app');
-const key = takeKey();
+const key = takeKey();   // '' = accounts: the session cookie
 const api = new Api(key);
 let events = null;
 
@@ -50,9 +50,16 @@ window.__foryou = state;
 start();
 
 function start() {
-  if (!key) return renderNoKey(app);
   events = new EventQueue(key, { onChange: renderStatus });
   state.events = events;
+  if (!key) {
+    // Signed in already if the session cookie is valid; a server without accounts answers 404.
+    api.me().then((me) => (me.signed_in ? openFeed(me.user) : renderAuth('')), (e) => {
+      if (e instanceof ApiError && e.status === 404) renderNoKey(app);
+      else renderAuth('Cannot reach the server: ' + e.message);
+    });
+    return;
+  }
   const user = localStorage.getItem(USER_STORE);
   if (user) {
     api.user(user).then(
@@ -71,6 +78,7 @@ function start() {
 }
 
 function renderAuth(message) {
+  if (!key) return renderAccountAuth(app, api, message, (id) => openFeed(id));
   renderAuthIn(app, api, message, (id) => {
     localStorage.setItem(USER_STORE, id);
     openFeed(id);
@@ -150,10 +158,18 @@ addEventListener('pagehide', () => {
   events.beacon();
 });
 
-function signOut() {
+async function signOut() {
+  closePanel();
   finishWatch();
-  events.drain();
+  await events.drain();  // the session's events go out before the session ends
   localStorage.removeItem(USER_STORE);
+  if (!key) {
+    try {
+      await api.signOut();
+    } catch {
+      // already signed out (expired or signed out elsewhere): the sign-in screen either way
+    }
+  }
   renderAuth('');
 }
 
@@ -593,6 +609,7 @@ async function newVideos() {
 function openSettings() {
   if (state.panelOpen) return;
   openPanel('Settings', settingsBody({
+    signOut,
     refresh: async () => {
       await events.drain();  // what was watched so far belongs to the feed before the reset
       await api.refresh(state.user);

@@ -5,14 +5,18 @@
 import { h } from './dom.js';
 
 // The body of the settings panel. `refresh` (async) resets the feed on the server and rejects
-// on failure (the panel then shows the error and stays); `done(refreshed)` closes the panel.
-export function settingsBody({ refresh, done }) {
+// on failure (the panel then shows the error and stays); `done(refreshed)` closes the panel;
+// `signOut` ends the session (and, signed in with an account, signs it out on the server).
+export function settingsBody({ refresh, done, signOut }) {
   const body = h('div', { class: 'settings' });
   const showMain = () => body.replaceChildren(
     h('section', {},
       h('h3', {}, 'For You feed'),
       h('p', { class: 'hint' }, 'Not enjoying what you see? Start your For You feed over, as if you had just signed up.'),
-      h('button', { id: 'refresh-feed', onclick: showConfirm }, 'Refresh your For You feed')));
+      h('button', { id: 'refresh-feed', onclick: showConfirm }, 'Refresh your For You feed')),
+    h('section', {},
+      h('h3', {}, 'Account'),
+      h('button', { id: 'settings-signout', onclick: () => signOut() }, 'Sign out')));
   const showConfirm = () => {
     const error = h('p', { class: 'error', role: 'alert' });
     const confirm = h('button', {

@@ -173,17 +173,23 @@ async function nextVideo(page) {
   throw new Error('could not move to the next video');
 }
 
-test('player: sign up, plays clips, adapts to likes and not-interested, events reach /metrics', async () => {
+test('player: account sign-up, plays clips, adapts to likes and not-interested, events reach /metrics, sign out and in', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const { page, errors } = await openPage(context, `${base}/#key=${appKey}`);
+  // No key in the URL: the player signs up an account and uses its session cookie.
+  const { page, errors } = await openPage(context, `${base}/`);
 
   // Sign up (cold start, no interests picked).
-  await page.getByLabel('User name', { exact: true }).fill('e2e_user');
+  const signUpForm = page.locator('form', { has: page.getByRole('heading', { name: 'Sign up' }) });
+  await signUpForm.getByLabel('Handle').fill('e2e_user');
+  await signUpForm.getByLabel('Password').fill('e2e pass phrase');
   await page.getByRole('button', { name: 'Start watching' }).click();
   await page.waitForSelector('.slide');
-  assert.equal(await page.evaluate(() => location.hash), '', 'the key is removed from the address bar');
   const user = await api('GET', '/v1/users/e2e_user');
   assert.equal(user.id, 'e2e_user');
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'foryou_session');
+  assert.ok(session && session.httpOnly && session.sameSite === 'Strict', JSON.stringify(cookies));
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is not readable by scripts');
 
   // A real clip plays (find a video with media; ranged requests served by foryou).
   for (let i = 0; i < 6 && !(await page.$('.slide video')); i++) await nextVideo(page);
@@ -272,6 +278,23 @@ test('player: sign up, plays clips, adapts to likes and not-interested, events r
   assert.ok(count('comment') >= 1, 'comment in /metrics');
   assert.ok(count('impression') >= 10, 'impressions in /metrics');
   assert.ok(count('play') + count('skip') >= 10, 'plays and skips in /metrics');
+
+  // A reload keeps the session; sign out in Settings ends it (the old cookie no longer works);
+  // signing in with the password opens the feed again.
+  await page.reload();
+  await page.waitForSelector('.slide');
+  await page.click('#settings');
+  await page.click('#settings-signout');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const gone = await fetch(base + '/v1/feed?user=e2e_user&count=1',
+    { headers: { Authorization: 'Bearer ' + session.value } });
+  assert.equal(gone.status, 401, 'the signed-out token is refused');
+  const signInForm = page.locator('form', { has: page.getByRole('heading', { name: 'Sign in' }) });
+  await signInForm.getByLabel('Handle').fill('e2e_user');
+  await signInForm.getByLabel('Password').fill('e2e pass phrase');
+  await signInForm.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('.slide');
+  assert.equal(await page.textContent('#signout'), '@e2e_user');
   assert.deepEqual(errors, [], 'no console errors');
   await context.close();
 });
@@ -420,6 +443,7 @@ test('player: events are retried when the network fails, none lost', async () =>
   await context.close();
 });
 
+// The app-key path (#key=...) of the player: sign-up of a catalog user and sign-in as any user.
 test('player: sign in as an existing user; an unknown one is refused with a message', async () => {
   const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
   const page = await context.newPage();
