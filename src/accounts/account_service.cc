@@ -39,8 +39,12 @@ absl::StatusOr<std::unique_ptr<AccountService>> AccountService::Open(const std::
   if (absl::StatusOr<uint64_t> n = (*store)->ForgetExpiredRevocations(common::WallMs()); !n.ok()) {
     return n.status();
   }
-  return std::unique_ptr<AccountService>(
+  std::unique_ptr<AccountService> service(
       new AccountService(options, std::move(*store), std::move(secret)));
+  absl::StatusOr<std::string> stand_in = service->hasher_.Hash(NewSessionId());
+  if (!stand_in.ok()) return stand_in.status();
+  service->stand_in_hash_ = std::move(*stand_in);
+  return service;
 }
 
 AccountService::AccountService(AccountOptions options, std::unique_ptr<AccountStore> store,
@@ -83,7 +87,10 @@ absl::StatusOr<Signed> AccountService::SignIn(std::string_view handle, std::stri
   const absl::Status wrong = absl::UnauthenticatedError("wrong handle or password");
   if (!ValidateHandle(handle).ok()) return wrong;
   absl::StatusOr<Account> account = store_->Get(handle);
-  if (absl::IsNotFound(account.status())) return wrong;
+  if (absl::IsNotFound(account.status())) {
+    PasswordHasher::Verify(stand_in_hash_, password);  // the time a real check takes
+    return wrong;
+  }
   if (!account.ok()) return account.status();
   if (!PasswordHasher::Verify(account->password_hash, password)) return wrong;
   return Issue(*account, now_ms);

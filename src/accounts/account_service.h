@@ -58,8 +58,9 @@ class AccountService {
                                                       std::string_view password, int64_t now_ms);
   [[nodiscard]] absl::Status AddAccount(const Account& account);
 
-  // Unauthenticated "wrong handle or password" for an unknown handle or a wrong password (the
-  // same message for both).
+  // Unauthenticated "wrong handle or password" for an unknown handle or a wrong password: the
+  // same message, and about the same time (an unknown handle is checked against a stand-in
+  // hash), so neither tells which handles exist.
   [[nodiscard]] absl::StatusOr<Signed> SignIn(std::string_view handle, std::string_view password,
                                               int64_t now_ms);
   // A fresh token for `account` (sign-up signs in).
@@ -93,6 +94,7 @@ class AccountService {
   std::unique_ptr<AccountStore> store_;
   const TokenSigner signer_;
   const PasswordHasher hasher_;
+  std::string stand_in_hash_;  // made at Open with the configured limits; never matches
 };
 
 }  // namespace foryou::accounts
