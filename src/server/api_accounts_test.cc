@@ -38,6 +38,10 @@ std::string SignIn(Harness& h, const std::string& handle) {
 using ApiAccountsTest = ApiServerTest;
 
 TEST_F(ApiAccountsTest, SignUpCreatesTheFeedUserAndSignsIn) {
+  // The sign-up screen lists the interests before anyone is signed in.
+  Reply tags = h_->Get("/v1/hashtags?limit=5", "");
+  ASSERT_EQ(tags.status, 200) << tags.body;
+  EXPECT_FALSE(tags.j["hashtags"].empty());
   Reply r = h_->Post("/v1/auth/signup", SignUpBody("alice"), "");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.j["user"], "alice");

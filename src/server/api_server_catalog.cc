@@ -173,8 +173,9 @@ void ApiServer::CatalogRoutes() {
   s.Get(R"(/v1/sounds/([^/]+))", Route("/v1/sounds/ID", Role::kApp, page("sound")));
   s.Get(R"(/v1/hashtags/([^/]+))", Route("/v1/hashtags/ID", Role::kApp, page("hashtag")));
 
-  // ---- Sign-up: the hashtags to pick interests from, most used first ----
-  s.Get("/v1/hashtags", Route("/v1/hashtags", Role::kApp, [this](const auto& req, auto& res) {
+  // ---- Sign-up: the hashtags to pick interests from, most used first. No key: the sign-up
+  // screen shows them before anyone is signed in (public catalog data). ----
+  s.Get("/v1/hashtags", Route("/v1/hashtags", std::nullopt, [this](const auto& req, auto& res) {
     absl::StatusOr<int> limit = IntParam(req, "limit", 100, 1, 1000);
     if (!limit.ok()) return SendError(res, limit.status());
     std::vector<catalog::Hashtag> tags;
