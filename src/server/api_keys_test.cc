@@ -45,6 +45,10 @@ TEST(ApiKeysTest, AdminImpliesApp) {
   EXPECT_FALSE(Grants(Role::kApp, Role::kAdmin));
   EXPECT_EQ(RoleName(Role::kApp), "app");
   EXPECT_EQ(RoleName(Role::kAdmin), "admin");
+  // Moderation routes: an admin key may; an app key may not (moderators are accounts).
+  EXPECT_TRUE(Grants(Role::kAdmin, Role::kModerator));
+  EXPECT_FALSE(Grants(Role::kApp, Role::kModerator));
+  EXPECT_EQ(RoleName(Role::kModerator), "moderator");
 }
 
 TEST(ApiKeysTest, ErrorsNameTheField) {
