@@ -106,6 +106,7 @@ absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
       if (offset > log_end || offset > damaged) {
         const std::string aside = options_.snapshot_dir + "/set_aside";
         FORYOU_RETURN_IF_ERROR(common::MakeDirs(aside));
+        std::filesystem::remove_all(aside + "/" + name, ec);  // set aside by an earlier start
         std::filesystem::rename(options_.snapshot_dir + "/" + name, aside + "/" + name, ec);
         if (ec) return absl::UnavailableError(absl::StrCat("snapshot ", name, ": ", ec.message()));
         std::cerr << "foryou: snapshot " << name << " is ahead of the event log (which "

@@ -2,6 +2,7 @@
 #include "server/engine.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 
@@ -23,11 +24,43 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
       e->config_, model::ParseModelConfig(options.model_config_json.empty()
                                               ? model::DefaultModelConfigJson()
                                               : std::string_view(options.model_config_json)));
+  // HOW A FIRST START STAYS CRASH-SAFE
+  // Seeding (import, upload-time shift, replay into the log, training, first snapshot) runs
+  // between the creation of <data_dir>/SEEDING (synced before anything is written) and its
+  // removal (synced after the snapshot). A start that finds the marker wipes what the
+  // interrupted one left and seeds again from scratch, so the import and the time shift are
+  // applied exactly once and the log holds every seeded event or none.
+  Seeder* seeder = options.seeder.get();
+  const std::string marker = options.data_dir + "/" + kSeedingMarker;
+  if (std::filesystem::exists(marker)) {
+    if (seeder == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data_dir ", options.data_dir, " holds an interrupted first start (", kSeedingMarker,
+          " exists): start again with the same seed data to redo it, or remove the directory"));
+    }
+    progress << "serve: an earlier first start was interrupted; removing its partial data and "
+                "seeding again\n";
+    for (const char* sub : {"catalog", "log", "snapshots", "late"}) {
+      std::error_code ec;
+      std::filesystem::remove_all(options.data_dir + "/" + sub, ec);
+      if (ec) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot remove ", options.data_dir, "/", sub, ": ", ec.message()));
+      }
+    }
+  }
   FORYOU_ASSIGN_OR_RETURN(e->store_, catalog::CatalogStore::Open(options.data_dir + "/catalog"));
 
   const int64_t now = common::WallMs();
-  Seeder* seeder = options.seeder.get();
-  if (seeder != nullptr && e->store_->num_videos() == 0) {
+  const std::string log_dir = options.data_dir + "/log";
+  // Seed only into an empty log (first start).
+  const bool seed = seeder != nullptr && seeder->has_events() &&
+                    (!std::filesystem::exists(log_dir) || std::filesystem::is_empty(log_dir));
+  const bool import = seeder != nullptr && e->store_->num_videos() == 0;
+  if (seed || import) {
+    FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(marker, "seeding\n"));
+  }
+  if (import) {
     FORYOU_ASSIGN_OR_RETURN(Seeder::Imported imported,
                             seeder->ImportCatalog(now, e->store_.get(), progress));
     e->report_.imported_videos = imported.videos;
@@ -35,13 +68,6 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   }
 
   // The seed shift must be known before the model's catalog is built (upload days).
-  bool seed = false;
-  if (seeder != nullptr && seeder->has_events()) {
-    stream::LogOptions probe;
-    probe.dir = options.data_dir + "/log";
-    // Seed only into an empty log (first start).
-    seed = !std::filesystem::exists(probe.dir) || std::filesystem::is_empty(probe.dir);
-  }
   if (seed) {
     FORYOU_ASSIGN_OR_RETURN(const int64_t last, seeder->LastEventMs());
     e->seed_shift_ms_ = last > 0 ? now - options.seed_end_ago_ms - last : 0;
@@ -58,7 +84,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   FORYOU_ASSIGN_OR_RETURN(e->model_catalog_, feed::BuildModelCatalog(*e->store_));
 
   realtime::LoopOptions lo;
-  lo.log.dir = options.data_dir + "/log";
+  lo.log.dir = log_dir;
   lo.log.fsync = options.fsync;
   lo.joiner.utc_offset_minutes = options.utc_offset_minutes;
   lo.joiner.late_store_dir = options.data_dir + "/late";
@@ -75,6 +101,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   FORYOU_RETURN_IF_ERROR(e->feed_->Load());
 
   if (seed) FORYOU_RETURN_IF_ERROR(e->Seed(progress));
+  if (seed || import) {
+    // Everything seeded is durable (the catalog's WAL synced here, the log per batch unless
+    // fsync is off, the snapshot written): only now may a restart trust it.
+    FORYOU_RETURN_IF_ERROR(e->store_->Sync());
+    if (std::remove(marker.c_str()) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot remove ", marker));
+    }
+    FORYOU_RETURN_IF_ERROR(common::SyncDir(options.data_dir));
+  }
   FORYOU_RETURN_IF_ERROR(e->ReplayLogIntoFeed());
   FORYOU_RETURN_IF_ERROR(e->feed_->RefreshEmbeddings());
   e->report_.seconds =
