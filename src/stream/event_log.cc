@@ -78,9 +78,8 @@ absl::StatusOr<std::unique_ptr<FileEventLog>> FileEventLog::Open(LogOptions opti
   FORYOU_RETURN_IF_ERROR(log->Recover());
   {
     common::MutexLock l(&log->mu_);
-    FileEventLog& g = *log;
-    g.durable_ = {g.active_, g.active_->write_bytes, g.active_->write_count,
-                  g.active_->last_index_pos, g.next_offset_};
+    log->durable_ = {log->active_, log->active_->write_bytes, log->active_->write_count,
+                     log->active_->last_index_pos, log->next_offset_};
   }
   FORYOU_RETURN_IF_ERROR(log->LoadConsumers());
   if (!log->recovery_.detail.empty()) {
