@@ -29,7 +29,7 @@ TEST(ApiStorageTest, AFullLogDiskAnswers503WithRetryAfterAndRecovers) {
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(h.Post("/v1/users", json({{"id", "u1"}, {"interests", {"dance"}}}).dump()).status, 201);
   ASSERT_EQ(h.Post("/v1/videos", VideoJson(0), kAdminKey).status, 201);
-  const std::string batch = "[" + Event("impression", "u1", "v0") + "]";
+  const std::string batch = "[" + Event("like", "u1", "v0") + "]";
   ASSERT_EQ(h.Post("/v1/events", batch).status, 200);
   const std::string log_dir =
       dynamic_cast<stream::FileEventLog&>(h.engine().loop().log()).options().dir;
