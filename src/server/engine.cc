@@ -6,13 +6,41 @@
 #include <filesystem>
 #include <limits>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 
 namespace foryou::server {
+namespace {
+
+// Undoes the upload-time shift an interrupted first start applied to a catalog it did not
+// import (its marker's "shift <ms> <video id> <upload_ms before>" line; see Engine::Open).
+absl::Status UndoShift(const std::string& marker_text, catalog::CatalogStore* store) {
+  for (absl::string_view line : absl::StrSplit(marker_text, '\n')) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    int64_t shift = 0, before = 0;
+    if (f.size() != 4 || f[0] != "shift" || !absl::SimpleAtoi(f[1], &shift) ||
+        !absl::SimpleAtoi(f[3], &before)) {
+      continue;
+    }
+    absl::StatusOr<catalog::Video> ref = store->GetVideo(f[2]);
+    if (!ref.ok() || ref->upload_ms != before + shift) return absl::OkStatus();  // not applied
+    catalog::CatalogStore::Batch undo;
+    FORYOU_RETURN_IF_ERROR(store->ForEachVideo([&](const catalog::Video& v) {
+      undo.videos.push_back(v);
+      undo.videos.back().upload_ms -= shift;
+    }));
+    return store->Write(undo, /*sync=*/true);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std::ostream& progress) {
   const auto start = std::chrono::steady_clock::now();
@@ -27,20 +55,28 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   // HOW A FIRST START STAYS CRASH-SAFE
   // Seeding (import, upload-time shift, replay into the log, training, first snapshot) runs
   // between the creation of <data_dir>/SEEDING (synced before anything is written) and its
-  // removal (synced after the snapshot). A start that finds the marker wipes what the
-  // interrupted one left and seeds again from scratch, so the import and the time shift are
-  // applied exactly once and the log holds every seeded event or none.
+  // removal (synced after the snapshot). A start that finds the marker wipes the log, the
+  // snapshots and the late store, and the catalog too if the interrupted start imported it
+  // (marker line "import"), then seeds again. A catalog that was there before keeps its videos
+  // but must lose a shift the interrupted start applied: the shift is one atomic batch, and
+  // the marker line "shift <ms> <video> <upload_ms before>" written before it tells whether it
+  // happened. So the import and the shift are applied exactly once, and the log holds every
+  // seeded event or none.
   Seeder* seeder = options.seeder.get();
   const std::string marker = options.data_dir + "/" + kSeedingMarker;
+  std::string interrupted;
   if (std::filesystem::exists(marker)) {
     if (seeder == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
           "data_dir ", options.data_dir, " holds an interrupted first start (", kSeedingMarker,
           " exists): start again with the same seed data to redo it, or remove the directory"));
     }
+    FORYOU_ASSIGN_OR_RETURN(interrupted, common::ReadFile(marker));
     progress << "serve: an earlier first start was interrupted; removing its partial data and "
                 "seeding again\n";
-    for (const char* sub : {"catalog", "log", "snapshots", "late"}) {
+    std::vector<std::string> wipe = {"log", "snapshots", "late"};
+    if (absl::StrContains(interrupted, "import\n")) wipe.push_back("catalog");
+    for (const std::string& sub : wipe) {
       std::error_code ec;
       std::filesystem::remove_all(options.data_dir + "/" + sub, ec);
       if (ec) {
@@ -50,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
     }
   }
   FORYOU_ASSIGN_OR_RETURN(e->store_, catalog::CatalogStore::Open(options.data_dir + "/catalog"));
+  if (!interrupted.empty()) FORYOU_RETURN_IF_ERROR(UndoShift(interrupted, e->store_.get()));
 
   const int64_t now = common::WallMs();
   const std::string log_dir = options.data_dir + "/log";
@@ -57,9 +94,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   const bool seed = seeder != nullptr && seeder->has_events() &&
                     (!std::filesystem::exists(log_dir) || std::filesystem::is_empty(log_dir));
   const bool import = seeder != nullptr && e->store_->num_videos() == 0;
-  if (seed || import) {
-    FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(marker, "seeding\n"));
-  }
+  std::string marker_text = import ? "seeding\nimport\n" : "seeding\n";
+  if (seed || import) FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(marker, marker_text));
   if (import) {
     FORYOU_ASSIGN_OR_RETURN(Seeder::Imported imported,
                             seeder->ImportCatalog(now, e->store_.get(), progress));
@@ -71,14 +107,19 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   if (seed) {
     FORYOU_ASSIGN_OR_RETURN(const int64_t last, seeder->LastEventMs());
     e->seed_shift_ms_ = last > 0 ? now - options.seed_end_ago_ms - last : 0;
-    // Imported videos age with the log: their uploads move by the same shift.
-    std::vector<catalog::Video> shifted;
+    // Imported videos age with the log: their uploads move by the same shift, in one batch.
+    catalog::CatalogStore::Batch shifted;
     FORYOU_RETURN_IF_ERROR(e->store_->ForEachVideo([&](const catalog::Video& v) {
-      catalog::Video copy = v;
-      copy.upload_ms += e->seed_shift_ms_;
-      shifted.push_back(std::move(copy));
+      shifted.videos.push_back(v);
+      shifted.videos.back().upload_ms += e->seed_shift_ms_;
     }));
-    for (const catalog::Video& v : shifted) FORYOU_RETURN_IF_ERROR(e->store_->PutVideo(v));
+    if (!shifted.videos.empty() && e->seed_shift_ms_ != 0) {
+      const catalog::Video& ref = shifted.videos.front();
+      absl::StrAppend(&marker_text, "shift ", e->seed_shift_ms_, " ", ref.id, " ",
+                      ref.upload_ms - e->seed_shift_ms_, "\n");
+      FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(marker, marker_text));
+      FORYOU_RETURN_IF_ERROR(e->store_->Write(shifted, /*sync=*/true));
+    }
   }
 
   FORYOU_ASSIGN_OR_RETURN(e->model_catalog_, feed::BuildModelCatalog(*e->store_));

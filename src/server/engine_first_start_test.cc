@@ -36,8 +36,10 @@ constexpr int64_t kFirstViewMs = 1'650'000'000'000;  // shift lands years in the
 // `kill_at_event_batch` (-1 = never).
 class KillingSeeder : public Seeder {
  public:
-  KillingSeeder(int kill_at_video_batch, int kill_at_event_batch)
-      : kill_at_video_batch_(kill_at_video_batch), kill_at_event_batch_(kill_at_event_batch) {}
+  KillingSeeder(int kill_at_video_batch, int kill_at_event_batch, bool events = true)
+      : kill_at_video_batch_(kill_at_video_batch),
+        kill_at_event_batch_(kill_at_event_batch),
+        events_(events) {}
 
   absl::StatusOr<Imported> ImportCatalog(int64_t, catalog::CatalogStore* store,
                                          std::ostream&) override {
@@ -63,7 +65,7 @@ class KillingSeeder : public Seeder {
     return Imported{.videos = kVideos, .users = kUsers};
   }
 
-  bool has_events() const override { return true; }
+  bool has_events() const override { return events_; }
   absl::StatusOr<int64_t> LastEventMs() override { return kFirstViewMs + (kViews - 1) * 1000; }
 
   absl::Status ReplayEvents(int64_t shift_ms, int64_t, const model::Catalog&,
@@ -95,6 +97,7 @@ class KillingSeeder : public Seeder {
 
  private:
   const int kill_at_video_batch_, kill_at_event_batch_;
+  const bool events_;
 };
 
 class EngineFirstStartTest : public ::testing::Test {
@@ -133,6 +136,22 @@ class EngineFirstStartTest : public ::testing::Test {
         << "the child was to be killed while seeding, status " << status;
   }
 
+  // Uploads moved once, by the shift that makes the last view a minute before a start between
+  // `before` and `after`.
+  void ExpectShiftedOnce(Engine& e, int64_t before, int64_t after) {
+    const int64_t last = kFirstViewMs + (kViews - 1) * 1000;
+    const int64_t min_shift = before - 60'000 - last, max_shift = after - 60'000 - last;
+    int videos = 0;
+    ASSERT_TRUE(e.store()
+                    .ForEachVideo([&](const catalog::Video& v) {
+                      ++videos;
+                      EXPECT_GE(v.upload_ms - kUploadMs, min_shift) << v.id;
+                      EXPECT_LE(v.upload_ms - kUploadMs, max_shift) << v.id;
+                    })
+                    .ok());
+    EXPECT_EQ(videos, kVideos);
+  }
+
   std::string dir_;
 };
 
@@ -151,15 +170,7 @@ TEST_F(EngineFirstStartTest, AStartKilledWhileSeedingIsRedoneFromScratch) {
   EXPECT_EQ(e.store().num_videos(), static_cast<uint64_t>(kVideos));
   EXPECT_EQ(e.report().seeded_events, 2u * kViews);
   EXPECT_EQ(e.loop().log().EndOffset(), 2u * kViews);
-  // Uploads moved once, by the shift that makes the last view a minute before this start.
-  const int64_t last = kFirstViewMs + (kViews - 1) * 1000;
-  const int64_t min_shift = before - 60'000 - last, max_shift = after - 60'000 - last;
-  ASSERT_TRUE(e.store()
-                  .ForEachVideo([&](const catalog::Video& v) {
-                    EXPECT_GE(v.upload_ms - kUploadMs, min_shift) << v.id;
-                    EXPECT_LE(v.upload_ms - kUploadMs, max_shift) << v.id;
-                  })
-                  .ok());
+  ExpectShiftedOnce(e, before, after);
   e.Stop();
   engine->reset();
 
@@ -168,6 +179,23 @@ TEST_F(EngineFirstStartTest, AStartKilledWhileSeedingIsRedoneFromScratch) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ((*again)->report().seeded_events, 0u);
   EXPECT_EQ((*again)->loop().log().EndOffset(), 2u * kViews);
+}
+
+TEST_F(EngineFirstStartTest, AShiftAppliedToAnEarlierCatalogIsUndoneBeforeTheRedo) {
+  std::ostringstream progress;
+  {
+    // A catalog imported by an earlier, complete start without events.
+    auto engine = Engine::Open(Options(std::make_shared<KillingSeeder>(-1, -1, false)), progress);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+  }
+  // Its log removed: the next start with events seeds into that catalog.
+  for (const char* sub : {"/log", "/snapshots", "/late"}) fs::remove_all(dir_ + sub);
+  StartAndDie(-1, /*kill_at_event_batch=*/2);  // shifted that catalog, then died
+  const int64_t before = common::WallMs();
+  auto engine = Engine::Open(Options(std::make_shared<KillingSeeder>(-1, -1)), progress);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  ExpectShiftedOnce(**engine, before, common::WallMs());
+  EXPECT_EQ((*engine)->loop().log().EndOffset(), 2u * kViews);
 }
 
 TEST_F(EngineFirstStartTest, AnInterruptedFirstStartWithoutSeedDataIsRefused) {
