@@ -94,7 +94,8 @@ absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir, ec)) {
       const std::string name = entry.path().filename().string();
-      if (name.size() == 20 && std::all_of(name.begin(), name.end(), ::isdigit)) names.push_back(name);
+      if (name.size() == 20 && std::all_of(name.begin(), name.end(), ::isdigit))
+        names.push_back(name);
     }
     if (ec) return absl::UnavailableError(absl::StrCat("snapshots: ", ec.message()));
     std::sort(names.rbegin(), names.rend());
@@ -110,8 +111,9 @@ absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
         std::filesystem::rename(options_.snapshot_dir + "/" + name, aside + "/" + name, ec);
         if (ec) return absl::UnavailableError(absl::StrCat("snapshot ", name, ": ", ec.message()));
         std::cerr << "foryou: snapshot " << name << " is ahead of the event log (which "
-                  << (offset > log_end ? absl::StrCat("ends at offset ", log_end)
-                                       : absl::StrCat("dropped damaged records at offset ", damaged))
+                  << (offset > log_end
+                          ? absl::StrCat("ends at offset ", log_end)
+                          : absl::StrCat("dropped damaged records at offset ", damaged))
                   << "); moved to " << aside << ", trying an older one\n";
         common::MutexLock l(&mu_);
         ++health_.snapshots_set_aside;
@@ -135,7 +137,8 @@ absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
         next_offset_ = log_->StartOffset();
         restored_offset_ = 0;
       }
-      std::cerr << "foryou: snapshot " << name << " not usable (" << s << "), trying an older one\n";
+      std::cerr << "foryou: snapshot " << name << " not usable (" << s
+                << "), trying an older one\n";
       joiner_state.clear();
     }
   }

@@ -42,16 +42,18 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
   realtime::RealtimeLoop* loop = deps_.loop;
   metrics_.AddGaugeFunction("foryou_serving_offset", "Events absorbed by the serving model",
                             [loop] { return static_cast<double>(loop->serving_offset()); });
-  metrics_.AddGaugeFunction("foryou_storage_faults", "Current storage faults (0 = healthy)",
-                            [loop] { return static_cast<double>(loop->storage_health().faults.size()); });
-  metrics_.AddGaugeFunction("foryou_log_append_failures_total",
-                            "Event batches refused by a log write error",
-                            [loop] { return static_cast<double>(loop->storage_health().append_failures); });
-  metrics_.AddGaugeFunction("foryou_snapshot_failures_total", "Failed snapshot attempts",
-                            [loop] { return static_cast<double>(loop->storage_health().snapshot_failures); });
-  metrics_.AddGaugeFunction("foryou_log_recovery_dropped_bytes",
-                            "Damaged log bytes skipped by recovery at start",
-                            [loop] { return static_cast<double>(loop->storage_health().log_dropped_bytes); });
+  metrics_.AddGaugeFunction(
+      "foryou_storage_faults", "Current storage faults (0 = healthy)",
+      [loop] { return static_cast<double>(loop->storage_health().faults.size()); });
+  metrics_.AddGaugeFunction(
+      "foryou_log_append_failures_total", "Event batches refused by a log write error",
+      [loop] { return static_cast<double>(loop->storage_health().append_failures); });
+  metrics_.AddGaugeFunction("foryou_snapshot_failures_total", "Failed snapshot attempts", [loop] {
+    return static_cast<double>(loop->storage_health().snapshot_failures);
+  });
+  metrics_.AddGaugeFunction(
+      "foryou_log_recovery_dropped_bytes", "Damaged log bytes skipped by recovery at start",
+      [loop] { return static_cast<double>(loop->storage_health().log_dropped_bytes); });
   metrics_.AddGaugeFunction("foryou_log_end_offset", "Events in the durable log",
                             [loop] { return static_cast<double>(loop->log().EndOffset()); });
   metrics_.AddGaugeFunction("foryou_table_rows", "Rows of the serving embedding table", [loop] {

@@ -53,8 +53,7 @@ TEST(ApiStorageTest, AFullLogDiskAnswers503WithRetryAfterAndRecovers) {
   EXPECT_EQ(health.status, 503) << health.body;
   EXPECT_EQ(health.j.value("status", ""), "degraded") << health.body;
   ASSERT_TRUE(health.j.contains("storage_faults")) << health.body;
-  EXPECT_NE(health.j["storage_faults"][0].get<std::string>().find("event log"),
-            std::string::npos);
+  EXPECT_NE(health.j["storage_faults"][0].get<std::string>().find("event log"), std::string::npos);
   EXPECT_EQ(MetricValue(metrics.body, "foryou_log_append_failures_total"), 1);
   EXPECT_EQ(MetricValue(metrics.body, "foryou_storage_faults"), 1);
 

@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 constexpr char kModelConfig[] = R"({"dim": 4, "hidden": [8],
     "features": ["video_id", "author_id", "user_id", "seq.long_view.video"]})";
 constexpr int kUsers = 40, kVideos = 60, kViews = 300, kBatchEvents = 50;
-constexpr int64_t kUploadMs = 1'600'000'000'000;  // 2020-09-13: far enough back that a second
+constexpr int64_t kUploadMs = 1'600'000'000'000;     // 2020-09-13: far enough back that a second
 constexpr int64_t kFirstViewMs = 1'650'000'000'000;  // shift lands years in the future
 
 // Imports kUsers users and kVideos videos (one synced batch of users, then videos in batches
@@ -68,8 +68,8 @@ class KillingSeeder : public Seeder {
   bool has_events() const override { return events_; }
   absl::StatusOr<int64_t> LastEventMs() override { return kFirstViewMs + (kViews - 1) * 1000; }
 
-  absl::Status ReplayEvents(int64_t shift_ms, int64_t, const model::Catalog&,
-                            const Ingest& ingest, uint64_t* rows) override {
+  absl::Status ReplayEvents(int64_t shift_ms, int64_t, const model::Catalog&, const Ingest& ingest,
+                            uint64_t* rows) override {
     std::vector<stream::Event> batch;
     int batches = 0;
     *rows = 0;

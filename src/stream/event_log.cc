@@ -227,11 +227,11 @@ absl::Status FileEventLog::RewriteDamagedSegment(Segment* seg, const ScanResult&
   recovery_.dropped_bytes += bytes;
   recovery_.first_damaged_offset = std::min(recovery_.first_damaged_offset, first);
   recovery_.damaged_copy = copy;
-  notes->push_back(absl::StrCat(
-      "skipped ", scan.damaged.size(), " damaged byte range(s) (", bytes,
-      " bytes, first at byte ", scan.damaged.front().begin, ": ", scan.damaged.front().why,
-      ") in the last segment ", seg->path, "; the records after them now start at offset ",
-      first, "; a copy of the damaged file is kept at ", copy));
+  notes->push_back(absl::StrCat("skipped ", scan.damaged.size(), " damaged byte range(s) (", bytes,
+                                " bytes, first at byte ", scan.damaged.front().begin, ": ",
+                                scan.damaged.front().why, ") in the last segment ", seg->path,
+                                "; the records after them now start at offset ", first,
+                                "; a copy of the damaged file is kept at ", copy));
   return absl::OkStatus();
 }
 

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -116,8 +116,8 @@ LogOptions Options(const std::string& dir, FsyncPolicy fsync, uint64_t segment_b
 
 TEST_F(EventLogTest, AFullDiskRefusesTheWholeBatchAndTheLogRecoversWhenSpaceReturns) {
   // 20 records of ~120 bytes against 500 bytes of room: the write stops in the middle.
-  RunFullDisk(Options(dir_, FsyncPolicy::kEveryBatch, 64 << 10), Payloads(0, 30),
-              Payloads(30, 20), [](uint64_t size) { return size + 500; });
+  RunFullDisk(Options(dir_, FsyncPolicy::kEveryBatch, 64 << 10), Payloads(0, 30), Payloads(30, 20),
+              [](uint64_t size) { return size + 500; });
 }
 
 TEST_F(EventLogTest, AFullDiskWithIntervalSyncs) {
