@@ -56,7 +56,8 @@ class EventLog {
   // returned one and are durable per the log's fsync policy when this returns, so the caller
   // may acknowledge them. Errors: InvalidArgument (nothing appended) for an empty group, an empty
   // record or one over the size limit (the message names the record's index); other codes for
-  // I/O failures (the records may or may not be present after a restart: at-least-once).
+  // I/O failures (FileEventLog cuts its files back so nothing of the group stays; a crash before
+  // that cut may leave whole records of it: at-least-once).
   [[nodiscard]] virtual absl::StatusOr<uint64_t> Append(
       absl::Span<const std::string_view> records) = 0;
 
