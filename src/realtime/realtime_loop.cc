@@ -18,6 +18,9 @@ namespace {
 
 int64_t NowMs() { return common::SteadyMs(); }
 
+// Longest wait before a failed snapshot is tried again.
+constexpr int64_t kSnapshotRetryMs = 5'000;
+
 using common::WallMs;
 
 }  // namespace
@@ -37,35 +40,10 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
   FORYOU_ASSIGN_OR_RETURN(loop->serving_, model::RankingModel::Create(config, /*serving=*/true));
   loop->next_offset_ = loop->log_->StartOffset();
 
-  // Restore the newest snapshot that loads; older ones are the fallback.
-  std::string joiner_state;
-  if (!options.snapshot_dir.empty()) {
-    FORYOU_RETURN_IF_ERROR(common::MakeDirs(options.snapshot_dir));
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(options.snapshot_dir)) {
-      const std::string name = entry.path().filename().string();
-      if (name.size() == 20 && std::all_of(name.begin(), name.end(), ::isdigit)) names.push_back(name);
-    }
-    std::sort(names.rbegin(), names.rend());
-    bool restored = false;
-    for (const std::string& name : names) {
-      absl::Status s = loop->Restore(options.snapshot_dir + "/" + name, config, &joiner_state);
-      if (s.ok()) {
-        restored = true;
-        break;
-      }
-      std::cerr << "foryou: snapshot " << name << " not usable (" << s << "), trying an older one\n";
-      joiner_state.clear();
-    }
-    // No snapshot: everything is rebuilt from the log's start, so a late store left by an
-    // earlier run (ahead of that start) must go too.
-    if (!restored && !options.joiner.late_store_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(options.joiner.late_store_dir, ec);
-    }
+  if (loop->log_->recovery().damaged_ranges > 0) {
+    loop->recovery_fault_ = absl::StrCat("event log recovery: ", loop->log_->recovery().detail);
   }
-  FORYOU_ASSIGN_OR_RETURN(loop->joiner_, Joiner::Create(options.joiner, loop->features_.get(), catalog));
-  if (!joiner_state.empty()) FORYOU_RETURN_IF_ERROR(loop->joiner_->LoadState(joiner_state));
+  FORYOU_RETURN_IF_ERROR(loop->RestoreNewest(config));
   if (loop->next_offset_ < loop->log_->StartOffset()) {
     return absl::DataLossError(absl::StrCat("loop: the snapshot resumes at offset ", loop->next_offset_,
                                             " but the log starts at ", loop->log_->StartOffset()));
@@ -87,6 +65,7 @@ RealtimeLoop::~RealtimeLoop() { Stop(); }
 
 void RealtimeLoop::Start() {
   if (running_.exchange(true)) return;
+  snapshot_wait_ms_ = options_.snapshot_interval_ms;
   last_event_ms_ = last_sync_ms_ = last_dense_sync_ms_ = last_snapshot_ms_ = NowMs();
   thread_ = std::thread([this] { Run(); });
 }
@@ -98,6 +77,79 @@ void RealtimeLoop::Stop() {
 
 uint64_t Ledger::Hash(uint64_t offset, std::string_view payload) {
   return XXH3_64bits_withSeed(payload.data(), payload.size(), offset * 0x9E3779B97F4A7C15ull + 1);
+}
+
+// HOW RESTART PICKS A SNAPSHOT
+// Newest first. A snapshot past the log's end (the log's tail was lost) or past the first
+// record the log's recovery dropped (the records behind it moved down) covers offsets that the
+// log now gives to other events: resuming there would skip acknowledged events, so it is moved
+// aside (snapshot_dir/set_aside/) and an older one is tried. A snapshot that does not load
+// completely (any file, the late store included) is skipped. Without a usable one the loop
+// starts from the log's first offset with fresh state.
+absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
+  std::string joiner_state;
+  if (!options_.snapshot_dir.empty()) {
+    FORYOU_RETURN_IF_ERROR(common::MakeDirs(options_.snapshot_dir));
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() == 20 && std::all_of(name.begin(), name.end(), ::isdigit))
+        names.push_back(name);
+    }
+    if (ec) return absl::UnavailableError(absl::StrCat("snapshots: ", ec.message()));
+    std::sort(names.rbegin(), names.rend());
+    const uint64_t log_end = log_->EndOffset();
+    const uint64_t damaged = log_->recovery().first_damaged_offset;
+    const model::FeatureExtractor fresh_features = *features_;
+    for (const std::string& name : names) {
+      const uint64_t offset = std::stoull(name);
+      if (offset > log_end || offset > damaged) {
+        const std::string aside = options_.snapshot_dir + "/set_aside";
+        FORYOU_RETURN_IF_ERROR(common::MakeDirs(aside));
+        std::filesystem::remove_all(aside + "/" + name, ec);  // set aside by an earlier start
+        std::filesystem::rename(options_.snapshot_dir + "/" + name, aside + "/" + name, ec);
+        if (ec) return absl::UnavailableError(absl::StrCat("snapshot ", name, ": ", ec.message()));
+        std::cerr << "foryou: snapshot " << name << " is ahead of the event log (which "
+                  << (offset > log_end
+                          ? absl::StrCat("ends at offset ", log_end)
+                          : absl::StrCat("dropped damaged records at offset ", damaged))
+                  << "); moved to " << aside << ", trying an older one\n";
+        common::MutexLock l(&mu_);
+        ++health_.snapshots_set_aside;
+        continue;
+      }
+      absl::Status s = Restore(options_.snapshot_dir + "/" + name, config, &joiner_state);
+      if (s.ok()) {
+        auto joiner = Joiner::Create(options_.joiner, features_.get(), catalog_);
+        s = joiner.status();
+        if (s.ok()) s = (*joiner)->LoadState(joiner_state);
+        if (s.ok()) {
+          joiner_ = std::move(*joiner);
+          snapshot_offset_ = offset;
+          return absl::OkStatus();
+        }
+        // Loaded but its late store or join state did not: back to the fresh state.
+        FORYOU_ASSIGN_OR_RETURN(model_, model::RankingModel::Create(config));
+        FORYOU_ASSIGN_OR_RETURN(serving_, model::RankingModel::Create(config, /*serving=*/true));
+        *features_ = fresh_features;
+        ledger_ = Ledger{};
+        next_offset_ = log_->StartOffset();
+        restored_offset_ = 0;
+      }
+      std::cerr << "foryou: snapshot " << name << " not usable (" << s
+                << "), trying an older one\n";
+      joiner_state.clear();
+    }
+  }
+  // No snapshot: everything is rebuilt from the log's start, so a late store left by an
+  // earlier run (ahead of that start) must go too.
+  if (!options_.joiner.late_store_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(options_.joiner.late_store_dir, ec);
+  }
+  FORYOU_ASSIGN_OR_RETURN(joiner_, Joiner::Create(options_.joiner, features_.get(), catalog_));
+  return absl::OkStatus();
 }
 
 absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelConfig& config,
@@ -151,8 +203,43 @@ absl::Status RealtimeLoop::Snapshot() {
   char name[32];
   std::snprintf(name, sizeof(name), "%020llu", static_cast<unsigned long long>(next_offset_));
   const std::string final_dir = options_.snapshot_dir + "/" + name;
-  if (std::filesystem::exists(final_dir)) return absl::OkStatus();  // nothing new since
-  const std::string tmp = final_dir + ".tmp";
+  std::error_code ec;
+  if (snapshot_offset_ != next_offset_ || !std::filesystem::exists(final_dir)) {
+    // A directory of this name that this process did not write is replaced.
+    std::filesystem::remove_all(final_dir, ec);
+    const std::string tmp = final_dir + ".tmp";
+    absl::Status s = WriteSnapshot(tmp);
+    if (s.ok()) {
+      std::filesystem::rename(tmp, final_dir, ec);
+      if (ec) s = absl::UnavailableError(absl::StrCat("snapshot rename: ", ec.message()));
+    }
+    if (s.ok()) s = common::SyncDir(options_.snapshot_dir);
+    if (!s.ok()) {
+      std::filesystem::remove_all(tmp, ec);  // frees the space a full disk needs back
+      return s;
+    }
+    snapshot_offset_ = next_offset_;
+    snapshots_written_.fetch_add(1);
+  }
+  // Events before the snapshot may now go (retention); keep the newest keep_snapshots. Retried
+  // with the next snapshot if it fails, as the snapshot itself is in place.
+  FORYOU_RETURN_IF_ERROR(log_->CommitOffset("trainer", next_offset_));
+  if (options_.log.retention_bytes > 0 || options_.log.retention_age_s > 0) {
+    FORYOU_RETURN_IF_ERROR(log_->EnforceRetention(WallMs()).status());
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir, ec)) {
+    const std::string n = entry.path().filename().string();
+    if (n.size() == 20 && std::all_of(n.begin(), n.end(), ::isdigit)) names.push_back(n);
+  }
+  std::sort(names.rbegin(), names.rend());
+  for (size_t i = std::max(1, options_.keep_snapshots); i < names.size(); ++i) {
+    std::filesystem::remove_all(options_.snapshot_dir + "/" + names[i], ec);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RealtimeLoop::WriteSnapshot(const std::string& tmp) {
   std::error_code ec;
   std::filesystem::remove_all(tmp, ec);
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(tmp));
@@ -171,26 +258,34 @@ absl::Status RealtimeLoop::Snapshot() {
   w.PutString(blob);
   w.Put<uint64_t>(XXH3_64bits(state.data(), state.size()));
   FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(tmp + "/state.bin", state));
-  FORYOU_RETURN_IF_ERROR(joiner_->CheckpointLateStore(tmp + "/late"));
-  std::filesystem::rename(tmp, final_dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("snapshot rename: ", ec.message()));
-  FORYOU_RETURN_IF_ERROR(common::SyncDir(options_.snapshot_dir));
-  ++snapshots_written_;
-  // Events before the snapshot may now go (retention); keep the newest keep_snapshots.
-  FORYOU_RETURN_IF_ERROR(log_->CommitOffset("trainer", next_offset_));
-  if (options_.log.retention_bytes > 0 || options_.log.retention_age_s > 0) {
-    FORYOU_RETURN_IF_ERROR(log_->EnforceRetention(WallMs()).status());
+  return joiner_->CheckpointLateStore(tmp + "/late");
+}
+
+void RealtimeLoop::RecordSnapshotResult(const absl::Status& s) {
+  const int64_t retry_ms = std::min<int64_t>(options_.snapshot_interval_ms, kSnapshotRetryMs);
+  snapshot_wait_ms_ = s.ok() ? options_.snapshot_interval_ms : retry_ms;
+  common::MutexLock l(&mu_);
+  if (s.ok()) {
+    if (!snapshot_fault_.empty()) std::cerr << "foryou: snapshots work again\n";
+    snapshot_fault_.clear();
+    return;
   }
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir)) {
-    const std::string n = entry.path().filename().string();
-    if (n.size() == 20 && std::all_of(n.begin(), n.end(), ::isdigit)) names.push_back(n);
+  if (snapshot_fault_.empty()) {
+    std::cerr << "foryou: snapshot failed (" << s << "); retrying every " << retry_ms
+              << " ms, serving and ingest go on\n";
   }
-  std::sort(names.rbegin(), names.rend());
-  for (size_t i = std::max(1, options_.keep_snapshots); i < names.size(); ++i) {
-    std::filesystem::remove_all(options_.snapshot_dir + "/" + names[i], ec);
+  snapshot_fault_ = absl::StrCat("snapshots: ", s.message());
+  ++health_.snapshot_failures;
+}
+
+StorageHealth RealtimeLoop::storage_health() const {
+  common::MutexLock l(&mu_);
+  StorageHealth h = health_;
+  for (const std::string* f : {&append_fault_, &snapshot_fault_, &recovery_fault_}) {
+    if (!f->empty()) h.faults.push_back(*f);
   }
-  return absl::OkStatus();
+  h.log_dropped_bytes = log_->recovery().dropped_bytes;
+  return h;
 }
 
 absl::StatusOr<uint64_t> RealtimeLoop::Ingest(absl::Span<const Event> events, int64_t now_ms) {
@@ -204,7 +299,31 @@ absl::StatusOr<uint64_t> RealtimeLoop::Ingest(absl::Span<const Event> events, in
     EncodeEvent(events[i], &encoded[i]);
     records[i] = encoded[i];
   }
-  return log_->Append(records);
+  absl::StatusOr<uint64_t> first = log_->Append(records);
+  if (first.ok() || absl::IsInvalidArgument(first.status())) {
+    if (first.ok()) {
+      common::MutexLock l(&mu_);
+      if (!append_fault_.empty()) std::cerr << "foryou: the event log accepts appends again\n";
+      append_fault_.clear();
+    }
+    return first;
+  }
+  // A storage fault: the log cut back to its previous end, so the batch may be sent again. The
+  // client's message names the cause but no file.
+  const absl::string_view m = first.status().message();
+  const size_t colon = m.rfind(": ");
+  const std::string cause(colon == absl::string_view::npos ? m : m.substr(colon + 2));
+  {
+    common::MutexLock l(&mu_);
+    if (append_fault_.empty()) {
+      std::cerr << "foryou: event log append failed (" << first.status() << "); refusing events "
+                << "until an append succeeds\n";
+    }
+    append_fault_ = absl::StrCat("event log: ", m);
+    ++health_.append_failures;
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the event log cannot store events right now (", cause, "); retry later"));
 }
 
 LoopStats RealtimeLoop::stats() const {
@@ -287,8 +406,9 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
     last_sync_ms_ = now;
     if (dense) last_dense_sync_ms_ = now;
   }
-  if (!options_.snapshot_dir.empty() && now - last_snapshot_ms_ >= options_.snapshot_interval_ms) {
-    FORYOU_RETURN_IF_ERROR(Snapshot());
+  if (!options_.snapshot_dir.empty() && now - last_snapshot_ms_ >= snapshot_wait_ms_) {
+    FORYOU_RETURN_IF_ERROR(TrainPending());  // a training error stops the thread; I/O does not
+    RecordSnapshotResult(Snapshot());
     last_snapshot_ms_ = now;
   }
   common::MutexLock l(&mu_);

@@ -93,6 +93,19 @@ struct LoopStats {
   JoinerStats joiner;
 };
 
+// Storage faults the loop rides out instead of stopping (docs/design/realtime.md, "Failure
+// modes"): what is wrong now and counters since Open.
+struct StorageHealth {
+  // One line per current fault, naming the store and the error; empty = healthy. A failed
+  // append clears with the next successful one, a failed snapshot with the next snapshot; data
+  // the log's recovery dropped at Open stays listed for the life of the process.
+  std::vector<std::string> faults;
+  uint64_t append_failures = 0;      // Ingest calls refused by a log write or sync error
+  uint64_t snapshot_failures = 0;    // snapshot (or offset commit) attempts that failed
+  uint64_t snapshots_set_aside = 0;  // snapshots ahead of the log, moved aside at Open
+  uint64_t log_dropped_bytes = 0;    // damaged bytes the log's recovery skipped at Open
+};
+
 class RealtimeLoop {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RealtimeLoop>> Open(
@@ -111,6 +124,8 @@ class RealtimeLoop {
   // Appends validated events to the log; returns the offset of the first. When it returns the
   // events are durable per the log's fsync policy. Errors: InvalidArgument for an event that
   // does not pass ValidateEvent (nothing appended), the log's errors.
+  // A log write error (full disk, EIO) is Unavailable with a message that names no file: the
+  // batch was not stored (the log cuts back to its previous end) and may be retried.
   [[nodiscard]] absl::StatusOr<uint64_t> Ingest(absl::Span<const Event> events, int64_t now_ms);
 
   // Every event with offset < serving_offset() has reached the serving model.
@@ -133,9 +148,14 @@ class RealtimeLoop {
   const Ledger& ledger() const { return ledger_; }
   // The offset the loop resumed from at Open (0 without a snapshot) and the snapshots written.
   uint64_t restored_offset() const { return restored_offset_; }
-  uint64_t snapshots_written() const { return snapshots_written_; }
-  // Takes a snapshot now (trainer thread stopped, or from within it). No-op without snapshot_dir.
+  uint64_t snapshots_written() const { return snapshots_written_.load(); }
+  // Takes a snapshot now (trainer thread stopped, or from within it) and commits its offset.
+  // No-op without snapshot_dir. A failed attempt removes its partial files. The trainer thread
+  // treats a failure as a storage fault (storage_health()) and retries after
+  // min(snapshot_interval_ms, 5 s), never stopping for it.
   [[nodiscard]] absl::Status Snapshot();
+  // Thread-safe: current storage faults and counters.
+  StorageHealth storage_health() const;
   // The trainer thread's feature extractor (warm start before Start and before any
   // ExtractForServing, e.g. a history file).
   model::FeatureExtractor* features() { return features_.get(); }
@@ -162,6 +182,10 @@ class RealtimeLoop {
   absl::Status Sync(bool dense);
   absl::Status Restore(const std::string& dir, const model::ModelConfig& config,
                        std::string* joiner_state);
+  // Restores the newest usable snapshot, or leaves the fresh state; creates the joiner.
+  absl::Status RestoreNewest(const model::ModelConfig& config);
+  absl::Status WriteSnapshot(const std::string& final_dir);
+  void RecordSnapshotResult(const absl::Status& s);
 
   LoopOptions options_;
   std::shared_ptr<const model::Catalog> catalog_;
@@ -182,7 +206,12 @@ class RealtimeLoop {
   std::vector<bool> batch_observe_;
   int64_t last_event_ms_ = 0, last_sync_ms_ = 0, last_dense_sync_ms_ = 0, last_snapshot_ms_ = 0;
   Ledger ledger_;
-  uint64_t restored_offset_ = 0, snapshots_written_ = 0;
+  uint64_t restored_offset_ = 0;
+  std::atomic<uint64_t> snapshots_written_{0};
+  // The offset of the snapshot this process restored or last wrote (UINT64_MAX: none): a
+  // directory of that name written by an earlier process is replaced, not trusted.
+  uint64_t snapshot_offset_ = UINT64_MAX;
+  int64_t snapshot_wait_ms_ = 0;  // until the next attempt: the interval, shorter after a failure
 
   std::atomic<uint64_t> serving_offset_{0};
   mutable common::Mutex serving_mu_;  // with serving_cv_: WaitForServing's wake-ups
@@ -194,6 +223,9 @@ class RealtimeLoop {
   LoopStats stats_ ABSL_GUARDED_BY(mu_);
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   LiveQuality live_ ABSL_GUARDED_BY(mu_);
+  StorageHealth health_ ABSL_GUARDED_BY(mu_);  // counters; faults below
+  std::string append_fault_ ABSL_GUARDED_BY(mu_), snapshot_fault_ ABSL_GUARDED_BY(mu_);
+  std::string recovery_fault_;  // set in Open
   // Trainer thread: ring of (prediction, label) per task for LiveQuality.
   std::vector<std::array<float, model::kNumTasks>> live_probs_, live_labels_;
   size_t live_next_ = 0;

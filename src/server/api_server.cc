@@ -45,6 +45,18 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
   realtime::RealtimeLoop* loop = deps_.loop;
   metrics_.AddGaugeFunction("foryou_serving_offset", "Events absorbed by the serving model",
                             [loop] { return static_cast<double>(loop->serving_offset()); });
+  metrics_.AddGaugeFunction(
+      "foryou_storage_faults", "Current storage faults (0 = healthy)",
+      [loop] { return static_cast<double>(loop->storage_health().faults.size()); });
+  metrics_.AddGaugeFunction(
+      "foryou_log_append_failures_total", "Event batches refused by a log write error",
+      [loop] { return static_cast<double>(loop->storage_health().append_failures); });
+  metrics_.AddGaugeFunction("foryou_snapshot_failures_total", "Failed snapshot attempts", [loop] {
+    return static_cast<double>(loop->storage_health().snapshot_failures);
+  });
+  metrics_.AddGaugeFunction(
+      "foryou_log_recovery_dropped_bytes", "Damaged log bytes skipped by recovery at start",
+      [loop] { return static_cast<double>(loop->storage_health().log_dropped_bytes); });
   metrics_.AddGaugeFunction("foryou_log_end_offset", "Events in the durable log",
                             [loop] { return static_cast<double>(loop->log().EndOffset()); });
   metrics_.AddGaugeFunction("foryou_table_rows", "Rows of the serving embedding table", [loop] {
@@ -258,14 +270,17 @@ void ApiServer::Routes() {
 
   s.Get("/healthz", Route("/healthz", std::nullopt, [this](const auto&, auto& res) {
     const absl::Status st = deps_.loop->status();
-    json body = {{"status", st.ok() ? "ok" : "degraded"},
+    const realtime::StorageHealth storage = deps_.loop->storage_health();
+    const bool ok = st.ok() && storage.faults.empty();
+    json body = {{"status", ok ? "ok" : "degraded"},
                  {"serving_offset", deps_.loop->serving_offset()},
                  {"log_end_offset", deps_.loop->log().EndOffset()},
                  {"videos", deps_.store->num_videos()},
                  {"users", deps_.store->num_users()}};
     if (!st.ok()) body["trainer_error"] = st.ToString();
-    // Degraded (the trainer stopped) is Unavailable to a load balancer, whatever st's code.
-    SendJson(res, HttpCode(st.ok() ? absl::OkStatus() : absl::UnavailableError("degraded")), body);
+    if (!storage.faults.empty()) body["storage_faults"] = storage.faults;
+    // Degraded (the trainer stopped, a storage fault) is Unavailable to a load balancer.
+    SendJson(res, HttpCode(ok ? absl::OkStatus() : absl::UnavailableError("degraded")), body);
   }));
   s.Get("/metrics", Route("/metrics", std::nullopt, [this](const auto&, auto& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");

@@ -184,7 +184,11 @@ void ApiServer::FeedRoutes() {
                        {{"accepted", 0}, {"rejected", rejected}});
     }
     absl::StatusOr<uint64_t> offset = deps_.loop->Ingest(resolved, now);
-    if (!offset.ok()) return SendError(res, offset.status());
+    if (!offset.ok()) {
+      // A storage fault: nothing of the batch was stored; the client may send it again.
+      if (absl::IsUnavailable(offset.status())) res.set_header("Retry-After", "5");
+      return SendError(res, offset.status());
+    }
     {
       common::MutexLock lock(&ingest_mu_);
       ingest_times_.emplace_back(*offset + resolved.size(), common::WallMs());

@@ -2,16 +2,45 @@
 #include "server/engine.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 
 namespace foryou::server {
+namespace {
+
+// Undoes the upload-time shift an interrupted first start applied to a catalog it did not
+// import (its marker's "shift <ms> <video id> <upload_ms before>" line; see Engine::Open).
+absl::Status UndoShift(const std::string& marker_text, catalog::CatalogStore* store) {
+  for (absl::string_view line : absl::StrSplit(marker_text, '\n')) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    int64_t shift = 0, before = 0;
+    if (f.size() != 4 || f[0] != "shift" || !absl::SimpleAtoi(f[1], &shift) ||
+        !absl::SimpleAtoi(f[3], &before)) {
+      continue;
+    }
+    absl::StatusOr<catalog::Video> ref = store->GetVideo(f[2]);
+    if (!ref.ok() || ref->upload_ms != before + shift) return absl::OkStatus();  // not applied
+    catalog::CatalogStore::Batch undo;
+    FORYOU_RETURN_IF_ERROR(store->ForEachVideo([&](const catalog::Video& v) {
+      undo.videos.push_back(v);
+      undo.videos.back().upload_ms -= shift;
+    }));
+    return store->Write(undo, /*sync=*/true);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std::ostream& progress) {
   const auto start = std::chrono::steady_clock::now();
@@ -23,13 +52,53 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
       e->config_, model::ParseModelConfig(options.model_config_json.empty()
                                               ? model::DefaultModelConfigJson()
                                               : std::string_view(options.model_config_json)));
+  // HOW A FIRST START STAYS CRASH-SAFE
+  // Seeding (import, upload-time shift, replay into the log, training, first snapshot) runs
+  // between the creation of <data_dir>/SEEDING (synced before anything is written) and its
+  // removal (synced after the snapshot). A start that finds the marker wipes the log, the
+  // snapshots and the late store, and the catalog too if the interrupted start imported it
+  // (marker line "import"), then seeds again. A catalog that was there before keeps its videos
+  // but must lose a shift the interrupted start applied: the shift is one atomic batch, and
+  // the marker line "shift <ms> <video> <upload_ms before>" written before it tells whether it
+  // happened. So the import and the shift are applied exactly once, and the log holds every
+  // seeded event or none.
+  Seeder* seeder = options.seeder.get();
+  const std::string marker = options.data_dir + "/" + kSeedingMarker;
+  std::string interrupted;
+  if (std::filesystem::exists(marker)) {
+    if (seeder == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data_dir ", options.data_dir, " holds an interrupted first start (", kSeedingMarker,
+          " exists): start again with the same seed data to redo it, or remove the directory"));
+    }
+    FORYOU_ASSIGN_OR_RETURN(interrupted, common::ReadFile(marker));
+    progress << "serve: an earlier first start was interrupted; removing its partial data and "
+                "seeding again\n";
+    std::vector<std::string> wipe = {"log", "snapshots", "late"};
+    if (absl::StrContains(interrupted, "import\n")) wipe.push_back("catalog");
+    for (const std::string& sub : wipe) {
+      std::error_code ec;
+      std::filesystem::remove_all(options.data_dir + "/" + sub, ec);
+      if (ec) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot remove ", options.data_dir, "/", sub, ": ", ec.message()));
+      }
+    }
+  }
   FORYOU_ASSIGN_OR_RETURN(e->store_, catalog::CatalogStore::Open(options.data_dir + "/catalog"));
+  if (!interrupted.empty()) FORYOU_RETURN_IF_ERROR(UndoShift(interrupted, e->store_.get()));
   FORYOU_ASSIGN_OR_RETURN(e->accounts_,
                           accounts::AccountService::Open(options.data_dir, options.accounts));
 
   const int64_t now = common::WallMs();
-  Seeder* seeder = options.seeder.get();
-  if (seeder != nullptr && e->store_->num_videos() == 0) {
+  const std::string log_dir = options.data_dir + "/log";
+  // Seed only into an empty log (first start).
+  const bool seed = seeder != nullptr && seeder->has_events() &&
+                    (!std::filesystem::exists(log_dir) || std::filesystem::is_empty(log_dir));
+  const bool import = seeder != nullptr && e->store_->num_videos() == 0;
+  std::string marker_text = import ? "seeding\nimport\n" : "seeding\n";
+  if (seed || import) FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(marker, marker_text));
+  if (import) {
     FORYOU_ASSIGN_OR_RETURN(Seeder::Imported imported,
                             seeder->ImportCatalog(now, e->store_.get(), progress));
     e->report_.imported_videos = imported.videos;
@@ -37,30 +106,28 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   }
 
   // The seed shift must be known before the model's catalog is built (upload days).
-  bool seed = false;
-  if (seeder != nullptr && seeder->has_events()) {
-    stream::LogOptions probe;
-    probe.dir = options.data_dir + "/log";
-    // Seed only into an empty log (first start).
-    seed = !std::filesystem::exists(probe.dir) || std::filesystem::is_empty(probe.dir);
-  }
   if (seed) {
     FORYOU_ASSIGN_OR_RETURN(const int64_t last, seeder->LastEventMs());
     e->seed_shift_ms_ = last > 0 ? now - options.seed_end_ago_ms - last : 0;
-    // Imported videos age with the log: their uploads move by the same shift.
-    std::vector<catalog::Video> shifted;
+    // Imported videos age with the log: their uploads move by the same shift, in one batch.
+    catalog::CatalogStore::Batch shifted;
     FORYOU_RETURN_IF_ERROR(e->store_->ForEachVideo([&](const catalog::Video& v) {
-      catalog::Video copy = v;
-      copy.upload_ms += e->seed_shift_ms_;
-      shifted.push_back(std::move(copy));
+      shifted.videos.push_back(v);
+      shifted.videos.back().upload_ms += e->seed_shift_ms_;
     }));
-    for (const catalog::Video& v : shifted) FORYOU_RETURN_IF_ERROR(e->store_->PutVideo(v));
+    if (!shifted.videos.empty() && e->seed_shift_ms_ != 0) {
+      const catalog::Video& ref = shifted.videos.front();
+      absl::StrAppend(&marker_text, "shift ", e->seed_shift_ms_, " ", ref.id, " ",
+                      ref.upload_ms - e->seed_shift_ms_, "\n");
+      FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(marker, marker_text));
+      FORYOU_RETURN_IF_ERROR(e->store_->Write(shifted, /*sync=*/true));
+    }
   }
 
   FORYOU_ASSIGN_OR_RETURN(e->model_catalog_, feed::BuildModelCatalog(*e->store_));
 
   realtime::LoopOptions lo;
-  lo.log.dir = options.data_dir + "/log";
+  lo.log.dir = log_dir;
   lo.log.fsync = options.fsync;
   lo.joiner.utc_offset_minutes = options.utc_offset_minutes;
   lo.joiner.late_store_dir = options.data_dir + "/late";
@@ -77,6 +144,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   FORYOU_RETURN_IF_ERROR(e->feed_->Load());
 
   if (seed) FORYOU_RETURN_IF_ERROR(e->Seed(progress));
+  if (seed || import) {
+    // Everything seeded is durable (the catalog's WAL synced here, the log per batch unless
+    // fsync is off, the snapshot written): only now may a restart trust it.
+    FORYOU_RETURN_IF_ERROR(e->store_->Sync());
+    if (std::remove(marker.c_str()) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot remove ", marker));
+    }
+    FORYOU_RETURN_IF_ERROR(common::SyncDir(options.data_dir));
+  }
   FORYOU_RETURN_IF_ERROR(e->ReplayLogIntoFeed());
   FORYOU_RETURN_IF_ERROR(e->feed_->RefreshEmbeddings());
   e->report_.seconds =

@@ -9,7 +9,10 @@
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // On a first start with a Seeder, its catalog is imported into the empty catalog and its past
 // events are replayed through the real-time loop into the empty log, shifted in time to end now,
-// so a real catalog, a trained model and live engagement exist from the start.
+// so a real catalog, a trained model and live engagement exist from the start. That first start
+// is crash-safe: <data_dir>/SEEDING exists while it runs, and a start that finds it wipes the
+// partial catalog, log, snapshots and late store and seeds again (a start without a Seeder
+// refuses such a directory with FailedPrecondition).
 //
 // Example:
 //   EngineOptions o{.data_dir = "demo-data", .seeder = kuairand::DemoSeeder::Make("demo/kuairand", "")};
@@ -32,6 +35,9 @@
 #include "realtime/realtime_loop.h"
 
 namespace foryou::server {
+
+// The marker of a first start in progress, in the data directory.
+inline constexpr char kSeedingMarker[] = "SEEDING";
 
 struct EngineOptions {
   std::string data_dir;

@@ -87,11 +87,15 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  // A stopped trainer or a storage fault degrades the server (/healthz says why) but never ends
+  // it: feeds are still served, and events are still taken while the log can store them.
+  bool reported = false;
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!engine->loop().status().ok()) {
-      log << "serve: the trainer stopped: " << engine->loop().status() << "\n";
-      break;
+    if (!reported && !engine->loop().status().ok()) {
+      log << "serve: the trainer stopped (serving goes on, degraded): " << engine->loop().status()
+          << "\n";
+      reported = true;
     }
   }
   log << "serve: stopping\n";

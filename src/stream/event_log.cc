@@ -76,6 +76,11 @@ absl::StatusOr<std::unique_ptr<FileEventLog>> FileEventLog::Open(LogOptions opti
   if (log->dir_fd_ < 0) return ErrnoStatus("cannot open directory", dir);
 
   FORYOU_RETURN_IF_ERROR(log->Recover());
+  {
+    common::MutexLock l(&log->mu_);
+    log->durable_ = {log->active_, log->active_->write_bytes, log->active_->write_count,
+                     log->active_->last_index_pos, log->next_offset_};
+  }
   FORYOU_RETURN_IF_ERROR(log->LoadConsumers());
   if (!log->recovery_.detail.empty()) {
     std::fprintf(stderr, "foryou: warning: event log %s: %s\n", dir.c_str(),
@@ -122,8 +127,17 @@ absl::Status FileEventLog::Recover() {
     if (seg->fd < 0) return ErrnoStatus("cannot open", seg->path);
     struct stat st;
     if (::fstat(seg->fd, &st) != 0) return ErrnoStatus("cannot stat", seg->path);
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
-    FORYOU_ASSIGN_OR_RETURN(ScanResult scan, ScanSegment(seg->fd, seg->path, size, seg->base));
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    FORYOU_ASSIGN_OR_RETURN(ScanResult scan,
+                            ScanSegment(seg->fd, seg->path, size, seg->base, /*resync=*/last));
+    if (!scan.damaged.empty()) {
+      // Damage with valid records after it is not a torn tail: those records may have been
+      // acknowledged. Keep a copy of the file, then rewrite it without the damaged bytes.
+      FORYOU_RETURN_IF_ERROR(RewriteDamagedSegment(seg.get(), scan, &notes));
+      if (::fstat(seg->fd, &st) != 0) return ErrnoStatus("cannot stat", seg->path);
+      size = static_cast<uint64_t>(st.st_size);
+      FORYOU_ASSIGN_OR_RETURN(scan, ScanSegment(seg->fd, seg->path, size, seg->base));
+    }
     seg->index = std::move(scan.index);
     seg->max_time_ms = scan.max_time_ms;
 
@@ -187,6 +201,40 @@ absl::Status FileEventLog::Recover() {
   return absl::OkStatus();
 }
 
+absl::Status FileEventLog::RewriteDamagedSegment(Segment* seg, const ScanResult& scan,
+                                                 std::vector<std::string>* notes) {
+  FORYOU_ASSIGN_OR_RETURN(const std::string contents, common::ReadFile(seg->path));
+  const std::string name = SegmentFileName(seg->base);
+  const std::string copy =
+      absl::StrCat(options_.dir, "/", AV(kDamagedDir), "/", name, ".", NowMs());
+  FORYOU_RETURN_IF_ERROR(common::MakeDirs(absl::StrCat(options_.dir, "/", AV(kDamagedDir))));
+  FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(copy, contents));
+  std::string kept = contents.substr(0, kSegmentHeaderBytes);
+  for (const ScanResult::Range& g : scan.good) {
+    if (g.end > contents.size()) return absl::DataLossError(absl::StrCat(seg->path, " shrank"));
+    kept.append(contents, g.begin, g.end - g.begin);
+  }
+  FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(seg->path, kept));
+  const int fd = ::open(seg->path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open", seg->path);
+  ::close(seg->fd);
+  seg->fd = fd;
+
+  uint64_t bytes = 0;
+  for (const ScanResult::Range& d : scan.damaged) bytes += d.end - d.begin;
+  const uint64_t first = seg->base + scan.count_before_damage;
+  recovery_.damaged_ranges += scan.damaged.size();
+  recovery_.dropped_bytes += bytes;
+  recovery_.first_damaged_offset = std::min(recovery_.first_damaged_offset, first);
+  recovery_.damaged_copy = copy;
+  notes->push_back(absl::StrCat("skipped ", scan.damaged.size(), " damaged byte range(s) (", bytes,
+                                " bytes, first at byte ", scan.damaged.front().begin, ": ",
+                                scan.damaged.front().why, ") in the last segment ", seg->path,
+                                "; the records after them now start at offset ", first,
+                                "; a copy of the damaged file is kept at ", copy));
+  return absl::OkStatus();
+}
+
 absl::Status FileEventLog::LoadConsumers() {
   const std::string dir = options_.dir + "/consumers";
   std::error_code ec;
@@ -214,11 +262,15 @@ absl::StatusOr<std::shared_ptr<FileEventLog::Segment>> FileEventLog::CreateSegme
   if (seg->fd < 0) return ErrnoStatus("cannot create", seg->path);
   const std::string header = EncodeSegmentHeader(base_offset);
   iovec v{const_cast<char*>(header.data()), header.size()};
-  FORYOU_RETURN_IF_ERROR(PwriteAll(seg->fd, {v}, 0, seg->path));
+  absl::Status s = PwriteAll(seg->fd, {v}, 0, seg->path);
   seg->bytes = seg->write_bytes = kSegmentHeaderBytes;
   // The header itself is synced with the segment's first group; the directory entry now.
-  if (options_.fsync != FsyncPolicy::kNever && ::fsync(dir_fd_) != 0) {
-    return ErrnoStatus("cannot sync directory", options_.dir);
+  if (s.ok() && options_.fsync != FsyncPolicy::kNever && ::fsync(dir_fd_) != 0) {
+    s = ErrnoStatus("cannot sync directory", options_.dir);
+  }
+  if (!s.ok()) {
+    ::unlink(seg->path.c_str());  // a later roll to the same offset creates it again
+    return s;
   }
   return seg;
 }
@@ -277,15 +329,27 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
   writers_.push_back(&w);
   while (!w.done && (writers_.empty() || writers_.front() != &w)) w.cv.Wait(&mu_);
   if (w.done) {
-    if (!w.status.ok()) return w.status;
+    if (!w.status.ok()) {
+      failed_appends_.fetch_add(1, std::memory_order_relaxed);
+      return w.status;
+    }
     appends_.fetch_add(1, std::memory_order_relaxed);
     records_.fetch_add(records.size(), std::memory_order_relaxed);
     return w.first_offset;
   }
   if (!write_error_.ok()) {
-    writers_.pop_front();
-    if (!writers_.empty()) writers_.front()->cv.Signal();
-    return write_error_;
+    // An earlier failure was not cut back yet: retry that before writing anything after it.
+    const DurablePoint to = durable_;
+    l.Unlock();
+    absl::Status r = RollBack(to);  // still the leader: w is the queue's front
+    l.Lock();
+    if (!r.ok()) {
+      writers_.pop_front();
+      if (!writers_.empty()) writers_.front()->cv.Signal();
+      failed_appends_.fetch_add(1, std::memory_order_relaxed);
+      return write_error_;
+    }
+    write_error_ = absl::OkStatus();
   }
   std::vector<Writer*> group;
   size_t group_bytes = 0;
@@ -305,9 +369,21 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
   groups_.fetch_add(1, std::memory_order_relaxed);
 
   l.Lock();
+  // kInterval: a failed flusher sync meanwhile failed the groups before ours, so ours fails too.
+  if (s.ok() && !write_error_.ok()) s = write_error_;
+  if (!s.ok()) {
+    if (write_error_.ok()) write_error_ = s;
+    FailUnsynced(s);
+    // Cut back now (still the leader: the group is at the queue's front), so a refused group
+    // leaves nothing behind even if no Append follows; otherwise the next leader retries.
+    const DurablePoint to = durable_;
+    l.Unlock();
+    const absl::Status r = RollBack(to);
+    l.Lock();
+    if (r.ok()) write_error_ = absl::OkStatus();
+  }
   for (size_t i = 0; i < group.size(); ++i) writers_.pop_front();
   if (!s.ok()) {
-    write_error_ = s;
     for (Writer* x : group) {
       x->status = s;
       x->done = true;
@@ -326,7 +402,10 @@ absl::StatusOr<uint64_t> FileEventLog::Append(absl::Span<const std::string_view>
   }
   if (!writers_.empty()) writers_.front()->cv.Signal();
   while (!w.done) w.cv.Wait(&mu_);
-  if (!w.status.ok()) return w.status;
+  if (!w.status.ok()) {
+    failed_appends_.fetch_add(1, std::memory_order_relaxed);
+    return w.status;
+  }
   appends_.fetch_add(1, std::memory_order_relaxed);
   records_.fetch_add(records.size(), std::memory_order_relaxed);
   return w.first_offset;
@@ -343,6 +422,7 @@ absl::Status FileEventLog::WriteGroup(const std::vector<Writer*>& group, Pending
   auto end_update = [&](SegmentUpdate* u) {
     u->count = active_->write_count;
     u->bytes = active_->write_bytes;
+    u->last_index_pos = active_->last_index_pos;
     pending->updates.push_back(std::move(*u));
   };
   SegmentUpdate update = begin_update();
@@ -394,6 +474,57 @@ void FileEventLog::Publish(PendingGroup* pending) {
     seg.index.insert(seg.index.end(), u.index.begin(), u.index.end());
   }
   end_offset_.store(pending->end_offset);
+  if (!pending->updates.empty()) {
+    const SegmentUpdate& u = pending->updates.back();
+    durable_ = {u.segment, u.bytes, u.count, u.last_index_pos, pending->end_offset};
+  }
+}
+
+void FileEventLog::FailUnsynced(const absl::Status& s) {
+  ++epoch_;
+  for (PendingGroup& g : unsynced_) {
+    for (Writer* w : g.writers) {
+      w->status = s;
+      w->done = true;
+      w->cv.Signal();
+    }
+  }
+  unsynced_.clear();
+}
+
+absl::Status FileEventLog::RollBack(const DurablePoint& to) {
+  // Segments rolled after `to` hold no acknowledged record: delete them, newest first, and
+  // forget each only once its file is gone (a failure leaves the rest for the next try).
+  std::vector<std::shared_ptr<Segment>> later;
+  {
+    common::ReaderLock l(&meta_mu_);
+    for (auto it = segments_.upper_bound(to.segment->base); it != segments_.end(); ++it) {
+      later.push_back(it->second);
+    }
+  }
+  for (auto it = later.rbegin(); it != later.rend(); ++it) {
+    if (::unlink((*it)->path.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus("cannot delete", (*it)->path);
+    }
+    common::WriterLock l(&meta_mu_);
+    segments_.erase((*it)->base);
+  }
+  const bool sync = options_.fsync != FsyncPolicy::kNever;
+  if (!later.empty() && sync && ::fsync(dir_fd_) != 0) {
+    return ErrnoStatus("cannot sync directory", options_.dir);
+  }
+  Segment& seg = *to.segment;
+  if (::ftruncate(seg.fd, static_cast<off_t>(to.bytes)) != 0) {
+    return ErrnoStatus("cannot truncate", seg.path);
+  }
+  if (sync && ::fdatasync(seg.fd) != 0) return ErrnoStatus("cannot sync", seg.path);
+  active_ = to.segment;
+  seg.write_bytes = to.bytes;
+  seg.write_count = to.count;
+  seg.last_index_pos = to.last_index_pos;
+  next_offset_ = to.next_offset;
+  rollbacks_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
 }
 
 void FileEventLog::FlusherLoop() {
@@ -409,6 +540,7 @@ void FileEventLog::FlusherLoop() {
     }
     std::shared_ptr<Segment> seg = sync_segment_;
     const uint64_t target = unsynced_.back().end_offset;
+    const uint64_t epoch = epoch_;
     l.Unlock();
     // Earlier segments of these groups were synced when they were sealed (RollSegment).
     absl::Status s;
@@ -416,12 +548,17 @@ void FileEventLog::FlusherLoop() {
     syncs_.fetch_add(1, std::memory_order_relaxed);
     last_sync = std::chrono::steady_clock::now();
     l.Lock();
-    if (!s.ok() && write_error_.ok()) write_error_ = s;
-    while (!unsynced_.empty() && (!s.ok() || unsynced_.front().end_offset <= target)) {
+    if (epoch != epoch_) continue;  // a failure failed these groups meanwhile
+    if (!s.ok()) {
+      // The next leader cuts the files back to the last published group.
+      if (write_error_.ok()) write_error_ = s;
+      FailUnsynced(s);
+      continue;
+    }
+    while (!unsynced_.empty() && unsynced_.front().end_offset <= target) {
       PendingGroup& g = unsynced_.front();
-      if (s.ok()) Publish(&g);
+      Publish(&g);
       for (Writer* w : g.writers) {
-        w->status = s;
         w->done = true;
         w->cv.Signal();
       }
@@ -445,6 +582,8 @@ LogStats FileEventLog::stats() const {
   s.records = records_.load(std::memory_order_relaxed);
   s.groups = groups_.load(std::memory_order_relaxed);
   s.syncs = syncs_.load(std::memory_order_relaxed);
+  s.failed_appends = failed_appends_.load(std::memory_order_relaxed);
+  s.rollbacks = rollbacks_.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -34,6 +34,10 @@
 
 namespace foryou::stream {
 
+namespace log_internal {
+struct ScanResult;
+}
+
 // One record as read back from a log.
 struct LogRecord {
   uint64_t offset = 0;         // position in the log; consecutive, starting at 0
@@ -52,7 +56,8 @@ class EventLog {
   // returned one and are durable per the log's fsync policy when this returns, so the caller
   // may acknowledge them. Errors: InvalidArgument (nothing appended) for an empty group, an empty
   // record or one over the size limit (the message names the record's index); other codes for
-  // I/O failures (the records may or may not be present after a restart: at-least-once).
+  // I/O failures (FileEventLog cuts its files back so nothing of the group stays; a crash before
+  // that cut may leave whole records of it: at-least-once).
   [[nodiscard]] virtual absl::StatusOr<uint64_t> Append(
       absl::Span<const std::string_view> records) = 0;
 
@@ -106,8 +111,16 @@ struct LogOptions {
 
 // What Open had to repair.
 struct RecoveryInfo {
-  uint64_t truncated_bytes = 0;  // bytes cut from the tail of the last segment
-  std::string detail;            // human-readable; empty when nothing was wrong
+  uint64_t truncated_bytes = 0;  // bytes of a torn tail cut from the end of the last segment
+  // Damage in the middle of the last segment (records after it were intact): the byte ranges
+  // skipped, their bytes, the offset the first record after the damage got (the records behind
+  // it moved down by the records lost; UINT64_MAX when none), and the copy of the file as it
+  // was before the rewrite.
+  uint64_t damaged_ranges = 0;
+  uint64_t dropped_bytes = 0;
+  uint64_t first_damaged_offset = UINT64_MAX;
+  std::string damaged_copy;
+  std::string detail;  // human-readable; empty when nothing was wrong
 };
 
 // Counters of a FileEventLog since Open (for metrics and benchmarks).
@@ -116,6 +129,8 @@ struct LogStats {
   uint64_t records = 0;  // records they appended
   uint64_t groups = 0;   // group commits (leader writes)
   uint64_t syncs = 0;    // fdatasync calls on segments (group, flusher and roll syncs)
+  uint64_t failed_appends = 0;  // Append calls refused by a write or sync error
+  uint64_t rollbacks = 0;       // times the files were cut back to the last acknowledged record
 };
 
 // EventLog over segment files in `options.dir` (docs/formats/log.md).
@@ -124,7 +139,9 @@ struct LogStats {
 // queued caller becomes the leader, writes every queued group with one writev per segment
 // touched and one fdatasync, then wakes the others. Reads run concurrently with appends and see
 // only records whose Append may have returned (fully written and synced per the policy).
-// After an I/O error on the write path the log refuses further Appends (reopen to recover).
+// After an I/O error on the write path (full disk, EIO) the failed group's callers get the error
+// and the files are cut back to the last acknowledged record; the next Append retries (so the
+// log recovers by itself once space returns).
 //
 // A process-wide advisory lock (`dir/LOCK`) refuses a second open of the same directory.
 class FileEventLog : public EventLog {
@@ -169,6 +186,8 @@ class FileEventLog : public EventLog {
 
   explicit FileEventLog(LogOptions options);
   absl::Status Recover();
+  absl::Status RewriteDamagedSegment(Segment* seg, const log_internal::ScanResult& scan,
+                                     std::vector<std::string>* notes);
   absl::Status LoadConsumers();
   absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(uint64_t base_offset);
   int64_t NowMs() const;
@@ -176,8 +195,19 @@ class FileEventLog : public EventLog {
   // Leader path: writes `group` to the active segment(s), rolling as needed.
   absl::Status WriteGroup(const std::vector<Writer*>& group, PendingGroup* pending);
   absl::Status RollSegment(uint64_t base_offset);
+  // The files' state after the last acknowledged (published) group.
+  struct DurablePoint {
+    std::shared_ptr<Segment> segment;
+    uint64_t bytes = 0, count = 0, last_index_pos = 0, next_offset = 0;
+  };
+  // Leader only: cuts the files back to `to` after a failed write or sync (deletes segments
+  // rolled since, truncates and syncs `to.segment`) and resets the write position, so a refused
+  // group leaves nothing behind and the next Append writes where the acknowledged records end.
+  absl::Status RollBack(const DurablePoint& to);
   // Makes the records of `pending` readable. mu_ keeps publications in offset order.
   void Publish(PendingGroup* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // kInterval: fails every written-but-unsynced group with `s` (their bytes will be cut back).
+  void FailUnsynced(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlusherLoop();
 
   const LogOptions options_;
@@ -188,7 +218,11 @@ class FileEventLog : public EventLog {
   // Append queue and group commit state.
   common::Mutex mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);  // front() is the leader
-  absl::Status write_error_ ABSL_GUARDED_BY(mu_);     // sticky
+  // A write or sync failed and the files are not yet cut back (the next leader retries).
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);
+  DurablePoint durable_ ABSL_GUARDED_BY(mu_);
+  // Bumped when unsynced groups are failed: a flusher sync started before publishes nothing.
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
   // kInterval: groups written but not yet synced, in offset order, and what to sync next.
   std::deque<PendingGroup> unsynced_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<Segment> sync_segment_ ABSL_GUARDED_BY(mu_);
@@ -196,7 +230,8 @@ class FileEventLog : public EventLog {
   common::CondVar flusher_cv_;
   std::thread flusher_;
 
-  std::atomic<uint64_t> appends_{0}, records_{0}, groups_{0}, syncs_{0};
+  std::atomic<uint64_t> appends_{0}, records_{0}, groups_{0}, syncs_{0}, failed_appends_{0},
+      rollbacks_{0};
 
   // Owned by the current leader (handed over under mu_).
   std::shared_ptr<Segment> active_;

@@ -46,6 +46,8 @@ inline constexpr size_t kScanChunkBytes = 1 << 20;
 inline constexpr size_t kReadChunkBytes = 64 << 10;
 inline constexpr std::string_view kSegmentSuffix = ".log";
 inline constexpr std::string_view kConsumerSuffix = ".offset";
+// Copies of segment files that recovery rewrote around damaged records.
+inline constexpr std::string_view kDamagedDir = "damaged";
 
 inline absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
@@ -236,10 +238,40 @@ struct ScanResult {
   int64_t max_time_ms = INT64_MIN;
   std::vector<IndexEntry> index;
   std::string problem;  // why the scan stopped before the end of the file; empty if it did not
+  // With resync: damaged byte ranges [begin, end) followed by a valid record, which the scan
+  // skipped, and the byte ranges of the good records, in order. Empty damaged = no skip.
+  struct Range {
+    uint64_t begin = 0, end = 0;
+    std::string why;
+  };
+  std::vector<Range> damaged;
+  std::vector<Range> good;
+  uint64_t count_before_damage = 0;  // good records before damaged[0]
 };
 
+// The byte position of the first valid record (a length that fits and a matching checksum) in
+// [from, file_size), or file_size if there is none: where a reader resynchronises after damage.
+// A false match needs a 32-bit checksum collision at a position whose length field also fits.
+inline absl::StatusOr<uint64_t> FindNextRecord(BufferedFile& f, uint64_t from, uint64_t file_size) {
+  for (uint64_t q = from; q + kRecordHeaderBytes <= file_size; ++q) {
+    FORYOU_ASSIGN_OR_RETURN(const char* rh, f.Get(q, kRecordHeaderBytes));
+    const uint32_t length = Load<uint32_t>(rh + 4);
+    if (length == 0 || length > kMaxRecordBytesLimit ||
+        length > file_size - q - kRecordHeaderBytes) {
+      continue;
+    }
+    FORYOU_ASSIGN_OR_RETURN(const char* rec, f.Get(q, kRecordHeaderBytes + length));
+    if (Load<uint32_t>(rec) == Checksum(rec + 4, kRecordHeaderBytes - 4 + length)) return q;
+  }
+  return file_size;
+}
+
+// Scans a segment file. Without `resync` the scan stops at the first bad record (`problem`).
+// With `resync` (the last segment) a bad record followed later by a valid one is damage in the
+// middle: the bytes up to that record are skipped (`damaged`) and the scan goes on; only a bad
+// record with no valid record after it (a torn tail) stops the scan.
 inline absl::StatusOr<ScanResult> ScanSegment(int fd, const std::string& path, uint64_t file_size,
-                                       uint64_t base) {
+                                              uint64_t base, bool resync = false) {
   ScanResult r;
   BufferedFile f(fd, path, file_size, kScanChunkBytes);
   FORYOU_ASSIGN_OR_RETURN(const char* h, f.Get(0, kSegmentHeaderBytes));
@@ -263,25 +295,37 @@ inline absl::StatusOr<ScanResult> ScanSegment(int fd, const std::string& path, u
   r.header_ok = true;
   uint64_t pos = kSegmentHeaderBytes;
   while (pos < file_size) {
+    std::string problem;
+    uint32_t length = 0;
+    const char* rec = nullptr;
     FORYOU_ASSIGN_OR_RETURN(const char* rh, f.Get(pos, kRecordHeaderBytes));
     if (rh == nullptr) {
-      r.problem = absl::StrCat("partial record header (", file_size - pos, " bytes)");
-      break;
+      problem = absl::StrCat("partial record header (", file_size - pos, " bytes)");
+    } else if (length = Load<uint32_t>(rh + 4); length == 0 || length > kMaxRecordBytesLimit) {
+      problem = absl::StrCat("invalid record length ", length);
+    } else if (length > file_size - pos - kRecordHeaderBytes) {
+      problem = absl::StrCat("record length ", length, " runs past the end of the file");
+    } else {
+      FORYOU_ASSIGN_OR_RETURN(rec, f.Get(pos, kRecordHeaderBytes + length));
+      if (Load<uint32_t>(rec) != Checksum(rec + 4, kRecordHeaderBytes - 4 + length)) {
+        problem = "checksum mismatch";
+      }
     }
-    const uint32_t length = Load<uint32_t>(rh + 4);
-    if (length == 0 || length > kMaxRecordBytesLimit) {
-      r.problem = absl::StrCat("invalid record length ", length);
-      break;
+    if (!problem.empty()) {
+      uint64_t next = file_size;
+      if (resync) {
+        FORYOU_ASSIGN_OR_RETURN(next, FindNextRecord(f, pos + 1, file_size));
+      }
+      if (next == file_size) {
+        r.problem = std::move(problem);
+        break;
+      }
+      if (r.damaged.empty()) r.count_before_damage = r.count;
+      r.damaged.push_back({pos, next, std::move(problem)});
+      pos = next;
+      continue;
     }
-    if (length > file_size - pos - kRecordHeaderBytes) {
-      r.problem = absl::StrCat("record length ", length, " runs past the end of the file");
-      break;
-    }
-    FORYOU_ASSIGN_OR_RETURN(const char* rec, f.Get(pos, kRecordHeaderBytes + length));
-    if (Load<uint32_t>(rec) != Checksum(rec + 4, kRecordHeaderBytes - 4 + length)) {
-      r.problem = "checksum mismatch";
-      break;
-    }
+    if (r.good.empty() || r.good.back().end != pos) r.good.push_back({pos, pos, ""});
     if (r.count == 0 || pos >= r.last_index_pos + kIndexIntervalBytes) {
       r.index.push_back({r.count, pos});
       r.last_index_pos = pos;
@@ -289,6 +333,7 @@ inline absl::StatusOr<ScanResult> ScanSegment(int fd, const std::string& path, u
     r.max_time_ms = std::max(r.max_time_ms, Load<int64_t>(rec + 8));
     ++r.count;
     pos += kRecordHeaderBytes + length;
+    r.good.back().end = pos;
   }
   r.end = pos;
   return r;
@@ -338,6 +383,7 @@ struct FileEventLog::SegmentUpdate {
   std::shared_ptr<Segment> segment;
   uint64_t count = 0;
   uint64_t bytes = 0;
+  uint64_t last_index_pos = 0;
   int64_t max_time_ms = INT64_MIN;
   std::vector<log_internal::IndexEntry> index;  // entries to add
 };

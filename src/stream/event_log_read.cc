@@ -167,7 +167,9 @@ absl::StatusOr<int> FileEventLog::EnforceRetention(int64_t now_ms) {
       auto it = segments_.begin();
       const uint64_t next_base = std::next(it)->first;
       const Segment& seg = *it->second;
-      if (next_base > end) break;  // its last group is not yet readable
+      // Its last group is not yet readable, or it holds the last readable record (a failed
+      // write cuts the files back to it, see RollBack).
+      if (next_base >= end) break;
       if (any_consumer && next_base > min_committed) break;
       const bool over_size = options_.retention_bytes > 0 && total > options_.retention_bytes;
       const bool too_old = options_.retention_age_s > 0 && seg.max_time_ms < now_ms - age_ms;
