@@ -124,14 +124,14 @@ awk -v s="$sample" '{ if ($1 % 60 < s) printf "  t=%5ds  %7.1f\n", $1, $2 / 1024
 read -r warm_kb end_kb min_kb max_kb <<<"$(awk -v w="$warmup" '
   $1 <= w { warm = $2 } $1 > w { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 }
   { last = $2 } END { print warm + 0, last + 0, min + 0, max + 0 }' "$series")"
-growth="$(awk -v a="$warm_kb" -v b="$end_kb" 'BEGIN { printf "%.1f", a > 0 ? (b - a) * 100 / a : 999 }')"
+growth="$(awk -v a="$warm_kb" -v b="$end_kb" 'BEGIN { printf("%.1f", (a > 0) ? (b - a) * 100 / a : 999) }')"
 echo "after warm-up (t > ${warmup} s): min $((min_kb / 1024)) MB, max $((max_kb / 1024)) MB"
 echo "feed: $(awk '/^Requests\/sec/ { print $2 }' "$out/feed.wrk") req/s, errors $feed_errors;" \
      "events: $(awk '/^Requests\/sec/ { print $2 }' "$out/events.wrk") req/s, errors $event_errors," \
      "rejected $rejected; healthy at the end: $healthy"
 errors=$(( ${feed_errors/missing/1} + ${event_errors/missing/1} + rejected + (1 - healthy) ))
 verdict=FAIL
-if [ "$errors" -eq 0 ] && awk -v g="$growth" -v m="$max_growth" 'BEGIN { exit !(g < m) }'; then
+if [ "$errors" -eq 0 ] && awk -v g="$growth" -v m="$max_growth" 'BEGIN { exit !(g != "" && g + 0 < m + 0) }'; then
   verdict=PASS
 fi
 echo "soak seconds=$secs rss_mb_warm=$((warm_kb / 1024)) rss_mb_end=$((end_kb / 1024))" \
