@@ -6,12 +6,12 @@
 # serving_offset reaches log_end_offset. The in-process variant is src/realtime/kill_test.cc.
 #
 # The catalog is small (HTTP_KILL_USERS users, HTTP_KILL_VIDEOS videos created through the API);
-# each event is a play whose request_id is unique ("k<n>"), so the log dump
+# each event is a play whose request_id is unique ("k<poster>-<n>"), so the log dump
 # (`foryou log dump`) can be matched against the acknowledgements. A request cut by the kill is
 # not acknowledged and is never retried: its events may or may not be in the log, at most once.
 #
 # Usage: bench/http_kill.sh    Environment: FORYOU_BIN (default build/release/foryou),
-#   HTTP_KILL_ROUNDS (3), HTTP_KILL_MIN_MS / HTTP_KILL_MAX_MS (1000 / 4000: the uptime before each
+#   HTTP_KILL_ROUNDS (3), HTTP_KILL_POSTERS (3), HTTP_KILL_MIN_MS / HTTP_KILL_MAX_MS (1000 / 4000: the uptime before each
 #   kill, uniform), HTTP_KILL_BATCH (20 events per POST), HTTP_KILL_SEED (the kill moments).
 # Prints progress on stderr and, last on stdout:
 #   http_kill rounds=.. acked=.. logged=.. missing=.. duplicated=.. serving_offset=.. log_end=.. PASS|FAIL
@@ -25,6 +25,7 @@ max_ms="${HTTP_KILL_MAX_MS:-4000}"
 batch="${HTTP_KILL_BATCH:-20}"
 users="${HTTP_KILL_USERS:-10}"
 videos="${HTTP_KILL_VIDEOS:-30}"
+posters="${HTTP_KILL_POSTERS:-3}"
 RANDOM="${HTTP_KILL_SEED:-$$}"
 
 log() { echo "http_kill: $*" >&2; }
@@ -34,9 +35,9 @@ for tool in curl jq; do command -v "$tool" >/dev/null || die "$tool is not insta
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/foryou_http_kill.XXXXXX")"
 data="$work/data"
-server_pid="" poster_pid=""
+server_pid="" poster_pids=()
 cleanup() {
-  [ -n "$poster_pid" ] && kill "$poster_pid" 2>/dev/null
+  [ "${#poster_pids[@]}" -gt 0 ] && kill "${poster_pids[@]}" 2>/dev/null
   [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null
   wait 2>/dev/null
   if [ "${keep:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
@@ -85,17 +86,18 @@ for ((v = 0; v < videos; v++)); do
 done
 log "server pid $server_pid at $base: $users users, $videos videos"
 
-# The poster: POSTs batches with request ids k<n> for ever, one request at a time; a 2xx answer
-# with no rejected event appends the batch's first id number to acked.txt.
+# A poster: POSTs batches with request ids k<poster>-<n> for ever, one request at a time; a 2xx
+# answer with no rejected event appends "<poster> <first n of the batch>" to acked.txt.
+# HTTP_KILL_POSTERS (3) of them run at once, so a kill usually cuts requests in flight.
 poster() {
-  local n=0 i body t code out
+  local p=$1 n=0 i body t code out
   while true; do
     t="$(date +%s%3N)"
     body='{"events":['
     for ((i = 0; i < batch; i++)); do
       [ "$i" -gt 0 ] && body+=','
       body+="{\"type\":\"play\",\"user\":\"u$(( (n + i) % users ))\",\"video\":\"v$(( (n + i) % videos ))\""
-      body+=",\"request_id\":\"k$((n + i))\",\"time_ms\":$t,\"watch_ms\":$(( 1000 + (n + i) % 9000 ))}"
+      body+=",\"request_id\":\"k$p-$((n + i))\",\"time_ms\":$t,\"watch_ms\":$(( 1000 + (n + i) % 9000 ))}"
     done
     body+=']}'
     out="$(curl -s -w '\n%{http_code}' --max-time 5 -H "X-Api-Key: $app_key" \
@@ -105,14 +107,17 @@ poster() {
       if [ "$(sed '$d' <<<"$out" | jq '.rejected | length')" != 0 ]; then
         echo "rejected events in an acknowledged batch: $out" >>"$work/poster.errors"
       fi
-      echo "$n" >>"$work/acked.txt"
+      echo "$p $n" >>"$work/acked.txt"
     fi
     n=$((n + batch))
   done
 }
 : >"$work/acked.txt"
-poster &
-poster_pid=$!
+poster_pids=()
+for ((p = 0; p < posters; p++)); do
+  poster "$p" &
+  poster_pids+=($!)
+done
 
 acked_count() { wc -l <"$work/acked.txt"; }
 for ((r = 1; r <= rounds; r++)); do
@@ -126,7 +131,7 @@ for ((r = 1; r <= rounds; r++)); do
   log "round $r: restarted (pid $server_pid)"
 done
 sleep 1
-kill "$poster_pid"; wait "$poster_pid" 2>/dev/null || true; poster_pid=""
+kill "${poster_pids[@]}"; wait "${poster_pids[@]}" 2>/dev/null || true; poster_pids=()
 
 # The trainer catches up with the log.
 serving=0 end=-1
@@ -146,7 +151,7 @@ server_pid=""
 "$bin" log dump --data-dir "$data" >"$work/log.jsonl" || die "foryou log dump failed"
 jq -r 'select(.event.request_id != null) | .event.request_id' "$work/log.jsonl" | grep '^k' |
   sort >"$work/logged.txt" || true
-awk -v b="$batch" '{ for (i = 0; i < b; i++) print "k" ($1 + i) }' "$work/acked.txt" |
+awk -v b="$batch" '{ for (i = 0; i < b; i++) print "k" $1 "-" ($2 + i) }' "$work/acked.txt" |
   sort >"$work/acked_ids.txt"
 acked="$(wc -l <"$work/acked_ids.txt")"
 logged="$(wc -l <"$work/logged.txt")"

@@ -79,6 +79,14 @@ log "server $bin (pid $server_pid) at $base${SOAK_SERVE_ENV:+ with $SOAK_SERVE_E
     "feeds at ${rps}/s + $((event_rps * event_batch)) events/s; RSS every ${sample} s"
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo 0; }
+# What the model's state holds, to tell data growth from allocator growth: the embedding table's
+# bytes (MB) and rows, and the watch-next co-visitation pairs.
+state() {
+  curl -s --max-time 5 "$base/metrics" | awk '
+    $1 == "foryou_table_bytes" { b = $2 } $1 == "foryou_table_rows" { r = $2 }
+    $1 == "foryou_watch_next_pairs" { p = $2 }
+    END { printf "%.1f %d %d", b / 1048576, r, p }'
+}
 common=(FEED_LOAD_LUA_DIR="$lua_dir" FEED_LOAD_KEY="$key" FEED_LOAD_THREADS=1)
 env "${common[@]}" FEED_LOAD_CONNS="$event_conns" FEED_LOAD_EVENT_RATE="$event_rps" \
   FEED_LOAD_EVENT_BATCH="$event_batch" \
@@ -90,13 +98,13 @@ env "${common[@]}" FEED_LOAD_CONNS="$conns" FEED_LOAD_RATE="$rps" \
   >"$out/feed.wrk" 2>&1 &
 bg_pids+=($!)
 
-# t_s rss_kb, one line per sample, from the start of the load.
+# t_s rss_kb table_mb table_rows covis_pairs, one line per sample, from the start of the load.
 series="$out/rss.tsv"
 : >"$series"
 start=$SECONDS
 while [ $((SECONDS - start)) -lt "$secs" ]; do
   kill -0 "$server_pid" 2>/dev/null || break
-  echo "$((SECONDS - start)) $(rss_kb)" >>"$series"
+  echo "$((SECONDS - start)) $(rss_kb) $(state)" >>"$series"
   t=$((SECONDS - start))
   if [ $((t % 60)) -lt "$sample" ]; then
     log "t=${t}s rss=$(($(rss_kb) / 1024)) MB load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -105,7 +113,7 @@ while [ $((SECONDS - start)) -lt "$secs" ]; do
 done
 for pid in "${bg_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 bg_pids=()
-echo "$((SECONDS - start)) $(rss_kb)" >>"$series"
+echo "$((SECONDS - start)) $(rss_kb) $(state)" >>"$series"
 
 wrk_errors() {  # non-2xx/3xx responses + socket errors; "missing" when wrk printed no summary
   grep -q 'requests in' "$1" || { echo missing; return; }
@@ -119,8 +127,9 @@ rejected="$(curl -s "$base/metrics" | awk '$1 ~ /^foryou_events_rejected_total/ 
 
 # The summary: the series at every minute, the warm RSS (last sample at or before the warm-up's
 # end), the end RSS, min / max after the warm-up.
-echo "soak RSS series (MB), one sample a minute:"
-awk -v s="$sample" '{ if ($1 % 60 < s) printf "  t=%5ds  %7.1f\n", $1, $2 / 1024 }' "$series"
+echo "soak RSS series, one sample a minute (the model's state beside it: embedding table MB and"
+echo "rows, watch-next co-visitation pairs):"
+awk -v s="$sample" '{ if ($1 % 60 < s) printf "  t=%5ds  rss %7.1f MB  table %7.1f MB %9d rows  covis %9d pairs\n", $1, $2 / 1024, $3, $4, $5 }' "$series"
 read -r warm_kb end_kb min_kb max_kb <<<"$(awk -v w="$warmup" '
   $1 <= w { warm = $2 } $1 > w { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 }
   { last = $2 } END { print warm + 0, last + 0, min + 0, max + 0 }' "$series")"
