@@ -20,14 +20,22 @@ inline std::string_view AsView(const uint8_t* data, size_t size) {
 }
 
 // A directory under $TMPDIR (or /tmp) named after the target and the process, created on first
-// use and emptied by each call, so one input never sees the files of the previous one.
+// use, emptied by each call (one input never sees the files of the previous one) and removed at
+// exit.
 inline std::filesystem::path FreshDir(std::string_view target) {
-  static const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      (std::string("foryou_fuzz_") + std::string(target) + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  struct Scratch {
+    std::filesystem::path path;
+    ~Scratch() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Scratch dir{std::filesystem::temp_directory_path() /
+                           (std::string("foryou_fuzz_") + std::string(target) + "_" +
+                            std::to_string(::getpid()))};
+  std::filesystem::remove_all(dir.path);
+  std::filesystem::create_directories(dir.path);
+  return dir.path;
 }
 
 inline void WriteFile(const std::filesystem::path& path, std::string_view bytes) {
