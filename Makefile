@@ -9,10 +9,13 @@
 #                 (imported and trained on first start into demo-data/, clips made with ffmpeg),
 #                 with the player at http://127.0.0.1:8080/ (sign up there)
 #   make bench  - the embedding benchmark at full size; bench/feed_load.sh for the feed service
+#   make fuzz   - scripts/fuzz.sh: builds the libFuzzer targets (fuzz/, clang, ASan+UBSan) and
+#                 fuzzes each for FUZZ_SECONDS (default 60) from its corpus; the last line is
+#                 `fuzz targets=N execs=M crashes=K` (non-zero exit on a crash)
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 
-.PHONY: deps build web test test-release test-web test-asan test-tsan demo bench slow clean screenshots
+.PHONY: deps build web test test-release test-web test-asan test-tsan demo bench fuzz slow clean screenshots
 
 deps:
 	@bash scripts/install_deps.sh
@@ -63,6 +66,9 @@ demo: build
 
 bench: build
 	./build/release/foryou bench embedding --keys 2000000 --ops 4000000
+
+fuzz: deps
+	@JOBS=$(JOBS) bash scripts/fuzz.sh
 
 clean:
 	rm -rf build web/dist

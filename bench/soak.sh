@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Memory soak: `foryou serve` on the KuaiRand demo under the feed benchmark's steady load (GET
+# /v1/feed at 200/s and POST /v1/events at 2,000 events/s, bench/feed_load/*.lua) for
+# SOAK_SECONDS (default 1800), with the server's RSS sampled every SOAK_SAMPLE_SECONDS (10).
+# PASS when the RSS at the end is less than SOAK_MAX_GROWTH_PCT (5) above the RSS at the end of
+# the warm-up (the first SOAK_WARMUP_SECONDS, default 300: caches, the model's rows and the
+# allocator's pools fill there), no request failed and the server is still healthy.
+#
+# Usage: bench/soak.sh     Environment: SOAK_SECONDS, SOAK_WARMUP_SECONDS, SOAK_SAMPLE_SECONDS,
+#   SOAK_MAX_GROWTH_PCT, SOAK_RPS (200), SOAK_EVENT_RPS (100 requests/s of SOAK_EVENT_BATCH=20
+#   events), FORYOU_BIN (default build/release/foryou; nothing is built), FEED_LOAD_DATA (the
+#   seed cache shared with bench/feed_load.sh, which creates it when missing), SOAK_SERVE_ENV
+#   (environment for the server, e.g. "MALLOC_ARENA_MAX=8" to compare allocator settings).
+# Needs wrk, curl, jq. Progress on stderr; stdout ends with the RSS series summary, then
+#   soak seconds=.. rss_mb_warm=.. rss_mb_end=.. growth_pct=.. errors=.. PASS|FAIL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+
+bin="${FORYOU_BIN:-build/release/foryou}"
+cache="${FEED_LOAD_DATA:-build/feed_load_data}"
+secs="${SOAK_SECONDS:-1800}"
+warmup="${SOAK_WARMUP_SECONDS:-300}"
+sample="${SOAK_SAMPLE_SECONDS:-10}"
+max_growth="${SOAK_MAX_GROWTH_PCT:-5}"
+rps="${SOAK_RPS:-200}"
+event_rps="${SOAK_EVENT_RPS:-100}"
+event_batch="${SOAK_EVENT_BATCH:-20}"
+conns=16 event_conns=16 server_threads=128
+demo=demo/kuairand
+seed_log="$demo/log_standard_20220425_20220430.csv.zst"
+lua_dir="$repo/bench/feed_load"
+
+log() { echo "soak: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+for tool in wrk curl jq; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+[ -x "$bin" ] || die "no server binary at $bin (build it, or set FORYOU_BIN)"
+[ "$warmup" -lt "$secs" ] || die "SOAK_WARMUP_SECONDS ($warmup) must be below SOAK_SECONDS ($secs)"
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+
+# The seed (catalog imported, model trained) is bench/feed_load.sh's: a short run creates it.
+if [ ! -f "$cache/seed/.feed_load_complete" ]; then
+  log "no seed in $cache: creating it with bench/feed_load.sh"
+  FORYOU_BIN="$bin" FEED_LOAD_DATA="$cache" bench/feed_load.sh --secs 3 --no-steps >/dev/null
+fi
+cache="$(cd "$cache" && pwd)"
+run_dir="$(mktemp -d "$cache/soak.XXXXXX")"
+out="$run_dir.out"
+mkdir -p "$out"
+server_pid="" bg_pids=()
+cleanup() {
+  local pid
+  for pid in "${bg_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -n "$server_pid" ]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cp -a "$cache/seed/." "$run_dir/"
+env ${SOAK_SERVE_ENV:-} "$bin" serve --data-dir "$run_dir" --import "$demo" --seed-log "$seed_log" \
+  --port 0 --threads "$server_threads" >"$out/server.stdout" 2>"$out/server.stderr" &
+server_pid=$!
+port=""
+for _ in $(seq 1500); do
+  kill -0 "$server_pid" 2>/dev/null || { tail -5 "$out/server.stderr" >&2; die "the server exited"; }
+  [ -z "$port" ] && port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$out/server.stdout" | sed 's/.*://')" || true
+  if [ -n "$port" ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then break; fi
+  sleep 0.2
+done
+base="http://127.0.0.1:$port"
+curl -sf -o /dev/null "$base/healthz" || die "the server is not healthy (see $out/server.stderr)"
+key="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$run_dir/keys.json")"
+log "server $bin (pid $server_pid) at $base${SOAK_SERVE_ENV:+ with $SOAK_SERVE_ENV}; ${secs} s of" \
+    "feeds at ${rps}/s + $((event_rps * event_batch)) events/s; RSS every ${sample} s"
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo 0; }
+# What the model's state holds, to tell data growth from allocator growth: the embedding table's
+# bytes (MB) and rows, and the watch-next co-visitation pairs.
+state() {
+  curl -s --max-time 5 "$base/metrics" | awk '
+    $1 == "foryou_table_bytes" { b = $2 } $1 == "foryou_table_rows" { r = $2 }
+    $1 == "foryou_watch_next_pairs" { p = $2 }
+    END { printf "%.1f %d %d", b / 1048576, r, p }'
+}
+common=(FEED_LOAD_LUA_DIR="$lua_dir" FEED_LOAD_KEY="$key" FEED_LOAD_THREADS=1)
+env "${common[@]}" FEED_LOAD_CONNS="$event_conns" FEED_LOAD_EVENT_RATE="$event_rps" \
+  FEED_LOAD_EVENT_BATCH="$event_batch" \
+  wrk -t1 -c"$event_conns" -d"${secs}s" --timeout 5s -s "$lua_dir/events.lua" "$base/" \
+  >"$out/events.wrk" 2>&1 &
+bg_pids+=($!)
+env "${common[@]}" FEED_LOAD_CONNS="$conns" FEED_LOAD_RATE="$rps" \
+  wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s -s "$lua_dir/feed.lua" "$base/" \
+  >"$out/feed.wrk" 2>&1 &
+bg_pids+=($!)
+
+# t_s rss_kb table_mb table_rows covis_pairs, one line per sample, from the start of the load.
+series="$out/rss.tsv"
+: >"$series"
+start=$SECONDS
+while [ $((SECONDS - start)) -lt "$secs" ]; do
+  kill -0 "$server_pid" 2>/dev/null || break
+  echo "$((SECONDS - start)) $(rss_kb) $(state)" >>"$series"
+  t=$((SECONDS - start))
+  if [ $((t % 60)) -lt "$sample" ]; then
+    log "t=${t}s rss=$(($(rss_kb) / 1024)) MB load $(cut -d' ' -f1-3 /proc/loadavg)"
+  fi
+  sleep "$sample"
+done
+for pid in "${bg_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+bg_pids=()
+echo "$((SECONDS - start)) $(rss_kb) $(state)" >>"$series"
+
+wrk_errors() {  # non-2xx/3xx responses + socket errors; "missing" when wrk printed no summary
+  grep -q 'requests in' "$1" || { echo missing; return; }
+  awk -F'[ ,]+' '/Socket errors/ { s += $4 + $6 + $8 + $10 } /Non-2xx/ { s += $NF } END { print s + 0 }' "$1"
+}
+feed_errors="$(wrk_errors "$out/feed.wrk")"
+event_errors="$(wrk_errors "$out/events.wrk")"
+healthy=1
+curl -sf -o /dev/null --max-time 5 "$base/healthz" || healthy=0
+rejected="$(curl -s "$base/metrics" | awk '$1 ~ /^foryou_events_rejected_total/ { s += $2 } END { print s + 0 }')"
+
+# The summary: the series at every minute, the warm RSS (last sample at or before the warm-up's
+# end), the end RSS, min / max after the warm-up.
+echo "soak RSS series, one sample a minute (the model's state beside it: embedding table MB and"
+echo "rows, watch-next co-visitation pairs):"
+awk -v s="$sample" '{ if ($1 % 60 < s) printf "  t=%5ds  rss %7.1f MB  table %7.1f MB %9d rows  covis %9d pairs\n", $1, $2 / 1024, $3, $4, $5 }' "$series"
+read -r warm_kb end_kb min_kb max_kb <<<"$(awk -v w="$warmup" '
+  $1 <= w { warm = $2 } $1 > w { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 }
+  { last = $2 } END { print warm + 0, last + 0, min + 0, max + 0 }' "$series")"
+growth="$(awk -v a="$warm_kb" -v b="$end_kb" 'BEGIN { printf("%.1f", (a > 0) ? (b - a) * 100 / a : 999) }')"
+echo "after warm-up (t > ${warmup} s): min $((min_kb / 1024)) MB, max $((max_kb / 1024)) MB"
+echo "feed: $(awk '/^Requests\/sec/ { print $2 }' "$out/feed.wrk") req/s, errors $feed_errors;" \
+     "events: $(awk '/^Requests\/sec/ { print $2 }' "$out/events.wrk") req/s, errors $event_errors," \
+     "rejected $rejected; healthy at the end: $healthy"
+errors=$(( ${feed_errors/missing/1} + ${event_errors/missing/1} + rejected + (1 - healthy) ))
+verdict=FAIL
+if [ "$errors" -eq 0 ] && awk -v g="$growth" -v m="$max_growth" 'BEGIN { exit !(g != "" && g + 0 < m + 0) }'; then
+  verdict=PASS
+fi
+echo "soak seconds=$secs rss_mb_warm=$((warm_kb / 1024)) rss_mb_end=$((end_kb / 1024))" \
+     "growth_pct=$growth errors=$errors $verdict"
