@@ -1,16 +1,17 @@
-// ApiServer: the HTTP JSON API of `foryou serve` (docs/api.md) over cpp-httplib: catalog,
+// ApiServer: the HTTP JSON API of `foryou serve` (docs/api.md) over HttpServer: catalog,
 // moderation, settings and dashboard stats (admin key), feed, explain, refresh, events and the
 // hashtag list (app key), health, Prometheus metrics, the web app and media files (no key).
-// Every request is authenticated, rate limited, size limited and timed; every error is a JSON
+// Every request is authenticated, rate limited (per client address and per key), size limited,
+// given a deadline and timed; every error is a JSON
 // body with one HTTP code chosen in http_status.cc. Handlers never throw out and never crash on
 // input: a handler's exception becomes a 500. A sampler thread keeps the dashboard's time series.
 //
-// Threading: cpp-httplib's thread pool runs handlers concurrently; everything they touch
+// Threading: HttpServer's io threads run handlers concurrently; everything they touch
 // (FeedService, RealtimeLoop::Ingest, CatalogStore, the metrics) is thread-safe.
 //
 // Example:
 //   ApiServer server(options, {&feed, loop.get(), store.get(), keys});
-//   FORYOU_RETURN_IF_ERROR(server.Start());   // binds, serves on its own thread
+//   FORYOU_RETURN_IF_ERROR(server.Start());   // binds, serves on its io threads
 //   ... server.port() ...
 //   server.Stop();
 #pragma once
@@ -22,7 +23,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -31,27 +31,36 @@
 #include "common/mutex.h"
 #include "feed/feed_service.h"
 #include "server/api_keys.h"
+#include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/stats_sampler.h"
 #include "realtime/realtime_loop.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}
 
 namespace foryou::server {
 
 struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;  // 0 = any free port (tests)
-  // Handler threads. cpp-httplib holds a thread per open connection for its keep-alive life,
-  // so this must exceed the expected open connections (docs/design/server.md).
-  int threads = 128;
-  int listen_backlog = 1024;  // cpp-httplib listens with a backlog of 5; re-listened with this
-  size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  // io threads: the requests handled at once. A connection holds no thread while it waits for a
+  // client (docs/design/server.md).
+  int threads = 16;
+  int listen_backlog = 1024;
+  size_t max_header_bytes = 16 * 1024;  // request line + headers; larger: 431
+  size_t max_body_bytes = 1 << 20;      // any method's body; larger: 413 before reading it
+  // A request's headers and body must arrive within this time of its first byte (else the
+  // connection is closed); an idle keep-alive connection is closed after idle_timeout_ms; each
+  // write of a response (or of a 64 KiB piece of a file) must finish within write_timeout_ms.
+  int64_t request_timeout_ms = 10'000;
+  int64_t idle_timeout_ms = 30'000;
+  int64_t write_timeout_ms = 30'000;
+  // Connections open at once per client address (past it: 429 and close) and in all (503).
+  int max_connections_per_address = 256;
+  int max_connections = 10'000;
+  // Requests per client address on the API routes (/v1/...), checked before the key: one
+  // address cannot use up a shared app key's bucket, nor guess keys quickly. Behind a proxy every
+  // client has the proxy's address: raise it or put the limit in the proxy.
+  RateLimiterOptions address_limit{.rate_per_s = 2000, .burst = 4000};
   RateLimiterOptions key_limit{.rate_per_s = 5000, .burst = 10000};  // per API key
   RateLimiterOptions user_limit{.rate_per_s = 20, .burst = 40};       // feed requests per user
   // The web app, served at / when set (index.html for /); `GET /dashboard` answers its
@@ -81,7 +90,7 @@ class ApiServer {
   ApiServer(ServerOptions options, ServerDeps deps);
   ~ApiServer();  // stops
 
-  // Binds and starts serving on a background thread. Errors: Unavailable if the address cannot
+  // Binds and starts serving on the io threads. Errors: Unavailable if the address cannot
   // be bound.
   [[nodiscard]] absl::Status Start();
   void Stop();
@@ -91,9 +100,9 @@ class ApiServer {
   StatsSampler& stats_sampler() { return *stats_; }
 
  private:
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
-  // `fn` wrapped with the key check (when `need` is set), the key's rate limit, timing, the
-  // request metrics under `name` and exception safety.
+  using Handler = HttpHandler;
+  // `fn` wrapped with, when `need` is set, the address's rate limit, the key check and the key's
+  // rate limit; and timing, the request metrics under `name` and exception safety.
   Handler Route(std::string name, std::optional<Role> need, Handler fn);
   void Routes();         // health, metrics, then the three groups below (api_server.cc)
   void CatalogRoutes();  // users, videos, pages, hashtags (api_server_catalog.cc)
@@ -105,10 +114,10 @@ class ApiServer {
 
   ServerOptions options_;
   ServerDeps deps_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> http_;
+  bool started_ = false;
   int port_ = 0;
-  RateLimiter key_limiter_, user_limiter_;
+  RateLimiter address_limiter_, key_limiter_, user_limiter_;
   Registry metrics_;
   // Ingest times of event batches not yet absorbed by the serving model: (end offset, wall ms).
   common::Mutex ingest_mu_;

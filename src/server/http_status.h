@@ -7,7 +7,7 @@
 //   PayloadTooLargeError(...) (a marked ResourceExhausted: a request over a size limit) -> 413
 //
 // Handlers answer every error through these (api_handlers.h: SendError), never with a literal
-// code. A body over max_body_bytes is refused by cpp-httplib itself with 413 before any handler
+// code. A body over max_body_bytes is refused by the HttpServer itself with 413 before any handler
 // runs; the server's error handler then fills in ErrorBody("payload_too_large", ...).
 // Design: docs/design/server.md.
 //
