@@ -229,7 +229,6 @@ void ApiServer::Routes() {
     const char* msg = "bad request (malformed, or a path with NUL or \"..\")";
     switch (res.status) {
       case 404: code = "not_found", msg = "no such route"; break;
-      case 405: code = "method_not_allowed", msg = "method not allowed on this path"; break;
       case 413: code = "payload_too_large", msg = "request body too large"; break;
       case 416: code = "range_not_satisfiable", msg = "no satisfiable byte range"; break;
       case 429: code = "too_many_connections", msg = "too many connections from this address"; break;

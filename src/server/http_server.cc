@@ -94,8 +94,9 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
 
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  asio::steady_timer accept_retry{ioc};
+  // The acceptor and its retry timer live on one strand: Stop closes it from another thread.
+  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  asio::steady_timer accept_retry{acceptor.get_executor()};
   std::vector<std::thread> threads;
   int port = 0;
 };
@@ -376,13 +377,8 @@ void HttpServer::Impl::FillError(const HttpRequest& req, HttpResponse& res) cons
 
 void HttpServer::Impl::Dispatch(HttpRequest& req, HttpResponse& res, FileReply* file) {
   const std::string method = req.method == "HEAD" ? "GET" : req.method;
-  bool path_known = false;
   for (const Route& route : routes) {
-    if (!std::regex_match(req.path, req.matches, route.pattern)) continue;
-    if (route.method != method) {
-      path_known = true;
-      continue;
-    }
+    if (route.method != method || !std::regex_match(req.path, req.matches, route.pattern)) continue;
     try {
       route.handler(req, res);
     } catch (const std::exception& e) {
@@ -399,7 +395,7 @@ void HttpServer::Impl::Dispatch(HttpRequest& req, HttpResponse& res, FileReply* 
       if (OpenFile(mount, req, res, file)) return;
     }
   }
-  res.status = path_known ? 405 : 404;
+  res.status = 404;  // no route, and no file: an unknown method on a known path too
   FillError(req, res);
 }
 
@@ -518,7 +514,7 @@ void HttpServer::Stop() {
   Impl& im = *impl_;
   if (im.threads.empty()) return;
   im.stopping.store(true);
-  asio::post(im.ioc, [&im] {
+  asio::post(im.acceptor.get_executor(), [&im] {
     beast::error_code ignored;
     im.acceptor.close(ignored);
     im.accept_retry.cancel();

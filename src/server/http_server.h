@@ -133,8 +133,8 @@ class HttpServer {
   // matched, with `headers` added to each file response; index.html for a directory. Mounts are
   // tried in the order they were added.
   void set_mount_point(const std::string& prefix, const std::string& dir, HttpHeaders headers = {});
-  // Called for every response with status >= 400 the server makes itself (404, 405, 400, 413,
-  // 416, 429, 431) and may fill its body.
+  // Called for every response with status >= 400 the server makes itself (400, 404, 413, 416,
+  // 429, 431, 500, 503) and for handlers' errors; it may fill an empty body.
   void set_error_handler(HttpHandler handler);
 
   // Binds, listens and starts the io threads. Errors: Unavailable if the address cannot be bound.

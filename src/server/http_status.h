@@ -45,7 +45,8 @@ std::string ErrorCodeName(absl::StatusCode code);
 // client has no business seeing.
 std::string ErrorBody(const absl::Status& status);
 
-// `{"error":{"code":<code>,"message":<message>}}` for answers without a Status (413, 405).
+// `{"error":{"code":<code>,"message":<message>}}` for answers without a Status (the
+// transport's 400, 404, 413, ...).
 std::string ErrorBody(std::string_view code, std::string_view message);
 
 }  // namespace foryou::server
