@@ -231,7 +231,9 @@ void ApiServer::Routes() {
       case 404: code = "not_found", msg = "no such route"; break;
       case 413: code = "payload_too_large", msg = "request body too large"; break;
       case 416: code = "range_not_satisfiable", msg = "no satisfiable byte range"; break;
-      case 429: code = "too_many_connections", msg = "too many connections from this address"; break;
+      case 429:
+        code = "too_many_connections", msg = "too many connections from this address";
+        break;
       case 431: code = "header_too_large", msg = "request headers too large"; break;
       case 500: code = "internal", msg = "internal error"; break;
       case 503: code = "unavailable", msg = "too many connections"; break;

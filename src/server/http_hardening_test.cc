@@ -183,7 +183,8 @@ TEST_F(HttpHardeningTest, BodiesPastTheLimitAre413BeforeTheyAreSent) {
   EXPECT_EQ(ReadReply(fd, &pending).status, 413);
   ::close(fd);
   // A GET body within the limit is read and the request answered.
-  RawReply ok = RawCall(h_->port(), "GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+  RawReply ok =
+      RawCall(h_->port(), "GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_EQ(ok.status, 200) << ok.head;
 }
 
@@ -273,7 +274,8 @@ TEST_F(HttpHardeningTest, ApiRequestsAreLimitedPerAddress) {
   ServerOptions options;
   options.address_limit = {.rate_per_s = 0.001, .burst = 3};
   StartServer(options);
-  const std::string request = Get("/v1/feed?user=nobody", absl::StrCat("X-Api-Key: ", kAppKey, "\r\n"));
+  const std::string request =
+      Get("/v1/feed?user=nobody", absl::StrCat("X-Api-Key: ", kAppKey, "\r\n"));
   for (int i = 0; i < 3; ++i) EXPECT_NE(RawCall(h_->port(), request).status, 429) << i;
   RawReply limited = RawCall(h_->port(), request);
   EXPECT_EQ(limited.status, 429) << limited.head;

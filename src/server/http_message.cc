@@ -144,7 +144,8 @@ absl::StatusOr<std::optional<ByteRange>> ChooseRange(std::string_view header, ui
 
 std::string ContentTypeOf(std::string_view file_name) {
   const size_t slash = file_name.find_last_of('/');
-  const std::string_view base = slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
+  const std::string_view base =
+      slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
   const size_t dot = base.find_last_of('.');
   const std::string ext =
       dot == std::string_view::npos ? "" : absl::AsciiStrToLower(A(base.substr(dot + 1)));

@@ -49,7 +49,8 @@ TEST(DecodePathTest, RefusesNulDotDotAndBadEscapes) {
   EXPECT_EQ(DecodePath("/media/a%20b.webm"), "/media/a b.webm");
   EXPECT_EQ(DecodePath("/a+b"), "/a+b");
   EXPECT_EQ(DecodePath("/media/x..y"), "/media/x..y");
-  for (const char* bad : {"/media/tag1.webm%00.html", "/../x", "/a/%2e%2e/x", "/a/..", "/a%5c..%5cb",
+  for (const char* bad : {"/media/tag1.webm%00.html", "/../x", "/a/%2e%2e/x", "/a/..",
+                          "/a%5c..%5cb",
                           "/a%2", "/a%zz", "relative", ""}) {
     EXPECT_EQ(DecodePath(bad), std::nullopt) << bad;
   }

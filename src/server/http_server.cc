@@ -204,7 +204,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       impl_->FillError(req, res);
     } else {
       req.path = std::move(*path);
-      if (q != std::string::npos) req.params = ParseQuery(std::string_view(req.target).substr(q + 1));
+      if (q != std::string::npos) {
+        req.params = ParseQuery(std::string_view(req.target).substr(q + 1));
+      }
       impl_->Dispatch(req, res, &file);
     }
     req_.reset();
@@ -426,7 +428,8 @@ bool HttpServer::Impl::OpenFile(const Mount& mount, const HttpRequest& req, Http
   file->length = size;
   res.status = 200;
   if (req.has_header("Range")) {
-    absl::StatusOr<std::optional<ByteRange>> range = ChooseRange(req.get_header_value("Range"), size);
+    absl::StatusOr<std::optional<ByteRange>> range =
+        ChooseRange(req.get_header_value("Range"), size);
     if (!range.ok()) {
       ::close(fd);
       res.headers.erase("Content-Type");
@@ -466,7 +469,9 @@ void HttpServer::set_mount_point(const std::string& prefix, const std::string& d
   impl_->mounts.push_back({prefix, dir, std::move(headers)});
 }
 
-void HttpServer::set_error_handler(HttpHandler handler) { impl_->error_handler = std::move(handler); }
+void HttpServer::set_error_handler(HttpHandler handler) {
+  impl_->error_handler = std::move(handler);
+}
 
 absl::Status HttpServer::Start() {
   Impl& im = *impl_;
