@@ -26,9 +26,10 @@
 # --fresh rebuilds the seed (do it when the data format of the binary changed; a seed the binary
 # cannot start from is rebuilt automatically).
 #
-# The server runs with --threads 128 (serve's default): cpp-httplib keeps one handler thread
-# per keep-alive connection for as long as the connection stays open, so with 8 threads, wrk's
-# 16 + 16 connections would leave half of them waiting for a thread for the whole run.
+# The server runs with --threads 128: binaries with the cpp-httplib server keep one handler
+# thread per keep-alive connection for as long as it stays open (with 8 threads, wrk's 16 + 16
+# connections would leave half of them waiting for a thread); the Beast server's io threads are
+# only busy while a request is handled, so the same value keeps runs of both comparable.
 # Rates: Debian's wrk has no -R, so each wrk thread hands out request slots 1/rate apart through
 # the delay() hook (bench/feed_load/pace.lua); wrk's latency counts from each request's send.
 set -euo pipefail

@@ -208,7 +208,7 @@ int main(int argc, char** argv) {
                     "KuaiRand log replayed as events when the event log is empty");
   serve->add_option("--bind", sopts.server.bind, "Address to listen on")->capture_default_str();
   serve->add_option("--port", sopts.server.port, "Port (0 = any free port)")->capture_default_str();
-  serve->add_option("--threads", sopts.server.threads, "HTTP handler threads")
+  serve->add_option("--threads", sopts.server.threads, "HTTP io threads (requests handled at once)")
       ->check(CLI::Range(1, 256))->capture_default_str();
   serve->add_option("--keys", sopts.keys_path, "API keys file (default <data-dir>/keys.json)");
   serve->add_option("--feed-config", sopts.feed_config_path, "Feed options (JSON)");

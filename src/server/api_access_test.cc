@@ -194,8 +194,8 @@ TEST_F(ApiServerTest, GarbageNeverCausesA5xx) {
       EXPECT_TRUE(r.j.contains("error")) << r.body;
     }
   }
-  EXPECT_TRUE(IsError(h_->Get(absl::StrCat("/v1/feed?user=", std::string(20000, 'b'))), 414,
-                      "bad_request"));  // httplib's URI limit (8 KiB)
+  EXPECT_TRUE(IsError(h_->Get(absl::StrCat("/v1/feed?user=", std::string(20000, 'b'))), 431,
+                      "header_too_large"));  // request line + headers: 16 KiB
   // Bad content types and methods.
   EXPECT_LT(h_->Call("POST", "/v1/users", kAppKey, R"({"id":"ct1"})", "text/plain").status, 500);
   EXPECT_LT(h_->Call("PUT", "/v1/users/u1", kAdminKey, "{}").status, 500);

@@ -8,23 +8,23 @@
 
 namespace foryou::server {
 
-void SendJson(httplib::Response& res, int code, const json& body) {
+void SendJson(HttpResponse& res, int code, const json& body) {
   res.status = code;
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
-void SendError(httplib::Response& res, const absl::Status& status) {
+void SendError(HttpResponse& res, const absl::Status& status) {
   res.status = HttpCode(status);
   res.set_content(ErrorBody(status), kJson);
 }
 
-void SendError(httplib::Response& res, const absl::Status& status, const json& extra) {
+void SendError(HttpResponse& res, const absl::Status& status, const json& extra) {
   json body = json::parse(ErrorBody(status));  // ErrorBody is always valid JSON
   body.update(extra);
   SendJson(res, HttpCode(status), body);
 }
 
-std::optional<std::string> ApiKeyOf(const httplib::Request& req) {
+std::optional<std::string> ApiKeyOf(const HttpRequest& req) {
   if (req.has_header("X-Api-Key")) return req.get_header_value("X-Api-Key");
   if (req.has_header("Authorization")) {
     const std::string v = req.get_header_value("Authorization");
@@ -33,13 +33,13 @@ std::optional<std::string> ApiKeyOf(const httplib::Request& req) {
   return std::nullopt;
 }
 
-absl::StatusOr<json> ParseBody(const httplib::Request& req) {
+absl::StatusOr<json> ParseBody(const HttpRequest& req) {
   json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError("body: not valid JSON");
   return j;
 }
 
-absl::StatusOr<int> IntParam(const httplib::Request& req, const std::string& name, int fallback,
+absl::StatusOr<int> IntParam(const HttpRequest& req, const std::string& name, int fallback,
                              int lo, int hi) {
   if (!req.has_param(name)) return fallback;
   int v = 0;
@@ -51,7 +51,7 @@ absl::StatusOr<int> IntParam(const httplib::Request& req, const std::string& nam
   return v;
 }
 
-absl::StatusOr<std::string> RequiredParam(const httplib::Request& req, const std::string& name) {
+absl::StatusOr<std::string> RequiredParam(const HttpRequest& req, const std::string& name) {
   if (!req.has_param(name) || req.get_param_value(name).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": required"));
   }

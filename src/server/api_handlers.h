@@ -3,11 +3,7 @@
 // parsing, the metric instruments and the names of the feed rule counters.
 #pragma once
 
-// api_server.h (Eigen, through the feed) must come before httplib.h: httplib pulls in
-// <resolv.h>, whose `_res` macro breaks Eigen's declarations.
 #include "server/api_server.h"
-
-#include <httplib.h>
 
 #include <array>
 #include <optional>
@@ -52,20 +48,20 @@ inline constexpr std::pair<const char*, uint64_t feed::RuleStats::*> kRules[] = 
     {"explore_inserted", &feed::RuleStats::explore_inserted}};
 
 // `body` with HTTP status `code` (invalid UTF-8 in strings replaced, never throws).
-void SendJson(httplib::Response& res, int code, const json& body);
+void SendJson(HttpResponse& res, int code, const json& body);
 // The error body and HTTP code of `status` (http_status.h).
-void SendError(httplib::Response& res, const absl::Status& status);
+void SendError(HttpResponse& res, const absl::Status& status);
 // The same with the members of `extra` (an object) beside "error", e.g. the rejected events.
-void SendError(httplib::Response& res, const absl::Status& status, const json& extra);
+void SendError(HttpResponse& res, const absl::Status& status, const json& extra);
 // The API key of a request: header X-Api-Key or Authorization: Bearer. Never the query string:
 // URLs end up in logs, browser history and Referer headers.
-std::optional<std::string> ApiKeyOf(const httplib::Request& req);
+std::optional<std::string> ApiKeyOf(const HttpRequest& req);
 // The body as JSON; InvalidArgument "body: not valid JSON".
-absl::StatusOr<json> ParseBody(const httplib::Request& req);
+absl::StatusOr<json> ParseBody(const HttpRequest& req);
 // Query parameter `name` as an int in [lo, hi], `fallback` when absent; InvalidArgument naming it.
-absl::StatusOr<int> IntParam(const httplib::Request& req, const std::string& name, int fallback,
+absl::StatusOr<int> IntParam(const HttpRequest& req, const std::string& name, int fallback,
                              int lo, int hi);
 // A required query parameter holding an id (catalog::ValidateId); InvalidArgument naming it.
-absl::StatusOr<std::string> RequiredParam(const httplib::Request& req, const std::string& name);
+absl::StatusOr<std::string> RequiredParam(const HttpRequest& req, const std::string& name);
 
 }  // namespace foryou::server

@@ -1,8 +1,5 @@
-// ApiServer: routes of docs/api.md over cpp-httplib (see the header).
+// ApiServer: routes of docs/api.md over HttpServer (see the header).
 #include "server/api_server.h"
-
-#include <httplib.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,7 +16,19 @@ namespace foryou::server {
 ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
-      http_(std::make_unique<httplib::Server>()),
+      http_(std::make_unique<HttpServer>(
+          HttpServerOptions{.bind = options_.bind,
+                            .port = options_.port,
+                            .threads = options_.threads,
+                            .listen_backlog = options_.listen_backlog,
+                            .max_header_bytes = options_.max_header_bytes,
+                            .max_body_bytes = options_.max_body_bytes,
+                            .request_timeout_ms = options_.request_timeout_ms,
+                            .idle_timeout_ms = options_.idle_timeout_ms,
+                            .write_timeout_ms = options_.write_timeout_ms,
+                            .max_connections_per_address = options_.max_connections_per_address,
+                            .max_connections = options_.max_connections})),
+      address_limiter_(options_.address_limit),
       key_limiter_(options_.key_limit),
       user_limiter_(options_.user_limit),
       account_limiter_(options_.account_limit),
@@ -162,68 +171,27 @@ void ApiServer::OnSync(uint64_t serving_offset) {
 }
 
 absl::Status ApiServer::Start() {
-  if (thread_.joinable()) return absl::FailedPreconditionError("server already started");
-  const int threads = std::max(1, options_.threads);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_->set_payload_max_length(options_.max_body_bytes);
-  http_->set_keep_alive_max_count(1000);
-  http_->set_read_timeout(10, 0);
-  // A request with neither Content-Length nor Transfer-Encoding has an empty body (RFC 9112,
-  // section 6.3: `curl -X POST URL` sends one), but cpp-httplib 0.11 reads the body of such a
-  // POST until the connection closes, so the client would wait for the read timeout and get a
-  // 400. The pre-routing handler runs before the body is read: give those requests their zero
-  // length. (The Request is the server's own non-const object; the handler type only sees it
-  // as const.)
-  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Responses go out as headers + body: without TCP_NODELAY, Nagle holds the body until the
-  // client's delayed ACK (40 ms on Linux) — measured: a 48 ms p50 feed that needed 8 ms of CPU.
-  http_->set_tcp_nodelay(true);
-  // cpp-httplib 0.11 listens with a backlog of 5 and drops bursts of new connections; catch the
-  // socket as it is made and listen again with a real backlog once bound (Linux allows raising
-  // it on a listening socket).
-  int listen_fd = -1;
-  http_->set_socket_options([&listen_fd](int fd) {
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    listen_fd = fd;
-  });
-  if (options_.port == 0) {
-    port_ = http_->bind_to_any_port(options_.bind);
-    if (port_ <= 0) return absl::UnavailableError(absl::StrCat("cannot bind ", options_.bind));
-  } else {
-    if (!http_->bind_to_port(options_.bind, options_.port)) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot bind ", options_.bind, ":", options_.port, " (in use?)"));
-    }
-    port_ = options_.port;
-  }
-  if (listen_fd >= 0) ::listen(listen_fd, options_.listen_backlog);
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  if (started_) return absl::FailedPreconditionError("server already started");
+  if (absl::Status st = http_->Start(); !st.ok()) return st;
+  started_ = true;
+  port_ = http_->port();
   stats_->Start();
-  // Accepting as soon as bind returned (the socket listens); wait until the loop runs.
-  for (int i = 0; i < 2000 && !http_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
   return absl::OkStatus();
 }
 
 void ApiServer::Stop() {
   stats_->Stop();
-  if (thread_.joinable()) {
-    http_->stop();
-    thread_.join();
+  if (started_) {
+    http_->Stop();
+    started_ = false;
   }
 }
 
-// Wraps a handler with auth, rate limit, timing, metrics, audit and exception safety.
+// Wraps a handler with the address limit, auth (key or session), the key's or account's
+// limit, timing, metrics, audit and exception safety.
 ApiServer::Handler ApiServer::Route(std::string name, std::optional<Role> need, Handler fn) {
   return RouteAs(std::move(name), need,
-                 [fn = std::move(fn)](const httplib::Request& req, httplib::Response& res,
+                 [fn = std::move(fn)](const HttpRequest& req, HttpResponse& res,
                                       const Caller&) { fn(req, res); });
 }
 
@@ -231,12 +199,20 @@ ApiServer::Handler ApiServer::RouteAs(std::string name, std::optional<Role> need
                                       CallerHandler fn) {
   Histogram* latency = &m_->latency->WithLabels({name});
   const bool is_feed = name == "/v1/feed";  // the dashboard's feed latency quantiles
-  return [this, name, need, fn = std::move(fn), latency, is_feed](const httplib::Request& req,
-                                                                   httplib::Response& res) {
+  return [this, name, need, fn = std::move(fn), latency, is_feed](const HttpRequest& req,
+                                                                   HttpResponse& res) {
     const auto start = std::chrono::steady_clock::now();
     Caller caller;
     [&] {
-      if (need.has_value() && !Authorize(req, res, *need, &caller)) return;
+      if (need.has_value()) {
+        int64_t retry_ms = 0;
+        if (!address_limiter_.Allow(req.remote_addr, &retry_ms)) {
+          res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
+          return SendError(res, absl::ResourceExhaustedError(
+                                    "rate limit exceeded for this client address"));
+        }
+        if (!Authorize(req, res, *need, &caller)) return;
+      }
       try {
         fn(req, res, caller);
       } catch (const std::exception& e) {
@@ -254,17 +230,24 @@ ApiServer::Handler ApiServer::RouteAs(std::string name, std::optional<Role> need
 }
 
 void ApiServer::Routes() {
-  httplib::Server& s = *http_;
-  // JSON for errors httplib answers itself (404 of an unknown route, 413, 400 of a bad request).
-  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  HttpServer& s = *http_;
+  // JSON for errors the HttpServer answers itself.
+  s.set_error_handler([](const HttpRequest&, HttpResponse& res) {
     if (!res.body.empty()) return;
-    const char* code = res.status == 413 ? "payload_too_large"
-                       : res.status == 404 ? "not_found"
-                       : res.status == 405 ? "method_not_allowed"
-                                           : "bad_request";
-    const std::string msg = res.status == 413   ? "request body too large"
-                            : res.status == 404 ? "no such route"
-                                                : "bad request";
+    const char* code = "bad_request";
+    const char* msg = "bad request (malformed, or a path with NUL or \"..\")";
+    switch (res.status) {
+      case 404: code = "not_found", msg = "no such route"; break;
+      case 413: code = "payload_too_large", msg = "request body too large"; break;
+      case 416: code = "range_not_satisfiable", msg = "no satisfiable byte range"; break;
+      case 429:
+        code = "too_many_connections", msg = "too many connections from this address";
+        break;
+      case 431: code = "header_too_large", msg = "request headers too large"; break;
+      case 500: code = "internal", msg = "internal error"; break;
+      case 503: code = "unavailable", msg = "too many connections"; break;
+      default: break;
+    }
     res.set_content(ErrorBody(code, msg), kJson);
   });
 

@@ -1,16 +1,17 @@
-// ApiServer: the HTTP JSON API of `foryou serve` (docs/api.md) over cpp-httplib: catalog,
+// ApiServer: the HTTP JSON API of `foryou serve` (docs/api.md) over HttpServer: catalog,
 // moderation, settings and dashboard stats (admin key), feed, explain, refresh, events and the
 // hashtag list (app key), health, Prometheus metrics, the web app and media files (no key).
-// Every request is authenticated, rate limited, size limited and timed; every error is a JSON
+// Every request is authenticated, rate limited (per client address and per key), size limited,
+// given a deadline and timed; every error is a JSON
 // body with one HTTP code chosen in http_status.cc. Handlers never throw out and never crash on
 // input: a handler's exception becomes a 500. A sampler thread keeps the dashboard's time series.
 //
-// Threading: cpp-httplib's thread pool runs handlers concurrently; everything they touch
+// Threading: HttpServer's io threads run handlers concurrently; everything they touch
 // (FeedService, RealtimeLoop::Ingest, CatalogStore, the metrics) is thread-safe.
 //
 // Example:
 //   ApiServer server(options, {&feed, loop.get(), store.get(), keys});
-//   FORYOU_RETURN_IF_ERROR(server.Start());   // binds, serves on its own thread
+//   FORYOU_RETURN_IF_ERROR(server.Start());   // binds, serves on its io threads
 //   ... server.port() ...
 //   server.Stop();
 #pragma once
@@ -22,7 +23,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -32,27 +32,36 @@
 #include "common/mutex.h"
 #include "feed/feed_service.h"
 #include "server/api_keys.h"
+#include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/stats_sampler.h"
 #include "realtime/realtime_loop.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}
 
 namespace foryou::server {
 
 struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;  // 0 = any free port (tests)
-  // Handler threads. cpp-httplib holds a thread per open connection for its keep-alive life,
-  // so this must exceed the expected open connections (docs/design/server.md).
-  int threads = 128;
-  int listen_backlog = 1024;  // cpp-httplib listens with a backlog of 5; re-listened with this
-  size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  // io threads: the requests handled at once. A connection holds no thread while it waits for a
+  // client (docs/design/server.md).
+  int threads = 16;
+  int listen_backlog = 1024;
+  size_t max_header_bytes = 16 * 1024;  // request line + headers; larger: 431
+  size_t max_body_bytes = 1 << 20;      // any method's body; larger: 413 before reading it
+  // A request's headers and body must arrive within this time of its first byte (else the
+  // connection is closed); an idle keep-alive connection is closed after idle_timeout_ms; each
+  // write of a response (or of a 64 KiB piece of a file) must finish within write_timeout_ms.
+  int64_t request_timeout_ms = 10'000;
+  int64_t idle_timeout_ms = 30'000;
+  int64_t write_timeout_ms = 30'000;
+  // Connections open at once per client address (past it: 429 and close) and in all (503).
+  int max_connections_per_address = 256;
+  int max_connections = 10'000;
+  // Requests per client address on the API routes (/v1/...), checked before the key: one
+  // address cannot use up a shared app key's bucket, nor guess keys quickly. Behind a proxy every
+  // client has the proxy's address: raise it or put the limit in the proxy.
+  RateLimiterOptions address_limit{.rate_per_s = 2000, .burst = 4000};
   RateLimiterOptions key_limit{.rate_per_s = 5000, .burst = 10000};  // per API key
   RateLimiterOptions user_limit{.rate_per_s = 20, .burst = 40};       // feed requests per user
   // Requests per signed-in account (every route called with its session token).
@@ -103,7 +112,7 @@ class ApiServer {
   ApiServer(ServerOptions options, ServerDeps deps);
   ~ApiServer();  // stops
 
-  // Binds and starts serving on a background thread. Errors: Unavailable if the address cannot
+  // Binds and starts serving on the io threads. Errors: Unavailable if the address cannot
   // be bound.
   [[nodiscard]] absl::Status Start();
   void Stop();
@@ -113,22 +122,22 @@ class ApiServer {
   StatsSampler& stats_sampler() { return *stats_; }
 
  private:
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  using Handler = HttpHandler;
   using CallerHandler =
-      std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
-  // `fn` wrapped with the key or session check (when `need` is set), the key's or account's
-  // rate limit, timing, the request metrics under `name`, the audit log (admin and moderator
-  // routes) and exception safety.
+      std::function<void(const HttpRequest&, HttpResponse&, const Caller&)>;
+  // `fn` wrapped with, when `need` is set, the address's rate limit, the key or session check
+  // and the key's or account's rate limit; and timing, the request metrics under `name`, the
+  // audit log (admin and moderator routes) and exception safety.
   Handler Route(std::string name, std::optional<Role> need, Handler fn);
   // The same for a handler that needs to know who called.
   Handler RouteAs(std::string name, std::optional<Role> need, CallerHandler fn);
   // Finds the request's key or session token (api_server_accounts.cc), checks it grants `need`
   // and takes a token from its rate limit. False after sending the error (401, 403, 429);
   // `caller` is filled as far as it was found (for the audit log).
-  bool Authorize(const httplib::Request& req, httplib::Response& res, Role need, Caller* caller);
+  bool Authorize(const HttpRequest& req, HttpResponse& res, Role need, Caller* caller);
   // Writes the audit record of a request to an admin or moderator route.
-  void AuditRequest(const std::string& name, Role need, const httplib::Request& req,
-                    const httplib::Response& res, const Caller& caller);
+  void AuditRequest(const std::string& name, Role need, const HttpRequest& req,
+                    const HttpResponse& res, const Caller& caller);
   void AccountRoutes();  // sign-up, sign-in, sessions, roles, audit (api_server_accounts.cc)
   void Routes();         // health, metrics, then the three groups below (api_server.cc)
   void CatalogRoutes();  // users, videos, pages, hashtags (api_server_catalog.cc)
@@ -140,10 +149,10 @@ class ApiServer {
 
   ServerOptions options_;
   ServerDeps deps_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> http_;
+  bool started_ = false;
   int port_ = 0;
-  RateLimiter key_limiter_, user_limiter_, account_limiter_;
+  RateLimiter address_limiter_, key_limiter_, user_limiter_, account_limiter_;
   RateLimiter signin_handle_limiter_, signin_address_limiter_;
   Registry metrics_;
   // Ingest times of event batches not yet absorbed by the serving model: (end offset, wall ms).

@@ -4,7 +4,6 @@
 // hashing, tokens, the store, the audit log — is the accounts module's; this file maps HTTP to it.
 #include "server/api_server.h"  // first: see api_handlers.h
 
-#include <httplib.h>
 
 #include <iostream>
 #include <string>
@@ -26,7 +25,7 @@ namespace {
 // API share one origin, and the app's first page needs no session, so Lax would buy nothing).
 constexpr char kCookieName[] = "foryou_session";
 
-std::string CookieToken(const httplib::Request& req) {
+std::string CookieToken(const HttpRequest& req) {
   const std::string header = req.get_header_value("Cookie");
   const std::string prefix = std::string(kCookieName) + "=";
   size_t pos = 0;
@@ -42,7 +41,7 @@ std::string CookieToken(const httplib::Request& req) {
   return "";
 }
 
-void SetSessionCookie(httplib::Response& res, const std::string& token, int64_t max_age_s) {
+void SetSessionCookie(HttpResponse& res, const std::string& token, int64_t max_age_s) {
   res.set_header("Set-Cookie", absl::StrCat(kCookieName, "=", token, "; Path=/; Max-Age=",
                                             max_age_s, "; HttpOnly; SameSite=Strict"));
 }
@@ -54,14 +53,14 @@ json SignedJson(const accounts::Signed& s) {
 }
 
 // Sends `s`'s token as the cookie and in the body.
-void SendSigned(httplib::Response& res, int code, const accounts::Signed& s, int64_t now_ms) {
+void SendSigned(HttpResponse& res, int code, const accounts::Signed& s, int64_t now_ms) {
   SetSessionCookie(res, s.token, std::max<int64_t>(1, (s.expires_ms - now_ms) / 1000));
   SendJson(res, code, SignedJson(s));
 }
 
 // 429 with Retry-After unless `limiter` has a token for `key`.
 bool Limited(RateLimiter& limiter, const std::string& key, const char* what,
-             httplib::Response& res) {
+             HttpResponse& res) {
   int64_t retry_ms = 0;
   if (limiter.Allow(key, &retry_ms)) return false;
   res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
@@ -110,7 +109,7 @@ absl::Status ActsAs(const Caller& caller, std::string_view user) {
       "a session acts only as its own user '", caller.session->account.handle, "'"));
 }
 
-bool ApiServer::Authorize(const httplib::Request& req, httplib::Response& res, Role need,
+bool ApiServer::Authorize(const HttpRequest& req, HttpResponse& res, Role need,
                           Caller* caller) {
   std::optional<std::string> credential = ApiKeyOf(req);
   if (!credential.has_value()) {
@@ -161,8 +160,8 @@ bool ApiServer::Authorize(const httplib::Request& req, httplib::Response& res, R
   return true;
 }
 
-void ApiServer::AuditRequest(const std::string& name, Role need, const httplib::Request& req,
-                             const httplib::Response& res, const Caller& caller) {
+void ApiServer::AuditRequest(const std::string& name, Role need, const HttpRequest& req,
+                             const HttpResponse& res, const Caller& caller) {
   if (need == Role::kApp || deps_.accounts == nullptr) return;
   // Reads of the dashboard (polled every 2 s) and of the audit log itself are not actions.
   if (name == "/v1/admin/stats" || name == "/v1/admin/audit") return;
@@ -180,7 +179,7 @@ void ApiServer::AuditRequest(const std::string& name, Role need, const httplib::
 
 void ApiServer::AccountRoutes() {
   if (deps_.accounts == nullptr) return;
-  httplib::Server& s = *http_;
+  HttpServer& s = *http_;
   accounts::AccountService& accounts = *deps_.accounts;
 
   // ---- Sign-up: the account and its catalog user (as POST /v1/users), then signed in ----
@@ -244,7 +243,7 @@ void ApiServer::AccountRoutes() {
 
   // ---- The session of the request: refresh, sign out, everywhere, who am I ----
   auto session_route = [this](const char* name, auto fn) {
-    return RouteAs(name, Role::kApp, [fn](const httplib::Request& req, httplib::Response& res,
+    return RouteAs(name, Role::kApp, [fn](const HttpRequest& req, HttpResponse& res,
                                           const Caller& caller) {
       if (!caller.session.has_value()) {
         return SendError(res, absl::InvalidArgumentError(

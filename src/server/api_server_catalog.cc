@@ -1,8 +1,6 @@
 // ApiServer routes of the catalog: users, videos, creator / sound / hashtag pages, the hashtag
 // list for sign-up (docs/api.md).
-#include "server/api_server.h"  // first: see api_handlers.h
-
-#include <httplib.h>
+#include "server/api_server.h"
 
 #include <algorithm>
 #include <string>
@@ -18,7 +16,7 @@
 namespace foryou::server {
 
 void ApiServer::CatalogRoutes() {
-  httplib::Server& s = *http_;
+  HttpServer& s = *http_;
   // ---- Users ----
   s.Post("/v1/users", RouteAs("/v1/users", Role::kApp, [this](const auto& req, auto& res,
                                                                const Caller& caller) {
@@ -127,7 +125,7 @@ void ApiServer::CatalogRoutes() {
 
   // ---- Creator, sound and hashtag pages: their videos, most engaging first ----
   auto page = [this](const char* kind) {
-    return [this, kind](const httplib::Request& req, httplib::Response& res) {
+    return [this, kind](const HttpRequest& req, HttpResponse& res) {
       const std::string id = req.matches[1].str();
       absl::StatusOr<int> limit = IntParam(req, "limit", 30, 1, 200);
       if (!limit.ok()) return SendError(res, limit.status());

@@ -1,7 +1,5 @@
 // ApiServer routes of the feed: feed pages, explanations and events (docs/api.md).
-#include "server/api_server.h"  // first: see api_handlers.h
-
-#include <httplib.h>
+#include "server/api_server.h"
 
 #include <chrono>
 #include <string>
@@ -64,7 +62,7 @@ StageHistograms AddStageHistograms(Registry& metrics) {
 }  // namespace
 
 void ApiServer::FeedRoutes() {
-  httplib::Server& s = *http_;
+  HttpServer& s = *http_;
   // ---- Feed ----
   const StageHistograms stages = AddStageHistograms(metrics_);
   s.Get("/v1/feed", RouteAs("/v1/feed", Role::kApp, [this, stages](const auto& req, auto& res,

@@ -1,8 +1,6 @@
 // ApiServer routes of the web app: the dashboard's stats, media files with Range, the app's
 // static files and /dashboard (docs/api.md, docs/design/web.md).
-#include "server/api_server.h"  // first: see api_handlers.h
-
-#include <httplib.h>
+#include "server/api_server.h"
 
 #include <string>
 #include <vector>
@@ -16,7 +14,7 @@
 namespace foryou::server {
 
 void ApiServer::WebRoutes() {
-  httplib::Server& s = *http_;
+  HttpServer& s = *http_;
   // ---- Dashboard: the sampler's time series, trending now, rule totals ----
   s.Get("/v1/admin/stats", Route("/v1/admin/stats", Role::kAdmin, [this](const auto& req,
                                                                           auto& res) {
@@ -44,8 +42,8 @@ void ApiServer::WebRoutes() {
   }));
 
   // ---- Files: media, the web app and its dashboard ----
-  // cpp-httplib answers Range requests of mounted files (206 + Content-Range) and knows .webm
-  // (video/webm), .js, .css, .html, .svg; paths with ".." above the mount point are refused.
+  // HttpServer streams mounted files with single Range requests (206 + Content-Range, 416), the
+  // Content-Type from the opened file's own extension; paths with NUL or ".." are refused (400).
   if (!options_.media_dir.empty()) {
     // Accept-Ranges tells a player on the first (200) answer that it may seek by Range.
     s.set_mount_point("/media/", options_.media_dir,

@@ -7,7 +7,7 @@
 //   PayloadTooLargeError(...) (a marked ResourceExhausted: a request over a size limit) -> 413
 //
 // Handlers answer every error through these (api_handlers.h: SendError), never with a literal
-// code. A body over max_body_bytes is refused by cpp-httplib itself with 413 before any handler
+// code. A body over max_body_bytes is refused by the HttpServer itself with 413 before any handler
 // runs; the server's error handler then fills in ErrorBody("payload_too_large", ...).
 // Design: docs/design/server.md.
 //
@@ -45,7 +45,8 @@ std::string ErrorCodeName(absl::StatusCode code);
 // client has no business seeing.
 std::string ErrorBody(const absl::Status& status);
 
-// `{"error":{"code":<code>,"message":<message>}}` for answers without a Status (413, 405).
+// `{"error":{"code":<code>,"message":<message>}}` for answers without a Status (the
+// transport's 400, 404, 413, ...).
 std::string ErrorBody(std::string_view code, std::string_view message);
 
 }  // namespace foryou::server
