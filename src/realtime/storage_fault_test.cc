@@ -142,8 +142,12 @@ TEST_F(StorageFaultTest, UnwritableSnapshotsAndOffsetsDegradeTheLoopWhichRecover
   // Each store made unwritable in turn: a regular file where its directory was.
   for (const std::string& broken : {o.snapshot_dir, o.log.dir + "/consumers"}) {
     SCOPED_TRACE(broken);
-    fs::remove_all(broken);
-    ASSERT_TRUE(common::WriteFileAtomically(broken, "not a directory").ok());
+    // The trainer writes into the directory meanwhile: remove it until a file can take its place.
+    ASSERT_TRUE(Eventually([&] {
+      std::error_code ec;
+      fs::remove_all(broken, ec);
+      return common::WriteFileAtomically(broken, "not a directory").ok();
+    }));
     const uint64_t failures = loop.storage_health().snapshot_failures;
     ingest_and_wait();
     ASSERT_TRUE(Eventually([&] { return loop.storage_health().snapshot_failures > failures + 1; }));
