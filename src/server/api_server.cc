@@ -273,6 +273,7 @@ void ApiServer::Routes() {
 
   CatalogRoutes();
   FeedRoutes();
+  MeRoutes();
   AccountRoutes();
   WebRoutes();
 }
