@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_json.h"
-#include "feed/user_directory.h"
+#include "common/status_macros.h"
 #include "server/api_handlers.h"
 #include "server/http_status.h"
 #include "stream/event.h"
@@ -28,7 +27,7 @@ constexpr size_t kExportReadBatch = 4096;  // log records per read of the export
 // written after a refresh (feed::ModelUserOf).
 bool IsUser(std::string_view logged, std::string_view user) {
   return logged == user ||
-         (logged.size() > user.size() && absl::StartsWith(logged, user) &&
+         (logged.size() > user.size() && logged.substr(0, user.size()) == user &&
           logged[user.size()] == '#');
 }
 
