@@ -60,8 +60,8 @@ TEST_F(ApiAccountDeleteTest, ExportHoldsTheUsersEventsAndLikesAndNothingOfAnothe
   ASSERT_EQ(h_->Post("/v1/events", theirs, bob).status, 200);
   // After a refresh the log names the user "alice#1": still hers.
   ASSERT_EQ(h_->Post("/v1/users/alice/refresh", "", alice).status, 200);
-  ASSERT_EQ(h_->Post("/v1/events", absl::StrCat("[", Action("like", "alice", {{"video", "v5"}}), "]"),
-                     alice).status, 200);
+  const std::string after = absl::StrCat("[", Action("like", "alice", {{"video", "v5"}}), "]");
+  ASSERT_EQ(h_->Post("/v1/events", after, alice).status, 200);
 
   Reply r = h_->Get("/v1/me/export", alice);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -135,7 +135,8 @@ TEST_F(ApiAccountDeleteTest, DeleteRemovesAccountCatalogUserSessionAndEmbeddingR
   EXPECT_TRUE(IsError(SignIn(*h_, "carol"), 401, "unauthenticated"));
   EXPECT_TRUE(IsError(h_->Get("/v1/feed?user=carol&count=3", token), 401, "unauthenticated"));
   // The next sync does not bring the row back to the replica.
-  Reply later = h_->Post("/v1/events", absl::StrCat("[", Action("like", "u1", {{"video", "v1"}}), "]"));
+  Reply later =
+      h_->Post("/v1/events", absl::StrCat("[", Action("like", "u1", {{"video", "v1"}}), "]"));
   ASSERT_EQ(later.status, 200);
   ASSERT_TRUE(h_->engine().loop().WaitForServing(later.j["offset"].get<uint64_t>() + 1, 30'000));
   EXPECT_FALSE(HasUserRow(*h_, "carol"));

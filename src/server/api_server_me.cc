@@ -160,8 +160,8 @@ void ApiServer::MeRoutes() {
     }
     const std::string& user = caller.session->account.handle;
     // The password again: a stolen session alone cannot delete the account.
-    if (absl::Status st = deps_.accounts->CheckPassword(user, (*body)["password"].get<std::string>());
-        !st.ok()) {
+    const std::string password = (*body)["password"].get<std::string>();
+    if (absl::Status st = deps_.accounts->CheckPassword(user, password); !st.ok()) {
       return SendError(res, st);
     }
     res.set_header("Set-Cookie", "foryou_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
