@@ -1,6 +1,7 @@
 // Sign-up, sign-in and session checks over the account store (account_service.h).
 #include "accounts/account_service.h"
 
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -69,6 +70,10 @@ absl::StatusOr<Account> AccountService::PrepareSignUp(std::string_view handle,
   if (!hash.ok()) return hash.status();
   a.password_hash = std::move(*hash);
   a.created_ms = now_ms;
+  // A random first generation: a handle deleted and signed up again is a new account, and the
+  // old account's unexpired tokens (same handle, their generation) must not pass as its own.
+  const std::string r = NewSessionId();
+  std::memcpy(&a.generation, r.data(), sizeof(a.generation));
   return a;
 }
 
@@ -94,6 +99,15 @@ absl::StatusOr<Signed> AccountService::SignIn(std::string_view handle, std::stri
   if (!account.ok()) return account.status();
   if (!PasswordHasher::Verify(account->password_hash, password)) return wrong;
   return Issue(*account, now_ms);
+}
+
+absl::Status AccountService::CheckPassword(std::string_view handle, std::string_view password) {
+  absl::StatusOr<Account> account = store_->Get(handle);
+  if (!account.ok()) return account.status();
+  if (!PasswordHasher::Verify(account->password_hash, password)) {
+    return absl::UnauthenticatedError("wrong password");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Session> AccountService::Authenticate(std::string_view token,

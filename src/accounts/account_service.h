@@ -63,6 +63,9 @@ class AccountService {
   // hash), so neither tells which handles exist.
   [[nodiscard]] absl::StatusOr<Signed> SignIn(std::string_view handle, std::string_view password,
                                               int64_t now_ms);
+  // OK if `password` is the account's: the check a destructive action asks for again
+  // (deleting the account). Unauthenticated "wrong password" otherwise; NotFound if no account.
+  [[nodiscard]] absl::Status CheckPassword(std::string_view handle, std::string_view password);
   // A fresh token for `account` (sign-up signs in).
   [[nodiscard]] Signed Issue(const Account& account, int64_t now_ms) const;
 

@@ -39,6 +39,22 @@ class AccountServiceTest : public ::testing::Test {
   std::unique_ptr<AccountService> service_;
 };
 
+TEST_F(AccountServiceTest, AHandleDeletedAndSignedUpAgainRefusesTheOldTokens) {
+  const Signed old = SignUp("alice");
+  EXPECT_TRUE(service_->CheckPassword("alice", "pass phrase").ok());
+  EXPECT_EQ(service_->CheckPassword("alice", "pass phrasE").code(),
+            absl::StatusCode::kUnauthenticated);
+  ASSERT_TRUE(service_->Delete("alice").ok());
+  EXPECT_EQ(service_->Authenticate(old.token, kNow).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(service_->CheckPassword("alice", "pass phrase").code(), absl::StatusCode::kNotFound);
+  const Signed fresh = SignUp("alice");
+  EXPECT_TRUE(service_->Authenticate(fresh.token, kNow).ok());
+  // Same handle, new account: a token of the deleted one is not the new one's.
+  EXPECT_EQ(service_->Authenticate(old.token, kNow).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
 TEST_F(AccountServiceTest, SignUpSignInAuthenticate) {
   const Signed up = SignUp("alice");
   EXPECT_EQ(up.expires_ms, kNow + 60'000);

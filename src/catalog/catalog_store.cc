@@ -413,6 +413,18 @@ absl::StatusOr<User> CatalogStore::GetUser(std::string_view id) const {
   return Get<User>(db_.get(), codec::kUserPrefix, id);
 }
 
+absl::Status CatalogStore::DeleteUser(std::string_view id) {
+  FORYOU_RETURN_IF_ERROR(Commit(
+      [&](Txn& t) -> absl::Status {
+        FORYOU_RETURN_IF_ERROR(GetUser(id).status());  // under mu_: no create slips in between
+        rocksdb::Status st = t.batch().Delete(codec::Key(codec::kUserPrefix, id));
+        return st.ok() ? absl::OkStatus() : FromRocks(st, "batch");
+      },
+      true));
+  num_users_.fetch_sub(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
 absl::Status CatalogStore::CreateVideo(const Video& video) {
   return Commit([&](Txn& t) { return t.StageVideo(video, /*must_be_new=*/true); }, true);
 }

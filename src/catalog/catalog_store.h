@@ -62,6 +62,9 @@ class CatalogStore {
   [[nodiscard]] absl::Status PutUser(const User& user);
   // NotFound "user 'x' not found"; DataLoss if the stored record does not decode.
   [[nodiscard]] absl::StatusOr<User> GetUser(std::string_view id) const;
+  // Removes the user's record (synced); the id may then be created again. NotFound if absent.
+  // Users have no index keys and no other record names them, so this is the only row.
+  [[nodiscard]] absl::Status DeleteUser(std::string_view id);
 
   // ---- Videos ----
   // AlreadyExists for a duplicate id; NotFound if duet_of / stitch_of names an unknown video;

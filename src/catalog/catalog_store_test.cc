@@ -130,6 +130,26 @@ TEST_F(CatalogStoreTest, UserCreateGetPutDuplicateNotFound) {
   EXPECT_EQ(store_->num_users(), 2u);
 }
 
+TEST_F(CatalogStoreTest, DeleteUserRemovesOnlyThatUserAndFreesTheId) {
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u2")).ok());
+  ASSERT_TRUE(store_->DeleteUser("u1").ok());
+  EXPECT_EQ(store_->GetUser("u1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->GetUser("u2").ok());
+  EXPECT_EQ(store_->num_users(), 1u);
+  EXPECT_EQ(store_->DeleteUser("u1").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->num_users(), 1u);
+
+  Reopen();  // the delete is durable and the count is recomputed the same
+  EXPECT_EQ(store_->GetUser("u1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->num_users(), 1u);
+  User again = MakeUser("u1");
+  again.language = "fr";
+  ASSERT_TRUE(store_->CreateUser(again).ok());
+  EXPECT_EQ(store_->GetUser("u1")->language, "fr");
+  EXPECT_EQ(store_->num_users(), 2u);
+}
+
 TEST_F(CatalogStoreTest, CreateVideoCreatesCreatorSoundAndCountsHashtags) {
   ASSERT_TRUE(store_->CreateVideo(MakeVideo("v1", "c1", 5000, {"cats", "funny"}, "s1")).ok());
   EXPECT_EQ(store_->GetVideo("v1").value(), MakeVideo("v1", "c1", 5000, {"cats", "funny"}, "s1"));

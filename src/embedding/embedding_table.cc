@@ -237,6 +237,21 @@ uint64_t EmbeddingTable::Expire(int64_t now_ms, uint32_t step_rows) {
   return evicted;
 }
 
+absl::StatusOr<uint64_t> EmbeddingTable::Remove(absl::Span<const FeatureId> keys) {
+  for (FeatureId key : keys) {
+    if (FindSlot(SlotOf(key)) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key of unconfigured slot ", SlotOf(key)));
+    }
+  }
+  common::ReaderLock gate(&gate_);
+  uint64_t removed = 0;
+  for (FeatureId key : keys) {
+    if (FindSlot(SlotOf(key))->RemoveKey(MixKey(key), key)) ++removed;
+  }
+  return removed;
+}
+
 TableDelta EmbeddingTable::DrainDelta() {
   TableDelta delta;
   for (auto& st : slots_) {

@@ -93,6 +93,12 @@ class EmbeddingTable {
   // hold. Returns the number of rows evicted.
   uint64_t Expire(int64_t now_ms, uint32_t step_rows = 1024);
 
+  // Removes the rows of `keys` (absent ones are skipped): an account deleted, its id's rows
+  // with it. The ids go into the next DrainDelta as deleted, so replicas drop them too.
+  // Returns the number of rows removed. Errors (nothing removed): InvalidArgument for a key of
+  // an unconfigured slot.
+  [[nodiscard]] absl::StatusOr<uint64_t> Remove(absl::Span<const FeatureId> keys);
+
   // Moves out every row touched since the previous drain (and the ids evicted since), clearing
   // the touched set. Nothing touched is ever left out, however many rows that is.
   TableDelta DrainDelta();

@@ -96,6 +96,37 @@ TEST(EmbeddingTableTest, BadBatchesAreRejectedAndChangeNothing) {
   EXPECT_EQ(t->Stats().rows, 0u);
 }
 
+TEST(EmbeddingTableTest, RemoveDropsOnlyTheNamedRowsAndReplicasFollow) {
+  auto t = MakeTable({Slot(1, 4), Slot(2, 4)});
+  auto replica = MakeTable({Slot(1, 4), Slot(2, 4)});
+  std::vector<FeatureId> keys;
+  for (uint64_t i = 1; i <= 40; ++i) keys.push_back(MakeFeatureId(1 + i % 2, i));
+  std::vector<float> g(keys.size() * 4, 0.5f);
+  ASSERT_TRUE(t->ApplyGradients(keys, g, 1000).ok());
+  ASSERT_TRUE(replica->ApplyDelta(t->DrainDelta()).ok());
+  const FeatureId gone = keys[3], kept = keys[4];
+  const std::vector<float> kept_before = LookupOne(*t, kept);
+
+  // An absent key is skipped; a key of an unknown slot refuses the whole call.
+  EXPECT_FALSE(t->Remove({gone, MakeFeatureId(9, 1)}).ok());
+  uint32_t count, seen;
+  EXPECT_TRUE(t->GetRowMeta(gone, &count, &seen));
+  absl::StatusOr<uint64_t> removed = t->Remove({gone, MakeFeatureId(1, 999)});
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 1u);
+  EXPECT_FALSE(t->GetRowMeta(gone, &count, &seen));
+  EXPECT_EQ(LookupOne(*t, gone), std::vector<float>(4, 0.0f));
+  EXPECT_EQ(LookupOne(*t, kept), kept_before);
+  EXPECT_EQ(t->Stats().rows, keys.size() - 1);
+  EXPECT_EQ(*t->Remove({gone}), 0u);
+
+  TableDelta d = t->DrainDelta();
+  EXPECT_EQ(d.deletes(), 1u);
+  ASSERT_TRUE(replica->ApplyDelta(d).ok());
+  EXPECT_FALSE(replica->GetRowMeta(gone, &count, &seen));
+  EXPECT_EQ(replica->Stats().rows, keys.size() - 1);
+}
+
 TEST(EmbeddingTableTest, AdagradUpdatesInPlace) {
   SlotConfig sc = Slot(1, 4);
   sc.init_scale = 0;

@@ -423,6 +423,17 @@ uint64_t SlotTable::ExpireShard(uint32_t shard, uint32_t now_s, uint32_t step_ro
   return evicted;
 }
 
+bool SlotTable::RemoveKey(uint64_t h, FeatureId key) {
+  Shard& s = *shards_[ShardOfHash(h)];
+  common::WriterLock lock(&s.mu);
+  ShardData& d = s.data;
+  const uint32_t r = Probe(d, h, key);
+  if (r == kNoRow) return false;
+  d.deleted.push_back(key);
+  RemoveRow(d, r);
+  return true;
+}
+
 void SlotTable::DrainShard(uint32_t shard, SlotDelta* out) {
   Shard& s = *shards_[shard];
   common::WriterLock lock(&s.mu);

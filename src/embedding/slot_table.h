@@ -130,6 +130,10 @@ class SlotTable {
   // Evicts expired rows of one shard, at most `step_rows` scanned per lock hold.
   uint64_t ExpireShard(uint32_t shard, uint32_t now_s, uint32_t step_rows);
 
+  // Removes the row of `key` (hash `h`) if present, listing the id as deleted for the next
+  // drain. Takes the shard lock exclusively. True if a row was removed.
+  bool RemoveKey(uint64_t h, FeatureId key);
+
   // Moves the shard's touched rows and deleted ids into `out`.
   void DrainShard(uint32_t shard, SlotDelta* out);
 

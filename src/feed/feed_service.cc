@@ -284,6 +284,12 @@ absl::Status FeedService::Refresh(std::string_view user_id) {
   return absl::OkStatus();
 }
 
+absl::Status FeedService::DeleteUser(std::string_view user_id) {
+  FORYOU_RETURN_IF_ERROR(users_.Delete(user_id));
+  sessions_.Erase(std::string(user_id));
+  return absl::OkStatus();
+}
+
 // ---- Events ----
 
 absl::Status FeedService::ResolveEvent(stream::Event* e) { return events_.Resolve(e); }

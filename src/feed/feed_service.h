@@ -133,6 +133,10 @@ class FeedService {
   // (recent positives, not-interested signals, page tail) — keeping settings, filters, hidden
   // creators and the seen set.
   [[nodiscard]] absl::Status Refresh(std::string_view user);
+  // Deletes the user (an account deleted): the catalog record (NotFound if none) and the feed's
+  // session of them (seen set, not-interested signals, served items). The id may be created
+  // again and then starts cold. The model's rows are the real-time loop's (RemoveUserRows).
+  [[nodiscard]] absl::Status DeleteUser(std::string_view user);
   // A trending-only page of `count` (the popular baseline of `replay --feed-hits`), no rules
   // beyond eligibility.
   [[nodiscard]] absl::StatusOr<std::vector<uint64_t>> TrendingPage(std::string_view user, int count,

@@ -54,6 +54,13 @@ absl::StatusOr<catalog::User> UserDirectory::StartOver(std::string_view id) {
   return u;
 }
 
+absl::Status UserDirectory::Delete(std::string_view id) {
+  common::MutexLock lock(&mu_);
+  FORYOU_RETURN_IF_ERROR(store_->DeleteUser(id));
+  users_.erase(std::string(id));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<const catalog::User>> UserDirectory::Get(std::string_view id) {
   {
     common::MutexLock lock(&mu_);

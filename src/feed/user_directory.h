@@ -51,6 +51,9 @@ class UserDirectory {
       std::string_view id, const std::function<absl::Status(catalog::User*)>& fn);
   // Bumps the user's epoch (the model sees a new user "<id>#<epoch>"); returns the new record.
   [[nodiscard]] absl::StatusOr<catalog::User> StartOver(std::string_view id);
+  // Removes the user from the store and the cache (NotFound if unknown); the id may be created
+  // again, as a new user at epoch 0.
+  [[nodiscard]] absl::Status Delete(std::string_view id);
   // The user (cached after the first read); NotFound if unknown.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const catalog::User>> Get(std::string_view id);
 

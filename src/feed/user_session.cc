@@ -75,6 +75,12 @@ void UserSessions::Reset(const std::string& user, bool keep_seen) {
   it->second = std::move(fresh);
 }
 
+void UserSessions::Erase(const std::string& user) {
+  Shard& shard = ShardOf(user);
+  common::MutexLock lock(&shard.mu);
+  shard.sessions.erase(user);
+}
+
 size_t UserSessions::size() const {
   size_t n = 0;
   for (const Shard& s : shards_) {

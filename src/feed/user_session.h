@@ -84,6 +84,9 @@ class UserSessions {
   void With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn);
   // Forgets a user's session (refresh); `keep_seen` keeps the seen set and the served items.
   void Reset(const std::string& user, bool keep_seen);
+  // Drops a user's session entirely (the account was deleted): seen set, not-interested
+  // signals, served items.
+  void Erase(const std::string& user);
   size_t size() const;
 
  private:

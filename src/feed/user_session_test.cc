@@ -24,5 +24,23 @@ TEST(UserSessionTest, ForeignShareFollowsTheRecentExposures) {
   EXPECT_GT(at_once.foreign_share(), 0.5f);
 }
 
+TEST(UserSessionsTest, EraseForgetsEverythingOfThatUserOnly) {
+  UserSessions sessions;
+  for (const std::string user : {"u1", "u2"}) {
+    sessions.With(user, [](UserSession& s) {
+      s.MarkSeen(7, 100);
+      s.not_interested.creators[9] = 1;
+    });
+  }
+  sessions.Erase("u1");
+  sessions.Erase("nobody");  // no session: nothing to do
+  EXPECT_EQ(sessions.size(), 1u);
+  sessions.With("u1", [](UserSession& s) {
+    EXPECT_TRUE(s.seen.empty());
+    EXPECT_TRUE(s.not_interested.creators.empty());
+  });
+  sessions.With("u2", [](UserSession& s) { EXPECT_TRUE(s.seen.contains(7)); });
+}
+
 }  // namespace
 }  // namespace foryou::feed

@@ -9,6 +9,7 @@
 #include "common/binary_io.h"
 #include "common/file_util.h"
 #include "common/clock.h"
+#include "common/id_key.h"
 #include "common/status_macros.h"
 #include "trainer/metrics.h"
 #include "xxhash.h"
@@ -195,6 +196,21 @@ absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelCon
   next_offset_ = offset;
   restored_offset_ = offset;
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> RealtimeLoop::RemoveUserRows(absl::Span<const std::string> model_users) {
+  const model::FeatureSpec* spec = model::FindFeature("user_id");
+  std::vector<embedding::FeatureId> keys;
+  for (const std::string& u : model_users) {
+    keys.push_back(embedding::HashFeature(spec->slot, common::UserKey(u)));
+  }
+  // A config without the user_id feature has no such rows.
+  if (model_->table().DimOf(spec->slot) == 0) return 0;
+  // The serving replica would also drop them at the next sync (they go out as deletes); removing
+  // them there now means no feed request after the answer scores with them.
+  FORYOU_ASSIGN_OR_RETURN(uint64_t removed, model_->table().Remove(keys));
+  FORYOU_RETURN_IF_ERROR(serving_->table().Remove(keys).status());
+  return removed;
 }
 
 absl::Status RealtimeLoop::Snapshot() {

@@ -156,6 +156,12 @@ class RealtimeLoop {
   [[nodiscard]] absl::Status Snapshot();
   // Thread-safe: current storage faults and counters.
   StorageHealth storage_health() const;
+  // Removes the user_id feature rows of `model_users` (the model's identities of one user:
+  // "<id>", "<id>#<epoch>") from the trainer's table and the serving replica's, now. Thread-safe
+  // (the tables are). Returns the rows removed from the trainer's table. Rows the user shares
+  // with others (profile values) and the user x creator / sound / category cross rows stay
+  // until their expiry.
+  [[nodiscard]] absl::StatusOr<uint64_t> RemoveUserRows(absl::Span<const std::string> model_users);
   // The trainer thread's feature extractor (warm start before Start and before any
   // ExtractForServing, e.g. a history file).
   model::FeatureExtractor* features() { return features_.get(); }

@@ -271,6 +271,7 @@ void ApiServer::Routes() {
 
   CatalogRoutes();
   FeedRoutes();
+  MeRoutes();
   AccountRoutes();
   WebRoutes();
 }

@@ -143,6 +143,7 @@ class ApiServer {
   void CatalogRoutes();  // users, videos, pages, hashtags (api_server_catalog.cc)
   void FeedRoutes();     // feed, explain, events (api_server_feed.cc)
   void WebRoutes();      // admin stats, media, the web app (api_server_web.cc)
+  void MeRoutes();       // a user's data export and account deletion (api_server_me.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

@@ -139,7 +139,7 @@ class Harness {
       if (method == "POST") return client.Post(path, headers, body, content_type);
       if (method == "PATCH") return client.Patch(path, headers, body, content_type);
       if (method == "PUT") return client.Put(path, headers, body, content_type);
-      if (method == "DELETE") return client.Delete(path, headers);
+      if (method == "DELETE") return client.Delete(path, headers, body, content_type);
       return client.Get(path, headers);
     };
     httplib::Result r = send();

@@ -1,0 +1,175 @@
+// ApiServer routes of a user's own data (docs/api.md, "Your data"): the export of everything the
+// service holds about a user (profile, account, events and what they derive) and the deletion
+// of the account with the user's catalog record, feed session and embedding rows. A session
+// uses /v1/me; an admin (key or account) names the user in /v1/users/ID/export and
+// DELETE /v1/users/ID. What stays after a deletion, and for how long: docs/design/accounts.md.
+#include "server/api_server.h"  // first: see api_handlers.h
+
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "catalog/catalog_json.h"
+#include "common/status_macros.h"
+#include "server/api_handlers.h"
+#include "server/http_status.h"
+#include "stream/event.h"
+
+namespace foryou::server {
+namespace {
+
+constexpr size_t kExportReadBatch = 4096;  // log records per read of the export's scan
+
+// True if the log's user `logged` is `user`: the id itself or a model identity "<id>#<epoch>"
+// written after a refresh (feed::ModelUserOf).
+bool IsUser(std::string_view logged, std::string_view user) {
+  return logged == user ||
+         (logged.size() > user.size() && logged.substr(0, user.size()) == user &&
+          logged[user.size()] == '#');
+}
+
+// The user's events in the log, oldest first, and what they derive: the videos liked now (like
+// minus a later unlike), the creators followed now, every comment. A scan of the whole retained
+// log: O(log size) reads (docs/design/accounts.md, "Export").
+absl::Status ScanEvents(stream::EventLog& log, const std::string& user, json* out) {
+  json events = json::array(), comments = json::array();
+  std::map<std::string, int64_t> likes, follows;  // id -> time of the latest like / follow
+  std::vector<stream::LogRecord> records;
+  const uint64_t end = log.EndOffset();
+  for (uint64_t offset = log.StartOffset(); offset < end;) {
+    records.clear();
+    FORYOU_RETURN_IF_ERROR(log.Read(offset, kExportReadBatch, &records));
+    if (records.empty()) break;
+    for (const stream::LogRecord& r : records) {
+      absl::StatusOr<stream::Event> e = stream::DecodeEvent(r.payload);
+      if (!e.ok() || !IsUser(e->user, user)) continue;  // undecodable records hold no user's data
+      e->user = user;  // the export names the user as they know themselves
+      events.push_back(json::parse(stream::EventToJson(*e)));
+      switch (e->type) {
+        case stream::EventType::kLike: likes[e->video] = e->time_ms; break;
+        case stream::EventType::kUnlike: likes.erase(e->video); break;
+        case stream::EventType::kFollow: follows[e->creator] = e->time_ms; break;
+        case stream::EventType::kUnfollow: follows.erase(e->creator); break;
+        case stream::EventType::kComment:
+          comments.push_back({{"video", e->video}, {"text", e->text}, {"time_ms", e->time_ms}});
+          break;
+        default: break;
+      }
+    }
+    offset = records.back().offset + 1;
+  }
+  json liked = json::array(), followed = json::array();
+  for (const auto& [video, t] : likes) liked.push_back({{"video", video}, {"time_ms", t}});
+  for (const auto& [creator, t] : follows) {
+    followed.push_back({{"creator", creator}, {"time_ms", t}});
+  }
+  (*out)["events"] = std::move(events);
+  (*out)["likes"] = std::move(liked);
+  (*out)["follows"] = std::move(followed);
+  (*out)["comments"] = std::move(comments);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void ApiServer::MeRoutes() {
+  HttpServer& s = *http_;
+
+  // Everything held about `user`, as a JSON download. NotFound if there is neither a catalog
+  // user nor an account of that id.
+  auto export_user = [this](const std::string& user, HttpResponse& res) {
+    json out = {{"id", user}, {"exported_ms", Now()}};
+    absl::StatusOr<catalog::User> u = deps_.store->GetUser(user);
+    if (!u.ok() && !absl::IsNotFound(u.status())) return SendError(res, u.status());
+    out["user"] = u.ok() ? catalog::ToJson(*u) : json(nullptr);
+    out["account"] = nullptr;
+    if (deps_.accounts != nullptr) {
+      absl::StatusOr<accounts::Account> a = deps_.accounts->Get(user);
+      if (!a.ok() && !absl::IsNotFound(a.status())) return SendError(res, a.status());
+      // Never the password hash.
+      if (a.ok()) {
+        out["account"] = {{"handle", a->handle}, {"roles", accounts::RoleNames(a->roles)},
+                          {"created_ms", a->created_ms}};
+      }
+    }
+    if (!u.ok() && out["account"].is_null()) {
+      return SendError(res, absl::NotFoundError(absl::StrCat("user '", user, "' not found")));
+    }
+    if (absl::Status st = ScanEvents(deps_.loop->log(), user, &out); !st.ok()) {
+      return SendError(res, st);
+    }
+    res.set_header("Content-Disposition",
+                   absl::StrCat("attachment; filename=\"foryou-", user, ".json\""));
+    SendJson(res, 200, out);
+  };
+  s.Get("/v1/me/export", RouteAs("/v1/me/export", Role::kApp, [export_user](
+                                     const auto&, auto& res, const Caller& caller) {
+    if (!caller.session.has_value()) {
+      return SendError(res, absl::InvalidArgumentError(
+                                "this route needs a session token; keys use /v1/users/ID/export"));
+    }
+    export_user(caller.session->account.handle, res);
+  }));
+  s.Get(R"(/v1/users/([^/]+)/export)",
+        Route("/v1/users/ID/export", Role::kAdmin, [export_user](const auto& req, auto& res) {
+    export_user(req.matches[1].str(), res);
+  }));
+
+  // Deletes `user`: the account first (sign-in and every token then fail at once), then the
+  // catalog user and the feed's session of them, then the user_id rows of the model's tables.
+  auto delete_user = [this](const std::string& user, HttpResponse& res) {
+    bool had_account = false;
+    if (deps_.accounts != nullptr) {
+      absl::Status st = deps_.accounts->Delete(user);
+      if (!st.ok() && !absl::IsNotFound(st)) return SendError(res, st);
+      had_account = st.ok();
+    }
+    // The model's identities of the user: "<id>" and one per refresh before this deletion.
+    std::vector<std::string> model_users = {user};
+    absl::StatusOr<catalog::User> u = deps_.store->GetUser(user);
+    if (!u.ok() && !absl::IsNotFound(u.status())) return SendError(res, u.status());
+    if (u.ok()) {
+      for (uint32_t epoch = 1; epoch <= u->epoch; ++epoch) {
+        model_users.push_back(absl::StrCat(user, "#", epoch));
+      }
+      if (absl::Status st = deps_.feed->DeleteUser(user); !st.ok() && !absl::IsNotFound(st)) {
+        return SendError(res, st);
+      }
+    }
+    if (!u.ok() && !had_account) {
+      return SendError(res, absl::NotFoundError(absl::StrCat("user '", user, "' not found")));
+    }
+    absl::StatusOr<uint64_t> rows = deps_.loop->RemoveUserRows(model_users);
+    if (!rows.ok()) return SendError(res, rows.status());
+    SendJson(res, 200, {{"deleted", user}, {"account", had_account}, {"catalog_user", u.ok()},
+                        {"embedding_rows", *rows}});
+  };
+  s.Delete("/v1/me", RouteAs("/v1/me", Role::kApp, [this, delete_user](
+                                 const auto& req, auto& res, const Caller& caller) {
+    if (!caller.session.has_value()) {
+      return SendError(res, absl::InvalidArgumentError(
+                                "this route needs a session token; keys use DELETE /v1/users/ID"));
+    }
+    absl::StatusOr<json> body = ParseBody(req);
+    if (!body.ok()) return SendError(res, body.status());
+    if (!body->is_object() || !body->contains("password") || !(*body)["password"].is_string()) {
+      return SendError(res, absl::InvalidArgumentError("password: required (a string)"));
+    }
+    const std::string& user = caller.session->account.handle;
+    // The password again: a stolen session alone cannot delete the account.
+    const std::string password = (*body)["password"].get<std::string>();
+    if (absl::Status st = deps_.accounts->CheckPassword(user, password); !st.ok()) {
+      return SendError(res, st);
+    }
+    res.set_header("Set-Cookie", "foryou_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    delete_user(user, res);
+  }));
+  s.Delete(R"(/v1/users/([^/]+))",
+           Route("/v1/users/ID", Role::kAdmin, [delete_user](const auto& req, auto& res) {
+    delete_user(req.matches[1].str(), res);
+  }));
+}
+
+}  // namespace foryou::server
