@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace foryou::feed {
 namespace {
 
@@ -22,6 +24,43 @@ TEST(UserSessionTest, ForeignShareFollowsTheRecentExposures) {
   EXPECT_NEAR(one_by_one.foreign_exposures, at_once.foreign_exposures, 1e-4);
   EXPECT_NEAR(one_by_one.foreign_share(), at_once.foreign_share(), 1e-5);
   EXPECT_GT(at_once.foreign_share(), 0.5f);
+}
+
+// Serves `n` items to `user` in one call, as FeedService::Remember does.
+void Serve(UserSessions& sessions, const std::string& user, uint64_t first_video, int n) {
+  sessions.With(user, [&](UserSession& s) {
+    for (int i = 0; i < n; ++i) s.RecordServed(ServedItem{.video_key = first_video + i});
+  });
+}
+
+TEST(UserSessionsTest, ServedRecordsStayUnderTheTotalBoundWhateverTheUsers) {
+  // 64 shards x 16 records.
+  UserSessions sessions(/*max_served_records=*/1024);
+  for (int u = 0; u < 5000; ++u) Serve(sessions, "u" + std::to_string(u), 1, 10);
+  EXPECT_EQ(sessions.size(), 5000u);  // sessions stay; their old records went
+  EXPECT_LE(sessions.served_records(), 1024u);
+  EXPECT_GT(sessions.served_records(), 512u);
+  // The user served last keeps the page just served; the first ones lost theirs.
+  sessions.With("u4999", [](UserSession& s) {
+    ASSERT_EQ(s.served.size(), 10u);
+    EXPECT_NE(s.FindServed(10, ""), nullptr);
+  });
+  sessions.With("u0", [](UserSession& s) { EXPECT_TRUE(s.served.empty()); });
+}
+
+TEST(UserSessionsTest, ServedBoundCountsOnlyRecordsStillKept) {
+  UserSessions sessions(/*max_served_records=*/64 * 200);
+  // One user served far past the per-user bound: the entries of records that bound dropped do
+  // not push out another user's records in the same shard.
+  Serve(sessions, "a", 1, 5);
+  for (int i = 0; i < 1000; ++i) Serve(sessions, "b", 100 + 10 * i, 10);
+  sessions.With("b", [](UserSession& s) { EXPECT_EQ(s.served.size(), kServedRecords); });
+  EXPECT_LE(sessions.served_records(), 5 + kServedRecords);
+  // A reset without the seen set drops the records; later ones are tracked from there.
+  sessions.Reset("b", /*keep_seen=*/false);
+  Serve(sessions, "b", 1, 3);
+  sessions.With("b", [](UserSession& s) { EXPECT_EQ(s.served.size(), 3u); });
+  sessions.With("a", [](UserSession& s) { EXPECT_EQ(s.served.size(), 5u); });
 }
 
 }  // namespace
