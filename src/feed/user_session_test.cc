@@ -49,18 +49,20 @@ TEST(UserSessionsTest, ServedRecordsStayUnderTheTotalBoundWhateverTheUsers) {
 }
 
 TEST(UserSessionsTest, ServedBoundCountsOnlyRecordsStillKept) {
+  // 200 records per shard; 300 users with one record each (a few in every shard, b's too).
   UserSessions sessions(/*max_served_records=*/64 * 200);
-  // One user served far past the per-user bound: the entries of records that bound dropped do
-  // not push out another user's records in the same shard.
-  Serve(sessions, "a", 1, 5);
+  for (int u = 0; u < 300; ++u) Serve(sessions, "a" + std::to_string(u), 1, 1);
+  // One user served far past the per-user bound: the records that bound dropped do not count,
+  // so nobody else's records in b's shard are pushed out.
   for (int i = 0; i < 1000; ++i) Serve(sessions, "b", 100 + 10 * i, 10);
   sessions.With("b", [](UserSession& s) { EXPECT_EQ(s.served.size(), kServedRecords); });
-  EXPECT_LE(sessions.served_records(), 5 + kServedRecords);
+  EXPECT_EQ(sessions.served_records(), 300 + kServedRecords);
   // A reset without the seen set drops the records; later ones are tracked from there.
   sessions.Reset("b", /*keep_seen=*/false);
-  Serve(sessions, "b", 1, 3);
-  sessions.With("b", [](UserSession& s) { EXPECT_EQ(s.served.size(), 3u); });
-  sessions.With("a", [](UserSession& s) { EXPECT_EQ(s.served.size(), 5u); });
+  EXPECT_EQ(sessions.served_records(), 300u);
+  for (int i = 0; i < 100; ++i) Serve(sessions, "b", 1, 3);
+  sessions.With("b", [](UserSession& s) { EXPECT_EQ(s.served.size(), kServedRecords); });
+  EXPECT_EQ(sessions.served_records(), 300 + kServedRecords);
 }
 
 }  // namespace
