@@ -80,9 +80,10 @@ void UserSessions::TrackServed(Shard& shard, const std::string& user, const User
     shard.served_order.emplace_back(user, n);
   }
   // The oldest entry whose record is still kept is that user's oldest record.
-  auto kept = [&](const std::pair<std::string, uint64_t>& e) -> UserSession* {
-    auto it = shard.sessions.find(e.first);
-    if (it == shard.sessions.end()) return nullptr;
+  auto& sessions = shard.sessions;  // the lambda runs under this function's lock
+  auto kept = [&sessions](const std::pair<std::string, uint64_t>& e) -> UserSession* {
+    auto it = sessions.find(e.first);
+    if (it == sessions.end()) return nullptr;
     UserSession& o = it->second;
     return e.second >= o.served_recorded - o.served.size() ? &o : nullptr;
   };
