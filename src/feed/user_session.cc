@@ -53,6 +53,19 @@ const ServedItem* UserSession::FindServed(uint64_t video_key, std::string_view r
   return nullptr;
 }
 
+namespace {
+
+// The session holding the record of a shard's served_order entry, or null if it was dropped.
+UserSession* KeptOwner(absl::flat_hash_map<std::string, UserSession>& sessions,
+                       const std::pair<std::string, uint64_t>& entry) {
+  auto it = sessions.find(entry.first);
+  if (it == sessions.end()) return nullptr;
+  UserSession& o = it->second;
+  return entry.second >= o.served_recorded - o.served.size() ? &o : nullptr;
+}
+
+}  // namespace
+
 UserSessions::UserSessions(size_t max_served_records)
     : shard_served_max_(std::max<size_t>(1, max_served_records / kShards)) {}
 
@@ -80,15 +93,8 @@ void UserSessions::TrackServed(Shard& shard, const std::string& user, const User
     shard.served_order.emplace_back(user, n);
   }
   // The oldest entry whose record is still kept is that user's oldest record.
-  auto& sessions = shard.sessions;  // the lambda runs under this function's lock
-  auto kept = [&sessions](const std::pair<std::string, uint64_t>& e) -> UserSession* {
-    auto it = sessions.find(e.first);
-    if (it == sessions.end()) return nullptr;
-    UserSession& o = it->second;
-    return e.second >= o.served_recorded - o.served.size() ? &o : nullptr;
-  };
   while (shard.served_kept > shard_served_max_ && !shard.served_order.empty()) {
-    UserSession* o = kept(shard.served_order.front());
+    UserSession* o = KeptOwner(shard.sessions, shard.served_order.front());
     shard.served_order.pop_front();
     if (o == nullptr) continue;
     o->served.pop_front();
@@ -98,7 +104,7 @@ void UserSessions::TrackServed(Shard& shard, const std::string& user, const User
   if (shard.served_order.size() > 2 * std::max(shard.served_kept, shard_served_max_)) {
     std::deque<std::pair<std::string, uint64_t>> live;
     for (auto& e : shard.served_order) {
-      if (kept(e) != nullptr) live.push_back(std::move(e));
+      if (KeptOwner(shard.sessions, e) != nullptr) live.push_back(std::move(e));
     }
     shard.served_order = std::move(live);
   }
