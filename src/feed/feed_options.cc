@@ -154,6 +154,9 @@ std::vector<FeedOptionKey> MakeKeys() {
   // Per user.
   k.push_back(Number("seen_capacity", [](auto& o) -> auto& { return o.seen_capacity; }, 10, 1e6,
                      "videos remembered as seen per user (never shown again while remembered)"));
+  k.push_back(Number("max_served_records",
+                     [](auto& o) -> auto& { return o.max_served_records; }, 64, 1e9,
+                     "items kept as served, all users (explanations; oldest served dropped first)"));
   k.push_back(Number("max_count", [](auto& o) -> auto& { return o.max_count; }, 1, 500,
                      "largest page a request may ask for"));
   k.push_back(String("surface", [](auto& o) -> auto& { return o.surface; },

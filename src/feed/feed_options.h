@@ -73,6 +73,9 @@ struct FeedOptions {
   int min_candidates = 500;
   int max_count = 50;             // largest page
   size_t seen_capacity = 5000;    // per user
+  // Served records (explanations) kept across all users, ~400 B each; past it the records
+  // served longest ago go first (UserSessions).
+  size_t max_served_records = 262'144;
   size_t recent_capacity = 20;    // positives / likes / skips kept per user
   int64_t embedding_refresh_ms = 2000;
   // One request's candidates are scored in this many parallel chunks (at least 128 candidates

@@ -1,6 +1,7 @@
 // UserSessions: per-user feed memory, sharded (see the header).
 #include "feed/user_session.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/hash/hash.h"
@@ -39,6 +40,7 @@ void UserSession::PushRecent(std::deque<uint64_t>& list, uint64_t video_key, siz
 
 void UserSession::RecordServed(ServedItem item) {
   served.push_back(std::move(item));
+  ++served_recorded;
   while (served.size() > kServedRecords) served.pop_front();
 }
 
@@ -51,6 +53,22 @@ const ServedItem* UserSession::FindServed(uint64_t video_key, std::string_view r
   return nullptr;
 }
 
+namespace {
+
+// The session holding the record of a shard's served_order entry, or null if it was dropped.
+UserSession* KeptOwner(absl::flat_hash_map<std::string, UserSession>& sessions,
+                       const std::pair<std::string, uint64_t>& entry) {
+  auto it = sessions.find(entry.first);
+  if (it == sessions.end()) return nullptr;
+  UserSession& o = it->second;
+  return entry.second >= o.served_recorded - o.served.size() ? &o : nullptr;
+}
+
+}  // namespace
+
+UserSessions::UserSessions(size_t max_served_records)
+    : shard_served_max_(std::max<size_t>(1, max_served_records / kShards)) {}
+
 UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
   return shards_[absl::Hash<std::string>{}(user) % kShards];
 }
@@ -58,7 +76,38 @@ UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
 void UserSessions::With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn) {
   Shard& shard = ShardOf(user);
   common::MutexLock lock(&shard.mu);
-  fn(shard.sessions[user]);
+  UserSession& s = shard.sessions[user];
+  const uint64_t recorded_before = s.served_recorded;
+  const size_t kept_before = s.served.size();
+  fn(s);
+  shard.served_kept += s.served.size();
+  shard.served_kept -= kept_before;
+  if (s.served_recorded != recorded_before) TrackServed(shard, user, s, recorded_before);
+}
+
+void UserSessions::TrackServed(Shard& shard, const std::string& user, const UserSession& s,
+                               uint64_t recorded_before) {
+  // Only the records still kept need an entry (fn may have appended past the per-user bound).
+  const uint64_t first_kept = s.served_recorded - s.served.size();
+  for (uint64_t n = std::max(recorded_before, first_kept); n < s.served_recorded; ++n) {
+    shard.served_order.emplace_back(user, n);
+  }
+  // The oldest entry whose record is still kept is that user's oldest record.
+  while (shard.served_kept > shard_served_max_ && !shard.served_order.empty()) {
+    UserSession* o = KeptOwner(shard.sessions, shard.served_order.front());
+    shard.served_order.pop_front();
+    if (o == nullptr) continue;
+    o->served.pop_front();
+    --shard.served_kept;
+  }
+  // Entries of records the per-user bound or a reset dropped: pruned once they are half.
+  if (shard.served_order.size() > 2 * std::max(shard.served_kept, shard_served_max_)) {
+    std::deque<std::pair<std::string, uint64_t>> live;
+    for (auto& e : shard.served_order) {
+      if (KeptOwner(shard.sessions, e) != nullptr) live.push_back(std::move(e));
+    }
+    shard.served_order = std::move(live);
+  }
 }
 
 void UserSessions::Reset(const std::string& user, bool keep_seen) {
@@ -67,18 +116,26 @@ void UserSessions::Reset(const std::string& user, bool keep_seen) {
   auto it = shard.sessions.find(user);
   if (it == shard.sessions.end()) return;
   UserSession fresh;
+  if (!keep_seen) shard.served_kept -= it->second.served.size();
   if (keep_seen) {
     fresh.seen = std::move(it->second.seen);
     fresh.seen_order = std::move(it->second.seen_order);
     fresh.served = std::move(it->second.served);
   }
+  fresh.served_recorded = it->second.served_recorded;  // keeps the shard's entries in step
   it->second = std::move(fresh);
 }
 
 void UserSessions::Erase(const std::string& user) {
   Shard& shard = ShardOf(user);
   common::MutexLock lock(&shard.mu);
-  shard.sessions.erase(user);
+  auto it = shard.sessions.find(user);
+  if (it == shard.sessions.end()) return;
+  shard.served_kept -= it->second.served.size();
+  shard.sessions.erase(it);
+  // A session made later for the same id starts its record numbers at 0 again: the old entries
+  // must not be taken for its records. Deletions are rare; the shard's queue is short.
+  std::erase_if(shard.served_order, [&](const auto& e) { return e.first == user; });
 }
 
 size_t UserSessions::size() const {
@@ -86,6 +143,15 @@ size_t UserSessions::size() const {
   for (const Shard& s : shards_) {
     common::MutexLock lock(&s.mu);
     n += s.sessions.size();
+  }
+  return n;
+}
+
+size_t UserSessions::served_records() const {
+  size_t n = 0;
+  for (const Shard& s : shards_) {
+    common::MutexLock lock(&s.mu);
+    for (const auto& [user, session] : s.sessions) n += session.served.size();
   }
   return n;
 }

@@ -5,6 +5,12 @@
 // pages), and the last items served as they were served (for explanations). Thread-safe: sharded
 // by user, one mutex per shard; With() runs a function on one user's session under its shard lock.
 //
+// The served records are bounded twice: kServedRecords per user, and `max_served_records` in all
+// (~400 B each): past it, the records served longest ago, whoever they were served to, are
+// dropped first (each shard keeps its records in serving order and holds 1/kShards of the total;
+// entries of records the per-user bound dropped are pruned when they are half of the order).
+// Without the total bound every user ever served holds up to ~50 KB for good.
+//
 // Example:
 //   sessions.With("u1", [&](UserSession& s) { s.MarkSeen(video_key, cap); });
 #pragma once
@@ -70,6 +76,8 @@ struct UserSession {
     return n > 0 ? foreign_exposures / n : 0.0f;
   }
   std::deque<ServedItem> served;  // the last kServedRecords items served, oldest first
+  // Records ever appended to `served`: the oldest kept is number served_recorded - served.size().
+  uint64_t served_recorded = 0;
 
   void MarkSeen(uint64_t video_key, size_t capacity);
   void RecordServed(ServedItem item);
@@ -78,9 +86,15 @@ struct UserSession {
   static void PushRecent(std::deque<uint64_t>& list, uint64_t video_key, size_t capacity);
 };
 
+// Served records kept across all users by default: ~100 MB.
+inline constexpr size_t kDefaultMaxServedRecords = 262'144;
+
 class UserSessions {
  public:
-  // Runs fn on the session of `user` (created empty if new) under its shard's lock.
+  explicit UserSessions(size_t max_served_records = kDefaultMaxServedRecords);
+
+  // Runs fn on the session of `user` (created empty if new) under its shard's lock; records fn
+  // appends to its `served` count towards max_served_records.
   void With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn);
   // Forgets a user's session (refresh); `keep_seen` keeps the seen set and the served items.
   void Reset(const std::string& user, bool keep_seen);
@@ -88,14 +102,24 @@ class UserSessions {
   // signals, served items.
   void Erase(const std::string& user);
   size_t size() const;
+  // Served records kept, all users.
+  size_t served_records() const;
 
  private:
   static constexpr int kShards = 64;
   struct Shard {
     mutable common::Mutex mu;
     absl::flat_hash_map<std::string, UserSession> sessions ABSL_GUARDED_BY(mu);
+    // (user, record number) per record appended, in serving order; an entry whose record the
+    // per-user bound or a reset already dropped is skipped when it reaches the front.
+    std::deque<std::pair<std::string, uint64_t>> served_order ABSL_GUARDED_BY(mu);
+    size_t served_kept ABSL_GUARDED_BY(mu) = 0;  // records in this shard's sessions
   };
   Shard& ShardOf(const std::string& user);
+  // Appends the entries of the records fn added, then drops the shard's oldest past its share.
+  void TrackServed(Shard& shard, const std::string& user, const UserSession& s,
+                   uint64_t recorded_before) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  const size_t shard_served_max_;
   std::array<Shard, kShards> shards_;
 };
 

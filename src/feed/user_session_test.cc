@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace foryou::feed {
 namespace {
 
@@ -40,6 +42,60 @@ TEST(UserSessionsTest, EraseForgetsEverythingOfThatUserOnly) {
     EXPECT_TRUE(s.not_interested.creators.empty());
   });
   sessions.With("u2", [](UserSession& s) { EXPECT_TRUE(s.seen.contains(7)); });
+}
+
+TEST(UserSessionsTest, AnErasedUsersServedRecordsLeaveTheBound) {
+  UserSessions sessions(/*max_served_records=*/64 * 4);
+  sessions.With("gone", [](UserSession& s) {
+    for (uint64_t v = 1; v <= 4; ++v) s.RecordServed(ServedItem{.video_key = v});
+  });
+  EXPECT_EQ(sessions.served_records(), 4u);
+  sessions.Erase("gone");
+  EXPECT_EQ(sessions.served_records(), 0u);
+  // The same id again: its new records are its own, none dropped for the erased session's.
+  sessions.With("gone", [](UserSession& s) {
+    for (uint64_t v = 10; v < 14; ++v) s.RecordServed(ServedItem{.video_key = v});
+  });
+  sessions.With("gone", [](UserSession& s) { EXPECT_EQ(s.served.size(), 4u); });
+}
+
+// Serves `n` items to `user` in one call, as FeedService::Remember does.
+void Serve(UserSessions& sessions, const std::string& user, uint64_t first_video, int n) {
+  sessions.With(user, [&](UserSession& s) {
+    for (int i = 0; i < n; ++i) s.RecordServed(ServedItem{.video_key = first_video + i});
+  });
+}
+
+TEST(UserSessionsTest, ServedRecordsStayUnderTheTotalBoundWhateverTheUsers) {
+  // 64 shards x 16 records.
+  UserSessions sessions(/*max_served_records=*/1024);
+  for (int u = 0; u < 5000; ++u) Serve(sessions, "u" + std::to_string(u), 1, 10);
+  EXPECT_EQ(sessions.size(), 5000u);  // sessions stay; their old records went
+  EXPECT_LE(sessions.served_records(), 1024u);
+  EXPECT_GT(sessions.served_records(), 512u);
+  // The user served last keeps the page just served; the first ones lost theirs.
+  sessions.With("u4999", [](UserSession& s) {
+    ASSERT_EQ(s.served.size(), 10u);
+    EXPECT_NE(s.FindServed(10, ""), nullptr);
+  });
+  sessions.With("u0", [](UserSession& s) { EXPECT_TRUE(s.served.empty()); });
+}
+
+TEST(UserSessionsTest, ServedBoundCountsOnlyRecordsStillKept) {
+  // 200 records per shard; 300 users with one record each (a few in every shard, b's too).
+  UserSessions sessions(/*max_served_records=*/64 * 200);
+  for (int u = 0; u < 300; ++u) Serve(sessions, "a" + std::to_string(u), 1, 1);
+  // One user served far past the per-user bound: the records that bound dropped do not count,
+  // so nobody else's records in b's shard are pushed out.
+  for (int i = 0; i < 1000; ++i) Serve(sessions, "b", 100 + 10 * i, 10);
+  sessions.With("b", [](UserSession& s) { EXPECT_EQ(s.served.size(), kServedRecords); });
+  EXPECT_EQ(sessions.served_records(), 300 + kServedRecords);
+  // A reset without the seen set drops the records; later ones are tracked from there.
+  sessions.Reset("b", /*keep_seen=*/false);
+  EXPECT_EQ(sessions.served_records(), 300u);
+  for (int i = 0; i < 100; ++i) Serve(sessions, "b", 1, 3);
+  sessions.With("b", [](UserSession& s) { EXPECT_EQ(s.served.size(), kServedRecords); });
+  EXPECT_EQ(sessions.served_records(), 300 + kServedRecords);
 }
 
 }  // namespace
