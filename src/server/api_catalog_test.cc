@@ -129,7 +129,7 @@ TEST_F(ApiServerTest, UnknownThingsAre404) {
   // Unknown routes (no key needed to learn that).
   EXPECT_TRUE(IsError(h_->Call("GET", "/v1/nope"), 404, "not_found", "no such route"));
   EXPECT_TRUE(IsError(h_->Get("/v2/feed?user=u1"), 404, "not_found"));
-  EXPECT_TRUE(IsError(h_->Call("DELETE", "/v1/users/u1", kAdminKey), 404, "not_found"));
+  EXPECT_TRUE(IsError(h_->Call("DELETE", "/v1/videos/v1", kAdminKey), 404, "not_found"));
 }
 
 // ---- 409 ----
