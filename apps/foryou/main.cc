@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   // glibc gives each thread that meets a busy arena a new one (up to 8 per core), and memory
   // freed into an arena is reused only by the threads that land there: under `serve`'s 128
   // handler threads two arenas hold 8-14% less RSS than the default, at no measured feed
-  // latency cost (docs/design/server.md, "Memory"). MALLOC_ARENA_MAX in the environment wins.
+  // latency cost (docs/design/memory.md). MALLOC_ARENA_MAX in the environment wins.
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   CLI::App app{"foryou: the For You feed engine"};
   app.require_subcommand(1);
