@@ -1,4 +1,4 @@
-// What the fuzz targets share: a scratch file or directory private to the fuzzing process, for
+// What the fuzz targets share: a temporary file or directory private to the fuzzing process, for
 // the parsers whose input is a file (CSV tables, log segments, snapshots), and a check that
 // aborts with a message, so a broken round trip is reported as a crash with its input.
 #pragma once
@@ -23,14 +23,14 @@ inline std::string_view AsView(const uint8_t* data, size_t size) {
 // use, emptied by each call (one input never sees the files of the previous one) and removed at
 // exit.
 inline std::filesystem::path FreshDir(std::string_view target) {
-  struct Scratch {
+  struct TempDir {
     std::filesystem::path path;
-    ~Scratch() {
+    ~TempDir() {
       std::error_code ec;
       std::filesystem::remove_all(path, ec);
     }
   };
-  static const Scratch dir{std::filesystem::temp_directory_path() /
+  static const TempDir dir{std::filesystem::temp_directory_path() /
                            (std::string("foryou_fuzz_") + std::string(target) + "_" +
                             std::to_string(::getpid()))};
   std::filesystem::remove_all(dir.path);

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path corpus = argv[1];
-  const fs::path scratch = foryou::fuzz::FreshDir("make_seeds");
+  const fs::path work_dir = foryou::fuzz::FreshDir("make_seeds");
 
   // event_binary: one record per event.
   std::vector<std::string> records;
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   // event_log: a segment of those records.
   {
     foryou::stream::LogOptions options;
-    options.dir = (scratch / "log").string();
+    options.dir = (work_dir / "log").string();
     options.fsync = foryou::stream::FsyncPolicy::kNever;
     options.clock = [] { return kT0; };
     auto log = *foryou::stream::FileEventLog::Open(options);
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     std::vector<FeatureId> keys = {MakeFeatureId(1, 5), MakeFeatureId(1, 9), MakeFeatureId(300, 5)};
     std::vector<float> grads(8 + 8 + 4, 0.25f);
     for (int step = 0; step < 3; ++step) (void)table->ApplyGradients(keys, grads, kT0);
-    const std::string path = (scratch / "table.snap").string();
+    const std::string path = (work_dir / "table.snap").string();
     (void)table->WriteSnapshot(path, 42);
     Seed(corpus / "snapshot", "table", *foryou::common::ReadFile(path));
   }
@@ -162,6 +162,6 @@ int main(int argc, char** argv) {
     Seed(corpus / "record_codec", "hashtag", codec::Encode(h), '\4');
     Seed(corpus / "record_codec", "format", codec::EncodeFormat(), '\5');
   }
-  fs::remove_all(scratch);
+  fs::remove_all(work_dir);
   return 0;
 }
