@@ -1,4 +1,4 @@
-// POSIX implementations of the helpers in file_util.h.
+// POSIX implementations of the file functions declared in file_util.h.
 #include "common/file_util.h"
 
 #include <fcntl.h>
