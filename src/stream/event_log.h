@@ -63,10 +63,12 @@ class EventLog {
 
   // Replaces `*out` with up to `max_records` records with offsets `offset`, `offset + 1`, ... in
   // order: fewer at the end of the log, none when `offset == EndOffset()`.
+  // Offsets lost to damage that the log's recovery found (FileEventLog: RecoveryInfo's
+  // lost_records) are skipped: the records returned carry their own offsets, which then jump.
   // Errors: OutOfRange if `offset < StartOffset()` (the message says which offset is oldest) or
-  // `offset > EndOffset()`. DataLoss if the record at `offset` is unreadable (corrupt or missing
-  // on disk; the message names the file and byte position); a read that starts before such a
-  // record returns the good records before it, and the next Read reports the loss.
+  // `offset > EndOffset()`. DataLoss if the record at `offset` is unreadable (corrupt on disk
+  // since open; the message names the file and byte position); a read that starts before such
+  // a record returns the good records before it, and the next Read reports the loss.
   [[nodiscard]] virtual absl::Status Read(uint64_t offset, size_t max_records,
                                           std::vector<LogRecord>* out) = 0;
 
@@ -120,6 +122,12 @@ struct RecoveryInfo {
   uint64_t dropped_bytes = 0;
   uint64_t first_damaged_offset = UINT64_MAX;
   std::string damaged_copy;
+  // Damage in sealed segments (found again at every open; the files are never modified): the
+  // damaged ranges and bytes are counted above too, and the copy is the newest one made. Their
+  // offsets are fixed by the next segment's base, so no record moves: the offsets between the
+  // last good record before the damage and the first good one after it are lost, and Read
+  // skips them.
+  uint64_t lost_records = 0;
   std::string detail;  // human-readable; empty when nothing was wrong
 };
 
@@ -147,9 +155,10 @@ struct LogStats {
 class FileEventLog : public EventLog {
  public:
   // Validates `options` (InvalidArgument naming the field), locks and recovers the directory:
-  // a torn or corrupt tail of the last segment is truncated at the last good record (reported
-  // in recovery() and one warning line on stderr); corruption in an older segment is kept and
-  // reported by Read as DataLoss. Reads every retained byte once (O(log size)).
+  // a torn tail of the last segment is truncated at the last good record, damage in its middle
+  // cut out, damage in an older segment set aside (its lost offsets skipped by Read), each with
+  // a copy of the file in damaged/ and reported in recovery() and one warning line on stderr.
+  // Reads every retained byte once (O(log size)).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<FileEventLog>> Open(LogOptions options);
   ~FileEventLog() override;
   FileEventLog(const FileEventLog&) = delete;
@@ -188,6 +197,12 @@ class FileEventLog : public EventLog {
   absl::Status Recover();
   absl::Status RewriteDamagedSegment(Segment* seg, const log_internal::ScanResult& scan,
                                      std::vector<std::string>* notes);
+  // A sealed segment holding fewer readable records than its `expected` offsets: the lost
+  // range, the index around it, a copy in damaged/ and the report.
+  absl::Status SetAsideSealedDamage(Segment* seg, const log_internal::ScanResult& scan,
+                                    uint64_t expected, std::vector<std::string>* notes);
+  // The copy of a damaged segment file in damaged/ (made once; later opens reuse it).
+  absl::StatusOr<std::string> CopyDamagedSegment(const Segment& seg);
   absl::Status LoadConsumers();
   absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(uint64_t base_offset);
   int64_t NowMs() const;

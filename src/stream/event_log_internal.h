@@ -247,6 +247,7 @@ struct ScanResult {
   std::vector<Range> damaged;
   std::vector<Range> good;
   uint64_t count_before_damage = 0;  // good records before damaged[0]
+  uint64_t count_at_last_damage = 0;  // good records before damaged.back()
 };
 
 // The byte position of the first valid record (a length that fits and a matching checksum) in
@@ -267,7 +268,7 @@ inline absl::StatusOr<uint64_t> FindNextRecord(BufferedFile& f, uint64_t from, u
 }
 
 // Scans a segment file. Without `resync` the scan stops at the first bad record (`problem`).
-// With `resync` (the last segment) a bad record followed later by a valid one is damage in the
+// With `resync` a bad record followed later by a valid one is damage in the
 // middle: the bytes up to that record are skipped (`damaged`) and the scan goes on; only a bad
 // record with no valid record after it (a torn tail) stops the scan.
 inline absl::StatusOr<ScanResult> ScanSegment(int fd, const std::string& path, uint64_t file_size,
@@ -321,6 +322,7 @@ inline absl::StatusOr<ScanResult> ScanSegment(int fd, const std::string& path, u
         break;
       }
       if (r.damaged.empty()) r.count_before_damage = r.count;
+      r.count_at_last_damage = r.count;
       r.damaged.push_back({pos, next, std::move(problem)});
       pos = next;
       continue;
@@ -357,8 +359,9 @@ struct FileEventLog::Segment {
   // Readers' view (meta_mu_).
   uint64_t count = 0;  // records; for a sealed segment next.base - base even if some are lost
   uint64_t bytes = 0;  // file bytes holding those records (sealed at open: the file size)
-  uint64_t good_count = UINT64_MAX;  // records [good_count, count) are unreadable
-  std::string loss;                  // why, naming the file and byte position
+  // Sealed segments: records [lost_begin, lost_end) were lost to damage found at open; Read
+  // skips them (the index has an entry at lost_end when records follow).
+  uint64_t lost_begin = 0, lost_end = 0;
   int64_t max_time_ms = INT64_MIN;
   std::vector<log_internal::IndexEntry> index;
 

@@ -33,9 +33,8 @@ absl::Status FileEventLog::Read(uint64_t offset, size_t max_records, std::vector
   }
   while (out->size() < max_records && offset < end) {
     std::shared_ptr<Segment> seg;
-    uint64_t count, good, bytes;
+    uint64_t count, limit, skip_to = 0, bytes;
     IndexEntry from{0, kSegmentHeaderBytes};
-    std::string loss;
     {
       common::ReaderLock l(&meta_mu_);
       auto it = segments_.upper_bound(offset);
@@ -46,25 +45,24 @@ absl::Status FileEventLog::Read(uint64_t offset, size_t max_records, std::vector
       }
       seg = std::prev(it)->second;
       count = seg->count;
-      good = seg->good_count;
       bytes = seg->bytes;
       const uint64_t rel = offset - seg->base;
-      if (rel >= good) {
-        loss = seg->loss;
+      limit = rel < seg->lost_begin ? seg->lost_begin : count;
+      if (rel >= seg->lost_begin && rel < seg->lost_end) {
+        skip_to = seg->base + seg->lost_end;
       } else {
         auto ix = std::upper_bound(seg->index.begin(), seg->index.end(), rel,
                                    [](uint64_t r, const IndexEntry& e) { return r < e.rel; });
         from = ix == seg->index.begin() ? IndexEntry{0, kSegmentHeaderBytes} : *std::prev(ix);
       }
     }
+    if (skip_to != 0) {  // lost to damage found at open (RecoveryInfo::lost_records)
+      offset = skip_to;
+      continue;
+    }
     const uint64_t rel = offset - seg->base;
     if (rel >= count) break;  // cannot happen: offset < end lies in some segment
-    if (rel >= good) {
-      if (!out->empty()) return absl::OkStatus();
-      return absl::DataLossError(absl::StrCat("Read: offset ", offset, " is lost: ", loss));
-    }
-    const uint64_t want =
-        std::min<uint64_t>(max_records - out->size(), std::min(count, good) - rel);
+    const uint64_t want = std::min<uint64_t>(max_records - out->size(), limit - rel);
 
     BufferedFile f(seg->fd, seg->path, bytes, kReadChunkBytes);
     uint64_t pos = from.pos;

@@ -217,7 +217,24 @@ TEST_F(EventLogTest, FlippedByteInTheLastRecordDropsIt) {
   }
 }
 
-TEST_F(EventLogTest, CorruptionInASealedSegmentIsDataLossOnRead) {
+// Reads every record from offset 0 to the end and returns their offsets; each payload must be
+// the one appended at that offset.
+std::vector<uint64_t> ReadOffsets(EventLog* log) {
+  std::vector<uint64_t> offsets;
+  std::vector<LogRecord> out;
+  for (uint64_t next = 0; next < log->EndOffset();) {
+    EXPECT_TRUE(log->Read(next, 37, &out).ok()) << next;
+    if (out.empty()) break;
+    for (const LogRecord& r : out) {
+      EXPECT_EQ(r.payload, Payload(r.offset)) << r.offset;
+      offsets.push_back(r.offset);
+    }
+    next = out.back().offset + 1;
+  }
+  return offsets;
+}
+
+TEST_F(EventLogTest, DamageInASealedSegmentIsSetAsideAndSkipped) {
   const std::string dir = dir_;
   {
     auto log = FileEventLog::Open(SmallOptions(dir)).value();
@@ -225,32 +242,56 @@ TEST_F(EventLogTest, CorruptionInASealedSegmentIsDataLossOnRead) {
   }
   const auto files = SegmentFiles(dir);
   ASSERT_GE(files.size(), 4u);
-  // Segment 1 (sealed) starts at offset base1; corrupt its 4th record's payload.
-  const std::string seg1 = files[1];
+  // Segment 1 (sealed): a payload byte of its 4th record. Segment 2 (sealed): the length of its
+  // 2nd record, and its file cut in the middle of its last record.
+  const std::string seg1 = files[1], seg2 = files[2];
   const uint64_t base1 = std::stoull(fs::path(seg1).stem().string());
-  const uint64_t base2 = std::stoull(fs::path(files[2]).stem().string());
+  const uint64_t base2 = std::stoull(fs::path(seg2).stem().string());
+  const uint64_t base3 = std::stoull(fs::path(files[3]).stem().string());
   uint64_t pos = kSegmentHeaderBytes;
   for (uint64_t i = base1; i < base1 + 3; ++i) pos += kRecordHeaderBytes + Payload(i).size();
   FlipByte(seg1, pos + kRecordHeaderBytes);
-  auto log = FileEventLog::Open(SmallOptions(dir)).value();
-  EXPECT_EQ(log->EndOffset(), 400u);
-  EXPECT_EQ(log->recovery().truncated_bytes, 0u);
-  EXPECT_THAT(log->recovery().detail, HasSubstr(seg1));
+  const std::string seg1_damaged = common::ReadFile(seg1).value();
+  FlipByte(seg2, kSegmentHeaderBytes + kRecordHeaderBytes + Payload(base2).size() + 5);
+  fs::resize_file(seg2, fs::file_size(seg2) - 3);
 
-  std::vector<LogRecord> out;
-  // Records before the corruption are readable; a read spanning it stops before it.
-  ASSERT_TRUE(log->Read(base1, 10, &out).ok());
-  EXPECT_EQ(out.size(), 3u);
-  absl::Status s = log->Read(base1 + 3, 10, &out);
-  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_THAT(s.message(), HasSubstr(seg1));
-  EXPECT_THAT(s.message(), HasSubstr(absl::StrCat("byte ", pos)));
-  EXPECT_EQ(log->Read(base2 - 1, 10, &out).code(), absl::StatusCode::kDataLoss);
-  // Other segments are unaffected, and so are appends.
-  ExpectRange(log.get(), 0, base1 + 3);
-  ExpectRange(log.get(), base2, 400);
+  for (int open = 0; open < 2; ++open) {  // the damage is found again, the files stay as they are
+    SCOPED_TRACE(open);
+    auto log = FileEventLog::Open(SmallOptions(dir)).value();
+    const RecoveryInfo& r = log->recovery();
+    EXPECT_EQ(log->EndOffset(), 400u);
+    EXPECT_EQ(r.truncated_bytes, 0u);
+    EXPECT_EQ(r.first_damaged_offset, UINT64_MAX);  // no offset was reused
+    EXPECT_EQ(r.damaged_ranges, 2u);
+    // Segment 1: one record. Segment 2: its records from the 2nd on (the cut tail hides where
+    // the records after the damage belong).
+    EXPECT_EQ(r.lost_records, 1 + (base3 - base2 - 1));
+    EXPECT_THAT(r.detail, HasSubstr(seg1));
+    EXPECT_THAT(r.detail, HasSubstr(seg2));
+    EXPECT_EQ(common::ReadFile(seg1).value(), seg1_damaged);
+    size_t copies = 0;
+    for (const auto& e : fs::directory_iterator(dir + "/damaged")) {
+      ++copies;
+      if (e.path().filename().string().starts_with(fs::path(seg1).filename().string())) {
+        EXPECT_EQ(common::ReadFile(e.path().string()).value(), seg1_damaged);
+      }
+    }
+    EXPECT_EQ(copies, 2u);
+
+    // Every intact record keeps its offset; the lost ones are skipped.
+    std::vector<uint64_t> want;
+    for (uint64_t i = 0; i < 400; ++i) {
+      if (i != base1 + 3 && !(i > base2 && i < base3)) want.push_back(i);
+    }
+    EXPECT_EQ(ReadOffsets(log.get()), want);
+    std::vector<LogRecord> out;
+    ASSERT_TRUE(log->Read(base1 + 3, 2, &out).ok());
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].offset, base1 + 4);
+  }
+  auto log = FileEventLog::Open(SmallOptions(dir)).value();
   AppendRange(log.get(), 400, 410, 5);
-  ExpectRange(log.get(), base2, 410);
+  ExpectRange(log.get(), base3, 410);
 }
 
 TEST_F(EventLogTest, CorruptionAfterOpenIsDataLossOnRead) {
