@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/clock.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -86,6 +88,24 @@ bool AnyPositive(const model::Impression& imp) {
 
 }  // namespace
 
+// Entries also expire by wall-clock TTL at compaction (garbage collection); the event-time bound
+// is checked on every read.
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenLateStore(const JoinerOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.IncreaseParallelism(1);
+  if (options.late_store_env != nullptr) db_options.env = options.late_store_env;
+  rocksdb::DBWithTTL* db = nullptr;
+  const int32_t ttl_s =
+      static_cast<int32_t>(std::min<int64_t>(options.late_window_ms / 1000 + 1, 1 << 30));
+  rocksdb::Status s = rocksdb::DBWithTTL::Open(db_options, options.late_store_dir, &db, ttl_s);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("joiner: late store ", options.late_store_dir, ": ", s.ToString()));
+  }
+  return std::unique_ptr<rocksdb::DB>(db);
+}
+
 bool EndsView(EventType type) { return type == EventType::kPlay || type == EventType::kSkip; }
 
 absl::StatusOr<std::unique_ptr<Joiner>> Joiner::Create(
@@ -101,19 +121,7 @@ absl::StatusOr<std::unique_ptr<Joiner>> Joiner::Create(
   if (features == nullptr) return absl::InvalidArgumentError("joiner: a feature extractor is required");
   std::unique_ptr<Joiner> j(new Joiner(std::move(options), features, std::move(catalog)));
   if (!j->options_.late_store_dir.empty()) {
-    rocksdb::Options db_options;
-    db_options.create_if_missing = true;
-    db_options.IncreaseParallelism(1);
-    // Entries also expire by wall-clock TTL at compaction (garbage collection); the event-time
-    // bound is checked on every read.
-    rocksdb::DBWithTTL* db = nullptr;
-    const int32_t ttl_s = static_cast<int32_t>(std::min<int64_t>(j->options_.late_window_ms / 1000 + 1, 1 << 30));
-    rocksdb::Status s = rocksdb::DBWithTTL::Open(db_options, j->options_.late_store_dir, &db, ttl_s);
-    if (!s.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("joiner: late store ", j->options_.late_store_dir, ": ", s.ToString()));
-    }
-    j->late_.reset(db);
+    FORYOU_ASSIGN_OR_RETURN(j->late_, OpenLateStore(j->options_));
   }
   return j;
 }
@@ -187,19 +195,54 @@ void Joiner::Emit(Pending& p, uint64_t offset, bool correction, std::vector<Exam
   if (correction) ++stats_.corrections;
 }
 
-absl::Status Joiner::MoveToLateStore(const std::string& key, const Pending& p) {
-  if (late_ == nullptr) return absl::OkStatus();
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = false;
-  rocksdb::Status s = late_->Put(wo, key, EncodePending(p.impression, p.features));
-  if (!s.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store put: ", s.ToString()));
-  return absl::OkStatus();
+// HOW A FAILING LATE STORE IS RIDDEN OUT
+// The late store only extends the join past the window, and every snapshot carries its own
+// checkpoint, so a failed read or write must not stop training. A failure is recorded (the
+// loop lists it as a storage fault); until the next retry (late_store_retry_ms) impressions
+// whose window closes stay in pending_ and in expiry_ (so they are in the snapshot's join state
+// and still match actions in memory), and late actions find nothing. A retry first asks RocksDB
+// to resume from its background error; one it cannot resume from is cleared by reopening the
+// store, whose WAL recovery drops the half-written record. The first write that succeeds clears
+// the fault.
+bool Joiner::LateStoreUsable() {
+  if (options_.late_store_dir.empty()) return false;
+  if (late_fault_.empty() && late_ != nullptr) return true;
+  const int64_t now = common::SteadyMs();
+  if (now < late_retry_at_ms_) return false;
+  late_retry_at_ms_ = now + options_.late_store_retry_ms;
+  if (late_ != nullptr && late_->Resume().ok()) return true;
+  late_.reset();
+  absl::StatusOr<std::unique_ptr<rocksdb::DB>> db = OpenLateStore(options_);
+  if (!db.ok()) {
+    LateStoreFailed(std::string(db.status().message()));
+    return false;
+  }
+  late_ = std::move(*db);
+  return true;
+}
+
+void Joiner::LateStoreFailed(std::string what) {
+  ++late_failures_;
+  late_fault_ = std::move(what);
+  late_retry_at_ms_ = common::SteadyMs() + options_.late_store_retry_ms;
+}
+
+bool Joiner::MoveToLateStore(const std::string& key, const Pending& p) {
+  if (options_.late_store_dir.empty()) return true;  // no late store: the entry is dropped
+  if (!LateStoreUsable()) return false;
+  rocksdb::Status s = late_->Put(rocksdb::WriteOptions(), key, EncodePending(p.impression, p.features));
+  if (!s.ok()) {
+    LateStoreFailed(absl::StrCat("joiner: late store put: ", s.ToString()));
+    return false;
+  }
+  late_fault_.clear();
+  return true;
 }
 
 absl::Status Joiner::LateAction(const Event& e, const std::string& key, uint64_t offset,
                                 std::vector<Example>* out) {
-  if (late_ == nullptr) {
-    ++stats_.orphan_actions;
+  if (!LateStoreUsable()) {
+    ++stats_.orphan_actions;  // no late store, or it is failing
     return absl::OkStatus();
   }
   std::string value;
@@ -208,25 +251,54 @@ absl::Status Joiner::LateAction(const Event& e, const std::string& key, uint64_t
     ++stats_.orphan_actions;
     return absl::OkStatus();
   }
-  if (!s.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store get: ", s.ToString()));
+  if (!s.ok()) {
+    LateStoreFailed(absl::StrCat("joiner: late store get: ", s.ToString()));
+    ++stats_.orphan_actions;
+    return absl::OkStatus();
+  }
   Pending p;
   if (!DecodePending(value, &p.impression, &p.features)) {
     return absl::DataLossError(absl::StrCat("joiner: late store: corrupt entry for ", key));
   }
   if (e.time_ms > p.impression.time_ms + options_.late_window_ms) {
     ++stats_.orphan_actions;  // too late; the entry goes at the next cleanup
-    return late_->Delete(rocksdb::WriteOptions(), key).ok()
-               ? absl::OkStatus()
-               : absl::UnavailableError("joiner: late store delete failed");
+    if (rocksdb::Status d = late_->Delete(rocksdb::WriteOptions(), key); !d.ok()) {
+      LateStoreFailed(absl::StrCat("joiner: late store delete: ", d.ToString()));
+    }
+    return absl::OkStatus();
   }
   ++stats_.late_actions;
   p.offset = offset;
   if (ApplyAction(e, &p.impression)) {
     Emit(p, offset, /*correction=*/true, out);
     rocksdb::Status w = late_->Put(rocksdb::WriteOptions(), key, EncodePending(p.impression, p.features));
-    if (!w.ok()) return absl::UnavailableError(absl::StrCat("joiner: late store put: ", w.ToString()));
+    if (!w.ok()) {
+      // The correction is emitted; only a later correction of this entry misses this label.
+      LateStoreFailed(absl::StrCat("joiner: late store put: ", w.ToString()));
+    } else {
+      late_fault_.clear();
+    }
   }
   return absl::OkStatus();
+}
+
+void Joiner::ForgetUsers(absl::Span<const uint64_t> user_keys) {
+  const absl::flat_hash_set<uint64_t> users(user_keys.begin(), user_keys.end());
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (users.contains(it->second.impression.user_id)) {
+      pending_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = by_user_video_.begin(); it != by_user_video_.end();) {
+    if (users.contains(it->first.first)) {
+      by_user_video_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  stats_.pending = pending_.size();  // their expiry_ entries are skipped when they come up
 }
 
 absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* out) {
@@ -279,17 +351,21 @@ absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* 
 absl::Status Joiner::Advance(int64_t watermark_ms, uint64_t offset, std::vector<Example>* out) {
   watermark_ms_ = std::max(watermark_ms_, watermark_ms);
   while (!expiry_.empty() && expiry_.front().first + options_.window_ms <= watermark_ms_) {
-    const std::string key = std::move(expiry_.front().second);
-    expiry_.pop_front();
+    const std::string key = expiry_.front().second;
     auto it = pending_.find(key);
-    if (it == pending_.end()) continue;
+    if (it == pending_.end()) {
+      expiry_.pop_front();
+      continue;
+    }
     Pending& p = it->second;
     if (!p.emitted) {
       p.emitted = true;
       ++stats_.emitted_at_window_close;
       Emit(p, offset, /*correction=*/false, out);
     }
-    FORYOU_RETURN_IF_ERROR(MoveToLateStore(key, p));
+    // A failing late store: this entry and the later ones wait in memory for a retry.
+    if (!MoveToLateStore(key, p)) break;
+    expiry_.pop_front();
     auto uv = by_user_video_.find({p.impression.user_id, p.impression.video_id});
     if (uv != by_user_video_.end() && uv->second == key) by_user_video_.erase(uv);
     pending_.erase(it);
@@ -361,7 +437,8 @@ absl::Status Joiner::LoadState(std::string_view blob) {
 }
 
 absl::Status Joiner::CheckpointLateStore(const std::string& dir) const {
-  if (late_ == nullptr) return absl::OkStatus();
+  if (options_.late_store_dir.empty()) return absl::OkStatus();
+  if (late_ == nullptr) return absl::UnavailableError(absl::StrCat("joiner: late store: ", late_fault_));
   rocksdb::Checkpoint* cp = nullptr;
   rocksdb::Status s = rocksdb::Checkpoint::Create(late_.get(), &cp);
   std::unique_ptr<rocksdb::Checkpoint> owned(cp);

@@ -27,6 +27,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "model/features.h"
 #include "model/impression.h"
 #include "model/serving_model.h"
@@ -34,6 +35,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 }
 
 namespace foryou::realtime {
@@ -55,6 +57,11 @@ struct JoinerOptions {
   // RocksDB directory of the late store; empty = no late store (late actions are counted and
   // dropped).
   std::string late_store_dir;
+  // RocksDB environment of the late store; null = the default one (tests inject faults).
+  rocksdb::Env* late_store_env = nullptr;
+  // After the late store fails, how long until it is tried again. Meanwhile impressions whose
+  // window closes stay in memory (they still match actions) and late actions are orphans.
+  int64_t late_store_retry_ms = 1000;
 };
 
 // Which action ends a view (emits the example early).
@@ -106,7 +113,15 @@ class Joiner {
   [[nodiscard]] absl::Status LoadState(std::string_view blob);
   [[nodiscard]] absl::Status CheckpointLateStore(const std::string& dir) const;
 
+  // Drops the pending impressions of these users (common::UserKey of each model identity): they
+  // never emit. Applied at a deletion marker.
+  void ForgetUsers(absl::Span<const uint64_t> user_keys);
+
   const JoinerStats& stats() const { return stats_; }
+  // The late store's current fault ("" = healthy; cleared by the next successful write) and its
+  // failed reads, writes and reopenings since Create.
+  const std::string& late_store_fault() const { return late_fault_; }
+  uint64_t late_store_failures() const { return late_failures_; }
   int64_t watermark_ms() const { return watermark_ms_; }
 
  private:
@@ -123,7 +138,12 @@ class Joiner {
   // Applies an action to labels; true if a label turned on (or the view ended).
   bool ApplyAction(const Event& e, model::Impression* imp) const;
   void Emit(Pending& p, uint64_t offset, bool correction, std::vector<Example>* out);
-  absl::Status MoveToLateStore(const std::string& key, const Pending& p);
+  // False if the store failed (or is waiting for a retry): the entry stays in memory.
+  bool MoveToLateStore(const std::string& key, const Pending& p);
+  // True if the late store may be used now: healthy, or a retry is due and the store resumed
+  // (or reopened) without error.
+  bool LateStoreUsable();
+  void LateStoreFailed(std::string what);
   absl::Status LateAction(const Event& e, const std::string& key, uint64_t offset,
                           std::vector<Example>* out);
 
@@ -136,7 +156,10 @@ class Joiner {
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> by_user_video_;
   std::deque<std::pair<int64_t, std::string>> expiry_;  // (impression time, key), time order
   int64_t watermark_ms_ = 0;
-  JoinerStats stats_;
+  JoinerStats stats_;  // part of the snapshot format (raw bytes): the fault counters are not
+  std::string late_fault_;
+  uint64_t late_failures_ = 0;
+  int64_t late_retry_at_ms_ = 0;  // steady clock
 };
 
 }  // namespace foryou::realtime

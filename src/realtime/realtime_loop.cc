@@ -213,6 +213,20 @@ absl::StatusOr<uint64_t> RealtimeLoop::RemoveUserRows(absl::Span<const std::stri
   return removed;
 }
 
+absl::Status RealtimeLoop::ApplyUserDeletion(const stream::UserDeletion& deletion) {
+  // Examples emitted before the marker are trained first, so none of them brings a row back;
+  // impressions of the user still waiting for their view end will never emit.
+  FORYOU_RETURN_IF_ERROR(TrainPending());
+  const std::vector<std::string> ids = deletion.ModelIdentities();
+  std::vector<uint64_t> keys;
+  for (const std::string& id : ids) keys.push_back(common::UserKey(id));
+  joiner_->ForgetUsers(keys);
+  FORYOU_RETURN_IF_ERROR(RemoveUserRows(ids).status());
+  common::MutexLock l(&mu_);
+  ++stats_.user_deletions;
+  return absl::OkStatus();
+}
+
 absl::Status RealtimeLoop::Snapshot() {
   if (options_.snapshot_dir.empty()) return absl::OkStatus();
   FORYOU_RETURN_IF_ERROR(TrainPending());
@@ -297,10 +311,12 @@ void RealtimeLoop::RecordSnapshotResult(const absl::Status& s) {
 StorageHealth RealtimeLoop::storage_health() const {
   common::MutexLock l(&mu_);
   StorageHealth h = health_;
-  for (const std::string* f : {&append_fault_, &snapshot_fault_, &recovery_fault_}) {
+  for (const std::string* f :
+       {&append_fault_, &snapshot_fault_, &late_store_fault_, &recovery_fault_}) {
     if (!f->empty()) h.faults.push_back(*f);
   }
   h.log_dropped_bytes = log_->recovery().dropped_bytes;
+  h.log_lost_records = log_->recovery().lost_records;
   return h;
 }
 
@@ -315,6 +331,20 @@ absl::StatusOr<uint64_t> RealtimeLoop::Ingest(absl::Span<const Event> events, in
     EncodeEvent(events[i], &encoded[i]);
     records[i] = encoded[i];
   }
+  return Append(records);
+}
+
+absl::StatusOr<uint64_t> RealtimeLoop::LogUserDeletion(const stream::UserDeletion& deletion) {
+  std::string record;
+  stream::EncodeUserDeletion(deletion, &record);
+  if (absl::Status s = stream::DecodeUserDeletion(record).status(); !s.ok()) {
+    return absl::InvalidArgumentError(s.message());  // an invalid id: nothing appended
+  }
+  const std::string_view view = record;
+  return Append(absl::MakeConstSpan(&view, 1));
+}
+
+absl::StatusOr<uint64_t> RealtimeLoop::Append(absl::Span<const std::string_view> records) {
   absl::StatusOr<uint64_t> first = log_->Append(records);
   if (first.ok() || absl::IsInvalidArgument(first.status())) {
     if (first.ok()) {
@@ -390,7 +420,14 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
     ++ledger_.events;
     ledger_.checksum += Ledger::Hash(r.offset, r.payload);
     absl::StatusOr<Event> e = stream::DecodeEvent(r.payload);
-    if (!e.ok()) {
+    if (!e.ok() && stream::IsUserDeletionRecord(r.payload)) {
+      absl::StatusOr<stream::UserDeletion> d = stream::DecodeUserDeletion(r.payload);
+      if (d.ok()) {
+        FORYOU_RETURN_IF_ERROR(ApplyUserDeletion(*d));
+      } else {
+        ++decode_errors;
+      }
+    } else if (!e.ok()) {
       ++decode_errors;
     } else {
       FORYOU_RETURN_IF_ERROR(joiner_->Add(*e, r.offset, &examples_));
@@ -431,6 +468,8 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
   stats_.events_read += records_.size();
   stats_.decode_errors += decode_errors;
   stats_.joiner = joiner_->stats();
+  late_store_fault_ = joiner_->late_store_fault();
+  health_.late_store_failures = joiner_->late_store_failures();
   return absl::OkStatus();
 }
 

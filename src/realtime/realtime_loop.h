@@ -35,6 +35,7 @@
 #include "model/serving_model.h"
 #include "stream/event.h"
 #include "stream/event_log.h"
+#include "stream/user_deletion.h"
 #include "realtime/joiner.h"
 #include "trainer/online_trainer.h"
 
@@ -87,7 +88,8 @@ struct LiveQuality {
 
 struct LoopStats {
   uint64_t events_read = 0;
-  uint64_t decode_errors = 0;  // records that are not events (counted, skipped)
+  uint64_t decode_errors = 0;  // records that are neither events nor deletion markers (skipped)
+  uint64_t user_deletions = 0;  // deletion markers applied
   uint64_t examples_trained = 0;
   uint64_t syncs = 0;
   JoinerStats joiner;
@@ -104,6 +106,8 @@ struct StorageHealth {
   uint64_t snapshot_failures = 0;    // snapshot (or offset commit) attempts that failed
   uint64_t snapshots_set_aside = 0;  // snapshots ahead of the log, moved aside at Open
   uint64_t log_dropped_bytes = 0;    // damaged bytes the log's recovery skipped at Open
+  uint64_t log_lost_records = 0;     // records of sealed segments lost to damage (found at Open)
+  uint64_t late_store_failures = 0;  // late store reads and writes that failed (joiner)
 };
 
 class RealtimeLoop {
@@ -127,6 +131,12 @@ class RealtimeLoop {
   // A log write error (full disk, EIO) is Unavailable with a message that names no file: the
   // batch was not stored (the log cuts back to its previous end) and may be retried.
   [[nodiscard]] absl::StatusOr<uint64_t> Ingest(absl::Span<const Event> events, int64_t now_ms);
+  // Appends the deletion marker of `deletion` (docs/formats/events.md) and returns its offset.
+  // When the trainer thread reads it, it trains what was emitted so far, drops the user's
+  // pending impressions and removes the user_id rows of every model identity of the user; the
+  // feed's start-up replay and the export drop the user's events before it. Errors as Ingest
+  // (InvalidArgument for an invalid id, Unavailable when the log cannot store it now).
+  [[nodiscard]] absl::StatusOr<uint64_t> LogUserDeletion(const stream::UserDeletion& deletion);
 
   // Every event with offset < serving_offset() has reached the serving model.
   uint64_t serving_offset() const { return serving_offset_.load(std::memory_order_acquire); }
@@ -183,6 +193,10 @@ class RealtimeLoop {
   RealtimeLoop(LoopOptions options, std::shared_ptr<const model::Catalog> catalog);
   void Run();
   absl::Status Step(bool* idle, bool advance_by_wall_clock);
+  // Appends encoded records; a storage fault becomes Unavailable and a listed fault.
+  absl::StatusOr<uint64_t> Append(absl::Span<const std::string_view> records);
+  // Trainer thread: applies a deletion marker read from the log.
+  absl::Status ApplyUserDeletion(const stream::UserDeletion& deletion);
   absl::Status TrainPending();
   absl::Status TrainRange(size_t begin, size_t end, bool evaluate);
   absl::Status Sync(bool dense);
@@ -231,6 +245,7 @@ class RealtimeLoop {
   LiveQuality live_ ABSL_GUARDED_BY(mu_);
   StorageHealth health_ ABSL_GUARDED_BY(mu_);  // counters; faults below
   std::string append_fault_ ABSL_GUARDED_BY(mu_), snapshot_fault_ ABSL_GUARDED_BY(mu_);
+  std::string late_store_fault_ ABSL_GUARDED_BY(mu_);  // the joiner's, copied after each step
   std::string recovery_fault_;  // set in Open
   // Trainer thread: ring of (prediction, label) per task for LiveQuality.
   std::vector<std::array<float, model::kNumTasks>> live_probs_, live_labels_;

@@ -208,5 +208,49 @@ TEST_F(RealtimeLoopTest, BadOptionsAreRefused) {
   EXPECT_FALSE(RealtimeLoop::Open(o, Config(), nullptr).ok());
 }
 
+// A deletion marker is applied in log order: a restart from a snapshot taken before it, and
+// the replay of the log after that snapshot, leave no row of the deleted user, even from an
+// impression of theirs still waiting for its view end when the marker was written.
+TEST_F(RealtimeLoopTest, ADeletionMarkerRemovesTheUsersRowsOnReplay) {
+  LoopOptions o;
+  o.log.dir = dir_ + "/log";
+  o.log.fsync = FsyncPolicy::kNever;
+  o.snapshot_dir = dir_ + "/snapshots";
+  o.snapshot_interval_ms = 1'000'000;
+  o.joiner.window_ms = 200;
+  const int64_t t0 = WallMs() - 60'000;
+  {
+    auto loop = RealtimeLoop::Open(o, Config(), nullptr).value();
+    for (int v = 0; v < 4; ++v) {
+      ASSERT_TRUE(loop->Ingest(View(7, v, v, t0, v % 2 == 0), WallMs()).ok());
+      ASSERT_TRUE(loop->Ingest(View(8, v, 100 + v, t0, false), WallMs()).ok());
+    }
+    ASSERT_TRUE(loop->ProcessAvailable().ok());
+    ASSERT_TRUE(loop->Snapshot().ok());  // holds u7's rows
+    // An impression of u7 without a view end, then the deletion, then traffic that closes its
+    // window.
+    ASSERT_TRUE(loop->Ingest({View(7, 9, 9, t0 + 100, false)[0]}, WallMs()).ok());
+    ASSERT_TRUE(loop->LogUserDeletion({.user = "u7", .epochs = 0, .time_ms = WallMs()}).ok());
+    const std::string u7 = "u7";
+    EXPECT_GT(loop->RemoveUserRows(absl::MakeConstSpan(&u7, 1)).value(), 0u);
+    ASSERT_TRUE(loop->Ingest(View(8, 20, 200, t0 + 5000, true), WallMs()).ok());
+    ASSERT_TRUE(loop->ProcessAvailable().ok());
+    EXPECT_EQ(loop->stats().user_deletions, 1u);
+    EXPECT_EQ(loop->RemoveUserRows(absl::MakeConstSpan(&u7, 1)).value(), 0u);
+  }
+  auto loop = RealtimeLoop::Open(o, Config(), nullptr).value();
+  ASSERT_GT(loop->restored_offset(), 0u);
+  ASSERT_TRUE(loop->ProcessAvailable().ok());
+  EXPECT_EQ(loop->stats().user_deletions, 1u);
+  const std::vector<std::string> users = {"u7", "u8"};
+  EXPECT_EQ(loop->RemoveUserRows(absl::MakeConstSpan(&users[0], 1)).value(), 0u);
+  EXPECT_EQ(loop->RemoveUserRows(absl::MakeConstSpan(&users[1], 1)).value(), 1u);  // untouched
+  // An id that is not one is refused, and nothing is appended.
+  const uint64_t end = loop->log().EndOffset();
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      loop->LogUserDeletion({.user = "a b", .epochs = 0, .time_ms = WallMs()}).status()));
+  EXPECT_EQ(loop->log().EndOffset(), end);
+}
+
 }  // namespace
 }  // namespace foryou::realtime
