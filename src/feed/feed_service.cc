@@ -59,7 +59,11 @@ absl::Status FeedService::RefreshEmbeddings() { return embeddings_.RefreshNow();
 
 // ---- Catalog writes ----
 
-absl::Status FeedService::CreateUser(const catalog::User& user) { return users_.Create(user); }
+absl::Status FeedService::CreateUser(const catalog::User& user) {
+  FORYOU_RETURN_IF_ERROR(users_.Create(user));
+  sessions_.Undelete(user.id);  // an id deleted earlier in this process is a user again
+  return absl::OkStatus();
+}
 
 absl::Status FeedService::UpdateUser(const catalog::User& user) { return users_.Update(user); }
 
@@ -290,6 +294,8 @@ absl::Status FeedService::DeleteUser(std::string_view user_id) {
   sessions_.Erase(std::string(user_id));
   return absl::OkStatus();
 }
+
+void FeedService::ForgetSession(std::string_view user) { sessions_.Forget(std::string(user)); }
 
 // ---- Events ----
 

@@ -136,7 +136,11 @@ class FeedService {
   // Deletes the user (an account deleted): the catalog record (NotFound if none) and the feed's
   // session of them (seen set, not-interested signals, served items). The id may be created
   // again and then starts cold. The model's rows are the real-time loop's (RemoveUserRows).
+  // A feed request in flight for the user when it is deleted does not bring the session back.
   [[nodiscard]] absl::Status DeleteUser(std::string_view user);
+  // Drops the session of `user` only: a deletion marker met while the log is re-read at start
+  // (the user's events before it are not theirs any more; the catalog record is the new user's).
+  void ForgetSession(std::string_view user);
   // A trending-only page of `count` (the popular baseline of `replay --feed-hits`), no rules
   // beyond eligibility.
   [[nodiscard]] absl::StatusOr<std::vector<uint64_t>> TrendingPage(std::string_view user, int count,

@@ -76,7 +76,16 @@ UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
 void UserSessions::With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn) {
   Shard& shard = ShardOf(user);
   common::MutexLock lock(&shard.mu);
-  UserSession& s = shard.sessions[user];
+  auto it = shard.sessions.find(user);
+  if (it == shard.sessions.end()) {
+    if (shard.deleted.contains(user)) {
+      UserSession discarded;
+      fn(discarded);
+      return;
+    }
+    it = shard.sessions.try_emplace(user).first;
+  }
+  UserSession& s = it->second;
   const uint64_t recorded_before = s.served_recorded;
   const size_t kept_before = s.served.size();
   fn(s);
@@ -129,6 +138,23 @@ void UserSessions::Reset(const std::string& user, bool keep_seen) {
 void UserSessions::Erase(const std::string& user) {
   Shard& shard = ShardOf(user);
   common::MutexLock lock(&shard.mu);
+  Drop(shard, user);
+  shard.deleted.insert(user);
+}
+
+void UserSessions::Forget(const std::string& user) {
+  Shard& shard = ShardOf(user);
+  common::MutexLock lock(&shard.mu);
+  Drop(shard, user);
+}
+
+void UserSessions::Undelete(const std::string& user) {
+  Shard& shard = ShardOf(user);
+  common::MutexLock lock(&shard.mu);
+  shard.deleted.erase(user);
+}
+
+void UserSessions::Drop(Shard& shard, const std::string& user) {
   auto it = shard.sessions.find(user);
   if (it == shard.sessions.end()) return;
   shard.served_kept -= it->second.served.size();

@@ -94,13 +94,19 @@ class UserSessions {
   explicit UserSessions(size_t max_served_records = kDefaultMaxServedRecords);
 
   // Runs fn on the session of `user` (created empty if new) under its shard's lock; records fn
-  // appends to its `served` count towards max_served_records.
+  // appends to its `served` count towards max_served_records. For an id marked deleted (Erase)
+  // that has no session, fn runs on an empty session that is then thrown away: a request that
+  // read the user before the deletion cannot bring the session back.
   void With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn);
   // Forgets a user's session (refresh); `keep_seen` keeps the seen set and the served items.
   void Reset(const std::string& user, bool keep_seen);
   // Drops a user's session entirely (the account was deleted): seen set, not-interested
-  // signals, served items.
+  // signals, served items; and marks the id deleted until Undelete.
   void Erase(const std::string& user);
+  // Drops a user's session without the mark (a deletion replayed from the log at start).
+  void Forget(const std::string& user);
+  // The id is a user again (created after a deletion): With creates its session again.
+  void Undelete(const std::string& user);
   size_t size() const;
   // Served records kept, all users.
   size_t served_records() const;
@@ -114,7 +120,10 @@ class UserSessions {
     // per-user bound or a reset already dropped is skipped when it reaches the front.
     std::deque<std::pair<std::string, uint64_t>> served_order ABSL_GUARDED_BY(mu);
     size_t served_kept ABSL_GUARDED_BY(mu) = 0;  // records in this shard's sessions
+    // Ids deleted in this process and not created again (one entry per deletion).
+    absl::flat_hash_set<std::string> deleted ABSL_GUARDED_BY(mu);
   };
+  void Drop(Shard& shard, const std::string& user) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   Shard& ShardOf(const std::string& user);
   // Appends the entries of the records fn added, then drops the shard's oldest past its share.
   void TrackServed(Shard& shard, const std::string& user, const UserSession& s,

@@ -52,11 +52,40 @@ TEST(UserSessionsTest, AnErasedUsersServedRecordsLeaveTheBound) {
   EXPECT_EQ(sessions.served_records(), 4u);
   sessions.Erase("gone");
   EXPECT_EQ(sessions.served_records(), 0u);
-  // The same id again: its new records are its own, none dropped for the erased session's.
+  // The same id again (created anew): its new records are its own, none dropped for the erased
+  // session's.
+  sessions.Undelete("gone");
   sessions.With("gone", [](UserSession& s) {
     for (uint64_t v = 10; v < 14; ++v) s.RecordServed(ServedItem{.video_key = v});
   });
   sessions.With("gone", [](UserSession& s) { EXPECT_EQ(s.served.size(), 4u); });
+}
+
+TEST(UserSessionsTest, AnErasedIdGetsNoSessionUntilItIsCreatedAgain) {
+  UserSessions sessions;
+  sessions.With("u1", [](UserSession& s) { s.MarkSeen(7, 100); });
+  sessions.Erase("u1");
+  // A request that read the user before the deletion: it runs, but keeps nothing.
+  bool ran = false;
+  sessions.With("u1", [&](UserSession& s) {
+    ran = true;
+    EXPECT_TRUE(s.seen.empty());
+    s.MarkSeen(8, 100);
+  });
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(sessions.size(), 0u);
+  sessions.Undelete("u1");
+  sessions.With("u1", [](UserSession& s) { s.MarkSeen(9, 100); });
+  EXPECT_EQ(sessions.size(), 1u);
+  sessions.With("u1", [](UserSession& s) {
+    EXPECT_FALSE(s.seen.contains(8));
+    EXPECT_TRUE(s.seen.contains(9));
+  });
+  // Forget (a replayed deletion) drops the session but leaves the id usable.
+  sessions.Forget("u1");
+  EXPECT_EQ(sessions.size(), 0u);
+  sessions.With("u1", [](UserSession& s) { EXPECT_TRUE(s.seen.empty()); });
+  EXPECT_EQ(sessions.size(), 1u);
 }
 
 // Serves `n` items to `user` in one call, as FeedService::Remember does.

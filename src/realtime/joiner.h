@@ -98,8 +98,8 @@ class Joiner {
   ~Joiner();
 
   // Feeds one event, in log order, with its log offset. Emitted examples are appended to *out.
-  // Also advances the event-time watermark to e.time_ms (closing windows). Errors: the late
-  // store's (I/O); the event is then not applied.
+  // Also advances the event-time watermark to e.time_ms (closing windows). A late store I/O
+  // error is not an error here (late_store_fault()); DataLoss for a corrupt late store entry.
   [[nodiscard]] absl::Status Add(const Event& e, uint64_t offset, std::vector<Example>* out);
 
   // Closes every window whose impression time + window_ms <= watermark_ms.
