@@ -179,6 +179,17 @@ class CatalogStore::Txn {
   rocksdb::WriteBatch& batch() { return batch_; }
   uint64_t new_users() const { return new_users_; }
   uint64_t new_videos() const { return new_videos_; }
+  // The ids this Txn wrote (for the listener).
+  CatalogChange Change() const {
+    CatalogChange c;
+    c.users.assign(users_.begin(), users_.end());
+    for (const auto& [id, v] : videos_) c.videos.push_back(id);
+    c.creators.assign(creators_.begin(), creators_.end());
+    c.sounds.assign(sounds_.begin(), sounds_.end());
+    for (const auto& [tag, count] : tag_counts_) c.hashtags.push_back(tag);
+    return c;
+  }
+  void NoteDeletedUser(std::string_view id) { users_.insert(std::string(id)); }
 
   absl::Status StageUser(const User& u, bool must_be_new) {
     FORYOU_RETURN_IF_ERROR(ValidateId("id", u.id));
@@ -388,17 +399,33 @@ CatalogStore::~CatalogStore() {
 }
 
 absl::Status CatalogStore::Commit(const std::function<absl::Status(Txn&)>& stage, bool sync) {
-  common::MutexLock lock(&mu_);
-  Txn txn(db_.get());
-  FORYOU_RETURN_IF_ERROR(stage(txn));
-  FORYOU_RETURN_IF_ERROR(txn.Finish());
-  rocksdb::WriteOptions wo;
-  wo.sync = sync;
-  rocksdb::Status s = db_->Write(wo, &txn.batch());
-  if (!s.ok()) return FromRocks(s, "write");
-  num_users_.fetch_add(txn.new_users(), std::memory_order_relaxed);
-  num_videos_.fetch_add(txn.new_videos(), std::memory_order_relaxed);
+  CatalogChange change;
+  {
+    common::MutexLock lock(&mu_);
+    Txn txn(db_.get());
+    FORYOU_RETURN_IF_ERROR(stage(txn));
+    FORYOU_RETURN_IF_ERROR(txn.Finish());
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    rocksdb::Status s = db_->Write(wo, &txn.batch());
+    if (!s.ok()) return FromRocks(s, "write");
+    num_users_.fetch_add(txn.new_users(), std::memory_order_relaxed);
+    num_videos_.fetch_add(txn.new_videos(), std::memory_order_relaxed);
+    change = txn.Change();
+  }
+  std::shared_ptr<const Listener> listener;
+  {
+    common::MutexLock lock(&listener_mu_);
+    listener = listener_;
+  }
+  if (listener != nullptr && *listener) (*listener)(change);
   return absl::OkStatus();
+}
+
+void CatalogStore::SetListener(Listener listener) {
+  auto l = listener ? std::make_shared<const Listener>(std::move(listener)) : nullptr;
+  common::MutexLock lock(&listener_mu_);
+  listener_ = std::move(l);
 }
 
 absl::Status CatalogStore::CreateUser(const User& user) {
@@ -417,6 +444,7 @@ absl::Status CatalogStore::DeleteUser(std::string_view id) {
   FORYOU_RETURN_IF_ERROR(Commit(
       [&](Txn& t) -> absl::Status {
         FORYOU_RETURN_IF_ERROR(GetUser(id).status());  // under mu_: no create slips in between
+        t.NoteDeletedUser(id);
         rocksdb::Status st = t.batch().Delete(codec::Key(codec::kUserPrefix, id));
         return st.ok() ? absl::OkStatus() : FromRocks(st, "batch");
       },

@@ -45,8 +45,15 @@ namespace foryou::catalog {
 //   * the by-creator / by-sound / by-hashtag index holds exactly one key per (video, value).
 // Every error leaves the store unchanged. Every write is synced before it returns OK (Write()
 // lets a bulk import sync only its last batch).
+// The ids one committed write touched, for a listener (CatalogStore::SetListener).
+struct CatalogChange {
+  std::vector<std::string> users, videos, creators, sounds, hashtags;
+};
+
 class CatalogStore {
  public:
+  using Listener = std::function<void(const CatalogChange&)>;
+
   // Opens (creating if missing) the store in `dir`, counts users and videos. Errors:
   // Unavailable from RocksDB (including a store already open, in this process or another),
   // FailedPrecondition for a store of another format version.
@@ -126,6 +133,14 @@ class CatalogStore {
   [[nodiscard]] absl::StatusOr<std::vector<Video>> VideosByHashtag(std::string_view hashtag,
                                                                    int limit = kNoLimit) const;
 
+  // ---- Listener ----
+  // `listener` is called after every committed write, outside the store's lock, on the writing
+  // thread, with the ids the write touched (a created or replaced record, a deleted user, a
+  // hashtag whose count changed). Two writes may call it in either order: a listener reads the
+  // records back (Get*) rather than trusting the order of calls. Replaces any earlier
+  // listener; null removes it. Writes made before it was set are not replayed.
+  void SetListener(Listener listener) ABSL_LOCKS_EXCLUDED(listener_mu_);
+
   uint64_t num_videos() const { return num_videos_.load(std::memory_order_relaxed); }
   uint64_t num_users() const { return num_users_.load(std::memory_order_relaxed); }
   const std::string& dir() const { return dir_; }
@@ -146,6 +161,8 @@ class CatalogStore {
   // Serializes writes: each is a read-modify-write of RocksDB records, not of a field here.
   common::Mutex mu_;
   std::atomic<uint64_t> num_videos_{0};
+  mutable common::Mutex listener_mu_;
+  std::shared_ptr<const Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
   std::atomic<uint64_t> num_users_{0};
 };
 
