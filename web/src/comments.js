@@ -38,6 +38,8 @@ export function openComments(ctx, item) {
 
   function row(c, box) {
     const li = h('li', { class: 'comment' + (c.pinned ? ' pinned' : ''), 'data-id': c.id, 'data-user': c.user || '' });
+    const replies = h('ul', { class: 'replies' });  // kept when the row is drawn again
+    li.replies = replies;
     const fill = () => {
       const like = h('button', {
         class: 'comment-like', 'aria-pressed': String(!!c.liked), 'aria-label': `Like comment (${c.likes || 0})`,
@@ -51,10 +53,10 @@ export function openComments(ctx, item) {
           c.pinned ? 'Unpin' : 'Pin') : null,
         !c.deleted && (mine || isCreator()) ? h('button', { class: 'link delete', onclick: () => remove(c, li, fill) }, 'Delete') : null,
         !c.deleted && !mine ? h('button', { class: 'link report', onclick: () => report(c, actions) }, 'Report') : null);
-      const replies = h('ul', { class: 'replies' });
       const n = c.replies || 0;
-      const view = !c.parent && n > 0 ? h('button', { class: 'link view-replies', onclick: () => loadReplies(c, replies, view) },
-        `View ${n} ${n === 1 ? 'reply' : 'replies'}`) : null;
+      const view = !c.parent && n > 0 && !c.repliesShown ? h('button', {
+        class: 'link view-replies', onclick: () => loadReplies(c, replies, view),
+      }, `View ${n} ${n === 1 ? 'reply' : 'replies'}`) : null;
       li.replaceChildren(
         h('button', { class: 'avatar small', 'aria-label': '@' + c.user, onclick: () => ctx.openProfile(c.user) }, initials(c.user)),
         h('div', { class: 'comment-main' },
@@ -65,7 +67,6 @@ export function openComments(ctx, item) {
           h('p', { class: 'comment-text' + (c.deleted ? ' deleted' : '') }, c.deleted ? 'Comment deleted' : c.text),
           actions, view, replies),
         c.deleted ? null : like);
-      li.replies = replies;
       li.className = 'comment' + (c.pinned ? ' pinned' : '');
     };
     fill();
@@ -109,6 +110,7 @@ export function openComments(ctx, item) {
         next = page.next_cursor || '';
       } while (next);
       box.replaceChildren(...all.map((r) => row(r, box)));
+      c.repliesShown = true;
       view.remove();
     } catch (e) {
       view.disabled = false;
