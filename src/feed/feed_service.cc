@@ -215,6 +215,19 @@ void FeedService::Remember(const Request& r, const ReasonContext& viewer, int64_
   feeds_served_.fetch_add(1);
 }
 
+absl::flat_hash_set<uint64_t> FeedService::ShownVideos(std::string_view user) {
+  absl::flat_hash_set<uint64_t> seen;
+  sessions_.With(std::string(user), [&](UserSession& s) { seen = s.seen; });
+  return seen;
+}
+
+void FeedService::RecordShown(std::string_view user, absl::Span<const uint64_t> video_keys) {
+  if (video_keys.empty()) return;
+  sessions_.With(std::string(user), [&](UserSession& s) {
+    for (uint64_t key : video_keys) s.MarkSeen(key, options_.seen_capacity);
+  });
+}
+
 absl::StatusOr<std::vector<uint64_t>> FeedService::TrendingPage(std::string_view user, int count,
                                                                  int64_t now_ms) {
   FORYOU_ASSIGN_OR_RETURN(auto u, users_.Get(user));

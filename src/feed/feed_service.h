@@ -137,6 +137,12 @@ class FeedService {
   // session of them (seen set, not-interested signals, served items). The id may be created
   // again and then starts cold. The model's rows are the real-time loop's (RemoveUserRows).
   [[nodiscard]] absl::Status DeleteUser(std::string_view user);
+  // The videos `user` has been shown (served by a feed or impressed), as video keys: the seen
+  // set the eligibility rule reads, bounded by seen_capacity. Empty for a user never shown any.
+  absl::flat_hash_set<uint64_t> ShownVideos(std::string_view user);
+  // Records videos another surface (the Following feed) showed `user`: they join the seen set as
+  // this feed's served videos do, so no feed shows them again.
+  void RecordShown(std::string_view user, absl::Span<const uint64_t> video_keys);
   // A trending-only page of `count` (the popular baseline of `replay --feed-hits`), no rules
   // beyond eligibility.
   [[nodiscard]] absl::StatusOr<std::vector<uint64_t>> TrendingPage(std::string_view user, int count,

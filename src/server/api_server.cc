@@ -272,6 +272,8 @@ void ApiServer::Routes() {
   CatalogRoutes();
   FeedRoutes();
   MeRoutes();
+  SocialRoutes();
+  PeopleRoutes();
   AccountRoutes();
   WebRoutes();
 }

@@ -31,12 +31,14 @@
 #include "common/clock.h"
 #include "common/mutex.h"
 #include "feed/feed_service.h"
+#include "nlohmann/json_fwd.hpp"
 #include "server/api_keys.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/stats_sampler.h"
 #include "realtime/realtime_loop.h"
+#include "social/social_store.h"
 
 namespace foryou::server {
 
@@ -92,6 +94,9 @@ struct ServerDeps {
   // Accounts, session tokens and the audit log. Null = keys only: no /v1/auth routes, no
   // tokens, no audit log.
   accounts::AccountService* accounts = nullptr;
+  // Counts, comments, follows, profiles and inboxes (api_server_social.cc). Null = none of
+  // those routes, and no counts on videos and feed items.
+  social::SocialStore* social = nullptr;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
@@ -144,6 +149,19 @@ class ApiServer {
   void FeedRoutes();     // feed, explain, events (api_server_feed.cc)
   void WebRoutes();      // admin stats, media, the web app (api_server_web.cc)
   void MeRoutes();       // a user's data export and account deletion (api_server_me.cc)
+  // Comments and counts (api_server_social.cc); profiles, follows, the Following feed and the
+  // inbox (api_server_people.cc).
+  void SocialRoutes();
+  void PeopleRoutes();
+  // A route anyone may call (address-limited). A key or bearer token, when sent, must be valid
+  // and names the caller; a session cookie that is no longer valid is ignored (anonymous).
+  Handler PublicRoute(std::string name, CallerHandler fn);
+  // Applies the log's new events to the social store (after an ingest; errors go to stderr:
+  // the events are in the log, and the next catch-up applies them).
+  void CatchUpSocial();
+  // Adds "counts" and, for `viewer` (when not ""), "liked", "favorited" and "following" to each
+  // feed item (objects with "video" and "creator").
+  void AddSocialFields(nlohmann::json* items, const std::string& viewer);
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

@@ -46,14 +46,7 @@ void ApiServer::CatalogRoutes() {
     for (const auto& u : *users) list.push_back(catalog::ToJson(u));
     SendJson(res, 200, {{"users", list}, {"next", users->empty() ? "" : users->back().id}});
   }));
-  s.Get(R"(/v1/users/([^/]+))", RouteAs("/v1/users/ID", Role::kApp, [this](const auto& req,
-                                                                          auto& res,
-                                                                          const Caller& caller) {
-    if (absl::Status st = ActsAs(caller, req.matches[1].str()); !st.ok()) return SendError(res, st);
-    auto user = deps_.feed->GetUser(req.matches[1].str());
-    if (!user.ok()) return SendError(res, user.status());
-    SendJson(res, 200, catalog::ToJson(**user));
-  }));
+  // GET /v1/users/ID: api_server_people.cc (public, with the profile and counts).
   s.Patch(R"(/v1/users/([^/]+))", Route("/v1/users/ID", Role::kAdmin, [this](const auto& req, auto& res) {
     absl::StatusOr<json> body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
@@ -96,10 +89,22 @@ void ApiServer::CatalogRoutes() {
     for (const auto& v : *videos) list.push_back(catalog::ToJson(v));
     SendJson(res, 200, {{"videos", list}, {"next", videos->empty() ? "" : videos->back().id}});
   }));
-  s.Get(R"(/v1/videos/([^/]+))", Route("/v1/videos/ID", Role::kApp, [this](const auto& req, auto& res) {
+  s.Get(R"(/v1/videos/([^/]+))", PublicRoute("/v1/videos/ID", [this](const auto& req, auto& res,
+                                                                      const Caller& caller) {
     auto video = deps_.store->GetVideo(req.matches[1].str());
     if (!video.ok()) return SendError(res, video.status());
-    SendJson(res, 200, catalog::ToJson(*video));
+    // Without a key or session only approved videos exist.
+    if (caller.key == nullptr && !caller.session.has_value() &&
+        video->moderation != catalog::Moderation::kApproved) {
+      return SendError(res, absl::NotFoundError(absl::StrCat("video '", video->id, "' not found")));
+    }
+    json out = catalog::ToJson(*video);
+    if (deps_.social != nullptr) {
+      json one = json::array({{{"video", video->id}, {"creator", video->creator}}});
+      AddSocialFields(&one, "");
+      out["counts"] = one[0]["counts"];
+    }
+    SendJson(res, 200, out);
   }));
   s.Patch(R"(/v1/videos/([^/]+))", RouteAs("/v1/videos/ID", Role::kModerator, [this](
                                                 const auto& req, auto& res, const Caller& caller) {

@@ -84,6 +84,7 @@ void ApiServer::FeedRoutes() {
     for (size_t i = 0; i < page->items.size(); ++i) {
       items.push_back(ItemJson(page->items[i], static_cast<int>(i), deps_.feed->options()));
     }
+    AddSocialFields(&items, *user);
     SendJson(res, 200, {{"request_id", page->request_id}, {"user", *user},
                         {"model_user", page->model_user}, {"items", items},
                         {"candidates", page->candidates}, {"eligible", page->eligible},
@@ -201,6 +202,7 @@ void ApiServer::FeedRoutes() {
       }
     }
     deps_.feed->Observe(original);
+    CatchUpSocial();
     SendJson(res, 200, {{"accepted", resolved.size()}, {"rejected", rejected}, {"offset", *offset}});
   }));
 }

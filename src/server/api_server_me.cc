@@ -72,6 +72,31 @@ absl::Status ScanEvents(stream::EventLog& log, const std::string& user, json* ou
   return absl::OkStatus();
 }
 
+// What the social store holds of `user`: profile, comments, likes, favorites, follows.
+absl::StatusOr<json> SocialExport(social::SocialStore& social, const std::string& user) {
+  FORYOU_ASSIGN_OR_RETURN(social::Profile p, social.GetProfile(user));
+  FORYOU_ASSIGN_OR_RETURN(std::vector<social::Comment> comments, social.CommentsBy(user));
+  json out = {{"profile", {{"name", p.name}, {"bio", p.bio}, {"avatar", !p.avatar_type.empty()}}}};
+  json list = json::array();
+  for (const social::Comment& c : comments) {
+    list.push_back({{"id", c.id}, {"video", c.video}, {"parent", c.parent}, {"text", c.text},
+                    {"time_ms", c.time_ms}, {"deleted", c.deleted}});
+  }
+  out["comments"] = std::move(list);
+  auto entries = [](const std::vector<social::Entry>& es, const char* field) {
+    json l = json::array();
+    for (const social::Entry& e : es) l.push_back({{field, e.id}, {"time_ms", e.time_ms}});
+    return l;
+  };
+  FORYOU_ASSIGN_OR_RETURN(std::vector<social::Entry> likes, social.AllLikes(user));
+  FORYOU_ASSIGN_OR_RETURN(std::vector<social::Entry> favorites, social.AllFavorites(user));
+  FORYOU_ASSIGN_OR_RETURN(std::vector<social::Entry> following, social.AllFollowing(user));
+  out["likes"] = entries(likes, "video");
+  out["favorites"] = entries(favorites, "video");
+  out["following"] = entries(following, "creator");
+  return out;
+}
+
 }  // namespace
 
 void ApiServer::MeRoutes() {
@@ -99,6 +124,11 @@ void ApiServer::MeRoutes() {
     }
     if (absl::Status st = ScanEvents(deps_.loop->log(), user, &out); !st.ok()) {
       return SendError(res, st);
+    }
+    if (deps_.social != nullptr) {
+      absl::StatusOr<json> social = SocialExport(*deps_.social, user);
+      if (!social.ok()) return SendError(res, social.status());
+      out["social"] = std::move(*social);
     }
     res.set_header("Content-Disposition",
                    absl::StrCat("attachment; filename=\"foryou-", user, ".json\""));
@@ -140,6 +170,12 @@ void ApiServer::MeRoutes() {
     }
     if (!u.ok() && !had_account) {
       return SendError(res, absl::NotFoundError(absl::StrCat("user '", user, "' not found")));
+    }
+    if (deps_.social != nullptr) {
+      // Every logged event of the user applied first, so none comes back after the deletion.
+      absl::Status st = deps_.social->CatchUp(deps_.loop->log());
+      if (st.ok()) st = deps_.social->DeleteUser(user);
+      if (!st.ok()) return SendError(res, st);
     }
     absl::StatusOr<uint64_t> rows = deps_.loop->RemoveUserRows(model_users);
     if (!rows.ok()) return SendError(res, rows.status());

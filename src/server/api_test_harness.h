@@ -65,11 +65,15 @@ struct Reply {
 // made from any thread.
 class Harness {
  public:
-  explicit Harness(ServerOptions options) {
+  // `dir`: a data directory to open as it is and keep (a restart); empty = a fresh one, removed
+  // on destruction.
+  explicit Harness(ServerOptions options, std::filesystem::path dir = {}) {
     static int counter = 0;
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("foryou_api_test_", ::getpid(), "_", counter++);
-    std::filesystem::remove_all(dir_);
+    keep_dir_ = !dir.empty();
+    dir_ = keep_dir_ ? dir
+                     : std::filesystem::temp_directory_path() /
+                           absl::StrCat("foryou_api_test_", ::getpid(), "_", counter++);
+    if (!keep_dir_) std::filesystem::remove_all(dir_);
     EngineOptions eo;
     eo.data_dir = dir_.string();
     eo.model_config_json = kModelConfig;
@@ -95,7 +99,7 @@ class Harness {
     // The server installs the loop's sync observer: construct it before the trainer runs.
     server_ = std::make_unique<ApiServer>(
         options, ServerDeps{&engine_->feed(), &engine_->loop(), &engine_->store(), *keys,
-                            &engine_->accounts()});
+                            &engine_->accounts(), &engine_->social()});
     engine_->Start();
     if (absl::Status st = server_->Start(); !st.ok()) {
       ADD_FAILURE() << st;
@@ -109,7 +113,7 @@ class Harness {
     server_.reset();
     engine_.reset();
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    if (!keep_dir_) std::filesystem::remove_all(dir_, ec);
   }
 
   bool ok() const { return engine_ && server_ && server_->port() > 0; }
@@ -165,6 +169,7 @@ class Harness {
 
  private:
   std::filesystem::path dir_;
+  bool keep_dir_ = false;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ApiServer> server_;
   std::string cookie_;

@@ -1,6 +1,7 @@
 // Engine: the one-process wiring of `foryou serve` (see the header).
 #include "server/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -74,7 +75,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
     FORYOU_ASSIGN_OR_RETURN(interrupted, common::ReadFile(marker));
     progress << "serve: an earlier first start was interrupted; removing its partial data and "
                 "seeding again\n";
-    std::vector<std::string> wipe = {"log", "snapshots", "late"};
+    std::vector<std::string> wipe = {"log", "snapshots", "late", "social"};
     if (absl::StrContains(interrupted, "import\n")) wipe.push_back("catalog");
     for (const std::string& sub : wipe) {
       std::error_code ec;
@@ -154,6 +155,16 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
     FORYOU_RETURN_IF_ERROR(common::SyncDir(options.data_dir));
   }
   FORYOU_RETURN_IF_ERROR(e->ReplayLogIntoFeed());
+  // The social store: a video's creator gives likes received and the creator's inbox.
+  catalog::CatalogStore* store = e->store_.get();
+  FORYOU_ASSIGN_OR_RETURN(
+      e->social_, social::SocialStore::Open(options.data_dir + "/social", [store](std::string_view v) {
+        absl::StatusOr<catalog::Video> video = store->GetVideo(v);
+        return video.ok() ? video->creator : std::string();
+      }));
+  const uint64_t social_from = e->social_->applied_offset();
+  FORYOU_RETURN_IF_ERROR(e->social_->CatchUp(e->loop_->log()));
+  e->report_.social_applied = e->social_->applied_offset() - std::min(social_from, e->social_->applied_offset());
   FORYOU_RETURN_IF_ERROR(e->feed_->RefreshEmbeddings());
   e->report_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

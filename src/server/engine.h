@@ -5,8 +5,10 @@
 //   <data_dir>/snapshots  RealtimeLoop snapshots        model + table + behaviour state
 //   <data_dir>/late       RocksDB late store            late actions for the joiner
 //   <data_dir>/accounts   AccountService (RocksDB)      accounts, signed-out sessions, audit log
+//   <data_dir>/social     SocialStore (RocksDB)         counts, comments, follows, profiles, inboxes
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
+// The social store applies the log from its own stored offset at every start (catch-up).
 // On a first start with a Seeder, its catalog is imported into the empty catalog and its past
 // events are replayed through the real-time loop into the empty log, shifted in time to end now,
 // so a real catalog, a trained model and live engagement exist from the start. That first start
@@ -33,6 +35,7 @@
 #include "server/seeder.h"
 #include "model/model_config.h"
 #include "realtime/realtime_loop.h"
+#include "social/social_store.h"
 
 namespace foryou::server {
 
@@ -58,6 +61,7 @@ struct StartupReport {
   uint64_t imported_videos = 0, imported_users = 0;
   uint64_t seeded_rows = 0, seeded_events = 0;
   uint64_t replayed_events = 0;  // events re-observed by the feed at start
+  uint64_t social_applied = 0;   // log records the social store caught up on at start
   double seconds = 0;
 };
 
@@ -78,6 +82,7 @@ class Engine {
 
   catalog::CatalogStore& store() { return *store_; }
   accounts::AccountService& accounts() { return *accounts_; }
+  social::SocialStore& social() { return *social_; }
   realtime::RealtimeLoop& loop() { return *loop_; }
   feed::FeedService& feed() { return *feed_; }
   const StartupReport& report() const { return report_; }
@@ -92,6 +97,7 @@ class Engine {
   model::ModelConfig config_;
   std::unique_ptr<catalog::CatalogStore> store_;
   std::unique_ptr<accounts::AccountService> accounts_;
+  std::unique_ptr<social::SocialStore> social_;
   std::shared_ptr<model::Catalog> model_catalog_;
   std::unique_ptr<realtime::RealtimeLoop> loop_;
   std::unique_ptr<LoopScorer> scorer_;
