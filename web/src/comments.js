@@ -78,7 +78,8 @@ export function openComments(ctx, item) {
     loading = (async () => {
       try {
         const page = await ctx.social.comments(item.video, { cursor });
-        for (const c of page.comments || []) list.append(row(c));
+        // A deleted comment keeps its place only to hold its replies.
+        for (const c of page.comments || []) if (!c.deleted || c.replies > 0) list.append(row(c));
         cursor = page.next_cursor || '';
         done = !page.next_cursor;
         if (!list.children.length) list.append(h('li', { class: 'empty comment-empty' }, 'No comments yet. Be the first.'));

@@ -31,7 +31,7 @@ const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity'
 const app = document.getElementById('app');
 const key = takeKey();   // '' = accounts: the session cookie
 const api = new Api(key);
-const social = new SocialApi(api);
+const social = new SocialApi(api, () => state.user);
 let events = null;
 
 // The state of the feed screen. Exposed read-only as window.__foryou for the browser tests.

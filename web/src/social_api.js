@@ -9,8 +9,14 @@ const q = (params) => {
 };
 
 export class SocialApi {
-  constructor(api) {
+  // `viewer()`: the signed-in user ('' when signed out). With an app key, reads name the viewer
+  // (`?user=`) so that `liked` and `followed` are theirs; a session says it by itself.
+  constructor(api, viewer = () => '') {
     this.api = api;
+    this.viewer = viewer;
+  }
+  as() {
+    return this.api.key && this.viewer() ? this.viewer() : undefined;
   }
 
   video(id) {
@@ -18,7 +24,7 @@ export class SocialApi {
   }
   // Top-level comments (pinned first, then newest), or with `parent` the replies of one, oldest first.
   comments(video, { cursor, parent, count } = {}) {
-    return this.api.get(`/v1/videos/${enc(video)}/comments` + q({ cursor, parent, count }));
+    return this.api.get(`/v1/videos/${enc(video)}/comments` + q({ cursor, parent, count, user: this.as() }));
   }
   postComment(video, user, text, parent) {
     return this.api.post(`/v1/videos/${enc(video)}/comments`, parent ? { user, text, parent } : { user, text });
@@ -37,7 +43,7 @@ export class SocialApi {
   }
 
   profile(id) {
-    return this.api.get(`/v1/users/${enc(id)}`);
+    return this.api.get(`/v1/users/${enc(id)}` + q({ user: this.as() }));
   }
   // body: any of name, bio, avatar (a data: URL, or null to remove it).
   editProfile(body) {
