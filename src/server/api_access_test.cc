@@ -21,14 +21,20 @@ namespace {
 // ---- 401 / 403 ----
 
 TEST_F(ApiServerTest, MissingOrUnknownKeyIs401) {
-  for (const char* path : {"/v1/feed?user=u1", "/v1/users/u1", "/v1/videos/v1",
-                           "/v1/feed/explain?user=u1&video=v1", "/v1/creators/c1"}) {
+  for (const char* path : {"/v1/feed?user=u1", "/v1/feed/explain?user=u1&video=v1",
+                           "/v1/creators/c1"}) {
     EXPECT_TRUE(IsError(h_->Call("GET", path), 401, "unauthenticated", "API key is required"))
         << path;
+  }
+  // Public reads need no key, but a key that is sent must be valid.
+  for (const char* path : {"/v1/feed?user=u1", "/v1/users/u1", "/v1/videos/v1",
+                           "/v1/feed/explain?user=u1&video=v1", "/v1/creators/c1"}) {
     EXPECT_TRUE(IsError(h_->Get(path, "not_a_configured_key_xyz"), 401, "unauthenticated",
                         "unknown API key"))
         << path;
   }
+  EXPECT_EQ(h_->Call("GET", "/v1/users/u1").status, 200);
+  EXPECT_EQ(h_->Call("GET", "/v1/videos/v1").status, 200);
   EXPECT_TRUE(IsError(h_->Call("POST", "/v1/events", "", "[]"), 401, "unauthenticated"));
   EXPECT_TRUE(IsError(h_->Call("POST", "/v1/videos", "", VideoJson(999)), 401, "unauthenticated"));
 }
@@ -45,7 +51,7 @@ TEST_F(ApiServerTest, KeyInAuthorizationHeaderNeverInQuery) {
   ASSERT_TRUE(basic);
   EXPECT_EQ(basic->status, 401);  // only the Bearer scheme
   // Never from the query string (logs, history and Referer headers keep URLs), on any route.
-  EXPECT_TRUE(IsError(h_->Call("GET", absl::StrCat("/v1/users/u1?key=", kAppKey)), 401,
+  EXPECT_TRUE(IsError(h_->Call("GET", absl::StrCat("/v1/feed?user=u1&key=", kAppKey)), 401,
                       "unauthenticated", "API key is required"));
   EXPECT_TRUE(IsError(h_->Call("POST", absl::StrCat("/v1/events?key=", kAppKey), "", "[]"), 401,
                       "unauthenticated"));

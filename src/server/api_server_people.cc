@@ -131,7 +131,7 @@ void ApiServer::PeopleRoutes() {
         }
         if (!v.is_string()) return SendError(res, absl::InvalidArgumentError("avatar: a data: URL or null"));
         std::string bytes;
-        if (absl::Status st = DecodeAvatar(v.get<std::string>(), &bytes, &type); !st.ok()) {
+        if (absl::Status st = DecodeAvatar(v.template get<std::string>(), &bytes, &type); !st.ok()) {
           return SendError(res, st);
         }
         avatar = std::move(bytes);
@@ -141,7 +141,7 @@ void ApiServer::PeopleRoutes() {
         return SendError(res, absl::InvalidArgumentError(absl::StrCat(k, ": unknown field")));
       }
       if (!v.is_string()) return SendError(res, absl::InvalidArgumentError(absl::StrCat(k, ": must be a string")));
-      const std::string text = v.get<std::string>();
+      const std::string text = v.template get<std::string>();
       if (common::InvalidUtf8At(text) != std::string::npos) {
         return SendError(res, absl::InvalidArgumentError(absl::StrCat(k, ": invalid UTF-8")));
       }
@@ -279,7 +279,7 @@ void ApiServer::PeopleRoutes() {
       items.push_back({{"position", i}, {"video", v.id}, {"creator", v.creator}, {"sound", v.sound},
                        {"hashtags", v.hashtags}, {"caption", v.caption},
                        {"duration_ms", v.duration_ms}, {"media_url", v.media_url},
-                       {"upload_ms", v.upload_ms}, {"sources", {"following"}},
+                       {"upload_ms", v.upload_ms}, {"sources", json::array({"following"})},
                        {"reason", "from a creator you follow"}});
     }
     deps_.feed->RecordShown(*user, keys);

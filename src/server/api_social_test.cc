@@ -21,8 +21,8 @@ json Ev(const std::string& type, const std::string& user, const std::string& vid
   return e;
 }
 
-void Send(Harness& h, const json& events, const std::string& key = kAppKey) {
-  Reply r = h.Post("/v1/events", json({{"events", events}}).dump(), key);
+void Send(Harness& h, const std::vector<json>& events, const std::string& key = kAppKey) {
+  Reply r = h.Post("/v1/events", json({{"events", json(events)}}).dump(), key);
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(r.j["accepted"], events.size()) << r.body;
 }
