@@ -32,11 +32,14 @@ export function showRailCounts(rail, item) {
   }
 }
 
-// The user's own action changes the count on screen at once (the server's counts follow from the
-// same events).
-export function bumpCount(item, field, delta) {
-  if (!item.counts) return;
-  item.counts[field] = Math.max(0, (item.counts[field] || 0) + delta);
+// The user's own action on `video` changes its count on screen at once, in every item of `items`
+// that shows it (a video can be queued twice: from the feed and from a link or a page); the
+// server's counts follow from the same events.
+export function bumpCount(items, video, field, delta) {
+  for (const item of items) {
+    if (item.video !== video || !item.counts) continue;
+    item.counts[field] = Math.max(0, (item.counts[field] || 0) + delta);
+  }
 }
 
 // The requesting user's state served with a feed item joins what the player remembers.

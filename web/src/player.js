@@ -407,7 +407,7 @@ function like() {
     const on = !state.liked.has(item.video);
     if (on) state.liked.add(item.video); else state.liked.delete(item.video);
     events.push({ type: on ? 'like' : 'unlike', user: state.user, video: item.video });
-    bumpCount(item, 'likes', on ? 1 : -1);
+    bumpCount(state.items, item.video, 'likes', on ? 1 : -1);
     renderRail(item);
     if (on) {
       heart();
@@ -421,7 +421,7 @@ function favorite() {
     if (state.favorited.has(item.video)) return toast('Already in your favorites');
     state.favorited.add(item.video);
     events.push({ type: 'favorite', user: state.user, video: item.video });
-    bumpCount(item, 'favorites', 1);
+    bumpCount(state.items, item.video, 'favorites', 1);
     toast('Added to favorites');
     renderRail(item);
     adapt();
@@ -431,7 +431,7 @@ function favorite() {
 function share() {
   act((item) => {
     events.push({ type: 'share', user: state.user, video: item.video });
-    bumpCount(item, 'shares', 1);
+    bumpCount(state.items, item.video, 'shares', 1);
     renderRail(item);
     const url = `${location.origin}/#video=${encodeURIComponent(item.video)}`;
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).catch(() => {});
@@ -702,7 +702,7 @@ const socialCtx = {
   toast: (text) => toast(text),
   openProfile: (id) => openProfile(socialCtx, id),
   commentsChanged: (item, delta) => {
-    bumpCount(item, 'comments', delta);
+    bumpCount(state.items.includes(item) ? state.items : [item], item.video, 'comments', delta);
     if (current() === item) renderRail(item);
   },
   isFollowing: (id) => state.following.has(id),
