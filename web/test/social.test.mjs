@@ -167,6 +167,19 @@ test('profile: @handle opens your profile (not sign-out); name and bio survive a
   await page.waitForSelector('.profile-name:text("Vera Viewer")');
   assert.equal(await page.textContent('.bio'), 'Cats, mostly.');
   assert.equal(await page.textContent('.avatar.large'), 'VV', 'initials when there is no avatar');
+  // A photo picked from a file becomes the avatar; "Download my data" saves the export.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await page.click('#edit-profile');
+  await page.setInputFiles('input[name="avatar"]', { name: 'me.png', mimeType: 'image/png', buffer: png });
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('.avatar.large img');
+    return img && img.complete && img.naturalWidth === 1 && /\/v1\/users\/sw_viewer\/avatar/.test(img.src);
+  });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  assert.equal(download.suggestedFilename(), `foryou-${VIEWER}.json`);
+  const exported = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
+  assert.equal(exported.id, VIEWER);
   await page.screenshot({ path: join(SHOTS, 'social-profile.png') });
 
   await page.goto('about:blank');  // nothing polls the server while it restarts
