@@ -47,7 +47,7 @@ before(async () => {
   await api('POST', '/v1/users', { id: FAN }, server.appKey);
   const now = Date.now();
   const video = (id, creator, cat, ageMin) => api('POST', '/v1/videos', {
-    id, creator, caption: `${cat} by ${creator} ${id}`, hashtags: [cat], duration_ms: 4000,
+    id, creator, caption: `${cat} by ${creator} ${id}`, hashtags: [cat], sound: `sound_${cat}`, duration_ms: 4000,
     upload_ms: now - ageMin * 60000, moderation: 'approved', media_url: `/media/${cat}.webm`,
   });
   for (let i = 0; i < 8; i++) await video(`v_maker_${i}`, MAKER, 'cats', 10 + i);
@@ -84,11 +84,11 @@ test('counts: shown under the actions of every video; a like moves its count at 
   }
   assert.notEqual(await page.evaluate(() => window.__foryou.items[window.__foryou.cur].video), FIRST);
   await page.waitForSelector('#share small.count');
-  await page.screenshot({ path: join(SHOTS, 'social-feed.png') });
   await page.keyboard.press('ArrowUp');
   await page.waitForSelector(`.slide[data-video="${FIRST}"]`);
   await page.waitForSelector('#like small.count');
   assert.equal(await railCount(page, 'like'), '2', 'the like stays counted');
+  await page.screenshot({ path: join(SHOTS, 'social-feed.png') });
 });
 
 test('comments: post, reply, delete own, listed after a reload, pinned by the creator', async () => {
