@@ -151,6 +151,20 @@ test('comments: post, reply, delete own, listed after a reload, pinned by the cr
   assert.deepEqual(m.errors.filter((e) => !/status of 400/.test(e)), [], 'no console errors (creator)');
   assert.equal(m.errors.length, 1, 'the one 400 is the refused comment');
   await makerCtx.close();
+
+  // A long list comes a page (20) at a time as its end scrolls into view.
+  for (let i = 0; i < 25; i++) {
+    await api('POST', '/v1/videos/v_maker_1/comments', { user: FAN, text: `fan comment ${i}` }, server.appKey);
+  }
+  await page.goto(`${server.base}/?more=1#video=v_maker_1`);
+  await page.waitForSelector('.slide[data-video="v_maker_1"]');
+  await page.keyboard.press('c');
+  await page.locator('.comment-list > .comment', { hasText: 'fan comment 24' }).waitFor();
+  assert.equal(await page.locator('.comment-list > .comment').count(), 20, 'the first page');
+  await page.locator('.comment-list > .comment').last().scrollIntoViewIfNeeded();
+  await page.locator('.comment-list > .comment', { hasText: 'fan comment 0' }).waitFor();
+  assert.equal(await page.locator('.comment-list > .comment').count(), 25, 'the rest after scrolling');
+  await page.keyboard.press('Escape');
 });
 
 test('profile: @handle opens your profile (not sign-out); name and bio survive a server restart', async () => {
