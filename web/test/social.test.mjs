@@ -252,3 +252,23 @@ test('inbox: a like from another user shows with an unread badge; opening it mar
     (await api('GET', `/v1/inbox?user=${VIEWER}`, undefined, server.appKey)).unread === 0);
   assert.deepEqual(errors, [], 'no console errors');
 });
+
+test('delete account: asks for the password inside the profile; a wrong one is refused, the right one signs out', async () => {
+  const context = await signedIn(await account('sw_leaver'));
+  const { page: p } = await openPage(context, `${server.base}/`);
+  await p.waitForSelector('.slide');
+  await p.click('#me');
+  await p.click('#delete-account');
+  const confirm = p.getByRole('alertdialog', { name: 'Delete account' });
+  await confirm.getByLabel('Password').fill('not the password');
+  await confirm.getByRole('button', { name: 'Delete account' }).click();
+  await p.locator('.account .error', { hasText: 'wrong password' }).waitFor();
+  assert.equal((await api('GET', '/v1/users/sw_leaver')).id, 'sw_leaver', 'a wrong password deletes nothing');
+  await confirm.getByLabel('Password').fill(PASSWORD);
+  await confirm.getByRole('button', { name: 'Delete account' }).click();
+  await p.getByText('Your account is deleted.').waitFor();
+  await p.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const gone = await fetch(`${server.base}/v1/users/sw_leaver`, { headers: { 'X-Api-Key': server.adminKey } });
+  assert.equal(gone.status, 404, 'the user is gone');
+  await context.close();
+});
