@@ -10,6 +10,13 @@ import { bindGestures } from './gestures.js';
 import { h, hue } from './dom.js';
 import { settingsBody } from './settings.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
+// Social screens (docs/design/web_social.md).
+import { SocialApi } from './social_api.js';
+import { absorbItemState, bumpCount, showRailCounts } from './counts.js';
+import { openComments } from './comments.js';
+import { openProfile } from './profile.js';
+import { inboxButton } from './inbox.js';
+import { FOLLOWING_EMPTY, feedTabs, selectTab } from './tabs.js';
 
 const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
@@ -24,6 +31,7 @@ const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity'
 const app = document.getElementById('app');
 const key = takeKey();   // '' = accounts: the session cookie
 const api = new Api(key);
+const social = new SocialApi(api, () => state.user);
 let events = null;
 
 // The state of the feed screen. Exposed read-only as window.__foryou for the browser tests.
@@ -42,6 +50,7 @@ const state = {
   watch: null,        // the watch of the current video
   media: new Map(),   // video id -> <video> element (current + prefetched)
   panelOpen: false,
+  tab: 'foryou',      // the feed on screen: 'foryou' or 'following' (tabs.js)
   pages: 0,           // feed pages fetched
   startLatencies: [], // ms from a video's arrival on screen to its first frame playing
 };
@@ -90,7 +99,8 @@ function renderAuth(message) {
 let stage, info, rail, statusLine, panel, prefetchBox, toastBox;
 
 function openFeed(user) {
-  Object.assign(state, { user, items: [], cur: 0, seen: new Set(), pages: 0, watch: null });
+  Object.assign(state, { user, items: [], cur: 0, seen: new Set(), pages: 0, watch: null, tab: 'foryou' });
+  asideFeeds.clear();
   state.media.clear();
   stage = h('section', { class: 'stage', 'aria-live': 'polite', 'aria-label': 'Video' });
   info = h('div', { class: 'info' });
@@ -100,12 +110,13 @@ function openFeed(user) {
   prefetchBox = h('div', { class: 'prefetch', 'aria-hidden': 'true' });
   toastBox = h('div', { class: 'toast', role: 'status' });
   const top = h('header', { class: 'top' },
-    h('h1', {}, 'For You'),
+    tabsNav = feedTabs(state.tab, switchTab),
     h('div', { class: 'top-actions' },
       h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
       h('button', { id: 'new-videos', onclick: newVideos, title: 'New videos (R)' }, 'New videos'),
       h('button', { id: 'settings', onclick: openSettings, title: 'Settings' }, 'Settings'),
-      h('button', { id: 'signout', onclick: signOut, title: 'Sign out' }, '@' + user)));
+      inboxButton(socialCtx),
+      h('button', { id: 'me', onclick: () => openProfile(socialCtx, state.user), title: 'Your profile' }, '@' + user)));
   app.replaceChildren(h('main', { class: 'feed' }, top, stage, info, rail, statusLine, panel, prefetchBox, toastBox));
   renderSound();
   bindStageGestures();
@@ -135,7 +146,7 @@ function pageItem(v, surface, reason) {
   return {
     video: v.id, creator: v.creator, sound: v.sound, hashtags: v.hashtags, caption: v.caption,
     duration_ms: v.duration_ms, media_url: v.media_url, reason,
-    request_id: surface + '-' + Date.now().toString(36), position: 0, surface,
+    request_id: surface + '-' + Date.now().toString(36), position: 0, surface, counts: v.counts,
   };
 }
 
@@ -175,14 +186,16 @@ async function signOut() {
 
 async function loadMore() {
   if (state.loading) return state.loading;
+  const tab = state.tab;
   state.loading = (async () => {
     try {
-      const page = await api.feed(state.user, PAGE);
+      const page = await (tab === 'following' ? social.followingFeed(state.user, PAGE) : api.feed(state.user, PAGE));
       state.pages++;
       for (const item of page.items) {
-        if (state.seen.has(item.video) || isDropped(item)) continue;
+        if (state.tab !== tab || state.seen.has(item.video) || isDropped(item)) continue;
         state.seen.add(item.video);
-        state.items.push({ ...item, request_id: page.request_id, surface: 'foryou' });
+        absorbItemState(item, state);
+        state.items.push({ ...item, request_id: page.request_id, surface: tab });
       }
     } catch (e) {
       toast('Could not load the feed: ' + e.message);
@@ -357,7 +370,7 @@ function prev() {
 
 function renderInfo(item) {
   info.replaceChildren(
-    h('button', { class: 'link creator', onclick: () => openPage('creators', item.creator, '@' + item.creator) }, '@' + item.creator),
+    h('button', { class: 'link creator', onclick: () => openProfile(socialCtx, item.creator) }, '@' + item.creator),
     h('p', { class: 'caption' }, item.caption || ''),
     h('p', { class: 'tags' }, (item.hashtags || []).map((t) =>
       h('button', { class: 'link tag', onclick: () => openPage('hashtags', t, '#' + t) }, '#' + t))),
@@ -380,6 +393,7 @@ function renderRail(item) {
     btn('not-interested', '⊘', 'Not interested (N)', () => notInterested()),
     btn('more', '⋯', 'More (O)', () => openMore()),
     btn('why', '?', 'Why this video (W)', () => openWhy()));
+  showRailCounts(rail, item);
 }
 
 function act(fn) {
@@ -393,6 +407,7 @@ function like() {
     const on = !state.liked.has(item.video);
     if (on) state.liked.add(item.video); else state.liked.delete(item.video);
     events.push({ type: on ? 'like' : 'unlike', user: state.user, video: item.video });
+    bumpCount(state.items, item.video, 'likes', on ? 1 : -1);
     renderRail(item);
     if (on) {
       heart();
@@ -406,6 +421,7 @@ function favorite() {
     if (state.favorited.has(item.video)) return toast('Already in your favorites');
     state.favorited.add(item.video);
     events.push({ type: 'favorite', user: state.user, video: item.video });
+    bumpCount(state.items, item.video, 'favorites', 1);
     toast('Added to favorites');
     renderRail(item);
     adapt();
@@ -415,6 +431,8 @@ function favorite() {
 function share() {
   act((item) => {
     events.push({ type: 'share', user: state.user, video: item.video });
+    bumpCount(state.items, item.video, 'shares', 1);
+    renderRail(item);
     const url = `${location.origin}/#video=${encodeURIComponent(item.video)}`;
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).catch(() => {});
     toast('Link copied: ' + url);
@@ -480,12 +498,13 @@ function heart() {
 
 // ---- Panels ----
 
-function openPanel(title, body, onClose) {
+// opts.cls: a class of the sheet ('full': a full screen, e.g. a profile).
+function openPanel(title, body, onClose, opts = {}) {
   state.panelOpen = true;
   const watch = state.watch;
   if (watch && watch.media) watch.media.pause();
   const close = h('button', { class: 'close', 'aria-label': 'Close', onclick: () => closePanel() }, '✕');
-  panel.replaceChildren(h('div', { class: 'sheet' }, h('header', {}, h('h2', { id: 'panel-title' }, title), close), body));
+  panel.replaceChildren(h('div', { class: 'sheet' + (opts.cls ? ' ' + opts.cls : '') }, h('header', {}, h('h2', { id: 'panel-title' }, title), close), body));
   panel.setAttribute('aria-labelledby', 'panel-title');
   panel.hidden = false;
   panel.onClose = onClose;
@@ -505,20 +524,7 @@ function closePanel() {
 }
 
 function openComment() {
-  act((item) => {
-    const form = h('form', { class: 'form' },
-      h('label', {}, 'Your comment', h('textarea', { name: 'text', maxlength: 500, required: true, rows: 3 })),
-      h('button', { type: 'submit', class: 'primary' }, 'Post'));
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const text = new FormData(form).get('text').trim();
-      if (!text) return;
-      events.push({ type: 'comment', user: state.user, video: item.video, text });
-      closePanel();
-      toast('Comment posted');
-    });
-    openPanel('Comment', form);
-  });
+  act((item) => openComments(socialCtx, item));
 }
 
 function openMore() {
@@ -609,7 +615,7 @@ async function newVideos() {
 function openSettings() {
   if (state.panelOpen) return;
   openPanel('Settings', settingsBody({
-    signOut,
+    openProfile: () => openProfile(socialCtx, state.user),
     refresh: async () => {
       await events.drain();  // what was watched so far belongs to the feed before the reset
       await api.refresh(state.user);
@@ -672,4 +678,86 @@ function toast(text) {
   toastBox.classList.add('show');
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => toastBox.classList.remove('show'), 2200);
+}
+
+// ---- Social screens: the Following tab, comments, profiles, inbox (docs/design/web_social.md) ----
+
+let tabsNav = null;
+
+// What the social screens need of the player.
+const socialCtx = {
+  social,
+  user: () => state.user,
+  // Acting needs a user: signed out, the sign-in form opens instead.
+  requireUser: () => {
+    if (state.user) return true;
+    renderAuth('Sign in to do that.');
+    return false;
+  },
+  openPanel: (title, body, opts) => {
+    if (state.panelOpen) closePanel();
+    openPanel(title, body, undefined, opts);
+  },
+  closePanel: () => closePanel(),
+  toast: (text) => toast(text),
+  openProfile: (id) => openProfile(socialCtx, id),
+  commentsChanged: (item, delta) => {
+    bumpCount(state.items.includes(item) ? state.items : [item], item.video, 'comments', delta);
+    if (current() === item) renderRail(item);
+  },
+  isFollowing: (id) => state.following.has(id),
+  follow: (creator, on) => {
+    if (on) state.following.add(creator); else state.following.delete(creator);
+    events.push({ type: on ? 'follow' : 'unfollow', user: state.user, creator });
+    if (current()) renderRail(current());
+  },
+  playVideo: (v, surface) => {
+    closePanel();
+    const at = state.items.length ? state.cur + 1 : 0;
+    const existing = state.items.findIndex((it, i) => i >= at && it.video === v.id);
+    if (existing >= 0) state.items.splice(existing, 1);
+    state.items.splice(at, 0, pageItem(v, surface, `from a profile (${surface})`));
+    show(at);
+  },
+  openVideo: async (id) => {
+    try {
+      socialCtx.playVideo(await social.video(id), 'inbox');
+    } catch (e) {
+      toast(`The video '${id}' is not available: ${e.message}`);
+    }
+  },
+  signOut: () => signOut(),
+  signedOut: (message) => {
+    closePanel();
+    finishWatch();
+    localStorage.removeItem(USER_STORE);
+    renderAuth(message);
+  },
+};
+
+// Following | For You: the feed on screen is put aside (what is queued, where the user was) and
+// the other one comes back where it was left, or starts from its first video; pending events go
+// out first, so a follow made a moment ago counts.
+const asideFeeds = new Map();  // tab -> { items, cur, seen }
+
+async function switchTab(name) {
+  if (state.panelOpen) closePanel();
+  if (state.loading) await state.loading;
+  finishWatch();
+  for (const item of state.items) dropMedia(item.video);
+  if (state.items.length) asideFeeds.set(state.tab, { items: state.items, cur: state.cur, seen: state.seen });
+  const back = asideFeeds.get(name);
+  asideFeeds.delete(name);
+  Object.assign(state, { tab: name, items: back ? back.items : [], cur: back ? back.cur : 0, seen: back ? back.seen : new Set() });
+  selectTab(tabsNav, name);
+  info.replaceChildren();
+  rail.replaceChildren();
+  if (back) return show(state.cur);
+  stage.replaceChildren(h('p', { class: 'empty' }, 'Loading…'));
+  await events.drain();
+  await loadMore();
+  if (state.tab !== name) return undefined;
+  if (state.items.length) return show(0);
+  stage.replaceChildren(h('p', { class: 'empty following-empty' }, name === 'following' ? FOLLOWING_EMPTY : 'No videos to show yet.'));
+  return undefined;
 }

@@ -6,8 +6,8 @@ import { h } from './dom.js';
 
 // The body of the settings panel. `refresh` (async) resets the feed on the server and rejects
 // on failure (the panel then shows the error and stays); `done(refreshed)` closes the panel;
-// `signOut` ends the session (and, signed in with an account, signs it out on the server).
-export function settingsBody({ refresh, done, signOut }) {
+// `openProfile` opens the user's profile (where sign-out and the account are).
+export function settingsBody({ refresh, done, openProfile }) {
   const body = h('div', { class: 'settings' });
   const showMain = () => body.replaceChildren(
     h('section', {},
@@ -16,7 +16,8 @@ export function settingsBody({ refresh, done, signOut }) {
       h('button', { id: 'refresh-feed', onclick: showConfirm }, 'Refresh your For You feed')),
     h('section', {},
       h('h3', {}, 'Account'),
-      h('button', { id: 'settings-signout', onclick: () => signOut() }, 'Sign out')));
+      h('p', { class: 'hint' }, 'Sign out, download your data or delete your account in your profile.'),
+      h('button', { id: 'settings-profile', onclick: () => openProfile() }, 'Your profile')));
   const showConfirm = () => {
     const error = h('p', { class: 'error', role: 'alert' });
     const confirm = h('button', {

@@ -9,46 +9,15 @@
 // docs/screenshots/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { SHOTS, launchBrowser, openPage, startServer, waitFor } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const BIN = process.env.FORYOU_BIN || join(repo, 'build/release/foryou');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = resolve(process.env.SCREENSHOTS_DIR || join(here, '../test-results/screenshots'));
 const CATEGORIES = ['cats', 'cooking', 'football', 'music', 'travel', 'dance'];
 const CREATORS_PER_CATEGORY = 3;
 const VIDEOS_PER_CREATOR = 15;
 
-let server, dataDir, base, appKey, adminKey, browser;
-const serverLog = [];
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-async function api(method, path, body, key = adminKey) {
-  const res = await fetch(base + path, {
-    method, headers: { 'X-Api-Key': key, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return path === '/metrics' ? text : JSON.parse(text);
-}
+let server, base, appKey, adminKey, browser;
+const api = (...args) => server.api(...args);
 
 // foryou_events_total{type="..."} in a /metrics text (0 when absent).
 function eventCount(metrics, type) {
@@ -63,45 +32,14 @@ function acceptedEvents(metrics) {
   return total;
 }
 
-async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
-
 before(async () => {
-  assert.ok(existsSync(BIN), `${BIN} is missing: run make build first`);
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/install_deps.sh installs Debian's chromium`);
-  assert.ok(existsSync(join(repo, 'web/dist/index.html')), 'web/dist is missing: run npm run build in web/');
-  dataDir = mkdtempSync(join(tmpdir(), 'foryou-e2e-'));
-  const media = join(dataDir, 'media');
-  mkdirSync(media);
-  execFileSync('bash', [join(repo, 'scripts/make_clips.sh'), media, ...CATEGORIES], { stdio: 'inherit' });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--data-dir', join(dataDir, 'data'), '--port', String(port),
-    '--static-dir', join(repo, 'web/dist'), '--media-dir', media,
-    ...(process.env.FORYOU_SERVE_ARGS ? process.env.FORYOU_SERVE_ARGS.split(' ') : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => serverLog.push(String(d)));
-  server.stderr.on('data', (d) => serverLog.push(String(d)));
-  await waitFor('foryou serve /healthz', async () => (await fetch(base + '/healthz')).ok, 60000, 200);
-  const keys = JSON.parse(readFileSync(join(dataDir, 'data/keys.json'), 'utf8')).keys;
-  appKey = keys.find((k) => k.role === 'app').key;
-  adminKey = keys.find((k) => k.role === 'admin').key;
+  server = await startServer({ clips: CATEGORIES });
+  ({ base, appKey, adminKey } = server);
 
   // The catalog: 6 categories x 3 creators x 15 videos; one video in 5 has no media (poster).
   const now = Date.now();
   let n = 0;
-  for (const [ci, cat] of CATEGORIES.entries()) {
+  for (const cat of CATEGORIES) {
     for (let c = 0; c < CREATORS_PER_CATEGORY; c++) {
       const creator = `${cat}_maker_${c}`;
       for (let i = 0; i < VIDEOS_PER_CREATOR; i++, n++) {
@@ -112,34 +50,14 @@ before(async () => {
         });
       }
     }
-    void ci;
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
-  mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (server) await server.stop();
 });
-
-// A page that fails the test on any console error or uncaught exception.
-async function openPage(context, url) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  return { page, errors };
-}
 
 const state = (page) => page.evaluate(() => {
   const s = window.__foryou;
@@ -245,6 +163,8 @@ test('player: account sign-up, plays clips, adapts to likes and not-interested, 
   await page.keyboard.press('c');
   await page.getByLabel('Your comment').fill('great clip');
   await page.getByRole('button', { name: 'Post' }).click();
+  await page.locator('.comment .comment-text', { hasText: 'great clip' }).waitFor();
+  await page.keyboard.press('Escape');
   await page.keyboard.press('w');
   await page.waitForSelector('.why li');
   assert.ok((await page.$$('.why li')).length > 0, 'explanation sentences shown');
@@ -279,12 +199,13 @@ test('player: account sign-up, plays clips, adapts to likes and not-interested, 
   assert.ok(count('impression') >= 10, 'impressions in /metrics');
   assert.ok(count('play') + count('skip') >= 10, 'plays and skips in /metrics');
 
-  // A reload keeps the session; sign out in Settings ends it (the old cookie no longer works);
-  // signing in with the password opens the feed again.
+  // A reload keeps the session; sign out in the profile (Settings points there) ends it (the old
+  // cookie no longer works); signing in with the password opens the feed again.
   await page.reload();
   await page.waitForSelector('.slide');
   await page.click('#settings');
-  await page.click('#settings-signout');
+  await page.click('#settings-profile');
+  await page.click('#profile-signout');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   const gone = await fetch(base + '/v1/feed?user=e2e_user&count=1',
     { headers: { Authorization: 'Bearer ' + session.value } });
@@ -294,7 +215,7 @@ test('player: account sign-up, plays clips, adapts to likes and not-interested, 
   await signInForm.getByLabel('Password').fill('e2e pass phrase');
   await signInForm.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('.slide');
-  assert.equal(await page.textContent('#signout'), '@e2e_user');
+  assert.equal(await page.textContent('#me'), '@e2e_user');
   assert.deepEqual(errors, [], 'no console errors');
   await context.close();
 });
@@ -455,7 +376,7 @@ test('player: sign in as an existing user; an unknown one is refused with a mess
   await signIn.getByLabel('User name or id').fill('e2e_user');
   await signIn.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('.slide');
-  assert.equal(await page.textContent('#signout'), '@e2e_user');
+  assert.equal(await page.textContent('#me'), '@e2e_user');
   // A shared link plays the shared video first (the user is remembered).
   await page.goto(`${base}/?shared=1#video=v_cats_0_3`);
   await page.waitForSelector('.slide[data-video="v_cats_0_3"]');
