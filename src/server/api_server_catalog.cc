@@ -46,13 +46,15 @@ void ApiServer::CatalogRoutes() {
     for (const auto& u : *users) list.push_back(catalog::ToJson(u));
     SendJson(res, 200, {{"users", list}, {"next", users->empty() ? "" : users->back().id}});
   }));
-  s.Get(R"(/v1/users/([^/]+))", RouteAs("/v1/users/ID", Role::kApp, [this](const auto& req,
-                                                                          auto& res,
-                                                                          const Caller& caller) {
-    if (absl::Status st = ActsAs(caller, req.matches[1].str()); !st.ok()) return SendError(res, st);
+  // Public: anyone may look a user up (a creator's page); the record's private fields (language,
+  // country, interests, settings) only for the user's own session or an API key.
+  s.Get(R"(/v1/users/([^/]+))", PublicRoute("/v1/users/ID", [this](const auto& req, auto& res,
+                                                                   const Caller& caller) {
     auto user = deps_.feed->GetUser(req.matches[1].str());
     if (!user.ok()) return SendError(res, user.status());
-    SendJson(res, 200, catalog::ToJson(**user));
+    const bool own = caller.key != nullptr ||
+                     (caller.session.has_value() && caller.session->account.handle == (*user)->id);
+    SendJson(res, 200, own ? catalog::ToJson(**user) : json{{"id", (*user)->id}});
   }));
   s.Patch(R"(/v1/users/([^/]+))", Route("/v1/users/ID", Role::kAdmin, [this](const auto& req, auto& res) {
     absl::StatusOr<json> body = ParseBody(req);
@@ -96,9 +98,16 @@ void ApiServer::CatalogRoutes() {
     for (const auto& v : *videos) list.push_back(catalog::ToJson(v));
     SendJson(res, 200, {{"videos", list}, {"next", videos->empty() ? "" : videos->back().id}});
   }));
-  s.Get(R"(/v1/videos/([^/]+))", Route("/v1/videos/ID", Role::kApp, [this](const auto& req, auto& res) {
+  // Public: a shared link opens for anyone. A video not approved (pending, limited, removed) is
+  // 404 for a visitor without a key or session, as if it did not exist.
+  s.Get(R"(/v1/videos/([^/]+))", PublicRoute("/v1/videos/ID", [this](const auto& req, auto& res,
+                                                                     const Caller& caller) {
     auto video = deps_.store->GetVideo(req.matches[1].str());
     if (!video.ok()) return SendError(res, video.status());
+    if (caller.key == nullptr && !caller.session.has_value() &&
+        video->moderation != catalog::Moderation::kApproved) {
+      return SendError(res, absl::NotFoundError(absl::StrCat("video '", video->id, "' not found")));
+    }
     SendJson(res, 200, catalog::ToJson(*video));
   }));
   s.Patch(R"(/v1/videos/([^/]+))", RouteAs("/v1/videos/ID", Role::kModerator, [this](
@@ -125,7 +134,7 @@ void ApiServer::CatalogRoutes() {
 
   // ---- Creator, sound and hashtag pages: their videos, most engaging first ----
   auto page = [this](const char* kind) {
-    return [this, kind](const HttpRequest& req, HttpResponse& res) {
+    return [this, kind](const HttpRequest& req, HttpResponse& res, const Caller&) {
       const std::string id = req.matches[1].str();
       absl::StatusOr<int> limit = IntParam(req, "limit", 30, 1, 200);
       if (!limit.ok()) return SendError(res, limit.status());
@@ -136,6 +145,8 @@ void ApiServer::CatalogRoutes() {
         auto c = deps_.store->GetCreator(id);
         if (!c.ok()) return SendError(res, c.status());
         head = catalog::ToJson(*c);
+        // A creator who is also a user (an account) has a profile: GET /v1/users/ID.
+        head["is_user"] = deps_.feed->GetUser(id).ok();
         videos = deps_.store->VideosByCreator(id, 2000);
       } else if (k == "sound") {
         auto c = deps_.store->GetSound(id);
@@ -167,9 +178,10 @@ void ApiServer::CatalogRoutes() {
       SendJson(res, 200, head);
     };
   };
-  s.Get(R"(/v1/creators/([^/]+))", Route("/v1/creators/ID", Role::kApp, page("creator")));
-  s.Get(R"(/v1/sounds/([^/]+))", Route("/v1/sounds/ID", Role::kApp, page("sound")));
-  s.Get(R"(/v1/hashtags/([^/]+))", Route("/v1/hashtags/ID", Role::kApp, page("hashtag")));
+  // Public reads: the pages list approved videos only.
+  s.Get(R"(/v1/creators/([^/]+))", PublicRoute("/v1/creators/ID", page("creator")));
+  s.Get(R"(/v1/sounds/([^/]+))", PublicRoute("/v1/sounds/ID", page("sound")));
+  s.Get(R"(/v1/hashtags/([^/]+))", PublicRoute("/v1/hashtags/ID", page("hashtag")));
 
   // ---- Sign-up: the hashtags to pick interests from, most used first. No key: the sign-up
   // screen shows them before anyone is signed in (public catalog data). ----

@@ -1,107 +1,29 @@
 // End-to-end tests of the web app in a real browser: Debian's chromium driven by playwright-core,
 // against a real `foryou serve` (release build) on a fresh data directory with a small catalog
-// created through the admin API and clips made by scripts/make_clips.sh (ffmpeg).
+// created through the admin API and clips made by scripts/make_clips.sh (ffmpeg); start-up and
+// shared helpers in harness.mjs.
 //
 //   cd web && npm test            (make test-web does the build first)
-//
-// Env: FORYOU_BIN (default ../build/release/foryou), CHROMIUM (default /usr/bin/chromium),
-// SCREENSHOTS_DIR (default test-results/screenshots; `make screenshots` copies them to
-// docs/screenshots/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { SHOTS, startServer, waitFor, eventCount, acceptedEvents, openPage, state, idle, currentItem,
+  nextVideo } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const BIN = process.env.FORYOU_BIN || join(repo, 'build/release/foryou');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = resolve(process.env.SCREENSHOTS_DIR || join(here, '../test-results/screenshots'));
 const CATEGORIES = ['cats', 'cooking', 'football', 'music', 'travel', 'dance'];
 const CREATORS_PER_CATEGORY = 3;
 const VIDEOS_PER_CREATOR = 15;
 
-let server, dataDir, base, appKey, adminKey, browser;
-const serverLog = [];
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-async function api(method, path, body, key = adminKey) {
-  const res = await fetch(base + path, {
-    method, headers: { 'X-Api-Key': key, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return path === '/metrics' ? text : JSON.parse(text);
-}
-
-// foryou_events_total{type="..."} in a /metrics text (0 when absent).
-function eventCount(metrics, type) {
-  const m = metrics.match(new RegExp(`^foryou_events_total\\{type="${type}"\\} (\\d+)`, 'm'));
-  return m ? Number(m[1]) : 0;
-}
-
-// The events the server accepted, of every type, in a /metrics text.
-function acceptedEvents(metrics) {
-  let total = 0;
-  for (const m of metrics.matchAll(/^foryou_events_total\{type="[a-z_]+"\} (\d+)/gm)) total += Number(m[1]);
-  return total;
-}
-
-async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
+let server, base, appKey, adminKey, browser, api;
 
 before(async () => {
-  assert.ok(existsSync(BIN), `${BIN} is missing: run make build first`);
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/install_deps.sh installs Debian's chromium`);
-  assert.ok(existsSync(join(repo, 'web/dist/index.html')), 'web/dist is missing: run npm run build in web/');
-  dataDir = mkdtempSync(join(tmpdir(), 'foryou-e2e-'));
-  const media = join(dataDir, 'media');
-  mkdirSync(media);
-  execFileSync('bash', [join(repo, 'scripts/make_clips.sh'), media, ...CATEGORIES], { stdio: 'inherit' });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--data-dir', join(dataDir, 'data'), '--port', String(port),
-    '--static-dir', join(repo, 'web/dist'), '--media-dir', media,
-    ...(process.env.FORYOU_SERVE_ARGS ? process.env.FORYOU_SERVE_ARGS.split(' ') : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => serverLog.push(String(d)));
-  server.stderr.on('data', (d) => serverLog.push(String(d)));
-  await waitFor('foryou serve /healthz', async () => (await fetch(base + '/healthz')).ok, 60000, 200);
-  const keys = JSON.parse(readFileSync(join(dataDir, 'data/keys.json'), 'utf8')).keys;
-  appKey = keys.find((k) => k.role === 'app').key;
-  adminKey = keys.find((k) => k.role === 'admin').key;
+  server = await startServer(CATEGORIES);
+  ({ base, appKey, adminKey, browser, api } = server);
 
   // The catalog: 6 categories x 3 creators x 15 videos; one video in 5 has no media (poster).
   const now = Date.now();
   let n = 0;
-  for (const [ci, cat] of CATEGORIES.entries()) {
+  for (const cat of CATEGORIES) {
     for (let c = 0; c < CREATORS_PER_CATEGORY; c++) {
       const creator = `${cat}_maker_${c}`;
       for (let i = 0; i < VIDEOS_PER_CREATOR; i++, n++) {
@@ -112,73 +34,21 @@ before(async () => {
         });
       }
     }
-    void ci;
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
-  mkdirSync(SHOTS, { recursive: true });
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (server) await server.stop();
 });
-
-// A page that fails the test on any console error or uncaught exception.
-async function openPage(context, url) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  return { page, errors };
-}
-
-const state = (page) => page.evaluate(() => {
-  const s = window.__foryou;
-  return { cur: s.cur, pages: s.pages, loading: !!s.loading,
-    items: s.items.map((i) => ({ video: i.video, creator: i.creator, hashtags: i.hashtags })) };
-});
-
-async function idle(page) {
-  await page.waitForFunction(() => !window.__foryou.loading && window.__foryou.events &&
-    window.__foryou.events.pending.length === 0 && !window.__foryou.events.inFlight);
-}
-
-async function currentItem(page) {
-  const s = await state(page);
-  return s.items[s.cur];
-}
-
-// ArrowDown until the next video is on screen (a key press while the next page is still loading
-// does nothing, as for a user).
-async function nextVideo(page) {
-  const before = await page.evaluate(() => window.__foryou.cur);
-  for (let i = 0; i < 40; i++) {
-    await page.keyboard.press('ArrowDown');
-    try {
-      await page.waitForFunction((b) => window.__foryou.cur > b, before, { timeout: 500 });
-      return;
-    } catch {
-      // still loading: press again
-    }
-  }
-  throw new Error('could not move to the next video');
-}
 
 test('player: account sign-up, plays clips, adapts to likes and not-interested, events reach /metrics, sign out and in', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   // No key in the URL: the player signs up an account and uses its session cookie.
   const { page, errors } = await openPage(context, `${base}/`);
 
-  // Sign up (cold start, no interests picked).
+  // Logged out, / plays the public feed; Sign in leads to the forms. Sign up (cold start, no
+  // interests picked).
+  await page.click('#signin');
   const signUpForm = page.locator('form', { has: page.getByRole('heading', { name: 'Sign up' }) });
   await signUpForm.getByLabel('Handle').fill('e2e_user');
   await signUpForm.getByLabel('Password').fill('e2e pass phrase');
