@@ -140,8 +140,8 @@ class ApiServer {
   // and takes a token from its rate limit. False after sending the error (401, 403, 429);
   // `caller` is filled as far as it was found (for the audit log).
   bool Authorize(const HttpRequest& req, HttpResponse& res, Role need, Caller* caller);
-  // The caller of a public read: a key or bearer token sent in a header is checked as by
-  // Authorize (app role); a session cookie that no longer authenticates (expired, signed out
+  // The caller of a public read: a key or an Authorization header (of any scheme) is checked as
+  // by Authorize (app role); a session cookie that no longer authenticates (expired, signed out
   // elsewhere) reads as anonymous, as /v1/auth/me answers signed out for it; no credential is
   // anonymous. False after sending the error.
   bool AuthorizePublic(const HttpRequest& req, HttpResponse& res, Caller* caller);

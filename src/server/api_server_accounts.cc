@@ -161,7 +161,10 @@ bool ApiServer::Authorize(const HttpRequest& req, HttpResponse& res, Role need,
 }
 
 bool ApiServer::AuthorizePublic(const HttpRequest& req, HttpResponse& res, Caller* caller) {
-  if (ApiKeyOf(req).has_value()) return Authorize(req, res, Role::kApp, caller);
+  // An Authorization header of another scheme than Bearer is refused as on every route.
+  if (ApiKeyOf(req).has_value() || req.has_header("Authorization")) {
+    return Authorize(req, res, Role::kApp, caller);
+  }
   const std::string cookie = CookieToken(req);
   if (cookie.empty() || deps_.accounts == nullptr || !accounts::LooksLikeToken(cookie)) {
     return true;
