@@ -101,6 +101,13 @@ function axisSize(self, values, axisIdx, cycleNum) {
   return Math.ceil(size) + 4;
 }
 
+function timeLabels(self, splits) {
+  const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+  const opts = span >= 3600 ? { hour: '2-digit', minute: '2-digit' }
+    : { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+  return splits.map((t) => new Date(t * 1000).toLocaleTimeString([], opts));
+}
+
 function plotFor(c, names, width) {
   const old = charts.get(c.id);
   const same = old && old.names.join('\u0000') === names.join('\u0000');
@@ -109,8 +116,9 @@ function plotFor(c, names, width) {
   const el = document.querySelector(`#chart-${c.id} .plot`);
   // A chart may put some series on a second scale, drawn on the right (MiB beside row counts).
   const right = c.right || { names: [] };
-  // The time axis leaves room between its labels at phone width.
-  const axes = [{ stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, space: 70 },
+  // The time axis: one line per tick (uPlot's default adds a date line under some ticks, which
+  // run into each other), with room between labels at phone width.
+  const axes = [{ stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, space: 80, values: timeLabels },
     { stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, size: axisSize }];
   if (right.names.some((n) => names.includes(n))) {
     axes.push({ scale: right.scale, side: 1, stroke: '#a2a2ad', grid: { show: false }, size: axisSize, label: right.scale });

@@ -149,6 +149,33 @@ test('dashboard at human traffic: no "– / –", points for single samples, p50
   });
   assert.ok(grown.size > grown.small + 20, JSON.stringify(grown));
 
+  // The time axis's labels (each line of them) do not run into each other.
+  const timeOverlaps = await page.evaluate(() => {
+    const bad = [];
+    let checked = 0;
+    for (const [id, { plot }] of window.__dashboard.charts) {
+      const a = plot.axes[0];
+      if (!a._values || !a._splits) continue;
+      plot.ctx.font = a.font[0];
+      const lines = a._values.map((v) => String(v ?? '').split('\n'));
+      for (let line = 0; line < 2; line++) {
+        let lastRight = -Infinity;
+        a._splits.forEach((t, i) => {
+          const text = lines[i][line];
+          if (!text) return;
+          const x = plot.valToPos(t, 'x');
+          const w = plot.ctx.measureText(text).width / devicePixelRatio;
+          checked++;
+          if (x - w / 2 < lastRight) bad.push(`${id}: ${text}`);
+          lastRight = x + w / 2;
+        });
+      }
+    }
+    return { bad, checked };
+  });
+  assert.deepEqual(timeOverlaps.bad, []);
+  assert.ok(timeOverlaps.checked >= 12, JSON.stringify(timeOverlaps));
+
   // At phone width: nothing wider than the screen, and no two labels of a legend or the summary
   // on top of each other.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth));
