@@ -214,6 +214,12 @@ test('player: phone-sized window, interests lead, pull down and new videos keep 
   await page.mouse.up();
   await page.waitForFunction(() => window.__foryou.cur === 2);
   assert.notEqual((await currentItem(page)).video, first.video);
+  // The screenshot shows a playing clip (one video in five is a poster card).
+  for (let i = 0; i < 6 && !(await page.$('.slide video')); i++) await nextVideo(page);
+  await page.waitForFunction(() => {
+    const v = document.querySelector('.slide video');
+    return !v || (v.readyState >= 2 && v.currentTime > 0.2);
+  }, null, { timeout: 15000 });
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(SHOTS, 'player-phone.png') });
 
