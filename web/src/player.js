@@ -8,10 +8,11 @@
 import { Api, ApiError, takeKey } from './api.js';
 import { EventQueue } from './events.js';
 import { bindGestures } from './gestures.js';
-import { h, hue } from './dom.js';
+import { h } from './dom.js';
 import { settingsBody } from './settings.js';
-import { coverUrl, heartAt, pauseIcon, progressBar } from './surface.js';
+import { heartAt, pauseIcon, progressBar } from './surface.js';
 import { lookUpSoundTitle, renderPage } from './pages.js';
+import { playerMedia } from './media.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
 
 const USER_STORE = 'foryou.user';
@@ -54,6 +55,9 @@ const state = {
   cursor: '',         // logged out: the public feed's next page ('' = first, null = no more)
 };
 window.__foryou = state;
+
+const { mediaFor, playMedia, prefetch, dropMedia } =
+  playerMedia(state, () => prefetchBox, PREFETCH, () => renderSound());
 
 start();
 
@@ -296,84 +300,6 @@ function show(index) {
 function startWatch(item, media) {
   state.watch = { item, shownAt: performance.now(), completed: false, replays: 0, lastTime: 0, media };
   return state.watch;
-}
-
-function mediaFor(item) {
-  let el = state.media.get(item.video);
-  if (!el && item.media_url) el = makeVideo(item);
-  if (!el) return poster(item);
-  return el;
-}
-
-function makeVideo(item) {
-  const v = h('video', {
-    src: item.media_url, poster: coverUrl(item.media_url), loop: true, playsinline: true, preload: 'auto',
-    'aria-label': item.caption || item.video,
-  });
-  v.muted = state.muted;
-  v.addEventListener('error', () => {
-    // No broken player: a video whose media cannot be played becomes a poster card.
-    state.media.delete(item.video);
-    if (v.isConnected) v.replaceWith(poster(item));
-    else v.remove();
-  });
-  v.addEventListener('timeupdate', () => {
-    const w = state.watch;
-    if (!w || w.media !== v) return;
-    const d = v.duration || 0;
-    if (d && v.currentTime >= d - 0.35) w.completed = true;
-    if (w.lastTime > v.currentTime + 0.5) {
-      // Looped back to the start: a replay.
-      w.completed = true;
-      w.replays++;
-    }
-    w.lastTime = v.currentTime;
-  });
-  state.media.set(item.video, v);
-  return v;
-}
-
-function poster(item) {
-  const tag = (item.hashtags && item.hashtags[0]) || item.creator;
-  return h('div', { class: 'poster', style: `--hue:${hue(tag)}` },
-    h('p', { class: 'poster-caption' }, item.caption || 'Video ' + item.video),
-    h('p', { class: 'poster-note' }, 'no media for this video'));
-}
-
-function playMedia(v) {
-  v.muted = state.muted;
-  const p = v.play();
-  if (p) p.catch(() => {
-    // Autoplay with sound refused before a gesture: play muted instead.
-    if (!v.muted) {
-      v.muted = true;
-      state.muted = true;
-      renderSound();
-      v.play().catch(() => {});
-    }
-  });
-}
-
-function prefetch() {
-  const wanted = new Set();
-  for (let i = state.cur; i <= state.cur + PREFETCH && i < state.items.length; i++) wanted.add(state.items[i].video);
-  for (let i = state.cur + 1; i <= state.cur + PREFETCH && i < state.items.length; i++) {
-    const item = state.items[i];
-    if (!item.media_url || state.media.has(item.video)) continue;
-    prefetchBox.append(makeVideo(item));
-  }
-  for (const [id, el] of state.media) {
-    if (!wanted.has(id)) dropMedia(id, el);
-  }
-}
-
-function dropMedia(id, el = state.media.get(id)) {
-  if (!el) return;
-  state.media.delete(id);
-  if (el.isConnected && el.parentNode !== prefetchBox) return;  // on screen: kept until replaced
-  el.removeAttribute('src');
-  el.load();
-  el.remove();
 }
 
 // The watch of the video on screen ends: one play (watched) or skip (swiped away early) event.
