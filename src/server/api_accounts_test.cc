@@ -111,10 +111,11 @@ TEST_F(ApiAccountsTest, SessionActsOnlyAsItsUser) {
   for (const std::string path : {"/v1/feed?user=u1&count=3", "/v1/feed/explain?user=u1&video=v1"}) {
     EXPECT_TRUE(IsError(h_->Get(path, token), 403, "permission_denied", "'dave'")) << path;
   }
-  // Another user's page is public, without their private fields.
+  // Another user's record is a public read: without its private fields.
   Reply other = h_->Get("/v1/users/u1", token);
-  ASSERT_EQ(other.status, 200) << other.body;
-  EXPECT_FALSE(other.j.contains("hidden_creators"));
+  EXPECT_EQ(other.status, 200) << other.body;
+  EXPECT_FALSE(other.j.contains("interests")) << other.body;
+  EXPECT_TRUE(h_->Get("/v1/users/dave", token).j.contains("interests"));
   EXPECT_TRUE(IsError(h_->Post("/v1/users/u1/refresh", "", token), 403, "permission_denied"));
   EXPECT_TRUE(IsError(h_->Post("/v1/users", R"({"id":"mallory"})", token), 403,
                       "permission_denied", "signup"));

@@ -32,6 +32,7 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
       key_limiter_(options_.key_limit),
       user_limiter_(options_.user_limit),
       account_limiter_(options_.account_limit),
+      public_feed_limiter_(options_.public_feed_limit),
       signin_handle_limiter_(options_.signin_handle_limit),
       signin_address_limiter_(options_.signin_address_limit),
       m_(std::make_unique<Instruments>()) {
@@ -227,6 +228,22 @@ ApiServer::Handler ApiServer::RouteAs(std::string name, std::optional<Role> need
     if (is_feed && res.status == 200) stats_->RecordFeedLatency(seconds * 1000.0);
     m_->requests->WithLabels({name, std::to_string(res.status)}).Inc();
   };
+}
+
+ApiServer::Handler ApiServer::PublicRoute(std::string name, CallerHandler fn) {
+  return RouteAs(std::move(name), std::nullopt, [this, fn = std::move(fn)](
+                                                    const HttpRequest& req, HttpResponse& res,
+                                                    const Caller&) {
+    int64_t retry_ms = 0;
+    if (!address_limiter_.Allow(req.remote_addr, &retry_ms)) {
+      res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
+      return SendError(res,
+                       absl::ResourceExhaustedError("rate limit exceeded for this client address"));
+    }
+    Caller caller;
+    if (!AuthorizePublic(req, res, &caller)) return;
+    fn(req, res, caller);
+  });
 }
 
 void ApiServer::Routes() {

@@ -66,6 +66,8 @@ struct ServerOptions {
   RateLimiterOptions address_limit{.rate_per_s = 2000, .burst = 4000};
   RateLimiterOptions key_limit{.rate_per_s = 5000, .burst = 10000};  // per API key
   RateLimiterOptions user_limit{.rate_per_s = 20, .burst = 40};       // feed requests per user
+  // Logged-out feed pages (GET /v1/feed without a key or session) per client address.
+  RateLimiterOptions public_feed_limit{.rate_per_s = 2, .burst = 20};
   // Requests per signed-in account (every route called with its session token).
   RateLimiterOptions account_limit{.rate_per_s = 50, .burst = 100};
   // Sign-in attempts per handle, and sign-in + sign-up attempts per client address.
@@ -136,10 +138,18 @@ class ApiServer {
   Handler Route(std::string name, std::optional<Role> need, Handler fn);
   // The same for a handler that needs to know who called.
   Handler RouteAs(std::string name, std::optional<Role> need, CallerHandler fn);
+  // A public read: the address's rate limit, then the caller as AuthorizePublic finds it (a key,
+  // a session, or anonymous), then `fn`; timing and metrics as for every route.
+  Handler PublicRoute(std::string name, CallerHandler fn);
   // Finds the request's key or session token (api_server_accounts.cc), checks it grants `need`
   // and takes a token from its rate limit. False after sending the error (401, 403, 429);
   // `caller` is filled as far as it was found (for the audit log).
   bool Authorize(const HttpRequest& req, HttpResponse& res, Role need, Caller* caller);
+  // The caller of a public read: a key or an Authorization header (of any scheme) is checked as
+  // by Authorize (app role); a session cookie that no longer authenticates (expired, signed out
+  // elsewhere) reads as anonymous, as /v1/auth/me answers signed out for it; no credential is
+  // anonymous. False after sending the error.
+  bool AuthorizePublic(const HttpRequest& req, HttpResponse& res, Caller* caller);
   // Writes the audit record of a request to an admin or moderator route.
   void AuditRequest(const std::string& name, Role need, const HttpRequest& req,
                     const HttpResponse& res, const Caller& caller);
@@ -153,9 +163,6 @@ class ApiServer {
   // inbox (api_server_people.cc).
   void SocialRoutes();
   void PeopleRoutes();
-  // A route anyone may call (address-limited). A key or bearer token, when sent, must be valid
-  // and names the caller; a session cookie that is no longer valid is ignored (anonymous).
-  Handler PublicRoute(std::string name, CallerHandler fn);
   // Applies the log's new events to the social store (after an ingest; errors go to stderr:
   // the events are in the log, and the next catch-up applies them).
   void CatchUpSocial();
@@ -172,6 +179,7 @@ class ApiServer {
   bool started_ = false;
   int port_ = 0;
   RateLimiter address_limiter_, key_limiter_, user_limiter_, account_limiter_;
+  RateLimiter public_feed_limiter_;
   RateLimiter signin_handle_limiter_, signin_address_limiter_;
   Registry metrics_;
   // Ingest times of event batches not yet absorbed by the serving model: (end offset, wall ms).

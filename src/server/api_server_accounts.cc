@@ -160,6 +160,26 @@ bool ApiServer::Authorize(const HttpRequest& req, HttpResponse& res, Role need,
   return true;
 }
 
+bool ApiServer::AuthorizePublic(const HttpRequest& req, HttpResponse& res, Caller* caller) {
+  // An Authorization header of another scheme than Bearer is refused as on every route.
+  if (ApiKeyOf(req).has_value() || req.has_header("Authorization")) {
+    return Authorize(req, res, Role::kApp, caller);
+  }
+  const std::string cookie = CookieToken(req);
+  if (cookie.empty() || deps_.accounts == nullptr || !accounts::LooksLikeToken(cookie)) {
+    return true;
+  }
+  absl::StatusOr<accounts::Session> session = deps_.accounts->Authenticate(cookie, Now());
+  if (absl::IsUnauthenticated(session.status())) return true;
+  if (!session.ok()) {
+    SendError(res, session.status());
+    return false;
+  }
+  caller->session = std::move(*session);
+  return !Limited(account_limiter_, caller->session->account.handle, "requests for this account",
+                  res);
+}
+
 void ApiServer::AuditRequest(const std::string& name, Role need, const HttpRequest& req,
                              const HttpResponse& res, const Caller& caller) {
   if (need == Role::kApp || deps_.accounts == nullptr) return;

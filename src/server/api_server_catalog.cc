@@ -130,7 +130,7 @@ void ApiServer::CatalogRoutes() {
 
   // ---- Creator, sound and hashtag pages: their videos, most engaging first ----
   auto page = [this](const char* kind) {
-    return [this, kind](const HttpRequest& req, HttpResponse& res) {
+    return [this, kind](const HttpRequest& req, HttpResponse& res, const Caller&) {
       const std::string id = req.matches[1].str();
       absl::StatusOr<int> limit = IntParam(req, "limit", 30, 1, 200);
       if (!limit.ok()) return SendError(res, limit.status());
@@ -141,6 +141,8 @@ void ApiServer::CatalogRoutes() {
         auto c = deps_.store->GetCreator(id);
         if (!c.ok()) return SendError(res, c.status());
         head = catalog::ToJson(*c);
+        // A creator who is also a user (an account) has a profile: GET /v1/users/ID.
+        head["is_user"] = deps_.feed->GetUser(id).ok();
         videos = deps_.store->VideosByCreator(id, 2000);
       } else if (k == "sound") {
         auto c = deps_.store->GetSound(id);
@@ -172,9 +174,10 @@ void ApiServer::CatalogRoutes() {
       SendJson(res, 200, head);
     };
   };
-  s.Get(R"(/v1/creators/([^/]+))", Route("/v1/creators/ID", Role::kApp, page("creator")));
-  s.Get(R"(/v1/sounds/([^/]+))", Route("/v1/sounds/ID", Role::kApp, page("sound")));
-  s.Get(R"(/v1/hashtags/([^/]+))", Route("/v1/hashtags/ID", Role::kApp, page("hashtag")));
+  // Public reads: the pages list approved videos only.
+  s.Get(R"(/v1/creators/([^/]+))", PublicRoute("/v1/creators/ID", page("creator")));
+  s.Get(R"(/v1/sounds/([^/]+))", PublicRoute("/v1/sounds/ID", page("sound")));
+  s.Get(R"(/v1/hashtags/([^/]+))", PublicRoute("/v1/hashtags/ID", page("hashtag")));
 
   // ---- Sign-up: the hashtags to pick interests from, most used first. No key: the sign-up
   // screen shows them before anyone is signed in (public catalog data). ----

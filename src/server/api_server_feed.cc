@@ -1,11 +1,17 @@
 // ApiServer routes of the feed: feed pages, explanations and events (docs/api.md).
 #include "server/api_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
 #include "common/clock.h"
+#include "common/id_key.h"
 #include "stream/event.h"
 #include "server/api_handlers.h"
 #include "server/http_status.h"
@@ -37,6 +43,66 @@ json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions&
           {"reason", item.reason}};
 }
 
+// The deepest a logged-out visitor pages (cursor + count).
+constexpr int kPublicFeedDepth = 1000;
+
+// The logged-out For You feed (GET /v1/feed without a key or session): the most engaging
+// approved videos among the audience of `?lang=`, then everyone's, then the newest approved
+// uploads; the same page for every visitor of a language, never personalised, and nothing of it
+// is recorded (no served records, no events). The cursor is the offset into that order.
+void SendPublicFeed(feed::FeedService& feed, const HttpRequest& req, HttpResponse& res,
+                    int64_t now) {
+  absl::StatusOr<int> count = IntParam(req, "count", 10, 1, feed.options().max_count);
+  if (!count.ok()) return SendError(res, count.status());
+  const std::string lang = req.get_param_value("lang");
+  if (lang.size() > 8 || !std::all_of(lang.begin(), lang.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || c == '-';
+      })) {
+    return SendError(res, absl::InvalidArgumentError("lang: a language code such as en or pt-br"));
+  }
+  int offset = 0;
+  const std::string cursor = req.get_param_value("cursor");
+  if (!cursor.empty() &&
+      (!absl::SimpleAtoi(cursor, &offset) || offset < 0 || offset > kPublicFeedDepth)) {
+    return SendError(res, absl::InvalidArgumentError("cursor: not a cursor of this feed"));
+  }
+  const auto index = feed.index();
+  const size_t want = static_cast<size_t>(offset + *count) + 1;  // one more: is there a next page
+  std::vector<std::pair<const catalog::Video*, const char*>> order;
+  absl::flat_hash_set<uint64_t> taken;
+  auto take = [&](uint64_t key, const char* reason) {
+    if (order.size() >= want || taken.contains(key)) return;
+    const feed::VideoEntry* e = index->Find(key);
+    if (e == nullptr || e->video.moderation != catalog::Moderation::kApproved) return;
+    taken.insert(key);
+    order.emplace_back(&e->video, reason);
+  };
+  if (!lang.empty()) {
+    for (uint64_t key : feed.engagement().Trending("lang:" + lang, kPublicFeedDepth, now)) {
+      take(key, "popular in your language");
+    }
+  }
+  for (uint64_t key : feed.engagement().Trending("*", kPublicFeedDepth, now)) {
+    take(key, "popular now");
+  }
+  for (uint32_t i : index->servable) {
+    if (order.size() >= want) break;
+    take(common::VideoKey(index->all[i]->video.id), "new on foryou");
+  }
+  json items = json::array();
+  for (size_t i = offset; i < order.size() && i < static_cast<size_t>(offset + *count); ++i) {
+    const catalog::Video& v = *order[i].first;
+    items.push_back({{"position", i}, {"video", v.id}, {"creator", v.creator},
+                     {"sound", v.sound}, {"hashtags", v.hashtags}, {"caption", v.caption},
+                     {"duration_ms", v.duration_ms}, {"media_url", v.media_url},
+                     {"reason", order[i].second}});
+  }
+  const bool more = order.size() >= want && offset + *count < kPublicFeedDepth;
+  SendJson(res, 200, {{"request_id", absl::StrCat("public-", lang.empty() ? "all" : lang, "-", offset)},
+                      {"items", items},
+                      {"next_cursor", more ? json(std::to_string(offset + *count)) : json(nullptr)}});
+}
+
 // Bounds of the feed's stage histograms, seconds: 20 us .. 100 ms (a stage takes well under the
 // request's 0.5 ms .. 2.5 s).
 std::vector<double> StageBuckets() {
@@ -65,8 +131,22 @@ void ApiServer::FeedRoutes() {
   HttpServer& s = *http_;
   // ---- Feed ----
   const StageHistograms stages = AddStageHistograms(metrics_);
-  s.Get("/v1/feed", RouteAs("/v1/feed", Role::kApp, [this, stages](const auto& req, auto& res,
-                                                                     const Caller& caller) {
+  s.Get("/v1/feed", PublicRoute("/v1/feed", [this, stages](const auto& req, auto& res,
+                                                            const Caller& caller) {
+    if (caller.key == nullptr && !caller.session.has_value()) {
+      if (req.has_param("user")) {
+        return SendError(res, absl::UnauthenticatedError(
+                                  "an API key is required for a user's feed, or a session "
+                                  "(without `user`: the logged-out feed)"));
+      }
+      int64_t retry_ms = 0;
+      if (!public_feed_limiter_.Allow(req.remote_addr, &retry_ms)) {
+        res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
+        return SendError(res, absl::ResourceExhaustedError(
+                                  "too many logged-out feed requests from this address"));
+      }
+      return SendPublicFeed(*deps_.feed, req, res, Now());
+    }
     absl::StatusOr<std::string> user = RequiredParam(req, "user");
     if (!user.ok()) return SendError(res, user.status());
     if (absl::Status st = ActsAs(caller, *user); !st.ok()) return SendError(res, st);

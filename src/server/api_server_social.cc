@@ -59,28 +59,6 @@ json NextCursor(const std::string& cursor) { return cursor.empty() ? json(nullpt
 
 // ---- ApiServer ----
 
-ApiServer::Handler ApiServer::PublicRoute(std::string name, CallerHandler fn) {
-  return RouteAs(std::move(name), std::nullopt, [this, fn = std::move(fn)](
-                                                    const HttpRequest& req, HttpResponse& res,
-                                                    const Caller&) {
-    int64_t retry_ms = 0;
-    if (!address_limiter_.Allow(req.remote_addr, &retry_ms)) {
-      res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
-      return SendError(res, absl::ResourceExhaustedError(
-                                "rate limit exceeded for this client address"));
-    }
-    Caller caller;
-    if (ApiKeyOf(req).has_value()) {
-      if (!Authorize(req, res, Role::kApp, &caller)) return;
-    } else if (req.get_header_value("Cookie").find("foryou_session=") != std::string::npos) {
-      // A signed-out or expired cookie reads as anonymous: public pages stay readable.
-      HttpResponse ignored;
-      if (!Authorize(req, ignored, Role::kApp, &caller)) caller = Caller{};
-    }
-    fn(req, res, caller);
-  });
-}
-
 void ApiServer::CatchUpSocial() {
   if (deps_.social == nullptr) return;
   if (absl::Status st = deps_.social->CatchUp(deps_.loop->log()); !st.ok()) {

@@ -59,12 +59,29 @@ export class Api {
   get(path) {
     return this.call('GET', path);
   }
+  // A public read (docs/api.md) sent without the key or the session cookie: it takes nothing of
+  // the session's rate limit.
+  async publicGet(path) {
+    const res = await fetch(path, { credentials: 'omit' });
+    const json = await res.json().catch(() => null);
+    if (!res.ok) {
+      const err = (json && json.error) || {};
+      throw new ApiError(res.status, err.code || 'http_' + res.status, err.message || res.statusText);
+    }
+    return json;
+  }
   post(path, body) {
     return this.call('POST', path, body);
   }
 
   feed(user, count) {
     return this.get(`/v1/feed?user=${encodeURIComponent(user)}&count=${count}`);
+  }
+  // The logged-out For You feed (no key, no session): popular videos in `lang`; `cursor` from
+  // the previous page's next_cursor ('' = the first page).
+  publicFeed(lang, cursor, count) {
+    return this.get(`/v1/feed?count=${count}` + (lang ? `&lang=${encodeURIComponent(lang)}` : '') +
+      (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''));
   }
   // With `requestId`, the video as served on that page.
   explain(user, video, requestId = '') {

@@ -7,8 +7,10 @@ import { Api, takeKey } from './api.js';
 import { h, fmt } from './dom.js';
 
 const POLL_MS = 2000;
-const PALETTE = ['#fe2c55', '#25f4ee', '#f5c542', '#7cdb6a', '#b48cff', '#ff9f43', '#4da3ff', '#ff6bcb',
-  '#c0c0c0', '#9be3c4', '#ffd1a1', '#e06666', '#6fa8dc', '#93c47d'];
+// One colour per event type (14), told apart on the dark background: every pair at least 25
+// apart in CIE L*a*b* (dashboard test).
+export const PALETTE = ['#fe2c55', '#25f4ee', '#f5c542', '#5ed35e', '#b48cff', '#ff8c1a', '#3d6dff', '#ff7ad9',
+  '#f0f0f0', '#b07a4f', '#00a087', '#d4ff4f', '#8c8c8c', '#b00bd9'];
 
 const key = takeKey('foryou.admin_key');
 const api = new Api(key);
@@ -26,14 +28,17 @@ const CHARTS = [
     series: (s) => ({ rows: s.map((x) => x.table_rows ?? null), 'table MiB': s.map((x) => mib(x.table_bytes)),
       'RSS MiB': s.map((x) => mib(x.rss_bytes)) }),
     right: { scale: 'MiB', names: ['table MiB', 'RSS MiB'] } },
-  { id: 'latency', title: 'Feed latency (ms)', unit: 'ms',
-    series: (s) => ({ p50: s.map((x) => x.feed_p50_ms ?? null), p99: s.map((x) => x.feed_p99_ms ?? null) }) },
+  // Requests come and go at human traffic: every sample is drawn as a point too, and p50 (solid)
+  // stays visible where it equals p99 (dashed, wider, beneath it).
+  { id: 'latency', title: 'Feed latency (ms)', unit: 'ms', points: true,
+    series: (s) => ({ p99: s.map((x) => x.feed_p99_ms ?? null), p50: s.map((x) => x.feed_p50_ms ?? null) }),
+    style: { p99: { stroke: '#fe2c55', width: 3, dash: [6, 4] }, p50: { stroke: '#25f4ee', width: 1.5 } } },
   { id: 'rules', title: 'Feed rules fired per interval', unit: '',
     series: (s) => ruleDeltas(s) },
 ];
 
 const charts = new Map();  // id -> {plot, names, el}
-window.__dashboard = { charts, polls: 0, errors: 0, last: null };
+window.__dashboard = { charts, polls: 0, errors: 0, last: null, palette: PALETTE };
 
 function mib(b) {
   return b === null || b === undefined ? null : b / (1 << 20);
@@ -82,6 +87,27 @@ function render() {
   return true;
 }
 
+// An axis as wide as its longest label (uPlot's `size` hook): a fixed width cuts labels such as
+// "15,250" off at the edge.
+function axisSize(self, values, axisIdx, cycleNum) {
+  const axis = self.axes[axisIdx];
+  if (cycleNum > 1 && axis._size) return axis._size;
+  let size = axis.ticks.size + axis.gap;
+  const longest = (values || []).reduce((a, v) => (String(v).length > a.length ? String(v) : a), '');
+  if (longest) {
+    self.ctx.font = axis.font[0];
+    size += self.ctx.measureText(longest).width / devicePixelRatio;
+  }
+  return Math.ceil(size) + 4;
+}
+
+function timeLabels(self, splits) {
+  const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+  const opts = span >= 3600 ? { hour: '2-digit', minute: '2-digit' }
+    : { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+  return splits.map((t) => new Date(t * 1000).toLocaleTimeString([], opts));
+}
+
 function plotFor(c, names, width) {
   const old = charts.get(c.id);
   const same = old && old.names.join('\u0000') === names.join('\u0000');
@@ -90,17 +116,25 @@ function plotFor(c, names, width) {
   const el = document.querySelector(`#chart-${c.id} .plot`);
   // A chart may put some series on a second scale, drawn on the right (MiB beside row counts).
   const right = c.right || { names: [] };
-  const axes = [{ stroke: '#a2a2ad', grid: { stroke: '#2a2a35' } }, { stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, size: 60 }];
+  // The time axis: one line per tick (uPlot's default adds a date line under some ticks, which
+  // run into each other), with room between labels at phone width.
+  const axes = [{ stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, space: 80, values: timeLabels },
+    { stroke: '#a2a2ad', grid: { stroke: '#2a2a35' }, size: axisSize }];
   if (right.names.some((n) => names.includes(n))) {
-    axes.push({ scale: right.scale, side: 1, stroke: '#a2a2ad', grid: { show: false }, size: 50, label: right.scale });
+    axes.push({ scale: right.scale, side: 1, stroke: '#a2a2ad', grid: { show: false }, size: axisSize, label: right.scale });
   }
   const opts = {
     width, height: 200,
     scales: { x: { time: true } },
     axes,
-    series: [{}, ...names.map((n, i) => ({ label: n, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false,
-      ...(right.names.includes(n) ? { scale: right.scale } : {}) }))],
-    legend: { live: false },
+    series: [{}, ...names.map((n, i) => {
+      const style = (c.style && c.style[n]) || {};
+      const stroke = style.stroke || PALETTE[i % PALETTE.length];
+      return { label: n, stroke, width: style.width || 1.5, dash: style.dash, spanGaps: false,
+        points: c.points ? { show: true, size: n === 'p99' ? 9 : 6, stroke, fill: stroke } : undefined,
+        ...(right.names.includes(n) ? { scale: right.scale } : {}) };
+    })],
+    legend: { show: true, live: false },
   };
   const plot = new uPlot(opts, [[], ...names.map(() => [])], el);
   const entry = { plot, names, el };
@@ -125,9 +159,11 @@ function update(stats) {
   const last = samples[samples.length - 1] || {};
   const stat = (label, value) => h('div', { class: 'stat' }, h('b', {}, value), h('span', {}, label));
   const auc = last.auc || {};
+  // The latest sample with feed requests in it (the last interval may have had none).
+  const lat = [...samples].reverse().find((x) => x.feed_p50_ms !== null && x.feed_p50_ms !== undefined);
   document.getElementById('summary').replaceChildren(
     stat('events / s', fmt(last.events_total_per_s ?? null, 1)),
-    stat('feed p50 / p99 ms', `${fmt(last.feed_p50_ms ?? null)} / ${fmt(last.feed_p99_ms ?? null)}`),
+    stat('feed p50 / p99 ms', lat ? `${fmt(lat.feed_p50_ms)} / ${fmt(lat.feed_p99_ms ?? null)}` : 'no requests yet'),
     stat('model freshness ms', fmt(last.freshness_ms ?? null, 0)),
     stat('AUC ' + (Object.keys(auc)[0] || ''), fmt(Object.values(auc)[0] ?? null, 3)),
     stat('table rows', fmt(last.table_rows ?? null, 0)),

@@ -1,14 +1,18 @@
 // The For You player (docs/design/web.md): sign-up / sign-in, a vertical full-screen feed that
-// plays one video at a time, the actions on each video, and the creator / sound / hashtag pages.
-// Every watch and action becomes an event (events.js); likes, follows and "not interested" make
-// the player fetch a fresh page at once, so the feed visibly adapts. "New videos" (R, or pulling
-// down on the first video) fetches a new page and resets nothing; the reset of the For You feed
-// is in the settings, behind a confirmation (settings.js).
+// plays one video at a time, the actions on each video, and the creator / sound / hashtag pages
+// (pages.js). Every watch and action becomes an event (events.js); likes, follows and "not
+// interested" make the player fetch a fresh page at once, so the feed visibly adapts. "New
+// videos" (R, or pulling down on the first video) fetches a new page and resets nothing; the
+// reset of the For You feed is in the settings, behind a confirmation (settings.js). Logged
+// out, the player shows the public For You feed and shared links; every action asks to sign in.
 import { Api, ApiError, takeKey } from './api.js';
 import { EventQueue } from './events.js';
 import { bindGestures } from './gestures.js';
-import { h, hue } from './dom.js';
+import { h } from './dom.js';
 import { settingsBody } from './settings.js';
+import { heartAt, pauseIcon, progressBar } from './surface.js';
+import { lookUpSoundTitle, renderPage } from './pages.js';
+import { playerMedia } from './media.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
 // Social screens (docs/design/web_social.md).
 import { SocialApi } from './social_api.js';
@@ -25,6 +29,10 @@ const LOW_WATER = 4;      // fetch more when fewer are left ahead
 // Videos buffered ahead of the current one (?prefetch=0 turns it off: the baseline of
 // web/bench/swipe_latency.mjs).
 const PREFETCH = new URLSearchParams(location.search).get('prefetch') === '0' ? 0 : 2;
+// The events line (sent / pending / retries) is for developers: shown with ?debug=1 only.
+const DEBUG = new URLSearchParams(location.search).has('debug');
+// The logged-out feed's language: the browser's ("pt-BR" -> "pt").
+const LANG = (navigator.language || '').toLowerCase().split('-')[0].replace(/[^a-z]/g, '');
 
 const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity', 'other'];
 
@@ -53,8 +61,12 @@ const state = {
   tab: 'foryou',      // the feed on screen: 'foryou' or 'following' (tabs.js)
   pages: 0,           // feed pages fetched
   startLatencies: [], // ms from a video's arrival on screen to its first frame playing
+  cursor: '',         // logged out: the public feed's next page ('' = first, null = no more)
 };
 window.__foryou = state;
+
+const { mediaFor, playMedia, prefetch, dropMedia } =
+  playerMedia(state, () => prefetchBox, PREFETCH, () => renderSound());
 
 start();
 
@@ -63,8 +75,9 @@ function start() {
   state.events = events;
   if (!key) {
     // Signed in already if the session cookie is valid; a server without accounts answers 404.
-    api.me().then((me) => (me.signed_in ? openFeed(me.user) : renderAuth('')), (e) => {
-      if (e instanceof ApiError && e.status === 404) renderNoKey(app);
+    // Signed out, the public For You feed (a server without accounts as well).
+    api.me().then((me) => openFeed(me.signed_in ? me.user : ''), (e) => {
+      if (e instanceof ApiError && e.status === 404) openFeed('');
       else renderAuth('Cannot reach the server: ' + e.message);
     });
     return;
@@ -87,7 +100,10 @@ function start() {
 }
 
 function renderAuth(message) {
-  if (!key) return renderAccountAuth(app, api, message, (id) => openFeed(id));
+  if (!key) {
+    return api.me().then(() => renderAccountAuth(app, api, message, (id) => openFeed(id)),
+      () => renderNoKey(app));
+  }
   renderAuthIn(app, api, message, (id) => {
     localStorage.setItem(USER_STORE, id);
     openFeed(id);
@@ -98,8 +114,23 @@ function renderAuth(message) {
 
 let stage, info, rail, statusLine, panel, prefetchBox, toastBox;
 
+// Asks a logged-out visitor to sign in before `what` (e.g. "like videos"): a sheet with the
+// reason and the way to the sign-up / sign-in form; once signed in, the feed opens on the video
+// that was on screen.
+function askSignIn(what) {
+  const item = current();
+  const go = h('button', { id: 'signin-go', class: 'primary', onclick: () => {
+    closePanel();
+    finishWatch();
+    if (item) history.replaceState(null, '', location.pathname + location.search + '#video=' + encodeURIComponent(item.video));
+    renderAuth('');
+  } }, 'Sign in or sign up');
+  openPanel('Sign in to ' + what, h('div', { class: 'menu signin' },
+    h('p', {}, `Sign in to ${what}. Your For You feed then learns from what you watch.`), go));
+}
+
 function openFeed(user) {
-  Object.assign(state, { user, items: [], cur: 0, seen: new Set(), pages: 0, watch: null, tab: 'foryou' });
+  Object.assign(state, { user, items: [], cur: 0, seen: new Set(), pages: 0, watch: null, tab: 'foryou', cursor: '' });
   asideFeeds.clear();
   state.media.clear();
   stage = h('section', { class: 'stage', 'aria-live': 'polite', 'aria-label': 'Video' });
@@ -114,10 +145,20 @@ function openFeed(user) {
     h('div', { class: 'top-actions' },
       h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
       h('button', { id: 'new-videos', onclick: newVideos, title: 'New videos (R)' }, 'New videos'),
-      h('button', { id: 'settings', onclick: openSettings, title: 'Settings' }, 'Settings'),
-      inboxButton(socialCtx),
-      h('button', { id: 'me', onclick: () => openProfile(socialCtx, state.user), title: 'Your profile' }, '@' + user)));
-  app.replaceChildren(h('main', { class: 'feed' }, top, stage, info, rail, statusLine, panel, prefetchBox, toastBox));
+      user ? h('button', { id: 'settings', onclick: openSettings, title: 'Settings' }, 'Settings') : null,
+      user ? inboxButton(socialCtx) : null,
+      user ? h('button', { id: 'me', onclick: () => openProfile(socialCtx, state.user), title: 'Your profile' }, '@' + user)
+        : h('button', { id: 'signin', class: 'primary', onclick: () => { finishWatch(); renderAuth(''); } }, 'Sign in')));
+  // On a desktop (CSS shows them for a fine pointer): buttons for the previous and next video
+  // and the keys in a line.
+  const nav = h('nav', { class: 'desk-nav', 'aria-label': 'Videos' },
+    h('button', { id: 'prev-video', 'aria-label': 'Previous video', title: 'Previous video (↑ or K)', onclick: () => prev() }, '▲'),
+    h('button', { id: 'next-video', 'aria-label': 'Next video', title: 'Next video (↓ or J)', onclick: () => next() }, '▼'));
+  const keysHint = h('p', { class: 'keys-hint', 'aria-hidden': 'true' },
+    h('kbd', {}, '↑'), h('kbd', {}, '↓'), ' videos · ', h('kbd', {}, 'Space'), ' pause · ', h('kbd', {}, 'L'), ' like · ',
+    h('kbd', {}, 'M'), ' sound · ', h('kbd', {}, 'C'), ' comment');
+  if (DEBUG) statusLine.classList.add('show');
+  app.replaceChildren(h('main', { class: 'feed' + (user ? '' : ' guest') }, top, stage, info, rail, nav, keysHint, statusLine, panel, prefetchBox, toastBox));
   renderSound();
   bindStageGestures();
   renderStatus();
@@ -128,6 +169,8 @@ function openFeed(user) {
       history.replaceState(null, '', location.pathname + location.search);
       try {
         const v = await api.get(`/v1/videos/${encodeURIComponent(shared)}`);
+        state.items = state.items.filter((it) => it.video !== v.id);
+        state.seen.add(v.id);
         state.items.unshift(pageItem(v, 'share', 'shared with you'));
       } catch {
         toast(`The shared video '${shared}' is not available`);
@@ -189,7 +232,10 @@ async function loadMore() {
   const tab = state.tab;
   state.loading = (async () => {
     try {
-      const page = await (tab === 'following' ? social.followingFeed(state.user, PAGE) : api.feed(state.user, PAGE));
+      if (!state.user && state.cursor === null) return;  // the public feed's last page was shown
+      const page = tab === 'following' ? await social.followingFeed(state.user, PAGE)
+        : state.user ? await api.feed(state.user, PAGE) : await api.publicFeed(LANG, state.cursor, PAGE);
+      if (!state.user) state.cursor = page.next_cursor;
       state.pages++;
       for (const item of page.items) {
         if (state.tab !== tab || state.seen.has(item.video) || isDropped(item)) continue;
@@ -236,8 +282,14 @@ function show(index) {
     'aria-label': item.caption || 'Video ' + item.video,
   });
   slide.append(mediaFor(item));
-  stage.replaceChildren(slide);
   const media = slide.querySelector('video');
+  if (media) {
+    slide.append(pauseIcon(), progressBar(media, (t) => {
+      if (state.watch && state.watch.media === media) state.watch.lastTime = t;  // a seek is not a replay
+    }));
+    media.addEventListener('play', () => slide.classList.remove('paused'));
+  }
+  stage.replaceChildren(slide);
   const { shownAt } = startWatch(item, media);
   if (media) {
     const started = () => {
@@ -246,7 +298,7 @@ function show(index) {
     if (!media.paused && media.readyState >= 3) started();
     else media.addEventListener('playing', started, { once: true });
   }
-  if (!item.impressed) {
+  if (!item.impressed && state.user) {
     item.impressed = true;
     events.push({ type: 'impression', user: state.user, video: item.video, request_id: item.request_id,
       position: item.position ?? 0, surface: item.surface });
@@ -264,89 +316,13 @@ function startWatch(item, media) {
   return state.watch;
 }
 
-function mediaFor(item) {
-  let el = state.media.get(item.video);
-  if (!el && item.media_url) el = makeVideo(item);
-  if (!el) return poster(item);
-  return el;
-}
-
-function makeVideo(item) {
-  const v = h('video', {
-    src: item.media_url, loop: true, playsinline: true, preload: 'auto', 'aria-label': item.caption || item.video,
-  });
-  v.muted = state.muted;
-  v.addEventListener('error', () => {
-    // No broken player: a video whose media cannot be played becomes a poster card.
-    state.media.delete(item.video);
-    if (v.isConnected) v.replaceWith(poster(item));
-    else v.remove();
-  });
-  v.addEventListener('timeupdate', () => {
-    const w = state.watch;
-    if (!w || w.media !== v) return;
-    const d = v.duration || 0;
-    if (d && v.currentTime >= d - 0.35) w.completed = true;
-    if (w.lastTime > v.currentTime + 0.5) {
-      // Looped back to the start: a replay.
-      w.completed = true;
-      w.replays++;
-    }
-    w.lastTime = v.currentTime;
-  });
-  state.media.set(item.video, v);
-  return v;
-}
-
-function poster(item) {
-  const tag = (item.hashtags && item.hashtags[0]) || item.creator;
-  return h('div', { class: 'poster', style: `--hue:${hue(tag)}` },
-    h('p', { class: 'poster-caption' }, item.caption || 'Video ' + item.video),
-    h('p', { class: 'poster-note' }, 'no media for this video'));
-}
-
-function playMedia(v) {
-  v.muted = state.muted;
-  const p = v.play();
-  if (p) p.catch(() => {
-    // Autoplay with sound refused before a gesture: play muted instead.
-    if (!v.muted) {
-      v.muted = true;
-      state.muted = true;
-      renderSound();
-      v.play().catch(() => {});
-    }
-  });
-}
-
-function prefetch() {
-  const wanted = new Set();
-  for (let i = state.cur; i <= state.cur + PREFETCH && i < state.items.length; i++) wanted.add(state.items[i].video);
-  for (let i = state.cur + 1; i <= state.cur + PREFETCH && i < state.items.length; i++) {
-    const item = state.items[i];
-    if (!item.media_url || state.media.has(item.video)) continue;
-    prefetchBox.append(makeVideo(item));
-  }
-  for (const [id, el] of state.media) {
-    if (!wanted.has(id)) dropMedia(id, el);
-  }
-}
-
-function dropMedia(id, el = state.media.get(id)) {
-  if (!el) return;
-  state.media.delete(id);
-  if (el.isConnected && el.parentNode !== prefetchBox) return;  // on screen: kept until replaced
-  el.removeAttribute('src');
-  el.load();
-  el.remove();
-}
-
 // The watch of the video on screen ends: one play (watched) or skip (swiped away early) event.
 function finishWatch() {
   const w = state.watch;
   if (!w) return;
   state.watch = null;
   if (w.media) w.media.pause();
+  if (!state.user) return;  // logged out: nothing is logged
   const watchMs = Math.round(performance.now() - w.shownAt);
   const lengthMs = w.media && w.media.duration ? w.media.duration * 1000 : w.item.duration_ms || 15000;
   if (!w.media && watchMs >= lengthMs) w.completed = true;
@@ -374,8 +350,15 @@ function renderInfo(item) {
     h('p', { class: 'caption' }, item.caption || ''),
     h('p', { class: 'tags' }, (item.hashtags || []).map((t) =>
       h('button', { class: 'link tag', onclick: () => openPage('hashtags', t, '#' + t) }, '#' + t))),
-    item.sound ? h('button', { class: 'link sound', onclick: () => openPage('sounds', item.sound, '♫ ' + item.sound) }, '♫ ' + item.sound) : null,
+    item.sound ? soundLink(item.sound) : null,
     h('p', { class: 'reason' }, item.reason || ''));
+}
+
+// The sound of the video on screen, by its title once known.
+function soundLink(sound) {
+  const b = h('button', { class: 'link sound', onclick: () => openPage('sounds', sound, '♫') }, '♫');
+  lookUpSoundTitle(api, sound).then((t) => { b.textContent = '♫ ' + t; }, () => { b.textContent = '♫ sound'; });
+  return b;
 }
 
 function renderRail(item) {
@@ -396,9 +379,11 @@ function renderRail(item) {
   showRailCounts(rail, item);
 }
 
-function act(fn) {
+// Runs action `fn` on the video on screen; logged out, asks to sign in to `what` instead.
+function act(fn, what = 'do that') {
   const item = current();
   if (!item || state.panelOpen) return;
+  if (!state.user) return askSignIn(what);
   fn(item);
 }
 
@@ -413,7 +398,19 @@ function like() {
       heart();
       adapt();
     }
-  });
+  }, 'like videos');
+}
+
+// A double tap likes the video on screen (never unlikes it) with a heart where it was tapped.
+function doubleTapLike(x, y) {
+  act((item) => {
+    heartAt(stage, x, y);
+    if (state.liked.has(item.video)) return;
+    state.liked.add(item.video);
+    events.push({ type: 'like', user: state.user, video: item.video });
+    renderRail(item);
+    adapt();
+  }, 'like videos');
 }
 
 function favorite() {
@@ -425,18 +422,22 @@ function favorite() {
     toast('Added to favorites');
     renderRail(item);
     adapt();
-  });
+  }, 'save favorites');
 }
 
+// Copies a link anyone can open (/#video=ID plays that video, signed in or not); counted as a
+// share when signed in.
 function share() {
-  act((item) => {
+  const item = current();
+  if (!item || state.panelOpen) return;
+  if (state.user) {
     events.push({ type: 'share', user: state.user, video: item.video });
     bumpCount(state.items, item.video, 'shares', 1);
     renderRail(item);
-    const url = `${location.origin}/#video=${encodeURIComponent(item.video)}`;
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).catch(() => {});
-    toast('Link copied: ' + url);
-  });
+  }
+  const url = `${location.origin}/#video=${encodeURIComponent(item.video)}`;
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).catch(() => {});
+  toast('Link copied: ' + url);
 }
 
 function follow() {
@@ -447,7 +448,18 @@ function follow() {
     toast(on ? `Following @${item.creator}` : `Unfollowed @${item.creator}`);
     renderRail(item);
     if (on) adapt();
-  });
+  }, 'follow creators');
+}
+
+// The follow button of a creator's page; `show(on)` redraws it.
+function followFromPage(creator, show) {
+  if (!state.user) return askSignIn('follow creators');
+  const on = !state.following.has(creator);
+  if (on) state.following.add(creator); else state.following.delete(creator);
+  events.push({ type: on ? 'follow' : 'unfollow', user: state.user, creator });
+  show(on);
+  const item = current();
+  if (item && item.creator === creator) renderRail(item);
 }
 
 // Removes videos matching `drop` from what is queued ahead, then moves on.
@@ -477,7 +489,7 @@ function notInterested() {
   act((item) => {
     state.dropCreators.add(item.creator);
     moveOnWithout({ type: 'not_interested', video: item.video }, `Fewer videos like this (@${item.creator})`);
-  });
+  }, 'tune your feed');
 }
 
 function hideCreator(item) {
@@ -491,9 +503,7 @@ function hideSound(item) {
 }
 
 function heart() {
-  const el = h('div', { class: 'heart', 'aria-hidden': 'true' }, '♥');
-  stage.append(el);
-  setTimeout(() => el.remove(), 700);
+  heartAt(stage);
 }
 
 // ---- Panels ----
@@ -524,7 +534,7 @@ function closePanel() {
 }
 
 function openComment() {
-  act((item) => openComments(socialCtx, item));
+  act((item) => openComments(socialCtx, item), 'comment');
 }
 
 function openMore() {
@@ -545,12 +555,13 @@ function openMore() {
           next();
         } }, 'Report video')));
     openPanel('More', body);
-  });
+  }, 'hide or report videos');
 }
 
 async function openWhy() {
   const item = current();
   if (!item || state.panelOpen) return;
+  if (!state.user) return askSignIn('see why a video is in your feed');
   const body = h('div', { class: 'why' }, h('p', {}, 'Loading…'));
   openPanel('Why this video', body);
   try {
@@ -575,16 +586,15 @@ async function openWhy() {
 
 async function openPage(kind, id, title) {
   if (state.panelOpen) closePanel();
-  const body = h('div', { class: 'grid' }, h('p', {}, 'Loading…'));
+  const body = h('div', { class: 'page' }, h('p', {}, 'Loading…'));
   openPanel(title, body);
+  const heading = document.getElementById('panel-title');
   try {
-    const page = await api.page(kind, id);
-    const videos = page.videos || [];
-    body.replaceChildren(...(videos.length ? videos.map((v) => h('button', {
-      class: 'tile', style: `--hue:${hue((v.hashtags && v.hashtags[0]) || v.creator)}`,
-      'data-video': v.id, onclick: () => playFromPage(v, kind),
-    }, h('span', {}, v.caption || v.id), h('small', {}, `engagement ${Number(v.engagement || 0).toFixed(2)}`)))
-      : [h('p', {}, 'No videos yet.')]));
+    await renderPage(api, kind, id, body, (t) => { heading.textContent = t; }, {
+      play: (v) => playFromPage(v, kind),
+      following: (creator) => state.following.has(creator),
+      follow: followFromPage,
+    });
   } catch (e) {
     body.replaceChildren(h('p', { class: 'error' }, e.message));
   }
@@ -606,6 +616,7 @@ async function newVideos() {
   if (state.loading) await state.loading;
   for (const item of state.items.splice(state.cur + 1)) dropMedia(item.video);
   await events.drain();
+  if (!state.user && state.cursor === null) state.cursor = '';  // logged out: from the top again
   const before = state.items.length;
   await loadMore();
   if (state.items.length > before) show(before);
@@ -649,16 +660,42 @@ function renderSound() {
   b.setAttribute('aria-pressed', String(!state.muted));
 }
 
+// Pauses or resumes the video on screen; a paused video shows the pause icon.
+function togglePause() {
+  const w = state.watch;
+  if (!w || !w.media || state.panelOpen) return;
+  const slide = w.media.closest('.slide');
+  if (w.media.paused) {
+    playMedia(w.media);
+  } else {
+    w.media.pause();
+    if (slide) slide.classList.add('paused');
+  }
+}
+
+// The slide on screen follows a drag (dy px) and eases back when the drag ends.
+function dragSlide(dy) {
+  const slide = stage.querySelector('.slide');
+  if (!slide) return;
+  slide.classList.add('dragging');
+  slide.style.transform = `translateY(${dy}px)`;
+}
+function settleSlide() {
+  const slide = stage.querySelector('.slide');
+  if (!slide) return;
+  slide.classList.remove('dragging');
+  slide.style.transform = '';
+}
+
 function bindStageGestures() {
   bindGestures(stage, {
     next, prev, longPress: favorite, escape: closePanel, blocked: () => state.panelOpen,
     pullDown: () => (state.cur === 0 ? newVideos() : prev()),  // pull down on the first video
-    tap: () => {
-      const w = state.watch;
-      if (w && w.media) { if (w.media.paused) playMedia(w.media); else w.media.pause(); }
-    },
+    drag: dragSlide, settle: settleSlide,
+    tap: togglePause,
+    doubleTap: doubleTapLike,
     keys: {
-      ArrowDown: next, PageDown: next, j: next, ArrowUp: prev, PageUp: prev, k: prev,
+      ArrowDown: next, PageDown: next, j: next, ArrowUp: prev, PageUp: prev, k: prev, ' ': togglePause,
       l: like, c: openComment, s: share, f: follow, v: favorite, n: notInterested, o: openMore,
       w: openWhy, m: toggleSound, r: newVideos,
     },
@@ -666,7 +703,7 @@ function bindStageGestures() {
 }
 
 function renderStatus() {
-  if (!statusLine || !events) return;
+  if (!statusLine || !events || !DEBUG) return;
   statusLine.textContent = `events sent ${events.sent} · pending ${events.pending.length}` +
     (events.failures ? ` · retries ${events.failures}` : '') + (events.rejected ? ` · rejected ${events.rejected}` : '');
 }

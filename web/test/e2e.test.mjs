@@ -1,40 +1,24 @@
 // End-to-end tests of the web app in a real browser: Debian's chromium driven by playwright-core,
 // against a real `foryou serve` (release build) on a fresh data directory with a small catalog
-// created through the admin API and clips made by scripts/make_clips.sh (ffmpeg).
+// created through the admin API and clips made by scripts/make_clips.sh (ffmpeg); start-up and
+// shared helpers in harness.mjs.
 //
 //   cd web && npm test            (make test-web does the build first)
-//
-// Env: FORYOU_BIN (default ../build/release/foryou), CHROMIUM (default /usr/bin/chromium),
-// SCREENSHOTS_DIR (default test-results/screenshots; `make screenshots` copies them to
-// docs/screenshots/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, launchBrowser, openPage, startServer, waitFor } from './harness.mjs';
+import { SHOTS, startServer, waitFor, eventCount, acceptedEvents, openPage, state, idle, currentItem,
+  nextVideo } from './player_harness.mjs';
 
 const CATEGORIES = ['cats', 'cooking', 'football', 'music', 'travel', 'dance'];
 const CREATORS_PER_CATEGORY = 3;
 const VIDEOS_PER_CREATOR = 15;
 
-let server, base, appKey, adminKey, browser;
-const api = (...args) => server.api(...args);
-
-// foryou_events_total{type="..."} in a /metrics text (0 when absent).
-function eventCount(metrics, type) {
-  const m = metrics.match(new RegExp(`^foryou_events_total\\{type="${type}"\\} (\\d+)`, 'm'));
-  return m ? Number(m[1]) : 0;
-}
-
-// The events the server accepted, of every type, in a /metrics text.
-function acceptedEvents(metrics) {
-  let total = 0;
-  for (const m of metrics.matchAll(/^foryou_events_total\{type="[a-z_]+"\} (\d+)/gm)) total += Number(m[1]);
-  return total;
-}
+let server, base, appKey, adminKey, browser, api;
 
 before(async () => {
-  server = await startServer({ clips: CATEGORIES });
-  ({ base, appKey, adminKey } = server);
+  server = await startServer(CATEGORIES);
+  ({ base, appKey, adminKey, browser, api } = server);
 
   // The catalog: 6 categories x 3 creators x 15 videos; one video in 5 has no media (poster).
   const now = Date.now();
@@ -51,52 +35,20 @@ before(async () => {
       }
     }
   }
-  browser = await launchBrowser();
 });
 
 after(async () => {
-  if (browser) await browser.close();
   if (server) await server.stop();
 });
-
-const state = (page) => page.evaluate(() => {
-  const s = window.__foryou;
-  return { cur: s.cur, pages: s.pages, loading: !!s.loading,
-    items: s.items.map((i) => ({ video: i.video, creator: i.creator, hashtags: i.hashtags })) };
-});
-
-async function idle(page) {
-  await page.waitForFunction(() => !window.__foryou.loading && window.__foryou.events &&
-    window.__foryou.events.pending.length === 0 && !window.__foryou.events.inFlight);
-}
-
-async function currentItem(page) {
-  const s = await state(page);
-  return s.items[s.cur];
-}
-
-// ArrowDown until the next video is on screen (a key press while the next page is still loading
-// does nothing, as for a user).
-async function nextVideo(page) {
-  const before = await page.evaluate(() => window.__foryou.cur);
-  for (let i = 0; i < 40; i++) {
-    await page.keyboard.press('ArrowDown');
-    try {
-      await page.waitForFunction((b) => window.__foryou.cur > b, before, { timeout: 500 });
-      return;
-    } catch {
-      // still loading: press again
-    }
-  }
-  throw new Error('could not move to the next video');
-}
 
 test('player: account sign-up, plays clips, adapts to likes and not-interested, events reach /metrics, sign out and in', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   // No key in the URL: the player signs up an account and uses its session cookie.
   const { page, errors } = await openPage(context, `${base}/`);
 
-  // Sign up (cold start, no interests picked).
+  // Logged out, / plays the public feed; Sign in leads to the forms. Sign up (cold start, no
+  // interests picked).
+  await page.click('#signin');
   const signUpForm = page.locator('form', { has: page.getByRole('heading', { name: 'Sign up' }) });
   await signUpForm.getByLabel('Handle').fill('e2e_user');
   await signUpForm.getByLabel('Password').fill('e2e pass phrase');
@@ -265,6 +217,12 @@ test('player: phone-sized window, interests lead, pull down and new videos keep 
   await page.mouse.up();
   await page.waitForFunction(() => window.__foryou.cur === 2);
   assert.notEqual((await currentItem(page)).video, first.video);
+  // The screenshot shows a playing clip (one video in five is a poster card).
+  for (let i = 0; i < 6 && !(await page.$('.slide video')); i++) await nextVideo(page);
+  await page.waitForFunction(() => {
+    const v = document.querySelector('.slide video');
+    return !v || (v.readyState >= 2 && v.currentTime > 0.2);
+  }, null, { timeout: 15000 });
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(SHOTS, 'player-phone.png') });
 

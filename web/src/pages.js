@@ -1,0 +1,122 @@
+// The creator, sound and hashtag pages of the player (docs/design/web.md, "The player"): a head
+// (a creator's avatar, name, counts and follow button; a sound's title; a hashtag's name) above
+// the page's videos as tiles with their cover images. Public reads: they work logged out.
+import { h, hue } from './dom.js';
+import { coverImage } from './surface.js';
+
+const soundTitles = new Map();  // sound id -> title (as the sound page gives it)
+
+// The title a sound is shown by: its own, else "original sound - @creator".
+export function soundTitle(sound) {
+  if (sound.title) return sound.title;
+  return sound.creator ? `original sound - @${sound.creator}` : 'original sound';
+}
+
+// Resolves to the title of sound `id` (one small page read, remembered).
+export function lookUpSoundTitle(api, id) {
+  if (soundTitles.has(id)) return Promise.resolve(soundTitles.get(id));
+  return api.publicGet(`/v1/sounds/${encodeURIComponent(id)}?limit=1`).then((s) => {
+    const title = soundTitle(s);
+    soundTitles.set(id, title);
+    return title;
+  });
+}
+
+// A count for people: 1234 -> "1.2K", 2500000 -> "2.5M".
+export function compact(n) {
+  if (!Number.isFinite(n)) return '';
+  const f = (x, unit) => (x >= 100 ? Math.round(x) : Number(x.toFixed(1))) + unit;
+  if (n >= 1e9) return f(n / 1e9, 'B');
+  if (n >= 1e6) return f(n / 1e6, 'M');
+  if (n >= 1e3) return f(n / 1e3, 'K');
+  return String(Math.round(n));
+}
+
+// Initials of a name or handle: "cats_maker_0" -> "CM", "Ana Silva" -> "AS".
+export function initials(name) {
+  const words = String(name || '?').replace(/^@/, '').split(/[\s_.-]+/).filter(Boolean);
+  return ((words[0] || '?')[0] + (words.length > 1 ? words[1][0] : '')).toUpperCase();
+}
+
+// A round avatar: the image at `url` when given (initials again if it fails to load), else
+// the initials of `name` on a colour of its own.
+export function avatar(name, url, size = 'big') {
+  const el = h('div', { class: 'avatar ' + size, style: `--hue:${hue(String(name))}`, 'aria-hidden': 'true' },
+    h('span', {}, initials(name)));
+  if (url) {
+    const img = h('img', { src: url, alt: '' });
+    img.addEventListener('error', () => img.remove());
+    el.append(img);
+  }
+  return el;
+}
+
+function countLine(parts) {
+  const shown = parts.filter(([n]) => Number.isFinite(n));
+  if (!shown.length) return null;
+  return h('p', { class: 'page-counts' }, shown.map(([n, label]) =>
+    h('span', {}, h('b', {}, compact(n)), ' ' + label)));
+}
+
+// A tile of a page: the cover image over the video's gradient, its caption, and its views and
+// likes when the API gives counts.
+function tile(v, onPlay) {
+  const c = v.counts || {};
+  const stats = [c.views !== undefined ? '▶ ' + compact(c.views) : '', c.likes !== undefined ? '♥ ' + compact(c.likes) : '']
+    .filter(Boolean).join('  ');
+  return h('button', {
+    class: 'tile', style: `--hue:${hue((v.hashtags && v.hashtags[0]) || v.creator)}`,
+    'data-video': v.id, onclick: () => onPlay(v),
+  }, coverImage(v.media_url), h('span', {}, v.caption || v.id), stats ? h('small', {}, stats) : null);
+}
+
+// Fills `body` with the page of `kind` ('creators' | 'sounds' | 'hashtags') `id` and sets its
+// title with `setTitle`. `on`: play(video) (a tile was picked), following(creator) -> bool,
+// follow(creator, button) (the follow button was pressed; the player asks to sign in when
+// logged out).
+export async function renderPage(api, kind, id, body, setTitle, on) {
+  const page = await api.page(kind, id);
+  const videos = page.videos || [];
+  let head;
+  if (kind === 'creators') {
+    // The user record gives the avatar and counts once the server has them; a page without it
+    // still shows initials and the videos listed.
+    let user = null;
+    if (page.is_user) {
+      try {
+        user = await api.user(id);
+      } catch {
+        user = null;
+      }
+    }
+    const counts = (user && user.counts) || {};
+    const name = (user && user.name) || page.name || id;
+    const followBtn = h('button', { id: 'page-follow', class: 'primary follow', 'data-creator': id });
+    const setFollow = (on) => {
+      followBtn.textContent = on ? 'Following' : 'Follow';
+      followBtn.setAttribute('aria-pressed', String(on));
+      followBtn.classList.toggle('primary', !on);
+    };
+    setFollow(on.following(id) || !!(user && user.followed));
+    followBtn.addEventListener('click', () => on.follow(id, setFollow));
+    head = h('header', { class: 'page-head' }, avatar(name, user && user.avatar),
+      h('div', { class: 'page-who' }, h('h3', {}, name !== id ? name : '@' + id), name !== id ? h('p', { class: 'hint' }, '@' + id) : null,
+        countLine([[counts.followers, 'followers'], [counts.following, 'following'], [counts.likes, 'likes'],
+          [counts.videos ?? (videos.length < 60 ? videos.length : undefined), 'videos']])),
+      followBtn);
+    setTitle('@' + id);
+  } else if (kind === 'sounds') {
+    const title = soundTitle(page);
+    soundTitles.set(id, title);
+    head = h('header', { class: 'page-head' }, h('div', { class: 'avatar big sound', 'aria-hidden': 'true' }, h('span', {}, '♫')),
+      h('div', { class: 'page-who' }, h('h3', {}, title),
+        countLine([[videos.length < 60 ? videos.length : undefined, 'videos']])));
+    setTitle('♫ ' + title);
+  } else {
+    head = h('header', { class: 'page-head' }, h('div', { class: 'page-who' }, h('h3', {}, '#' + (page.name || id)),
+      countLine([[videos.length < 60 ? videos.length : undefined, 'videos']])));
+    setTitle('#' + (page.name || id));
+  }
+  const grid = h('div', { class: 'grid' }, videos.length ? videos.map((v) => tile(v, on.play)) : h('p', {}, 'No videos yet.'));
+  body.replaceChildren(head, grid);
+}
