@@ -11,11 +11,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "catalog/catalog_json.h"
 #include "common/status_macros.h"
+#include "kuairand/display_text.h"
 
 namespace foryou::kuairand {
 
@@ -101,11 +103,15 @@ absl::Status ImportVideos(const std::string& path, BatchWriter* out, CatalogStor
   std::map<std::string, Sound> sounds;
   absl::flat_hash_set<std::string> hashtags;
   for (const Video& v : videos) {
-    creators.try_emplace(v.creator,
-                         Creator{.id = v.creator, .name = v.creator, .created_ms = v.upload_ms});
-    if (!v.sound.empty()) {
+    // Both ids are decimal (KuaiRandVideoRecord writes them from numbers).
+    uint64_t author = 0, music = 0;
+    (void)absl::SimpleAtoi(v.creator, &author);
+    creators.try_emplace(v.creator, Creator{.id = v.creator,
+                                            .name = GeneratedCreatorName(author),
+                                            .created_ms = v.upload_ms});
+    if (!v.sound.empty() && absl::SimpleAtoi(v.sound, &music)) {
       sounds.try_emplace(v.sound, Sound{.id = v.sound,
-                                        .title = absl::StrCat("KuaiRand music ", v.sound),
+                                        .title = GeneratedSoundTitle(music),
                                         .creator = v.creator});
     }
     hashtags.insert(v.hashtags.begin(), v.hashtags.end());
@@ -176,8 +182,17 @@ std::string KuaiRandSoundId(uint64_t music_id) {
   return music_id == 0 ? std::string() : absl::StrCat(music_id);
 }
 
-std::string KuaiRandMediaUrl(const std::vector<std::string>& hashtags) {
-  return absl::StrCat("/media/", hashtags.empty() ? std::string("untagged") : hashtags[0], ".webm");
+uint32_t KuaiRandClipSeconds(uint32_t duration_ms) {
+  if (duration_ms == 0) return kClipStepSeconds;
+  const uint64_t steps =
+      (uint64_t{duration_ms} + kClipStepSeconds * 500) / (kClipStepSeconds * 1000);
+  return static_cast<uint32_t>(
+      std::clamp<uint64_t>(steps * kClipStepSeconds, kClipStepSeconds, kClipCapSeconds));
+}
+
+std::string KuaiRandMediaUrl(const std::vector<std::string>& hashtags, uint32_t duration_ms) {
+  return absl::StrCat("/media/", hashtags.empty() ? std::string("untagged") : hashtags[0], "_",
+                      KuaiRandClipSeconds(duration_ms), "s.webm");
 }
 
 bool KuaiRandHashtags(std::string_view tag_field, std::vector<std::string>* out) {
@@ -186,7 +201,7 @@ bool KuaiRandHashtags(std::string_view tag_field, std::vector<std::string>* out)
        absl::StrSplit(absl::string_view(tag_field.data(), tag_field.size()), ',')) {
     t = absl::StripAsciiWhitespace(t);
     if (t.empty()) continue;
-    const std::string name = absl::StrCat("tag", t);
+    const std::string name = absl::StrCat("topic", t);
     absl::StatusOr<std::string> canonical = catalog::NormalizeHashtag("tag", name);
     if (!canonical.ok()) return false;
     if (std::find(out->begin(), out->end(), *canonical) == out->end()) out->push_back(*canonical);
@@ -199,12 +214,11 @@ bool KuaiRandVideoRecord(uint64_t video_id, const kuairand::KuaiRandVideo& row, 
   v.id = absl::StrCat(video_id);
   v.creator = absl::StrCat(row.author_id);
   if (!KuaiRandHashtags(row.tag, &v.hashtags)) return false;
-  v.caption = row.tag.empty() ? absl::StrCat("KuaiRand video ", v.id)
-                              : absl::StrCat("KuaiRand video ", v.id, " (tag ", row.tag, ")");
+  v.caption = GeneratedCaption(v.hashtags, row.duration_ms, row.upload_date);
   v.sound = KuaiRandSoundId(row.music_id);
   v.duration_ms = row.duration_ms;  // 0 = unknown (picture posts have none)
   v.upload_ms = MidnightUtcMs(row.upload_date);
-  v.media_url = KuaiRandMediaUrl(v.hashtags);
+  v.media_url = KuaiRandMediaUrl(v.hashtags, v.duration_ms);
   v.moderation = Moderation::kApproved;
   v.video_type = row.video_type;
   v.upload_type = row.upload_type;

@@ -43,14 +43,22 @@ struct ImportStats {
                                                          int64_t now_ms, catalog::CatalogStore* store);
 
 // The mapping, exposed for tests and for whoever joins KuaiRand logs with the catalog.
-// KuaiRand's tag column ("39,68": the category first) -> {"tag39", "tag68"}; false if a tag is
-// not a valid hashtag.
+// KuaiRand's tag column ("39,68": the category first) -> {"topic39", "topic68"}; false if a tag
+// is not a valid hashtag. The data set names no category, so the hashtag says only which one it
+// is; its readable form is KuaiRandTopicName (kuairand/display_text.h).
 bool KuaiRandHashtags(std::string_view tag_field, std::vector<std::string>* out);
-// The demo clip of a video: "/media/<first hashtag>.webm" ("/media/untagged.webm" without one),
-// served from `foryou serve --media-dir` (clips made by scripts/make_clips.sh --kuairand).
-std::string KuaiRandMediaUrl(const std::vector<std::string>& hashtags);
-// One row of the video table as a catalog video (moderation approved, media_url the demo clip);
-// false on a bad tag.
+// The demo clips come in lengths of kClipStepSeconds steps up to kClipCapSeconds (the disk cap).
+inline constexpr uint32_t kClipStepSeconds = 5, kClipCapSeconds = 15;
+// The clip length of a video: its duration rounded to the nearest step, at least one step, at
+// most the cap; one step when the duration is unknown (0). scripts/make_clips.sh --kuairand
+// applies the same rule.
+uint32_t KuaiRandClipSeconds(uint32_t duration_ms);
+// The demo clip of a video: "/media/<first hashtag>_<KuaiRandClipSeconds>s.webm"
+// ("/media/untagged_<N>s.webm" without a hashtag), its cover beside it as ".jpg", served from
+// `foryou serve --media-dir` (clips made by scripts/make_clips.sh --kuairand).
+std::string KuaiRandMediaUrl(const std::vector<std::string>& hashtags, uint32_t duration_ms);
+// One row of the video table as a catalog video (moderation approved, media_url the demo clip,
+// a generated caption: kuairand/display_text.h); false on a bad tag.
 bool KuaiRandVideoRecord(uint64_t video_id, const kuairand::KuaiRandVideo& row, catalog::Video* out);
 // The sound id of a music_id: its decimal string, "" for 0 (no music).
 std::string KuaiRandSoundId(uint64_t music_id);

@@ -16,8 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "kuairand/display_text.h"
 #include "kuairand/real_log_slice.h"
 #include "rocksdb/db.h"
 
@@ -120,32 +122,43 @@ TEST_F(KuaiRandImportTest, MapsEveryColumn) {
 
   Video v1 = store_->GetVideo("1").value();
   EXPECT_EQ(v1.creator, "2103883");
-  EXPECT_EQ(v1.hashtags, (std::vector<std::string>{"tag39", "tag68"}));
+  EXPECT_EQ(v1.hashtags, (std::vector<std::string>{"topic39", "topic68"}));
   EXPECT_EQ(v1.sound, "6355810746");
   EXPECT_EQ(v1.duration_ms, 218066u);
   EXPECT_EQ(v1.upload_ms, kApr10 + 86400000);
   EXPECT_EQ(v1.moderation, Moderation::kApproved);
-  EXPECT_EQ(v1.caption, "KuaiRand video 1 (tag 39,68)");
+  // Built from the row and marked as generated (the data set has no text).
+  EXPECT_EQ(v1.caption,
+            "Topic 39 (also Topic 68) · 3:38 · posted 11 Apr 2022"
+            " (generated caption; KuaiRand has no text)");
   EXPECT_EQ(v1.video_type, "NORMAL");
   EXPECT_EQ(v1.upload_type, "Kmovie");
-  EXPECT_EQ(v1.media_url, "/media/tag39.webm");  // the category's demo clip
+  EXPECT_EQ(v1.media_url, "/media/topic39_15s.webm");  // the category's clip, at the cap
 
   Video v2 = store_->GetVideo("2").value();
   EXPECT_TRUE(v2.sound.empty());
   EXPECT_TRUE(v2.hashtags.empty());
   EXPECT_EQ(v2.duration_ms, 0u);
-  EXPECT_EQ(v2.caption, "KuaiRand video 2");
+  EXPECT_EQ(v2.caption, "Untagged · length not given · posted 9 Apr 2022"
+                        " (generated caption; KuaiRand has no text)");
   EXPECT_EQ(v2.video_type, "AD");
-  EXPECT_EQ(v2.media_url, "/media/untagged.webm");
+  EXPECT_EQ(v2.media_url, "/media/untagged_5s.webm");  // unknown length: 5 s
+  EXPECT_EQ(store_->GetVideo("3")->media_url, "/media/topic68_5s.webm");
 
   // The creator dates from its first upload; a sound belongs to its first user.
+  // Names are generated from the ids and say so (display_text.h).
   EXPECT_EQ(store_->GetCreator("7349781").value(),
-            (Creator{.id = "7349781", .name = "7349781", .created_ms = kApr10 - 86400000}));
-  EXPECT_EQ(
-      store_->GetSound("6355810746").value(),
-      (Sound{.id = "6355810746", .title = "KuaiRand music 6355810746", .creator = "2103883"}));
-  EXPECT_EQ(store_->GetHashtag("tag39")->videos, 2u);
-  EXPECT_EQ(store_->GetHashtag("tag68")->videos, 2u);
+            (Creator{.id = "7349781",
+                     .name = GeneratedCreatorName(7349781),
+                     .created_ms = kApr10 - 86400000}));
+  EXPECT_TRUE(absl::EndsWith(store_->GetCreator("7349781")->name, "(generated name)"));
+  EXPECT_EQ(store_->GetSound("6355810746").value(),
+            (Sound{.id = "6355810746",
+                   .title = GeneratedSoundTitle(6355810746),
+                   .creator = "2103883"}));
+  EXPECT_TRUE(absl::EndsWith(store_->GetSound("6355810746")->title, "(generated title)"));
+  EXPECT_EQ(store_->GetHashtag("topic39")->videos, 2u);
+  EXPECT_EQ(store_->GetHashtag("topic68")->videos, 2u);
   std::vector<Video> by_sound = store_->VideosBySound("6355810746").value();
   ASSERT_EQ(by_sound.size(), 2u);
   EXPECT_EQ(by_sound[0].id, "3");  // newest first
@@ -171,7 +184,7 @@ TEST_F(KuaiRandImportTest, SecondImportChangesNothing) {
   ImportStats again = ImportKuaiRand(videos_, users_, kNow + 999, store_.get()).value();
   EXPECT_EQ(again.videos, 4u);
   EXPECT_EQ(Dump(), first);
-  EXPECT_EQ(store_->GetHashtag("tag39")->videos, 2u);
+  EXPECT_EQ(store_->GetHashtag("topic39")->videos, 2u);
   EXPECT_EQ(store_->num_videos(), 4u);
 }
 
@@ -225,12 +238,26 @@ TEST_F(KuaiRandImportTest, MissingFileOrColumnIsAnError) {
 TEST(KuaiRandMappingTest, Hashtags) {
   std::vector<std::string> tags;
   ASSERT_TRUE(KuaiRandHashtags("39, 68,39,", &tags));
-  EXPECT_EQ(tags, (std::vector<std::string>{"tag39", "tag68"}));
+  EXPECT_EQ(tags, (std::vector<std::string>{"topic39", "topic68"}));
   ASSERT_TRUE(KuaiRandHashtags("", &tags));
   EXPECT_TRUE(tags.empty());
   EXPECT_FALSE(KuaiRandHashtags("a#b", &tags));
   EXPECT_EQ(KuaiRandSoundId(0), "");
   EXPECT_EQ(KuaiRandSoundId(42), "42");
+}
+
+// Clip lengths follow the durations in 5 s steps, at least 5 s, at most the 15 s cap.
+TEST(KuaiRandMappingTest, ClipSeconds) {
+  EXPECT_EQ(KuaiRandClipSeconds(0), 5u);  // unknown
+  EXPECT_EQ(KuaiRandClipSeconds(1200), 5u);
+  EXPECT_EQ(KuaiRandClipSeconds(7499), 5u);
+  EXPECT_EQ(KuaiRandClipSeconds(7500), 10u);
+  EXPECT_EQ(KuaiRandClipSeconds(12499), 10u);
+  EXPECT_EQ(KuaiRandClipSeconds(12500), 15u);
+  EXPECT_EQ(KuaiRandClipSeconds(87433), kClipCapSeconds);
+  EXPECT_EQ(KuaiRandClipSeconds(UINT32_MAX), kClipCapSeconds);
+  EXPECT_EQ(KuaiRandMediaUrl({"topic3", "topic9"}, 9000), "/media/topic3_10s.webm");
+  EXPECT_EQ(KuaiRandMediaUrl({}, 0), "/media/untagged_5s.webm");
 }
 
 // The real KuaiRand-Pure tables shipped in demo/kuairand/.
@@ -259,7 +286,7 @@ TEST(KuaiRandRealImportTest, ImportsKuaiRandPure) {
     EXPECT_EQ(stats.bad_rows, 0u);
     EXPECT_EQ(store->num_videos(), 7583u);
     EXPECT_EQ(store->num_users(), 27285u);
-    EXPECT_EQ(store->GetHashtag("tag39")->videos, 1446u);
+    EXPECT_EQ(store->GetHashtag("topic39")->videos, 1446u);
     Video v0 = store->GetVideo("0").value();
     EXPECT_EQ(v0.creator, "7349781");
     EXPECT_EQ(v0.sound, "9155697141");
