@@ -113,6 +113,7 @@ struct SearchIndex::State {
   absl::flat_hash_map<std::string, std::vector<std::string>> following;  // user -> creators
   absl::flat_hash_map<std::string, uint64_t> followers;                  // creator -> users
   absl::flat_hash_map<std::string, std::string> creator_names, sound_titles;
+  bool building = false;  // Build() runs: every record is new
   // What the current Apply must rewrite.
   absl::flat_hash_set<std::string> dirty_creators, dirty_sounds, dirty_tags;
 
@@ -140,7 +141,12 @@ struct SearchIndex::State {
     doc.add_boolean_term(TypeTerm(type));
     doc.add_boolean_term(term);
     doc.add_value(kPopularitySlot, Xapian::sortable_serialise(weight));
-    db.replace_document(term, doc);
+    // A build adds each record once to an empty database: no lookup of the id term needed.
+    if (building) {
+      db.add_document(doc);
+    } else {
+      db.replace_document(term, doc);
+    }
   }
 
   void Count(const VideoInfo& v, int delta) {
@@ -285,6 +291,8 @@ struct SearchIndex::State {
       const std::string title = SoundTitle(id);
       Xapian::Document doc;
       tg.set_document(doc);
+      tg.index_text(id);
+      tg.increase_termpos();
       tg.index_text(title);
       doc.set_data(absl::StrCat(id, "\n", n->second, "\n", title));
       Put(SearchType::kSounds, id, doc, index->Weight(static_cast<double>(n->second)));
@@ -365,6 +373,7 @@ absl::Status SearchIndex::Build() {
   std::vector<double> engagement(ids.size(), 0.0);
   if (popularity_ != nullptr && !ids.empty()) popularity_->VideoEngagement(ids, engagement.data());
   try {
+    state->building = true;
     for (size_t i = 0; i < visible.size(); ++i) {
       const catalog::Video& v = visible[i];
       std::vector<std::string> tags = v.hashtags;
@@ -377,6 +386,7 @@ absl::Status SearchIndex::Build() {
       state->videos[v.id] = std::move(info);
     }
     state->WriteDirty();
+    state->building = false;
     state->db.commit();
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "build");

@@ -274,6 +274,7 @@ void ApiServer::Routes() {
   MeRoutes();
   AccountRoutes();
   WebRoutes();
+  SearchRoutes();
 }
 
 }  // namespace foryou::server

@@ -37,6 +37,7 @@
 #include "server/rate_limiter.h"
 #include "server/stats_sampler.h"
 #include "realtime/realtime_loop.h"
+#include "search/search_index.h"
 
 namespace foryou::server {
 
@@ -92,6 +93,8 @@ struct ServerDeps {
   // Accounts, session tokens and the audit log. Null = keys only: no /v1/auth routes, no
   // tokens, no audit log.
   accounts::AccountService* accounts = nullptr;
+  // GET /v1/search. Null: the route answers 503.
+  search::SearchIndex* search = nullptr;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
@@ -144,6 +147,7 @@ class ApiServer {
   void FeedRoutes();     // feed, explain, events (api_server_feed.cc)
   void WebRoutes();      // admin stats, media, the web app (api_server_web.cc)
   void MeRoutes();       // a user's data export and account deletion (api_server_me.cc)
+  void SearchRoutes();   // search as you type (api_server_search.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

@@ -5,6 +5,7 @@
 //   <data_dir>/snapshots  RealtimeLoop snapshots        model + table + behaviour state
 //   <data_dir>/late       RocksDB late store            late actions for the joiner
 //   <data_dir>/accounts   AccountService (RocksDB)      accounts, signed-out sessions, audit log
+//   <data_dir>/search     SearchIndex (Xapian)          rebuilt from the catalog at every start
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // On a first start with a Seeder, its catalog is imported into the empty catalog and its past
@@ -33,6 +34,7 @@
 #include "server/seeder.h"
 #include "model/model_config.h"
 #include "realtime/realtime_loop.h"
+#include "search/search_index.h"
 
 namespace foryou::server {
 
@@ -52,12 +54,15 @@ struct EngineOptions {
   stream::FsyncPolicy fsync = stream::FsyncPolicy::kEveryBatch;
   int64_t snapshot_interval_ms = 60'000;
   accounts::AccountOptions accounts;  // password hashing limits, session lifetime
+  // How often the search index re-reads the videos' engagement.
+  int64_t search_refresh_ms = 60'000;
 };
 
 struct StartupReport {
   uint64_t imported_videos = 0, imported_users = 0;
   uint64_t seeded_rows = 0, seeded_events = 0;
   uint64_t replayed_events = 0;  // events re-observed by the feed at start
+  double search_seconds = 0;  // the search index's rebuild (part of `seconds`)
   double seconds = 0;
 };
 
@@ -80,6 +85,7 @@ class Engine {
   accounts::AccountService& accounts() { return *accounts_; }
   realtime::RealtimeLoop& loop() { return *loop_; }
   feed::FeedService& feed() { return *feed_; }
+  search::SearchIndex& search() { return *search_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
 
@@ -96,6 +102,8 @@ class Engine {
   std::unique_ptr<realtime::RealtimeLoop> loop_;
   std::unique_ptr<LoopScorer> scorer_;
   std::unique_ptr<feed::FeedService> feed_;
+  std::unique_ptr<search::Popularity> popularity_;
+  std::unique_ptr<search::SearchIndex> search_;  // every catalog write reaches it (listener)
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;
 };

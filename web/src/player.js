@@ -9,6 +9,7 @@ import { EventQueue } from './events.js';
 import { bindGestures } from './gestures.js';
 import { h, hue } from './dom.js';
 import { settingsBody } from './settings.js';
+import { searchBody } from './search.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
 
 const USER_STORE = 'foryou.user';
@@ -102,6 +103,7 @@ function openFeed(user) {
   const top = h('header', { class: 'top' },
     h('h1', {}, 'For You'),
     h('div', { class: 'top-actions' },
+      h('button', { id: 'search', onclick: openSearch, title: 'Search' }, 'Search'),
       h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
       h('button', { id: 'new-videos', onclick: newVideos, title: 'New videos (R)' }, 'New videos'),
       h('button', { id: 'settings', onclick: openSettings, title: 'Settings' }, 'Settings'),
@@ -604,6 +606,21 @@ async function newVideos() {
   await loadMore();
   if (state.items.length > before) show(before);
   else toast('No new videos right now');
+}
+
+// The search screen (search.js): a video found plays next, a creator / sound / hashtag opens its
+// page.
+function openSearch() {
+  if (state.panelOpen) return;
+  openPanel('Search', searchBody({
+    api,
+    openPage,
+    playVideo: (v) => {
+      closePanel();
+      state.items.splice(state.cur + 1, 0, pageItem(v, 'search', 'found by search'));
+      show(state.cur + 1);
+    },
+  }));
 }
 
 function openSettings() {
