@@ -215,6 +215,10 @@ struct SearchIndex::State {
   absl::Status ApplyUser(const std::string& id) {
     absl::StatusOr<catalog::User> u = store().GetUser(id);
     if (!u.ok() && !absl::IsNotFound(u.status())) return u.status();
+    SetFollowing(id, u.ok() ? &*u : nullptr);
+    return absl::OkStatus();
+  }
+  void SetFollowing(const std::string& id, const catalog::User* u) {
     if (auto it = following.find(id); it != following.end()) {
       for (const std::string& c : it->second) {
         if (auto f = followers.find(c); f != followers.end() && --f->second == 0) followers.erase(f);
@@ -222,7 +226,7 @@ struct SearchIndex::State {
       }
       following.erase(it);
     }
-    if (u.ok() && !u->following.empty()) {
+    if (u != nullptr && !u->following.empty()) {
       std::vector<std::string> f = u->following;
       std::sort(f.begin(), f.end());
       f.erase(std::unique(f.begin(), f.end()), f.end());
@@ -232,7 +236,6 @@ struct SearchIndex::State {
       }
       following[id] = std::move(f);
     }
-    return absl::OkStatus();
   }
 
   // A renamed creator or sound: its own document and its videos' text change.
@@ -364,9 +367,9 @@ absl::Status SearchIndex::Build() {
   FORYOU_RETURN_IF_ERROR(store_->ForEachVideo([&](const catalog::Video& v) {
     if (Visible(v)) visible.push_back(v);
   }));
-  FORYOU_RETURN_IF_ERROR(store_->ForEachUser([&](const catalog::User& u) {
-    (void)state->ApplyUser(u.id);  // reads it back: a user deleted since the scan has no follows
-  }));
+  // One snapshot: no write can happen before the listener is attached (Engine::Open).
+  FORYOU_RETURN_IF_ERROR(store_->ForEachUser(
+      [&](const catalog::User& u) { state->SetFollowing(u.id, &u); }));
   std::vector<std::string> ids;
   ids.reserve(visible.size());
   for (const catalog::Video& v : visible) ids.push_back(v.id);
