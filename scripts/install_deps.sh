@@ -8,6 +8,7 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   libzstd-dev libxxhash-dev libcuckoo-dev libeigen3-dev nlohmann-json3-dev librocksdb-dev
   libsodium-dev  # Argon2id password hashes and session token MACs (src/accounts)
+  libxapian-dev  # the search index (src/search)
   libcpp-httplib-dev libboost1.74-dev wrk curl
   ffmpeg fonts-dejavu-core zstd chromium  # demo clips (scripts/make_clips.sh), web app tests
 )

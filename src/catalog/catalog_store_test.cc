@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -480,6 +481,44 @@ TEST_F(CatalogStoreTest, ConcurrentWritersKeepCountsExact) {
   EXPECT_EQ(TagCount(store_.get(), "t2"), uint64_t{kPerThread});
   Reopen();
   EXPECT_EQ(store_->num_users(), uint64_t{kPerThread});
+}
+
+TEST_F(CatalogStoreTest, TheListenerHearsEveryCommittedWriteAndNoFailedOne) {
+  std::vector<CatalogChange> heard;
+  store_->SetListener([&](const CatalogChange& c) { heard.push_back(c); });
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  ASSERT_TRUE(store_->CreateVideo({.id = "v1", .creator = "c1", .hashtags = {"b", "a"},
+                                   .sound = "s1", .duration_ms = 1})
+                  .ok());
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0].videos, std::vector<std::string>{"v1"});
+  EXPECT_EQ(heard[0].creators, std::vector<std::string>{"c1"});
+  EXPECT_EQ(heard[0].sounds, std::vector<std::string>{"s1"});
+  EXPECT_EQ(sorted(heard[0].hashtags), (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(store_->SetModeration("v1", Moderation::kRemoved).ok());
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_EQ(heard[1].videos, std::vector<std::string>{"v1"});
+  // Refused writes are not heard.
+  EXPECT_FALSE(store_->CreateVideo({.id = "v1", .creator = "c1", .duration_ms = 1}).ok());
+  EXPECT_FALSE(store_->SetModeration("nope", Moderation::kApproved).ok());
+  EXPECT_EQ(heard.size(), 2u);
+  ASSERT_TRUE(store_->CreateUser({.id = "u1"}).ok());
+  ASSERT_TRUE(store_->DeleteUser("u1").ok());
+  ASSERT_EQ(heard.size(), 4u);
+  EXPECT_EQ(heard[3].users, std::vector<std::string>{"u1"});
+  CatalogStore::Batch batch;
+  batch.users.push_back({.id = "u2"});
+  batch.videos.push_back({.id = "v2", .creator = "c2", .duration_ms = 1});
+  ASSERT_TRUE(store_->Write(batch, /*sync=*/false).ok());
+  ASSERT_EQ(heard.size(), 5u);
+  EXPECT_EQ(heard[4].users, std::vector<std::string>{"u2"});
+  EXPECT_EQ(heard[4].videos, std::vector<std::string>{"v2"});
+  store_->SetListener(nullptr);
+  ASSERT_TRUE(store_->CreateUser({.id = "u3"}).ok());
+  EXPECT_EQ(heard.size(), 5u);
 }
 
 }  // namespace

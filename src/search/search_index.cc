@@ -113,6 +113,7 @@ struct SearchIndex::State {
   absl::flat_hash_map<std::string, std::vector<std::string>> following;  // user -> creators
   absl::flat_hash_map<std::string, uint64_t> followers;                  // creator -> users
   absl::flat_hash_map<std::string, std::string> creator_names, sound_titles;
+  bool building = false;  // Build() runs: every record is new
   // What the current Apply must rewrite.
   absl::flat_hash_set<std::string> dirty_creators, dirty_sounds, dirty_tags;
 
@@ -140,7 +141,12 @@ struct SearchIndex::State {
     doc.add_boolean_term(TypeTerm(type));
     doc.add_boolean_term(term);
     doc.add_value(kPopularitySlot, Xapian::sortable_serialise(weight));
-    db.replace_document(term, doc);
+    // A build adds each record once to an empty database: no lookup of the id term needed.
+    if (building) {
+      db.add_document(doc);
+    } else {
+      db.replace_document(term, doc);
+    }
   }
 
   void Count(const VideoInfo& v, int delta) {
@@ -209,6 +215,10 @@ struct SearchIndex::State {
   absl::Status ApplyUser(const std::string& id) {
     absl::StatusOr<catalog::User> u = store().GetUser(id);
     if (!u.ok() && !absl::IsNotFound(u.status())) return u.status();
+    SetFollowing(id, u.ok() ? &*u : nullptr);
+    return absl::OkStatus();
+  }
+  void SetFollowing(const std::string& id, const catalog::User* u) {
     if (auto it = following.find(id); it != following.end()) {
       for (const std::string& c : it->second) {
         if (auto f = followers.find(c); f != followers.end() && --f->second == 0) followers.erase(f);
@@ -216,7 +226,7 @@ struct SearchIndex::State {
       }
       following.erase(it);
     }
-    if (u.ok() && !u->following.empty()) {
+    if (u != nullptr && !u->following.empty()) {
       std::vector<std::string> f = u->following;
       std::sort(f.begin(), f.end());
       f.erase(std::unique(f.begin(), f.end()), f.end());
@@ -226,7 +236,6 @@ struct SearchIndex::State {
       }
       following[id] = std::move(f);
     }
-    return absl::OkStatus();
   }
 
   // A renamed creator or sound: its own document and its videos' text change.
@@ -285,6 +294,8 @@ struct SearchIndex::State {
       const std::string title = SoundTitle(id);
       Xapian::Document doc;
       tg.set_document(doc);
+      tg.index_text(id);
+      tg.increase_termpos();
       tg.index_text(title);
       doc.set_data(absl::StrCat(id, "\n", n->second, "\n", title));
       Put(SearchType::kSounds, id, doc, index->Weight(static_cast<double>(n->second)));
@@ -356,15 +367,16 @@ absl::Status SearchIndex::Build() {
   FORYOU_RETURN_IF_ERROR(store_->ForEachVideo([&](const catalog::Video& v) {
     if (Visible(v)) visible.push_back(v);
   }));
-  FORYOU_RETURN_IF_ERROR(store_->ForEachUser([&](const catalog::User& u) {
-    (void)state->ApplyUser(u.id);  // reads it back: a user deleted since the scan has no follows
-  }));
+  // One snapshot: no write can happen before the listener is attached (Engine::Open).
+  FORYOU_RETURN_IF_ERROR(store_->ForEachUser(
+      [&](const catalog::User& u) { state->SetFollowing(u.id, &u); }));
   std::vector<std::string> ids;
   ids.reserve(visible.size());
   for (const catalog::Video& v : visible) ids.push_back(v.id);
   std::vector<double> engagement(ids.size(), 0.0);
   if (popularity_ != nullptr && !ids.empty()) popularity_->VideoEngagement(ids, engagement.data());
   try {
+    state->building = true;
     for (size_t i = 0; i < visible.size(); ++i) {
       const catalog::Video& v = visible[i];
       std::vector<std::string> tags = v.hashtags;
@@ -377,6 +389,7 @@ absl::Status SearchIndex::Build() {
       state->videos[v.id] = std::move(info);
     }
     state->WriteDirty();
+    state->building = false;
     state->db.commit();
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "build");

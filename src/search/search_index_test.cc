@@ -5,10 +5,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -233,6 +236,31 @@ TEST_F(SearchIndexTest, PagesAndCursors) {
   EXPECT_TRUE(ParseSearchType("sounds", &t));
   EXPECT_EQ(t, SearchType::kSounds);
   EXPECT_FALSE(ParseSearchType("songs", &t));
+}
+
+TEST_F(SearchIndexTest, SearchesRunWhileWritesCommit) {
+  OpenIndex();
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, searches{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        auto page = index_->Search("lake vi", SearchType::kVideos, 0, 20);
+        if (!page.ok()) failures.fetch_add(1);
+        searches.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 150; ++i) AddVideo(absl::StrCat("v", i), absl::StrCat("lake view ", i));
+  done.store(true);
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(searches.load(), 0);
+  auto all = index_->Search("lake vi", SearchType::kVideos, 0, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->results.size(), 100u);
+  EXPECT_TRUE(all->more);
 }
 
 }  // namespace

@@ -293,6 +293,7 @@ void ApiServer::Routes() {
   PeopleRoutes();
   AccountRoutes();
   WebRoutes();
+  SearchRoutes();
 }
 
 }  // namespace foryou::server

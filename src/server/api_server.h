@@ -39,6 +39,7 @@
 #include "server/stats_sampler.h"
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
+#include "search/search_index.h"
 
 namespace foryou::server {
 
@@ -99,6 +100,8 @@ struct ServerDeps {
   // Counts, comments, follows, profiles and inboxes (api_server_social.cc). Null = none of
   // those routes, and no counts on videos and feed items.
   social::SocialStore* social = nullptr;
+  // GET /v1/search. Null: the route answers 503.
+  search::SearchIndex* search = nullptr;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
@@ -169,6 +172,7 @@ class ApiServer {
   // Adds "counts" and, for `viewer` (when not ""), "liked", "favorited" and "following" to each
   // feed item (objects with "video" and "creator").
   void AddSocialFields(nlohmann::json* items, const std::string& viewer);
+  void SearchRoutes();   // search as you type (api_server_search.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "server/search_popularity.h"
 
 namespace foryou::server {
 namespace {
@@ -166,6 +167,21 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   FORYOU_RETURN_IF_ERROR(e->social_->CatchUp(e->loop_->log()));
   e->report_.social_applied = e->social_->applied_offset() - std::min(social_from, e->social_->applied_offset());
   FORYOU_RETURN_IF_ERROR(e->feed_->RefreshEmbeddings());
+  // Search: rebuilt from the catalog (after the log replay, so the engagement is there), then
+  // told of every catalog write from here on.
+  const auto search_start = std::chrono::steady_clock::now();
+  e->popularity_ = std::make_unique<EngagementPopularity>(&e->feed_->engagement());
+  FORYOU_ASSIGN_OR_RETURN(
+      e->search_, search::SearchIndex::Open({.dir = options.data_dir + "/search",
+                                             .refresh_ms = options.search_refresh_ms},
+                                            e->store_.get(), e->popularity_.get()));
+  e->store_->SetListener([search = e->search_.get()](const catalog::CatalogChange& change) {
+    // The catalog write stands; a failed index update leaves those records stale until they
+    // change again or the next start rebuilds the index.
+    (void)search->Apply(change);
+  });
+  e->report_.search_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - search_start).count();
   e->report_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return e;
@@ -211,11 +227,15 @@ absl::Status Engine::ReplayLogIntoFeed() {
   return absl::OkStatus();
 }
 
-Engine::~Engine() { Stop(); }
+Engine::~Engine() {
+  Stop();
+  if (store_) store_->SetListener(nullptr);  // before search_ goes
+}
 
 void Engine::Start() {
   loop_->Start();
   feed_->Start();
+  search_->Start();
 }
 
 absl::Status Engine::Advance() {
@@ -224,6 +244,7 @@ absl::Status Engine::Advance() {
 }
 
 void Engine::Stop() {
+  if (search_) search_->Stop();
   if (feed_) feed_->Stop();
   if (loop_) loop_->Stop();
 }

@@ -6,6 +6,7 @@
 //   <data_dir>/late       RocksDB late store            late actions for the joiner
 //   <data_dir>/accounts   AccountService (RocksDB)      accounts, signed-out sessions, audit log
 //   <data_dir>/social     SocialStore (RocksDB)         counts, comments, follows, profiles, inboxes
+//   <data_dir>/search     SearchIndex (Xapian)          rebuilt from the catalog at every start
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // The social store applies the log from its own stored offset at every start (catch-up).
@@ -36,6 +37,7 @@
 #include "model/model_config.h"
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
+#include "search/search_index.h"
 
 namespace foryou::server {
 
@@ -55,6 +57,8 @@ struct EngineOptions {
   stream::FsyncPolicy fsync = stream::FsyncPolicy::kEveryBatch;
   int64_t snapshot_interval_ms = 60'000;
   accounts::AccountOptions accounts;  // password hashing limits, session lifetime
+  // How often the search index re-reads the videos' engagement.
+  int64_t search_refresh_ms = 60'000;
 };
 
 struct StartupReport {
@@ -62,6 +66,7 @@ struct StartupReport {
   uint64_t seeded_rows = 0, seeded_events = 0;
   uint64_t replayed_events = 0;  // events re-observed by the feed at start
   uint64_t social_applied = 0;   // log records the social store caught up on at start
+  double search_seconds = 0;  // the search index's rebuild (part of `seconds`)
   double seconds = 0;
 };
 
@@ -85,6 +90,7 @@ class Engine {
   social::SocialStore& social() { return *social_; }
   realtime::RealtimeLoop& loop() { return *loop_; }
   feed::FeedService& feed() { return *feed_; }
+  search::SearchIndex& search() { return *search_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
 
@@ -102,6 +108,8 @@ class Engine {
   std::unique_ptr<realtime::RealtimeLoop> loop_;
   std::unique_ptr<LoopScorer> scorer_;
   std::unique_ptr<feed::FeedService> feed_;
+  std::unique_ptr<search::Popularity> popularity_;
+  std::unique_ptr<search::SearchIndex> search_;  // every catalog write reaches it (listener)
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;
 };

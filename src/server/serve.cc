@@ -56,13 +56,13 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
   FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Open(options.engine, log));
   const StartupReport& r = engine->report();
   log << absl::StrFormat(
-      "serve: ready in %.1f s: %d videos, %d users; %d events in the log (%d seeded), serving "
-      "model at offset %d\n",
-      r.seconds, engine->store().num_videos(), engine->store().num_users(),
+      "serve: ready in %.1f s (search index %.1f s): %d videos, %d users; %d events in the log "
+      "(%d seeded), serving model at offset %d\n",
+      r.seconds, r.search_seconds, engine->store().num_videos(), engine->store().num_users(),
       engine->loop().log().EndOffset(), r.seeded_events, engine->loop().serving_offset());
   // The server registers the loop's sync observer: before the trainer thread starts.
   ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys,
-                                    &engine->accounts(), &engine->social()});
+                                    &engine->accounts(), &engine->social(), &engine->search()});
   engine->Start();
   FORYOU_RETURN_IF_ERROR(server.Start());
 

@@ -13,6 +13,7 @@ import { settingsBody } from './settings.js';
 import { heartAt, pauseIcon, progressBar } from './surface.js';
 import { lookUpSoundTitle, renderPage } from './pages.js';
 import { playerMedia } from './media.js';
+import { searchBody } from './search.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
 // Social screens (docs/design/web_social.md).
 import { SocialApi } from './social_api.js';
@@ -143,6 +144,7 @@ function openFeed(user) {
   const top = h('header', { class: 'top' },
     tabsNav = feedTabs(state.tab, switchTab),
     h('div', { class: 'top-actions' },
+      h('button', { id: 'search', onclick: openSearch, title: 'Search' }, 'Search'),
       h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
       h('button', { id: 'new-videos', onclick: newVideos, title: 'New videos (R)' }, 'New videos'),
       user ? h('button', { id: 'settings', onclick: openSettings, title: 'Settings' }, 'Settings') : null,
@@ -621,6 +623,21 @@ async function newVideos() {
   await loadMore();
   if (state.items.length > before) show(before);
   else toast('No new videos right now');
+}
+
+// The search screen (search.js): a video found plays next, a creator / sound / hashtag opens its
+// page.
+function openSearch() {
+  if (state.panelOpen) return;
+  openPanel('Search', searchBody({
+    api,
+    openPage,
+    playVideo: (v) => {
+      closePanel();
+      state.items.splice(state.cur + 1, 0, pageItem(v, 'search', 'found by search'));
+      show(state.cur + 1);
+    },
+  }));
 }
 
 function openSettings() {
