@@ -430,13 +430,13 @@ uint64_t SlotTable::TrimShard(uint32_t shard, uint32_t limit, uint32_t keep) {
   if (d.rows <= limit || keep >= d.rows) return 0;
   // Rank as EvictColdestSample does (last-seen, then occurrences), but exactly: the `evict`
   // lowest ranks go. Rows ranked below the cut all go; rows at the cut only until `evict` went.
-  auto rank = [&](uint32_t r) {
-    const RowHeader* h = Header(RowAt(d, r));
+  auto rank = [this](const ShardData& data, uint32_t r) {
+    const RowHeader* h = Header(RowAt(data, r));
     return (uint64_t{h->last_seen_s} << 31) | (h->count_flags & kCountMask);
   };
   const uint32_t evict = d.rows - keep;
   std::vector<uint64_t> ranks(d.rows);
-  for (uint32_t r = 0; r < d.rows; ++r) ranks[r] = rank(r);
+  for (uint32_t r = 0; r < d.rows; ++r) ranks[r] = rank(d, r);
   std::nth_element(ranks.begin(), ranks.begin() + (evict - 1), ranks.end());
   const uint64_t cut = ranks[evict - 1];
   uint32_t at_cut = evict - static_cast<uint32_t>(std::count_if(
@@ -444,7 +444,7 @@ uint64_t SlotTable::TrimShard(uint32_t shard, uint32_t limit, uint32_t keep) {
                                 [cut](uint64_t v) { return v < cut; }));
   uint32_t evicted = 0;
   for (uint32_t r = 0; r < d.rows && evicted < evict;) {
-    const uint64_t v = rank(r);
+    const uint64_t v = rank(d, r);
     if (v < cut || (v == cut && at_cut > 0)) {
       if (v == cut) --at_cut;
       d.deleted.push_back(Header(RowAt(d, r))->key);
