@@ -237,6 +237,22 @@ uint64_t EmbeddingTable::Expire(int64_t now_ms, uint32_t step_rows) {
   return evicted;
 }
 
+uint64_t EmbeddingTable::TrimToRowBudget() {
+  uint64_t evicted = 0;
+  for (auto& st : slots_) {
+    const uint64_t max_rows = st->config().max_rows;
+    if (max_rows == 0) continue;
+    const uint64_t n = st->num_shards();
+    const auto limit = static_cast<uint32_t>(std::min<uint64_t>((max_rows + n - 1) / n, uint64_t{1} << 31));
+    const uint32_t keep = limit - limit / 16;
+    for (uint32_t sh = 0; sh < n; ++sh) {
+      common::ReaderLock gate(&gate_);
+      evicted += st->TrimShard(sh, limit, keep);
+    }
+  }
+  return evicted;
+}
+
 absl::StatusOr<uint64_t> EmbeddingTable::Remove(absl::Span<const FeatureId> keys) {
   for (FeatureId key : keys) {
     if (FindSlot(SlotOf(key)) == nullptr) {

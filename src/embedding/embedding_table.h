@@ -93,6 +93,13 @@ class EmbeddingTable {
   // hold. Returns the number of rows evicted.
   uint64_t Expire(int64_t now_ms, uint32_t step_rows = 1024);
 
+  // Enforces the slots' row budgets (SlotConfig::max_rows): every shard over its share loses
+  // its least recently updated rows down to 15/16 of the share. The evicted ids go into the
+  // next DrainDelta as deleted, so replicas fed by deltas drop them too (a replica needs no
+  // budget of its own). Called in the background by the owner (the real-time loop, before each
+  // sync). Returns the number of rows evicted.
+  uint64_t TrimToRowBudget();
+
   // Removes the rows of `keys` (absent ones are skipped): an account deleted, its id's rows
   // with it. The ids go into the next DrainDelta as deleted, so replicas drop them too.
   // Returns the number of rows removed. Errors (nothing removed): InvalidArgument for a key of
@@ -152,7 +159,7 @@ class EmbeddingTable {
   std::vector<int16_t> slot_index_;  // slot -> index in slots_, or -1
   uint32_t shard_bits_ = 0;
   std::atomic<uint64_t> bytes_{0};  // shared by all shards for the memory budget
-  // Writers (ApplyGradients, ApplyDelta, Expire, LoadSnapshot) hold this shared; WriteSnapshot
+  // Writers (ApplyGradients, ApplyDelta, Expire, TrimToRowBudget, LoadSnapshot) hold this shared; WriteSnapshot
   // holds it exclusively while it copies rows, so a snapshot never sees half a batch.
   mutable common::RwMutex gate_;
 };

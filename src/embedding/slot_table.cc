@@ -423,6 +423,41 @@ uint64_t SlotTable::ExpireShard(uint32_t shard, uint32_t now_s, uint32_t step_ro
   return evicted;
 }
 
+uint64_t SlotTable::TrimShard(uint32_t shard, uint32_t limit, uint32_t keep) {
+  Shard& s = *shards_[shard];
+  common::WriterLock lock(&s.mu);
+  ShardData& d = s.data;
+  if (d.rows <= limit || keep >= d.rows) return 0;
+  // Rank as EvictColdestSample does (last-seen, then occurrences), but exactly: the `evict`
+  // lowest ranks go. Rows ranked below the cut all go; rows at the cut only until `evict` went.
+  auto rank = [this](const ShardData& data, uint32_t r) {
+    const RowHeader* h = Header(RowAt(data, r));
+    return (uint64_t{h->last_seen_s} << 31) | (h->count_flags & kCountMask);
+  };
+  const uint32_t evict = d.rows - keep;
+  std::vector<uint64_t> ranks(d.rows);
+  for (uint32_t r = 0; r < d.rows; ++r) ranks[r] = rank(d, r);
+  std::nth_element(ranks.begin(), ranks.begin() + (evict - 1), ranks.end());
+  const uint64_t cut = ranks[evict - 1];
+  uint32_t at_cut = evict - static_cast<uint32_t>(std::count_if(
+                                ranks.begin(), ranks.begin() + (evict - 1),
+                                [cut](uint64_t v) { return v < cut; }));
+  uint32_t evicted = 0;
+  for (uint32_t r = 0; r < d.rows && evicted < evict;) {
+    const uint64_t v = rank(d, r);
+    if (v < cut || (v == cut && at_cut > 0)) {
+      if (v == cut) --at_cut;
+      d.deleted.push_back(Header(RowAt(d, r))->key);
+      RemoveRow(d, r);  // the last row moves into r: look at r again
+      ++evicted;
+    } else {
+      ++r;
+    }
+  }
+  s.counters.budget_evictions.fetch_add(evicted, std::memory_order_relaxed);
+  return evicted;
+}
+
 bool SlotTable::RemoveKey(uint64_t h, FeatureId key) {
   Shard& s = *shards_[ShardOfHash(h)];
   common::WriterLock lock(&s.mu);

@@ -130,6 +130,11 @@ class SlotTable {
   // Evicts expired rows of one shard, at most `step_rows` scanned per lock hold.
   uint64_t ExpireShard(uint32_t shard, uint32_t now_s, uint32_t step_rows);
 
+  // Evicts the least recently updated rows of one shard (oldest last-seen first, then fewest
+  // occurrences) down to `keep` rows if it holds more than `limit`, listing them as deleted for
+  // the next drain. One lock hold. Returns the number of rows evicted.
+  uint64_t TrimShard(uint32_t shard, uint32_t limit, uint32_t keep);
+
   // Removes the row of `key` (hash `h`) if present, listing the id as deleted for the next
   // drain. Takes the shard lock exclusively. True if a row was removed.
   bool RemoveKey(uint64_t h, FeatureId key);

@@ -65,6 +65,11 @@ struct SlotConfig {
   // Rows whose last event is older than this many seconds of event time are evicted by
   // EmbeddingTable::Expire. 0 = never.
   int64_t expire_after_s = 0;
+  // Row budget of the slot: EmbeddingTable::TrimToRowBudget evicts the least recently updated
+  // rows of every shard holding more than its share (max_rows / shards_per_slot, rounded up)
+  // down to 15/16 of that share. 0 = unbounded. Inserts are never refused for it: the slot
+  // passes its budget by what arrives between two trims.
+  uint64_t max_rows = 0;
   // New rows start uniform in [-init_scale, init_scale], deterministic in (key, table seed).
   float init_scale = 0.01f;
 };

@@ -157,6 +157,9 @@ std::vector<FeedOptionKey> MakeKeys() {
   k.push_back(Number("max_served_records",
                      [](auto& o) -> auto& { return o.max_served_records; }, 64, 1e9,
                      "items kept as served, all users (explanations; oldest served dropped first)"));
+  k.push_back(Number("max_sessions", [](auto& o) -> auto& { return o.max_sessions; }, 64, 1e9,
+                     "live user sessions; past it the least recently used are parked (seen set "
+                     "and not-interested counts kept)"));
   k.push_back(Number("max_count", [](auto& o) -> auto& { return o.max_count; }, 1, 500,
                      "largest page a request may ask for"));
   k.push_back(String("surface", [](auto& o) -> auto& { return o.surface; },

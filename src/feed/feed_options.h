@@ -76,6 +76,9 @@ struct FeedOptions {
   // Served records (explanations) kept across all users, ~400 B each; past it the records
   // served longest ago go first (UserSessions).
   size_t max_served_records = 262'144;
+  // Live user sessions; past it the least recently used are parked, keeping only their seen
+  // set and "not interested" counts (UserSessions).
+  size_t max_sessions = 65'536;
   size_t recent_capacity = 20;    // positives / likes / skips kept per user
   int64_t embedding_refresh_ms = 2000;
   // One request's candidates are scored in this many parallel chunks (at least 128 candidates

@@ -66,8 +66,9 @@ UserSession* KeptOwner(absl::flat_hash_map<std::string, UserSession>& sessions,
 
 }  // namespace
 
-UserSessions::UserSessions(size_t max_served_records)
-    : shard_served_max_(std::max<size_t>(1, max_served_records / kShards)) {}
+UserSessions::UserSessions(size_t max_served_records, size_t max_sessions)
+    : shard_served_max_(std::max<size_t>(1, max_served_records / kShards)),
+      shard_sessions_max_(std::max<size_t>(1, max_sessions / kShards)) {}
 
 UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
   return shards_[absl::Hash<std::string>{}(user) % kShards];
@@ -76,22 +77,60 @@ UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
 void UserSessions::With(const std::string& user, absl::FunctionRef<void(UserSession&)> fn) {
   Shard& shard = ShardOf(user);
   common::MutexLock lock(&shard.mu);
-  auto it = shard.sessions.find(user);
-  if (it == shard.sessions.end()) {
-    if (shard.deleted.contains(user)) {
-      UserSession discarded;
-      fn(discarded);
-      return;
-    }
-    it = shard.sessions.try_emplace(user).first;
+  UserSession* found = FindLive(shard, user);
+  if (found == nullptr && shard.deleted.contains(user)) {
+    UserSession discarded;
+    fn(discarded);
+    return;
   }
-  UserSession& s = it->second;
+  UserSession& s = found != nullptr ? *found : shard.sessions[user];
+  s.last_used = ++shard.uses;
   const uint64_t recorded_before = s.served_recorded;
   const size_t kept_before = s.served.size();
   fn(s);
   shard.served_kept += s.served.size();
   shard.served_kept -= kept_before;
   if (s.served_recorded != recorded_before) TrackServed(shard, user, s, recorded_before);
+  // After the last use of `s`: parking moves sessions. `s` is the most recent, so it stays.
+  if (shard.sessions.size() > shard_sessions_max_) ParkIdle(shard);
+}
+
+UserSession* UserSessions::FindLive(Shard& shard, const std::string& user) {
+  if (auto it = shard.sessions.find(user); it != shard.sessions.end()) return &it->second;
+  auto p = shard.parked.find(user);
+  if (p == shard.parked.end()) return nullptr;
+  UserSession& s = shard.sessions[user];
+  s.seen.insert(p->second.seen.begin(), p->second.seen.end());
+  s.seen_order.assign(p->second.seen.begin(), p->second.seen.end());
+  s.not_interested = std::move(p->second.not_interested);
+  s.served_recorded = p->second.served_recorded;
+  shard.parked.erase(p);
+  return &s;
+}
+
+void UserSessions::ParkIdle(Shard& shard) {
+  // The `park` least recently used (uses are distinct): down to 15/16 of the share, so the
+  // scan runs once per share/16 new sessions.
+  const size_t keep = shard_sessions_max_ - shard_sessions_max_ / 16;
+  const size_t park = shard.sessions.size() - keep;
+  std::vector<uint64_t> uses;
+  uses.reserve(shard.sessions.size());
+  for (const auto& [user, s] : shard.sessions) uses.push_back(s.last_used);
+  std::nth_element(uses.begin(), uses.begin() + (park - 1), uses.end());
+  const uint64_t cut = uses[park - 1];
+  for (auto it = shard.sessions.begin(); it != shard.sessions.end();) {
+    UserSession& s = it->second;
+    if (s.last_used > cut) {
+      ++it;
+      continue;
+    }
+    shard.served_kept -= s.served.size();
+    ParkedSession& p = shard.parked[it->first];
+    p.seen.assign(s.seen_order.begin(), s.seen_order.end());
+    p.not_interested = std::move(s.not_interested);
+    p.served_recorded = s.served_recorded;
+    shard.sessions.erase(it++);
+  }
 }
 
 void UserSessions::TrackServed(Shard& shard, const std::string& user, const UserSession& s,
@@ -122,17 +161,18 @@ void UserSessions::TrackServed(Shard& shard, const std::string& user, const User
 void UserSessions::Reset(const std::string& user, bool keep_seen) {
   Shard& shard = ShardOf(user);
   common::MutexLock lock(&shard.mu);
-  auto it = shard.sessions.find(user);
-  if (it == shard.sessions.end()) return;
+  UserSession* live = FindLive(shard, user);
+  if (live == nullptr) return;
   UserSession fresh;
-  if (!keep_seen) shard.served_kept -= it->second.served.size();
+  if (!keep_seen) shard.served_kept -= live->served.size();
   if (keep_seen) {
-    fresh.seen = std::move(it->second.seen);
-    fresh.seen_order = std::move(it->second.seen_order);
-    fresh.served = std::move(it->second.served);
+    fresh.seen = std::move(live->seen);
+    fresh.seen_order = std::move(live->seen_order);
+    fresh.served = std::move(live->served);
   }
-  fresh.served_recorded = it->second.served_recorded;  // keeps the shard's entries in step
-  it->second = std::move(fresh);
+  fresh.served_recorded = live->served_recorded;  // keeps the shard's entries in step
+  fresh.last_used = live->last_used;
+  *live = std::move(fresh);
 }
 
 void UserSessions::Erase(const std::string& user) {
@@ -155,16 +195,29 @@ void UserSessions::Undelete(const std::string& user) {
 }
 
 void UserSessions::Drop(Shard& shard, const std::string& user) {
+  const bool was_parked = shard.parked.erase(user) > 0;
   auto it = shard.sessions.find(user);
-  if (it == shard.sessions.end()) return;
-  shard.served_kept -= it->second.served.size();
-  shard.sessions.erase(it);
+  if (it != shard.sessions.end()) {
+    shard.served_kept -= it->second.served.size();
+    shard.sessions.erase(it);
+  } else if (!was_parked) {
+    return;
+  }
   // A session made later for the same id starts its record numbers at 0 again: the old entries
   // must not be taken for its records. Deletions are rare; the shard's queue is short.
   std::erase_if(shard.served_order, [&](const auto& e) { return e.first == user; });
 }
 
 size_t UserSessions::size() const {
+  size_t n = 0;
+  for (const Shard& s : shards_) {
+    common::MutexLock lock(&s.mu);
+    n += s.sessions.size() + s.parked.size();
+  }
+  return n;
+}
+
+size_t UserSessions::live() const {
   size_t n = 0;
   for (const Shard& s : shards_) {
     common::MutexLock lock(&s.mu);

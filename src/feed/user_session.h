@@ -11,6 +11,12 @@
 // entries of records the per-user bound dropped are pruned when they are half of the order).
 // Without the total bound every user ever served holds up to ~50 KB for good.
 //
+// The live sessions are bounded too: past `max_sessions` (each shard holding 1/kShards of it),
+// the least recently used 1/16 of a shard's sessions are parked. A parked session keeps what the
+// feed promises the person: the seen set (in seen order, 8 bytes a video, so a seen video is
+// still never shown again) and the "not interested" counts; its recent positives, likes, skips,
+// last page's tail, exposure counts and served records go. The next With() brings it back.
+//
 // Example:
 //   sessions.With("u1", [&](UserSession& s) { s.MarkSeen(video_key, cap); });
 #pragma once
@@ -79,6 +85,8 @@ struct UserSession {
   // Records ever appended to `served`: the oldest kept is number served_recorded - served.size().
   uint64_t served_recorded = 0;
 
+  uint64_t last_used = 0;  // the shard's use counter at the last With()
+
   void MarkSeen(uint64_t video_key, size_t capacity);
   void RecordServed(ServedItem item);
   // The latest serving of `video_key` (in request `request_id` when not empty); null if none.
@@ -88,10 +96,20 @@ struct UserSession {
 
 // Served records kept across all users by default: ~100 MB.
 inline constexpr size_t kDefaultMaxServedRecords = 262'144;
+// Live sessions kept by default before the least recently used are parked.
+inline constexpr size_t kDefaultMaxSessions = 65'536;
+
+// What a parked session keeps (see UserSessions).
+struct ParkedSession {
+  std::vector<uint64_t> seen;  // seen_order: oldest first
+  NotInterested not_interested;
+  uint64_t served_recorded = 0;  // so the shard's served entries never match later records
+};
 
 class UserSessions {
  public:
-  explicit UserSessions(size_t max_served_records = kDefaultMaxServedRecords);
+  explicit UserSessions(size_t max_served_records = kDefaultMaxServedRecords,
+                        size_t max_sessions = kDefaultMaxSessions);
 
   // Runs fn on the session of `user` (created empty if new) under its shard's lock; records fn
   // appends to its `served` count towards max_served_records. For an id marked deleted (Erase)
@@ -107,7 +125,10 @@ class UserSessions {
   void Forget(const std::string& user);
   // The id is a user again (created after a deletion): With creates its session again.
   void Undelete(const std::string& user);
+  // Sessions, live and parked.
   size_t size() const;
+  // Live sessions (at most about max_sessions).
+  size_t live() const;
   // Served records kept, all users.
   size_t served_records() const;
 
@@ -122,13 +143,21 @@ class UserSessions {
     size_t served_kept ABSL_GUARDED_BY(mu) = 0;  // records in this shard's sessions
     // Ids deleted in this process and not created again (one entry per deletion).
     absl::flat_hash_set<std::string> deleted ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, ParkedSession> parked ABSL_GUARDED_BY(mu);
+    uint64_t uses ABSL_GUARDED_BY(mu) = 0;
   };
   void Drop(Shard& shard, const std::string& user) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   Shard& ShardOf(const std::string& user);
+  // The live session of `user`, brought back from parked if it was; null if neither.
+  static UserSession* FindLive(Shard& shard, const std::string& user)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Parks the shard's least recently used sessions once it holds more than its share.
+  void ParkIdle(Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Appends the entries of the records fn added, then drops the shard's oldest past its share.
   void TrackServed(Shard& shard, const std::string& user, const UserSession& s,
                    uint64_t recorded_before) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   const size_t shard_served_max_;
+  const size_t shard_sessions_max_;
   std::array<Shard, kShards> shards_;
 };
 

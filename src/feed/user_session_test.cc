@@ -127,5 +127,37 @@ TEST(UserSessionsTest, ServedBoundCountsOnlyRecordsStillKept) {
   EXPECT_EQ(sessions.served_records(), 300 + kServedRecords);
 }
 
+TEST(UserSessionsTest, LiveSessionsStayBoundedAndParkedOnesKeepTheirPromises) {
+  // 2 live sessions per shard (128 / 64 shards).
+  UserSessions sessions(kDefaultMaxServedRecords, /*max_sessions=*/128);
+  for (int u = 0; u < 2000; ++u) {
+    sessions.With("u" + std::to_string(u), [&](UserSession& s) {
+      for (uint64_t v = 0; v < 10; ++v) s.MarkSeen(1000 * u + v, 100);
+      s.not_interested.creators[u] = 2;
+      s.positives.push_back(7);
+      s.feeds = 1;
+    });
+    EXPECT_LE(sessions.live(), 128u) << "after user " << u;
+  }
+  EXPECT_EQ(sessions.size(), 2000u);  // parked, not forgotten
+  Serve(sessions, "u0", 1, 3);          // served records of a session parked next
+  for (int u = 2000; u < 3000; ++u) sessions.With("u" + std::to_string(u), [](UserSession&) {});
+  EXPECT_EQ(sessions.served_records(), 0u);  // parked sessions hold no served records
+  // Back from parked: the seen set in its order and the "not interested" counts; the rest went.
+  sessions.With("u0", [](UserSession& s) {
+    EXPECT_EQ(s.seen.size(), 10u);
+    EXPECT_EQ(s.seen_order.front(), 0u);
+    EXPECT_TRUE(s.seen.contains(9));
+    EXPECT_EQ(s.not_interested.creators.at(0), 2);
+    EXPECT_TRUE(s.positives.empty());
+    EXPECT_TRUE(s.served.empty());
+  });
+  Serve(sessions, "u0", 50, 2);  // records after parking are tracked afresh
+  EXPECT_EQ(sessions.served_records(), 2u);
+  sessions.Erase("u1");  // parked: erased too
+  EXPECT_EQ(sessions.size(), 2999u);
+  sessions.With("u1", [](UserSession& s) { EXPECT_TRUE(s.seen.empty()); });
+}
+
 }  // namespace
 }  // namespace foryou::feed

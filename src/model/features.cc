@@ -407,6 +407,40 @@ void FeatureExtractor::Observe(absl::Span<const Impression> batch) {
     global_.impressions += 1;
     for (int t = 0; t < kNumTasks; ++t) global_.sums[t] += imp.labels[t];
   }
+  TrimPairCounters();
+}
+
+void FeatureExtractor::TrimPairCounters() {
+  const uint64_t cap = config_.max_pair_counters;
+  if (cap == 0) return;
+  const uint64_t keep = cap - cap / 16;
+  for (Counters* counters : {&user_author_counts_, &user_sound_counts_, &user_tag_counts_}) {
+    if (counters->size() <= cap) continue;
+    // The `evict` oldest update times: every entry older than the cut goes, entries at the cut
+    // only until `evict` went. Trimming to 15/16 makes the scan once per cap/16 new pairs.
+    const size_t evict = counters->size() - keep;
+    std::vector<int64_t> times;
+    times.reserve(counters->size());
+    for (const auto& [key, c] : *counters) times.push_back(c.time_ms);
+    std::nth_element(times.begin(), times.begin() + (evict - 1), times.end());
+    const int64_t cut = times[evict - 1];
+    size_t at_cut = evict - static_cast<size_t>(std::count_if(
+                                times.begin(), times.begin() + (evict - 1),
+                                [cut](int64_t t) { return t < cut; }));
+    for (auto it = counters->begin(); it != counters->end();) {
+      const int64_t t = it->second.time_ms;
+      if (t < cut || (t == cut && at_cut > 0)) {
+        if (t == cut) --at_cut;
+        counters->erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (user_video_counts_.size() > cap) {
+    size_t evict = user_video_counts_.size() - keep;
+    for (auto it = user_video_counts_.begin(); evict > 0; --evict) user_video_counts_.erase(it++);
+  }
 }
 
 void FeatureExtractor::AddHistory(uint64_t user_id, absl::Span<const uint64_t> watched,
@@ -442,12 +476,17 @@ namespace {
 
 constexpr uint32_t kStateVersion = 1;
 
-void PutCounters(common::BinaryWriter& w,
+// Each Put* calls `flush` between entries, so a streaming caller can hand the bytes on in
+// pieces (FeatureExtractor::SaveState with a sink).
+using Flush = absl::FunctionRef<void(std::string*)>;
+
+void PutCounters(common::BinaryWriter& w, std::string* out, Flush flush,
                  const absl::flat_hash_map<uint64_t, EngagementCounter>& m) {
   w.Put<uint64_t>(m.size());
   for (const auto& [k, c] : m) {
     w.Put(k);
     w.Put(c);
+    flush(out);
   }
 }
 
@@ -466,11 +505,13 @@ bool GetCounters(common::BinaryReader& r, absl::flat_hash_map<uint64_t, Engageme
 }
 
 template <typename V>
-void PutMap(common::BinaryWriter& w, const absl::flat_hash_map<uint64_t, V>& m) {
+void PutMap(common::BinaryWriter& w, std::string* out, Flush flush,
+            const absl::flat_hash_map<uint64_t, V>& m) {
   w.Put<uint64_t>(m.size());
   for (const auto& [k, v] : m) {
     w.Put(k);
     w.Put(v);
+    flush(out);
   }
 }
 
@@ -491,6 +532,23 @@ bool GetMap(common::BinaryReader& r, absl::flat_hash_map<uint64_t, V>* m) {
 }  // namespace
 
 void FeatureExtractor::SaveState(std::string* out) const {
+  WriteState(out, [](std::string*) {});
+}
+
+void FeatureExtractor::SaveState(absl::FunctionRef<void(std::string_view)> sink) const {
+  constexpr size_t kPieceBytes = 1 << 20;
+  std::string buf;
+  buf.reserve(kPieceBytes + 4096);
+  WriteState(&buf, [&](std::string* b) {
+    if (b->size() < kPieceBytes) return;
+    sink(*b);
+    b->clear();
+  });
+  if (!buf.empty()) sink(buf);
+}
+
+void FeatureExtractor::WriteState(std::string* out,
+                                  absl::FunctionRef<void(std::string*)> flush) const {
   common::BinaryWriter w(out);
   w.Put(kStateVersion);
   w.Put<uint64_t>(users_.size());
@@ -503,13 +561,14 @@ void FeatureExtractor::SaveState(std::string* out) const {
     w.Put(u.last_click);
     w.Put(u.last_long_view);
     w.Put(u.session);
+    flush(out);
   }
   for (const Counters* c : {&video_counts_, &author_counts_, &sound_counts_, &user_counts_,
                             &user_author_counts_, &user_sound_counts_, &user_tag_counts_}) {
-    PutCounters(w, *c);
+    PutCounters(w, out, flush, *c);
   }
-  PutMap(w, video_prior_);
-  PutMap(w, user_video_counts_);
+  PutMap(w, out, flush, video_prior_);
+  PutMap(w, out, flush, user_video_counts_);
   w.Put(global_);
 }
 

@@ -23,6 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "common/id_key.h"
 #include "common/rw_mutex.h"
 #include "absl/status/status.h"
@@ -169,7 +170,10 @@ class FeatureExtractor {
   // state, never the impressions' labels.
   void Extract(absl::Span<const Impression> batch, FeatureBatch* out) const;
 
-  // Adds the batch's outcomes to the behaviour state (recent lists, counters).
+  // Adds the batch's outcomes to the behaviour state (recent lists, counters). Each per-pair
+  // counter map (user x author / sound / tag / video) that passes config.max_pair_counters
+  // entries loses its least recently updated 1/16 (user x video counts carry no time: an
+  // arbitrary 1/16 of them), so the state stays bounded whatever pairs the stream brings.
   void Observe(absl::Span<const Impression> batch);
 
   // Warm start from a history before the stream (KuaiRand's user_sequences file): the user's
@@ -179,10 +183,18 @@ class FeatureExtractor {
                   int64_t time_ms);
 
   uint64_t users_tracked() const { return users_.size(); }
+  // Entries of the per-pair counter maps (user x author, sound, tag and video), summed.
+  uint64_t pair_counters() const {
+    return user_author_counts_.size() + user_sound_counts_.size() + user_tag_counts_.size() +
+           user_video_counts_.size();
+  }
 
   // The behaviour state (recent lists, counters), for the real-time loop's snapshots. LoadState
   // replaces the state only if the whole blob parses (DataLoss otherwise, state unchanged).
   void SaveState(std::string* out) const;
+  // The same bytes handed to `sink` in pieces of about 1 MB (each valid only during the call),
+  // so a snapshot streams the state to its file instead of holding it whole in memory.
+  void SaveState(absl::FunctionRef<void(std::string_view)> sink) const;
   [[nodiscard]] absl::Status LoadState(std::string_view blob);
 
  private:
@@ -197,6 +209,11 @@ class FeatureExtractor {
 
   void AddRates(const Counters& counters, uint64_t key, int64_t now_ms, float* out) const;
   void Count(Counters& counters, uint64_t key, const Impression& imp);
+  // Serializes the state into *out, calling flush(out) between entries (it may hand the bytes
+  // on and clear *out).
+  void WriteState(std::string* out, absl::FunctionRef<void(std::string*)> flush) const;
+  // Applies config_.max_pair_counters to the per-pair maps (see Observe).
+  void TrimPairCounters();
   embedding::FeatureId Key(uint32_t slot, uint64_t value) const;
   // The key of id-keyed behaviour state: the id itself, or its bucket with hash_buckets.
   uint64_t Fold(uint64_t id) const;

@@ -67,12 +67,14 @@ absl::Status ParseSparse(const json& obj, const std::string& path, embedding::Sl
   double days = -1;
   FORYOU_RETURN_IF_ERROR(Number(obj, path, "expire_after_days", 0, 36500, &days));
   if (days >= 0) s->expire_after_s = static_cast<int64_t>(days * 86400);
+  FORYOU_RETURN_IF_ERROR(Number(obj, path, "max_rows", 0, 1e12, &s->max_rows));
   return absl::OkStatus();
 }
 
 const std::set<std::string> kSparseKeys = {
     "optimizer", "learning_rate", "initial_accumulator", "ftrl_beta", "l1", "l2",
-    "init_scale", "admit_min_count", "admit_probability", "expire_after_days"};
+    "init_scale", "admit_min_count", "admit_probability", "expire_after_days",
+    "max_rows"};
 
 }  // namespace
 
@@ -118,8 +120,8 @@ absl::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
   FORYOU_RETURN_IF_ERROR(CheckKeys(root, "", {"seed", "dim", "hidden", "dense_learning_rate",
                                               "task_weights", "sequence_length",
                                               "counter_half_life_hours", "rate_prior_strength",
-                                              "sparse_defaults", "profile_fields", "features",
-                                              "description"}));
+                                              "max_pair_counters", "sparse_defaults",
+                                              "profile_fields", "features", "description"}));
   ModelConfig c;
   FORYOU_RETURN_IF_ERROR(Number(root, "", "seed", 0, 9.0e15, &c.seed));
   FORYOU_RETURN_IF_ERROR(Number(root, "", "dim", 1, 256, &c.dim));
@@ -127,6 +129,7 @@ absl::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
   FORYOU_RETURN_IF_ERROR(Number(root, "", "sequence_length", 0, 1000, &c.sequence_length));
   FORYOU_RETURN_IF_ERROR(Number(root, "", "counter_half_life_hours", 1e-3, 1e6, &c.counter_half_life_hours));
   FORYOU_RETURN_IF_ERROR(Number(root, "", "rate_prior_strength", 0, 1e6, &c.rate_prior_strength));
+  FORYOU_RETURN_IF_ERROR(Number(root, "", "max_pair_counters", 0, 1e12, &c.max_pair_counters));
   if (auto it = root.find("hidden"); it != root.end()) {
     if (!it->is_array() || it->size() > 8) return Bad("hidden", "must be an array of up to 8 layer sizes");
     c.hidden.clear();

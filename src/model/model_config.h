@@ -58,6 +58,9 @@ struct ModelConfig {
   uint32_t sequence_length = 20;       // recent items kept per user and behaviour list
   double counter_half_life_hours = 72;  // decay of the running engagement counters
   double rate_prior_strength = 5;       // pseudo-impressions of the global rate in smoothed rates
+  // Entries each user x author / sound / tag / video behaviour counter map of FeatureExtractor
+  // may hold; past it the least recently updated 1/16 go. 0 = unbounded.
+  uint64_t max_pair_counters = 0;
   embedding::SlotConfig sparse_defaults;  // what a feature listed by name alone gets
   // The names of the catalog users' profile values, in order (at most kProfileValues): the
   // data set's own fields. Feature "user.<name>" reads the value at that name's position (the

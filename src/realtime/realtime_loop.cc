@@ -274,20 +274,41 @@ absl::Status RealtimeLoop::WriteSnapshot(const std::string& tmp) {
   std::filesystem::remove_all(tmp, ec);
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(tmp));
   FORYOU_RETURN_IF_ERROR(model_->Save(tmp + "/model", next_offset_));
-  std::string state;
-  common::BinaryWriter w(&state);
+  // state.bin is streamed: the behaviour state (the biggest part) goes to the file in ~1 MB
+  // pieces, its length taken by a first pass that only counts, so no copy of it is held whole.
+  common::AtomicFileWriter file;
+  FORYOU_RETURN_IF_ERROR(file.Open(tmp + "/state.bin"));
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash(XXH3_createState(),
+                                                                 &XXH3_freeState);
+  XXH3_64bits_reset(hash.get());
+  absl::Status io;
+  auto put = [&](std::string_view bytes) {
+    if (!io.ok()) return;
+    XXH3_64bits_update(hash.get(), bytes.data(), bytes.size());
+    io = file.Append(bytes);
+  };
+  uint64_t features_bytes = 0;
+  features_->SaveState([&](std::string_view piece) { features_bytes += piece.size(); });
+  std::string head;
+  common::BinaryWriter w(&head);
   w.Put<uint32_t>(1);
   w.Put(next_offset_);
   w.Put(ledger_.events);
   w.Put(ledger_.checksum);
-  std::string blob;
-  features_->SaveState(&blob);
-  w.PutString(blob);
-  blob.clear();
-  joiner_->SaveState(&blob);
-  w.PutString(blob);
-  w.Put<uint64_t>(XXH3_64bits(state.data(), state.size()));
-  FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(tmp + "/state.bin", state));
+  w.Put(features_bytes);
+  put(head);
+  features_->SaveState(put);
+  std::string joiner;
+  joiner_->SaveState(&joiner);
+  head.clear();
+  w.Put<uint64_t>(joiner.size());
+  put(head);
+  put(joiner);
+  FORYOU_RETURN_IF_ERROR(io);
+  const uint64_t digest = XXH3_64bits_digest(hash.get());
+  FORYOU_RETURN_IF_ERROR(
+      file.Append(std::string_view(reinterpret_cast<const char*>(&digest), sizeof(digest))));
+  FORYOU_RETURN_IF_ERROR(file.Commit());
   return joiner_->CheckpointLateStore(tmp + "/late");
 }
 
@@ -455,6 +476,9 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
   const bool dense = now - last_dense_sync_ms_ >= options_.dense_sync_interval_ms;
   if (dense || now - last_sync_ms_ >= options_.sync_interval_ms) {
     FORYOU_RETURN_IF_ERROR(TrainPending());  // everything read so far reaches serving
+    // The slots' row budgets, enforced here rather than on insert so that the evictions travel
+    // to serving as this sync's deletes: the replica holds exactly the trainer's rows.
+    model_->table().TrimToRowBudget();
     FORYOU_RETURN_IF_ERROR(Sync(dense));
     last_sync_ms_ = now;
     if (dense) last_dense_sync_ms_ = now;
