@@ -86,14 +86,16 @@ PCH_TEST_HEADERS = ['"gtest/gtest.h"', '"gmock/gmock.h"']
 GCC_ONLY = {"-fno-semantic-interposition", "-fconcepts-diagnostics-depth", "-fno-gnu-unique",
             "-fmax-errors", "-fno-canonical-system-headers", "-mno-direct-extern-access"}
 KEEP_WITH_VALUE = {"-I", "-isystem", "-iquote", "-idirafter", "-D", "-U", "-include"}
-DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ", "-x"}
+DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ", "-x", "-Xclang"}
 
 def kept_flags(args):
     out, i = [], 1  # args[0] is the compiler
     while i < len(args):
         a = args[i]
         if a in KEEP_WITH_VALUE | DROP_WITH_VALUE and i + 1 < len(args):
-            if a in KEEP_WITH_VALUE:
+            # The build's own precompiled header (CMake's cmake_pch.hxx, its .gch or .pch made by
+            # that compiler) is left out: the groups below make their own.
+            if a in KEEP_WITH_VALUE and not args[i + 1].endswith("cmake_pch.hxx"):
                 out += [a, args[i + 1]]
             i += 2
             continue

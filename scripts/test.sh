@@ -4,9 +4,11 @@
 #   release   the release build (everything: binary, tests, benchmarks), then the unit and
 #             integration tests
 #   web       the browser tests (Debian's chromium driven by playwright-core, a real server)
-#   asan      everything built with clang, ASan+UBSan and -Wthread-safety -Werror (so clang's
-#             thread-safety analysis checks every annotated lock), then the unit and
-#             integration tests
+#   asan      the unit and integration tests (with the fuzz targets, whose corpus replays are
+#             unit tests) built with clang, ASan+UBSan and -Wthread-safety -Werror (so clang's
+#             thread-safety analysis checks every annotated lock; foryou_realtime_bench, the one
+#             library no test links, is built for that check), then run; the release stage
+#             already built the binary and the benchmarks
 #   tsan      the concurrency tests (labels *_concurrency) built with clang and TSan
 # STAGES="release web" limits the run to those stages. JOBS sets the parallelism (default: nproc).
 set -euo pipefail
@@ -68,7 +70,8 @@ web() {
 
 asan() {
   cmake --preset asan >/dev/null
-  cmake --build --preset asan -j "$JOBS"
+  cmake --build --preset asan -j "$JOBS" --target tests_unit tests_unit_concurrency \
+    tests_integration tests_integration_concurrency foryou_realtime_bench
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_ctest build/asan 'unit|integration' asan
 }
