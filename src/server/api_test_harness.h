@@ -65,11 +65,17 @@ struct Reply {
 // made from any thread.
 class Harness {
  public:
-  explicit Harness(ServerOptions options) {
+  // `reopen`: the data directory of an earlier Harness that kept it (a restart); empty = a
+  // fresh one.
+  explicit Harness(ServerOptions options, const std::string& reopen = "") {
     static int counter = 0;
     dir_ = std::filesystem::temp_directory_path() /
            absl::StrCat("foryou_api_test_", ::getpid(), "_", counter++);
-    std::filesystem::remove_all(dir_);
+    if (!reopen.empty()) {
+      dir_ = reopen;
+    } else {
+      std::filesystem::remove_all(dir_);
+    }
     EngineOptions eo;
     eo.data_dir = dir_.string();
     eo.model_config_json = kModelConfig;
@@ -109,8 +115,12 @@ class Harness {
     server_.reset();
     engine_.reset();
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    if (!keep_dir_) std::filesystem::remove_all(dir_, ec);
   }
+
+  // The data directory, left in place by the destructor after keep_dir() (for a restart).
+  std::string dir() const { return dir_.string(); }
+  void keep_dir() { keep_dir_ = true; }
 
   bool ok() const { return engine_ && server_ && server_->port() > 0; }
   int port() const { return server_->port(); }
@@ -165,6 +175,7 @@ class Harness {
 
  private:
   std::filesystem::path dir_;
+  bool keep_dir_ = false;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ApiServer> server_;
   std::string cookie_;
