@@ -19,6 +19,7 @@
 #include "model/model_config.h"
 #include "model/ranking_model.h"
 #include "stream/event.h"
+#include "stream/user_deletion.h"
 #include "stream/event_log.h"
 
 namespace fs = std::filesystem;
@@ -67,6 +68,11 @@ int main(int argc, char** argv) {
     foryou::stream::EncodeEvent(e, &record);
     Seed(corpus / "event_binary", "event" + std::to_string(i++), record);
     records.push_back(record);
+  }
+  {
+    std::string marker;
+    foryou::stream::EncodeUserDeletion({.user = "u42", .epochs = 2, .time_ms = kT0}, &marker);
+    Seed(corpus / "event_binary", "deletion0", marker);
   }
 
   // event_log: a segment of those records.

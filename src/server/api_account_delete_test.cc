@@ -1,7 +1,7 @@
 // A user's data over HTTP (docs/api.md, "Your data"): the export holds their events and what
 // they derive and nothing of anyone else; deleting the account removes it, the catalog user,
 // the feed session and the user_id embedding rows, asks for the password again, and a session
-// cannot delete anyone else.
+// cannot delete anyone else. The deletion survives a restart (a deletion marker in the log).
 #include "common/id_key.h"
 #include "embedding/feature_id.h"
 #include "model/features.h"
@@ -181,6 +181,52 @@ TEST_F(ApiAccountDeleteTest, ATokenCannotDeleteAnotherUser) {
   ASSERT_EQ(keyed.status, 200) << keyed.body;
   EXPECT_EQ(keyed.j["account"], false);
   EXPECT_EQ(keyed.j["catalog_user"], true);
+}
+
+// Deletion is durable and final: a handle deleted, signed up again, and then a restart (a
+// snapshot from before the deletion restored, the whole log replayed into the feed) gives the
+// new account nothing of the old one: no seen video, no user_id row, no event in the export.
+TEST(ApiAccountDeleteRestartTest, ANewAccountOfADeletedHandleGetsNothingBackAfterARestart) {
+  std::string dir;
+  {
+    Harness h{ServerOptions{}};
+    ASSERT_TRUE(h.ok());
+    for (int v = 0; v < 10; ++v) ASSERT_EQ(h.Post("/v1/videos", VideoJson(v), kAdminKey).status, 201);
+    const std::string token = SignUp(h, "frank");
+    Reply page = h.Get("/v1/feed?user=frank&count=3", token);
+    ASSERT_EQ(page.status, 200) << page.body;
+    const std::string video = page.j["items"][0]["video"];
+    const std::string events = absl::StrCat(
+        "[", Action("impression", "frank", {{"video", video}, {"request_id", page.j["request_id"]},
+                                            {"position", 0}, {"surface", "foryou"}}),
+        ",", Action("play", "frank", {{"video", video}, {"watch_ms", 9000}, {"completed", true}}),
+        ",", Action("like", "frank", {{"video", video}}), "]");
+    Reply posted = h.Post("/v1/events", events, token);
+    ASSERT_EQ(posted.status, 200) << posted.body;
+    ASSERT_TRUE(h.engine().loop().WaitForServing(posted.j["offset"].get<uint64_t>() + 3, 30'000));
+    ASSERT_TRUE(HasUserRow(h, "frank"));
+    // A snapshot holding frank's row, from before the deletion.
+    h.engine().loop().Stop();
+    ASSERT_TRUE(h.engine().loop().Snapshot().ok());
+    h.engine().loop().Start();
+
+    ASSERT_EQ(DeleteMe(h, token, kPassword).status, 200);
+    SignUp(h, "frank");
+    EXPECT_TRUE(h.engine().feed().SessionOf("frank").seen.empty());
+    dir = h.dir();
+    h.keep_dir();
+  }
+  Harness h{ServerOptions{}, dir};
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(h.engine().loop().WaitForServing(h.engine().loop().log().EndOffset(), 30'000));
+  EXPECT_GT(h.engine().loop().stats().user_deletions, 0u);
+  EXPECT_TRUE(h.engine().feed().SessionOf("frank").seen.empty());
+  EXPECT_FALSE(HasUserRow(h, "frank"));
+  Reply r = h.Get("/v1/users/frank/export", kAdminKey);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.j["account"]["handle"], "frank");
+  EXPECT_EQ(r.j["events"].size(), 0u) << r.body;
+  EXPECT_EQ(r.j["likes"].size(), 0u) << r.body;
 }
 
 }  // namespace

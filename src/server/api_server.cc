@@ -67,6 +67,12 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
   metrics_.AddGaugeFunction(
       "foryou_log_recovery_dropped_bytes", "Damaged log bytes skipped by recovery at start",
       [loop] { return static_cast<double>(loop->storage_health().log_dropped_bytes); });
+  metrics_.AddGaugeFunction(
+      "foryou_log_lost_records", "Records of sealed log segments lost to damage (found at start)",
+      [loop] { return static_cast<double>(loop->storage_health().log_lost_records); });
+  metrics_.AddGaugeFunction(
+      "foryou_late_store_failures_total", "Failed reads and writes of the joiner's late store",
+      [loop] { return static_cast<double>(loop->storage_health().late_store_failures); });
   metrics_.AddGaugeFunction("foryou_log_end_offset", "Events in the durable log",
                             [loop] { return static_cast<double>(loop->log().EndOffset()); });
   metrics_.AddGaugeFunction("foryou_table_rows", "Rows of the serving embedding table", [loop] {

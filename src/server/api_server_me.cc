@@ -16,6 +16,7 @@
 #include "server/api_handlers.h"
 #include "server/http_status.h"
 #include "stream/event.h"
+#include "stream/user_deletion.h"
 
 namespace foryou::server {
 namespace {
@@ -44,6 +45,17 @@ absl::Status ScanEvents(stream::EventLog& log, const std::string& user, json* ou
     if (records.empty()) break;
     for (const stream::LogRecord& r : records) {
       absl::StatusOr<stream::Event> e = stream::DecodeEvent(r.payload);
+      if (!e.ok() && stream::IsUserDeletionRecord(r.payload)) {
+        // The events before a deletion of this id were another account's.
+        absl::StatusOr<stream::UserDeletion> d = stream::DecodeUserDeletion(r.payload);
+        if (d.ok() && d->Covers(user)) {
+          events = json::array();
+          comments = json::array();
+          likes.clear();
+          follows.clear();
+        }
+        continue;
+      }
       if (!e.ok() || !IsUser(e->user, user)) continue;  // undecodable records hold no user's data
       e->user = user;  // the export names the user as they know themselves
       events.push_back(json::parse(stream::EventToJson(*e)));
@@ -97,6 +109,27 @@ absl::StatusOr<json> SocialExport(social::SocialStore& social, const std::string
   return out;
 }
 
+// Removes the user_id rows of `user`'s model identities and appends the deletion marker of
+// `user` (with their refreshes so far) when the service knows them: a catalog user or an
+// account; NotFound otherwise. Unavailable when the log cannot store the marker now. Returns the
+// rows removed: the trainer applies the marker by itself, so they are counted before it can.
+absl::StatusOr<uint64_t> LogDeletion(const ServerDeps& deps, const std::string& user,
+                                     int64_t now_ms) {
+  absl::StatusOr<catalog::User> u = deps.store->GetUser(user);
+  if (!u.ok() && !absl::IsNotFound(u.status())) return u.status();
+  bool known = u.ok();
+  if (!known && deps.accounts != nullptr) {
+    absl::StatusOr<accounts::Account> a = deps.accounts->Get(user);
+    if (!a.ok() && !absl::IsNotFound(a.status())) return a.status();
+    known = a.ok();
+  }
+  if (!known) return absl::NotFoundError(absl::StrCat("user '", user, "' not found"));
+  const stream::UserDeletion d{.user = user, .epochs = u.ok() ? u->epoch : 0, .time_ms = now_ms};
+  FORYOU_ASSIGN_OR_RETURN(const uint64_t rows, deps.loop->RemoveUserRows(d.ModelIdentities()));
+  FORYOU_RETURN_IF_ERROR(deps.loop->LogUserDeletion(d).status());
+  return rows;
+}
+
 }  // namespace
 
 void ApiServer::MeRoutes() {
@@ -147,9 +180,16 @@ void ApiServer::MeRoutes() {
     export_user(req.matches[1].str(), res);
   }));
 
-  // Deletes `user`: the account first (sign-in and every token then fail at once), then the
-  // catalog user and the feed's session of them, then the user_id rows of the model's tables.
+  // Deletes `user`: the user_id rows and the deletion marker in the log first
+  // (docs/design/security.md), then the account (sign-in and every token then fail at once), the
+  // catalog user and the feed's session of them, then any user_id row an example trained since
+  // brought back.
   auto delete_user = [this](const std::string& user, HttpResponse& res) {
+    absl::StatusOr<uint64_t> rows_first = LogDeletion(deps_, user, Now());
+    if (!rows_first.ok()) {
+      if (absl::IsUnavailable(rows_first.status())) res.set_header("Retry-After", "5");
+      return SendError(res, rows_first.status());  // nothing else is deleted: the client may retry
+    }
     bool had_account = false;
     if (deps_.accounts != nullptr) {
       absl::Status st = deps_.accounts->Delete(user);
@@ -180,7 +220,7 @@ void ApiServer::MeRoutes() {
     absl::StatusOr<uint64_t> rows = deps_.loop->RemoveUserRows(model_users);
     if (!rows.ok()) return SendError(res, rows.status());
     SendJson(res, 200, {{"deleted", user}, {"account", had_account}, {"catalog_user", u.ok()},
-                        {"embedding_rows", *rows}});
+                        {"embedding_rows", *rows_first + *rows}});
   };
   s.Delete("/v1/me", RouteAs("/v1/me", Role::kApp, [this, delete_user](
                                  const auto& req, auto& res, const Caller& caller) {

@@ -116,6 +116,10 @@ class Harness {
     if (!keep_dir_) std::filesystem::remove_all(dir_, ec);
   }
 
+  // The data directory, left in place by the destructor after keep_dir() (for a restart).
+  std::string dir() const { return dir_.string(); }
+  void keep_dir() { keep_dir_ = true; }
+
   bool ok() const { return engine_ && server_ && server_->port() > 0; }
   int port() const { return server_->port(); }
   Engine& engine() { return *engine_; }

@@ -16,6 +16,7 @@
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "server/search_popularity.h"
+#include "stream/user_deletion.h"
 
 namespace foryou::server {
 namespace {
@@ -218,7 +219,17 @@ absl::Status Engine::ReplayLogIntoFeed() {
     events.clear();
     for (const stream::LogRecord& r : records) {
       absl::StatusOr<stream::Event> ev = stream::DecodeEvent(r.payload);
-      if (ev.ok()) events.push_back(std::move(*ev));
+      if (ev.ok()) {
+        events.push_back(std::move(*ev));
+      } else if (absl::StatusOr<stream::UserDeletion> d = stream::DecodeUserDeletion(r.payload);
+                 d.ok()) {
+        // A deletion marker: the user's events so far belonged to the deleted account; an
+        // account of the same id made later starts from here.
+        feed_->Observe(events, /*apply_settings=*/false);
+        report_.replayed_events += events.size();
+        events.clear();
+        feed_->ForgetSession(d->user);
+      }
     }
     feed_->Observe(events, /*apply_settings=*/false);
     report_.replayed_events += events.size();
