@@ -31,6 +31,8 @@ TEST_F(ApiServerTest, SearchFindsVideosByThePrefixOfTheLastWordWithoutAKey) {
   EXPECT_EQ(r.j["type"], "videos");
   ASSERT_EQ(r.j["results"].size(), 7u);
   EXPECT_TRUE(r.j["results"][0].contains("creator"));  // video objects
+  // Counts as on every video object (the social store's).
+  EXPECT_TRUE(r.j["results"][0]["counts"].contains("likes")) << r.j["results"][0];
   ASSERT_TRUE(r.j["next_cursor"].is_string());
   std::set<std::string> seen;
   for (const std::string& id : Ids(r)) seen.insert(id);

@@ -66,16 +66,32 @@ void ApiServer::SearchRoutes() {
           results.push_back(catalog::ToJson(*v));
           break;
         }
-        case search::SearchType::kCreators:
+        case search::SearchType::kCreators: {
+          // The profile's picture when the creator is a user who set one.
+          json avatar = nullptr;
+          if (deps_.social != nullptr) {
+            absl::StatusOr<social::Profile> p = deps_.social->GetProfile(r.id);
+            if (p.ok() && !p->avatar_type.empty()) avatar = absl::StrCat("/v1/users/", r.id, "/avatar");
+          }
           results.push_back(
-              {{"id", r.id}, {"name", r.name}, {"avatar", nullptr}, {"followers", r.count}});
+              {{"id", r.id}, {"name", r.name}, {"avatar", avatar}, {"followers", r.count}});
           break;
+        }
         case search::SearchType::kSounds:
           results.push_back({{"id", r.id}, {"title", r.name}, {"videos", r.count}});
           break;
         case search::SearchType::kHashtags:
           results.push_back({{"name", r.id}, {"videos", r.count}});
           break;
+      }
+    }
+    if (type == search::SearchType::kVideos) {
+      // Counts as on every video object (likes, comments, shares, views, favorites).
+      json items = json::array();
+      for (const json& v : results) items.push_back({{"video", v["id"]}, {"creator", v["creator"]}});
+      AddSocialFields(&items, "");
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (items[i].contains("counts")) results[i]["counts"] = items[i]["counts"];
       }
     }
     const int next = offset + *count;

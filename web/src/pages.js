@@ -22,6 +22,18 @@ export function lookUpSoundTitle(api, id) {
   });
 }
 
+// Resolves to the display name of creator `id` ("" when it has none; one small page read,
+// remembered).
+const creatorNames = new Map();
+export function lookUpCreatorName(api, id) {
+  if (creatorNames.has(id)) return Promise.resolve(creatorNames.get(id));
+  return api.publicGet(`/v1/creators/${encodeURIComponent(id)}?limit=1`).then((c) => {
+    const name = c.name && c.name !== id ? c.name : '';
+    creatorNames.set(id, name);
+    return name;
+  });
+}
+
 // A count for people: 1234 -> "1.2K", 2500000 -> "2.5M".
 export function compact(n) {
   if (!Number.isFinite(n)) return '';

@@ -11,7 +11,7 @@ import { bindGestures } from './gestures.js';
 import { h } from './dom.js';
 import { settingsBody } from './settings.js';
 import { heartAt, pauseIcon, progressBar } from './surface.js';
-import { lookUpSoundTitle, renderPage } from './pages.js';
+import { lookUpCreatorName, lookUpSoundTitle, renderPage } from './pages.js';
 import { playerMedia } from './media.js';
 import { searchBody } from './search.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
@@ -348,12 +348,19 @@ function prev() {
 
 function renderInfo(item) {
   info.replaceChildren(
-    h('button', { class: 'link creator', onclick: () => openProfile(socialCtx, item.creator) }, '@' + item.creator),
+    creatorLink(item.creator),
     h('p', { class: 'caption' }, item.caption || ''),
     h('p', { class: 'tags' }, (item.hashtags || []).map((t) =>
       h('button', { class: 'link tag', onclick: () => openPage('hashtags', t, '#' + t) }, '#' + t))),
     item.sound ? soundLink(item.sound) : null,
     h('p', { class: 'reason' }, item.reason || ''));
+}
+
+// The creator of the video on screen: @id, then its display name beside it once known.
+function creatorLink(creator) {
+  const b = h('button', { class: 'link creator', onclick: () => openProfile(socialCtx, creator) }, '@' + creator);
+  lookUpCreatorName(api, creator).then((name) => { if (name) b.textContent = `@${creator} · ${name}`; }, () => {});
+  return b;
 }
 
 // The sound of the video on screen, by its title once known.
