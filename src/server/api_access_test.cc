@@ -40,13 +40,13 @@ TEST_F(ApiServerTest, MissingOrUnknownKeyIs401) {
 
 TEST_F(ApiServerTest, KeyInAuthorizationHeaderNeverInQuery) {
   httplib::Client client("127.0.0.1", h_->port());
-  auto bearer = client.Get("/v1/users/u1", {{"Authorization", absl::StrCat("Bearer ", kAppKey)}});
+  auto bearer = client.Get("/v1/creators/c1", {{"Authorization", absl::StrCat("Bearer ", kAppKey)}});
   ASSERT_TRUE(bearer);
   EXPECT_EQ(bearer->status, 200) << bearer->body;
-  auto wrong = client.Get("/v1/users/u1", {{"Authorization", "Bearer wrong_key_wrong_key"}});
+  auto wrong = client.Get("/v1/creators/c1", {{"Authorization", "Bearer wrong_key_wrong_key"}});
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 401);
-  auto basic = client.Get("/v1/users/u1", {{"Authorization", absl::StrCat("Basic ", kAppKey)}});
+  auto basic = client.Get("/v1/creators/c1", {{"Authorization", absl::StrCat("Basic ", kAppKey)}});
   ASSERT_TRUE(basic);
   EXPECT_EQ(basic->status, 401);  // only the Bearer scheme
   // Never from the query string (logs, history and Referer headers keep URLs), on any route.
