@@ -22,16 +22,16 @@ export function lookUpSoundTitle(api, id) {
   });
 }
 
-// Resolves to the display name of creator `id` ("" when it has none; one small page read,
-// remembered).
-const creatorNames = new Map();
-export function lookUpCreatorName(api, id) {
-  if (creatorNames.has(id)) return Promise.resolve(creatorNames.get(id));
-  return api.publicGet(`/v1/creators/${encodeURIComponent(id)}?limit=1`).then((c) => {
-    const name = c.name && c.name !== id ? c.name : '';
-    creatorNames.set(id, name);
-    return name;
-  });
+// Resolves to { name, isUser } of creator `id`: the display name ("" when it has none) and
+// whether the creator is also a user with a profile (one small page read, remembered).
+const creators = new Map();
+export function lookUpCreator(api, id) {
+  if (!creators.has(id)) {
+    creators.set(id, api.publicGet(`/v1/creators/${encodeURIComponent(id)}?limit=1`).then((c) => ({
+      name: c.name && c.name !== id ? c.name : '', isUser: !!c.is_user,
+    }), (e) => { creators.delete(id); throw e; }));
+  }
+  return creators.get(id);
 }
 
 // A count for people: 1234 -> "1.2K", 2500000 -> "2.5M".

@@ -11,7 +11,7 @@ import { bindGestures } from './gestures.js';
 import { h } from './dom.js';
 import { settingsBody } from './settings.js';
 import { heartAt, pauseIcon, progressBar } from './surface.js';
-import { lookUpCreatorName, lookUpSoundTitle, renderPage } from './pages.js';
+import { lookUpCreator, lookUpSoundTitle, renderPage } from './pages.js';
 import { playerMedia } from './media.js';
 import { searchBody } from './search.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
@@ -356,11 +356,23 @@ function renderInfo(item) {
     h('p', { class: 'reason' }, item.reason || ''));
 }
 
-// The creator of the video on screen: @id, then its display name beside it once known.
+// The creator of the video on screen: @id, then its display name beside it once known. It opens
+// the creator's profile when the creator is a user, else the catalog's creator page.
 function creatorLink(creator) {
-  const b = h('button', { class: 'link creator', onclick: () => openProfile(socialCtx, creator) }, '@' + creator);
-  lookUpCreatorName(api, creator).then((name) => { if (name) b.textContent = `@${creator} · ${name}`; }, () => {});
+  const b = h('button', { class: 'link creator', onclick: () => openCreator(creator) }, '@' + creator);
+  lookUpCreator(api, creator).then(({ name }) => { if (name) b.textContent = `@${creator} · ${name}`; }, () => {});
   return b;
+}
+
+async function openCreator(creator) {
+  let isUser = false;
+  try {
+    isUser = (await lookUpCreator(api, creator)).isUser;
+  } catch {
+    // the creator page says what went wrong
+  }
+  if (isUser) openProfile(socialCtx, creator);
+  else openPage('creators', creator, '@' + creator);
 }
 
 // The sound of the video on screen, by its title once known.
@@ -701,6 +713,8 @@ function togglePause() {
 function dragSlide(dy) {
   const slide = stage.querySelector('.slide');
   if (!slide) return;
+  // The finger wins over a slide's entry animation still running (it would hold the transform).
+  slide.classList.remove('enter-up', 'enter-down');
   slide.classList.add('dragging');
   slide.style.transform = `translateY(${dy}px)`;
 }

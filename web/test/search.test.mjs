@@ -112,6 +112,8 @@ test('search: results as you type, a video plays, tabs, hashtag and creator page
   const searches = [];
   page.on('request', (r) => { if (r.url().includes('/v1/search')) searches.push(r.url()); });
   await page.goto(`${base}/`);
+  // Logged out, / plays the public feed; Sign in leads to the forms.
+  await page.click('#signin');
   const signUp = page.locator('form', { has: page.getByRole('heading', { name: 'Sign up' }) });
   await signUp.getByLabel('Handle').fill('searcher');
   await signUp.getByLabel('Password').fill('search pass phrase');
