@@ -55,7 +55,7 @@ export async function startServer({ clips }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'foryou-e2e-'));
   const media = join(dataDir, 'media');
   mkdirSync(media);
-  execFileSync('bash', [join(repo, 'scripts/make_clips.sh'), media, ...clips], { stdio: 'inherit' });
+  if (clips.length) execFileSync('bash', [join(repo, 'scripts/make_clips.sh'), media, ...clips], { stdio: 'inherit' });
   const port = await freePort();
   const s = { base: `http://127.0.0.1:${port}`, dataDir, media, log: [], proc: null, appKey: '', adminKey: '' };
   const launch = async () => {

@@ -7,73 +7,18 @@
 //   cd web && node --test test/search.test.mjs     (needs build/release/foryou and web/dist)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { SHOTS, launchBrowser, startServer } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const BIN = process.env.FORYOU_BIN || join(repo, 'build/release/foryou');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CATEGORIES = ['cats', 'cooking', 'travel', 'dance'];
 
-let server, dataDir, base, adminKey, browser;
-const serverLog = [];
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-async function api(method, path, body, key = adminKey) {
-  const res = await fetch(base + path, {
-    method, headers: { 'X-Api-Key': key, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text);
-}
-
-async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
+let server, base, browser;
+const api = (...args) => server.api(...args);
 
 before(async () => {
-  assert.ok(existsSync(BIN), `${BIN} is missing: run make build first`);
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/install_deps.sh installs Debian's chromium`);
-  assert.ok(existsSync(join(repo, 'web/dist/index.html')), 'web/dist is missing: run npm run build in web/');
-  dataDir = mkdtempSync(join(tmpdir(), 'foryou-search-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--data-dir', join(dataDir, 'data'), '--port', String(port),
-    '--static-dir', join(repo, 'web/dist')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => serverLog.push(String(d)));
-  server.stderr.on('data', (d) => serverLog.push(String(d)));
-  await waitFor('foryou serve /healthz', async () => (await fetch(base + '/healthz')).ok, 60000, 200);
-  adminKey = JSON.parse(readFileSync(join(dataDir, 'data/keys.json'), 'utf8')).keys
-    .find((k) => k.role === 'admin').key;
+  // No clips: the catalog's videos have no media (the search screen shows their posters).
+  server = await startServer({ clips: [] });
+  base = server.base;
   const now = Date.now();
   let n = 0;
   for (const cat of CATEGORIES) {
@@ -87,20 +32,12 @@ before(async () => {
       }
     }
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (server) await server.stop();
 });
 
 test('search: results as you type, a video plays, tabs, hashtag and creator pages', async () => {
@@ -126,6 +63,7 @@ test('search: results as you type, a video plays, tabs, hashtag and creator page
   await page.keyboard.type('trav', { delay: 20 });
   await page.waitForSelector('#search-results [data-video]');
   const found = await page.$$eval('#search-results [data-video]', (els) => els.map((e) => e.dataset.video));
+  await page.screenshot({ path: join(SHOTS, 'search-results.png') });
   assert.equal(found.length, 10, `all travel videos found: ${found}`);
   assert.ok(found.every((id) => id.startsWith('v_travel_')), `only travel videos: ${found}`);
   assert.equal(searches.length, 1, `debounced: ${searches}`);
