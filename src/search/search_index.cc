@@ -534,43 +534,45 @@ absl::StatusOr<SearchPage> SearchIndex::Search(std::string_view query, SearchTyp
         reader->db.reopen();
         reader->generation = generation;
       }
-      Xapian::QueryParser qp;
-      qp.set_stemmer(Xapian::Stem("english"));
-      qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-      qp.set_default_op(Xapian::Query::OP_AND);
-      qp.set_max_expansion(options_.max_prefix_expansion,
-                           Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
-                           Xapian::QueryParser::FLAG_PARTIAL);
-      qp.set_database(reader->db);
-      Xapian::Query words = qp.parse_query(
-          text, Xapian::QueryParser::FLAG_PARTIAL | Xapian::QueryParser::FLAG_CJK_NGRAM);
+      // Every Xapian object that holds the reader's database (parser, enquire, match set) ends
+      // before the reader goes back to the pool: their handles share a reference count that
+      // is not atomic, so none may outlive this thread's hold on the reader.
       SearchPage page;
-      if (words.empty()) {
-        ReturnReader(std::move(reader));
-        return page;
-      }
-      Xapian::Query q(Xapian::Query::OP_FILTER, words, Xapian::Query(TypeTerm(type)));
-      q = Xapian::Query(
-          Xapian::Query::OP_AND_MAYBE, q,
-          Xapian::Query((new Xapian::ValueWeightPostingSource(kPopularitySlot))->release()));
-      Xapian::Enquire enquire(reader->db);
-      enquire.set_query(q);
-      Xapian::MSet mset = enquire.get_mset(offset, count + 1);
-      for (auto it = mset.begin(); it != mset.end(); ++it) {
-        if (static_cast<int>(page.results.size()) == count) {
-          page.more = true;
-          break;
+      [&] {
+        Xapian::QueryParser qp;
+        qp.set_stemmer(Xapian::Stem("english"));
+        qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+        qp.set_default_op(Xapian::Query::OP_AND);
+        qp.set_max_expansion(options_.max_prefix_expansion,
+                             Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                             Xapian::QueryParser::FLAG_PARTIAL);
+        qp.set_database(reader->db);
+        Xapian::Query words = qp.parse_query(
+            text, Xapian::QueryParser::FLAG_PARTIAL | Xapian::QueryParser::FLAG_CJK_NGRAM);
+        if (words.empty()) return;
+        Xapian::Query q(Xapian::Query::OP_FILTER, words, Xapian::Query(TypeTerm(type)));
+        q = Xapian::Query(
+            Xapian::Query::OP_AND_MAYBE, q,
+            Xapian::Query((new Xapian::ValueWeightPostingSource(kPopularitySlot))->release()));
+        Xapian::Enquire enquire(reader->db);
+        enquire.set_query(q);
+        Xapian::MSet mset = enquire.get_mset(offset, count + 1);
+        for (auto it = mset.begin(); it != mset.end(); ++it) {
+          if (static_cast<int>(page.results.size()) == count) {
+            page.more = true;
+            break;
+          }
+          const std::string data = it.get_document().get_data();
+          std::vector<std::string> f = absl::StrSplit(data, absl::MaxSplits('\n', 2));
+          SearchResult r;
+          r.id = f[0];
+          if (f.size() == 3) {
+            (void)absl::SimpleAtoi(f[1], &r.count);
+            r.name = f[2];
+          }
+          page.results.push_back(std::move(r));
         }
-        const std::string data = it.get_document().get_data();
-        std::vector<std::string> f = absl::StrSplit(data, absl::MaxSplits('\n', 2));
-        SearchResult r;
-        r.id = f[0];
-        if (f.size() == 3) {
-          (void)absl::SimpleAtoi(f[1], &r.count);
-          r.name = f[2];
-        }
-        page.results.push_back(std::move(r));
-      }
+      }();
       ReturnReader(std::move(reader));
       return page;
     } catch (const Xapian::DatabaseModifiedError& e) {
