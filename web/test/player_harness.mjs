@@ -1,7 +1,7 @@
 // The start-up of the browser tests (web/test/*.test.mjs): a real `foryou serve` (release build)
 // on a fresh data directory with a catalog created through the admin API, clips made by
 // scripts/make_clips.sh (ffmpeg) with their cover images beside them (/media/NAME.jpg, the first
-// frame), and Debian's chromium driven by playwright-core; plus the helpers the tests share.
+// frame), and Debian's chromium driven by playwright-core; plus the functions the tests share.
 //
 // Env: FORYOU_BIN (default ../build/release/foryou), CHROMIUM (default /usr/bin/chromium),
 // SCREENSHOTS_DIR (default test-results/screenshots; `make screenshots` copies them to
@@ -12,40 +12,16 @@ import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
+import { freePort, waitFor } from './harness.mjs';
+
+export { waitFor };
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '../..');
 const BIN = process.env.FORYOU_BIN || join(repo, 'build/release/foryou');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const SHOTS = resolve(process.env.SCREENSHOTS_DIR || join(here, '../test-results/screenshots'));
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-export async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
 
 // Starts `foryou serve` with clips for `categories` (/media/CATEGORY.webm and .jpg) and
 // chromium. Resolves to { base, appKey, adminKey, browser, media, api(method, path, body, key),
