@@ -9,6 +9,8 @@ PACKAGES=(
   libzstd-dev libxxhash-dev libcuckoo-dev libeigen3-dev nlohmann-json3-dev librocksdb-dev
   libsodium-dev  # Argon2id password hashes and session token MACs (src/accounts)
   libxapian-dev  # the search index (src/search)
+  # the media pipeline (src/media): probe, decode, filter graph, encode, mux
+  libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
   libcpp-httplib-dev libboost1.74-dev wrk curl
   ffmpeg fonts-dejavu-core zstd chromium  # demo clips (scripts/make_clips.sh), web app tests
 )
