@@ -27,7 +27,8 @@ CLI::App* AddMediaCommands(CLI::App& app, int* exit_code) {
   CLI::App* media = app.add_subcommand("media", "Probe or transcode a video file");
   media->require_subcommand(1);
 
-  CLI::App* probe = media->add_subcommand("probe", "Print a file's headers, checked against the upload limits");
+  CLI::App* probe =
+      media->add_subcommand("probe", "Print a file's headers, checked against the upload limits");
   static std::string probe_file;
   probe->add_option("FILE", probe_file, "Video file")->required();
   probe->callback([exit_code] {
@@ -49,7 +50,8 @@ CLI::App* AddMediaCommands(CLI::App& app, int* exit_code) {
   transcode->add_option("--effect", job.effect, "An effect name (GET /v1/effects)");
   transcode->add_option("--sound", job.sound_input, "A file whose audio replaces the clip's");
   transcode->add_option("--duet", job.duet_input, "The original of a duet (shown on the right)");
-  transcode->add_option("--stitch", job.stitch_input, "The original of a stitch (its first 5 s first)");
+  transcode->add_option("--stitch", job.stitch_input,
+                        "The original of a stitch (its first 5 s first)");
   transcode->callback([exit_code] {
     av_log_set_level(AV_LOG_ERROR);
     absl::StatusOr<media::TranscodeResult> r = media::Transcode(job);
@@ -62,7 +64,8 @@ CLI::App* AddMediaCommands(CLI::App& app, int* exit_code) {
   });
 
   CLI::App* worker = app.add_subcommand(
-      "media-worker", "Run one media job (JOB.json) and write RESULT.json; exit 0, 2 (refused) or 1");
+      "media-worker",
+      "Run one media job (JOB.json) and write RESULT.json; exit 0, 2 (refused) or 1");
   static std::string job_path, result_path;
   worker->add_option("--job", job_path, "The job file")->required();
   worker->add_option("--result", result_path, "Where to write the result")->required();

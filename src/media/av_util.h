@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 extern "C" {

@@ -33,9 +33,8 @@ absl::StatusOr<GraphSpec> BuildGraphSpec(const GraphInputs& in) {
   const double speed = in.effect != nullptr ? in.effect->speed : 1.0;
   const int64_t clip_ms = static_cast<int64_t>(in.duration_ms / speed);
   std::string video_fx = in.effect != nullptr ? in.effect->video_filter : "null";
-  std::string audio_fx = in.effect != nullptr && !in.effect->audio_filter.empty()
-                             ? in.effect->audio_filter + ","
-                             : "";
+  std::string audio_fx =
+      in.effect != nullptr && !in.effect->audio_filter.empty() ? in.effect->audio_filter + "," : "";
   std::string d = absl::StrCat("[v0]", video_fx, "[vm];");
   g.duration_ms = clip_ms;
 

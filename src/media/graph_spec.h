@@ -32,7 +32,7 @@ struct GraphInputs {
 // when has_audio, [oa] (fltp, 44.1 kHz stereo).
 struct GraphSpec {
   std::string description;
-  bool uses_main_audio = false;  // [a0] is an input pad
+  bool uses_main_audio = false;    // [a0] is an input pad
   bool uses_second_video = false;  // [v1]
   bool uses_second_audio = false;  // [a1]
   bool has_audio = false;          // [oa] is an output pad

@@ -68,10 +68,10 @@ absl::StatusOr<MediaJob> ParseMediaJob(const std::string& text) {
     if (!it->is_object()) return absl::InvalidArgumentError("job: \"limits\" is not an object");
     Limits& l = t.limits;
     int64_t w = l.max_width, h = l.max_height;
-    for (auto [key, out] : {std::pair{"max_bytes", &l.max_bytes},
-                            std::pair{"min_duration_ms", &l.min_duration_ms},
-                            std::pair{"max_duration_ms", &l.max_duration_ms},
-                            std::pair{"max_width", &w}, std::pair{"max_height", &h}}) {
+    for (auto [key, out] :
+         {std::pair{"max_bytes", &l.max_bytes}, std::pair{"min_duration_ms", &l.min_duration_ms},
+          std::pair{"max_duration_ms", &l.max_duration_ms}, std::pair{"max_width", &w},
+          std::pair{"max_height", &h}}) {
       if (absl::Status st = GetInt(*it, key, out); !st.ok()) return st;
     }
     if (w > (1 << 20) || h > (1 << 20)) return absl::InvalidArgumentError("job: limits too large");
@@ -122,7 +122,8 @@ int RunMediaJob(const std::string& job_path, const std::string& result_path) {
     return s.ok() ? code : kWorkerFailed;
   };
   absl::StatusOr<std::string> text = common::ReadFile(job_path);
-  if (!text.ok()) return answer(kWorkerFailed, ErrorResultJson(std::string(text.status().message())));
+  if (!text.ok())
+    return answer(kWorkerFailed, ErrorResultJson(std::string(text.status().message())));
   absl::StatusOr<MediaJob> job = ParseMediaJob(*text);
   if (!job.ok()) return answer(kWorkerFailed, ErrorResultJson(std::string(job.status().message())));
   // A refused or broken input is InvalidArgument (or NotFound: the upload is gone); anything

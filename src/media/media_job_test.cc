@@ -9,8 +9,8 @@
 namespace foryou::media {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 json ReadJson(const std::string& path) { return json::parse(ReadBytes(path)); }
 
@@ -40,10 +40,9 @@ TEST(MediaJobTest, RefusesBadJobs) {
   EXPECT_THAT(ParseMediaJob(R"({"kind":"probe"})").status().message(), HasSubstr("\"input\""));
   EXPECT_THAT(ParseMediaJob(R"({"kind":"transcode","input":"a"})").status().message(),
               HasSubstr("out_dir"));
-  EXPECT_THAT(ParseMediaJob(R"({"kind":"probe","input":"a","limits":{"max_width":-1}})")
-                  .status()
-                  .message(),
-              HasSubstr("max_width"));
+  EXPECT_THAT(
+      ParseMediaJob(R"({"kind":"probe","input":"a","limits":{"max_width":-1}})").status().message(),
+      HasSubstr("max_width"));
   EXPECT_FALSE(ParseMediaJob(R"({"kind":"probe","input":7})").ok());
 }
 
@@ -92,7 +91,9 @@ TEST_F(WorkerTest, BadJobOrOutDirExitsOne) {
 TEST_F(WorkerTest, TranscodeWritesTheResult) {
   std::string clip = MakeClip(dir_, "in.mp4", 1.5, 160, 120);
   std::filesystem::create_directory(dir_.File("out"));
-  ASSERT_EQ(Run({{"kind", "transcode"}, {"input", clip}, {"out_dir", dir_.File("out")},
+  ASSERT_EQ(Run({{"kind", "transcode"},
+                 {"input", clip},
+                 {"out_dir", dir_.File("out")},
                  {"effect", "vivid"}}),
             kWorkerOk);
   json r = ReadJson(dir_.File("result.json"));

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 extern "C" {
-#include <libavutil/opt.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
 }
 
 #include "absl/strings/str_cat.h"
@@ -64,7 +64,8 @@ absl::Status Mp4Writer::Finish() {
   finished_ = true;
   int err = av_write_trailer(ctx_);
   if (err < 0) return InternalError(absl::StrCat("trailer of ", path_), err);
-  if ((err = avio_closep(&ctx_->pb)) < 0) return InternalError(absl::StrCat("closing ", path_), err);
+  if ((err = avio_closep(&ctx_->pb)) < 0)
+    return InternalError(absl::StrCat("closing ", path_), err);
   return absl::OkStatus();
 }
 

@@ -46,9 +46,8 @@ absl::StatusOr<MediaInfo> Probe(const std::string& path, const Limits& limits) {
   info.size_bytes = st.st_size;
   if (info.size_bytes == 0) return absl::InvalidArgumentError("empty file");
   if (info.size_bytes > limits.max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("file of ", info.size_bytes,
-                                                   " bytes exceeds the ", limits.max_bytes,
-                                                   "-byte maximum"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "file of ", info.size_bytes, " bytes exceeds the ", limits.max_bytes, "-byte maximum"));
   }
 
   AVDictionary* opts = nullptr;
@@ -111,8 +110,8 @@ absl::StatusOr<MediaInfo> Probe(const std::string& path, const Limits& limits) {
     info.has_audio = true;
     info.audio_codec = avcodec_get_name(in->streams[a]->codecpar->codec_id);
     if (!Contains(kAudioCodecs, info.audio_codec)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "audio codec ", info.audio_codec, " is not supported (aac, mp3, opus, vorbis)"));
+      return absl::InvalidArgumentError(absl::StrCat("audio codec ", info.audio_codec,
+                                                     " is not supported (aac, mp3, opus, vorbis)"));
     }
   }
   return info;

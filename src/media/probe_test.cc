@@ -27,7 +27,9 @@ TEST(ProbeTest, ReadsHeaders) {
 TEST(ProbeTest, VideoWithoutAudio) {
   TempDir dir;
   absl::StatusOr<MediaInfo> info =
-      Probe(MakeClip(dir, "mute.webm", 1.5, 160, 120, false, 15, "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -an"), Limits{});
+      Probe(MakeClip(dir, "mute.webm", 1.5, 160, 120, false, 15,
+                     "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -an"),
+            Limits{});
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->video_codec, "vp9");
   EXPECT_FALSE(info->has_audio);
@@ -53,7 +55,8 @@ TEST(ProbeTest, RefusesLongClip) {
 
 TEST(ProbeTest, RefusesResolutionOverTheLimit) {
   TempDir dir;
-  absl::StatusOr<MediaInfo> info = Probe(MakeClip(dir, "wide.mp4", 1.2, 4112, 64, false, 5), Limits{});
+  absl::StatusOr<MediaInfo> info =
+      Probe(MakeClip(dir, "wide.mp4", 1.2, 4112, 64, false, 5), Limits{});
   ASSERT_TRUE(absl::IsInvalidArgument(info.status())) << info.status();
   EXPECT_EQ(info.status().message(), "resolution 4112x64 exceeds 4096x4096");
 }
@@ -110,7 +113,8 @@ TEST(ProbeTest, RefusesTruncatedFile) {
 
 TEST(ProbeTest, RefusesUnsupportedCodec) {
   TempDir dir;
-  std::string clip = MakeClip(dir, "old.avi", 1.5, 160, 120, false, 15, "-c:v mjpeg -pix_fmt yuvj420p");
+  std::string clip =
+      MakeClip(dir, "old.avi", 1.5, 160, 120, false, 15, "-c:v mjpeg -pix_fmt yuvj420p");
   absl::StatusOr<MediaInfo> info = Probe(clip, Limits{});
   EXPECT_THAT(info.status().message(), HasSubstr("video codec mjpeg is not supported"));
 }

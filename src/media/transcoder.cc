@@ -88,9 +88,9 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(AVStream* st, AVFilterGraph* 
     }
     AVRational sar = st->codecpar->sample_aspect_ratio;
     if (sar.num <= 0 || sar.den <= 0) sar = AVRational{1, 1};
-    args = absl::StrCat("video_size=", d->width, "x", d->height, ":pix_fmt=", static_cast<int>(d->pix_fmt),
-                        ":time_base=", st->time_base.num, "/", st->time_base.den,
-                        ":pixel_aspect=", sar.num, "/", sar.den);
+    args = absl::StrCat("video_size=", d->width, "x", d->height,
+                        ":pix_fmt=", static_cast<int>(d->pix_fmt), ":time_base=", st->time_base.num,
+                        "/", st->time_base.den, ":pixel_aspect=", sar.num, "/", sar.den);
     AVRational fr = st->avg_frame_rate;
     if (fr.num > 0 && fr.den > 0) absl::StrAppend(&args, ":frame_rate=", fr.num, "/", fr.den);
   } else {
@@ -106,10 +106,9 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(AVStream* st, AVFilterGraph* 
     }
     char layout[128] = {};
     av_channel_layout_describe(&d->ch_layout, layout, sizeof(layout));
-    args = absl::StrCat("time_base=", st->time_base.num, "/", st->time_base.den,
-                        ":sample_rate=", d->sample_rate,
-                        ":sample_fmt=", av_get_sample_fmt_name(d->sample_fmt),
-                        ":channel_layout=", layout);
+    args = absl::StrCat(
+        "time_base=", st->time_base.num, "/", st->time_base.den, ":sample_rate=", d->sample_rate,
+        ":sample_fmt=", av_get_sample_fmt_name(d->sample_fmt), ":channel_layout=", layout);
   }
   err = avfilter_graph_create_filter(&s->buffer, filter, pad.c_str(), args.c_str(), nullptr, graph);
   if (err < 0) return InputError(absl::StrCat("input ", pad, " (", args, ")"), err);
@@ -248,7 +247,8 @@ absl::Status Run::Setup(const TranscodeJob& job, TranscodeResult* result) {
     std::string name = io->name;
     bool audio = name == "oa";
     AVFilterContext* sink = nullptr;
-    err = avfilter_graph_create_filter(&sink, avfilter_get_by_name(audio ? "abuffersink" : "buffersink"),
+    err = avfilter_graph_create_filter(&sink,
+                                       avfilter_get_by_name(audio ? "abuffersink" : "buffersink"),
                                        name.c_str(), nullptr, nullptr, graph_.get());
     if (err < 0) return InternalError("graph output", err);
     if ((err = avfilter_link(io->filter_ctx, io->pad_idx, sink, 0)) < 0) {
@@ -501,7 +501,8 @@ absl::StatusOr<TranscodeResult> Transcode(const TranscodeJob& job) {
   any.max_bytes = INT64_MAX;
   any.max_width = any.max_height = 1 << 20;
   absl::StatusOr<MediaInfo> out = Probe(job.out_dir + "/720.mp4", any);
-  if (!out.ok()) return absl::InternalError(absl::StrCat("the 720 rendition: ", out.status().message()));
+  if (!out.ok())
+    return absl::InternalError(absl::StrCat("the 720 rendition: ", out.status().message()));
   result.duration_ms = out->duration_ms;
   return result;
 }

@@ -31,15 +31,15 @@ struct Rendition {
 };
 
 struct TranscodeResult {
-  MediaInfo input;              // the upload, as probed
-  int64_t duration_ms = 0;      // of the 720 rendition
-  int width = 0, height = 0;    // of the 720 rendition
+  MediaInfo input;            // the upload, as probed
+  int64_t duration_ms = 0;    // of the 720 rendition
+  int width = 0, height = 0;  // of the 720 rendition
   bool has_audio = false;
-  std::vector<Rendition> renditions;  // 720 then 360; each MP4 with its index first (faststart)
-  std::string cover;                  // "cover.jpg" (at 10% of the duration)
-  std::vector<std::string> posters;   // "poster1.jpg".. at 25%, 50%, 75%
-  std::string sound;                  // "sound.m4a" when the clip has its own audio, else ""
-  double mean_luma = 0;         // mean Y (0..255) of one 360-line frame per second
+  std::vector<Rendition> renditions;      // 720 then 360; each MP4 with its index first (faststart)
+  std::string cover;                      // "cover.jpg" (at 10% of the duration)
+  std::vector<std::string> posters;       // "poster1.jpg".. at 25%, 50%, 75%
+  std::string sound;                      // "sound.m4a" when the clip has its own audio, else ""
+  double mean_luma = 0;                   // mean Y (0..255) of one 360-line frame per second
   double audio_peak_dbfs = kSilenceDbfs;  // the output audio's sample peak
   static constexpr double kSilenceDbfs = -100.0;  // digital silence, or no audio
 };

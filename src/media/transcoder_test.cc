@@ -16,7 +16,8 @@ using ::testing::HasSubstr;
 int64_t BoxOffset(const std::string& bytes, const char* type) {
   size_t pos = 0;
   while (pos + 8 <= bytes.size()) {
-    uint64_t size = (uint64_t{uint8_t(bytes[pos])} << 24) | (uint64_t{uint8_t(bytes[pos + 1])} << 16) |
+    uint64_t size = (uint64_t{uint8_t(bytes[pos])} << 24) |
+                    (uint64_t{uint8_t(bytes[pos + 1])} << 16) |
                     (uint64_t{uint8_t(bytes[pos + 2])} << 8) | uint64_t{uint8_t(bytes[pos + 3])};
     if (bytes.compare(pos + 4, 4, type) == 0) return static_cast<int64_t>(pos);
     if (size == 1 && pos + 16 <= bytes.size()) {
@@ -81,10 +82,12 @@ TEST(TranscoderTest, WritesRenditionsStillsAndSound) {
 
 TEST(TranscoderTest, BlackSilentClip) {
   TempDir dir;
-  Ffmpeg("-f lavfi -i color=black:size=160x120:rate=10:duration=1.5 -f lavfi -i "
-         "anullsrc=r=44100:cl=stereo -t 1.5 -c:v libx264 -preset ultrafast -c:a aac " +
-         dir.File("dark.mp4"));
-  absl::StatusOr<TranscodeResult> r = Transcode({.input = dir.File("dark.mp4"), .out_dir = dir.path()});
+  Ffmpeg(
+      "-f lavfi -i color=black:size=160x120:rate=10:duration=1.5 -f lavfi -i "
+      "anullsrc=r=44100:cl=stereo -t 1.5 -c:v libx264 -preset ultrafast -c:a aac " +
+      dir.File("dark.mp4"));
+  absl::StatusOr<TranscodeResult> r =
+      Transcode({.input = dir.File("dark.mp4"), .out_dir = dir.path()});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_LT(r->mean_luma, 20);
   EXPECT_EQ(r->audio_peak_dbfs, TranscodeResult::kSilenceDbfs);
@@ -107,7 +110,8 @@ TEST(TranscoderTest, EveryEffectRuns) {
   for (const Effect& e : Effects()) {
     std::string out = dir.File(e.name);
     std::filesystem::create_directory(out);
-    absl::StatusOr<TranscodeResult> r = Transcode({.input = clip, .out_dir = out, .effect = e.name});
+    absl::StatusOr<TranscodeResult> r =
+        Transcode({.input = clip, .out_dir = out, .effect = e.name});
     ASSERT_TRUE(r.ok()) << e.name << ": " << r.status();
     EXPECT_NEAR(r->duration_ms, 1200 / e.speed, 250) << e.name;
     EXPECT_EQ(ProbeOutput(out + "/720.mp4").height, 720);
@@ -119,7 +123,8 @@ TEST(TranscoderTest, MonoRemovesColour) {
   std::string clip = MakeClip(dir, "in.mp4", 1.2, 96, 64, false, 10);
   ASSERT_TRUE(Transcode({.input = clip, .out_dir = dir.path(), .effect = "mono"}).ok());
   // The chroma of a grey picture is flat at 128: decode the cover's colour through ffmpeg.
-  Ffmpeg("-i " + dir.File("cover.jpg") + " -vf signalstats,metadata=print:key=lavfi.signalstats.SATMAX:file=" +
+  Ffmpeg("-i " + dir.File("cover.jpg") +
+         " -vf signalstats,metadata=print:key=lavfi.signalstats.SATMAX:file=" +
          dir.File("sat.txt") + " -f null -");
   std::string sat = ReadBytes(dir.File("sat.txt"));
   size_t eq = sat.rfind('=');
@@ -130,17 +135,19 @@ TEST(TranscoderTest, MonoRemovesColour) {
 TEST(TranscoderTest, RefusesUnknownEffectAndTwoCompositions) {
   TempDir dir;
   std::string clip = MakeClip(dir, "in.mp4", 1.2, 96, 64, false, 10);
-  EXPECT_EQ(Transcode({.input = clip, .out_dir = dir.path(), .effect = "sparkles"}).status().message(),
-            "unknown effect \"sparkles\"");
+  EXPECT_EQ(
+      Transcode({.input = clip, .out_dir = dir.path(), .effect = "sparkles"}).status().message(),
+      "unknown effect \"sparkles\"");
   absl::Status s =
-      Transcode({.input = clip, .out_dir = dir.path(), .sound_input = clip, .duet_input = clip}).status();
+      Transcode({.input = clip, .out_dir = dir.path(), .sound_input = clip, .duet_input = clip})
+          .status();
   EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
   EXPECT_FALSE(std::filesystem::exists(dir.File("720.mp4")));
 }
 
 TEST(TranscoderTest, DuetStacksBothAtOneHeight) {
   TempDir dir;
-  std::string clip = MakeClip(dir, "new.mp4", 1.5, 160, 120);      // 4:3
+  std::string clip = MakeClip(dir, "new.mp4", 1.5, 160, 120);       // 4:3
   std::string orig = MakeClip(dir, "orig.mp4", 2, 90, 160, false);  // 9:16
   absl::StatusOr<TranscodeResult> r =
       Transcode({.input = clip, .out_dir = dir.path(), .duet_input = orig});
@@ -160,7 +167,7 @@ TEST(TranscoderTest, StitchPlaysTheOriginalFirst) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_NEAR(r->duration_ms, 5000 + 1500, 250);
   EXPECT_TRUE(r->has_audio);
-  EXPECT_EQ(r->sound, "");  // the original's sound is not the clip's own
+  EXPECT_EQ(r->sound, "");   // the original's sound is not the clip's own
   EXPECT_EQ(r->width, 960);  // the clip's size
 }
 
@@ -168,9 +175,10 @@ TEST(TranscoderTest, SoundReplacesAndLoops) {
   TempDir dir;
   std::string clip = MakeClip(dir, "in.mp4", 3, 96, 64, false, 10);
   // A 1 s stereo tone at amplitude 1/16 (-24 dBFS): it loops to the clip's 3 s.
-  Ffmpeg("-f lavfi -i 'aevalsrc=0.0625*sin(2000*PI*t)|0.0625*sin(2000*PI*t):s=44100:d=1' "
-         "-c:a libmp3lame " +
-         dir.File("sound.mp3"));
+  Ffmpeg(
+      "-f lavfi -i 'aevalsrc=0.0625*sin(2000*PI*t)|0.0625*sin(2000*PI*t):s=44100:d=1' "
+      "-c:a libmp3lame " +
+      dir.File("sound.mp3"));
   absl::StatusOr<TranscodeResult> r =
       Transcode({.input = clip, .out_dir = dir.path(), .sound_input = dir.File("sound.mp3")});
   ASSERT_TRUE(r.ok()) << r.status();
@@ -179,8 +187,8 @@ TEST(TranscoderTest, SoundReplacesAndLoops) {
   // The audio track lasts as long as the video: the 1 s sound looped three times.
   Ffmpeg("-i " + dir.File("720.mp4") + " -map 0:a -c copy " + dir.File("audio.m4a"));
   ASSERT_TRUE(std::filesystem::exists(dir.File("audio.m4a")));
-  std::string cmd = "ffprobe -v error -show_entries format=duration -of csv=p=0 " + dir.File("audio.m4a") +
-                    " > " + dir.File("d.txt");
+  std::string cmd = "ffprobe -v error -show_entries format=duration -of csv=p=0 " +
+                    dir.File("audio.m4a") + " > " + dir.File("d.txt");
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   EXPECT_NEAR(std::stod(ReadBytes(dir.File("d.txt"))), 3.0, 0.2);
 }
@@ -191,7 +199,8 @@ TEST(TranscoderTest, SurvivesDamagedInput) {
   std::string bytes = ReadBytes(clip);
   // Index first, then the media cut off and the middle overwritten with garbage.
   std::string cut = bytes.substr(0, bytes.size() * 2 / 3);
-  for (size_t i = cut.size() / 2; i < cut.size() / 2 + 2000 && i < cut.size(); ++i) cut[i] = char(i * 7);
+  for (size_t i = cut.size() / 2; i < cut.size() / 2 + 2000 && i < cut.size(); ++i)
+    cut[i] = char(i * 7);
   WriteBytes(clip, cut);
   absl::StatusOr<TranscodeResult> r = Transcode({.input = clip, .out_dir = dir.path()});
   if (!r.ok()) {
