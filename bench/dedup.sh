@@ -12,11 +12,14 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
 WORK=${2:-/tmp/foryou_dedup_bench}
 VIDEOS=${DEDUP_VIDEOS:-100000}
+MAX_DISTANCE=${DEDUP_MAX_DISTANCE:-10}  # the index's max_frame_distance (config/dedup.json)
 FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 mkdir -p "$WORK"
 
 # Distinct sources: lavfi generators with different patterns, parameters and seeds. Each is
-# 4 s at 1280x720, 15 fps.
+# 4 s at 1280x720, 15 fps. life and cellauto run on a 64x36 grid scaled up (20-pixel cells):
+# on a finer grid their frames are noise with almost no low-frequency structure, which no
+# perceptual hash keeps through a low-bitrate encode (docs/design/moderation_dedup.md).
 SRC=(
   "testsrc=size=1280x720:rate=15"
   "testsrc2=size=1280x720:rate=15"
@@ -28,10 +31,10 @@ SRC=(
   "mandelbrot=size=1280x720:rate=15:start_x=-1.25:start_y=0.05:start_scale=0.2:inner=period"
 )
 for seed in 1 2 3 4 5 6; do
-  SRC+=("life=size=320x180:rate=15:seed=$seed:ratio=0.$((seed + 1)):mold=10:life_color=#$(printf '%02x' $((seed * 40)))ff80:death_color=#202020,scale=1280:720:flags=neighbor")
+  SRC+=("life=size=64x36:rate=15:seed=$seed:ratio=0.$((seed + 1)):mold=10:life_color=#$(printf '%02x' $((seed * 40)))ff80:death_color=#202020,scale=1280:720:flags=neighbor")
 done
 for rule in 18 30 45 60 73 90 105 110 150 193; do
-  SRC+=("cellauto=size=320x180:rate=15:rule=$rule:seed=$rule:random_fill_ratio=0.5,scale=1280:720:flags=neighbor")
+  SRC+=("cellauto=size=64x36:rate=15:rule=$rule:seed=$rule:random_fill_ratio=0.5,scale=1280:720:flags=neighbor")
 done
 for seed in 1 2 3 4 5 6; do
   SRC+=("gradients=size=1280x720:rate=15:seed=$seed:speed=0.0$seed:nb_colors=$((2 + seed % 5))")
@@ -64,4 +67,4 @@ for ((i = 0; i < N; i++)); do
 done
 echo "sources=$N transforms=$TRANSFORMS clips in $WORK"
 "$BUILD/src/moderation/dedup_bench" --dir "$WORK" --sources "$N" --transforms "$TRANSFORMS" \
-  --videos "$VIDEOS"
+  --videos "$VIDEOS" --max-distance "$MAX_DISTANCE"

@@ -9,6 +9,7 @@ PACKAGES=(
   libzstd-dev libxxhash-dev libcuckoo-dev libeigen3-dev nlohmann-json3-dev librocksdb-dev
   libsodium-dev  # Argon2id password hashes and session token MACs (src/accounts)
   libxapian-dev  # the search index (src/search)
+  libopencv-dev libopencv-contrib-dev  # frame sampling and img_hash (src/moderation dedup)
   libcpp-httplib-dev libboost1.74-dev wrk curl
   ffmpeg fonts-dejavu-core zstd chromium  # demo clips (scripts/make_clips.sh), web app tests
 )

@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "apps/foryou/log_command.h"
+#include "apps/foryou/media_match_command.h"
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
@@ -294,6 +295,8 @@ int main(int argc, char** argv) {
   });
 
   foryou::app::AddLogCommand(app, &exit_code);
+  CLI::App* media = app.add_subcommand("media", "Media tools")->require_subcommand(1);
+  foryou::app::AddMediaMatchCommand(media, &exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

@@ -40,7 +40,7 @@ uint64_t DctHash(const cv::Mat& image);
 double DctHashDetail(const cv::Mat& image);
 
 // Frames below this detail are not hashed (their hashes would match any other flat frame).
-inline constexpr double kMinDctHashDetail = 1.0;
+inline constexpr double kMinDctHashDetail = 0.05;
 
 // Calls `visit(frame, pts_ms)` for frames of the video at `path` sampled per `options`
 // (the first decoded frame at or after each sample time). Fails with NotFound if the file
