@@ -11,6 +11,7 @@ PACKAGES=(
   libxapian-dev  # the search index (src/search)
   # the media pipeline (src/media): probe, decode, filter graph, encode, mux
   libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
+  libopencv-dev libopencv-contrib-dev  # frame sampling and img_hash (src/moderation dedup)
   libcpp-httplib-dev libboost1.74-dev wrk curl
   ffmpeg fonts-dejavu-core zstd chromium  # demo clips (scripts/make_clips.sh), web app tests
 )

@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "apps/foryou/log_command.h"
 #include "apps/foryou/media_command.h"
+#include "apps/foryou/media_match_command.h"
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
@@ -295,7 +296,8 @@ int main(int argc, char** argv) {
   });
 
   foryou::app::AddLogCommand(app, &exit_code);
-  foryou::app::AddMediaCommands(app, &exit_code);
+  CLI::App* media = foryou::app::AddMediaCommands(app, &exit_code);
+  foryou::app::AddMediaMatchCommand(media, &exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;
