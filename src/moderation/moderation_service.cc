@@ -223,9 +223,13 @@ absl::Status ModerationService::Decide(std::string_view video, State to, const s
   }
   common::MutexLock lock(&mu_);
   FORYOU_ASSIGN_OR_RETURN(Pending p, Load(video, now_ms));
+  // Straight to the decision from pending_review, or when the machine allows the step and
+  // nothing is open (queue, appeal); otherwise a re-review first.
   const State s = p.rec().state;
-  if (s != State::kPendingReview && s != State::kUploaded && s != State::kProcessing &&
-      (s == State::kAppealed || p.rec().queued_ms != 0 || s == to)) {
+  const bool direct = s == State::kPendingReview || s == State::kUploaded ||
+                      s == State::kProcessing ||
+                      (CheckTransition(s, to).ok() && p.rec().queued_ms == 0);
+  if (!direct) {
     FORYOU_RETURN_IF_ERROR(p.Step(State::kPendingReview, who,
                                   {{"re_review", absl::StrCat("reviewed again from ",
                                                               StateName(s))}},

@@ -77,9 +77,9 @@ class ModerationService {
 
   // ---- Review ----
   // A moderator's decision (`to` approved, limited or removed; else InvalidArgument). From
-  // pending_review directly; from appealed, a queued video or the same state through
-  // pending_review (a re-review, recorded); otherwise as the machine allows (FailedPrecondition
-  // for an illegal one, e.g. removed -> approved without an appeal). Dequeues the video.
+  // pending_review, or a step the machine allows with nothing queued, directly; from an
+  // appealed, queued or removed video or the same state through pending_review (a re-review,
+  // recorded). FailedPrecondition for a video still uploading or processing. Dequeues it.
   [[nodiscard]] absl::Status Decide(std::string_view video, State to, const std::string& who,
                                     Reason reason, int64_t now_ms);
   // Back to pending_review and queued (a moderator's "review again"): from approved or limited;

@@ -124,15 +124,14 @@ TEST_F(ModerationServiceTest, TrippedRulesQueueTheVideoWithReasonsUntilAModerato
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(ModerationServiceTest, RemovedNeedsAnAppealOnceBeforeAnotherDecision) {
+TEST_F(ModerationServiceTest, TheCreatorAppealsOncePerDecision) {
   catalog::Video v = Add("v1");
   ASSERT_TRUE(service_->OnImported(v, 100).ok());
   EXPECT_EQ(Queued(), std::vector<std::string>{"v1"});
+  EXPECT_EQ(service_->Appeal("v1", "c1", "not decided yet", 150).code(),
+            absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(service_->Decide("v1", State::kRemoved, "mod1", {"spam", "spam"}, 200).ok());
   EXPECT_EQ(Serving("v1"), catalog::Moderation::kRemoved);
-  absl::Status st = service_->Decide("v1", State::kApproved, "mod1", {"oops", ""}, 250);
-  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(st.message().find("appealed first"), std::string_view::npos) << st;
   EXPECT_EQ(service_->Appeal("v1", "c1", "", 300).code(), absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(service_->Appeal("v1", "c1", "it is my own song", 300).ok());
   EXPECT_EQ(StateOf("v1"), State::kAppealed);
@@ -151,6 +150,26 @@ TEST_F(ModerationServiceTest, RemovedNeedsAnAppealOnceBeforeAnotherDecision) {
   EXPECT_TRUE(service_->Appeal("v1", "c1", "please approve", 500).ok());
   EXPECT_EQ(service_->Appeal("v1", "c1", "please", 600).code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ModerationServiceTest, AModeratorReversesARemovalThroughAReReview) {
+  catalog::Video v = Add("v1", catalog::Moderation::kApproved);
+  ASSERT_TRUE(service_->Decide("v1", State::kRemoved, "mod1", {"x", ""}, 100).ok());
+  ASSERT_TRUE(service_->Decide("v1", State::kApproved, "mod2", {"oops", ""}, 200).ok());
+  EXPECT_EQ(Serving("v1"), catalog::Moderation::kApproved);
+  auto h = *service_->History("v1");
+  ASSERT_EQ(h.size(), 4u);  // adopted approved, removed, pending_review, approved
+  EXPECT_EQ(h[0].who, "rule:catalog");
+  EXPECT_EQ(h[2].from, State::kRemoved);
+  EXPECT_EQ(h[2].to, State::kPendingReview);
+  EXPECT_EQ(h[2].reasons[0].code, "re_review");
+  EXPECT_EQ(h[3].who, "mod2");
+  // Still uploading: no decision yet.
+  catalog::Video u = Add("v2");
+  ASSERT_TRUE(service_->OnUploaded(u, 300).ok());
+  EXPECT_EQ(service_->Decide("v2", State::kApproved, "mod1", {"x", ""}, 400).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Serving("v2"), catalog::Moderation::kPending);
 }
 
 TEST_F(ModerationServiceTest, ReportsPastTheThresholdLimitAndQueueOnceEach) {

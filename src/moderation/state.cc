@@ -19,7 +19,7 @@ constexpr uint8_t kNext[kNumStates] = {
     /*approved*/ Bit(State::kLimited) | Bit(State::kRemoved) | Bit(State::kPendingReview),
     /*limited*/ Bit(State::kApproved) | Bit(State::kRemoved) | Bit(State::kPendingReview) |
         Bit(State::kAppealed),
-    /*removed*/ Bit(State::kAppealed),
+    /*removed*/ Bit(State::kAppealed) | Bit(State::kPendingReview),
     /*appealed*/ Bit(State::kPendingReview),
 };
 
@@ -45,7 +45,7 @@ absl::Status CheckTransition(std::optional<State> from, State to) {
   }
   if ((kNext[static_cast<int>(*from)] & Bit(to)) != 0) return absl::OkStatus();
   std::string why;
-  if (*from == State::kRemoved) why = ": a removed video is appealed first";
+  if (*from == State::kRemoved) why = ": a removed video is reviewed again (pending_review) first";
   if (*from == State::kAppealed) why = ": an appeal goes back to pending_review first";
   if (*from == State::kUploaded || *from == State::kProcessing) why = ": processing comes first";
   if (*from == to) why = ": the video is already in that state";

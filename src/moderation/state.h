@@ -16,7 +16,7 @@ namespace foryou::moderation {
 //                        \--> limited (every rule passed)
 //   approved | limited | removed -> (a moderator's new decision, or reports: -> limited)
 //   limited | removed -> appealed (the creator, once per decision) -> pending_review -> decision
-//   approved | limited -> pending_review (queued again)
+//   approved | limited | removed -> pending_review (a moderator reviews it again)
 enum class State : uint8_t {
   kUploaded = 0,
   kProcessing = 1,
@@ -32,8 +32,8 @@ const char* StateName(State s);  // "uploaded", "processing", "pending_review", 
 std::optional<State> ParseState(std::string_view name);
 
 // OK if `from` -> `to` is a transition of the machine above; FailedPrecondition naming both
-// states otherwise ("illegal transition removed -> approved: a removed video is appealed
-// first"). `from` = nullopt is a video the machine has not seen: only -> uploaded is legal.
+// states otherwise ("illegal transition removed -> approved: a removed video is reviewed
+// again (pending_review) first"). `from` = nullopt is a video the machine has not seen: only -> uploaded is legal.
 [[nodiscard]] absl::Status CheckTransition(std::optional<State> from, State to);
 
 // What the catalog serves for a video in `s`; nullopt for kAppealed (the decision appealed

@@ -31,8 +31,9 @@ TEST(State, TheMachineAllowsItsPathsAndRefusesTheRest) {
     EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_NE(st.message().find(StateName(from)), std::string_view::npos) << st;
   }
-  EXPECT_NE(CheckTransition(S::kRemoved, S::kApproved).message().find("appealed first"),
+  EXPECT_NE(CheckTransition(S::kRemoved, S::kApproved).message().find("reviewed again"),
             std::string_view::npos);
+  EXPECT_TRUE(CheckTransition(S::kRemoved, S::kPendingReview).ok());
   EXPECT_TRUE(CheckTransition(std::nullopt, S::kUploaded).ok());
   EXPECT_FALSE(CheckTransition(std::nullopt, S::kApproved).ok());
 }
