@@ -214,6 +214,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))->capture_default_str();
   serve->add_option("--keys", sopts.keys_path, "API keys file (default <data-dir>/keys.json)");
   serve->add_option("--feed-config", sopts.feed_config_path, "Feed options (JSON)");
+  serve->add_option("--moderation-config", sopts.moderation_config_path,
+                    "Moderation options: banned terms, media policy, reports threshold (JSON; "
+                    "config/moderation.json)");
   serve->add_option("--static-dir", sopts.server.static_dir,
                     "Web app files served at / (default ./web/dist if it has index.html)");
   serve->add_option("--media-dir", sopts.server.media_dir,

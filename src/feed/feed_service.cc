@@ -78,17 +78,25 @@ absl::StatusOr<std::shared_ptr<const catalog::User>> FeedService::GetUser(std::s
 
 absl::Status FeedService::CreateVideo(const catalog::Video& video) {
   FORYOU_RETURN_IF_ERROR(store_->CreateVideo(video));
-  model_catalog_->AddVideo(common::VideoKey(video.id), ToVideoInfo(video));
-  index_.Upsert(video);
+  OnCatalogChange({.videos = {video.id}});
   return absl::OkStatus();
 }
 
 absl::Status FeedService::UpdateVideo(const catalog::Video& video) {
   FORYOU_RETURN_IF_ERROR(store_->GetVideo(video.id).status());
   FORYOU_RETURN_IF_ERROR(store_->PutVideo(video));
-  model_catalog_->AddVideo(common::VideoKey(video.id), ToVideoInfo(video));
-  index_.Upsert(video);
+  OnCatalogChange({.videos = {video.id}});
   return absl::OkStatus();
+}
+
+void FeedService::OnCatalogChange(const catalog::CatalogChange& change) {
+  common::MutexLock lock(&refresh_mu_);
+  for (const std::string& id : change.videos) {
+    absl::StatusOr<catalog::Video> video = store_->GetVideo(id);
+    if (!video.ok()) continue;
+    model_catalog_->AddVideo(common::VideoKey(video->id), ToVideoInfo(*video));
+    index_.Upsert(*video);
+  }
 }
 
 // ---- Feed ----

@@ -109,6 +109,11 @@ class FeedService {
       std::string_view id, const std::function<absl::Status(catalog::User*)>& fn);
   [[nodiscard]] absl::Status CreateVideo(const catalog::Video& video);
   [[nodiscard]] absl::Status UpdateVideo(const catalog::Video& video);  // must exist
+  // Re-reads the videos a catalog write touched into the index and the model's catalog. The
+  // Engine makes it the store's listener, so a write made straight to the store (a moderation
+  // decision: CatalogStore::SetModeration) reaches the next feed request. Errors reading a
+  // video leave its old entry (the next write or start reads it again).
+  void OnCatalogChange(const catalog::CatalogChange& change);
   // The user (cached; NotFound if unknown).
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const catalog::User>> GetUser(std::string_view id);
 
@@ -206,6 +211,9 @@ class FeedService {
   catalog::CatalogStore* const store_;
   const std::shared_ptr<const model::Catalog> model_catalog_;
   VideoIndex index_;
+  // Serializes "read the video from the store, then put it in the index": two writes of one
+  // video may reach the feed in either order, and the later read sees the later write.
+  common::Mutex refresh_mu_;
   EngagementStats engagement_;
   WatchNext watch_next_;
   UserSessions sessions_;

@@ -300,6 +300,7 @@ void ApiServer::Routes() {
   AccountRoutes();
   WebRoutes();
   SearchRoutes();
+  ModerationRoutes();
 }
 
 }  // namespace foryou::server

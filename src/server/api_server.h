@@ -40,6 +40,7 @@
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
 #include "search/search_index.h"
+#include "moderation/moderation_service.h"
 
 namespace foryou::server {
 
@@ -102,6 +103,13 @@ struct ServerDeps {
   social::SocialStore* social = nullptr;
   // GET /v1/search. Null: the route answers 503.
   search::SearchIndex* search = nullptr;
+  // The moderation state machine (api_server_moderation.cc): the review queue, decisions,
+  // appeals, histories, viewers' reports, and videos created pending entering review. Null =
+  // none of those routes, and reports only reach the model.
+  moderation::ModerationService* moderation = nullptr;
+  // The videos like one video (the duplicate index's lookup), shown with it in the review
+  // queue. Null = none shown.
+  std::function<std::vector<moderation::DuplicateMatch>(std::string_view video)> similar_videos;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
@@ -173,6 +181,11 @@ class ApiServer {
   // feed item (objects with "video" and "creator").
   void AddSocialFields(nlohmann::json* items, const std::string& viewer);
   void SearchRoutes();   // search as you type (api_server_search.cc)
+  // The review queue, decisions, appeals and histories (api_server_moderation.cc).
+  void ModerationRoutes();
+  // Counts the accepted events' reports in the moderation machine (errors go to stderr: the
+  // reports are in the log and reached the model; the machine misses them).
+  void CountReports(const std::vector<stream::Event>& events);
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

@@ -3,6 +3,7 @@
 #include "server/api_server.h"
 
 #include <algorithm>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,13 @@ void ApiServer::CatalogRoutes() {
     absl::StatusOr<catalog::Video> video = catalog::VideoFromJson(*body, Now());
     if (!video.ok()) return SendError(res, video.status());
     if (absl::Status st = deps_.feed->CreateVideo(*video); !st.ok()) return SendError(res, st);
+    // A video created pending (an import) enters moderation's review queue. The video stands
+    // if that fails: the machine adopts it, pending, the first time it is touched.
+    if (deps_.moderation != nullptr && video->moderation == catalog::Moderation::kPending) {
+      if (auto d = deps_.moderation->OnImported(*video, Now()); !d.ok()) {
+        std::cerr << "moderation: video '" << video->id << "' not queued: " << d.status() << "\n";
+      }
+    }
     SendJson(res, 201, catalog::ToJson(*video));
   }));
   s.Get("/v1/videos", Route("/v1/videos", Role::kApp, [this](const auto& req, auto& res) {
@@ -124,8 +132,29 @@ void ApiServer::CatalogRoutes() {
     if (!video.ok()) return SendError(res, video.status());
     catalog::Video updated = *video;
     if (absl::Status st = catalog::ApplyVideoPatch(*body, &updated); !st.ok()) return SendError(res, st);
-    if (absl::Status st = deps_.feed->UpdateVideo(updated); !st.ok()) return SendError(res, st);
-    SendJson(res, 200, catalog::ToJson(updated));
+    if (deps_.moderation == nullptr || updated.moderation == video->moderation) {
+      if (absl::Status st = deps_.feed->UpdateVideo(updated); !st.ok()) return SendError(res, st);
+      return SendJson(res, 200, catalog::ToJson(updated));
+    }
+    // A change of "moderation" is a step of the moderation machine (recorded, checked: a
+    // removed video is appealed first); the other fields are written before it.
+    const catalog::Moderation target = updated.moderation;
+    updated.moderation = video->moderation;
+    if (updated != *video) {
+      if (absl::Status st = deps_.feed->UpdateVideo(updated); !st.ok()) return SendError(res, st);
+    }
+    const std::string who = caller.session.has_value() ? caller.session->account.handle
+                                                       : caller.Who();
+    const moderation::Reason why{"patch", "set through PATCH /v1/videos/ID"};
+    absl::Status st =
+        target == catalog::Moderation::kPending
+            ? deps_.moderation->Requeue(updated.id, who, why, Now())
+            : deps_.moderation->Decide(updated.id, moderation::StateOfServing(target), who, why,
+                                       Now());
+    if (!st.ok()) return SendError(res, st);
+    auto after = deps_.store->GetVideo(updated.id);
+    if (!after.ok()) return SendError(res, after.status());
+    SendJson(res, 200, catalog::ToJson(*after));
   }));
 
   // ---- Creator, sound and hashtag pages: their videos, most engaging first ----

@@ -246,7 +246,13 @@ void ApiServer::FeedRoutes() {
       for (const stream::Event& e : batch->accepted) {
         while (bad[next]) ++next;
         stream::Event copy = e;
-        if (absl::Status st = deps_.feed->ResolveEvent(&copy); !st.ok()) {
+        absl::Status st = deps_.moderation != nullptr && e.type == stream::EventType::kReport &&
+                                  !moderation::IsReportReason(e.reason)
+                              ? absl::InvalidArgumentError(
+                                    absl::StrCat("reason: a report's reason is one of ",
+                                                 moderation::ReportReasonList()))
+                              : deps_.feed->ResolveEvent(&copy);
+        if (!st.ok()) {
           rejected.push_back({{"index", next}, {"error", std::string(st.message())}});
         } else {
           original.push_back(e);
@@ -283,6 +289,7 @@ void ApiServer::FeedRoutes() {
     }
     deps_.feed->Observe(original);
     CatchUpSocial();
+    CountReports(original);
     SendJson(res, 200, {{"accepted", resolved.size()}, {"rejected", rejected}, {"offset", *offset}});
   }));
 }

@@ -99,7 +99,8 @@ class Harness {
     // The server installs the loop's sync observer: construct it before the trainer runs.
     server_ = std::make_unique<ApiServer>(
         options, ServerDeps{&engine_->feed(), &engine_->loop(), &engine_->store(), *keys,
-                            &engine_->accounts(), &engine_->social(), &engine_->search()});
+                            &engine_->accounts(), &engine_->social(), &engine_->search(),
+                            &engine_->moderation()});
     engine_->Start();
     if (absl::Status st = server_->Start(); !st.ok()) {
       ADD_FAILURE() << st;

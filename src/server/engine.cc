@@ -127,6 +127,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
     }
   }
 
+  // Moderation's store is the truth of each video's state; a crash between its write and the
+  // catalog's left the catalog behind: bring it in line before anything reads the catalog.
+  FORYOU_ASSIGN_OR_RETURN(e->moderation_store_,
+                          moderation::ModerationStore::Open(options.data_dir + "/moderation"));
+  e->moderation_ = std::make_unique<moderation::ModerationService>(
+      e->moderation_store_.get(), e->store_.get(), options.moderation);
+  FORYOU_RETURN_IF_ERROR(e->moderation_->Reconcile().status());
+
   FORYOU_ASSIGN_OR_RETURN(e->model_catalog_, feed::BuildModelCatalog(*e->store_));
 
   realtime::LoopOptions lo;
@@ -176,10 +184,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
       e->search_, search::SearchIndex::Open({.dir = options.data_dir + "/search",
                                              .refresh_ms = options.search_refresh_ms},
                                             e->store_.get(), e->popularity_.get()));
-  e->store_->SetListener([search = e->search_.get()](const catalog::CatalogChange& change) {
+  e->store_->SetListener([search = e->search_.get(),
+                          feed = e->feed_.get()](const catalog::CatalogChange& change) {
     // The catalog write stands; a failed index update leaves those records stale until they
     // change again or the next start rebuilds the index.
     (void)search->Apply(change);
+    // The feed re-reads the videos (a moderation decision is a write straight to the store).
+    feed->OnCatalogChange(change);
   });
   e->report_.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - search_start).count();

@@ -7,6 +7,7 @@
 //   <data_dir>/accounts   AccountService (RocksDB)      accounts, signed-out sessions, audit log
 //   <data_dir>/social     SocialStore (RocksDB)         counts, comments, follows, profiles, inboxes
 //   <data_dir>/search     SearchIndex (Xapian)          rebuilt from the catalog at every start
+//   <data_dir>/moderation ModerationStore (RocksDB)     states, transitions, review queue, reports
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // The social store applies the log from its own stored offset at every start (catch-up).
@@ -35,6 +36,7 @@
 #include "server/loop_scorer.h"
 #include "server/seeder.h"
 #include "model/model_config.h"
+#include "moderation/moderation_service.h"
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
 #include "search/search_index.h"
@@ -59,6 +61,8 @@ struct EngineOptions {
   accounts::AccountOptions accounts;  // password hashing limits, session lifetime
   // How often the search index re-reads the videos' engagement.
   int64_t search_refresh_ms = 60'000;
+  // Banned terms, media policy and the reports threshold (docs/design/moderation.md).
+  moderation::ModerationOptions moderation;
 };
 
 struct StartupReport {
@@ -91,6 +95,7 @@ class Engine {
   realtime::RealtimeLoop& loop() { return *loop_; }
   feed::FeedService& feed() { return *feed_; }
   search::SearchIndex& search() { return *search_; }
+  moderation::ModerationService& moderation() { return *moderation_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
 
@@ -110,6 +115,8 @@ class Engine {
   std::unique_ptr<feed::FeedService> feed_;
   std::unique_ptr<search::Popularity> popularity_;
   std::unique_ptr<search::SearchIndex> search_;  // every catalog write reaches it (listener)
+  std::unique_ptr<moderation::ModerationStore> moderation_store_;
+  std::unique_ptr<moderation::ModerationService> moderation_;
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;
 };

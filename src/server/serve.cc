@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "nlohmann/json.hpp"
 
 namespace foryou::server {
 
@@ -31,6 +32,20 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
   if (!options.feed_config_path.empty()) {
     FORYOU_ASSIGN_OR_RETURN(std::string text, common::ReadFile(options.feed_config_path));
     FORYOU_RETURN_IF_ERROR(feed::ParseFeedOptions(text, &options.engine.feed));
+  }
+  if (!options.moderation_config_path.empty()) {
+    FORYOU_ASSIGN_OR_RETURN(std::string text, common::ReadFile(options.moderation_config_path));
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(options.moderation_config_path, ": not valid JSON"));
+    }
+    absl::StatusOr<moderation::ModerationOptions> mo = moderation::ModerationOptionsFromJson(j);
+    if (!mo.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(options.moderation_config_path, ": ", mo.status().message()));
+    }
+    options.engine.moderation = std::move(*mo);
   }
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(options.engine.data_dir));
   std::string keys_path = options.keys_path;
@@ -70,7 +85,8 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
       engine->loop().log().EndOffset(), r.seeded_events, engine->loop().serving_offset());
   // The server registers the loop's sync observer: before the trainer thread starts.
   ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys,
-                                    &engine->accounts(), &engine->social(), &engine->search()});
+                                    &engine->accounts(), &engine->social(), &engine->search(),
+                                    &engine->moderation()});
   engine->Start();
   FORYOU_RETURN_IF_ERROR(server.Start());
 

@@ -18,6 +18,9 @@ struct ServeOptions {
   // one admin key on first start.
   std::string keys_path;
   std::string feed_config_path;  // JSON of feed options ("" = defaults)
+  // JSON of moderation options: banned terms, media policy, reports threshold ("" = defaults;
+  // docs/design/moderation.md, "Knobs").
+  std::string moderation_config_path;
 };
 
 // Runs until a signal. `out` gets the URLs and keys, first the two lines

@@ -1,17 +1,23 @@
 // CheckCommentText: length, UTF-8 and the banned terms (see the header).
 #include "social/text_check.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
+#include <optional>
+#include <string>
+
 #include "absl/strings/str_cat.h"
+#include "common/text_fold.h"
 #include "common/utf8.h"
 
 namespace foryou::social {
 namespace {
 
-// Spam phrases refused in comments. Lower case; matched case-insensitively.
-constexpr std::string_view kBannedTerms[] = {"free followers", "buy followers", "free likes",
-                                             "buy likes", "click my link"};
+// Spam phrases refused in comments, matched on folded text (common/text_fold.h): accents,
+// case, spaces, punctuation and zero-width characters between the letters do not hide them.
+const common::TermMatcher& BannedTerms() {
+  static const common::TermMatcher* const matcher = new common::TermMatcher(
+      {"free followers", "buy followers", "free likes", "buy likes", "click my link"});
+  return *matcher;
+}
 
 }  // namespace
 
@@ -24,11 +30,8 @@ absl::Status CheckCommentText(std::string_view text) {
   if (size_t at = common::InvalidUtf8At(text); at != std::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat("text: invalid UTF-8 at byte ", at));
   }
-  const std::string lower = absl::AsciiStrToLower(absl::string_view(text.data(), text.size()));
-  for (std::string_view term : kBannedTerms) {
-    if (absl::StrContains(lower, absl::string_view(term.data(), term.size()))) {
-      return absl::InvalidArgumentError(absl::StrCat("text: contains the banned term '", absl::string_view(term.data(), term.size()), "'"));
-    }
+  if (std::optional<std::string> term = BannedTerms().FindIn(text)) {
+    return absl::InvalidArgumentError(absl::StrCat("text: contains the banned term '", *term, "'"));
   }
   return absl::OkStatus();
 }

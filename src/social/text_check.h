@@ -11,7 +11,8 @@ namespace foryou::social {
 inline constexpr size_t kMaxCommentBytes = 2000;
 
 // InvalidArgument naming the problem ("text: contains the banned term 'free followers'").
-// Terms match case-insensitively (ASCII) anywhere in the text.
+// Terms match anywhere in the text after folding (common/text_fold.h: accents, case, and
+// spaces, punctuation or zero-width characters between letters do not hide a term).
 [[nodiscard]] absl::Status CheckCommentText(std::string_view text);
 
 // Characters (UTF-8 code points) of well-formed `s`.

@@ -15,6 +15,7 @@ import { lookUpCreator, lookUpSoundTitle, renderPage } from './pages.js';
 import { playerMedia } from './media.js';
 import { searchBody } from './search.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
+import { openReview, wantsReview } from './review.js';
 // Social screens (docs/design/web_social.md).
 import { SocialApi } from './social_api.js';
 import { absorbItemState, bumpCount, showRailCounts } from './counts.js';
@@ -35,7 +36,8 @@ const DEBUG = new URLSearchParams(location.search).has('debug');
 // The logged-out feed's language: the browser's ("pt-BR" -> "pt").
 const LANG = (navigator.language || '').toLowerCase().split('-')[0].replace(/[^a-z]/g, '');
 
-const REPORT_REASONS = ['spam', 'misleading', 'violence', 'harassment', 'nudity', 'other'];
+// The report reason codes the server accepts (docs/api.md, the `report` event).
+const REPORT_REASONS = ['spam', 'nudity', 'violence', 'hate', 'harassment', 'misinformation', 'self_harm', 'other'];
 
 const app = document.getElementById('app');
 const key = takeKey();   // '' = accounts: the session cookie
@@ -72,6 +74,8 @@ const { mediaFor, playMedia, prefetch, dropMedia } =
 start();
 
 function start() {
+  // /#review: the moderators' review page (review.js) instead of the player.
+  if (wantsReview()) return openReview(app, api);
   events = new EventQueue(key, { onChange: renderStatus });
   state.events = events;
   if (!key) {
