@@ -61,41 +61,68 @@ void Mlp::Forward(const float* in, int batch, float* out) {
 
 void Mlp::PredictShared(const float* shared_row, absl::Span<const int> varying,
                         const float* in_varying, int batch, float* out) {
+  PredictShared(shared_row, varying, in_varying, batch, out, &scratch_);
+}
+
+void Mlp::PredictShared(const float* shared_row, absl::Span<const int> varying,
+                        const float* in_varying, int batch, float* out, Scratch* s) const {
   const int n_in = sizes_[0], n_out = sizes_[1], nv = static_cast<int>(varying.size());
   // The first layer's bias plus the shared columns' product, and the varying rows of W.
-  shared_bias_.assign(biases_[0].begin(), biases_[0].end());
-  shared_w_.resize(static_cast<size_t>(nv) * n_out);
+  s->bias.assign(biases_[0].begin(), biases_[0].end());
+  s->w.resize(static_cast<size_t>(nv) * n_out);
   size_t next = 0;
   for (int c = 0; c < n_in; ++c) {
     const float* w = weights_[0].data() + static_cast<size_t>(c) * n_out;
     if (next < varying.size() && varying[next] == c) {
-      std::memcpy(shared_w_.data() + next * n_out, w, sizeof(float) * n_out);
+      std::memcpy(s->w.data() + next * n_out, w, sizeof(float) * n_out);
       ++next;
     } else if (const float x = shared_row[c]; x != 0.0f) {
-      for (int o = 0; o < n_out; ++o) shared_bias_[o] += x * w[o];
+      for (int o = 0; o < n_out; ++o) s->bias[o] += x * w[o];
     }
   }
-  shared_z_.resize(static_cast<size_t>(batch) * n_out);
+  s->a.resize(static_cast<size_t>(batch) * n_out);
   {
-    Map z(shared_z_.data(), batch, n_out);
+    Map z(s->a.data(), batch, n_out);
     if (nv > 0) {
-      z.noalias() = ConstMap(in_varying, batch, nv) * ConstMap(shared_w_.data(), nv, n_out);
+      z.noalias() = ConstMap(in_varying, batch, nv) * ConstMap(s->w.data(), nv, n_out);
     } else {
       z.setZero();
     }
-    z.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(shared_bias_.data(), n_out);
+    z.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(s->bias.data(), n_out);
   }
-  for (int l = 1; l < layers(); ++l) {
+  ForwardFrom(1, batch, s);
+  std::memcpy(out, s->a.data(), sizeof(float) * static_cast<size_t>(batch) * outputs());
+}
+
+void Mlp::Infer(const float* in, int batch, float* out, Scratch* s) const {
+  const int n_out = sizes_[1];
+  s->a.resize(static_cast<size_t>(batch) * n_out);
+  Map z(s->a.data(), batch, n_out);
+  z.noalias() = ConstMap(in, batch, sizes_[0]) * ConstMap(weights_[0].data(), sizes_[0], n_out);
+  z.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(biases_[0].data(), n_out);
+  ForwardFrom(1, batch, s);
+  std::memcpy(out, s->a.data(), sizeof(float) * static_cast<size_t>(batch) * outputs());
+}
+
+void Mlp::ForwardFrom(int first, int batch, Scratch* s) const {
+  for (int l = first; l < layers(); ++l) {
     const int li = sizes_[l], lo = sizes_[l + 1];
-    Map x(shared_z_.data(), batch, li);
+    Map x(s->a.data(), batch, li);
     x = x.cwiseMax(0.0f);  // ReLU of the layer below
-    shared_next_.resize(static_cast<size_t>(batch) * lo);
-    Map y(shared_next_.data(), batch, lo);
+    s->b.resize(static_cast<size_t>(batch) * lo);
+    Map y(s->b.data(), batch, lo);
     y.noalias() = x * ConstMap(weights_[l].data(), li, lo);
     y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(biases_[l].data(), lo);
-    std::swap(shared_z_, shared_next_);
+    std::swap(s->a, s->b);
   }
-  std::memcpy(out, shared_z_.data(), sizeof(float) * static_cast<size_t>(batch) * outputs());
+}
+
+void Mlp::Release() {
+  for (auto* list : {&weights_, &biases_, &weight_grads_, &bias_grads_, &m_w_, &v_w_, &m_b_,
+                     &v_b_, &acts_}) {
+    std::vector<Floats>().swap(*list);
+  }
+  scratch_ = Scratch();
 }
 
 void Mlp::Backward(const float* grad_out, float* grad_in) {
@@ -141,7 +168,7 @@ std::string Mlp::Save() const {
   Put<uint32_t>(&out, static_cast<uint32_t>(sizes_.size()));
   for (int s : sizes_) Put<int32_t>(&out, s);
   Put<uint64_t>(&out, adam_steps_);
-  for (int l = 0; l < layers(); ++l) {
+  for (int l = 0; l < static_cast<int>(weights_.size()); ++l) {  // none after Release
     for (const auto* v : {&weights_[l], &biases_[l], &m_w_[l], &v_w_[l], &m_b_[l], &v_b_[l]}) {
       out.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
     }
@@ -150,6 +177,9 @@ std::string Mlp::Save() const {
 }
 
 absl::Status Mlp::Load(std::string_view blob) {
+  if (static_cast<int>(weights_.size()) != layers()) {
+    return absl::FailedPreconditionError("mlp: released, it has no weights to load into");
+  }
   size_t off = 0;
   auto take = [&](void* dst, size_t n) {
     if (off + n > blob.size()) return false;

@@ -27,16 +27,27 @@ struct AdamParams {
   float epsilon = 1e-8f;
 };
 
-// Not thread-safe: one trainer thread owns it (a serving copy is a separate instance).
+// Not thread-safe, but for the const methods: one trainer thread owns it, and any number of
+// serving threads may predict with a published copy through Infer / PredictShared(..., scratch),
+// each with its own Scratch.
 class Mlp {
  public:
+  // Every buffer Eigen reads is aligned to Eigen's packet size, so its kernels take the same code
+  // path (and summation order) in every run: bit-identical results whatever the heap layout.
+  using Floats = std::vector<float, Eigen::aligned_allocator<float>>;
+  // A predicting thread's buffers for the const paths.
+  struct Scratch {
+    Floats a, b;                  // one layer's input and output
+    Floats w, bias;               // PredictShared's varying rows of W and shared first-layer sum
+  };
+
   // sizes = {inputs, hidden..., outputs}, each >= 1, at least two entries. Weights are He-normal
   // (deterministic in `seed`), biases zero.
   Mlp(std::vector<int> sizes, uint64_t seed);
 
   int inputs() const { return sizes_.front(); }
   int outputs() const { return sizes_.back(); }
-  int layers() const { return static_cast<int>(weights_.size()); }
+  int layers() const { return static_cast<int>(sizes_.size()) - 1; }
 
   // in: batch x inputs() floats, row-major; out: batch x outputs(). Keeps the activations for
   // Backward.
@@ -49,6 +60,15 @@ class Mlp {
   // context features are the same for all its candidates). Keeps nothing for Backward.
   void PredictShared(const float* shared_row, absl::Span<const int> varying,
                      const float* in_varying, int batch, float* out);
+  // The same, reading only the weights (thread-safe on a shared Mlp, one Scratch per thread).
+  void PredictShared(const float* shared_row, absl::Span<const int> varying,
+                     const float* in_varying, int batch, float* out, Scratch* scratch) const;
+  // Forward's outputs, reading only the weights and keeping nothing for Backward.
+  void Infer(const float* in, int batch, float* out, Scratch* scratch) const;
+
+  // Frees the parameters, gradients and Adam state, keeping only the sizes: for a model that
+  // only ever predicts with another Mlp's weights. Nothing but sizes may be asked of it then.
+  void Release();
 
   // grad_out: batch x outputs() (d loss / d out) for the batch of the last Forward. Adds the
   // parameter gradients to the accumulators and, if grad_in is not null, writes
@@ -70,9 +90,10 @@ class Mlp {
   [[nodiscard]] absl::Status Load(std::string_view blob);
 
  private:
-  // Every buffer Eigen reads is aligned to Eigen's packet size, so its kernels take the same code
-  // path (and summation order) in every run: bit-identical results whatever the heap layout.
-  using Floats = std::vector<float, Eigen::aligned_allocator<float>>;
+  // Layers first.. on scratch->a (the layer below's pre-ReLU output, batch rows), leaving the
+  // last layer's output in scratch->a.
+  void ForwardFrom(int first, int batch, Scratch* scratch) const;
+
   std::vector<int> sizes_;
   std::vector<Floats> weights_, biases_;
   std::vector<Floats> weight_grads_, bias_grads_;
@@ -81,7 +102,7 @@ class Mlp {
   // Forward caches: acts_[0] = input, acts_[l] = output of layer l-1 after ReLU (pre-ReLU for the
   // last layer).
   std::vector<Floats> acts_;
-  Floats shared_w_, shared_bias_, shared_z_, shared_next_;  // PredictShared's buffers
+  Scratch scratch_;  // the non-const PredictShared's buffers
   int batch_ = 0;
 };
 

@@ -114,5 +114,50 @@ TEST(MlpTest, DeterministicAndSaveLoadRoundTrips) {
   EXPECT_EQ(yd, yd2);
 }
 
+TEST(MlpTest, ConstPathsMatchForwardAndPredictShared) {
+  Mlp mlp({6, 5, 4, 3}, 7);
+  const int batch = 3;
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal;
+  for (int l = 0; l < mlp.layers(); ++l) {
+    for (float& b : mlp.biases(l)) b = 0.1f * normal(rng);
+  }
+  std::vector<float> x(batch * 6);
+  for (float& v : x) v = normal(rng);
+  std::vector<float> forward(batch * 3), infer(batch * 3);
+  mlp.Forward(x.data(), batch, forward.data());
+  const Mlp& shared = mlp;
+  Mlp::Scratch scratch;
+  shared.Infer(x.data(), batch, infer.data(), &scratch);
+  for (size_t i = 0; i < forward.size(); ++i) EXPECT_FLOAT_EQ(infer[i], forward[i]) << i;
+
+  // Columns 0, 2 and 3 shared by every row; 1, 4 and 5 vary.
+  const std::vector<int> varying = {1, 4, 5};
+  for (int b = 1; b < batch; ++b) {
+    for (int c : {0, 2, 3}) x[b * 6 + c] = x[c];
+  }
+  std::vector<float> in_varying;
+  for (int b = 0; b < batch; ++b) {
+    for (int c : varying) in_varying.push_back(x[b * 6 + c]);
+  }
+  std::vector<float> full(batch * 3), own(batch * 3), with_scratch(batch * 3);
+  mlp.Forward(x.data(), batch, full.data());
+  mlp.PredictShared(x.data(), varying, in_varying.data(), batch, own.data());
+  shared.PredictShared(x.data(), varying, in_varying.data(), batch, with_scratch.data(), &scratch);
+  for (size_t i = 0; i < full.size(); ++i) {
+    EXPECT_NEAR(own[i], full[i], 1e-5) << i;
+    EXPECT_EQ(with_scratch[i], own[i]) << i;
+  }
+}
+
+TEST(MlpTest, ReleaseFreesTheWeightsAndRefusesALoad) {
+  Mlp mlp({4, 3, 2}, 1);
+  const std::string blob = mlp.Save();
+  mlp.Release();
+  EXPECT_EQ(mlp.layers(), 2);
+  EXPECT_EQ(mlp.inputs(), 4);
+  EXPECT_EQ(mlp.Load(blob).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace foryou::model

@@ -57,6 +57,11 @@ std::pair<int, int> Shape(const ModelConfig& config) {
   return {fields, dense};
 }
 
+absl::Status NoDense(absl::string_view what) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, ": a buffer view has no dense weights of its own"));
+}
+
 std::vector<int> MlpSizes(const ModelConfig& config) {
   auto [fields, dense] = Shape(config);
   std::vector<int> sizes = {fields * static_cast<int>(config.dim) + dense};
@@ -90,6 +95,14 @@ absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateView(
     }
   }
   return std::unique_ptr<RankingModel>(new RankingModel(config, std::move(table)));
+}
+
+absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateBufferView(
+    const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table) {
+  FORYOU_ASSIGN_OR_RETURN(auto view, CreateView(config, std::move(table)));
+  view->mlp_.Release();
+  view->has_dense_ = false;
+  return view;
 }
 
 RankingModel::RankingModel(const ModelConfig& config,
@@ -168,11 +181,16 @@ absl::Status RankingModel::Forward(const FeatureBatch& batch) {
     }
   }
   logits_.resize(static_cast<size_t>(B) * kNumTasks);
-  mlp_.Forward(x_.data(), B, logits_.data());
+  if (weights_ == this) {
+    mlp_.Forward(x_.data(), B, logits_.data());
+  } else {
+    weights_->mlp_.Infer(x_.data(), B, logits_.data(), &scratch_);
+  }
   fm_.resize(B);
   FmForward(emb_.data(), B, F, D, fm_.data());
+  const auto& fm_w = weights_->fm_w_;
   for (int b = 0; b < B; ++b) {
-    for (int t = 0; t < kNumTasks; ++t) logits_[b * kNumTasks + t] += fm_w_[t] * fm_[b] + lin_[b * kNumTasks + t];
+    for (int t = 0; t < kNumTasks; ++t) logits_[b * kNumTasks + t] += fm_w[t] * fm_[b] + lin_[b * kNumTasks + t];
   }
   return absl::OkStatus();
 }
@@ -263,17 +281,39 @@ absl::Status RankingModel::ForwardShared(const FeatureBatch& batch) {
     fm_[b] = 0.5f * (total - squares);
   }
   logits_.resize(static_cast<size_t>(B) * kNumTasks);
-  mlp_.PredictShared(shared_row_.data(), varying_, x_varying_.data(), B, logits_.data());
+  if (weights_ == this) {
+    mlp_.PredictShared(shared_row_.data(), varying_, x_varying_.data(), B, logits_.data());
+  } else {
+    weights_->mlp_.PredictShared(shared_row_.data(), varying_, x_varying_.data(), B,
+                                 logits_.data(), &scratch_);
+  }
+  const auto& fm_w = weights_->fm_w_;
   for (int b = 0; b < B; ++b) {
     for (int t = 0; t < kNumTasks; ++t) {
-      logits_[b * kNumTasks + t] += fm_w_[t] * fm_[b] + lin_[b * kNumTasks + t];
+      logits_[b * kNumTasks + t] += fm_w[t] * fm_[b] + lin_[b * kNumTasks + t];
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status RankingModel::Predict(const FeatureBatch& batch, float* probs) {
+  if (!has_dense_) return NoDense("Predict");
   FORYOU_RETURN_IF_ERROR(batch.size > 1 ? ForwardShared(batch) : Forward(batch));
+  for (size_t i = 0; i < logits_.size(); ++i) probs[i] = Sigmoid(logits_[i]);
+  return absl::OkStatus();
+}
+
+absl::Status RankingModel::PredictWith(const RankingModel& weights, const FeatureBatch& batch,
+                                       float* probs) {
+  if (!weights.has_dense_) return NoDense("PredictWith's weights");
+  if (weights.fields_ != fields_ || weights.dense_width_ != dense_width_ || weights.dim_ != dim_ ||
+      weights.mlp_.inputs() != mlp_.inputs() || weights.config_.hidden != config_.hidden) {
+    return absl::InvalidArgumentError("PredictWith: the weights' model has another shape");
+  }
+  weights_ = &weights;
+  const absl::Status s = batch.size > 1 ? ForwardShared(batch) : Forward(batch);
+  weights_ = this;
+  FORYOU_RETURN_IF_ERROR(s);
   for (size_t i = 0; i < logits_.size(); ++i) probs[i] = Sigmoid(logits_[i]);
   return absl::OkStatus();
 }
@@ -321,6 +361,7 @@ void RankingModel::Backward(const FeatureBatch& batch) {
 
 absl::StatusOr<double> RankingModel::Train(const FeatureBatch& batch,
                                            absl::Span<const Labels> labels, float* probs) {
+  if (!has_dense_) return NoDense("Train");
   if (labels.size() != static_cast<size_t>(batch.size)) {
     return absl::InvalidArgumentError("labels: one per example required");
   }
@@ -351,6 +392,7 @@ absl::StatusOr<double> RankingModel::Gradients(const FeatureBatch& batch,
                                                absl::Span<const Labels> labels,
                                                std::vector<FeatureId>* keys,
                                                std::vector<float>* key_grads) {
+  if (!has_dense_) return NoDense("Gradients");
   if (labels.size() != static_cast<size_t>(batch.size)) {
     return absl::InvalidArgumentError("labels: one per example required");
   }
@@ -364,6 +406,7 @@ absl::StatusOr<double> RankingModel::Gradients(const FeatureBatch& batch,
 }
 
 absl::Status RankingModel::SyncTo(RankingModel* serving, bool dense) {
+  if (!has_dense_ || (dense && !serving->has_dense_)) return NoDense("SyncTo");
   embedding::TableDelta delta = table_->DrainDelta();
   FORYOU_RETURN_IF_ERROR(serving->table_->ApplyDelta(delta));
   if (dense) FORYOU_RETURN_IF_ERROR(serving->LoadDense(SaveDense()));
@@ -388,6 +431,7 @@ std::string RankingModel::SaveDense() const {
 }
 
 absl::Status RankingModel::LoadDense(std::string_view blob) {
+  if (!has_dense_) return NoDense("LoadDense");
   auto bad = [](std::string_view why) {
     return absl::DataLossError(absl::StrCat("dense model: ", absl::string_view(why.data(), why.size())));
   };
@@ -429,6 +473,7 @@ absl::Status RankingModel::LoadDense(std::string_view blob) {
 }
 
 absl::Status RankingModel::Save(const std::string& dir, uint64_t version) {
+  if (!has_dense_) return NoDense("Save");
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(dir));
   std::string dense;
   Put<uint64_t>(&dense, version);
@@ -439,6 +484,7 @@ absl::Status RankingModel::Save(const std::string& dir, uint64_t version) {
 }
 
 absl::StatusOr<uint64_t> RankingModel::Load(const std::string& dir) {
+  if (!has_dense_) return NoDense("Load");
   FORYOU_ASSIGN_OR_RETURN(std::string manifest, common::ReadFile(dir + "/MANIFEST"));
   absl::string_view m = manifest;
   uint64_t version = 0;

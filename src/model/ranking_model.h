@@ -70,6 +70,7 @@ class RankingModel {
   [[nodiscard]] absl::Status SyncTo(RankingModel* serving, bool dense);
 
   // Dense weights as a blob / back (same config required; LoadDense changes nothing on error).
+  // A buffer view's blob has no MLP weights and loads nowhere.
   std::string SaveDense() const;
   [[nodiscard]] absl::Status LoadDense(std::string_view blob);
 
@@ -87,6 +88,16 @@ class RankingModel {
   // so each serving thread can predict while the table keeps receiving deltas.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RankingModel>> CreateView(
       const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table);
+  // The same without dense weights of its own (they are freed): it only predicts, through
+  // PredictWith. Every other use returns FailedPrecondition.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RankingModel>> CreateBufferView(
+      const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table);
+  // Predict with `weights`'s dense part (its MLP and FM weights, only read, so any number of
+  // threads may share one model) over this model's table, in this model's buffers. `weights`
+  // must have this model's config (InvalidArgument otherwise).
+  [[nodiscard]] absl::Status PredictWith(const RankingModel& weights, const FeatureBatch& batch,
+                                         float* probs);
+  bool has_dense() const { return has_dense_; }  // false for a buffer view
   Mlp& mlp() { return mlp_; }
   absl::Span<float> fm_weights() { return absl::MakeSpan(fm_w_); }
 
@@ -115,6 +126,10 @@ class RankingModel {
   Mlp mlp_;
   std::array<float, kNumTasks> fm_w_{}, fm_grad_{}, fm_m_{}, fm_v_{};
   uint64_t fm_steps_ = 0;
+  bool has_dense_ = true;  // false for a buffer view
+  // Whose MLP and FM weights Forward / ForwardShared read: this, or PredictWith's model.
+  const RankingModel* weights_ = this;
+  Mlp::Scratch scratch_;  // their buffers when weights_ is another model
 
   // Per-batch buffers.
   absl::flat_hash_map<embedding::FeatureId, uint32_t> index_;

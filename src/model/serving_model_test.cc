@@ -14,10 +14,10 @@ ModelConfig Config() {
   return *c;
 }
 
-FeatureBatch Batch(const ModelConfig& config) {
+FeatureBatch Batch(const ModelConfig& config, size_t rows = 8) {
   auto catalog = std::make_shared<Catalog>();
   FeatureExtractor fx(config, catalog);
-  std::vector<Impression> imps(8);
+  std::vector<Impression> imps(rows);
   for (size_t i = 0; i < imps.size(); ++i) {
     imps[i].user_id = i;
     imps[i].video_id = 100 + i;
@@ -74,6 +74,44 @@ TEST(ServingModelTest, ABadBlobIsRefusedAndChangesNothing) {
   EXPECT_FALSE(serving.PublishDense(blob).ok());
   EXPECT_FALSE(serving.PublishDense("").ok());
   EXPECT_EQ(serving.dense_version(), 1u);
+}
+
+TEST(ServingModelTest, ABufferViewPredictsOnlyWithSharedWeights) {
+  const ModelConfig config = Config();
+  auto trainer = RankingModel::Create(config).value();
+  const FeatureBatch batch = Batch(config);
+  std::vector<Labels> labels(batch.size);
+  for (size_t i = 0; i < labels.size(); ++i) labels[i][kLike] = i % 3 == 0;
+  for (int step = 0; step < 10; ++step) ASSERT_TRUE(trainer->Train(batch, labels, nullptr).ok());
+
+  auto view = RankingModel::CreateBufferView(config, trainer->shared_table()).value();
+  EXPECT_FALSE(view->has_dense());
+  std::vector<float> expected(batch.size * kNumTasks), got(expected.size());
+  ASSERT_TRUE(trainer->Predict(batch, expected.data()).ok());
+  ASSERT_TRUE(view->PredictWith(*trainer, batch, got.data()).ok());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], expected[i]) << i;
+  // One row: the unshared forward path.
+  const FeatureBatch one = Batch(config, 1);
+  ASSERT_TRUE(trainer->Predict(one, expected.data()).ok());
+  ASSERT_TRUE(view->PredictWith(*trainer, one, got.data()).ok());
+  for (int t = 0; t < kNumTasks; ++t) EXPECT_FLOAT_EQ(got[t], expected[t]) << t;
+
+  // Nothing but PredictWith: it has no weights to predict, train, load or sync with.
+  EXPECT_EQ(view->Predict(batch, got.data()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(view->Train(batch, labels, nullptr).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(view->LoadDense(trainer->SaveDense()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(trainer->SyncTo(view.get(), /*dense=*/true).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(view->PredictWith(*view, batch, got.data()).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  auto other_config = ParseModelConfig(
+      R"({"dim": 4, "hidden": [6], "features": ["video_id", "user_id"]})");
+  ASSERT_TRUE(other_config.ok());
+  auto other = RankingModel::Create(*other_config).value();
+  EXPECT_EQ(view->PredictWith(*other, batch, got.data()).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
