@@ -40,6 +40,7 @@
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
 #include "search/search_index.h"
+#include "uploads/upload_service.h"
 
 namespace foryou::server {
 
@@ -102,6 +103,8 @@ struct ServerDeps {
   social::SocialStore* social = nullptr;
   // GET /v1/search. Null: the route answers 503.
   search::SearchIndex* search = nullptr;
+  // Uploads, media jobs and the creator's videos (api_server_uploads.cc). Null = no such routes.
+  uploads::UploadService* uploads = nullptr;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
@@ -173,6 +176,7 @@ class ApiServer {
   // feed item (objects with "video" and "creator").
   void AddSocialFields(nlohmann::json* items, const std::string& viewer);
   void SearchRoutes();   // search as you type (api_server_search.cc)
+  void UploadRoutes();   // uploads and the creator's videos (api_server_uploads.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

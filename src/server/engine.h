@@ -7,6 +7,7 @@
 //   <data_dir>/accounts   AccountService (RocksDB)      accounts, signed-out sessions, audit log
 //   <data_dir>/social     SocialStore (RocksDB)         counts, comments, follows, profiles, inboxes
 //   <data_dir>/search     SearchIndex (Xapian)          rebuilt from the catalog at every start
+//   <data_dir>/uploads, jobs, work, media               UploadService: uploads, media jobs, media
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // The social store applies the log from its own stored offset at every start (catch-up).
@@ -38,6 +39,7 @@
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
 #include "search/search_index.h"
+#include "uploads/upload_service.h"
 
 namespace foryou::server {
 
@@ -59,6 +61,21 @@ struct EngineOptions {
   accounts::AccountOptions accounts;  // password hashing limits, session lifetime
   // How often the search index re-reads the videos' engagement.
   int64_t search_refresh_ms = 60'000;
+  // Upload limits, the media workers and their resource limits (docs/design/uploads.md).
+  uploads::UploadServiceOptions uploads;
+};
+
+// The uploads' catalog writes, through the feed service so that its index sees them.
+class FeedVideoSink : public uploads::VideoSink {
+ public:
+  FeedVideoSink(feed::FeedService* feed, catalog::CatalogStore* store) : feed_(feed), store_(store) {}
+  absl::StatusOr<catalog::Video> GetVideo(std::string_view id) override;
+  absl::Status CreateVideo(const catalog::Video& video) override;
+  absl::Status UpdateVideo(const catalog::Video& video) override;
+
+ private:
+  feed::FeedService* feed_;
+  catalog::CatalogStore* store_;
 };
 
 struct StartupReport {
@@ -91,6 +108,7 @@ class Engine {
   realtime::RealtimeLoop& loop() { return *loop_; }
   feed::FeedService& feed() { return *feed_; }
   search::SearchIndex& search() { return *search_; }
+  uploads::UploadService& uploads() { return *uploads_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
 
@@ -110,6 +128,8 @@ class Engine {
   std::unique_ptr<feed::FeedService> feed_;
   std::unique_ptr<search::Popularity> popularity_;
   std::unique_ptr<search::SearchIndex> search_;  // every catalog write reaches it (listener)
+  std::unique_ptr<FeedVideoSink> video_sink_;
+  std::unique_ptr<uploads::UploadService> uploads_;
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;
 };

@@ -70,7 +70,8 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
       engine->loop().log().EndOffset(), r.seeded_events, engine->loop().serving_offset());
   // The server registers the loop's sync observer: before the trainer thread starts.
   ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys,
-                                    &engine->accounts(), &engine->social(), &engine->search()});
+                                    &engine->accounts(), &engine->social(), &engine->search(),
+                                    &engine->uploads()});
   engine->Start();
   FORYOU_RETURN_IF_ERROR(server.Start());
 
