@@ -22,8 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
 // A plain file name the worker reported (no directory part): anything else is refused.
 bool PlainName(const json& v) {
   if (!v.is_string()) return false;
