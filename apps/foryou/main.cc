@@ -221,6 +221,19 @@ int main(int argc, char** argv) {
                     "Web app files served at / (default ./web/dist if it has index.html)");
   serve->add_option("--media-dir", sopts.server.media_dir,
                     "Video files served at /media/ (no key; Range requests)");
+  serve->add_option("--max-body", sopts.server.max_body_bytes,
+                    "Largest request body in bytes (also bounds an upload's chunk)")
+      ->check(CLI::Range(uint64_t{1024}, uint64_t{64} << 20))->capture_default_str();
+  uint64_t upload_max_mb = sopts.engine.uploads.limits.max_bytes >> 20;
+  serve->add_option("--upload-max-mb", upload_max_mb, "Largest upload (MB)")
+      ->check(CLI::Range(1, 16384))->capture_default_str();
+  int64_t upload_expire_hours = 24;
+  serve->add_option("--upload-expire-hours", upload_expire_hours,
+                    "An upload left open this long is removed with its bytes")
+      ->check(CLI::Range(1, 24 * 30))->capture_default_str();
+  serve->add_option("--media-worker", sopts.engine.uploads.pipeline.worker.binary,
+                    "The binary run as `BINARY media-worker --job J --result R`")
+      ->capture_default_str();
   serve->add_option("--stats-interval-ms", sopts.server.stats_interval_ms,
                     "Dashboard sample interval (GET /v1/admin/stats)")
       ->capture_default_str();
@@ -229,6 +242,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(-720, 840));
   serve->callback([&] {
     sopts.engine.seeder = foryou::kuairand::DemoSeeder::Make(import_dir, seed_log);
+    sopts.engine.uploads.limits.max_bytes = upload_max_mb << 20;
+    sopts.engine.uploads.limits.expire_ms = upload_expire_hours * 3600 * 1000;
     if (absl::Status s = foryou::server::Serve(sopts, std::cout, std::cerr); !s.ok()) {
       std::cerr << "foryou serve: " << s << "\n";
       exit_code = 1;

@@ -274,6 +274,15 @@ absl::StatusOr<Video> VideoFromJsonImpl(const json& j, int64_t now_ms) {
       FORYOU_RETURN_IF_ERROR(GetToken(v, k, kMaxShortBytes, &vid.video_type));
     } else if (k == "upload_type") {
       FORYOU_RETURN_IF_ERROR(GetToken(v, k, kMaxShortBytes, &vid.upload_type));
+    } else if (k == "media_url_360") {
+      FORYOU_RETURN_IF_ERROR(GetToken(v, k, kMaxMediaUrlBytes, &vid.media_url_360));
+    } else if (k == "cover_url") {
+      FORYOU_RETURN_IF_ERROR(GetToken(v, k, kMaxMediaUrlBytes, &vid.cover_url));
+    } else if (k == "frame_hash") {
+      FORYOU_RETURN_IF_ERROR(GetToken(v, k, kMaxFrameHashBytes, &vid.frame_hash));
+    } else if (k == "allow_duet" || k == "allow_stitch") {
+      if (!v.is_boolean()) return Bad(k, "must be true or false");
+      (k == "allow_duet" ? vid.allow_duet : vid.allow_stitch) = v.get<bool>();
     } else {
       FORYOU_RETURN_IF_ERROR(SetVideoPatchable(k, v, &vid, &known));
     }
@@ -407,7 +416,12 @@ json ToJson(const Video& v) {
               {"moderation", std::string(ModerationName(v.moderation))},
               {"media_url", v.media_url},
               {"video_type", v.video_type},
-              {"upload_type", v.upload_type}};
+              {"upload_type", v.upload_type},
+              {"media_url_360", v.media_url_360},
+              {"cover_url", v.cover_url},
+              {"frame_hash", v.frame_hash},
+              {"allow_duet", v.allow_duet},
+              {"allow_stitch", v.allow_stitch}};
 }
 
 json ToJson(const Creator& c) {

@@ -34,6 +34,7 @@ inline constexpr size_t kMaxKeywordBytes = 100;
 inline constexpr size_t kMaxCaptionBytes = 2200;
 inline constexpr size_t kMaxVideoHashtags = 30;
 inline constexpr size_t kMaxMediaUrlBytes = 2048;
+inline constexpr size_t kMaxFrameHashBytes = 64 * 1024;  // Video::frame_hash
 inline constexpr uint32_t kMaxDurationMs = 3600 * 1000;   // one hour
 inline constexpr int64_t kMaxClockSkewMs = 86400 * 1000;  // upload_ms / created_ms <= now + 24 h
 
@@ -66,7 +67,8 @@ inline constexpr int64_t kMaxClockSkewMs = 86400 * 1000;  // upload_ms / created
 // "sound", "duet_of", "stitch_of" (ids, "" = none; not the video itself), "upload_ms"
 // (0..now_ms + 24 h, default now_ms), "media_url" (0..2048 printable ASCII bytes),
 // "moderation" (a ModerationName, default "pending"), "video_type", "upload_type" (0..64
-// printable ASCII bytes). Unknown fields, null and wrong types are refused. Whether duet_of /
+// printable ASCII bytes), "media_url_360", "cover_url" (as media_url), "frame_hash" (0..65536
+// printable ASCII bytes), "allow_duet", "allow_stitch" (booleans, default true). Unknown fields, null and wrong types are refused. Whether duet_of /
 // stitch_of exist is the store's check (CatalogStore::CreateVideo).
 [[nodiscard]] absl::StatusOr<Video> VideoFromJson(const nlohmann::json& j, int64_t now_ms);
 

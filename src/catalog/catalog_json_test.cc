@@ -50,6 +50,10 @@ Video FullVideo() {
   v.media_url = "https://cdn.example/v5550123.mp4";
   v.video_type = "NORMAL";
   v.upload_type = "Web";
+  v.media_url_360 = "/media/v5550123/360.mp4";
+  v.cover_url = "/media/v5550123/cover.jpg";
+  v.frame_hash = "0123456789abcdef,fedcba9876543210";
+  v.allow_duet = false;
   return v;
 }
 

@@ -457,6 +457,34 @@ TEST(RecordCodecTest, EveryTruncationAndTrailingByteFailsToDecode) {
   EXPECT_FALSE(codec::Decode(huge, "u1", &u2));
 }
 
+// Records written before the upload fields existed end after upload_type; they still decode
+// (with the defaults), and a video whose upload fields are the defaults is written the old way.
+TEST(RecordCodecTest, UploadFieldsAreAnOptionalTailOldRecordsDecode) {
+  Video plain = MakeVideo("v1", "c1", 5, {"x"}, "s");
+  const std::string old_bytes = codec::Encode(plain);
+  Video up = plain;
+  up.media_url_360 = "/media/v1/360.mp4";
+  up.cover_url = "/media/v1/cover.jpg";
+  up.frame_hash = "0123456789abcdef";
+  up.allow_stitch = false;
+  const std::string ue = codec::Encode(up);
+  ASSERT_GT(ue.size(), old_bytes.size());
+  EXPECT_EQ(ue.substr(0, old_bytes.size()), old_bytes);
+  Video back;
+  ASSERT_TRUE(codec::Decode(ue, "v1", &back));
+  EXPECT_EQ(back, up);
+  ASSERT_TRUE(codec::Decode(old_bytes, "v1", &back));
+  EXPECT_EQ(back, plain);
+  EXPECT_TRUE(back.allow_duet && back.allow_stitch);
+  for (size_t n = old_bytes.size() + 1; n < ue.size(); ++n) {
+    EXPECT_FALSE(codec::Decode(ue.substr(0, n), "v1", &back)) << n;
+  }
+  EXPECT_FALSE(codec::Decode(ue + "x", "v1", &back));
+  std::string bad_allow = ue;
+  bad_allow.back() = 4;
+  EXPECT_FALSE(codec::Decode(bad_allow, "v1", &back));
+}
+
 TEST_F(CatalogStoreTest, ConcurrentWritersKeepCountsExact) {
   constexpr int kThreads = 4, kPerThread = 15;
   std::vector<std::thread> threads;

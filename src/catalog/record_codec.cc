@@ -123,6 +123,15 @@ std::string Encode(const Video& v) {
   w.PutString(v.media_url);
   w.PutString(v.video_type);
   w.PutString(v.upload_type);
+  // The upload fields, only when one differs from its default: records without them (every
+  // record written before they existed, every imported video) keep their bytes.
+  if (!v.media_url_360.empty() || !v.cover_url.empty() || !v.frame_hash.empty() ||
+      !v.allow_duet || !v.allow_stitch) {
+    w.PutString(v.media_url_360);
+    w.PutString(v.cover_url);
+    w.PutString(v.frame_hash);
+    w.Put<uint8_t>(static_cast<uint8_t>((v.allow_duet ? 1 : 0) | (v.allow_stitch ? 2 : 0)));
+  }
   return out;
 }
 
@@ -135,8 +144,17 @@ bool Decode(std::string_view bytes, std::string_view id, Video* v) {
       !r.GetString(&x.sound) || !r.Get(&x.duration_ms) || !r.Get(&x.upload_ms) ||
       !r.GetString(&x.duet_of) || !r.GetString(&x.stitch_of) || !r.Get(&moderation) ||
       moderation > static_cast<uint8_t>(Moderation::kRemoved) || !r.GetString(&x.media_url) ||
-      !r.GetString(&x.video_type) || !r.GetString(&x.upload_type) || !r.done()) {
+      !r.GetString(&x.video_type) || !r.GetString(&x.upload_type)) {
     return false;
+  }
+  if (!r.done()) {
+    uint8_t allow = 0;
+    if (!r.GetString(&x.media_url_360) || !r.GetString(&x.cover_url) ||
+        !r.GetString(&x.frame_hash) || !r.Get(&allow) || allow > 3 || !r.done()) {
+      return false;
+    }
+    x.allow_duet = (allow & 1) != 0;
+    x.allow_stitch = (allow & 2) != 0;
   }
   x.moderation = static_cast<Moderation>(moderation);
   *v = std::move(x);

@@ -53,6 +53,12 @@ struct Video {
   std::string media_url;               // "" = no media (the player shows a poster card)
   // The video's type and how it was made, when an import knows them ("" otherwise).
   std::string video_type, upload_type;
+  // Media of an uploaded video (src/uploads): the 360p rendition beside media_url's 720p, the
+  // cover image, and the perceptual frame hashes (16 hex digits each, about one per second,
+  // comma-separated); "" = none.
+  std::string media_url_360, cover_url, frame_hash;
+  // Whether others may duet / stitch this video (the creator's choice at upload).
+  bool allow_duet = true, allow_stitch = true;
 
   friend bool operator==(const Video&, const Video&) = default;
 };

@@ -301,6 +301,7 @@ void ApiServer::Routes() {
   WebRoutes();
   SearchRoutes();
   ModerationRoutes();
+  UploadRoutes();
 }
 
 }  // namespace foryou::server

@@ -41,6 +41,7 @@
 #include "social/social_store.h"
 #include "search/search_index.h"
 #include "moderation/moderation_service.h"
+#include "uploads/upload_service.h"
 
 namespace foryou::server {
 
@@ -110,6 +111,8 @@ struct ServerDeps {
   // The videos like one video (the duplicate index's lookup), shown with it in the review
   // queue. Null = none shown.
   std::function<std::vector<moderation::DuplicateMatch>(std::string_view video)> similar_videos;
+  // Uploads, media jobs and the creator's videos (api_server_uploads.cc). Null = no such routes.
+  uploads::UploadService* uploads = nullptr;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
@@ -186,6 +189,7 @@ class ApiServer {
   // Counts the accepted events' reports in the moderation machine (errors go to stderr: the
   // reports are in the log and reached the model; the machine misses them).
   void CountReports(const std::vector<stream::Event>& events);
+  void UploadRoutes();   // uploads and the creator's videos (api_server_uploads.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -67,7 +68,9 @@ class Harness {
  public:
   // `dir`: a data directory to open as it is and keep (a restart); empty = a fresh one, removed
   // on destruction.
-  explicit Harness(ServerOptions options, std::filesystem::path dir = {}) {
+  // `engine_options` may change the engine's options before it opens (the uploads' worker).
+  explicit Harness(ServerOptions options, std::filesystem::path dir = {},
+                   const std::function<void(EngineOptions*)>& engine_options = {}) {
     static int counter = 0;
     keep_dir_ = !dir.empty();
     dir_ = keep_dir_ ? dir
@@ -79,6 +82,9 @@ class Harness {
     eo.model_config_json = kModelConfig;
     eo.fsync = stream::FsyncPolicy::kNever;
     eo.accounts.password = accounts::PasswordLimits::Min();  // fast sign-ups and sign-ins
+    // Media jobs run a worker that is not there unless a test provides one: never this binary.
+    eo.uploads.pipeline.worker.binary = "/nonexistent/media-worker";
+    if (engine_options) engine_options(&eo);
     std::ostringstream progress;
     auto engine = Engine::Open(eo, progress);
     if (!engine.ok()) {
@@ -100,7 +106,7 @@ class Harness {
     server_ = std::make_unique<ApiServer>(
         options, ServerDeps{&engine_->feed(), &engine_->loop(), &engine_->store(), *keys,
                             &engine_->accounts(), &engine_->social(), &engine_->search(),
-                            &engine_->moderation()});
+                            &engine_->moderation(), {}, &engine_->uploads()});
     engine_->Start();
     if (absl::Status st = server_->Start(); !st.ok()) {
       ADD_FAILURE() << st;

@@ -194,9 +194,25 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   });
   e->report_.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - search_start).count();
+  // Uploads: their videos are written through the feed service, like the API's.
+  e->video_sink_ = std::make_unique<FeedVideoSink>(e->feed_.get(), e->store_.get());
+  FORYOU_ASSIGN_OR_RETURN(e->uploads_,
+                          uploads::UploadService::Open(options.data_dir, options.uploads,
+                                                       e->store_.get(), e->video_sink_.get(),
+                                                       [] { return common::WallMs(); }));
   e->report_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return e;
+}
+
+absl::StatusOr<catalog::Video> FeedVideoSink::GetVideo(std::string_view id) {
+  return store_->GetVideo(id);
+}
+absl::Status FeedVideoSink::CreateVideo(const catalog::Video& video) {
+  return feed_->CreateVideo(video);
+}
+absl::Status FeedVideoSink::UpdateVideo(const catalog::Video& video) {
+  return feed_->UpdateVideo(video);
 }
 
 absl::Status Engine::Seed(std::ostream& progress) {
@@ -251,6 +267,7 @@ absl::Status Engine::ReplayLogIntoFeed() {
 
 Engine::~Engine() {
   Stop();
+  uploads_.reset();  // its workers write through the feed
   if (store_) store_->SetListener(nullptr);  // before search_ goes
 }
 
@@ -258,6 +275,7 @@ void Engine::Start() {
   loop_->Start();
   feed_->Start();
   search_->Start();
+  uploads_->Start();
 }
 
 absl::Status Engine::Advance() {
@@ -266,6 +284,7 @@ absl::Status Engine::Advance() {
 }
 
 void Engine::Stop() {
+  if (uploads_) uploads_->Stop();
   if (search_) search_->Stop();
   if (feed_) feed_->Stop();
   if (loop_) loop_->Stop();

@@ -8,6 +8,7 @@
 //   <data_dir>/social     SocialStore (RocksDB)         counts, comments, follows, profiles, inboxes
 //   <data_dir>/search     SearchIndex (Xapian)          rebuilt from the catalog at every start
 //   <data_dir>/moderation ModerationStore (RocksDB)     states, transitions, review queue, reports
+//   <data_dir>/uploads, jobs, work, media               UploadService: uploads, media jobs, media
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // The social store applies the log from its own stored offset at every start (catch-up).
@@ -40,6 +41,7 @@
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
 #include "search/search_index.h"
+#include "uploads/upload_service.h"
 
 namespace foryou::server {
 
@@ -63,6 +65,21 @@ struct EngineOptions {
   int64_t search_refresh_ms = 60'000;
   // Banned terms, media policy and the reports threshold (docs/design/moderation.md).
   moderation::ModerationOptions moderation;
+  // Upload limits, the media workers and their resource limits (docs/design/uploads.md).
+  uploads::UploadServiceOptions uploads;
+};
+
+// The uploads' catalog writes, through the feed service so that its index sees them.
+class FeedVideoSink : public uploads::VideoSink {
+ public:
+  FeedVideoSink(feed::FeedService* feed, catalog::CatalogStore* store) : feed_(feed), store_(store) {}
+  absl::StatusOr<catalog::Video> GetVideo(std::string_view id) override;
+  absl::Status CreateVideo(const catalog::Video& video) override;
+  absl::Status UpdateVideo(const catalog::Video& video) override;
+
+ private:
+  feed::FeedService* feed_;
+  catalog::CatalogStore* store_;
 };
 
 struct StartupReport {
@@ -96,6 +113,7 @@ class Engine {
   feed::FeedService& feed() { return *feed_; }
   search::SearchIndex& search() { return *search_; }
   moderation::ModerationService& moderation() { return *moderation_; }
+  uploads::UploadService& uploads() { return *uploads_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
 
@@ -117,6 +135,8 @@ class Engine {
   std::unique_ptr<search::SearchIndex> search_;  // every catalog write reaches it (listener)
   std::unique_ptr<moderation::ModerationStore> moderation_store_;
   std::unique_ptr<moderation::ModerationService> moderation_;
+  std::unique_ptr<FeedVideoSink> video_sink_;
+  std::unique_ptr<uploads::UploadService> uploads_;
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;
 };

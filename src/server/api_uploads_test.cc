@@ -1,0 +1,236 @@
+// The upload routes end to end: a real Engine and server, real RocksDB stores and a stand-in
+// media worker (a shell script written here that follows the worker protocol): chunks, offsets,
+// resuming, limits, completion, processing into the catalog and the media route, a refused input,
+// duet permissions and a full disk.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "common/file_util.h"
+#include "server/api_test_harness.h"
+
+namespace foryou::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kPassword[] = "uploads-test-password";
+
+// The stand-in worker: refuses an input starting with "BAD" (exit 2), else writes two renditions
+// and a cover and reports them.
+constexpr char kWorker[] = R"sh(#!/bin/sh
+job="$3"; result="$5"
+input=$(sed -n 's/.*"input":"\([^"]*\)".*/\1/p' "$job")
+out=$(sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' "$job")
+if [ "$(head -c 3 "$input")" = BAD ]; then
+  echo '{"error":"duration 700 s is over the limit of 600 s"}' > "$result"; exit 2
+fi
+printf 'rendition-720-bytes' > "$out/720.mp4"; printf 'r360' > "$out/360.mp4"
+printf 'jpeg' > "$out/cover.jpg"
+echo '{"duration_ms":4200,"width":1280,"height":720,"video_codec":"h264","audio_codec":"","has_audio":false,"renditions":[{"height":720,"file":"720.mp4"},{"height":360,"file":"360.mp4"}],"cover":"cover.jpg","posters":[],"frame_hashes":["0123456789abcdef","fedcba9876543210"]}' > "$result"
+)sh";
+
+class ApiUploadsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    worker_ = (fs::temp_directory_path() / absl::StrCat("foryou_api_worker_", ::getpid(), ".sh"))
+                  .string();
+    std::ofstream(worker_) << kWorker;
+    ::chmod(worker_.c_str(), 0755);
+    ServerOptions options;
+    options.max_body_bytes = kMaxBody;
+    h_ = new Harness(options, {}, [](EngineOptions* eo) {
+      eo->uploads.pipeline.worker.binary = worker_;
+      eo->uploads.pipeline.worker.wall_ms = 10'000;
+      eo->uploads.limits.max_bytes = 1 << 20;
+    });
+    ASSERT_TRUE(h_->ok());
+    for (const char* handle : {"alice", "bob"}) {
+      Reply r = h_->Post("/v1/auth/signup",
+                         json({{"handle", handle}, {"password", kPassword},
+                               {"interests", {"cats"}}}).dump(), "");
+      ASSERT_EQ(r.status, 201) << r.body;
+      (std::string(handle) == "alice" ? alice_ : bob_) = r.j["token"].get<std::string>();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete h_;
+    h_ = nullptr;
+    fs::remove(worker_);
+  }
+
+  // PUT of one chunk with its Content-Range.
+  static Reply Put(const std::string& id, uint64_t first, const std::string& bytes, uint64_t size,
+                   const std::string& token = alice_) {
+    httplib::Client client("127.0.0.1", h_->port());
+    httplib::Headers headers = {
+        {"Authorization", "Bearer " + token},
+        {"Content-Range", absl::StrCat("bytes ", first, "-", first + bytes.size() - 1, "/", size)}};
+    httplib::Result r = client.Put("/v1/uploads/" + id, headers, bytes, "application/octet-stream");
+    Reply reply;
+    if (!r) return reply;
+    reply.status = r->status;
+    reply.body = r->body;
+    reply.j = json::parse(r->body, nullptr, false);
+    return reply;
+  }
+  static std::string Open(uint64_t size, const std::string& token = alice_) {
+    Reply r = h_->Post("/v1/uploads", json({{"size", size}, {"type", "video/mp4"}}).dump(), token);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.j.is_object() ? r.j.value("id", "") : "";
+  }
+  // An upload of `bytes`, sent in one chunk and completed with `post`.
+  static Reply Post(const std::string& bytes, const json& post = json::object()) {
+    const std::string id = Open(bytes.size());
+    EXPECT_EQ(Put(id, 0, bytes, bytes.size()).status, 200);
+    return h_->Post("/v1/uploads/" + id + "/complete", post.dump(), alice_);
+  }
+  // alice's video `id` from GET /v1/me/videos once its job has ended (10 s at most).
+  static json WhenProcessed(const std::string& id) {
+    for (int i = 0; i < 1000; ++i) {
+      Reply r = h_->Get("/v1/me/videos", alice_);
+      for (const json& v : r.j.value("videos", json::array())) {
+        if (v["id"] == id && v["state"] != "processing") return v;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "video " << id << " still processing";
+    return json::object();
+  }
+
+  static inline Harness* h_ = nullptr;
+  static inline std::string worker_, alice_, bob_;
+};
+
+TEST_F(ApiUploadsTest, ChunksWithAWrongOffsetAre409AndAClientResumesFromTheServersOffset) {
+  const std::string id = Open(10);
+  Reply first = Put(id, 0, "abcd", 10);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.j["received"], 4);
+  // A chunk past what the server has: 409 with the offset to continue from.
+  Reply skip = Put(id, 6, "ghij", 10);
+  EXPECT_TRUE(IsError(skip, 409, "conflict", "has 4 bytes"));
+  EXPECT_EQ(skip.j["received"], 4);
+  // The answer to the next chunk is "lost": the client asks where the server is, and continues.
+  ASSERT_EQ(Put(id, 4, "ef", 10).status, 200);
+  Reply state = h_->Get("/v1/uploads/" + id, alice_);
+  ASSERT_EQ(state.status, 200) << state.body;
+  EXPECT_EQ(state.j["received"], 6);
+  EXPECT_EQ(state.j["state"], "open");
+  EXPECT_EQ(Put(id, 4, "ef", 10).status, 409);  // the resent chunk is refused, nothing doubled
+  Reply last = Put(id, 6, "ghij", 10);
+  EXPECT_EQ(last.j["received"], 10);
+  EXPECT_EQ(common::ReadFile(h_->engine().uploads().store().FilePath(id)).value(), "abcdefghij");
+  // Another account does not see it; a key has no account to own uploads.
+  EXPECT_TRUE(IsError(h_->Get("/v1/uploads/" + id, bob_), 404, "not_found"));
+  EXPECT_TRUE(IsError(h_->Get("/v1/uploads/" + id, kAppKey), 403, "permission_denied", "signed-in"));
+}
+
+TEST_F(ApiUploadsTest, SizeTypeAndRangeLimitsAreRefusedWithClearErrors) {
+  auto open = [](json body) { return h_->Post("/v1/uploads", body.dump(), alice_); };
+  EXPECT_TRUE(IsError(open({{"size", 2 << 20}, {"type", "video/mp4"}}), 413, "payload_too_large",
+                      "over the upload limit"));
+  EXPECT_TRUE(IsError(open({{"size", 10}, {"type", "image/png"}}), 400, "invalid_argument", "type"));
+  EXPECT_TRUE(IsError(open({{"size", -1}, {"type", "video/mp4"}}), 400, "invalid_argument", "size"));
+  EXPECT_TRUE(IsError(open({{"type", "video/mp4"}}), 400, "invalid_argument", "size"));
+  const std::string id = Open(10);
+  EXPECT_TRUE(IsError(Put(id, 0, "abcd", 11), 400, "invalid_argument", "size 11"));
+  EXPECT_TRUE(IsError(Put(id, 8, "abcd", 10), 400, "invalid_argument", "Content-Range"));
+  // The largest chunk a client may send is the server's body limit here (below the store's).
+  EXPECT_EQ(h_->Get("/v1/uploads/" + id, alice_).j["chunk_bytes"], kMaxBody);
+}
+
+TEST_F(ApiUploadsTest, CompletingBeforeEveryByteArrivedIs409) {
+  const std::string id = Open(10);
+  ASSERT_EQ(Put(id, 0, "abcd", 10).status, 200);
+  Reply early = h_->Post("/v1/uploads/" + id + "/complete", "{}", alice_);
+  EXPECT_TRUE(IsError(early, 409, "conflict", "4 of 10 bytes"));
+  EXPECT_EQ(early.j["received"], 4);
+}
+
+TEST_F(ApiUploadsTest, ACompletedUploadIsProcessedIntoAFreshVideoWithItsMedia) {
+  Reply done = Post("a small video file",
+                    {{"caption", "my first post"}, {"hashtags", {"#Cats", "fun"}},
+                     {"allow_stitch", false}, {"challenge", "dancechallenge"}});
+  ASSERT_EQ(done.status, 202) << done.body;
+  EXPECT_EQ(done.j["state"], "processing");
+  const std::string video = done.j["video"];
+  json v = WhenProcessed(video);
+  EXPECT_EQ(v["state"], "limited") << v.dump();
+  EXPECT_EQ(v["reason"], "");
+  EXPECT_GT(v["processed_ms"].get<int64_t>(), 0);
+  EXPECT_EQ(v["creator"], "alice");
+  EXPECT_EQ(v["caption"], "my first post");
+  EXPECT_EQ(v["hashtags"], json({"cats", "fun", "dancechallenge"}));
+  EXPECT_EQ(v["duration_ms"], 4200);
+  EXPECT_EQ(v["allow_stitch"], false);
+  EXPECT_EQ(v["frame_hash"], "0123456789abcdef,fedcba9876543210");
+  EXPECT_EQ(v["media_url"], "/media/" + video + "/720.mp4");
+  EXPECT_EQ(v["media_url_360"], "/media/" + video + "/360.mp4");
+  EXPECT_EQ(v["cover_url"], "/media/" + video + "/cover.jpg");
+  // The media route serves the rendition with Range.
+  httplib::Client client("127.0.0.1", h_->port());
+  httplib::Result part = client.Get(v["media_url"].get<std::string>(), {{"Range", "bytes=0-8"}});
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, "rendition");
+  // The catalog has it; the job is done.
+  EXPECT_EQ(h_->engine().store().GetVideo(video).value().moderation, catalog::Moderation::kLimited);
+  EXPECT_EQ(h_->engine().uploads().queue().JobOfVideo(video).value().state,
+            uploads::JobState::kDone);
+}
+
+TEST_F(ApiUploadsTest, ARefusedInputLeavesTheVideoOutOfEveryFeedWithTheReasonForItsCreator) {
+  Reply done = Post("BAD: ten minutes of video", {{"caption", "too long"}});
+  ASSERT_EQ(done.status, 202) << done.body;
+  const std::string video = done.j["video"];
+  json v = WhenProcessed(video);
+  EXPECT_EQ(v["state"], "failed");
+  EXPECT_EQ(v["reason"], "worker refused the input: duration 700 s is over the limit of 600 s");
+  EXPECT_EQ(v["moderation"], "pending");
+  // Pending: not public, and not reachable by anyone without a key or session.
+  EXPECT_EQ(h_->Get("/v1/videos/" + video, "").status, 404);
+}
+
+TEST_F(ApiUploadsTest, DuetsAndStitchesNeedAnExistingOriginalThatAllowsThem) {
+  json original = json::parse(VideoJson(900));
+  original["allow_duet"] = false;
+  ASSERT_EQ(h_->Post("/v1/videos", original.dump(), kAdminKey).status, 201);
+  EXPECT_TRUE(IsError(Post("x", {{"duet_of", "v900"}}), 403, "permission_denied",
+                      "does not allow duets"));
+  EXPECT_TRUE(IsError(Post("x", {{"duet_of", "nope"}}), 400, "invalid_argument", "duet_of"));
+  EXPECT_TRUE(IsError(Post("x", {{"sound", "nope"}}), 400, "invalid_argument", "sound"));
+  EXPECT_TRUE(IsError(Post("x", {{"effect", "Bad Name"}}), 400, "invalid_argument", "effect"));
+  EXPECT_TRUE(IsError(Post("x", {{"caption", std::string(2201, 'c')}}), 400, "invalid_argument",
+                      "caption"));
+  EXPECT_TRUE(IsError(Post("x", {{"colour", "red"}}), 400, "invalid_argument", "unknown field"));
+  Reply stitch = Post("a stitch", {{"stitch_of", "v900"}});
+  EXPECT_EQ(stitch.status, 202) << stitch.body;
+  EXPECT_EQ(h_->engine().store().GetVideo(stitch.j["video"].get<std::string>()).value().stitch_of,
+            "v900");
+}
+
+TEST_F(ApiUploadsTest, AFullDiskIs507AndTheChunkIsNotRecorded) {
+  ::signal(SIGXFSZ, SIG_IGN);
+  const std::string id = Open(4096);
+  ASSERT_EQ(Put(id, 0, std::string(1000, 'a'), 4096).status, 200);
+  rlimit lim;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &lim), 0);
+  const rlim_t unlimited = lim.rlim_cur;
+  lim.rlim_cur = 1500;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &lim), 0);
+  Reply full = Put(id, 1000, std::string(1000, 'b'), 4096);
+  lim.rlim_cur = unlimited;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &lim), 0);
+  EXPECT_TRUE(IsError(full, 507, "insufficient_storage", "disk is full"));
+  EXPECT_EQ(h_->Get("/v1/uploads/" + id, alice_).j["received"], 1000);
+  EXPECT_EQ(Put(id, 1000, std::string(1000, 'b'), 4096).j["received"], 2000);
+}
+
+}  // namespace
+}  // namespace foryou::server
