@@ -12,6 +12,10 @@ extern "C" {
 #include "media/media_job.h"
 #include "media/probe.h"
 #include "media/transcoder.h"
+#include "moderation/frame_hash.h"
+#include "nlohmann/json.hpp"
+#include "absl/strings/str_format.h"
+#include "common/file_util.h"
 
 namespace foryou::app {
 namespace {
@@ -19,6 +23,36 @@ namespace {
 int ExitCodeFor(const absl::Status& s) {
   return absl::IsInvalidArgument(s) || absl::IsNotFound(s) ? media::kWorkerRefused
                                                            : media::kWorkerFailed;
+}
+
+// After a transcode: the frame hashes of the 360p rendition (docs/formats/media_job.md), for
+// the server's duplicate index. The rendition is the worker's own output, so a failure to read
+// it is the worker's failure (exit 1), not the input's.
+int AddFrameHashes(const std::string& job_path, const std::string& result_path) {
+  absl::StatusOr<std::string> job_text = common::ReadFile(job_path);
+  if (!job_text.ok()) return media::kWorkerFailed;
+  absl::StatusOr<media::MediaJob> job = media::ParseMediaJob(*job_text);
+  if (!job.ok() || job->kind != media::JobKind::kTranscode) return media::kWorkerOk;
+  absl::StatusOr<std::string> result_text = common::ReadFile(result_path);
+  if (!result_text.ok()) return media::kWorkerFailed;
+  nlohmann::json result = nlohmann::json::parse(*result_text, nullptr, /*allow_exceptions=*/false);
+  if (!result.is_object() || !result.contains("renditions")) return media::kWorkerFailed;
+  std::string file;
+  for (const auto& r : result["renditions"]) {
+    if (r.value("height", 0) == 360) file = r.value("file", "");
+  }
+  if (file.empty()) return media::kWorkerFailed;
+  absl::StatusOr<std::vector<uint64_t>> hashes =
+      moderation::HashVideoFrames(job->transcode.out_dir + "/" + file, {});
+  if (!hashes.ok()) {
+    std::cerr << "foryou media-worker: frame hashes: " << hashes.status() << "\n";
+    return media::kWorkerFailed;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (uint64_t h : *hashes) list.push_back(absl::StrFormat("%016x", h));
+  result["frame_hashes"] = std::move(list);
+  return common::WriteFileAtomically(result_path, result.dump()).ok() ? media::kWorkerOk
+                                                                       : media::kWorkerFailed;
 }
 
 }  // namespace
@@ -72,6 +106,7 @@ CLI::App* AddMediaCommands(CLI::App& app, int* exit_code) {
   worker->callback([exit_code] {
     av_log_set_level(AV_LOG_ERROR);
     *exit_code = media::RunMediaJob(job_path, result_path);
+    if (*exit_code == media::kWorkerOk) *exit_code = AddFrameHashes(job_path, result_path);
   });
   return media;
 }

@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "moderation/frame_hash.h"
+#include "moderation/dct_hash_bits.h"
 #include "nlohmann/json.hpp"
 
 namespace foryou::moderation {

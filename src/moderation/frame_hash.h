@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "moderation/dct_hash_bits.h"
 #include "opencv2/core.hpp"
 
 namespace foryou::moderation {
@@ -24,11 +25,6 @@ struct FrameSampleOptions {
   int64_t offset_ms = 500;     // away from the fades and black frames of a clip's first instant
   int max_frames = 4096;       // sampling stops after this many frames (a 68-minute video)
 };
-
-// Bits of a DctHash whose DCT coefficient has an odd horizontal frequency: mirroring the frame
-// left-right flips the sign of exactly those coefficients, so
-//   DctHash(mirrored frame) == DctHash(frame) ^ kDctMirrorMask.
-inline constexpr uint64_t kDctMirrorMask = 0xAAAAAAAAAAAAAAAAull;
 
 // The 64-bit DCT sign hash of `image` (BGR, BGRA or grey, any size > 0): the frame in grey,
 // resized to 32x32, its 2-D DCT, and one bit per coefficient of the 8x8 lowest frequencies,

@@ -105,7 +105,7 @@ TEST_F(ModerationServiceTest, TrippedRulesQueueTheVideoWithReasonsUntilAModerato
   catalog::Video v = Add("v1", catalog::Moderation::kPending, "B.a.n-n e d");
   ASSERT_TRUE(service_->OnUploaded(v, 100).ok());
   ASSERT_TRUE(service_->OnProcessing("v1", 200).ok());
-  auto d = service_->OnProcessed(v, Good(), {{"v0", 0.97}}, 300);
+  auto d = service_->OnProcessed(v, Good(), {{"v0", 0, 0.97}}, 300);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->state, State::kPendingReview);
   EXPECT_EQ(Serving("v1"), catalog::Moderation::kPending);

@@ -91,11 +91,14 @@ std::optional<Reason> Rules::MediaPolicy(const MediaResult& m) const {
 std::optional<Reason> Rules::Duplicate(const std::vector<DuplicateMatch>& matches) const {
   const DuplicateMatch* best = nullptr;
   for (const DuplicateMatch& m : matches) {
-    if (m.share >= config_.duplicate_share && (best == nullptr || m.share > best->share)) best = &m;
+    if (m.matched_share >= config_.duplicate_share &&
+        (best == nullptr || m.matched_share > best->matched_share)) {
+      best = &m;
+    }
   }
   if (best == nullptr) return std::nullopt;
   return Reason{"duplicate", absl::StrFormat("%.0f%% of its frames match video '%s'",
-                                             best->share * 100, best->video)};
+                                             best->matched_share * 100, best->video)};
 }
 
 Decision Rules::Evaluate(const catalog::Video& video, const std::optional<MediaResult>& media,

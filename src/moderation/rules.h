@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "catalog/types.h"
 #include "common/text_fold.h"
+#include "moderation/duplicate_index.h"
 #include "moderation/state.h"
 #include "nlohmann/json_fwd.hpp"
 
@@ -44,12 +45,8 @@ struct MediaResult {
 // mistyped field. "audio_peak_dbfs" may be absent or null when has_audio is false (-inf).
 [[nodiscard]] absl::StatusOr<MediaResult> MediaResultFromJson(const nlohmann::json& j);
 
-// One match of the duplicate index: a stored video and the share of this video's frames that
-// match it (0..1).
-struct DuplicateMatch {
-  std::string video;
-  double share = 0;
-};
+// A match of the duplicate index (duplicate_index.h): a stored video, and the share of this
+// video's frames that match it (0..1) in matched_share.
 
 struct RulesConfig {
   // banned_term: caption and hashtags, folded (common/text_fold.h).

@@ -90,8 +90,8 @@ TEST(MediaPolicy, ReadsTheWorkersResult) {
 TEST(Duplicate, TripsAtTheShare) {
   const Rules rules({.duplicate_share = 0.8});
   EXPECT_EQ(rules.Duplicate({}), std::nullopt);
-  EXPECT_EQ(rules.Duplicate({{"v9", 0.5}}), std::nullopt);
-  std::optional<Reason> r = rules.Duplicate({{"v9", 0.5}, {"v7", 0.95}, {"v8", 0.85}});
+  EXPECT_EQ(rules.Duplicate({{"v9", 0, 0.5}}), std::nullopt);
+  std::optional<Reason> r = rules.Duplicate({{"v9", 0, 0.5}, {"v7", 0, 0.95}, {"v8", 0, 0.85}});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->code, "duplicate");
   EXPECT_NE(r->text.find("'v7'"), std::string::npos) << r->text;

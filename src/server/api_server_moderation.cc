@@ -71,7 +71,7 @@ void ApiServer::ModerationRoutes() {
       json similar = json::array();
       if (deps_.similar_videos) {
         for (const auto& m : deps_.similar_videos(item.video)) {
-          similar.push_back({{"video", m.video}, {"share", m.share}});
+          similar.push_back({{"video", m.video}, {"share", m.matched_share}, {"distance", m.distance}});
         }
       }
       items.push_back({{"video", video.ok() ? catalog::ToJson(*video) : json{{"id", item.video}}},

@@ -106,7 +106,11 @@ class Harness {
     server_ = std::make_unique<ApiServer>(
         options, ServerDeps{&engine_->feed(), &engine_->loop(), &engine_->store(), *keys,
                             &engine_->accounts(), &engine_->social(), &engine_->search(),
-                            &engine_->moderation(), {}, &engine_->uploads()});
+                            &engine_->moderation(),
+                            [e = engine_.get()](std::string_view video) {
+                              return e->SimilarVideos(video);
+                            },
+                            &engine_->uploads()});
     engine_->Start();
     if (absl::Status st = server_->Start(); !st.ok()) {
       ADD_FAILURE() << st;

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <limits>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -15,6 +17,7 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "server/search_popularity.h"
 #include "stream/user_deletion.h"
 
@@ -134,6 +137,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   e->moderation_ = std::make_unique<moderation::ModerationService>(
       e->moderation_store_.get(), e->store_.get(), options.moderation);
   FORYOU_RETURN_IF_ERROR(e->moderation_->Reconcile().status());
+  e->duplicates_ = std::make_unique<moderation::DuplicateIndex>(moderation::DuplicateIndexOptions{});
+  FORYOU_RETURN_IF_ERROR(e->store_->ForEachVideo([&](const catalog::Video& v) {
+    if (v.frame_hash.empty()) return;
+    // A record that does not parse is left out of the index (it only narrows duplicate checks).
+    absl::StatusOr<std::vector<uint64_t>> hashes = ParseStoredFrameHashes(v.frame_hash);
+    if (hashes.ok()) (void)e->duplicates_->Add(v.id, *hashes);
+  }));
 
   FORYOU_ASSIGN_OR_RETURN(e->model_catalog_, feed::BuildModelCatalog(*e->store_));
 
@@ -195,11 +205,16 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   e->report_.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - search_start).count();
   // Uploads: their videos are written through the feed service, like the API's.
-  e->video_sink_ = std::make_unique<FeedVideoSink>(e->feed_.get(), e->store_.get());
+  e->video_sink_ = std::make_unique<FeedVideoSink>(e->feed_.get(), e->store_.get(),
+                                                   e->moderation_.get());
   FORYOU_ASSIGN_OR_RETURN(e->uploads_,
                           uploads::UploadService::Open(options.data_dir, options.uploads,
                                                        e->store_.get(), e->video_sink_.get(),
                                                        [] { return common::WallMs(); }));
+  e->uploads_->pipeline().set_on_processed(
+      [engine = e.get()](catalog::Video* video, const nlohmann::json& result) {
+        engine->OnProcessed(video, result);
+      });
   e->report_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return e;
@@ -209,7 +224,51 @@ absl::StatusOr<catalog::Video> FeedVideoSink::GetVideo(std::string_view id) {
   return store_->GetVideo(id);
 }
 absl::Status FeedVideoSink::CreateVideo(const catalog::Video& video) {
-  return feed_->CreateVideo(video);
+  FORYOU_RETURN_IF_ERROR(feed_->CreateVideo(video));
+  const int64_t now = common::WallMs();
+  FORYOU_RETURN_IF_ERROR(moderation_->OnUploaded(video, now));
+  return moderation_->OnProcessing(video.id, now);
+}
+
+absl::StatusOr<std::vector<uint64_t>> ParseStoredFrameHashes(std::string_view stored) {
+  std::vector<uint64_t> hashes;
+  for (absl::string_view hex : absl::StrSplit(stored, ',', absl::SkipEmpty())) {
+    uint64_t h = 0;
+    if (hex.size() != 16 || !absl::SimpleHexAtoi(hex, &h)) {
+      return absl::InvalidArgumentError(absl::StrCat("frame hash '", hex, "' is not 16 hex digits"));
+    }
+    hashes.push_back(h);
+  }
+  return hashes;
+}
+
+std::vector<moderation::DuplicateMatch> Engine::SimilarVideos(std::string_view video) const {
+  absl::StatusOr<catalog::Video> v = store_->GetVideo(video);
+  if (!v.ok() || v->frame_hash.empty()) return {};
+  absl::StatusOr<std::vector<uint64_t>> hashes = ParseStoredFrameHashes(v->frame_hash);
+  if (!hashes.ok()) return {};
+  std::vector<moderation::DuplicateMatch> out = duplicates_->Lookup(*hashes);
+  std::erase_if(out, [&](const moderation::DuplicateMatch& m) { return m.video == video; });
+  return out;
+}
+
+void Engine::OnProcessed(catalog::Video* video, const nlohmann::json& result) {
+  const int64_t now = common::WallMs();
+  absl::StatusOr<std::vector<uint64_t>> hashes = ParseStoredFrameHashes(video->frame_hash);
+  std::vector<moderation::DuplicateMatch> matches;
+  if (hashes.ok()) matches = duplicates_->Lookup(*hashes);
+  std::erase_if(matches, [&](const moderation::DuplicateMatch& m) { return m.video == video->id; });
+  absl::StatusOr<moderation::MediaResult> media = moderation::MediaResultFromJson(result);
+  absl::StatusOr<moderation::Decision> decision = moderation_->OnProcessed(
+      *video, media.ok() ? std::optional(*media) : std::nullopt, matches, now);
+  // Moderation wrote the serving state to the catalog; the pipeline's write of this video must
+  // carry the same state. If the machine refused, the video stays out of every feed.
+  absl::StatusOr<catalog::Video> stored = store_->GetVideo(video->id);
+  video->moderation = decision.ok() && stored.ok() ? stored->moderation : catalog::Moderation::kPending;
+  if (!decision.ok()) {
+    std::cerr << "moderation of upload " << video->id << ": " << decision.status() << "\n";
+  }
+  if (hashes.ok()) (void)duplicates_->Add(video->id, *hashes);
 }
 absl::Status FeedVideoSink::UpdateVideo(const catalog::Video& video) {
   return feed_->UpdateVideo(video);

@@ -37,6 +37,7 @@
 #include "server/loop_scorer.h"
 #include "server/seeder.h"
 #include "model/model_config.h"
+#include "moderation/duplicate_index.h"
 #include "moderation/moderation_service.h"
 #include "realtime/realtime_loop.h"
 #include "social/social_store.h"
@@ -70,9 +71,16 @@ struct EngineOptions {
 };
 
 // The uploads' catalog writes, through the feed service so that its index sees them.
+// A video's stored frame hashes (catalog::Video::frame_hash: 16 hex digits each, joined by
+// commas, as the upload pipeline writes them); InvalidArgument naming a bad one.
+absl::StatusOr<std::vector<uint64_t>> ParseStoredFrameHashes(std::string_view stored);
+
+// A new post also enters the moderation machine (uploaded, then processing).
 class FeedVideoSink : public uploads::VideoSink {
  public:
-  FeedVideoSink(feed::FeedService* feed, catalog::CatalogStore* store) : feed_(feed), store_(store) {}
+  FeedVideoSink(feed::FeedService* feed, catalog::CatalogStore* store,
+                moderation::ModerationService* moderation)
+      : feed_(feed), store_(store), moderation_(moderation) {}
   absl::StatusOr<catalog::Video> GetVideo(std::string_view id) override;
   absl::Status CreateVideo(const catalog::Video& video) override;
   absl::Status UpdateVideo(const catalog::Video& video) override;
@@ -80,6 +88,7 @@ class FeedVideoSink : public uploads::VideoSink {
  private:
   feed::FeedService* feed_;
   catalog::CatalogStore* store_;
+  moderation::ModerationService* moderation_;
 };
 
 struct StartupReport {
@@ -113,6 +122,11 @@ class Engine {
   feed::FeedService& feed() { return *feed_; }
   search::SearchIndex& search() { return *search_; }
   moderation::ModerationService& moderation() { return *moderation_; }
+  // Every processed upload's frame hashes (rebuilt from the catalog at start): what a new upload
+  // is checked against, and the review queue's similar videos.
+  moderation::DuplicateIndex& duplicates() { return *duplicates_; }
+  // The indexed videos like `video` (none when it has no frame hashes), itself left out.
+  std::vector<moderation::DuplicateMatch> SimilarVideos(std::string_view video) const;
   uploads::UploadService& uploads() { return *uploads_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
@@ -120,6 +134,9 @@ class Engine {
  private:
   Engine() = default;
   absl::Status Seed(std::ostream& progress);
+  // The upload pipeline's last step: moderation's rules (the duplicate index's matches among
+  // them) decide the video's state, then its hashes join the index.
+  void OnProcessed(catalog::Video* video, const nlohmann::json& result);
   absl::Status ReplayLogIntoFeed();
 
   EngineOptions options_;
@@ -135,6 +152,7 @@ class Engine {
   std::unique_ptr<search::SearchIndex> search_;  // every catalog write reaches it (listener)
   std::unique_ptr<moderation::ModerationStore> moderation_store_;
   std::unique_ptr<moderation::ModerationService> moderation_;
+  std::unique_ptr<moderation::DuplicateIndex> duplicates_;
   std::unique_ptr<FeedVideoSink> video_sink_;
   std::unique_ptr<uploads::UploadService> uploads_;
   StartupReport report_;

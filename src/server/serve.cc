@@ -86,7 +86,11 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
   // The server registers the loop's sync observer: before the trainer thread starts.
   ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys,
                                     &engine->accounts(), &engine->social(), &engine->search(),
-                                    &engine->moderation(), {}, &engine->uploads()});
+                                    &engine->moderation(),
+                                    [e = engine.get()](std::string_view video) {
+                                      return e->SimilarVideos(video);
+                                    },
+                                    &engine->uploads()});
   engine->Start();
   FORYOU_RETURN_IF_ERROR(server.Start());
 
