@@ -300,6 +300,7 @@ void ApiServer::Routes() {
   AccountRoutes();
   WebRoutes();
   SearchRoutes();
+  ChallengeRoutes();
 }
 
 }  // namespace foryou::server

@@ -173,6 +173,7 @@ class ApiServer {
   // feed item (objects with "video" and "creator").
   void AddSocialFields(nlohmann::json* items, const std::string& viewer);
   void SearchRoutes();   // search as you type (api_server_search.cc)
+  void ChallengeRoutes();  // hashtag challenges (api_server_challenges.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }
