@@ -24,6 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "catalog/challenge.h"
 #include "catalog/types.h"
 #include "common/mutex.h"
 
@@ -95,6 +96,19 @@ class CatalogStore {
   // `name` is the canonical hashtag (no '#', lower case; see NormalizeHashtag).
   [[nodiscard]] absl::StatusOr<Hashtag> GetHashtag(std::string_view name) const;
 
+  // ---- Challenges (challenge_store.cc) ----
+  // Each checked by ValidateChallenge (InvalidArgument) and written synced, one key per
+  // challenge; the listener is not called (no video, count or index changes).
+  // AlreadyExists if a challenge with this name exists.
+  [[nodiscard]] absl::Status CreateChallenge(const Challenge& challenge);
+  // Replaces an existing challenge; NotFound if there is none of that name.
+  [[nodiscard]] absl::Status UpdateChallenge(const Challenge& challenge);
+  // NotFound "challenge 'x' not found"; DataLoss if the stored record does not decode.
+  [[nodiscard]] absl::StatusOr<Challenge> GetChallenge(std::string_view name) const;
+  // Every challenge (one snapshot, by name), ended ones included.
+  [[nodiscard]] absl::Status ForEachChallenge(
+      const std::function<void(const Challenge&)>& fn) const;
+
   // ---- Bulk ----
   // Upserts of many records as one atomic WriteBatch: users, then creators, then sounds, then
   // videos (each with PutVideo's checks and side effects; a duet_of may name a video earlier
@@ -153,6 +167,7 @@ class CatalogStore {
   // counters. Nothing is written if `stage` fails.
   absl::Status Commit(const std::function<absl::Status(Txn&)>& stage, bool sync)
       ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status WriteChallenge(const Challenge& challenge, bool must_exist) ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<std::vector<Video>> VideosByIndex(std::string_view index_prefix,
                                                    std::string_view name, int limit) const;
 

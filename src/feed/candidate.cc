@@ -23,6 +23,8 @@ std::string_view SourceName(Source s) {
       return "explore";
     case Source::kWatchNext:
       return "watch_next";
+    case Source::kChallenge:
+      return "challenge";
     case Source::kNumSources:
       break;
   }

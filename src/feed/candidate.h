@@ -32,7 +32,8 @@ enum class Source : uint8_t {
   kExplore = 6,     // random, outside the user's known interests
   kWatchNext = 7,   // what the user is likely to watch next (WatchNext: audience, co-visitation,
                     // sequence model)
-  kNumSources = 8
+  kChallenge = 8,   // entries of the hashtag challenges active now (challenge_source.h)
+  kNumSources = 9
 };
 std::string_view SourceName(Source s);  // "trending", "fresh", ...
 inline uint32_t SourceBit(Source s) { return 1u << static_cast<uint32_t>(s); }

@@ -58,6 +58,10 @@ std::string ReasonOf(Source s, const Candidate& c, const ReasonContext& viewer) 
       }
       return "";
     }
+    case Source::kChallenge: {
+      const std::string tag = MatchingTag(c, viewer.challenges);
+      return tag.empty() ? "" : absl::StrCat("an entry in the #", tag, " challenge");
+    }
     case Source::kFresh:
       return "a new upload";  // testing, or graduated from its test (FreshSource)
     case Source::kWatchNext:
@@ -84,6 +88,7 @@ std::string BonusWords(uint32_t sources) {
   if (from(Source::kSimilar)) why.push_back("it is like videos you enjoyed");
   if (from(Source::kSameSound)) why.push_back("its sound is in videos you liked");
   if (from(Source::kSameHashtag)) why.push_back("its hashtags match your interests or likes");
+  if (from(Source::kChallenge)) why.push_back("it is an entry in a challenge running now");
   if (why.empty()) return "a boost from where it was found";
   return absl::StrCat("a boost because ", absl::StrJoin(why, " and "));
 }
@@ -130,8 +135,9 @@ std::string_view TaskWords(int task) {
 }
 
 std::string ReasonFor(const Candidate& c, const ReasonContext& viewer) {
-  for (Source s : {Source::kExplore, Source::kFollowing, Source::kSimilar, Source::kSameSound,
-                   Source::kSameHashtag, Source::kFresh, Source::kWatchNext, Source::kTrending}) {
+  for (Source s : {Source::kChallenge, Source::kExplore, Source::kFollowing, Source::kSimilar,
+                   Source::kSameSound, Source::kSameHashtag, Source::kFresh, Source::kWatchNext,
+                   Source::kTrending}) {
     if (!c.from(s)) continue;
     if (std::string reason = ReasonOf(s, c, viewer); !reason.empty()) return reason;
   }

@@ -60,6 +60,8 @@ struct ReasonContext {
   const catalog::User* user = nullptr;
   bool watched = false;
   absl::flat_hash_set<uint64_t> interests, liked_hashtags, liked_sounds;
+  // AttributeKey of the name of each challenge active when the item was chosen.
+  absl::flat_hash_set<uint64_t> challenges;
 };
 ReasonContext ReasonContextOf(const catalog::User& user, absl::Span<const uint64_t> positives,
                               absl::Span<const uint64_t> likes, const VideoIndex::Snapshot& index);
@@ -68,8 +70,8 @@ ReasonContext ReasonContextOf(const catalog::User& user, absl::Span<const uint64
 std::string_view TaskWords(int task);
 
 // The short "why" of a candidate for the viewer, from the first of its sources (in the order
-// explore, following, similar, same_sound, same_hashtag, fresh, watch_next, trending) whose
-// reason is true of them.
+// challenge (a page carries few: it names what placed the item), explore, following, similar,
+// same_sound, same_hashtag, fresh, watch_next, trending) whose reason is true of them.
 std::string ReasonFor(const Candidate& c, const ReasonContext& viewer);
 // One reason per source of `c`, in Source order.
 std::vector<std::string> SourceReasons(const Candidate& c, const ReasonContext& viewer);

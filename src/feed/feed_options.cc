@@ -78,19 +78,21 @@ constexpr std::array<const char*, kNumSources> kSourceDocs = {
     "videos with a hashtag of a recent like or a sign-up interest",
     "random servable videos outside the user's known interests",
     "the top of the watch-next score over the whole catalog",
+    "entries of the hashtag challenges active now, most engaging first",
 };
 
 // How the bonus of each source is scaled by the session's evidence (Source order).
 constexpr std::array<const char*, kNumSources> kBonusDocs = {
-    "no effect: only following, similar, same_sound and same_hashtag earn a bonus",
-    "no effect: only following, similar, same_sound and same_hashtag earn a bonus",
+    "no effect: only following, similar, same_sound, same_hashtag and challenge earn a bonus",
+    "no effect: only following, similar, same_sound, same_hashtag and challenge earn a bonus",
     "value added to a candidate from a followed creator",
     "value added to a candidate the similar source found",
     "value added to a same-sound candidate, times the share of recent likes with its sound",
     "value added to a same-hashtag candidate, times the largest share of recent likes with one "
     "of its hashtags (a sign-up interest counts 0.5)",
-    "no effect: only following, similar, same_sound and same_hashtag earn a bonus",
-    "no effect: only following, similar, same_sound and same_hashtag earn a bonus",
+    "no effect: only following, similar, same_sound, same_hashtag and challenge earn a bonus",
+    "no effect: only following, similar, same_sound, same_hashtag and challenge earn a bonus",
+    "value added to an entry of an active challenge",
 };
 
 std::vector<FeedOptionKey> MakeKeys() {
@@ -151,6 +153,10 @@ std::vector<FeedOptionKey> MakeKeys() {
                      1, "early engagement rate a tested video needs to graduate"));
   k.push_back(Number("fresh.slots_per_page", [](auto& o) -> auto& { return o.fresh.slots_per_page; },
                      0, 1, "test-pool videos placed on each page (0 or 1)"));
+  k.push_back(Number("challenges.max_per_10",
+                     [](auto& o) -> auto& { return o.challenges.max_per_10; }, 0, 10,
+                     "most items per 10 of a page the challenge source may bring (ceil(count x n "
+                     "/ 10)); past them an entry keeps only its other sources (0: none)"));
   // Per user.
   k.push_back(Number("seen_capacity", [](auto& o) -> auto& { return o.seen_capacity; }, 10, 1e6,
                      "videos remembered as seen per user (never shown again while remembered)"));

@@ -42,8 +42,10 @@ struct FeedOptions {
   // summed over its sources. The session's signals count at once, before the model retrains.
   // same_hashtag / same_sound are large enough that three likes of one hashtag visibly shift
   // the next page even for videos the model knows nothing about (docs/design/feed.md).
+  // challenge: a flat 0.2 for an entry of an active challenge (the page still takes at most
+  // challenges.max_per_10 of them, ChallengeOptions).
   std::array<float, static_cast<int>(Source::kNumSources)> source_bonus = {0, 0, 0.15f, 0.05f,
-                                                                          0.2f, 1.0f, 0, 0};
+                                                                          0.2f, 1.0f, 0, 0, 0.2f};
   // Audience prior: value += popularity_weight x log(1 + e) / log(1 + e_max), where e is the
   // video's decayed engagement among everyone ("*") and e_max the largest among the candidates.
   // The model predicts what a user does once a video is shown; this adds how likely the crowd
@@ -65,9 +67,10 @@ struct FeedOptions {
   float engagement_weight = 1.0f;
 
   WatchNextOptions watch_next;
+  ChallengeOptions challenges;
   // Per-source quotas (Source order); their sum is the most candidates one request scores.
   std::array<int, static_cast<int>(Source::kNumSources)> quotas = {150, 60, 60, 150, 60,
-                                                                   120, 80, 200};
+                                                                   120, 80, 200, 30};
   // When the sources find fewer, the rest is filled from the servable catalog (deeper in the
   // trending order, then at random) so ranking always has this many to choose from.
   int min_candidates = 500;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "common/id_key.h"
 #include "common/status_macros.h"
+#include "feed/challenge_source.h"
 #include "feed/eligibility.h"
 #include "feed/fresh_slot.h"
 #include "feed/interest_slots.h"
@@ -50,7 +51,8 @@ absl::Status FeedService::Load() {
   std::vector<catalog::Video> videos;
   FORYOU_RETURN_IF_ERROR(store_->ForEachVideo([&](const catalog::Video& v) { videos.push_back(v); }));
   index_.Build(videos);
-  return absl::OkStatus();
+  common::MutexLock lock(&challenges_mu_);
+  return ReloadChallenges();
 }
 
 void FeedService::Start() { embeddings_.Start(); }
@@ -99,6 +101,41 @@ void FeedService::OnCatalogChange(const catalog::CatalogChange& change) {
   }
 }
 
+absl::Status FeedService::ReloadChallenges() {
+  auto all = std::make_shared<std::vector<catalog::Challenge>>();
+  FORYOU_RETURN_IF_ERROR(
+      store_->ForEachChallenge([&](const catalog::Challenge& c) { all->push_back(c); }));
+  challenges_ = std::move(all);
+  return absl::OkStatus();
+}
+
+absl::Status FeedService::CreateChallenge(const catalog::Challenge& challenge) {
+  common::MutexLock lock(&challenges_mu_);
+  FORYOU_RETURN_IF_ERROR(store_->CreateChallenge(challenge));
+  return ReloadChallenges();
+}
+
+absl::Status FeedService::UpdateChallenge(const catalog::Challenge& challenge) {
+  common::MutexLock lock(&challenges_mu_);
+  FORYOU_RETURN_IF_ERROR(store_->UpdateChallenge(challenge));
+  return ReloadChallenges();
+}
+
+std::shared_ptr<const std::vector<catalog::Challenge>> FeedService::Challenges() const {
+  common::MutexLock lock(&challenges_mu_);
+  if (challenges_ == nullptr) return std::make_shared<const std::vector<catalog::Challenge>>();
+  return challenges_;
+}
+
+std::shared_ptr<const std::vector<catalog::Challenge>> FeedService::ActiveChallenges(
+    int64_t now_ms) const {
+  auto active = std::make_shared<std::vector<catalog::Challenge>>();
+  for (const catalog::Challenge& c : *Challenges()) {
+    if (c.ActiveAt(now_ms)) active->push_back(c);
+  }
+  return active;
+}
+
 // ---- Feed ----
 
 absl::Status FeedService::Begin(std::string_view user_id, int64_t now_ms, uint64_t seed,
@@ -137,6 +174,7 @@ absl::Status FeedService::Begin(std::string_view user_id, int64_t now_ms, uint64
   ctx.now_ms = now_ms;
   ctx.watch_next = options_.watch_next.enabled ? &watch_next_ : nullptr;
   ctx.model_user = r->model_user;
+  ctx.challenges = ActiveChallenges(now_ms);
   r->rng.seed(seed);
   ctx.rng = &r->rng;
   r->candidates = retriever_.Retrieve(ctx);
@@ -180,9 +218,11 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
   }
   std::mt19937_64 rng(seed ^ 0xA5A5A5A5u);
   PlaceFreshUpload(options_.fresh, engagement_, count, now_ms, rng, &ranked);
+  LimitChallengeItems(options_.challenges,
+                      options_.source_bonus[static_cast<int>(Source::kChallenge)], count, &ranked);
   const std::vector<Candidate> chosen =
       Arrange(std::move(ranked), count, options_.rules, r.tail, rng, &page.rules);
-  const ReasonContext viewer = ReasonContextOf(*r.user, r.ctx.positives, r.ctx.likes, *r.index);
+  const ReasonContext viewer = ViewerOf(r);
   page.items.reserve(chosen.size());
   for (const Candidate& c : chosen) {
     FeedItem item;
@@ -199,6 +239,14 @@ absl::StatusOr<FeedPage> FeedService::Feed(std::string_view user, int count, int
                   .scoring_ns = nanos(t2, t3),
                   .rules_ns = nanos(t3, t4)};
   return page;
+}
+
+ReasonContext FeedService::ViewerOf(const Request& r) {
+  ReasonContext viewer = ReasonContextOf(*r.user, r.ctx.positives, r.ctx.likes, *r.index);
+  for (const catalog::Challenge& c : *r.ctx.challenges) {
+    viewer.challenges.insert(AttributeKey(c.name));
+  }
+  return viewer;
 }
 
 void FeedService::Remember(const Request& r, const ReasonContext& viewer, int64_t now_ms,
@@ -299,7 +347,7 @@ absl::StatusOr<Explanation> FeedService::Explain(std::string_view user, std::str
   FORYOU_RETURN_IF_ERROR(ranker_.Rank(r.model_user, r.evidence, now_ms, {}, &one));
   RuleStats ignored;
   ApplyNotInterested(r.not_interested, options_.rules, &one, &ignored);
-  const ReasonContext viewer = ReasonContextOf(*r.user, r.ctx.positives, r.ctx.likes, *r.index);
+  const ReasonContext viewer = ViewerOf(r);
   return Describe(*r.user, video, ServedItemOf(one[0], "", -1, now_ms, viewer),
                   /*served=*/false, can_serve, why, options_.weights);
 }

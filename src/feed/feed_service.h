@@ -91,8 +91,8 @@ class FeedService {
   FeedService(const FeedService&) = delete;
   FeedService& operator=(const FeedService&) = delete;
 
-  // Builds the video index from the store (and registers every video and user in the model's
-  // catalog). Call once, before serving.
+  // Builds the video index and the challenge list from the store (and registers every video
+  // and user in the model's catalog). Call once, before serving.
   [[nodiscard]] absl::Status Load();
   // Starts / stops the embedding refresher (Stop is idempotent).
   void Start();
@@ -114,6 +114,14 @@ class FeedService {
   // decision: CatalogStore::SetModeration) reaches the next feed request. Errors reading a
   // video leave its old entry (the next write or start reads it again).
   void OnCatalogChange(const catalog::CatalogChange& change);
+  // Hashtag challenges: the store's write (CatalogStore::CreateChallenge / UpdateChallenge,
+  // with their errors), then the service's copy that the challenge source reads.
+  [[nodiscard]] absl::Status CreateChallenge(const catalog::Challenge& challenge);
+  [[nodiscard]] absl::Status UpdateChallenge(const catalog::Challenge& challenge);
+  // Every challenge, by name (as of the last Load or challenge write); never null.
+  std::shared_ptr<const std::vector<catalog::Challenge>> Challenges() const;
+  // The challenges active at now_ms (start_ms <= now_ms < end_ms), by name; never null.
+  std::shared_ptr<const std::vector<catalog::Challenge>> ActiveChallenges(int64_t now_ms) const;
   // The user (cached; NotFound if unknown).
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const catalog::User>> GetUser(std::string_view id);
 
@@ -202,6 +210,9 @@ class FeedService {
   };
   // Reads the user, their session and the index, and retrieves the candidates into *r.
   absl::Status Begin(std::string_view user, int64_t now_ms, uint64_t seed, Request* r);
+  // What the reasons may say of the request's viewer (ReasonContextOf plus the active
+  // challenges).
+  static ReasonContext ViewerOf(const Request& r);
   // Served counts as seen; the page's tail carries the arrangement rules to the next page; the
   // items are recorded as served (for Explain).
   void Remember(const Request& r, const ReasonContext& viewer, int64_t now_ms,
@@ -222,6 +233,13 @@ class FeedService {
   const Retriever retriever_;
   const Ranker ranker_;
   EventApplier events_;
+
+  // Re-reads the store's challenges into challenges_ (mu_ held: a write and its re-read are
+  // one step, so an older list never replaces a newer one).
+  absl::Status ReloadChallenges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(challenges_mu_);
+  mutable common::Mutex challenges_mu_;
+  std::shared_ptr<const std::vector<catalog::Challenge>> challenges_
+      ABSL_GUARDED_BY(challenges_mu_);
 
   mutable common::Mutex stats_mu_;
   RuleStats rule_stats_ ABSL_GUARDED_BY(stats_mu_);

@@ -86,6 +86,7 @@ float Ranker::BonusOf(const Candidate& c, const SessionEvidence& evidence) const
   float bonus = 0;
   if (c.from(Source::kFollowing)) bonus += bonus_of(Source::kFollowing);
   if (c.from(Source::kSimilar)) bonus += bonus_of(Source::kSimilar);
+  if (c.from(Source::kChallenge)) bonus += bonus_of(Source::kChallenge);
   if (c.from(Source::kSameSound)) {
     if (auto it = evidence.sound_share.find(c.sound); it != evidence.sound_share.end()) {
       bonus += bonus_of(Source::kSameSound) * it->second;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/container/flat_hash_map.h"
+#include "feed/challenge_source.h"
 
 namespace foryou::feed {
 
@@ -270,6 +271,7 @@ std::vector<std::unique_ptr<CandidateSource>> MakeSources() {
   s.push_back(std::make_unique<SameHashtagSource>());
   s.push_back(std::make_unique<ExploreSource>());
   s.push_back(std::make_unique<WatchNextSource>());
+  s.push_back(std::make_unique<ChallengeSource>());
   return s;
 }
 

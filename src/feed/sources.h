@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "catalog/challenge.h"
 #include "catalog/types.h"
 #include "feed/candidate.h"
 #include "feed/engagement.h"
@@ -42,6 +43,13 @@ struct FreshPoolOptions {
   int slots_per_page = 1;               // test-pool videos placed on each page: 0 or 1
 };
 
+// The challenge source's share of a page (challenge_source.h).
+struct ChallengeOptions {
+  // At most ceil(count x max_per_10 / 10) items of a page of `count` carry the challenge
+  // source; past them an entry competes on its other sources only (LimitChallengeItems).
+  int max_per_10 = 1;
+};
+
 // What a source may read for one request.
 struct RetrievalContext {
   const VideoIndex::Snapshot* index;
@@ -59,6 +67,8 @@ struct RetrievalContext {
   WatchNext* watch_next = nullptr;
   std::string model_user;
   absl::flat_hash_set<uint64_t> seen;
+  // The hashtag challenges active at now_ms (FeedService::ActiveChallenges); may be null.
+  std::shared_ptr<const std::vector<catalog::Challenge>> challenges;
 };
 
 class CandidateSource {
@@ -69,7 +79,7 @@ class CandidateSource {
   virtual void Retrieve(const RetrievalContext& ctx, int quota, std::vector<uint32_t>* out) const = 0;
 };
 
-// Every source, in Source order.
+// Every source, in Source order (the challenge source: challenge_source.h).
 std::vector<std::unique_ptr<CandidateSource>> MakeSources();
 
 // The fresh-upload pool's verdict on a video (FreshSource, explanations).

@@ -302,6 +302,7 @@ void ApiServer::Routes() {
   SearchRoutes();
   ModerationRoutes();
   UploadRoutes();
+  ChallengeRoutes();
 }
 
 }  // namespace foryou::server

@@ -190,6 +190,7 @@ class ApiServer {
   // reports are in the log and reached the model; the machine misses them).
   void CountReports(const std::vector<stream::Event>& events);
   void UploadRoutes();   // uploads and the creator's videos (api_server_uploads.cc)
+  void ChallengeRoutes();  // hashtag challenges (api_server_challenges.cc)
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

@@ -177,7 +177,8 @@ void ApiServer::CatalogRoutes() {
         auto c = deps_.store->GetSound(id);
         if (!c.ok()) return SendError(res, c.status());
         head = catalog::ToJson(*c);
-        videos = deps_.store->VideosBySound(id, 2000);
+        // Every video of the sound: the original is the oldest, the end of the list.
+        videos = deps_.store->VideosBySound(id);
       } else {
         auto c = deps_.store->GetHashtag(id);
         if (!c.ok()) return SendError(res, c.status());
@@ -191,12 +192,31 @@ void ApiServer::CatalogRoutes() {
         if (v.moderation != catalog::Moderation::kApproved) continue;
         ranked.emplace_back(deps_.feed->engagement().Score("*", common::VideoKey(v.id), now), &v);
       }
+      // A sound's original: the first approved video that used it, by upload time (ties: the
+      // smaller id); `ranked` is still newest first here.
+      const catalog::Video* original = nullptr;
+      if (k == "sound") {
+        for (const auto& [score, v] : ranked) {
+          if (original == nullptr || v->upload_ms < original->upload_ms ||
+              (v->upload_ms == original->upload_ms && v->id < original->id)) {
+            original = v;
+          }
+        }
+        head["original"] = nullptr;
+        if (original != nullptr) {
+          auto creator = deps_.store->GetCreator(original->creator);
+          head["original"] = {{"video", catalog::ToJson(*original)},
+                              {"creator", creator.ok() ? catalog::ToJson(*creator)
+                                                       : json{{"id", original->creator}}}};
+        }
+      }
       std::stable_sort(ranked.begin(), ranked.end(),
                        [](const auto& a, const auto& b) { return a.first > b.first; });
       json list = json::array();
       for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < *limit; ++i) {
         json v = catalog::ToJson(*ranked[i].second);
         v["engagement"] = ranked[i].first;
+        if (original != nullptr) v["original"] = ranked[i].second == original;
         list.push_back(std::move(v));
       }
       head["videos"] = std::move(list);

@@ -113,7 +113,7 @@ export class Api {
   hashtags(limit = 40) {
     return this.get(`/v1/hashtags?limit=${limit}`);
   }
-  // kind: 'creators' | 'sounds' | 'hashtags'
+  // kind: 'creators' | 'sounds' | 'hashtags' | 'challenges'
   page(kind, id) {
     return this.get(`/v1/${kind}/${encodeURIComponent(id)}?limit=60`);
   }

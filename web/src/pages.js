@@ -1,6 +1,8 @@
-// The creator, sound and hashtag pages of the player (docs/design/web.md, "The player"): a head
-// (a creator's avatar, name, counts and follow button; a sound's title; a hashtag's name) above
-// the page's videos as tiles with their cover images. Public reads: they work logged out.
+// The creator, sound, hashtag and challenge pages of the player (docs/design/web.md, "The
+// player"): a head (a creator's avatar, name, counts and follow button; a sound's title and its
+// original video's creator; a hashtag's name, and a link to its challenge when it is one; a
+// challenge's banner) above the page's videos as tiles with their cover images. Public reads:
+// they work logged out.
 import { h, hue } from './dom.js';
 import { coverImage } from './surface.js';
 
@@ -70,8 +72,30 @@ function countLine(parts) {
     h('span', {}, h('b', {}, compact(n)), ' ' + label)));
 }
 
+// "Jun 3" (this year) or "Jun 3, 2025": a challenge's dates.
+function day(ms) {
+  const d = new Date(ms);
+  const opts = { month: 'short', day: 'numeric' };
+  if (d.getFullYear() !== new Date().getFullYear()) opts.year = 'numeric';
+  return d.toLocaleDateString(undefined, opts);
+}
+
+// A challenge's banner: title, description, dates, and the sponsor label when sponsored.
+function challengeBanner(c) {
+  const when = c.active ? `${day(c.start_ms)} – ${day(c.end_ms)}`
+    : (c.end_ms <= Date.now() ? `Ended ${day(c.end_ms)}` : `Starts ${day(c.start_ms)}`);
+  return h('header', { class: 'page-head challenge-banner', style: `--hue:${hue(c.name)}` },
+    h('div', { class: 'page-who' },
+      h('p', { class: 'challenge-kicker' }, '★ Challenge · #' + c.name,
+        c.sponsor ? h('span', { class: 'sponsored', title: 'Sponsored by ' + c.sponsor }, 'Sponsored') : null),
+      h('h3', {}, c.title),
+      c.description ? h('p', { class: 'challenge-description' }, c.description) : null,
+      h('p', { class: 'challenge-dates' }, when),
+      countLine([[c.entries, 'entries']])));
+}
+
 // A tile of a page: the cover image over the video's gradient, its caption, and its views and
-// likes when the API gives counts.
+// likes when the API gives counts; a sound's original video says so.
 function tile(v, onPlay) {
   const c = v.counts || {};
   const stats = [c.views !== undefined ? '▶ ' + compact(c.views) : '', c.likes !== undefined ? '♥ ' + compact(c.likes) : '']
@@ -79,13 +103,15 @@ function tile(v, onPlay) {
   return h('button', {
     class: 'tile', style: `--hue:${hue((v.hashtags && v.hashtags[0]) || v.creator)}`,
     'data-video': v.id, onclick: () => onPlay(v),
-  }, coverImage(v.media_url), h('span', {}, v.caption || v.id), stats ? h('small', {}, stats) : null);
+  }, coverImage(v.media_url), v.original ? h('b', { class: 'badge original' }, 'Original') : null,
+  h('span', {}, v.caption || v.id), stats ? h('small', {}, stats) : null);
 }
 
-// Fills `body` with the page of `kind` ('creators' | 'sounds' | 'hashtags') `id` and sets its
-// title with `setTitle`. `on`: play(video) (a tile was picked), following(creator) -> bool,
-// follow(creator, button) (the follow button was pressed; the player asks to sign in when
-// logged out).
+// Fills `body` with the page of `kind` ('creators' | 'sounds' | 'hashtags' | 'challenges') `id`
+// and sets its title with `setTitle`. `on`: play(video) (a tile was picked), following(creator)
+// -> bool, follow(creator, button) (the follow button was pressed; the player asks to sign in
+// when logged out), open(kind, id, title) (another page: a sound's original creator, a
+// hashtag's challenge).
 export async function renderPage(api, kind, id, body, setTitle, on) {
   const page = await api.page(kind, id);
   const videos = page.videos || [];
@@ -120,15 +146,34 @@ export async function renderPage(api, kind, id, body, setTitle, on) {
   } else if (kind === 'sounds') {
     const title = soundTitle(page);
     soundTitles.set(id, title);
+    const original = page.original;
+    const by = original && original.creator && original.creator.id;
     head = h('header', { class: 'page-head' }, h('div', { class: 'avatar big sound', 'aria-hidden': 'true' }, h('span', {}, '♫')),
       h('div', { class: 'page-who' }, h('h3', {}, title),
+        by ? h('p', { class: 'hint sound-original' }, 'Original by ',
+          h('button', { class: 'link', 'data-creator': by, onclick: () => on.open && on.open('creators', by, '@' + by) }, '@' + by))
+          : null,
         countLine([[videos.length < 60 ? videos.length : undefined, 'videos']])));
     setTitle('♫ ' + title);
+  } else if (kind === 'challenges') {
+    head = challengeBanner(page);
+    setTitle('#' + page.name);
   } else {
     head = h('header', { class: 'page-head' }, h('div', { class: 'page-who' }, h('h3', {}, '#' + (page.name || id)),
       countLine([[videos.length < 60 ? videos.length : undefined, 'videos']])));
     setTitle('#' + (page.name || id));
+    // A hashtag that is a challenge leads to the challenge's page. The list, not
+    // /v1/challenges/NAME: a hashtag that is none is the common case, not a 404.
+    api.publicGet('/v1/challenges').then((list) => {
+      const c = (list.challenges || []).find((x) => x.name === (page.name || id));
+      if (!c || !head.isConnected) return;
+      head.append(h('button', {
+        id: 'page-challenge', class: 'primary', 'data-challenge': c.name,
+        onclick: () => on.open && on.open('challenges', c.name, '#' + c.name),
+      }, '★ ' + c.title));
+    }, () => {});
   }
-  const grid = h('div', { class: 'grid' }, videos.length ? videos.map((v) => tile(v, on.play)) : h('p', {}, 'No videos yet.'));
+  const empty = kind === 'challenges' ? 'No entries yet: post a video with #' + (page.name || id) + '.' : 'No videos yet.';
+  const grid = h('div', { class: 'grid' }, videos.length ? videos.map((v) => tile(v, on.play)) : h('p', {}, empty));
   body.replaceChildren(head, grid);
 }

@@ -184,11 +184,23 @@ function openFeed(user) {
     }
     if (!state.items.length) {
       stage.replaceChildren(h('p', { class: 'empty' }, 'No videos to show yet. Try "New videos" in a moment.'));
-      return;
+    } else {
+      show(0);
     }
-    show(0);
+    openLinkedChallenge();
   });
 }
+
+// A challenge link (/#challenge=NAME) opens the challenge's page over the player.
+function openLinkedChallenge() {
+  const name = new URLSearchParams(location.hash.slice(1)).get('challenge');
+  if (!name) return;
+  history.replaceState(null, '', location.pathname + location.search);
+  openPage('challenges', name, '#' + name);
+}
+window.addEventListener('hashchange', () => {
+  if (document.querySelector('main.feed')) openLinkedChallenge();
+});
 
 // A feed item for a video that did not come from the feed (a page, a shared link).
 function pageItem(v, surface, reason) {
@@ -616,6 +628,7 @@ async function openPage(kind, id, title) {
   const heading = document.getElementById('panel-title');
   try {
     await renderPage(api, kind, id, body, (t) => { heading.textContent = t; }, {
+      open: openPage,
       play: (v) => playFromPage(v, kind),
       following: (creator) => state.following.has(creator),
       follow: followFromPage,

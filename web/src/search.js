@@ -2,6 +2,8 @@
 // GET /v1/search, public), tabs for Videos / Creators / Sounds / Hashtags, and results that open
 // where they lead: a video plays in the player, a creator / sound / hashtag opens its page.
 // Only the answer to the latest query is shown: an older one that arrives late is dropped.
+// Before anything is typed it lists the challenges running now (GET /v1/challenges?active=1),
+// each opening its challenge page.
 import { h, hue } from './dom.js';
 
 const TABS = [['videos', 'Videos'], ['creators', 'Creators'], ['sounds', 'Sounds'], ['hashtags', 'Hashtags']];
@@ -43,7 +45,7 @@ export function searchBody({ api, playVideo, openPage }) {
     const q = input.value;
     const n = ++latest;
     if (!q.trim()) {
-      results.replaceChildren(h('p', { class: 'hint' }, 'Type to search.'));
+      showChallenges(n);
       return;
     }
     let page;
@@ -97,6 +99,24 @@ export function searchBody({ api, playVideo, openPage }) {
     }
   }
 
-  results.replaceChildren(h('p', { class: 'hint' }, 'Type to search.'));
+  // The empty box: a hint and the challenges running now (dropped if a query came first).
+  async function showChallenges(n) {
+    results.replaceChildren(h('p', { class: 'hint' }, 'Type to search.'));
+    let list;
+    try {
+      list = (await api.get('/v1/challenges?active=1')).challenges || [];
+    } catch {
+      return;  // the hint alone
+    }
+    if (n !== latest || !list.length) return;
+    results.append(h('section', { id: 'challenges', class: 'challenges' }, h('h4', {}, 'Challenges'),
+      h('div', { class: 'menu' }, list.map((c) => h('button', {
+        class: 'search-result', 'data-challenge': c.name,
+        onclick: () => openPage('challenges', c.name, '#' + c.name),
+      }, '★ #' + c.name + ' · ' + c.title, h('small', {}, ` ${c.entries} entries`),
+      c.sponsor ? h('small', { class: 'sponsored' }, ' Sponsored') : null)))));
+  }
+
+  showChallenges(latest);
   return h('div', { class: 'search' }, input, tabs, results);
 }
