@@ -104,7 +104,7 @@ TEST(Evaluate, PassesToLimitedElseReviewWithEveryReason) {
   EXPECT_TRUE(d.reasons.empty());
   MediaResult dark = Good();
   dark.mean_luma = 0;
-  d = rules.Evaluate(Captioned("BANNED"), dark, {{"v2", 1.0}});
+  d = rules.Evaluate(Captioned("BANNED"), dark, {{"v2", 0, 1.0}});
   EXPECT_EQ(d.state, State::kPendingReview);
   ASSERT_EQ(d.reasons.size(), 3u);
   EXPECT_EQ(d.reasons[0].code, "banned_term");

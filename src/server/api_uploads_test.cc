@@ -32,7 +32,7 @@ if [ "$(head -c 3 "$input")" = BAD ]; then
 fi
 printf 'rendition-720-bytes' > "$out/720.mp4"; printf 'r360' > "$out/360.mp4"
 printf 'jpeg' > "$out/cover.jpg"
-echo '{"duration_ms":4200,"width":1280,"height":720,"video_codec":"h264","audio_codec":"","has_audio":false,"renditions":[{"height":720,"file":"720.mp4"},{"height":360,"file":"360.mp4"}],"cover":"cover.jpg","posters":[],"frame_hashes":["0123456789abcdef","fedcba9876543210"]}' > "$result"
+echo '{"duration_ms":4200,"width":1280,"height":720,"video_codec":"h264","audio_codec":"aac","has_audio":true,"mean_luma":96.5,"audio_peak_dbfs":-12.0,"renditions":[{"height":720,"file":"720.mp4"},{"height":360,"file":"360.mp4"}],"cover":"cover.jpg","posters":[],"frame_hashes":["0123456789abcdef","fedcba9876543210"]}' > "$result"
 )sh";
 
 class ApiUploadsTest : public ::testing::Test {

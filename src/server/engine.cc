@@ -232,7 +232,8 @@ absl::Status FeedVideoSink::CreateVideo(const catalog::Video& video) {
 
 absl::StatusOr<std::vector<uint64_t>> ParseStoredFrameHashes(std::string_view stored) {
   std::vector<uint64_t> hashes;
-  for (absl::string_view hex : absl::StrSplit(stored, ',', absl::SkipEmpty())) {
+  const absl::string_view text(stored.data(), stored.size());
+  for (absl::string_view hex : absl::StrSplit(text, ',', absl::SkipEmpty())) {
     uint64_t h = 0;
     if (hex.size() != 16 || !absl::SimpleHexAtoi(hex, &h)) {
       return absl::InvalidArgumentError(absl::StrCat("frame hash '", hex, "' is not 16 hex digits"));
