@@ -163,8 +163,8 @@ absl::Status ModerationService::SyncServing(std::string_view video, State state)
   return catalog_->SetModeration(video, *serving);
 }
 
-absl::Status ModerationService::OnUploaded(const catalog::Video& video, int64_t now_ms) {
-  common::MutexLock lock(&mu_);
+absl::StatusOr<ModerationService::Pending> ModerationService::Enter(const catalog::Video& video,
+                                                                   int64_t now_ms) {
   FORYOU_ASSIGN_OR_RETURN(std::optional<VideoRecord> rec, store_->Get(video.id));
   if (rec.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -173,6 +173,12 @@ absl::Status ModerationService::OnUploaded(const catalog::Video& video, int64_t 
   Pending p;
   p.w.video = video.id;
   FORYOU_RETURN_IF_ERROR(p.Step(State::kUploaded, video.creator, {}, now_ms));
+  return p;
+}
+
+absl::Status ModerationService::OnUploaded(const catalog::Video& video, int64_t now_ms) {
+  common::MutexLock lock(&mu_);
+  FORYOU_ASSIGN_OR_RETURN(Pending p, Enter(video, now_ms));
   return Commit(p);
 }
 
@@ -200,14 +206,7 @@ absl::StatusOr<Decision> ModerationService::OnImported(const catalog::Video& vid
                                                        int64_t now_ms) {
   Decision d = rules_.Evaluate(video, std::nullopt, {});
   common::MutexLock lock(&mu_);
-  FORYOU_ASSIGN_OR_RETURN(std::optional<VideoRecord> rec, store_->Get(video.id));
-  if (rec.has_value()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "video '", video.id, "' is already in moderation (", StateName(rec->state), ")"));
-  }
-  Pending p;
-  p.w.video = video.id;
-  FORYOU_RETURN_IF_ERROR(p.Step(State::kUploaded, video.creator, {}, now_ms));
+  FORYOU_ASSIGN_OR_RETURN(Pending p, Enter(video, now_ms));
   FORYOU_RETURN_IF_ERROR(p.Step(State::kProcessing, "rule:import", {}, now_ms));
   FORYOU_RETURN_IF_ERROR(p.Step(d.state, "rule:" + d.reasons[0].code, d.reasons, now_ms));
   p.Enqueue(d.reasons, now_ms);

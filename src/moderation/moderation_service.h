@@ -118,6 +118,10 @@ class ModerationService {
   absl::StatusOr<Pending> Load(std::string_view video, int64_t now_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes `p` and brings the catalog's serving state in line.
+  // A video new to the machine, stepped to uploaded by its creator; FailedPrecondition if the
+  // machine already knows it.
+  absl::StatusOr<Pending> Enter(const catalog::Video& video, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Commit(Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SyncServing(std::string_view video, State state);
 
