@@ -248,7 +248,12 @@ std::vector<moderation::DuplicateMatch> Engine::SimilarVideos(std::string_view v
   if (!v.ok() || v->frame_hash.empty()) return {};
   absl::StatusOr<std::vector<uint64_t>> hashes = ParseStoredFrameHashes(v->frame_hash);
   if (!hashes.ok()) return {};
-  std::vector<moderation::DuplicateMatch> out = duplicates_->Lookup(*hashes);
+  return OthersLike(video, *hashes);
+}
+
+std::vector<moderation::DuplicateMatch> Engine::OthersLike(std::string_view video,
+                                                         absl::Span<const uint64_t> hashes) const {
+  std::vector<moderation::DuplicateMatch> out = duplicates_->Lookup(hashes);
   std::erase_if(out, [&](const moderation::DuplicateMatch& m) { return m.video == video; });
   return out;
 }
@@ -257,8 +262,7 @@ void Engine::OnProcessed(catalog::Video* video, const nlohmann::json& result) {
   const int64_t now = common::WallMs();
   absl::StatusOr<std::vector<uint64_t>> hashes = ParseStoredFrameHashes(video->frame_hash);
   std::vector<moderation::DuplicateMatch> matches;
-  if (hashes.ok()) matches = duplicates_->Lookup(*hashes);
-  std::erase_if(matches, [&](const moderation::DuplicateMatch& m) { return m.video == video->id; });
+  if (hashes.ok()) matches = OthersLike(video->id, *hashes);
   absl::StatusOr<moderation::MediaResult> media = moderation::MediaResultFromJson(result);
   absl::StatusOr<moderation::Decision> decision = moderation_->OnProcessed(
       *video, media.ok() ? std::optional(*media) : std::nullopt, matches, now);

@@ -137,6 +137,9 @@ class Engine {
   // The upload pipeline's last step: moderation's rules (the duplicate index's matches among
   // them) decide the video's state, then its hashes join the index.
   void OnProcessed(catalog::Video* video, const nlohmann::json& result);
+  // The indexed videos whose frames `hashes` match, `video` itself left out.
+  std::vector<moderation::DuplicateMatch> OthersLike(std::string_view video,
+                                                     absl::Span<const uint64_t> hashes) const;
   absl::Status ReplayLogIntoFeed();
 
   EngineOptions options_;
