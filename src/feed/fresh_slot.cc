@@ -14,7 +14,8 @@ void PlaceFreshUpload(const FreshPoolOptions& options, const EngagementStats& en
   Candidate* best = nullptr;
   uint64_t best_impressions = 0, ties = 0;
   for (Candidate& c : *ranked) {
-    if (!c.from(Source::kFresh)) continue;
+    // A video the viewer said "not interested" to (its creator, sound or hashtag) is not lifted.
+    if (!c.from(Source::kFresh) || c.penalty > 0) continue;
     const VideoCounts counts = engagement.Counts(c.video_key);
     if (FreshStateOf(*c.video, counts, options, now_ms) != FreshState::kTesting) continue;
     if (best == nullptr || counts.impressions < best_impressions) {

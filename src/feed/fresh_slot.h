@@ -19,8 +19,8 @@
 
 namespace foryou::feed {
 
-// Among the candidates of `ranked` (highest score first) found by the fresh source and still
-// testing, picks the least exposed (ties at random) and lifts its score just above the item at a
+// Among the candidates of `ranked` (highest score first) found by the fresh source, still
+// testing and without a "not interested" penalty (ApplyNotInterested runs first), picks the least exposed (ties at random) and lifts its score just above the item at a
 // random position among the first `count` (the lift is kept in fresh_lift), then re-sorts. Does
 // nothing when options.slots_per_page is 0 or no candidate is testing. Draws from `rng`.
 void PlaceFreshUpload(const FreshPoolOptions& options, const EngagementStats& engagement,
