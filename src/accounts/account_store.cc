@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "accounts/session_token.h"
+#include "common/rocksdb_options.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -122,8 +123,7 @@ absl::Status ValidateHandle(std::string_view handle) {
 }
 
 absl::StatusOr<std::unique_ptr<AccountStore>> AccountStore::Open(const std::string& dir) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
+  rocksdb::Options options = common::StoreOptions();
   options.max_background_jobs = 1;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);

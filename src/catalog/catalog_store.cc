@@ -20,6 +20,7 @@
 #include "catalog/catalog_json.h"
 #include "catalog/record_codec.h"
 #include "common/file_util.h"
+#include "common/rocksdb_options.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -355,9 +356,7 @@ class CatalogStore::Txn {
 
 absl::StatusOr<std::unique_ptr<CatalogStore>> CatalogStore::Open(const std::string& dir) {
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(dir));
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.max_background_jobs = 2;
+  rocksdb::Options options = common::StoreOptions();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open ", dir));

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/file_util.h"
+#include "common/rocksdb_options.h"
 #include "nlohmann/json.hpp"
 
 namespace foryou::moderation {
@@ -134,9 +135,7 @@ ModerationStore::~ModerationStore() = default;
 
 absl::StatusOr<std::unique_ptr<ModerationStore>> ModerationStore::Open(const std::string& dir) {
   if (absl::Status st = common::MakeDirs(dir); !st.ok()) return st;
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.max_background_jobs = 2;
+  rocksdb::Options options = common::StoreOptions();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open ", dir));

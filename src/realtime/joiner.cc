@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/clock.h"
+#include "common/rocksdb_options.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -91,9 +92,8 @@ bool AnyPositive(const model::Impression& imp) {
 // Entries also expire by wall-clock TTL at compaction (garbage collection); the event-time bound
 // is checked on every read.
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenLateStore(const JoinerOptions& options) {
-  rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  db_options.IncreaseParallelism(1);
+  rocksdb::Options db_options = common::StoreOptions();
+  db_options.max_background_jobs = 1;
   if (options.late_store_env != nullptr) db_options.env = options.late_store_env;
   rocksdb::DBWithTTL* db = nullptr;
   const int32_t ttl_s =
@@ -375,7 +375,19 @@ absl::Status Joiner::Advance(int64_t watermark_ms, uint64_t offset, std::vector<
 }
 
 void Joiner::SaveState(std::string* out) const {
-  common::BinaryWriter w(out);
+  SaveState([out](std::string_view piece) { out->append(piece); });
+}
+
+void Joiner::SaveState(absl::FunctionRef<void(std::string_view)> sink) const {
+  constexpr size_t kPieceBytes = 1 << 20;
+  std::string buf;
+  buf.reserve(kPieceBytes + 4096);
+  auto flush = [&] {
+    if (buf.size() < kPieceBytes) return;
+    sink(buf);
+    buf.clear();
+  };
+  common::BinaryWriter w(&buf);
   w.Put<uint32_t>(1);  // version
   w.Put(watermark_ms_);
   w.Put(stats_);
@@ -385,12 +397,15 @@ void Joiner::SaveState(std::string* out) const {
     w.PutString(EncodePending(p.impression, p.features));
     w.Put<uint8_t>(p.emitted);
     w.Put(p.offset);
+    flush();
   }
   w.Put<uint64_t>(expiry_.size());
   for (const auto& [t, key] : expiry_) {
     w.Put(t);
     w.PutString(key);
+    flush();
   }
+  if (!buf.empty()) sink(buf);
 }
 
 absl::Status Joiner::LoadState(std::string_view blob) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "model/features.h"
@@ -108,8 +109,11 @@ class Joiner {
   // Snapshot support: the in-memory join state (pending entries, windows, watermark, stats), and
   // a consistent copy of the late store (a RocksDB checkpoint: hard links, cheap) in `dir`
   // (OK and nothing written without a late store). LoadState replaces the state only if the
-  // blob parses completely.
+  // blob parses completely. The sink form hands the state over in ~1 MB pieces (the state is
+  // tens of MB under load: impressions with their features for window_ms), so a snapshot never
+  // holds it whole.
   void SaveState(std::string* out) const;
+  void SaveState(absl::FunctionRef<void(std::string_view)> sink) const;
   [[nodiscard]] absl::Status LoadState(std::string_view blob);
   [[nodiscard]] absl::Status CheckpointLateStore(const std::string& dir) const;
 

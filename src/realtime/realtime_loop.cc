@@ -274,8 +274,9 @@ absl::Status RealtimeLoop::WriteSnapshot(const std::string& tmp) {
   std::filesystem::remove_all(tmp, ec);
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(tmp));
   FORYOU_RETURN_IF_ERROR(model_->Save(tmp + "/model", next_offset_));
-  // state.bin is streamed: the behaviour state (the biggest part) goes to the file in ~1 MB
-  // pieces, its length taken by a first pass that only counts, so no copy of it is held whole.
+  // state.bin is streamed: the behaviour state and the join state go to the file in ~1 MB
+  // pieces, each one's length taken by a first pass that only counts, so no copy of either is
+  // held whole.
   common::AtomicFileWriter file;
   FORYOU_RETURN_IF_ERROR(file.Open(tmp + "/state.bin"));
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash(XXH3_createState(),
@@ -298,12 +299,12 @@ absl::Status RealtimeLoop::WriteSnapshot(const std::string& tmp) {
   w.Put(features_bytes);
   put(head);
   features_->SaveState(put);
-  std::string joiner;
-  joiner_->SaveState(&joiner);
+  uint64_t joiner_bytes = 0;
+  joiner_->SaveState([&](std::string_view piece) { joiner_bytes += piece.size(); });
   head.clear();
-  w.Put<uint64_t>(joiner.size());
+  w.Put<uint64_t>(joiner_bytes);
   put(head);
-  put(joiner);
+  joiner_->SaveState(put);
   FORYOU_RETURN_IF_ERROR(io);
   const uint64_t digest = XXH3_64bits_digest(hash.get());
   FORYOU_RETURN_IF_ERROR(

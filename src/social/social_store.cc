@@ -9,6 +9,7 @@
 #include "social/social_store.h"
 
 #include "common/file_util.h"
+#include "common/rocksdb_options.h"
 #include "social/social_store_internal.h"
 
 namespace foryou::social {
@@ -28,9 +29,7 @@ std::string UserOfLogged(std::string_view logged) {
 absl::StatusOr<std::unique_ptr<SocialStore>> SocialStore::Open(const std::string& dir,
                                                                CreatorOf creator_of) {
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(dir));
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.max_background_jobs = 2;
+  rocksdb::Options options = common::StoreOptions();
   rocksdb::DB* raw = nullptr;
   FORYOU_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &raw), absl::StrCat("open ", dir)));
   std::unique_ptr<rocksdb::DB> db(raw);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
+#include "common/rocksdb_options.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
@@ -116,8 +117,7 @@ std::string_view LaneName(Lane l) { return l == Lane::kShort ? "short" : "long";
 
 absl::StatusOr<std::unique_ptr<JobQueue>> JobQueue::Open(const std::string& dir, int64_t now_ms) {
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(dir));
-  rocksdb::Options options;
-  options.create_if_missing = true;
+  rocksdb::Options options = common::StoreOptions();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) return FromRocks(s, "open");

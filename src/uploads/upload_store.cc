@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
+#include "common/rocksdb_options.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
@@ -90,8 +91,7 @@ absl::StatusOr<std::unique_ptr<UploadStore>> UploadStore::Open(const std::string
                                                                 UploadLimits limits,
                                                                 std::shared_ptr<UploadFiles> files) {
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(dir + "/files"));
-  rocksdb::Options options;
-  options.create_if_missing = true;
+  rocksdb::Options options = common::StoreOptions();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir + "/db", &raw);
   if (!s.ok()) return FromRocks(s, "open");
