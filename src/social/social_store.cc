@@ -107,7 +107,8 @@ absl::Status SocialStore::CatchUp(stream::EventLog& log) {
       if (r.offset >= stats_applied_) ApplyStats(*e, txn);
     }
     const uint64_t next = records.back().offset + 1;
-    const uint64_t applied = std::max(applied_, next), stats_applied = std::max(stats_applied_, next);
+    const uint64_t applied = std::max(applied_, next);
+    const uint64_t stats_applied = std::max(stats_applied_, next);
     txn.Put(kOffsetKey, BE(applied));
     txn.Put(kStatsOffsetKey, BE(stats_applied));
     if (absl::Status st = Commit(txn, /*sync=*/false); !st.ok()) {
