@@ -164,6 +164,12 @@ class ApiServer {
   // elsewhere) reads as anonymous, as /v1/auth/me answers signed out for it; no credential is
   // anonymous. False after sending the error.
   bool AuthorizePublic(const HttpRequest& req, HttpResponse& res, Caller* caller);
+  // Who a request's key, bearer token or session cookie names, without answering it: nullopt
+  // when it carries none or one that does not authenticate. No rate limit is taken.
+  std::optional<Caller> Identify(const HttpRequest& req);
+  // The /media/ rule of processed uploads (api_server_media.cc): true if `rest`
+  // ("<video>/<file>") may be served to `req`, with its Cache-Control set on `res`.
+  bool MayReadMedia(const HttpRequest& req, std::string_view rest, HttpResponse& res);
   // Writes the audit record of a request to an admin or moderator route.
   void AuditRequest(const std::string& name, Role need, const HttpRequest& req,
                     const HttpResponse& res, const Caller& caller);

@@ -180,6 +180,26 @@ bool ApiServer::AuthorizePublic(const HttpRequest& req, HttpResponse& res, Calle
                   res);
 }
 
+std::optional<Caller> ApiServer::Identify(const HttpRequest& req) {
+  std::optional<std::string> credential = ApiKeyOf(req);
+  if (!credential.has_value()) {
+    std::string cookie = CookieToken(req);
+    if (cookie.empty()) return std::nullopt;
+    credential = std::move(cookie);
+  }
+  Caller caller;
+  if (accounts::LooksLikeToken(*credential)) {
+    if (deps_.accounts == nullptr) return std::nullopt;
+    absl::StatusOr<accounts::Session> session = deps_.accounts->Authenticate(*credential, Now());
+    if (!session.ok()) return std::nullopt;
+    caller.session = std::move(*session);
+    return caller;
+  }
+  caller.key = deps_.keys.FindEntry(*credential);
+  if (caller.key == nullptr) return std::nullopt;
+  return caller;
+}
+
 void ApiServer::AuditRequest(const std::string& name, Role need, const HttpRequest& req,
                              const HttpResponse& res, const Caller& caller) {
   if (need == Role::kApp || deps_.accounts == nullptr) return;

@@ -3,6 +3,7 @@
 // of the account with the user's catalog record, feed session and embedding rows. A session
 // uses /v1/me; an admin (key or account) names the user in /v1/users/ID/export and
 // DELETE /v1/users/ID. What stays after a deletion, and for how long: docs/design/accounts.md.
+// Also the creator's totals over their videos (GET /v1/me/stats, docs/design/social.md).
 #include "server/api_server.h"  // first: see api_handlers.h
 
 
@@ -15,6 +16,7 @@
 #include "common/status_macros.h"
 #include "server/api_handlers.h"
 #include "server/http_status.h"
+#include "server/social_json.h"
 #include "stream/event.h"
 #include "stream/user_deletion.h"
 
@@ -22,6 +24,7 @@ namespace foryou::server {
 namespace {
 
 constexpr size_t kExportReadBatch = 4096;  // log records per read of the export's scan
+constexpr int kMaxStatsVideos = 2000;       // the newest videos GET /v1/me/stats adds up
 
 // True if the log's user `logged` is `user`: the id itself or a model identity "<id>#<epoch>"
 // written after a refresh (feed::ModelUserOf).
@@ -174,6 +177,37 @@ void ApiServer::MeRoutes() {
                                 "this route needs a session token; keys use /v1/users/ID/export"));
     }
     export_user(caller.session->account.handle, res);
+  }));
+  // The sums of the account's numbers over its newest kMaxStatsVideos videos, and its followers.
+  s.Get("/v1/me/stats", RouteAs("/v1/me/stats", Role::kApp, [this](
+                                    const auto&, auto& res, const Caller& caller) {
+    if (!caller.session.has_value()) {
+      return SendError(res, absl::InvalidArgumentError("this route needs a session token"));
+    }
+    if (deps_.social == nullptr) {
+      return SendError(res, absl::UnavailableError("this server keeps no social counts"));
+    }
+    const std::string& user = caller.session->account.handle;
+    auto videos = deps_.store->VideosByCreator(user, kMaxStatsVideos);
+    if (!videos.ok()) return SendError(res, videos.status());
+    social::VideoStats total;
+    for (const catalog::Video& v : *videos) {
+      absl::StatusOr<social::VideoStats> st = deps_.social->Stats(v.id);
+      if (!st.ok()) return SendError(res, st.status());
+      total.views += st->views;
+      total.watch_ms += st->watch_ms;
+      total.likes += st->likes;
+      total.shares += st->shares;
+      total.comments += st->comments;
+      total.followers_gained += st->followers_gained;
+      for (int i = 0; i < social::kNumSurfaces; ++i) total.sources[i] += st->sources[i];
+    }
+    absl::StatusOr<social::UserCounts> counts = deps_.social->CountsOf(user);
+    if (!counts.ok()) return SendError(res, counts.status());
+    SendJson(res, 200, {{"videos", videos->size()},
+                        {"truncated", videos->size() == static_cast<size_t>(kMaxStatsVideos)},
+                        {"followers", counts->followers},
+                        {"stats", StatsJson(total)}});
   }));
   s.Get(R"(/v1/users/([^/]+)/export)",
         Route("/v1/users/ID/export", Role::kAdmin, [export_user](const auto& req, auto& res) {

@@ -22,6 +22,17 @@ json CountsJson(const social::VideoCounts& c) {
           {"views", c.views}, {"favorites", c.favorites}};
 }
 
+json StatsJson(const social::VideoStats& s) {
+  json sources = json::object();
+  for (int i = 0; i < social::kNumSurfaces; ++i) {
+    sources[std::string(social::kSurfaces[i])] = s.sources[i];
+  }
+  return {{"views", s.views},       {"watch_ms", s.watch_ms},
+          {"likes", s.likes},       {"shares", s.shares},
+          {"comments", s.comments}, {"followers_gained", s.followers_gained},
+          {"sources", std::move(sources)}};
+}
+
 json CommentJson(const social::Comment& c, bool liked) {
   return {{"id", c.id},           {"video", c.video},     {"user", c.author},
           {"text", c.text},       {"parent", c.parent},   {"time_ms", c.time_ms},

@@ -11,6 +11,7 @@
 #include "server/api_handlers.h"
 #include "server/api_server.h"
 #include "server/http_status.h"
+#include "server/social_json.h"
 #include "uploads/errors.h"
 #include "uploads/upload_service.h"
 
@@ -166,14 +167,22 @@ void ApiServer::UploadRoutes() {
       item["state"] = state;
       item["reason"] = reason;
       item["processed_ms"] = processed_ms;
+      if (deps_.social != nullptr) {  // the creator's numbers (docs/design/social.md)
+        absl::StatusOr<social::VideoStats> stats = deps_.social->Stats(v.id);
+        if (!stats.ok()) return SendError(res, stats.status());
+        item["stats"] = StatsJson(*stats);
+      }
       list.push_back(std::move(item));
     }
     SendJson(res, 200, {{"videos", list}});
   }));
 
-  // The processed media, beside the --media-dir files under the same prefix (with Range).
-  s.set_mount_point("/media/", svc->pipeline().options().media_dir,
-                    {{"Accept-Ranges", "bytes"}, {"Cache-Control", "public, max-age=3600"}});
+  // The processed media, beside the --media-dir files under the same prefix (with Range); a
+  // video not shown to everyone only to its creator and moderators (MayReadMedia).
+  s.set_mount_point("/media/", svc->pipeline().options().media_dir, {{"Accept-Ranges", "bytes"}},
+                    [this](const HttpRequest& req, std::string_view rest, HttpResponse& res) {
+                      return MayReadMedia(req, rest, res);
+                    });
 }
 
 }  // namespace foryou::server

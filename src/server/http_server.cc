@@ -421,6 +421,12 @@ bool HttpServer::Impl::OpenFile(const Mount& mount, const HttpRequest& req, Http
     ::close(fd);
     return false;
   }
+  const std::string_view rest = std::string_view(req.path).substr(mount.prefix.size());
+  if (mount.allow && !mount.allow(req, rest, res)) {
+    ::close(fd);
+    res = HttpResponse();  // nothing the filter set leaks into the 404
+    return false;
+  }
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   for (const auto& [k, v] : mount.headers) res.headers.emplace(k, v);
   res.set_header("Content-Type", ContentTypeOf(name));
@@ -465,8 +471,8 @@ void HttpServer::Patch(const std::string& p, HttpHandler h) { Add("PATCH", p, st
 void HttpServer::Delete(const std::string& p, HttpHandler h) { Add("DELETE", p, std::move(h)); }
 
 void HttpServer::set_mount_point(const std::string& prefix, const std::string& dir,
-                                 HttpHeaders headers) {
-  impl_->mounts.push_back({prefix, dir, std::move(headers)});
+                                 HttpHeaders headers, MountFilter allow) {
+  impl_->mounts.push_back({prefix, dir, std::move(headers), std::move(allow)});
 }
 
 void HttpServer::set_error_handler(HttpHandler handler) {

@@ -131,8 +131,14 @@ class HttpServer {
   void Delete(const std::string& pattern, HttpHandler handler);
   // Files under `dir` served at `prefix` (e.g. "/media/") for GET and HEAD requests no route
   // matched, with `headers` added to each file response; index.html for a directory. Mounts are
-  // tried in the order they were added.
-  void set_mount_point(const std::string& prefix, const std::string& dir, HttpHeaders headers = {});
+  // tried in the order they were added. `allow`, when set, is asked once the mount holds a file
+  // (so a missing file costs it nothing), with the path after `prefix`: false = this mount does
+  // not hold the file for this request (the next mount is tried, then 404, so a refused file
+  // looks missing); it may add headers to the response.
+  using MountFilter =
+      std::function<bool(const HttpRequest& req, std::string_view rest, HttpResponse& res)>;
+  void set_mount_point(const std::string& prefix, const std::string& dir, HttpHeaders headers = {},
+                       MountFilter allow = nullptr);
   // Called for every response with status >= 400 the server makes itself (400, 404, 413, 416,
   // 429, 431, 500, 503) and for handlers' errors; it may fill an empty body.
   void set_error_handler(HttpHandler handler);
@@ -154,6 +160,7 @@ class HttpServer {
     std::string prefix;
     std::string dir;
     HttpHeaders headers;
+    MountFilter allow;
   };
 
  private:

@@ -13,6 +13,9 @@ namespace foryou::server {
 
 // {"likes","comments","shares","views","favorites"}.
 nlohmann::json CountsJson(const social::VideoCounts& c);
+// A video's numbers for its creator: {"views","watch_ms","likes","shares","comments",
+// "followers_gained","sources":{"foryou",...,"other"}} (social::kSurfaces).
+nlohmann::json StatsJson(const social::VideoStats& s);
 // A comment as the API shows it; `liked`: by the requesting user.
 nlohmann::json CommentJson(const social::Comment& c, bool liked);
 // Whose "liked" / "followed" a public read shows: the session's user, the app key's `?user=`,

@@ -45,16 +45,23 @@ absl::StatusOr<std::unique_ptr<SocialStore>> SocialStore::Open(const std::string
     return absl::FailedPreconditionError(absl::StrCat("social store ", dir, ": format '", value,
                                                       "', this build reads '", kFormat, "'"));
   }
-  uint64_t applied = 0, next_id = 1;
+  // A store written before the creator's numbers existed has no `soff`: they start at 0 and
+  // CatchUp rebuilds them from the log's start.
+  uint64_t applied = 0, stats_applied = 0, next_id = 1;
   if (db->Get(rocksdb::ReadOptions(), kOffsetKey, &value).ok()) applied = FromBE(value);
+  if (db->Get(rocksdb::ReadOptions(), kStatsOffsetKey, &value).ok()) stats_applied = FromBE(value);
   if (db->Get(rocksdb::ReadOptions(), kNextIdKey, &value).ok()) next_id = FromBE(value);
   return std::unique_ptr<SocialStore>(
-      new SocialStore(std::move(db), std::move(creator_of), applied, next_id));
+      new SocialStore(std::move(db), std::move(creator_of), applied, stats_applied, next_id));
 }
 
 SocialStore::SocialStore(std::unique_ptr<rocksdb::DB> db, CreatorOf creator_of, uint64_t applied,
-                         uint64_t next_id)
-    : db_(std::move(db)), creator_of_(std::move(creator_of)), applied_(applied), next_id_(next_id) {}
+                         uint64_t stats_applied, uint64_t next_id)
+    : db_(std::move(db)),
+      creator_of_(std::move(creator_of)),
+      applied_(applied),
+      stats_applied_(stats_applied),
+      next_id_(next_id) {}
 
 SocialStore::~SocialStore() = default;
 
@@ -79,10 +86,13 @@ absl::Status SocialStore::CatchUp(stream::EventLog& log) {
   std::vector<stream::LogRecord> records;
   // A log that lost its unsynced tail in a crash ends before the stored offset: the offsets it
   // gives next are new records.
-  if (applied_ > log.EndOffset()) applied_ = log.EndOffset();
+  applied_ = std::min(applied_, log.EndOffset());
+  stats_applied_ = std::min(stats_applied_, log.EndOffset());
   for (;;) {
-    // Records before the log's start are gone (retention): resume at the oldest kept.
-    const uint64_t from = std::max(applied_, log.StartOffset());
+    // Records before the log's start are gone (retention): resume at the oldest kept. The
+    // creator's numbers may be behind the other counts (a store written before they existed):
+    // a record is applied to each side whose offset it is not yet behind.
+    const uint64_t from = std::max(std::min(applied_, stats_applied_), log.StartOffset());
     if (from >= log.EndOffset()) return absl::OkStatus();
     records.clear();
     FORYOU_RETURN_IF_ERROR(log.Read(from, kCatchUpChunk, &records));
@@ -91,15 +101,21 @@ absl::Status SocialStore::CatchUp(stream::EventLog& log) {
     const uint64_t saved_id = next_id_;
     for (const stream::LogRecord& r : records) {
       absl::StatusOr<stream::Event> e = stream::DecodeEvent(r.payload);
-      if (e.ok()) ApplyEvent(*e, txn);
+      if (!e.ok()) continue;
+      if (r.offset >= applied_) ApplyEvent(*e, txn);
+      if (r.offset >= stats_applied_) ApplyStats(*e, txn);
     }
     const uint64_t next = records.back().offset + 1;
-    txn.Put(kOffsetKey, BE(next));
+    const uint64_t applied = std::max(applied_, next);
+    const uint64_t stats_applied = std::max(stats_applied_, next);
+    txn.Put(kOffsetKey, BE(applied));
+    txn.Put(kStatsOffsetKey, BE(stats_applied));
     if (absl::Status st = Commit(txn, /*sync=*/false); !st.ok()) {
       next_id_ = saved_id;
       return st;
     }
-    applied_ = next;
+    applied_ = applied;
+    stats_applied_ = stats_applied;
   }
 }
 

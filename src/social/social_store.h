@@ -4,9 +4,10 @@
 //
 // Two ways in (docs/design/social.md):
 //   * CatchUp(log) materialises the event log (likes, unlikes, favorites, shares, plays,
-//     follows, unfollows): it applies the records after the stored offset, and the new offset
-//     goes into the same write batch as their changes, so each record is applied exactly once
-//     however the process stops. A `comment` event is a training signal only here.
+//     follows, unfollows; impressions, plays and skips for the creator's numbers): it applies
+//     the records after the stored offset, and the new offset goes into the same write batch as
+//     their changes, so each record is applied exactly once however the process stops. A
+//     `comment` event is a training signal only here.
 //   * Comments, comment likes, pins, reports and profiles are written directly (synced).
 // Likes, favorites and follows are states: a second like of the same video changes nothing.
 // Every list is a page over one key range from a cursor: no request reads more than a page.
@@ -42,6 +43,24 @@ namespace foryou::social {
 
 struct VideoCounts {
   int64_t likes = 0, comments = 0, shares = 0, views = 0, favorites = 0;
+};
+
+// The surfaces a creator's numbers tell apart (the `surface` of impressions the apps send), in
+// the order of VideoStats::sources; any other surface, or none, counts as "other".
+inline constexpr int kNumSurfaces = 8;
+inline constexpr std::string_view kSurfaces[kNumSurfaces] = {
+    "foryou", "following", "sound", "hashtag", "profile", "challenge", "search", "other"};
+// The index in kSurfaces of an impression's `surface` (that of "other" when not listed).
+int SurfaceIndex(std::string_view surface);
+
+// What a video's creator reads of it: a fixed set of counters per video, however many people
+// watched it on however many surfaces.
+struct VideoStats {
+  int64_t views = 0;             // impressions
+  int64_t watch_ms = 0;          // the watch_ms of its plays and skips
+  int64_t likes = 0, shares = 0, comments = 0;  // as VideoCounts
+  int64_t followers_gained = 0;  // follows of its creator that name the video
+  int64_t sources[kNumSurfaces] = {};  // impressions by surface, in kSurfaces order
 };
 
 struct UserCounts {
@@ -102,13 +121,17 @@ class SocialStore {
   // ---- The event log ----
   // Applies every record of `log` from the stored offset to its end, a chunk per write batch
   // with the new offset. A stored offset before the log's start (retention) resumes at the
-  // start. Undecodable records are skipped (and counted as applied).
+  // start. Undecodable records are skipped (and counted as applied). The creator's numbers keep
+  // their own offset: a store written before they existed rebuilds them from the retained log
+  // here, without applying the other counts twice.
   [[nodiscard]] absl::Status CatchUp(stream::EventLog& log);
   uint64_t applied_offset() const;
 
   // ---- Reads ----
   [[nodiscard]] absl::StatusOr<VideoCounts> Counts(std::string_view video) const;
   [[nodiscard]] absl::StatusOr<UserCounts> CountsOf(std::string_view user) const;
+  // The creator's numbers of a video (all 0 for a video no event named). Two point reads.
+  [[nodiscard]] absl::StatusOr<VideoStats> Stats(std::string_view video) const;
   [[nodiscard]] absl::StatusOr<bool> Liked(std::string_view user, std::string_view video) const;
   [[nodiscard]] absl::StatusOr<bool> Favorited(std::string_view user, std::string_view video) const;
   [[nodiscard]] absl::StatusOr<bool> Follows(std::string_view user, std::string_view creator) const;
@@ -179,8 +202,10 @@ class SocialStore {
  private:
   class Txn;
   SocialStore(std::unique_ptr<rocksdb::DB> db, CreatorOf creator_of, uint64_t applied,
-              uint64_t next_id);
+              uint64_t stats_applied, uint64_t next_id);
   void ApplyEvent(const stream::Event& e, Txn& txn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The creator's numbers of one event (social_stats.cc).
+  void ApplyStats(const stream::Event& e, Txn& txn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddInbox(Txn& txn, std::string_view user, const InboxEntry& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Commit(Txn& txn, bool sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -189,6 +214,7 @@ class SocialStore {
   const CreatorOf creator_of_;
   mutable common::Mutex mu_;
   uint64_t applied_ ABSL_GUARDED_BY(mu_);
+  uint64_t stats_applied_ ABSL_GUARDED_BY(mu_);  // the same for the creator's numbers
   uint64_t next_id_ ABSL_GUARDED_BY(mu_);  // comment ids and inbox sequence numbers
 };
 

@@ -30,8 +30,11 @@ inline constexpr char kFormatKey[] = "fmt";
 inline constexpr char kFormat[] = "1";
 inline constexpr char kOffsetKey[] = "off";
 inline constexpr char kNextIdKey[] = "nid";
+inline constexpr char kStatsOffsetKey[] = "soff";
 inline constexpr int kVideoCounts = 5;  // likes, comments, shares, views, favorites
 inline constexpr int kUserCounts = 3;   // followers, following, likes received
+// views, watch_ms, followers_gained, then impressions by surface (kSurfaces order).
+inline constexpr int kVideoStats = 3 + kNumSurfaces;
 inline constexpr size_t kCatchUpChunk = 1024;
 
 // Parts joined by NUL (ids never hold one), so "lk\0a\0" never matches user "ab".

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 
 namespace foryou::social {
 namespace {
@@ -75,6 +76,11 @@ class SocialStoreTest : public ::testing::Test {
   void Log(const std::vector<Event>& events) {
     Append(events);
     ASSERT_TRUE(store_->CatchUp(*log_).ok());
+  }
+  VideoStats S(const std::string& video) {
+    auto s = store_->Stats(video);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? *s : VideoStats{};
   }
   VideoCounts C(const std::string& video) {
     auto c = store_->Counts(video);
@@ -219,6 +225,129 @@ TEST_F(SocialStoreTest, DeletingAUserFixesTheOtherSidesCounts) {
   EXPECT_TRUE(store_->Followers("c1", "", 10)->items.size() == 1);
   EXPECT_TRUE(store_->Following("c1", "", 10)->items.empty());
   EXPECT_TRUE(store_->CommentsBy("u1")->empty());
+}
+
+// An impression of `video` on `surface`.
+Event Shown(std::string user, std::string video, std::string surface, int64_t t) {
+  Event e = Ev(EventType::kImpression, std::move(user), std::move(video), t);
+  e.request_id = "r1";
+  e.surface = std::move(surface);
+  return e;
+}
+
+// Every field of a video's numbers, from a log that exercises it.
+std::vector<Event> NumbersLog() {
+  Event skip = Ev(EventType::kSkip, "u3", "v1", kT0 + 9);
+  skip.watch_ms = 350;
+  Event play = Ev(EventType::kPlay, "u2", "v1", kT0 + 8);
+  play.watch_ms = 4200;
+  Event from_video = Ev(EventType::kFollow, "u2", "v1", kT0 + 12, "c1");
+  Event refreshed = Ev(EventType::kFollow, "u3#2", "v1", kT0 + 13, "c1");  // a model identity
+  return {Shown("u1", "v1", "foryou", kT0), Shown("u2", "v1", "foryou", kT0 + 1),
+          Shown("u3", "v1", "search", kT0 + 2), Shown("u4", "v1", "profile", kT0 + 3),
+          Shown("u5", "v1", "challenge", kT0 + 4), Shown("u6", "v1", "tv-banner", kT0 + 5),
+          Shown("u7", "v1", "", kT0 + 6), Shown("u1", "v2", "sound", kT0 + 7),
+          Ev(EventType::kPlay, "u1", "v1", kT0 + 7), play, skip,
+          Ev(EventType::kLike, "u1", "v1", kT0 + 10), Ev(EventType::kLike, "u1", "v1", kT0 + 10),
+          Ev(EventType::kShare, "u2", "v1", kT0 + 11), from_video, refreshed,
+          // Not gained by v1: a follow without a video, one of another creator, one of oneself.
+          Ev(EventType::kFollow, "u4", "", kT0 + 14, "c1"),
+          Ev(EventType::kFollow, "u5", "v1", kT0 + 15, "c2"),
+          Ev(EventType::kFollow, "c1", "v1", kT0 + 16, "c1")};
+}
+
+void ExpectNumbers(const VideoStats& s) {
+  EXPECT_EQ(s.views, 7);  // impressions of v1 (v2's not among them)
+  EXPECT_EQ(s.watch_ms, 1000 + 4200 + 350);
+  EXPECT_EQ(s.likes, 1);
+  EXPECT_EQ(s.shares, 1);
+  EXPECT_EQ(s.comments, 1);
+  EXPECT_EQ(s.followers_gained, 2);
+  const int64_t want[kNumSurfaces] = {2, 0, 0, 0, 1, 1, 1, 2};  // kSurfaces order
+  for (int i = 0; i < kNumSurfaces; ++i) EXPECT_EQ(s.sources[i], want[i]) << kSurfaces[i];
+}
+
+TEST_F(SocialStoreTest, CreatorNumbersCountEachFieldAndImpressionsBySurface) {
+  EXPECT_EQ(SurfaceIndex("foryou"), 0);
+  EXPECT_EQ(SurfaceIndex("search"), 6);
+  EXPECT_EQ(SurfaceIndex("FORYOU"), kNumSurfaces - 1);
+  EXPECT_EQ(SurfaceIndex(""), kNumSurfaces - 1);
+  ASSERT_TRUE(store_->AddComment("v1", "u3", "", "nice", kT0).ok());
+  Log(NumbersLog());
+  ExpectNumbers(S("v1"));
+  const VideoStats v2 = S("v2");
+  EXPECT_EQ(v2.views, 1);
+  EXPECT_EQ(v2.sources[SurfaceIndex("sound")], 1);
+  EXPECT_EQ(S("never-shown").views, 0);
+}
+
+TEST_F(SocialStoreTest, CreatorNumbersSurviveRestartsAndCrashesWithoutDoubling) {
+  ASSERT_TRUE(store_->AddComment("v1", "u3", "", "nice", kT0).ok());
+  const std::vector<Event> events = NumbersLog();
+  const size_t half = events.size() / 2;
+  Log(std::vector<Event>(events.begin(), events.begin() + half));
+  // A kill between the log append and the store write: the store never saw the rest.
+  Append(std::vector<Event>(events.begin() + half, events.end()));
+  Reopen();
+  ASSERT_TRUE(store_->CatchUp(*log_).ok());
+  ExpectNumbers(S("v1"));
+  Reopen();
+  ASSERT_TRUE(store_->CatchUp(*log_).ok());
+  ASSERT_TRUE(store_->CatchUp(*log_).ok());
+  ExpectNumbers(S("v1"));
+}
+
+TEST_F(SocialStoreTest, AStoreWrittenBeforeTheCreatorNumbersRebuildsThemFromTheLog) {
+  ASSERT_TRUE(store_->AddComment("v1", "u3", "", "nice", kT0).ok());
+  Log(NumbersLog());
+  store_.reset();
+  {
+    // What a store of the build before the numbers holds: the same keys without `soff`, `vs`.
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "social").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "soff").ok());
+    for (const char* video : {"v1", "v2"}) {
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), std::string("vs") + '\0' + video).ok());
+    }
+  }
+  Reopen();
+  EXPECT_EQ(S("v1").views, 0);
+  ASSERT_TRUE(store_->CatchUp(*log_).ok());
+  ExpectNumbers(S("v1"));  // likes, shares and followers not applied a second time
+  EXPECT_EQ(C("v1").likes, 1);
+  EXPECT_EQ(store_->CountsOf("c1")->followers, 3);
+  EXPECT_EQ(store_->Inbox("c1", "", 10)->items.size(), 5u);  // a comment, a like, three follows
+}
+
+TEST_F(SocialStoreTest, CreatorNumbersAreOneFixedRecordPerVideo) {
+  std::vector<Event> events;
+  for (int i = 0; i < 300; ++i) {
+    const std::string user = absl::StrCat("u", i);
+    events.push_back(Shown(user, "v1", absl::StrCat("surface", i), kT0 + i));
+    events.push_back(Ev(EventType::kPlay, user, "v1", kT0 + i));
+    events.push_back(Ev(EventType::kShare, user, "v1", kT0 + i));
+  }
+  Log(events);
+  EXPECT_EQ(S("v1").views, 300);
+  EXPECT_EQ(S("v1").sources[kNumSurfaces - 1], 300);
+  store_.reset();
+  // Every key naming the video: its counts and its numbers, not a key per viewer or surface.
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "social").string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  std::vector<std::string> keys;
+  size_t stats_bytes = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string key = it->key().ToString();
+    if (key.find("v1") == std::string::npos) continue;
+    keys.push_back(key);
+    if (key == std::string("vs") + '\0' + "v1") stats_bytes = it->value().size();
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{std::string("vc") + '\0' + "v1",
+                                            std::string("vs") + '\0' + "v1"}));
+  EXPECT_EQ(stats_bytes, 8u * (3 + kNumSurfaces));
 }
 
 TEST(UserOfLoggedTest, StripsOnlyAnEpochSuffix) {
