@@ -186,7 +186,8 @@ while [ "$feed_ms" -lt 0 ] && [ "$requests" -lt "$max_requests" ]; do
     if jq -e --arg v "$video" 'any(.items[]; .video == $v)' <<<"$page" >/dev/null; then
       feed_ms=$(( $(now_ms) - t_complete ))
       log "in viewer_e2e_$users's page $((p + 1)) (user $users, request $requests):" \
-          "$(jq -c --arg v "$video" '.items[] | select(.video == $v) | {position, sources, reason}' <<<"$page")"
+          "$(jq -c --arg v "$video" '.items[] | select(.video == $v) | {position, sources, reason}' <<<"$page");" \
+          "items from the fresh source on that page: $(jq '[.items[] | select(.sources | index("fresh"))] | length' <<<"$page")"
       break
     fi
     [ "$(jq '.items | length' <<<"$page")" -gt 0 ] || break
