@@ -25,7 +25,7 @@
 # event side is bench/http_kill.sh; docs/design/uploads.md has the results.
 #
 # Usage: bench/upload_kill.sh    Environment: FORYOU_BIN (default build/release/foryou),
-#   UPLOAD_KILL_ROUNDS (2), UPLOAD_KILL_UPLOADS (3), UPLOAD_KILL_JITTER_MS (300),
+#   UPLOAD_KILL_ROUNDS (2), UPLOAD_KILL_UPLOADS (2), UPLOAD_KILL_JITTER_MS (300),
 #   UPLOAD_KILL_DEADLINE_S (120), UPLOAD_KILL_SEED (the kill moments).
 # Prints progress on stderr and, last on stdout:
 #   upload_kill rounds=.. workers_at_kill=.. worker_kills=.. uploads=.. posted=.. processed=.. failed=..
@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.."
 
 bin="${FORYOU_BIN:-build/release/foryou}"
 rounds="${UPLOAD_KILL_ROUNDS:-2}"
-uploads="${UPLOAD_KILL_UPLOADS:-3}"
+uploads="${UPLOAD_KILL_UPLOADS:-2}"
 jitter_ms="${UPLOAD_KILL_JITTER_MS:-300}"
 deadline_s="${UPLOAD_KILL_DEADLINE_S:-120}"
 RANDOM="${UPLOAD_KILL_SEED:-$$}"
