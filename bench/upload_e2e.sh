@@ -18,7 +18,8 @@
 #   UPLOAD_E2E_DATA (the seeded demo data directory, cached; default build/upload_e2e_data),
 #   UPLOAD_E2E_FRESH=1 (reseed), UPLOAD_E2E_MAX_BODY (--max-body, 1048576), UPLOAD_E2E_SECONDS
 #   (20), UPLOAD_E2E_PAGES (pages per new user, 10), UPLOAD_E2E_MAX_REQUESTS (feed requests
-#   before giving up, 500), UPLOAD_E2E_TIMEOUT_S (processing deadline, 900).
+#   before giving up, 500), UPLOAD_E2E_TIMEOUT_S (processing deadline, 900),
+#   UPLOAD_E2E_SERVE_ARGS (more `serve` flags, e.g. `--feed-config FILE`; not for the seeding).
 # Prints progress on stderr and, last on stdout:
 #   upload_e2e bytes=.. chunks=.. resumed_at=.. complete_to_eligible_ms=.. complete_to_feed_ms=..
 #   feed_requests=.. PASS|FAIL
@@ -36,7 +37,12 @@ max_requests="${UPLOAD_E2E_MAX_REQUESTS:-500}"
 timeout_s="${UPLOAD_E2E_TIMEOUT_S:-900}"
 
 log() { echo "upload_e2e: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+summary() {
+  echo "upload_e2e bytes=${size:-0} chunks=${sent:-0} resumed_at=${resumed_at:--1}" \
+       "complete_to_eligible_ms=${eligible_ms:--1} complete_to_feed_ms=${feed_ms:--1}" \
+       "feed_requests=${requests:-0} $1"
+}
+die() { log "error: $*"; keep=1; summary FAIL; exit 1; }
 for tool in curl jq ffmpeg; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [ -x "$bin" ] || die "no server binary at $bin (build it, or set FORYOU_BIN)"
 now_ms() { date +%s%3N; }
@@ -60,7 +66,7 @@ trap 'exit 130' INT TERM
 start_server() {
   local dir="$1" out="$2" limit="$3" port="" i
   "$bin" serve --data-dir "$dir" --import "$demo" --seed-log "$seed_log" --port 0 --threads 8 \
-    --max-body "$max_body" >"$out.stdout" 2>"$out.stderr" &
+    --max-body "$max_body" $extra_args >"$out.stdout" 2>"$out.stderr" &
   server_pid=$!
   for ((i = 0; i < limit * 5; i++)); do
     kill -0 "$server_pid" 2>/dev/null || { tail -5 "$out.stderr" >&2; die "the server exited"; }
@@ -75,6 +81,7 @@ start_server() {
 }
 
 # The seeded demo (catalog imported, model trained from the week's log) is made once and copied.
+extra_args=""
 mkdir -p "$cache"
 if [ "${UPLOAD_E2E_FRESH:-0}" = 1 ] || [ ! -f "$cache/seed/.upload_e2e_complete" ]; then
   rm -rf "$cache/seed"; mkdir -p "$cache/seed"
@@ -87,6 +94,7 @@ if [ "${UPLOAD_E2E_FRESH:-0}" = 1 ] || [ ! -f "$cache/seed/.upload_e2e_complete"
 fi
 mkdir -p "$work/data"
 cp -a "$cache/seed/." "$work/data/"
+extra_args="${UPLOAD_E2E_SERVE_ARGS:-}"
 start_server "$work/data" "$work/server" 600
 log "server $bin (pid $server_pid) at $base, --max-body $max_body, data $work/data"
 
@@ -203,6 +211,5 @@ fi
 
 verdict=PASS
 [ "$feed_ms" -ge 0 ] && [ "$resumed_at" -ge 0 ] || { verdict=FAIL; keep=1; }
-echo "upload_e2e bytes=$size chunks=$sent resumed_at=$resumed_at" \
-     "complete_to_eligible_ms=$eligible_ms complete_to_feed_ms=$feed_ms feed_requests=$requests $verdict"
+summary "$verdict"
 [ "$verdict" = PASS ]

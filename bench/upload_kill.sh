@@ -41,7 +41,13 @@ deadline_s="${UPLOAD_KILL_DEADLINE_S:-120}"
 RANDOM="${UPLOAD_KILL_SEED:-$$}"
 
 log() { echo "upload_kill: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+summary() {
+  echo "upload_kill rounds=$rounds workers_at_kill=${workers_at_kill:-0} worker_kills=${worker_kills:-0}" \
+       "uploads=$((uploads + rounds)) posted=${#posted[@]} processed=${processed:-0} failed=${failed:-0}" \
+       "stuck=${stuck:-0} lost_chunks=${lost:-0} duplicates=${duplicates:-0} $1"
+}
+posted=()
+die() { log "error: $*"; keep=1; summary FAIL; exit 1; }
 for tool in curl jq ffmpeg; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [ -x "$bin" ] || die "no server binary at $bin (build it, or set FORYOU_BIN)"
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
@@ -308,6 +314,5 @@ if [ "${#posted[@]}" != $((uploads + rounds)) ] || [ "$stuck" != 0 ] || [ "$miss
   verdict=FAIL
   keep=1
 fi
-echo "upload_kill rounds=$rounds workers_at_kill=$workers_at_kill worker_kills=$worker_kills uploads=$((uploads + rounds)) posted=${#posted[@]}" \
-     "processed=$processed failed=$failed stuck=$stuck lost_chunks=$lost duplicates=$duplicates $verdict"
+summary "$verdict"
 [ "$verdict" = PASS ]
