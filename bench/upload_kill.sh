@@ -7,7 +7,8 @@
 # it saw that); in even rounds it is left alone and must die with the server (the supervisor's
 # parent-death signal), freeing the port for the restart. The uploader resumes every interrupted request: a chunk from the `received`
 # that GET /v1/uploads/ID reports, a complete by asking again. Before each kill the script also
-# sends the first two chunks of an upload of its own, which it finishes after the restart. It
+# posts an upload of its own and sends the first two chunks of another, which it finishes after
+# the restart; it fails when no kill found a worker running. It
 # checks as it goes, and at the end, that:
 #   * no acknowledged chunk is lost: a `received` the server reports (GET, or a 409) is never
 #     below the highest one it acknowledged for that upload, and the script's own upload resumes
@@ -43,7 +44,7 @@ RANDOM="${UPLOAD_KILL_SEED:-$$}"
 log() { echo "upload_kill: $*" >&2; }
 summary() {
   echo "upload_kill rounds=$rounds workers_at_kill=${workers_at_kill:-0} worker_kills=${worker_kills:-0}" \
-       "uploads=$((uploads + rounds)) posted=${#posted[@]} processed=${processed:-0} failed=${failed:-0}" \
+       "uploads=$((uploads + 2 * rounds)) posted=${#posted[@]} processed=${processed:-0} failed=${failed:-0}" \
        "stuck=${stuck:-0} lost_chunks=${lost:-0} duplicates=${duplicates:-0} $1"
 }
 posted=()
@@ -213,10 +214,15 @@ uploader &
 uploader_pid=$!
 
 # ---- The kills ----
-# Each round the script also opens an upload of its own and sends two chunks before the kill:
-# after the restart it must resume exactly at the acknowledged offset.
+# Each round the script also posts an upload of its own (a transcode to kill), then opens another
+# and sends two chunks before the kill: after the restart it must resume exactly at the
+# acknowledged offset.
 workers_at_kill=0 worker_kills=0
 for ((r = 1; r <= rounds; r++)); do
+  # A post of its own first, so a transcode is queued whatever the uploader has done.
+  open_upload || die "$(cat "$work/errors.txt")"
+  offset=0 acked=0
+  send_chunks && complete_upload "kill test round $r" || die "$(cat "$work/errors.txt")"
   open_upload || die "$(cat "$work/errors.txt")"
   offset=0 acked=0
   send_chunks 2 || die "$(cat "$work/errors.txt")"
@@ -243,7 +249,7 @@ for ((r = 1; r <= rounds; r++)); do
     n=0
     wait "$server_pid" 2>/dev/null || true
     t_dead="$(date +%s%3N)"
-    while [ -n "$(worker_groups)" ] && [ $(( $(date +%s%3N) - t_dead )) -lt 500 ]; do sleep 0.02; done
+    while [ -n "$(worker_groups)" ] && [ $(( $(date +%s%3N) - t_dead )) -lt 1000 ]; do sleep 0.02; done
     if [ -n "$(worker_groups)" ]; then
       echo "round $r: a worker outlived the server" >>"$work/errors.txt"
       kill_workers >/dev/null
@@ -305,11 +311,11 @@ done
 duplicates="$(jq -r .id "$work/videos.jsonl" | sort | uniq -d | wc -l)"
 extra="$(comm -13 <(printf '%s\n' "${posted[@]}") <(jq -r .id "$work/videos.jsonl" | sort) | grep -c . || true)"
 lost="$(grep -c '^lost chunk' "$work/errors.txt" || true)"
-log "posts acknowledged ${#posted[@]} of $((uploads + rounds)); videos listed $(wc -l <"$work/videos.jsonl")," \
+log "posts acknowledged ${#posted[@]} of $((uploads + 2 * rounds)); videos listed $(wc -l <"$work/videos.jsonl")," \
     "not posted $extra; resumes $(grep -c '^resume ' "$work/acks.txt" || true)"
 [ -s "$work/errors.txt" ] && log "$(head -5 "$work/errors.txt")"
 verdict=PASS
-if [ "${#posted[@]}" != $((uploads + rounds)) ] || [ "$stuck" != 0 ] || [ "$missing" != 0 ] ||
+if [ "${#posted[@]}" != $((uploads + 2 * rounds)) ] || [ "$workers_at_kill" = 0 ] || [ "$stuck" != 0 ] || [ "$missing" != 0 ] ||
    [ "$duplicates" != 0 ] || [ "$extra" != 0 ] || [ -s "$work/errors.txt" ]; then
   verdict=FAIL
   keep=1
