@@ -1,13 +1,18 @@
 // The worker supervisor (worker_supervisor.h). HOW IT WORKS: fork, then in the child only
-// async-signal-safe calls (setpgid, setrlimit, execv, _exit: the parent has other threads, whose
-// locks the child must not touch; argv is built before the fork). The parent polls waitpid every
-// few ms until the child ends or the wall limit passes; then it SIGKILLs the child's process
-// group (a worker that started helpers takes them with it) and reaps the child.
+// async-signal-safe calls (setpgid, setrlimit, prctl, close_range, execv, _exit: the parent has
+// other threads, whose locks the child must not touch; argv is built before the fork). The child
+// keeps only stdin, stdout and stderr: an inherited listening socket would keep the server's port
+// bound after the server died, so a restart could not bind it. It asks for SIGKILL when the
+// server dies (PR_SET_PDEATHSIG), so no worker outlives a killed server and writes into the work
+// directory of the job's next run. The parent polls waitpid every few ms until the child ends or
+// the wall limit passes; then it SIGKILLs the child's process group (a worker that started
+// helpers takes them with it) and reaps the child.
 #include "uploads/worker_supervisor.h"
 
 #include <algorithm>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -58,10 +63,20 @@ absl::StatusOr<nlohmann::json> WorkerSupervisor::Run(const std::string& job_path
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  const pid_t parent = ::getpid();
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  const int max_fd = files.rlim_cur == RLIM_INFINITY ? 1 << 20 : static_cast<int>(files.rlim_cur);
   const pid_t pid = ::fork();
   if (pid < 0) return absl::UnavailableError(absl::StrCat("fork: ", std::strerror(errno)));
   if (pid == 0) {
     ::setpgid(0, 0);
+    // PDEATHSIG follows the forking thread: a pipeline thread outlives every worker it runs.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the server died before prctl
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < max_fd; ++fd) ::close(fd);
+    }
     Limit(RLIMIT_AS, options_.memory_bytes);
     Limit(RLIMIT_CPU, options_.cpu_seconds);
     Limit(RLIMIT_FSIZE, options_.file_bytes);

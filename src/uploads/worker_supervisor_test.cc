@@ -3,7 +3,10 @@
 // oddly.
 #include "uploads/worker_supervisor.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -114,6 +117,47 @@ exit 0)sh");
   EXPECT_EQ(bad.status().message(), "worker result is not a JSON object");
   auto odd = Run("exit 3");
   EXPECT_EQ(odd.status().message(), "worker exited with status 3");
+}
+
+TEST_F(WorkerSupervisorTest, TheWorkerInheritsNoDescriptorButTheStandardOnes) {
+  // A descriptor of the server without O_CLOEXEC (as the HTTP listener's is): were the worker to
+  // keep it, a listener would stay bound after the server died and a restart could not bind.
+  const std::string marker = dir_ + "/inherited_marker";
+  ASSERT_TRUE(common::WriteFileAtomically(marker, "x").ok());
+  const int fd = ::open(marker.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 3);
+  auto r = Run(R"sh(ls -l /proc/$$/fd | grep -q inherited_marker && exit 9
+echo '{"ok": true}' > "$5")sh");
+  ::close(fd);
+  EXPECT_TRUE(r.ok()) << r.status();
+}
+
+TEST_F(WorkerSupervisorTest, AWorkerDiesWithAKilledServer) {
+  // A child process stands in for the server: it runs a worker that sleeps, and is SIGKILLed.
+  const std::string pid_file = dir_ + "/worker.pid";
+  const std::string worker = Script(absl::StrCat("echo $$ > ", pid_file, ".tmp; mv ", pid_file,
+                                                 ".tmp ", pid_file, "; exec sleep 30"));
+  const pid_t server = ::fork();
+  ASSERT_GE(server, 0);
+  if (server == 0) {
+    WorkerOptions o;
+    o.binary = worker;
+    (void)WorkerSupervisor(o).Run(dir_ + "/job.json", dir_ + "/result.json");
+    ::_exit(0);
+  }
+  for (int i = 0; i < 500 && !fs::exists(pid_file); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(fs::exists(pid_file)) << "the worker did not start";
+  const pid_t worker_pid = std::stoi(common::ReadFile(pid_file).value());
+  ASSERT_EQ(::kill(server, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(server, nullptr, 0), server);
+  for (int i = 0; i < 200 && !Ended(worker_pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool ended = Ended(worker_pid);
+  if (!ended) ::kill(worker_pid, SIGKILL);
+  EXPECT_TRUE(ended) << "the worker " << worker_pid << " outlived the server";
 }
 
 TEST_F(WorkerSupervisorTest, AMissingBinaryIsReported) {
