@@ -128,6 +128,10 @@ class ApiUploadsTest : public ::testing::Test {
       std::ofstream(media_dir_ + "/imported/" + media_url.substr(prefix.size())) << "mp4 bytes";
     }
   }
+  static void Approve(const std::string& video) {
+    Reply r = h_->Patch("/v1/videos/" + video, R"({"moderation":"approved"})", kAdminKey);
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
   // Whether a post was left without trace: the upload still open, no video, no job.
   static void ExpectNothingCreated(const std::string& upload) {
     Reply state = h_->Get("/v1/uploads/" + upload, alice_);
@@ -279,7 +283,9 @@ TEST_F(ApiUploadsTest, AProcessedUploadGetsItsOwnSoundThatALaterPostUses) {
   const std::string video = first.j["video"];
   const std::string sound = "so-" + video.substr(3);
   json v = WhenProcessed(video);
+  EXPECT_EQ(v["reason"], "") << v.dump();
   EXPECT_EQ(v["sound"], sound) << v.dump();
+  Approve(video);  // the stand-in's frame hashes repeat: duplicate checks may hold it pending
   // The sound page (public) has its audio and names the video it came from.
   Reply page = h_->Get("/v1/sounds/" + sound, "");
   ASSERT_EQ(page.status, 200) << page.body;
@@ -302,7 +308,7 @@ TEST_F(ApiUploadsTest, AProcessedUploadGetsItsOwnSoundThatALaterPostUses) {
   EXPECT_EQ(h_->engine().uploads().queue().JobOfVideo(reuse).value().spec.sound_input,
             h_->dir() + "/media/" + video + "/sound.m4a");
   json r = WhenProcessed(reuse);
-  EXPECT_EQ(r["state"], "limited") << r.dump();
+  EXPECT_EQ(r["reason"], "") << r.dump();
   EXPECT_EQ(r["sound"], sound);
   EXPECT_TRUE(absl::IsNotFound(h_->engine().store().GetSound("so-" + reuse.substr(3)).status()));
 
@@ -321,7 +327,8 @@ TEST_F(ApiUploadsTest, AClipWithoutAudioGetsNoSound) {
   ASSERT_EQ(done.status, 202) << done.body;
   const std::string video = done.j["video"];
   json v = WhenProcessed(video);
-  EXPECT_EQ(v["state"], "limited") << v.dump();
+  EXPECT_EQ(v["reason"], "") << v.dump();
+  EXPECT_GT(v["processed_ms"].get<int64_t>(), 0);
   EXPECT_EQ(v["sound"], "");
   EXPECT_TRUE(absl::IsNotFound(h_->engine().store().GetSound("so-" + video.substr(3)).status()));
 }
@@ -378,7 +385,8 @@ TEST_F(ApiUploadsTest, ADuetOfAnImportedVideoUsesItsMediaDirFileAndCreditsIt) {
   const uploads::Job job = h_->engine().uploads().queue().JobOfVideo(video).value();
   EXPECT_EQ(job.spec.duet_input, media_dir_ + "/imported/v920.mp4");
   EXPECT_EQ(job.spec.lane, uploads::Lane::kLong);
-  EXPECT_EQ(WhenProcessed(video)["state"], "limited");
+  EXPECT_EQ(WhenProcessed(video)["reason"], "");
+  Approve(video);  // the stand-in's frame hashes repeat: duplicate checks may hold it pending
   // The original's page counts its live duets and stitches.
   Reply page = h_->Get("/v1/videos/v920", kAppKey);
   ASSERT_EQ(page.status, 200) << page.body;
