@@ -10,7 +10,6 @@
 #include "apps/foryou/log_command.h"
 #include "apps/foryou/media_command.h"
 #include "apps/foryou/media_match_command.h"
-#include "media/effects.h"
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
 #include "model/features.h"
@@ -245,11 +244,6 @@ int main(int argc, char** argv) {
     sopts.engine.seeder = foryou::kuairand::DemoSeeder::Make(import_dir, seed_log);
     sopts.engine.uploads.limits.max_bytes = upload_max_mb << 20;
     sopts.engine.uploads.limits.expire_ms = upload_expire_hours * 3600 * 1000;
-    // A post may name only the effects the worker applies: an unknown one is refused at
-    // complete, before a video or a job exists.
-    for (const foryou::media::Effect& e : foryou::media::Effects()) {
-      sopts.engine.uploads.effects.push_back(e.name);
-    }
     if (absl::Status s = foryou::server::Serve(sopts, std::cout, std::cerr); !s.ok()) {
       std::cerr << "foryou serve: " << s << "\n";
       exit_code = 1;

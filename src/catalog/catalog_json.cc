@@ -429,7 +429,11 @@ json ToJson(const Creator& c) {
 }
 
 json ToJson(const Sound& s) {
-  return json{{"id", s.id}, {"title", s.title}, {"creator", s.creator}};
+  return json{{"id", s.id},
+              {"title", s.title},
+              {"creator", s.creator},
+              {"audio_url", s.audio_url},
+              {"original_video", s.original_video}};
 }
 
 json ToJson(const Hashtag& h) { return json{{"name", h.name}, {"videos", h.videos}}; }

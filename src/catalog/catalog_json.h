@@ -84,7 +84,8 @@ inline constexpr int64_t kMaxClockSkewMs = 86400 * 1000;  // upload_ms / created
 nlohmann::json ToJson(const User& user);
 nlohmann::json ToJson(const Video& video);
 nlohmann::json ToJson(const Creator& creator);  // {"id", "name", "created_ms"}
-nlohmann::json ToJson(const Sound& sound);      // {"id", "title", "creator"}
+// {"id", "title", "creator", "audio_url", "original_video"}
+nlohmann::json ToJson(const Sound& sound);
 nlohmann::json ToJson(const Hashtag& hashtag);  // {"name", "videos"}
 
 }  // namespace foryou::catalog

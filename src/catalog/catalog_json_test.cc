@@ -363,7 +363,11 @@ TEST(OtherJsonTest, CreatorSoundHashtag) {
   EXPECT_EQ(ToJson(Creator{.id = "c1", .name = "Ann", .created_ms = 7}),
             (json{{"id", "c1"}, {"name", "Ann"}, {"created_ms", 7}}));
   EXPECT_EQ(ToJson(Sound{.id = "s1", .title = "Song", .creator = "c1"}),
-            (json{{"id", "s1"}, {"title", "Song"}, {"creator", "c1"}}));
+            (json{{"id", "s1"},
+             {"title", "Song"},
+             {"creator", "c1"},
+             {"audio_url", ""},
+             {"original_video", ""}}));
   EXPECT_EQ(ToJson(Hashtag{.name = "cats", .videos = 12}),
             (json{{"name", "cats"}, {"videos", 12}}));
 }

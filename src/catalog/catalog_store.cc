@@ -18,6 +18,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_json.h"
+#include "catalog/original_index.h"
 #include "catalog/record_codec.h"
 #include "common/file_util.h"
 #include "common/rocksdb_options.h"
@@ -83,7 +84,7 @@ absl::StatusOr<T> Get(rocksdb::DB* db, std::string_view prefix, std::string_view
   return std::move(*found);
 }
 
-// Distinct hashtags of a video, in its order.
+// Distinct hashtags of a video, in its order (its originals: original_index.h).
 std::vector<std::string_view> DistinctTags(const Video& v) {
   std::vector<std::string_view> out;
   absl::flat_hash_set<absl::string_view> seen;
@@ -314,6 +315,10 @@ class CatalogStore::Txn {
       FORYOU_RETURN_IF_ERROR(
           Put(codec::IndexKey(codec::kBySoundPrefix, v.sound, v.upload_ms, v.id), ""));
     }
+    for (const std::string* original : Originals(v)) {
+      FORYOU_RETURN_IF_ERROR(
+          Put(codec::IndexKey(codec::kByOriginalPrefix, *original, v.upload_ms, v.id), ""));
+    }
     for (std::string_view tag : DistinctTags(v)) {
       FORYOU_RETURN_IF_ERROR(
           Put(codec::IndexKey(codec::kByHashtagPrefix, tag, v.upload_ms, v.id), ""));
@@ -329,6 +334,10 @@ class CatalogStore::Txn {
     if (!v.sound.empty()) {
       FORYOU_RETURN_IF_ERROR(
           Delete(codec::IndexKey(codec::kBySoundPrefix, v.sound, v.upload_ms, v.id)));
+    }
+    for (const std::string* original : Originals(v)) {
+      FORYOU_RETURN_IF_ERROR(
+          Delete(codec::IndexKey(codec::kByOriginalPrefix, *original, v.upload_ms, v.id)));
     }
     for (std::string_view tag : DistinctTags(v)) {
       FORYOU_RETURN_IF_ERROR(
@@ -380,6 +389,7 @@ absl::StatusOr<std::unique_ptr<CatalogStore>> CatalogStore::Open(const std::stri
                                                         codec::kFormatVersion));
     }
   }
+  FORYOU_RETURN_IF_ERROR(EnsureOriginalIndex(db.get()));
   FORYOU_ASSIGN_OR_RETURN(uint64_t videos, CountKeys(db.get(), codec::kVideoPrefix));
   FORYOU_ASSIGN_OR_RETURN(uint64_t users, CountKeys(db.get(), codec::kUserPrefix));
   std::unique_ptr<CatalogStore> store(new CatalogStore(dir, std::move(db)));
@@ -588,6 +598,11 @@ absl::StatusOr<std::vector<Video>> CatalogStore::VideosByCreator(std::string_vie
 absl::StatusOr<std::vector<Video>> CatalogStore::VideosBySound(std::string_view sound,
                                                                int limit) const {
   return VideosByIndex(codec::kBySoundPrefix, sound, limit);
+}
+
+absl::StatusOr<std::vector<Video>> CatalogStore::VideosByOriginal(std::string_view original,
+                                                                  int limit) const {
+  return VideosByIndex(codec::kByOriginalPrefix, original, limit);
 }
 
 absl::StatusOr<std::vector<Video>> CatalogStore::VideosByHashtag(std::string_view hashtag,

@@ -43,7 +43,8 @@ namespace foryou::catalog {
 //   * every video's creator has a Creator record and its non-empty sound a Sound record;
 //   * Hashtag(t).videos == the number of videos whose hashtags contain t; a hashtag record
 //     exists iff that number is > 0;
-//   * the by-creator / by-sound / by-hashtag index holds exactly one key per (video, value).
+//   * the by-creator / by-sound / by-hashtag / by-original index holds exactly one key per
+//     (video, value).
 // Every error leaves the store unchanged. Every write is synced before it returns OK (Write()
 // lets a bulk import sync only its last batch).
 // The ids one committed write touched, for a listener (CatalogStore::SetListener).
@@ -146,6 +147,9 @@ class CatalogStore {
                                                                  int limit = kNoLimit) const;
   [[nodiscard]] absl::StatusOr<std::vector<Video>> VideosByHashtag(std::string_view hashtag,
                                                                    int limit = kNoLimit) const;
+  // The videos whose duet_of or stitch_of is `original`, in the same order.
+  [[nodiscard]] absl::StatusOr<std::vector<Video>> VideosByOriginal(std::string_view original,
+                                                                    int limit = kNoLimit) const;
 
   // ---- Listener ----
   // `listener` is called after every committed write, outside the store's lock, on the writing

@@ -241,6 +241,57 @@ TEST_F(CatalogStoreTest, DuetAndStitchOfKnownVideos) {
   EXPECT_EQ(store_->GetVideo("v2")->duet_of, "v1");
 }
 
+TEST_F(CatalogStoreTest, DuetsAndStitchesAreListedByTheirOriginal) {
+  ASSERT_TRUE(store_->CreateVideo(MakeVideo("v1", "c1", 1)).ok());
+  ASSERT_TRUE(store_->CreateVideo(MakeVideo("v10", "c1", 1)).ok());
+  Video duet = MakeVideo("d1", "c2", 5);
+  duet.duet_of = "v1";
+  Video stitch = MakeVideo("s1", "c3", 7);
+  stitch.stitch_of = "v1";
+  Video other = MakeVideo("d2", "c2", 9);
+  other.duet_of = "v10";  // an id extending v1's must not leak into v1's list
+  for (const Video& v : {duet, stitch, other}) ASSERT_TRUE(store_->CreateVideo(v).ok());
+  EXPECT_EQ(Ids(store_->VideosByOriginal("v1").value()), (std::vector<std::string>{"s1", "d1"}));
+  EXPECT_EQ(Ids(store_->VideosByOriginal("v10").value()), std::vector<std::string>{"d2"});
+  EXPECT_TRUE(store_->VideosByOriginal("d1").value().empty());
+  // A replaced record moves its key.
+  other.duet_of = "v1";
+  ASSERT_TRUE(store_->PutVideo(other).ok());
+  EXPECT_EQ(Ids(store_->VideosByOriginal("v1").value()),
+            (std::vector<std::string>{"d2", "s1", "d1"}));
+  EXPECT_TRUE(store_->VideosByOriginal("v10").value().empty());
+}
+
+TEST_F(CatalogStoreTest, AStoreWrittenBeforeTheOriginalIndexGetsItAtOpen) {
+  ASSERT_TRUE(store_->CreateVideo(MakeVideo("v1", "c1", 1)).ok());
+  Video duet = MakeVideo("d1", "c2", 5);
+  duet.duet_of = "v1";
+  Video stitch = MakeVideo("s1", "c3", 7);
+  stitch.stitch_of = "v1";
+  ASSERT_TRUE(store_->CreateVideo(duet).ok());
+  ASSERT_TRUE(store_->CreateVideo(stitch).ok());
+  const auto before = Dump();
+  ASSERT_TRUE(before.contains(std::string(codec::kOriginalIndexKey)));
+  // The store as an older build left it: no by-original keys, no marker.
+  store_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    int removed = 0;
+    for (const auto& [key, value] : before) {
+      if (key.starts_with(codec::kByOriginalPrefix) || key == codec::kOriginalIndexKey) {
+        ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), key).ok());
+        ++removed;
+      }
+    }
+    EXPECT_EQ(removed, 3);
+  }
+  Reopen();
+  EXPECT_EQ(Ids(store_->VideosByOriginal("v1").value()), (std::vector<std::string>{"s1", "d1"}));
+  EXPECT_EQ(Dump(), before);
+}
+
 TEST_F(CatalogStoreTest, PutVideoMovesCountsAndIndexes) {
   ASSERT_TRUE(store_->CreateVideo(MakeVideo("v1", "c1", 100, {"a", "b"}, "s1")).ok());
   ASSERT_TRUE(store_->CreateVideo(MakeVideo("v2", "c1", 200, {"b"}, "s1")).ok());
@@ -483,6 +534,27 @@ TEST(RecordCodecTest, UploadFieldsAreAnOptionalTailOldRecordsDecode) {
   std::string bad_allow = ue;
   bad_allow.back() = 4;
   EXPECT_FALSE(codec::Decode(bad_allow, "v1", &back));
+}
+
+TEST(RecordCodecTest, SoundAudioFieldsAreAnOptionalTailOldRecordsDecode) {
+  const Sound plain{.id = "s1", .title = "Song", .creator = "c1"};
+  const std::string old_bytes = codec::Encode(plain);
+  Sound with_audio = plain;
+  with_audio.audio_url = "/media/vu-1/sound.m4a";
+  with_audio.original_video = "vu-1";
+  const std::string ae = codec::Encode(with_audio);
+  ASSERT_GT(ae.size(), old_bytes.size());
+  EXPECT_EQ(ae.substr(0, old_bytes.size()), old_bytes);
+  Sound back;
+  ASSERT_TRUE(codec::Decode(ae, "s1", &back));
+  EXPECT_EQ(back, with_audio);
+  ASSERT_TRUE(codec::Decode(old_bytes, "s1", &back));
+  EXPECT_EQ(back, plain);
+  EXPECT_EQ(back.audio_url, "");
+  for (size_t n = old_bytes.size() + 1; n < ae.size(); ++n) {
+    EXPECT_FALSE(codec::Decode(ae.substr(0, n), "s1", &back)) << n;
+  }
+  EXPECT_FALSE(codec::Decode(ae + "x", "s1", &back));
 }
 
 TEST_F(CatalogStoreTest, ConcurrentWritersKeepCountsExact) {

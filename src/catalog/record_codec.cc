@@ -186,13 +186,21 @@ std::string Encode(const Sound& s) {
   Begin(s.id, &w);
   w.PutString(s.title);
   w.PutString(s.creator);
+  // The audio fields, only when one is set: records without them (every record written before
+  // they existed, every imported sound) keep their bytes.
+  if (!s.audio_url.empty() || !s.original_video.empty()) {
+    w.PutString(s.audio_url);
+    w.PutString(s.original_video);
+  }
   return out;
 }
 
 bool Decode(std::string_view bytes, std::string_view id, Sound* s) {
   BinaryReader r(bytes);
   Sound x;
-  if (!Header(&r, id, &x.id) || !r.GetString(&x.title) || !r.GetString(&x.creator) || !r.done()) {
+  if (!Header(&r, id, &x.id) || !r.GetString(&x.title) || !r.GetString(&x.creator)) return false;
+  if (!r.done() &&
+      (!r.GetString(&x.audio_url) || !r.GetString(&x.original_video) || !r.done())) {
     return false;
   }
   *s = std::move(x);

@@ -28,6 +28,11 @@ inline constexpr std::string_view kHashtagPrefix = "h/";
 inline constexpr std::string_view kByCreatorPrefix = "ic/";
 inline constexpr std::string_view kBySoundPrefix = "is/";
 inline constexpr std::string_view kByHashtagPrefix = "ih/";
+// The duets and stitches of a video: "io/<original> 0x00 <T><video id>", one per non-empty
+// duet_of / stitch_of. Stores written before it existed get it at Open (original_index.h), which
+// then writes kOriginalIndexKey (empty value).
+inline constexpr std::string_view kByOriginalPrefix = "io/";
+inline constexpr std::string_view kOriginalIndexKey = "m/index_original";
 
 std::string Key(std::string_view prefix, std::string_view id);
 // "<prefix><name>\0": the scan prefix of one creator / sound / hashtag.

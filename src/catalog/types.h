@@ -74,6 +74,10 @@ struct Sound {
   std::string id;
   std::string title;
   std::string creator;  // who first used it ("" = unknown)
+  // The sound's audio file, a URL under the server's /media/ ("" = none: the sound is a name
+  // only and a post cannot borrow its audio), and the video it was taken from ("" = unknown).
+  std::string audio_url;
+  std::string original_video;
   friend bool operator==(const Sound&, const Sound&) = default;
 };
 

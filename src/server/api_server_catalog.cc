@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,20 @@ void ApiServer::CatalogRoutes() {
       return SendError(res, absl::NotFoundError(absl::StrCat("video '", video->id, "' not found")));
     }
     json out = catalog::ToJson(*video);
+    // Credit: the live (approved or limited) duets and stitches made of this video.
+    auto derived = deps_.store->VideosByOriginal(video->id);
+    if (!derived.ok()) return SendError(res, derived.status());
+    int duets = 0, stitches = 0;
+    for (const catalog::Video& d : *derived) {
+      if (d.moderation != catalog::Moderation::kApproved &&
+          d.moderation != catalog::Moderation::kLimited) {
+        continue;
+      }
+      duets += d.duet_of == video->id;
+      stitches += d.stitch_of == video->id;
+    }
+    out["duets"] = duets;
+    out["stitches"] = stitches;
     if (deps_.social != nullptr) {
       json one = json::array({{{"video", video->id}, {"creator", video->creator}}});
       AddSocialFields(&one, "");
@@ -192,16 +207,27 @@ void ApiServer::CatalogRoutes() {
         if (v.moderation != catalog::Moderation::kApproved) continue;
         ranked.emplace_back(deps_.feed->engagement().Score("*", common::VideoKey(v.id), now), &v);
       }
-      // A sound's original: the first approved video that used it, by upload time (ties: the
-      // smaller id); `ranked` is still newest first here.
+      // A sound's original: the video its record names (a processed upload's own sound) while
+      // that video is live; else the first approved video that used it, by upload time (ties:
+      // the smaller id); `ranked` is still newest first here.
       const catalog::Video* original = nullptr;
-      if (k == "sound") {
+      std::optional<catalog::Video> named;
+      if (k == "sound" && !head.value("original_video", "").empty()) {
+        auto v = deps_.store->GetVideo(head["original_video"].get<std::string>());
+        if (v.ok() && (v->moderation == catalog::Moderation::kApproved ||
+                       v->moderation == catalog::Moderation::kLimited)) {
+          named = std::move(*v);
+          original = &*named;
+        }
+      } else if (k == "sound") {
         for (const auto& [score, v] : ranked) {
           if (original == nullptr || v->upload_ms < original->upload_ms ||
               (v->upload_ms == original->upload_ms && v->id < original->id)) {
             original = v;
           }
         }
+      }
+      if (k == "sound") {
         head["original"] = nullptr;
         if (original != nullptr) {
           auto creator = deps_.store->GetCreator(original->creator);
@@ -216,7 +242,7 @@ void ApiServer::CatalogRoutes() {
       for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < *limit; ++i) {
         json v = catalog::ToJson(*ranked[i].second);
         v["engagement"] = ranked[i].first;
-        if (original != nullptr) v["original"] = ranked[i].second == original;
+        if (original != nullptr) v["original"] = ranked[i].second->id == original->id;
         list.push_back(std::move(v));
       }
       head["videos"] = std::move(list);

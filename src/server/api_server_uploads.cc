@@ -177,6 +177,11 @@ void ApiServer::UploadRoutes() {
     SendJson(res, 200, {{"videos", list}});
   }));
 
+  // The files behind /media/ in the order the mounts look (--media-dir first): where a post's
+  // sound or the original of its duet / stitch is found.
+  if (!options_.media_dir.empty()) {
+    svc->SetMediaDirs({options_.media_dir, svc->pipeline().options().media_dir});
+  }
   // The processed media, beside the --media-dir files under the same prefix (with Range); a
   // video not shown to everyone only to its creator and moderators (MayReadMedia).
   s.set_mount_point("/media/", svc->pipeline().options().media_dir, {{"Accept-Ranges", "bytes"}},

@@ -10,8 +10,10 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "common/file_util.h"
+#include "media/effects.h"
 #include "server/api_test_harness.h"
 
 namespace foryou::server {
@@ -21,8 +23,9 @@ namespace fs = std::filesystem;
 
 constexpr char kPassword[] = "uploads-test-password";
 
-// The stand-in worker: refuses an input starting with "BAD" (exit 2), else writes two renditions
-// and a cover and reports them.
+// The stand-in worker: refuses an input starting with "BAD" (exit 2), else writes two renditions,
+// a cover and (unless the input starts with "SILENT", or the post borrowed a sound) the clip's
+// own sound, and reports them.
 constexpr char kWorker[] = R"sh(#!/bin/sh
 job="$3"; result="$5"
 input=$(sed -n 's/.*"input":"\([^"]*\)".*/\1/p' "$job")
@@ -32,7 +35,11 @@ if [ "$(head -c 3 "$input")" = BAD ]; then
 fi
 printf 'rendition-720-bytes' > "$out/720.mp4"; printf 'r360' > "$out/360.mp4"
 printf 'jpeg' > "$out/cover.jpg"
-echo '{"duration_ms":4200,"width":1280,"height":720,"video_codec":"h264","audio_codec":"aac","has_audio":true,"mean_luma":96.5,"audio_peak_dbfs":-12.0,"renditions":[{"height":720,"file":"720.mp4"},{"height":360,"file":"360.mp4"}],"cover":"cover.jpg","posters":[],"frame_hashes":["0123456789abcdef","fedcba9876543210"]}' > "$result"
+sound=''
+if [ "$(head -c 6 "$input")" != SILENT ] && grep -q '"sound_input":""' "$job"; then
+  printf 'm4a' > "$out/sound.m4a"; sound=',"sound":"sound.m4a"'
+fi
+echo '{"duration_ms":4200,"width":1280,"height":720,"video_codec":"h264","audio_codec":"aac","has_audio":true,"mean_luma":96.5,"audio_peak_dbfs":-12.0,"renditions":[{"height":720,"file":"720.mp4"},{"height":360,"file":"360.mp4"}],"cover":"cover.jpg","posters":[],"frame_hashes":["0123456789abcdef","fedcba9876543210"]'"$sound"'}' > "$result"
 )sh";
 
 class ApiUploadsTest : public ::testing::Test {
@@ -42,8 +49,13 @@ class ApiUploadsTest : public ::testing::Test {
                   .string();
     std::ofstream(worker_) << kWorker;
     ::chmod(worker_.c_str(), 0755);
+    // Imported media served at /media/ beside the processed uploads (serve --media-dir).
+    media_dir_ = (fs::temp_directory_path() / absl::StrCat("foryou_api_media_", ::getpid()))
+                     .string();
+    fs::create_directories(media_dir_ + "/imported");
     ServerOptions options;
     options.max_body_bytes = kMaxBody;
+    options.media_dir = media_dir_;
     h_ = new Harness(options, {}, [](EngineOptions* eo) {
       eo->uploads.pipeline.worker.binary = worker_;
       eo->uploads.pipeline.worker.wall_ms = 10'000;
@@ -62,6 +74,7 @@ class ApiUploadsTest : public ::testing::Test {
     delete h_;
     h_ = nullptr;
     fs::remove(worker_);
+    fs::remove_all(media_dir_);
   }
 
   // PUT of one chunk with its Content-Range.
@@ -104,7 +117,37 @@ class ApiUploadsTest : public ::testing::Test {
   }
 
   static inline Harness* h_ = nullptr;
-  static inline std::string worker_, alice_, bob_;
+  // An imported, approved video whose media_url names `media_url` (a file under --media-dir
+  // when it starts with /media/imported/, which is written here).
+  static void Import(int v, const std::string& media_url) {
+    json video = json::parse(VideoJson(v));
+    video["media_url"] = media_url;
+    ASSERT_EQ(h_->Post("/v1/videos", video.dump(), kAdminKey).status, 201);
+    const std::string prefix = "/media/imported/";
+    if (media_url.rfind(prefix, 0) == 0) {
+      std::ofstream(media_dir_ + "/imported/" + media_url.substr(prefix.size())) << "mp4 bytes";
+    }
+  }
+  static void Approve(const std::string& video) {
+    Reply r = h_->Patch("/v1/videos/" + video, R"({"moderation":"approved"})", kAdminKey);
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+  // Whether a post was left without trace: the upload still open, no video, no job.
+  static void ExpectNothingCreated(const std::string& upload) {
+    Reply state = h_->Get("/v1/uploads/" + upload, alice_);
+    EXPECT_EQ(state.j["state"], "open") << state.body;
+    const std::string video = "vu-" + upload.substr(3);
+    EXPECT_TRUE(absl::IsNotFound(h_->engine().store().GetVideo(video).status()));
+    EXPECT_TRUE(absl::IsNotFound(h_->engine().uploads().queue().JobOfVideo(video).status()));
+  }
+  // An upload of `bytes`, every byte sent, not completed.
+  static std::string Uploaded(const std::string& bytes) {
+    const std::string id = Open(bytes.size());
+    EXPECT_EQ(Put(id, 0, bytes, bytes.size()).status, 200);
+    return id;
+  }
+
+  static inline std::string worker_, media_dir_, alice_, bob_;
 };
 
 TEST_F(ApiUploadsTest, ChunksWithAWrongOffsetAre409AndAClientResumesFromTheServersOffset) {
@@ -200,6 +243,8 @@ TEST_F(ApiUploadsTest, ARefusedInputLeavesTheVideoOutOfEveryFeedWithTheReasonFor
 TEST_F(ApiUploadsTest, DuetsAndStitchesNeedAnExistingOriginalThatAllowsThem) {
   json original = json::parse(VideoJson(900));
   original["allow_duet"] = false;
+  original["media_url"] = "/media/imported/v900.mp4";
+  std::ofstream(media_dir_ + "/imported/v900.mp4") << "mp4 bytes";
   ASSERT_EQ(h_->Post("/v1/videos", original.dump(), kAdminKey).status, 201);
   EXPECT_TRUE(IsError(Post("x", {{"duet_of", "v900"}}), 403, "permission_denied",
                       "does not allow duets"));
@@ -230,6 +275,124 @@ TEST_F(ApiUploadsTest, AFullDiskIs507AndTheChunkIsNotRecorded) {
   EXPECT_TRUE(IsError(full, 507, "insufficient_storage", "disk is full"));
   EXPECT_EQ(h_->Get("/v1/uploads/" + id, alice_).j["received"], 1000);
   EXPECT_EQ(Put(id, 1000, std::string(1000, 'b'), 4096).j["received"], 2000);
+}
+
+TEST_F(ApiUploadsTest, AProcessedUploadGetsItsOwnSoundThatALaterPostUses) {
+  Reply first = Post("a clip with its own audio", {{"caption", "original"}});
+  ASSERT_EQ(first.status, 202) << first.body;
+  const std::string video = first.j["video"];
+  const std::string sound = "so-" + video.substr(3);
+  json v = WhenProcessed(video);
+  EXPECT_EQ(v["reason"], "") << v.dump();
+  EXPECT_EQ(v["sound"], sound) << v.dump();
+  Approve(video);  // the stand-in's frame hashes repeat: duplicate checks may hold it pending
+  // The sound page (public) has its audio and names the video it came from.
+  Reply page = h_->Get("/v1/sounds/" + sound, "");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.j["title"], "original sound - alice");
+  EXPECT_EQ(page.j["creator"], "alice");
+  EXPECT_EQ(page.j["audio_url"], "/media/" + video + "/sound.m4a");
+  EXPECT_EQ(page.j["original_video"], video);
+  ASSERT_TRUE(page.j["original"].is_object()) << page.body;
+  EXPECT_EQ(page.j["original"]["video"]["id"], video);
+  EXPECT_EQ(page.j["original"]["creator"]["id"], "alice");
+  httplib::Client client("127.0.0.1", h_->port());
+  httplib::Result audio = client.Get(page.j["audio_url"].get<std::string>());
+  ASSERT_TRUE(audio);
+  EXPECT_EQ(audio->status, 200);
+
+  // "Use this sound": the job gets the sound's file; the post keeps that sound, not one of its own.
+  Reply second = Post("another clip", {{"sound", sound}});
+  ASSERT_EQ(second.status, 202) << second.body;
+  const std::string reuse = second.j["video"];
+  EXPECT_EQ(h_->engine().uploads().queue().JobOfVideo(reuse).value().spec.sound_input,
+            h_->dir() + "/media/" + video + "/sound.m4a");
+  json r = WhenProcessed(reuse);
+  EXPECT_EQ(r["reason"], "") << r.dump();
+  EXPECT_EQ(r["sound"], sound);
+  EXPECT_TRUE(absl::IsNotFound(h_->engine().store().GetSound("so-" + reuse.substr(3)).status()));
+
+  // Once its video is removed the sound is not offered any more.
+  ASSERT_EQ(h_->Patch("/v1/videos/" + video, R"({"moderation":"removed"})", kAdminKey).status, 200);
+  const std::string upload = Uploaded("a third clip");
+  Reply gone =
+      h_->Post("/v1/uploads/" + upload + "/complete", json({{"sound", sound}}).dump(), alice_);
+  EXPECT_TRUE(IsError(gone, 400, "invalid_argument", "sound: no sound '" + sound + "'"))
+      << gone.body;
+  ExpectNothingCreated(upload);
+}
+
+TEST_F(ApiUploadsTest, AClipWithoutAudioGetsNoSound) {
+  Reply done = Post("SILENT clip");
+  ASSERT_EQ(done.status, 202) << done.body;
+  const std::string video = done.j["video"];
+  json v = WhenProcessed(video);
+  EXPECT_EQ(v["reason"], "") << v.dump();
+  EXPECT_GT(v["processed_ms"].get<int64_t>(), 0);
+  EXPECT_EQ(v["sound"], "");
+  EXPECT_TRUE(absl::IsNotFound(h_->engine().store().GetSound("so-" + video.substr(3)).status()));
+}
+
+TEST_F(ApiUploadsTest, ASoundWithoutAudioIsRefusedAndNothingIsCreated) {
+  Import(910, "https://cdn.example/v910.mp4");  // creates its sound, a name without audio
+  const std::string sound = h_->engine().store().GetVideo("v910").value().sound;
+  ASSERT_FALSE(sound.empty());
+  const std::string upload = Uploaded("a clip");
+  Reply r =
+      h_->Post("/v1/uploads/" + upload + "/complete", json({{"sound", sound}}).dump(), alice_);
+  EXPECT_TRUE(IsError(r, 400, "invalid_argument",
+                      absl::StrCat("sound: sound '", sound, "' has no audio to use")))
+      << r.body;
+  ExpectNothingCreated(upload);
+  // A duet or a stitch keeps its own audio.
+  Import(911, "/media/imported/v911.mp4");
+  Reply both = h_->Post("/v1/uploads/" + upload + "/complete",
+                        json({{"sound", sound}, {"duet_of", "v911"}}).dump(), alice_);
+  EXPECT_TRUE(IsError(both, 400, "invalid_argument", "sound: a duet or a stitch")) << both.body;
+  ExpectNothingCreated(upload);
+}
+
+TEST_F(ApiUploadsTest, AnUnknownEffectIsRefusedAndNothingIsCreated) {
+  // The server's list of effects is the worker's (media::Effects()).
+  const std::string upload = Uploaded("a clip");
+  Reply r =
+      h_->Post("/v1/uploads/" + upload + "/complete", json({{"effect", "nope"}}).dump(), alice_);
+  EXPECT_TRUE(IsError(r, 400, "invalid_argument", "effect: no effect named 'nope'")) << r.body;
+  ExpectNothingCreated(upload);
+  ASSERT_FALSE(media::Effects().empty());
+  Reply known = h_->Post("/v1/uploads/" + upload + "/complete",
+                         json({{"effect", media::Effects().front().name}}).dump(), alice_);
+  EXPECT_EQ(known.status, 202) << known.body;
+}
+
+TEST_F(ApiUploadsTest, ADuetOfAnImportedVideoUsesItsMediaDirFileAndCreditsIt) {
+  Import(920, "/media/imported/v920.mp4");
+  Import(921, "https://cdn.example/v921.mp4");  // no file this server has
+  Import(922, "/media/imported/../v920.mp4");   // not a plain path under /media/
+  for (const auto& [field, id, what] :
+       {std::tuple{"duet_of", "v921", "duet"}, std::tuple{"stitch_of", "v921", "stitch"},
+        std::tuple{"duet_of", "v922", "duet"}}) {
+    const std::string upload = Uploaded("a reply");
+    Reply r = h_->Post("/v1/uploads/" + upload + "/complete", json({{field, id}}).dump(), alice_);
+    EXPECT_TRUE(IsError(r, 409, "conflict",
+                        absl::StrCat(field, ": video '", id, "' has no media to ", what)))
+        << r.body;
+    ExpectNothingCreated(upload);
+  }
+  Reply duet = Post("a duet", {{"duet_of", "v920"}});
+  ASSERT_EQ(duet.status, 202) << duet.body;
+  const std::string video = duet.j["video"];
+  const uploads::Job job = h_->engine().uploads().queue().JobOfVideo(video).value();
+  EXPECT_EQ(job.spec.duet_input, media_dir_ + "/imported/v920.mp4");
+  EXPECT_EQ(job.spec.lane, uploads::Lane::kLong);
+  EXPECT_EQ(WhenProcessed(video)["reason"], "");
+  Approve(video);  // the stand-in's frame hashes repeat: duplicate checks may hold it pending
+  // The original's page counts its live duets and stitches.
+  Reply page = h_->Get("/v1/videos/v920", kAppKey);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.j["duets"], 1);
+  EXPECT_EQ(page.j["stitches"], 0);
+  EXPECT_EQ(h_->Get("/v1/videos/" + video, alice_).j["duet_of"], "v920");
 }
 
 }  // namespace

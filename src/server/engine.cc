@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "media/effects.h"
 #include "nlohmann/json.hpp"
 #include "server/search_popularity.h"
 #include "stream/user_deletion.h"
@@ -207,8 +208,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   // Uploads: their videos are written through the feed service, like the API's.
   e->video_sink_ = std::make_unique<FeedVideoSink>(e->feed_.get(), e->store_.get(),
                                                    e->moderation_.get());
+  // A post may name only the effects the media worker applies: an unknown one is refused at
+  // complete, before a video or a job exists.
+  uploads::UploadServiceOptions upload_options = options.uploads;
+  if (upload_options.effects.empty()) {
+    for (const media::Effect& fx : media::Effects()) upload_options.effects.push_back(fx.name);
+  }
   FORYOU_ASSIGN_OR_RETURN(e->uploads_,
-                          uploads::UploadService::Open(options.data_dir, options.uploads,
+                          uploads::UploadService::Open(options.data_dir, upload_options,
                                                        e->store_.get(), e->video_sink_.get(),
                                                        [] { return common::WallMs(); }));
   e->uploads_->pipeline().set_on_processed(
@@ -277,6 +284,9 @@ void Engine::OnProcessed(catalog::Video* video, const nlohmann::json& result) {
 }
 absl::Status FeedVideoSink::UpdateVideo(const catalog::Video& video) {
   return feed_->UpdateVideo(video);
+}
+absl::Status FeedVideoSink::PutSound(const catalog::Sound& sound) {
+  return store_->PutSound(sound);
 }
 
 absl::Status Engine::Seed(std::ostream& progress) {

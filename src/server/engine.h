@@ -66,7 +66,8 @@ struct EngineOptions {
   int64_t search_refresh_ms = 60'000;
   // Banned terms, media policy and the reports threshold (docs/design/moderation.md).
   moderation::ModerationOptions moderation;
-  // Upload limits, the media workers and their resource limits (docs/design/uploads.md).
+  // Upload limits, the media workers and their resource limits (docs/design/uploads.md). Empty
+  // `effects` become the worker's (media::Effects()).
   uploads::UploadServiceOptions uploads;
 };
 
@@ -84,6 +85,7 @@ class FeedVideoSink : public uploads::VideoSink {
   absl::StatusOr<catalog::Video> GetVideo(std::string_view id) override;
   absl::Status CreateVideo(const catalog::Video& video) override;
   absl::Status UpdateVideo(const catalog::Video& video) override;
+  absl::Status PutSound(const catalog::Sound& sound) override;
 
  private:
   feed::FeedService* feed_;

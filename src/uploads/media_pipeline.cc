@@ -31,6 +31,14 @@ bool PlainName(const json& v) {
 
 }  // namespace
 
+std::string SoundIdOf(std::string_view video) {
+  constexpr std::string_view kVideoPrefix = "vu-";
+  if (video.substr(0, kVideoPrefix.size()) == kVideoPrefix) {
+    video.remove_prefix(kVideoPrefix.size());
+  }
+  return absl::StrCat("so-", absl::string_view(video.data(), video.size()));
+}
+
 MediaPipeline::MediaPipeline(PipelineOptions options, JobQueue* queue, VideoSink* sink,
                              std::function<int64_t()> clock)
     : options_(std::move(options)), queue_(queue), sink_(sink), clock_(std::move(clock)) {
@@ -136,7 +144,7 @@ absl::Status MediaPipeline::Attach(const Job& job, const json& result) {
   const std::string dest = absl::StrCat(options_.media_dir, "/", job.spec.video);
   const std::string url = absl::StrCat(options_.media_url_prefix, job.spec.video, "/");
   // The files to keep: the renditions by height, the cover, the posters and the clip's sound.
-  std::string file_720, file_360, cover;
+  std::string file_720, file_360, cover, sound;
   std::vector<std::string> files;
   const auto renditions = result.find("renditions");
   if (renditions == result.end() || !renditions->is_array()) {
@@ -166,7 +174,8 @@ absl::Status MediaPipeline::Attach(const Job& job, const json& result) {
     }
   }
   if (result.contains("sound") && PlainName(result["sound"])) {
-    files.push_back(result["sound"].get<std::string>());
+    sound = result["sound"].get<std::string>();
+    files.push_back(sound);
   }
   int64_t duration = 0;
   if (result.contains("duration_ms") && result["duration_ms"].is_number_integer()) {
@@ -198,6 +207,19 @@ absl::Status MediaPipeline::Attach(const Job& job, const json& result) {
   video.cover_url = cover.empty() ? "" : url + cover;
   video.duration_ms = static_cast<uint32_t>(duration);
   video.frame_hash = absl::StrJoin(hashes, ",");
+  // The clip's own audio (the worker writes it only when the clip has an audio stream and did
+  // not borrow a sound) becomes a sound later posts may use. Its id follows from the video's and
+  // the record is written before the video names it, so a run repeated after a crash writes the
+  // same record again instead of a second sound.
+  if (video.sound.empty() && !sound.empty()) {
+    const catalog::Sound own{.id = SoundIdOf(video.id),
+                             .title = absl::StrCat("original sound - ", video.creator),
+                             .creator = video.creator,
+                             .audio_url = url + sound,
+                             .original_video = video.id};
+    FORYOU_RETURN_IF_ERROR(sink_->PutSound(own));
+    video.sound = own.id;
+  }
   on_processed_(&video, result);
   return sink_->UpdateVideo(video);
 }

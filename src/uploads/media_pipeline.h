@@ -3,8 +3,9 @@
 // (docs/design/uploads.md, "Processing"). Each lane has its own worker threads, so short jobs
 // never wait behind a long transcode. On success the outputs move to <media_dir>/<video>/, the
 // video gets its media URLs, duration, cover and frame hashes, and the processed hook decides its
-// moderation state (default: limited, the fresh-upload pool) before the one catalog write. On
-// failure the job records the reason and the video stays pending: in no feed.
+// moderation state (default: limited, the fresh-upload pool) before the one catalog write. A
+// clip with its own audio that did not borrow a sound gets its own (SoundIdOf, written just
+// before the video). On failure the job records the reason and the video stays pending.
 //
 // Thread-safety: Start/Stop from one thread; RunOne and Wake from any.
 //
@@ -40,7 +41,13 @@ class VideoSink {
   [[nodiscard]] virtual absl::StatusOr<catalog::Video> GetVideo(std::string_view id) = 0;
   [[nodiscard]] virtual absl::Status CreateVideo(const catalog::Video& video) = 0;
   [[nodiscard]] virtual absl::Status UpdateVideo(const catalog::Video& video) = 0;
+  // Insert or replace (a processed clip's own sound).
+  [[nodiscard]] virtual absl::Status PutSound(const catalog::Sound& sound) = 0;
 };
+
+// The sound a processed upload's own audio becomes: "so-<hex>" for the video "vu-<hex>"
+// ("so-<video>" for any other id).
+std::string SoundIdOf(std::string_view video);
 
 // The limits every job's worker applies to its input (the protocol's "limits").
 struct MediaLimits {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "catalog/catalog_json.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
@@ -92,6 +93,9 @@ absl::StatusOr<Post> ParsePost(const json& body, const std::vector<std::string>&
   if (!p.duet_of.empty() && !p.stitch_of.empty()) {
     return Bad("stitch_of", "a video is a duet or a stitch, not both");
   }
+  if (!p.sound.empty() && (!p.duet_of.empty() || !p.stitch_of.empty())) {
+    return Bad("sound", "a duet or a stitch keeps its own audio and cannot use a sound");
+  }
   FORYOU_RETURN_IF_ERROR(GetString(body, "effect", &p.effect));
   if (!p.effect.empty()) {
     const bool well_formed =
@@ -140,7 +144,38 @@ absl::StatusOr<std::unique_ptr<UploadService>> UploadService::Open(
   FORYOU_ASSIGN_OR_RETURN(s->queue_, JobQueue::Open(data_dir + "/jobs", s->clock_()));
   s->pipeline_ =
       std::make_unique<MediaPipeline>(s->options_.pipeline, s->queue_.get(), sink, s->clock_);
+  s->SetMediaDirs({s->options_.pipeline.media_dir});
   return s;
+}
+
+void UploadService::SetMediaDirs(std::vector<std::string> dirs) {
+  common::MutexLock lock(&complete_mu_);
+  media_dirs_ = std::move(dirs);
+}
+
+std::string UploadService::LocalMediaFile(std::string_view url) {
+  common::MutexLock lock(&complete_mu_);
+  return LocalMediaFileLocked(url);
+}
+
+std::string UploadService::LocalMediaFileLocked(std::string_view url) {
+  const std::string& prefix = options_.pipeline.media_url_prefix;
+  if (prefix.empty() || url.substr(0, prefix.size()) != prefix) return "";
+  const std::string_view rest = url.substr(prefix.size());
+  if (rest.empty() || rest.find('%') != std::string_view::npos ||
+      rest.find('\0') != std::string_view::npos) {
+    return "";
+  }
+  for (absl::string_view part : absl::StrSplit(A(rest), '/')) {
+    if (part.empty() || part == "." || part == "..") return "";
+  }
+  for (const std::string& dir : media_dirs_) {
+    if (dir.empty()) continue;
+    const std::string path = absl::StrCat(dir, "/", A(rest));
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) return path;
+  }
+  return "";
 }
 
 UploadService::~UploadService() { Stop(); }
@@ -192,13 +227,28 @@ absl::StatusOr<Submitted> UploadService::Complete(std::string_view upload_id,
                                       " bytes: send the rest first"),
                          up.received);
   }
+  // A sound's audio replaces the clip's: it must have a file here.
+  std::string sound_file;
   if (!post.sound.empty()) {
-    absl::Status st = catalog_->GetSound(post.sound).status();
-    if (absl::IsNotFound(st)) return Bad("sound", absl::StrCat("no sound '", post.sound, "'"));
-    FORYOU_RETURN_IF_ERROR(st);
+    absl::StatusOr<catalog::Sound> sound = catalog_->GetSound(post.sound);
+    if (absl::IsNotFound(sound.status())) {
+      return Bad("sound", absl::StrCat("no sound '", post.sound, "'"));
+    }
+    FORYOU_RETURN_IF_ERROR(sound.status());
+    // A sound taken from a video that is not live (pending review, removed) is not offered.
+    if (!sound->original_video.empty()) {
+      absl::StatusOr<catalog::Video> from = catalog_->GetVideo(sound->original_video);
+      if (!from.ok() || from->moderation == catalog::Moderation::kRemoved ||
+          from->moderation == catalog::Moderation::kPending) {
+        return Bad("sound", absl::StrCat("no sound '", post.sound, "'"));
+      }
+    }
+    sound_file = LocalMediaFileLocked(sound->audio_url);
+    if (sound_file.empty()) {
+      return Bad("sound", absl::StrCat("sound '", post.sound, "' has no audio to use"));
+    }
   }
-  // The original of a duet or a stitch: it must be live and allow it.
-  const std::string media_dir = options_.pipeline.media_dir;
+  // The original of a duet or a stitch: it must be live, allow it, and have a media file here.
   std::string original_file;
   for (const auto& [field, id, what] :
        {std::tuple{"duet_of", post.duet_of, "duets"}, std::tuple{"stitch_of", post.stitch_of, "stitches"}}) {
@@ -215,8 +265,12 @@ absl::StatusOr<Submitted> UploadService::Complete(std::string_view upload_id,
       return absl::PermissionDeniedError(
           absl::StrCat("video '", id, "' does not allow ", what, " (its creator turned them off)"));
     }
-    const std::string file = absl::StrCat(media_dir, "/", id, "/720.mp4");
-    if (std::filesystem::exists(file)) original_file = file;
+    original_file = LocalMediaFileLocked(orig->media_url);
+    if (original_file.empty()) {
+      const bool duet = std::string_view(field) == "duet_of";
+      return ConflictError(absl::StrCat(field, ": video '", id, "' has no media to ",
+                                        duet ? "duet" : "stitch"));
+    }
   }
 
   // Video, then job, then the upload marked: each step is skipped when a retry finds it done, so a
@@ -246,7 +300,8 @@ absl::StatusOr<Submitted> UploadService::Complete(std::string_view upload_id,
                  .video = video_id,
                  .owner = std::string(owner),
                  .input = store_->FilePath(up.id),
-                 .effect = post.effect};
+                 .effect = post.effect,
+                 .sound_input = sound_file};
     (post.duet_of.empty() ? spec.stitch_input : spec.duet_input) = original_file;
     spec.lane = up.size > options_.long_lane_bytes || !original_file.empty() ? Lane::kLong
                                                                              : Lane::kShort;

@@ -42,7 +42,8 @@ struct UploadServiceOptions {
   // long lane; everything else the short one.
   uint64_t long_lane_bytes = 32ull << 20;
   // The effect names a post may ask for; empty = any well-formed name (the worker refuses an
-  // unknown one, and the job fails with its message).
+  // unknown one, and the job fails with its message). The server's Engine passes the worker's
+  // (media::Effects()).
   std::vector<std::string> effects;
   int64_t sweep_interval_ms = 60'000;  // how often abandoned uploads are looked for
 };
@@ -72,9 +73,24 @@ class UploadService {
   // finishes what is missing; a retry after success is a Conflict naming the video.
   // Errors: InvalidArgument naming the field, PermissionDenied (the original forbids it),
   // NotFound (no such upload of `owner`), Conflict.
+  //
+  // A `sound` must have an audio_url naming a file under the media directories (its audio
+  // replaces the clip's: the job's sound_input), else InvalidArgument "sound: sound 'X' has no
+  // audio to use". The original of a duet or stitch must have a media_url naming such a file
+  // (the job's duet_input / stitch_input), else a Conflict "duet_of: video 'X' has no media to
+  // duet" ("stitch_of: ... to stitch"). Either refusal creates nothing.
   [[nodiscard]] absl::StatusOr<Submitted> Complete(std::string_view upload_id,
                                                    std::string_view owner,
                                                    const nlohmann::json& body);
+
+  // The directories behind the media URL prefix (pipeline.media_url_prefix), in the order the
+  // HTTP server looks in them; by default only pipeline.media_dir. The server sets its
+  // --media-dir and this one before it takes requests.
+  void SetMediaDirs(std::vector<std::string> dirs) ABSL_LOCKS_EXCLUDED(complete_mu_);
+  // The local file a media URL names: the first of the media directories holding it as a
+  // regular file; "" for a URL outside the prefix, a path with an empty, "." or ".." part or a
+  // '%', or no such file.
+  std::string LocalMediaFile(std::string_view url) ABSL_LOCKS_EXCLUDED(complete_mu_);
 
   UploadStore& store() { return *store_; }
   JobQueue& queue() { return *queue_; }
@@ -93,6 +109,8 @@ class UploadService {
   std::unique_ptr<JobQueue> queue_;
   std::unique_ptr<MediaPipeline> pipeline_;
   common::Mutex complete_mu_;  // one Complete at a time: its steps check, then write
+  std::vector<std::string> media_dirs_ ABSL_GUARDED_BY(complete_mu_);
+  std::string LocalMediaFileLocked(std::string_view url) ABSL_EXCLUSIVE_LOCKS_REQUIRED(complete_mu_);
   common::Mutex sweep_mu_;
   common::CondVar sweep_cv_;
   bool stop_ ABSL_GUARDED_BY(sweep_mu_) = false;
