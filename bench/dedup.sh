@@ -15,7 +15,8 @@ WORK=${2:-/tmp/foryou_dedup_bench}
 VIDEOS=${DEDUP_VIDEOS:-100000}
 MAX_DISTANCE=${DEDUP_MAX_DISTANCE:-10}  # the index's max_frame_distance (config/dedup.json)
 ALIGNED=${DEDUP_ALIGNED_DISTANCE:-16}   # aligned_frame_distance (config/dedup.json)
-COMPARE=${DEDUP_COMPARE_ALIGNED:-10,12,14,18,20}  # other aligned_frame_distance values, one line each
+# Other aligned_frame_distance values (D, or D/K with min_aligned_frames K), one line each.
+COMPARE=${DEDUP_COMPARE_ALIGNED:-10,12,14,15,18,20,16/3,18/3,20/3}
 FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 mkdir -p "$WORK"
 

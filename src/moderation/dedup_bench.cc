@@ -6,7 +6,7 @@
 //
 //   dedup_bench --dir D --sources N --transforms lowrate,scale480,... [--videos 100000]
 //               [--max-distance 10] [--aligned-distance 16] [--min-aligned 2]
-//               [--compare-aligned 10,14,18] [--share 0.5] [--repeat 20]
+//               [--compare-aligned 10,14,18/3] [--share 0.5] [--repeat 20]
 // Files: D/sNN.mp4 (NN = 00..N-1) and D/sNN_<transform>.mp4.
 #include <algorithm>
 #include <bit>
@@ -272,9 +272,10 @@ void RunIndex(const std::vector<Video>& originals, const std::vector<std::vector
     absl::StrAppend(&per, absl::StrFormat(" %s=%.1f", transforms[t], 100.0 * per_t[t] / sources));
   }
   if (!full) {
-    std::printf("variant aligned_frame_distance=%d: detect%%=%.1f%s false_match%%=%.2f (%d) "
-                "synthetic=%d lookup_cpu_us p50=%.0f p99=%.0f\n",
-                options.aligned_frame_distance, 100.0 * detected / total, per.c_str(),
+    std::printf("variant aligned_frame_distance=%d min_aligned_frames=%d: detect%%=%.1f%s "
+                "false_match%%=%.2f (%d) synthetic=%d lookup_cpu_us p50=%.0f p99=%.0f\n",
+                options.aligned_frame_distance, options.min_aligned_frames,
+                100.0 * detected / total, per.c_str(),
                 100.0 * false_real / real_pairs, false_real, false_synthetic,
                 Percentile(lookup_cpu_us, 0.5), Percentile(lookup_cpu_us, 0.99));
     return;
@@ -304,7 +305,7 @@ int Main(int argc, char** argv) {
   int sources = 0;
   std::vector<std::string> transforms;
   int videos = 100000, max_distance = 10, aligned_distance = 16, min_aligned = 2, repeat = 20;
-  std::vector<int> compare_aligned;
+  std::vector<std::pair<int, int>> compare_aligned;  // (aligned distance, min aligned frames)
   double share = 0.5;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
@@ -316,8 +317,11 @@ int Main(int argc, char** argv) {
     else if (flag == "--aligned-distance") aligned_distance = std::atoi(value.c_str());
     else if (flag == "--min-aligned") min_aligned = std::atoi(value.c_str());
     else if (flag == "--compare-aligned") {
-      for (absl::string_view d : absl::StrSplit(value, ',', absl::SkipEmpty())) {
-        compare_aligned.push_back(std::atoi(std::string(d).c_str()));
+      // D or D/K (K: min aligned frames, else --min-aligned's value).
+      for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+        const std::vector<std::string> dk = absl::StrSplit(item, '/');
+        compare_aligned.emplace_back(std::atoi(dk[0].c_str()),
+                                     dk.size() > 1 ? std::atoi(dk[1].c_str()) : -1);
       }
     }
     else if (flag == "--share") share = std::atof(value.c_str());
@@ -350,7 +354,7 @@ int Main(int argc, char** argv) {
   const double hash_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("hashed %d sources x %zu copies: %zu frames in %.1f s (%.1f ms per frame, all "
-              "three kinds, mirror included)\n",
+              "four kinds, mirror included)\n",
               sources, transforms.size(), frames, hash_s, 1000 * hash_s / frames);
 
   // Brute-force comparison of the kinds at a few thresholds (bits scaled to the hash width).
@@ -397,9 +401,10 @@ int Main(int argc, char** argv) {
   options.aligned_frame_distance = aligned_distance;
   options.min_aligned_frames = min_aligned;
   options.min_matched_share = share;
-  for (int d : compare_aligned) {
+  for (const auto& [d, k] : compare_aligned) {
     DuplicateIndexOptions o = options;
     o.aligned_frame_distance = d;
+    if (k > 0) o.min_aligned_frames = k;
     RunIndex(originals, copies, transforms, o, videos, repeat, /*scan=*/false, /*full=*/false);
   }
   RunIndex(originals, copies, transforms, options, videos, repeat, /*scan=*/true, /*full=*/true);
