@@ -50,7 +50,6 @@ bool ValidOptions(const DuplicateIndexOptions& o) {
          o.min_matched_share > 0 && o.min_matched_share <= 1;
 }
 
-constexpr int kNoMatch = 64;
 // Offsets tried per seeded video: the seeds closest to the query first.
 constexpr size_t kMaxRunsPerVideo = 16;
 
@@ -180,22 +179,21 @@ void DuplicateIndex::ProbeFrame(uint64_t query, uint32_t frame, bool mirrored,
   }
 }
 
-void DuplicateIndex::MatchSlot(absl::Span<const uint64_t> query, absl::Span<const Seed> seeds,
-                               std::vector<int>* distance) const {
-  distance->assign(query.size(), kNoMatch);
+DuplicateIndex::SlotMatch DuplicateIndex::MatchSlot(absl::Span<const uint64_t> query,
+                                                    absl::Span<const Seed> seeds) const {
+  // (query frame, distance) of every frame match, kept sparse: a long query meets thousands of
+  // videos through chance seeds, and each costs only its seeds and its runs' overlaps.
+  std::vector<std::pair<uint32_t, int>> hits;
   // Anywhere in the video: probing found every stored frame within max_frame_distance.
   for (const Seed& s : seeds) {
-    if (s.distance <= options_.max_frame_distance && s.distance < (*distance)[s.frame]) {
-      (*distance)[s.frame] = s.distance;
-    }
+    if (s.distance <= options_.max_frame_distance) hits.emplace_back(s.frame, s.distance);
   }
   // Along a run: the offsets of the closest seeds, each checked over the whole overlap.
   const std::vector<uint64_t>& stored = hashes_of_slot_[seeds.front().slot];
   const int64_t n = static_cast<int64_t>(query.size());
   const int64_t m = static_cast<int64_t>(stored.size());
   std::vector<std::pair<int64_t, bool>> tried;  // (offset, mirrored)
-  std::vector<int> run(query.size()), best_run;
-  int best_frames = 0;
+  std::vector<std::pair<uint32_t, int>> run, best_run;
   int64_t best_sum = 0;
   for (const Seed& s : seeds) {
     if (tried.size() == kMaxRunsPerVideo) break;
@@ -204,28 +202,30 @@ void DuplicateIndex::MatchSlot(absl::Span<const uint64_t> query, absl::Span<cons
     tried.push_back(key);
     const int64_t offset = key.first;
     const uint64_t flip = s.mirrored ? kDctMirrorMask : 0;
-    int frames = 0;
+    run.clear();
     int64_t sum = 0;
-    const int64_t first = std::max<int64_t>(0, -offset);
-    const int64_t last = std::min<int64_t>(n, m - offset);
-    std::fill(run.begin(), run.end(), kNoMatch);
-    for (int64_t i = first; i < last; ++i) {
+    for (int64_t i = std::max<int64_t>(0, -offset); i < std::min<int64_t>(n, m - offset); ++i) {
       const int d = std::popcount((query[i] ^ flip) ^ stored[i + offset]);
       if (d > options_.aligned_frame_distance) continue;
-      run[i] = d;
-      ++frames;
+      run.emplace_back(static_cast<uint32_t>(i), d);
       sum += d;
     }
-    if (frames >= options_.min_aligned_frames &&
-        (frames > best_frames || (frames == best_frames && sum < best_sum))) {
-      best_frames = frames;
+    if (run.size() >= static_cast<size_t>(options_.min_aligned_frames) &&
+        (run.size() > best_run.size() || (run.size() == best_run.size() && sum < best_sum))) {
       best_sum = sum;
-      best_run = run;
+      best_run.swap(run);
     }
   }
-  for (size_t i = 0; i < best_run.size(); ++i) {
-    (*distance)[i] = std::min((*distance)[i], best_run[i]);
+  hits.insert(hits.end(), best_run.begin(), best_run.end());
+  // Each query frame once, at its smallest distance.
+  std::sort(hits.begin(), hits.end());
+  SlotMatch out;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (i > 0 && hits[i].first == hits[i - 1].first) continue;
+    ++out.frames;
+    out.distance_sum += hits[i].second;
   }
+  return out;
 }
 
 std::vector<DuplicateMatch> DuplicateIndex::Lookup(absl::Span<const uint64_t> hashes) const {
@@ -248,24 +248,16 @@ std::vector<DuplicateMatch> DuplicateIndex::Lookup(absl::Span<const uint64_t> ha
     return a.position < b.position;
   });
   const double n = static_cast<double>(hashes.size());
-  std::vector<int> distance;
   for (size_t begin = 0; begin < seeds.size();) {
     size_t end = begin + 1;
     while (end < seeds.size() && seeds[end].slot == seeds[begin].slot) ++end;
     const absl::Span<const Seed> group(seeds.data() + begin, end - begin);
     begin = end;
-    MatchSlot(hashes, group, &distance);
-    int frames = 0;
-    int64_t sum = 0;
-    for (int d : distance) {
-      if (d == kNoMatch) continue;
-      ++frames;
-      sum += d;
-    }
-    const double share = frames / n;
-    if (frames == 0 || share + 1e-12 < options_.min_matched_share) continue;
+    const SlotMatch m = MatchSlot(hashes, group);
+    const double share = m.frames / n;
+    if (m.frames == 0 || share + 1e-12 < options_.min_matched_share) continue;
     out.push_back(DuplicateMatch{video_of_slot_[group.front().slot],
-                                 static_cast<double>(sum) / frames, share});
+                                 static_cast<double>(m.distance_sum) / m.frames, share});
   }
   std::sort(out.begin(), out.end(), [](const DuplicateMatch& a, const DuplicateMatch& b) {
     if (a.matched_share != b.matched_share) return a.matched_share > b.matched_share;

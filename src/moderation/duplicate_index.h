@@ -107,10 +107,14 @@ class DuplicateIndex {
   // that lies within aligned_frame_distance.
   void ProbeFrame(uint64_t query, uint32_t frame, bool mirrored, std::vector<Seed>* seeds) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // The query frames' distances to `slot` (kNoMatch where none), given the seeds that name it:
-  // max_frame_distance anywhere, and aligned_frame_distance along the best run.
-  void MatchSlot(absl::Span<const uint64_t> query, absl::Span<const Seed> seeds,
-                 std::vector<int>* distance) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  struct SlotMatch {
+    int frames = 0;            // query frames matched
+    int64_t distance_sum = 0;  // of their smallest distances
+  };
+  // The query frames that match the video of `seeds` (all for one slot, closest first): within
+  // max_frame_distance anywhere, or within aligned_frame_distance along the best run.
+  SlotMatch MatchSlot(absl::Span<const uint64_t> query, absl::Span<const Seed> seeds) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void RemoveSlot(uint32_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const DuplicateIndexOptions options_;
