@@ -131,9 +131,9 @@ TEST(DuplicateRunsTest, OptionsFromJson) {
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->aligned_frame_distance, 15);
   EXPECT_EQ(o->min_aligned_frames, 3);
-  for (const char* bad :
-       {R"({"aligned_frame_distance":32})", R"({"max_frame_distance":12,"aligned_frame_distance":11})",
-        R"({"min_aligned_frames":1})", R"({"min_aligned_frames":2.5})"}) {
+  for (const char* bad : {R"({"aligned_frame_distance":32})",
+                          R"({"max_frame_distance":12,"aligned_frame_distance":11})",
+                          R"({"min_aligned_frames":1})", R"({"min_aligned_frames":2.5})"}) {
     EXPECT_EQ(ParseDuplicateIndexOptions(bad).status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
