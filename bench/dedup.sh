@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Duplicate-detection bench (docs/design/moderation_dedup.md): generates distinct short clips
 # with the ffmpeg CLI, makes five transformed copies of each (low bitrate, 480p, 5% crop, text
-# overlay, mirror), then runs dedup_bench: detection and false-match rates of DctHash, PHash
-# and BlockMeanHash, and DuplicateIndex lookup latency against a 100k-video index.
+# overlay, mirror), then runs dedup_bench: detection and false-match rates of DctHash (whole
+# frame and centre), PHash and BlockMeanHash, and DuplicateIndex detection, false matches and
+# lookup latency against a 100k-video index, for the configured run distance and a few others.
 #
 #   bench/dedup.sh [BUILD_DIR] [WORK_DIR]    (defaults: build/release, /tmp/foryou_dedup_bench)
 # The clips are kept in WORK_DIR and reused by the next run. Last line:
@@ -13,6 +14,9 @@ BUILD=${1:-build/release}
 WORK=${2:-/tmp/foryou_dedup_bench}
 VIDEOS=${DEDUP_VIDEOS:-100000}
 MAX_DISTANCE=${DEDUP_MAX_DISTANCE:-10}  # the index's max_frame_distance (config/dedup.json)
+ALIGNED=${DEDUP_ALIGNED_DISTANCE:-16}   # aligned_frame_distance (config/dedup.json)
+# Other aligned_frame_distance values (D, or D/K with min_aligned_frames K), one line each.
+COMPARE=${DEDUP_COMPARE_ALIGNED:-10,12,14,15,18,20,16/3,18/3,20/3}
 FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 mkdir -p "$WORK"
 
@@ -67,4 +71,5 @@ for ((i = 0; i < N; i++)); do
 done
 echo "sources=$N transforms=$TRANSFORMS clips in $WORK"
 "$BUILD/src/moderation/dedup_bench" --dir "$WORK" --sources "$N" --transforms "$TRANSFORMS" \
-  --videos "$VIDEOS" --max-distance "$MAX_DISTANCE"
+  --videos "$VIDEOS" --max-distance "$MAX_DISTANCE" --aligned-distance "$ALIGNED" \
+  --compare-aligned "$COMPARE"

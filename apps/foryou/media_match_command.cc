@@ -2,7 +2,8 @@
 // indexes A and looks B up, as the upload path does against the whole catalog, and prints
 //   match=0|1 distance=D matched_share=S frames_a=N frames_b=M
 // D is the mean Hamming distance of B's matched frames to A's (-1 when no frame matched) and S
-// the share of B's frames that matched (mirrored frames included). Exit 0 either way; 2 when a
+// the share of B's frames that matched (mirrored frames included), by the index's two rules:
+// within max_frame_distance anywhere, or aligned_frame_distance along a run of frames. Exit 0 either way; 2 when a
 // file cannot be read or decoded or the config is bad.
 #include "apps/foryou/media_match_command.h"
 

@@ -5,6 +5,19 @@
 // frame within d, and each candidate is then checked on its full distance. With d = 10 that is
 // 4 x 137 bucket reads per query frame (twice with the mirror), each bucket holding
 // n / 65536 postings: the cost grows with the index but stays a small fraction of a scan.
+//
+// RUNS (seed and extend). A crop or a caption moves a frame's hash further than
+// max_frame_distance, but a copy keeps the original's timing: its frames sit at one offset
+// from the original's. Probing at radius r also meets many postings between
+// max_frame_distance and aligned_frame_distance; each is a seed naming a video and an offset
+// (stored position - query frame). Per seeded video and offset, query frame i is compared with
+// stored frame i + offset, and the frames within aligned_frame_distance form a run; a run of at
+// least min_aligned_frames lets its frames count as matched. A random hash lies within 16 bits
+// of a given one with probability 3.5e-5, so one chance posting is common in a large index but
+// two at one offset in one video are not: the looser distance needs no wider probe and adds
+// few false matches. Each query frame is paired with one stored frame only: with any slack,
+// two near-identical query frames (a still shot) could both pair with one chance posting and
+// make a run of it. The check reads only the video's own hashes, min(query, video) per offset.
 #include "moderation/duplicate_index.h"
 
 #include <algorithm>
@@ -31,9 +44,14 @@ std::vector<uint16_t> MasksUpTo(int radius) {
 }
 
 bool ValidOptions(const DuplicateIndexOptions& o) {
-  return o.max_frame_distance >= 0 && o.max_frame_distance <= 31 && o.min_matched_share > 0 &&
-         o.min_matched_share <= 1;
+  return o.max_frame_distance >= 0 && o.max_frame_distance <= 31 &&
+         o.aligned_frame_distance >= o.max_frame_distance && o.aligned_frame_distance <= 31 &&
+         o.min_aligned_frames >= 2 && o.min_aligned_frames <= static_cast<int>(kMaxFrameHashes) &&
+         o.min_matched_share > 0 && o.min_matched_share <= 1;
 }
+
+// Offsets tried per seeded video: the seeds closest to the query first.
+constexpr size_t kMaxRunsPerVideo = 16;
 
 }  // namespace
 
@@ -46,6 +64,10 @@ absl::StatusOr<DuplicateIndexOptions> ParseDuplicateIndexOptions(absl::string_vi
   for (const auto& [key, value] : j.items()) {
     if (key == "max_frame_distance" && value.is_number_integer()) {
       o.max_frame_distance = value.get<int>();
+    } else if (key == "aligned_frame_distance" && value.is_number_integer()) {
+      o.aligned_frame_distance = value.get<int>();
+    } else if (key == "min_aligned_frames" && value.is_number_integer()) {
+      o.min_aligned_frames = value.get<int>();
     } else if (key == "min_matched_share" && value.is_number()) {
       o.min_matched_share = value.get<double>();
     } else if (key == "match_mirrored" && value.is_boolean()) {
@@ -57,7 +79,9 @@ absl::StatusOr<DuplicateIndexOptions> ParseDuplicateIndexOptions(absl::string_vi
   }
   if (!ValidOptions(o)) {
     return absl::InvalidArgumentError(
-        "dedup options: max_frame_distance must be in [0, 31] and min_matched_share in (0, 1]");
+        "dedup options: max_frame_distance must be in [0, 31], aligned_frame_distance in "
+        "[max_frame_distance, 31], min_aligned_frames in [2, 4096] and min_matched_share in "
+        "(0, 1]");
   }
   return o;
 }
@@ -80,10 +104,18 @@ absl::Status DuplicateIndex::Add(absl::string_view video, absl::Span<const uint6
     return absl::InvalidArgumentError(absl::StrCat("duplicate index: ", hashes.size(),
                                                    " frame hashes, more than ", kMaxFrameHashes));
   }
-  // Frames repeated within a video (a still shot) would only lengthen the buckets.
-  std::vector<uint64_t> distinct(hashes.begin(), hashes.end());
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  // Frames repeated within a video (a still shot) would only lengthen the buckets: one
+  // posting per distinct hash, at its first position.
+  std::vector<std::pair<uint64_t, uint16_t>> distinct;
+  distinct.reserve(hashes.size());
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    distinct.emplace_back(hashes[i], static_cast<uint16_t>(i));
+  }
+  std::stable_sort(distinct.begin(), distinct.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  distinct.erase(std::unique(distinct.begin(), distinct.end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 distinct.end());
 
   common::WriterLock lock(&mu_);
   if (auto it = slot_of_.find(video); it != slot_of_.end()) {
@@ -100,10 +132,10 @@ absl::Status DuplicateIndex::Add(absl::string_view video, absl::Span<const uint6
     hashes_of_slot_.emplace_back();
   }
   video_of_slot_[slot] = std::string(video);
-  for (uint64_t h : distinct) {
-    for (int b = 0; b < kBands; ++b) bands_[b][Band(h, b)].push_back(Posting{h, slot});
+  for (const auto& [h, position] : distinct) {
+    for (int b = 0; b < kBands; ++b) bands_[b][Band(h, b)].push_back(Posting{h, slot, position});
   }
-  hashes_of_slot_[slot] = std::move(distinct);
+  hashes_of_slot_[slot].assign(hashes.begin(), hashes.end());
   slot_of_.emplace(std::string(video), slot);
   return absl::OkStatus();
 }
@@ -132,55 +164,100 @@ bool DuplicateIndex::Remove(absl::string_view video) {
   return true;
 }
 
-void DuplicateIndex::MatchFrame(uint64_t query, absl::flat_hash_map<uint32_t, int>* best) const {
-  const int max_d = options_.max_frame_distance;
+void DuplicateIndex::ProbeFrame(uint64_t query, uint32_t frame, bool mirrored,
+                                std::vector<Seed>* seeds) const {
+  const int max_d = options_.aligned_frame_distance;
   for (int b = 0; b < kBands; ++b) {
     const uint16_t value = Band(query, b);
     for (uint16_t mask : probe_masks_) {
       for (const Posting& p : bands_[b][value ^ mask]) {
         const int d = std::popcount(p.hash ^ query);
         if (d > max_d) continue;
-        auto [it, inserted] = best->try_emplace(p.slot, d);
-        if (!inserted && d < it->second) it->second = d;
+        seeds->push_back(Seed{p.slot, frame, p.position, static_cast<uint8_t>(d), mirrored});
       }
     }
   }
 }
 
+DuplicateIndex::SlotMatch DuplicateIndex::MatchSlot(absl::Span<const uint64_t> query,
+                                                    absl::Span<const Seed> seeds) const {
+  // (query frame, distance) of every frame match, kept sparse: a long query meets thousands of
+  // videos through chance seeds, and each costs only its seeds and its runs' overlaps.
+  std::vector<std::pair<uint32_t, int>> hits;
+  // Anywhere in the video: probing found every stored frame within max_frame_distance.
+  for (const Seed& s : seeds) {
+    if (s.distance <= options_.max_frame_distance) hits.emplace_back(s.frame, s.distance);
+  }
+  // Along a run: the offsets of the closest seeds, each checked over the whole overlap.
+  const std::vector<uint64_t>& stored = hashes_of_slot_[seeds.front().slot];
+  const int64_t n = static_cast<int64_t>(query.size());
+  const int64_t m = static_cast<int64_t>(stored.size());
+  std::vector<std::pair<int64_t, bool>> tried;  // (offset, mirrored)
+  std::vector<std::pair<uint32_t, int>> run, best_run;
+  int64_t best_sum = 0;
+  for (const Seed& s : seeds) {
+    if (tried.size() == kMaxRunsPerVideo) break;
+    const std::pair<int64_t, bool> key{int64_t{s.position} - int64_t{s.frame}, s.mirrored};
+    if (std::find(tried.begin(), tried.end(), key) != tried.end()) continue;
+    tried.push_back(key);
+    const int64_t offset = key.first;
+    const uint64_t flip = s.mirrored ? kDctMirrorMask : 0;
+    run.clear();
+    int64_t sum = 0;
+    for (int64_t i = std::max<int64_t>(0, -offset); i < std::min<int64_t>(n, m - offset); ++i) {
+      const int d = std::popcount((query[i] ^ flip) ^ stored[i + offset]);
+      if (d > options_.aligned_frame_distance) continue;
+      run.emplace_back(static_cast<uint32_t>(i), d);
+      sum += d;
+    }
+    if (run.size() >= static_cast<size_t>(options_.min_aligned_frames) &&
+        (run.size() > best_run.size() || (run.size() == best_run.size() && sum < best_sum))) {
+      best_sum = sum;
+      best_run.swap(run);
+    }
+  }
+  hits.insert(hits.end(), best_run.begin(), best_run.end());
+  // Each query frame once, at its smallest distance.
+  std::sort(hits.begin(), hits.end());
+  SlotMatch out;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (i > 0 && hits[i].first == hits[i - 1].first) continue;
+    ++out.frames;
+    out.distance_sum += hits[i].second;
+  }
+  return out;
+}
+
 std::vector<DuplicateMatch> DuplicateIndex::Lookup(absl::Span<const uint64_t> hashes) const {
   std::vector<DuplicateMatch> out;
   if (hashes.empty()) return out;
-  struct Tally {
-    int frames = 0;
-    int64_t distance_sum = 0;
-  };
-  absl::flat_hash_map<uint32_t, Tally> tallies;
-  absl::flat_hash_map<uint32_t, int> best;
-  absl::flat_hash_map<uint32_t, int> best_mirrored;
+  std::vector<Seed> seeds;
   common::ReaderLock lock(&mu_);
-  for (uint64_t q : hashes) {
-    best.clear();
-    MatchFrame(q, &best);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    const uint32_t frame = static_cast<uint32_t>(i);
+    ProbeFrame(hashes[i], frame, /*mirrored=*/false, &seeds);
     if (options_.match_mirrored) {
-      best_mirrored.clear();
-      MatchFrame(q ^ kDctMirrorMask, &best_mirrored);
-      for (const auto& [slot, d] : best_mirrored) {
-        auto [it, inserted] = best.try_emplace(slot, d);
-        if (!inserted && d < it->second) it->second = d;
-      }
-    }
-    for (const auto& [slot, d] : best) {
-      Tally& t = tallies[slot];
-      ++t.frames;
-      t.distance_sum += d;
+      ProbeFrame(hashes[i] ^ kDctMirrorMask, frame, /*mirrored=*/true, &seeds);
     }
   }
+  // Per video, closest seeds first (MatchSlot tries the runs they start in that order).
+  std::sort(seeds.begin(), seeds.end(), [](const Seed& a, const Seed& b) {
+    if (a.slot != b.slot) return a.slot < b.slot;
+    if (a.distance != b.distance) return a.distance < b.distance;
+    if (a.frame != b.frame) return a.frame < b.frame;
+    return a.position < b.position;
+  });
   const double n = static_cast<double>(hashes.size());
-  for (const auto& [slot, t] : tallies) {
-    const double share = t.frames / n;
-    if (share + 1e-12 < options_.min_matched_share) continue;
-    out.push_back(DuplicateMatch{video_of_slot_[slot],
-                                 static_cast<double>(t.distance_sum) / t.frames, share});
+  for (size_t begin = 0; begin < seeds.size();) {
+    size_t end = begin + 1;
+    while (end < seeds.size() && seeds[end].slot == seeds[begin].slot) ++end;
+    const absl::Span<const Seed> group(seeds.data() + begin, end - begin);
+    begin = end;
+    const SlotMatch m = MatchSlot(hashes, group);
+    const double share = m.frames / n;
+    if (m.frames == 0 || share + 1e-12 < options_.min_matched_share) continue;
+    out.push_back(DuplicateMatch{video_of_slot_[group.front().slot],
+                                 static_cast<double>(m.distance_sum) / m.frames, share});
   }
   std::sort(out.begin(), out.end(), [](const DuplicateMatch& a, const DuplicateMatch& b) {
     if (a.matched_share != b.matched_share) return a.matched_share > b.matched_share;

@@ -26,8 +26,16 @@ namespace foryou::moderation {
 
 // The decision thresholds (config/dedup.json; docs/design/moderation_dedup.md).
 struct DuplicateIndexOptions {
-  // Two frame hashes match when their Hamming distance is at most this (0..31).
+  // Two frame hashes match when their Hamming distance is at most this (0..31), wherever the
+  // two frames sit in their videos.
   int max_frame_distance = 10;
+  // A looser distance (max_frame_distance..31) for frames in a run: a query frame also matches
+  // when it is within this distance of the stored frame at the same time offset (stored
+  // position - query position) as at least min_aligned_frames - 1 other query frames.
+  int aligned_frame_distance = 16;
+  // How many query frames (>= 2) must match at one consistent offset before the looser
+  // distance counts. A query with fewer frames is matched at max_frame_distance only.
+  int min_aligned_frames = 2;
   // A stored video is a duplicate of a query when at least this share of the query's frames
   // match one of its frames (0 < share <= 1).
   double min_matched_share = 0.5;
@@ -35,13 +43,14 @@ struct DuplicateIndexOptions {
   bool match_mirrored = true;
 };
 
-// Reads options from a JSON object {"max_frame_distance":10,"min_matched_share":0.5,
-// "match_mirrored":true} (every key optional); InvalidArgument names a bad or unknown key.
+// Reads options from a JSON object {"max_frame_distance":10,"aligned_frame_distance":16,
+// "min_aligned_frames":2,"min_matched_share":0.5,"match_mirrored":true} (every key optional);
+// InvalidArgument names a bad or unknown key.
 absl::StatusOr<DuplicateIndexOptions> ParseDuplicateIndexOptions(absl::string_view json);
 
 struct DuplicateMatch {
   std::string video;
-  double distance = 0;       // mean Hamming distance of the matched query frames' best matches
+  double distance = 0;       // mean Hamming distance of the matched query frames' matches
   double matched_share = 0;  // share of the query's frames that matched a frame of `video`
   friend bool operator==(const DuplicateMatch&, const DuplicateMatch&) = default;
 };
@@ -66,6 +75,7 @@ class DuplicateIndex {
 
   // The indexed videos the query duplicates (matched share >= min_matched_share), most
   // matched share first, then smallest distance, then id. Empty for an empty query.
+  // `hashes` are the query's frame hashes in time order (the run rule needs the order).
   std::vector<DuplicateMatch> Lookup(absl::Span<const uint64_t> hashes) const;
 
   bool Contains(absl::string_view video) const;
@@ -74,17 +84,36 @@ class DuplicateIndex {
 
  private:
   // One indexed frame in one band's bucket. The full hash sits beside the video's slot so the
-  // distance check needs no second memory access.
+  // distance check needs no second memory access; `position` is the frame's place in the
+  // video's time-ordered list (its first place, for a hash the video repeats).
   struct Posting {
     uint64_t hash;
     uint32_t slot;
+    uint16_t position;
+  };
+  // A frame match found by probing, the seed of a run: query frame `frame` (mirrored or not)
+  // within aligned_frame_distance of the slot's frame at `position`.
+  struct Seed {
+    uint32_t slot;
+    uint32_t frame;
+    uint16_t position;
+    uint8_t distance;
+    bool mirrored;
   };
   static constexpr int kBands = 4;  // 16-bit bands
   static constexpr size_t kBuckets = size_t{1} << 16;
 
-  // Visits each distinct indexed slot with a frame within max_frame_distance of `query` and
-  // its smallest distance, through `best` (slot -> distance, cleared first).
-  void MatchFrame(uint64_t query, absl::flat_hash_map<uint32_t, int>* best) const
+  // Appends to `seeds` every posting found by probing around `query` (query frame `frame`)
+  // that lies within aligned_frame_distance.
+  void ProbeFrame(uint64_t query, uint32_t frame, bool mirrored, std::vector<Seed>* seeds) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  struct SlotMatch {
+    int frames = 0;            // query frames matched
+    int64_t distance_sum = 0;  // of their smallest distances
+  };
+  // The query frames that match the video of `seeds` (all for one slot, closest first): within
+  // max_frame_distance anywhere, or within aligned_frame_distance along the best run.
+  SlotMatch MatchSlot(absl::Span<const uint64_t> query, absl::Span<const Seed> seeds) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void RemoveSlot(uint32_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -95,6 +124,7 @@ class DuplicateIndex {
   mutable common::RwMutex mu_;
   absl::flat_hash_map<std::string, uint32_t> slot_of_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> video_of_slot_ ABSL_GUARDED_BY(mu_);      // "" = free slot
+  // Each slot's hashes in time order, repeats included (the run check reads them by position).
   std::vector<std::vector<uint64_t>> hashes_of_slot_ ABSL_GUARDED_BY(mu_);
   std::vector<uint32_t> free_slots_ ABSL_GUARDED_BY(mu_);
   // bands_[b][v]: the postings whose bits [16b, 16b+16) equal v.

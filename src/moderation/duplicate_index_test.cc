@@ -63,6 +63,7 @@ TEST(DuplicateIndexTest, FarHashesDoNotMatch) {
   std::mt19937_64 rng(3);
   DuplicateIndexOptions o;
   o.max_frame_distance = 10;
+  o.aligned_frame_distance = 10;  // the per-frame rule only (duplicate_runs_test.cc: runs)
   DuplicateIndex index(o);
   const std::vector<uint64_t> a = RandomHashes(&rng, 6);
   ASSERT_TRUE(index.Add("a", a).ok());
