@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/file_util.h"
+#include "media/effects.h"
 #include "server/api_test_harness.h"
 
 namespace foryou::server {
@@ -230,6 +231,19 @@ TEST_F(ApiUploadsTest, AFullDiskIs507AndTheChunkIsNotRecorded) {
   EXPECT_TRUE(IsError(full, 507, "insufficient_storage", "disk is full"));
   EXPECT_EQ(h_->Get("/v1/uploads/" + id, alice_).j["received"], 1000);
   EXPECT_EQ(Put(id, 1000, std::string(1000, 'b'), 4096).j["received"], 2000);
+}
+
+TEST_F(ApiUploadsTest, EffectsArePublicInThePickersOrderWithTheirTitles) {
+  Reply r = h_->Get("/v1/effects", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json& list = r.j["effects"];
+  ASSERT_EQ(list.size(), media::Effects().size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    EXPECT_EQ(list[i], json({{"name", media::Effects()[i].name},
+                             {"title", media::Effects()[i].title}}));
+  }
+  EXPECT_EQ(list[0]["name"], "vivid");
+  EXPECT_EQ(list[0]["title"], "Vivid colours");
 }
 
 }  // namespace
