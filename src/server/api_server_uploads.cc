@@ -65,7 +65,7 @@ void ApiServer::UploadRoutes() {
   s.Get("/v1/effects", PublicRoute("/v1/effects", [](const auto&, auto& res, const Caller&) {
     json list = json::array();
     for (const media::Effect& e : media::Effects()) {
-      list.push_back({{"name", e.name}, {"title", e.title}});
+      list.push_back(json{{"name", e.name}, {"title", e.title}});
     }
     SendJson(res, 200, {{"effects", list}});
   }));

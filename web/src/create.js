@@ -6,7 +6,9 @@
 // refusals are shown as it words them.
 import { h } from './dom.js';
 import { Upload, UploadStalled, percent } from './upload.js';
-import { soundTitle } from './pages.js';
+
+// A sound found by search: its title, else its id (a search result names no creator).
+const soundName = (s) => s.title || s.id;
 
 // ctx: { api, openPanel(title, body, opts), toast(text), posted(video) }.
 // `remix`: null, or { kind: 'duet' | 'stitch', video } (the original, a video object).
@@ -135,7 +137,7 @@ function soundPicker(api) {
   const box = h('input', { type: 'search', id: 'create-sound-search', placeholder: 'Search sounds', 'aria-label': 'Search sounds' });
   const draw = () => {
     chosen.replaceChildren(picked ? '♫ ' + picked.title : '♫ The clip\'s own sound',
-      picked ? h('button', { type: 'button', class: 'link', id: 'create-sound-clear', onclick: () => { picked = null; draw(); } }, 'Use the clip\'s own sound') : null);
+      picked ? ' · ' : null, picked ? h('button', { type: 'button', class: 'link', id: 'create-sound-clear', onclick: () => { picked = null; draw(); } }, 'Use the clip\'s own sound') : null);
     chosen.dataset.sound = picked ? picked.id : '';
   };
   let timer = null;
@@ -152,8 +154,8 @@ function soundPicker(api) {
         const found = r.results || [];
         results.replaceChildren(...(found.length ? found.map((s) => h('li', {}, h('button', {
           type: 'button', class: 'sound-result', 'data-sound': s.id,
-          onclick: () => { picked = { id: s.id, title: soundTitle(s) }; results.replaceChildren(); box.value = ''; draw(); },
-        }, '♫ ' + soundTitle(s), s.videos !== undefined ? h('small', {}, ` · ${s.videos} videos`) : null))) : [h('li', { class: 'hint' }, 'No sound found')]));
+          onclick: () => { picked = { id: s.id, title: soundName(s) }; results.replaceChildren(); box.value = ''; draw(); },
+        }, '♫ ' + soundName(s), s.videos !== undefined ? h('small', {}, ` · ${s.videos} videos`) : null))) : [h('li', { class: 'hint' }, 'No sound found')]));
       } catch (e) {
         if (mine === asked) results.replaceChildren(h('li', { class: 'error' }, e.message));
       }
