@@ -3,7 +3,8 @@
 // made here with the ffmpeg CLI, go up in three chunks:
 // * the create page posts it with a caption, hashtags, an effect, a challenge and duets off while
 //   one chunk's answer is lost (the server has the bytes): the upload asks where the server is
-//   and goes on from there; the video shows in My videos, processing, then with its state;
+//   and goes on from there; the video shows in My videos, processing, then with its state, and
+//   with its numbers when the answer has `stats`;
 // * chunks failing again and again stop the upload with a message and a Retry that resumes it
 //   (no second upload);
 // * the More sheet offers Duet only when the video allows it, and Duet opens the create page with
@@ -132,6 +133,33 @@ test('create: a post goes up in chunks, resumes from the server after a lost ans
   assert.ok(await page.textContent(`${row} .state`));
   await page.screenshot({ path: join(SHOTS, 'my_videos.png') });
   assert.deepEqual(unexpected(errors), []);
+  await context.close();
+});
+
+test('create: My videos shows the stats the server sends, views by surface as bars', async () => {
+  assert.ok(posted, 'the first test posted a video');
+  const context = await signedIn();
+  const { page, errors } = await openPage(context, server.base + '/');
+  const stats = { views: 1234, watch_ms: 3723000, likes: 56, shares: 7, comments: 8, followers_gained: 9,
+    sources: { foryou: 1000, following: 0, sound: 0, hashtag: 100, profile: 34, challenge: 0, search: 50, other: 50 } };
+  // The server's answer with `stats` added (GET /v1/me/videos, docs/api.md).
+  await page.route('**/v1/me/videos*', async (route) => {
+    const body = await (await route.fetch()).json();
+    for (const v of body.videos) if (v.id === posted) v.stats = stats;
+    return route.fulfill({ json: body });
+  });
+  await page.click('#me');
+  await page.click('#my-videos');
+  const row = `.my-video[data-video="${posted}"]`;
+  await page.waitForSelector(`${row} .my-stats`);
+  const text = async (sel) => (await page.textContent(`${row} ${sel}`)).trim();
+  assert.equal(await text('[data-stat="views"]'), '1.2K views');
+  assert.equal(await text('[data-stat="watch time"]'), '1h 02m watch time');
+  assert.equal(await text('[data-stat="followers gained"]'), '9 followers gained');
+  const bars = await page.$$eval(`${row} .sources li`, (lis) => lis.map((li) => [li.dataset.source, li.querySelector('i').style.width]));
+  assert.deepEqual(bars, [['foryou', '81%'], ['hashtag', '8%'], ['profile', '3%'], ['search', '4%'], ['other', '4%']]);
+  await page.screenshot({ path: join(SHOTS, 'my_videos_stats.png') });
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
