@@ -1,7 +1,7 @@
 // The upload routes end to end: a real Engine and server, real RocksDB stores and a stand-in
 // media worker (a shell script written here that follows the worker protocol): chunks, offsets,
 // resuming, limits, completion, processing into the catalog and the media route, a refused input,
-// duet permissions and a full disk.
+// duet permissions, a full disk, and the public list of effects.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
