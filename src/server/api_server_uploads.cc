@@ -1,6 +1,7 @@
-// ApiServer routes of uploads (docs/api.md, "Uploads"): opening an upload, its chunks with
-// Content-Range, its state, completing it into a post, and the creator's own videos with their
-// processing state. Any signed-in account may post (docs/design/uploads.md, "Who may upload").
+// ApiServer routes of uploads (docs/api.md, "Uploads"): the effects a post may pick, opening an
+// upload, its chunks with Content-Range, its state, completing it into a post, and the creator's
+// own videos with their processing state. Any signed-in account may post
+// (docs/design/uploads.md, "Who may upload").
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_json.h"
+#include "media/effects.h"
 #include "server/api_handlers.h"
 #include "server/api_server.h"
 #include "server/http_status.h"
@@ -59,8 +61,16 @@ json UploadJson(const uploads::Upload& up, uint64_t chunk_bytes) {
 }  // namespace
 
 void ApiServer::UploadRoutes() {
-  if (deps_.uploads == nullptr) return;
   HttpServer& s = *http_;
+  // The effect picker's list, in media::Effects() order (the names a post may ask for).
+  s.Get("/v1/effects", PublicRoute("/v1/effects", [](const auto&, auto& res, const Caller&) {
+    json list = json::array();
+    for (const media::Effect& e : media::Effects()) {
+      list.push_back(json{{"name", e.name}, {"title", e.title}});
+    }
+    SendJson(res, 200, {{"effects", list}});
+  }));
+  if (deps_.uploads == nullptr) return;
   uploads::UploadService* svc = deps_.uploads;
   // A chunk is bounded by the store's limit and by the server's body limit, whichever is lower.
   const uint64_t chunk_bytes =

@@ -1,7 +1,7 @@
 // The upload routes end to end: a real Engine and server, real RocksDB stores and a stand-in
 // media worker (a shell script written here that follows the worker protocol): chunks, offsets,
 // resuming, limits, completion, processing into the catalog and the media route, a refused input,
-// duet permissions and a full disk.
+// duet permissions, a full disk, and the public list of effects.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -393,6 +393,19 @@ TEST_F(ApiUploadsTest, ADuetOfAnImportedVideoUsesItsMediaDirFileAndCreditsIt) {
   EXPECT_EQ(page.j["duets"], 1);
   EXPECT_EQ(page.j["stitches"], 0);
   EXPECT_EQ(h_->Get("/v1/videos/" + video, alice_).j["duet_of"], "v920");
+}
+
+TEST_F(ApiUploadsTest, EffectsArePublicInThePickersOrderWithTheirTitles) {
+  Reply r = h_->Get("/v1/effects", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json& list = r.j["effects"];
+  ASSERT_EQ(list.size(), media::Effects().size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    EXPECT_EQ(list[i], json({{"name", media::Effects()[i].name},
+                             {"title", media::Effects()[i].title}}));
+  }
+  EXPECT_EQ(list[0]["name"], "vivid");
+  EXPECT_EQ(list[0]["title"], "Vivid colours");
 }
 
 }  // namespace

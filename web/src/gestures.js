@@ -95,3 +95,19 @@ export function bindGestures(stage, on) {
     f();
   };
 }
+
+// The slide on `stage` follows a drag (dy px) and eases back when the drag ends.
+export function dragSlide(stage, dy) {
+  const slide = stage.querySelector('.slide');
+  if (!slide) return;
+  // The finger wins over a slide's entry animation still running (it would hold the transform).
+  slide.classList.remove('enter-up', 'enter-down');
+  slide.classList.add('dragging');
+  slide.style.transform = `translateY(${dy}px)`;
+}
+export function settleSlide(stage) {
+  const slide = stage.querySelector('.slide');
+  if (!slide) return;
+  slide.classList.remove('dragging');
+  slide.style.transform = '';
+}

@@ -4,6 +4,7 @@
 // the watch's completion and replays counted from playback.
 import { h, hue } from './dom.js';
 import { coverUrl } from './surface.js';
+import { mediaUrlOf } from './rendition.js';
 
 // The media of the player's `state` (media: id -> <video>, watch, muted, items, cur).
 // `box()` is the hidden element buffered videos wait in, `ahead` how many are buffered after
@@ -19,7 +20,7 @@ export function playerMedia(state, box, ahead, mutedFallback) {
 
   function makeVideo(item) {
     const v = h('video', {
-      src: item.media_url, poster: coverUrl(item.media_url), loop: true, playsinline: true, preload: 'auto',
+      src: mediaUrlOf(item), poster: item.cover_url || coverUrl(item.media_url), loop: true, playsinline: true, preload: 'auto',
       'aria-label': item.caption || item.video,
     });
     v.muted = state.muted;

@@ -103,7 +103,7 @@ function tile(v, onPlay) {
   return h('button', {
     class: 'tile', style: `--hue:${hue((v.hashtags && v.hashtags[0]) || v.creator)}`,
     'data-video': v.id, onclick: () => onPlay(v),
-  }, coverImage(v.media_url), v.original ? h('b', { class: 'badge original' }, 'Original') : null,
+  }, coverImage(v.media_url, '', v.cover_url), v.original ? h('b', { class: 'badge original' }, 'Original') : null,
   h('span', {}, v.caption || v.id), stats ? h('small', {}, stats) : null);
 }
 

@@ -5,13 +5,16 @@
 // videos" (R, or pulling down on the first video) fetches a new page and resets nothing; the
 // reset of the For You feed is in the settings, behind a confirmation (settings.js). Logged
 // out, the player shows the public For You feed and shared links; every action asks to sign in.
+// **+ Create** opens the create page (create.js), a duet or stitch from the More sheet too; your
+// profile leads to My videos (my_videos.js).
 import { Api, ApiError, takeKey } from './api.js';
 import { EventQueue } from './events.js';
-import { bindGestures } from './gestures.js';
+import { bindGestures, dragSlide, settleSlide } from './gestures.js';
 import { h } from './dom.js';
 import { settingsBody } from './settings.js';
 import { heartAt, pauseIcon, progressBar } from './surface.js';
-import { lookUpCreator, lookUpSoundTitle, renderPage } from './pages.js';
+import { renderPage } from './pages.js';
+import { infoParts } from './info.js';
 import { playerMedia } from './media.js';
 import { searchBody } from './search.js';
 import { renderAccountAuth, renderAuth as renderAuthIn, renderNoKey } from './auth.js';
@@ -23,6 +26,11 @@ import { openComments } from './comments.js';
 import { openProfile } from './profile.js';
 import { inboxButton } from './inbox.js';
 import { FOLLOWING_EMPTY, feedTabs, selectTab } from './tabs.js';
+// Posting (docs/design/web.md, "Posting").
+import { openCreate } from './create.js';
+import { openMyVideos } from './my_videos.js';
+import { withDetails } from './rendition.js';
+import { moreBody, renderWhy } from './video_sheets.js';
 
 const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
@@ -35,9 +43,6 @@ const PREFETCH = new URLSearchParams(location.search).get('prefetch') === '0' ? 
 const DEBUG = new URLSearchParams(location.search).has('debug');
 // The logged-out feed's language: the browser's ("pt-BR" -> "pt").
 const LANG = (navigator.language || '').toLowerCase().split('-')[0].replace(/[^a-z]/g, '');
-
-// The report reason codes the server accepts (docs/api.md, the `report` event).
-const REPORT_REASONS = ['spam', 'nudity', 'violence', 'hate', 'harassment', 'misinformation', 'self_harm', 'other'];
 
 const app = document.getElementById('app');
 const key = takeKey();   // '' = accounts: the session cookie
@@ -148,6 +153,7 @@ function openFeed(user) {
   const top = h('header', { class: 'top' },
     tabsNav = feedTabs(state.tab, switchTab),
     h('div', { class: 'top-actions' },
+      h('button', { id: 'create', class: 'create', onclick: () => createVideo(), title: 'Post a video' }, '+ Create'),
       h('button', { id: 'search', onclick: openSearch, title: 'Search' }, 'Search'),
       h('button', { id: 'sound', onclick: toggleSound, 'aria-label': 'Sound', title: 'Sound (M)' }),
       h('button', { id: 'new-videos', onclick: newVideos, title: 'New videos (R)' }, 'New videos'),
@@ -206,7 +212,7 @@ window.addEventListener('hashchange', () => {
 function pageItem(v, surface, reason) {
   return {
     video: v.id, creator: v.creator, sound: v.sound, hashtags: v.hashtags, caption: v.caption,
-    duration_ms: v.duration_ms, media_url: v.media_url, reason,
+    duration_ms: v.duration_ms, media_url: v.media_url, media_url_360: v.media_url_360, cover_url: v.cover_url, reason,
     request_id: surface + '-' + Date.now().toString(36), position: 0, surface, counts: v.counts,
   };
 }
@@ -255,7 +261,9 @@ async function loadMore() {
         : state.user ? await api.feed(state.user, PAGE) : await api.publicFeed(LANG, state.cursor, PAGE);
       if (!state.user) state.cursor = page.next_cursor;
       state.pages++;
-      for (const item of page.items) {
+      // Processed uploads get their 360p rendition and cover (rendition.js).
+      const items = await Promise.all(page.items.map((it) => withDetails(api, it)));
+      for (const item of items) {
         if (state.tab !== tab || state.seen.has(item.video) || isDropped(item)) continue;
         state.seen.add(item.video);
         absorbItemState(item, state);
@@ -363,39 +371,7 @@ function prev() {
 // ---- Info and actions ----
 
 function renderInfo(item) {
-  info.replaceChildren(
-    creatorLink(item.creator),
-    h('p', { class: 'caption' }, item.caption || ''),
-    h('p', { class: 'tags' }, (item.hashtags || []).map((t) =>
-      h('button', { class: 'link tag', onclick: () => openPage('hashtags', t, '#' + t) }, '#' + t))),
-    item.sound ? soundLink(item.sound) : null,
-    h('p', { class: 'reason' }, item.reason || ''));
-}
-
-// The creator of the video on screen: @id, then its display name beside it once known. It opens
-// the creator's profile when the creator is a user, else the catalog's creator page.
-function creatorLink(creator) {
-  const b = h('button', { class: 'link creator', onclick: () => openCreator(creator) }, '@' + creator);
-  lookUpCreator(api, creator).then(({ name }) => { if (name) b.textContent = `@${creator} · ${name}`; }, () => {});
-  return b;
-}
-
-async function openCreator(creator) {
-  let isUser = false;
-  try {
-    isUser = (await lookUpCreator(api, creator)).isUser;
-  } catch {
-    // the creator page says what went wrong
-  }
-  if (isUser) openProfile(socialCtx, creator);
-  else openPage('creators', creator, '@' + creator);
-}
-
-// The sound of the video on screen, by its title once known.
-function soundLink(sound) {
-  const b = h('button', { class: 'link sound', onclick: () => openPage('sounds', sound, '♫') }, '♫');
-  lookUpSoundTitle(api, sound).then((t) => { b.textContent = '♫ ' + t; }, () => { b.textContent = '♫ sound'; });
-  return b;
+  info.replaceChildren(...infoParts(item, { api, openPage, openProfile: (id) => openProfile(socialCtx, id) }));
 }
 
 function renderRail(item) {
@@ -576,22 +552,20 @@ function openComment() {
 
 function openMore() {
   act((item) => {
-    const reasons = h('select', { name: 'reason', 'aria-label': 'Report reason' },
-      REPORT_REASONS.map((r) => h('option', { value: r }, r)));
-    const body = h('div', { class: 'menu' },
-      h('button', { id: 'hide-creator', onclick: () => { closePanel(); hideCreator(item); } }, `Hide @${item.creator}`),
-      h('button', { id: 'hide-sound', disabled: !item.sound, onclick: () => { closePanel(); hideSound(item); } },
-        item.sound ? `Hide sound ${item.sound}` : 'No sound to hide'),
-      h('div', { class: 'report' }, reasons,
-        h('button', { id: 'report', onclick: () => {
-          events.push({ type: 'report', user: state.user, video: item.video, reason: reasons.value });
-          state.dropCreators.add(item.creator);
-          closePanel();
-          toast('Reported. Thank you.');
-          dropAhead((it) => it.video === item.video);
-          next();
-        } }, 'Report video')));
-    openPanel('More', body);
+    openPanel('More', moreBody(item, {
+      hideCreator: () => { closePanel(); hideCreator(item); },
+      hideSound: () => { closePanel(); hideSound(item); },
+      report: (reason) => {
+        events.push({ type: 'report', user: state.user, video: item.video, reason });
+        state.dropCreators.add(item.creator);
+        closePanel();
+        toast('Reported. Thank you.');
+        dropAhead((it) => it.video === item.video);
+        next();
+      },
+      video: (id) => api.get(`/v1/videos/${encodeURIComponent(id)}`),
+      remix: (kind, video) => createVideo({ kind, video }),
+    }));
   }, 'hide or report videos');
 }
 
@@ -601,24 +575,24 @@ async function openWhy() {
   if (!state.user) return askSignIn('see why a video is in your feed');
   const body = h('div', { class: 'why' }, h('p', {}, 'Loading…'));
   openPanel('Why this video', body);
-  try {
-    // A feed item is explained as it was served on its page; a video opened from a page or a
-    // link, as it would be scored now.
-    const served = item.surface === 'foryou' ? item.request_id : '';
-    const x = await api.explain(state.user, item.video, served);
-    // The first sentence says why, the last whether it could be shown again; the parts between
-    // are the table.
-    const said = x.explanation || [];
-    body.replaceChildren(
-      h('ul', {}, said.slice(0, 1).map((s) => h('li', {}, s))),
-      h('p', { class: 'hint' }, 'Found by: ' + (x.sources || []).map((s) => s.replaceAll('_', ' ')).join(', ')),
-      h('table', {}, h('caption', {}, `Score ${x.score.toFixed(2)}, part by part`),
-        h('tbody', {}, (x.parts || []).map((p) =>
-          h('tr', {}, h('td', {}, p.label), h('td', { class: 'num' }, (p.value >= 0 ? '+' : '') + p.value.toFixed(3)))))),
-      h('p', {}, said.length > 1 ? said[said.length - 1] : ''));
-  } catch (e) {
-    body.replaceChildren(h('p', { class: 'error' }, e.message));
-  }
+  await renderWhy(api, state.user, item, body);
+}
+
+// The create page (create.js), for a duet or stitch of `remix.video` when given; signed out, it
+// asks to sign in. A posted video opens My videos, where its processing shows.
+function createVideo(remix = null) {
+  if (!state.user) return askSignIn('post videos');
+  if (state.panelOpen) closePanel();
+  openCreate({ api, openPanel: (title, body, opts) => openPanel(title, body, undefined, opts), toast, posted: () => showMyVideos() }, remix);
+}
+
+function showMyVideos() {
+  if (state.panelOpen) closePanel();
+  openMyVideos({
+    api,
+    openPanel: (title, body, opts) => openPanel(title, body, undefined, opts),
+    play: (v) => socialCtx.playVideo(v, 'profile'),
+  });
 }
 
 async function openPage(kind, id, title) {
@@ -643,7 +617,9 @@ function playFromPage(v, kind) {
   const at = state.cur + 1;
   const existing = state.items.findIndex((it, i) => i > state.cur && it.video === v.id);
   if (existing > 0) state.items.splice(existing, 1);
-  state.items.splice(at, 0, pageItem(v, kind.slice(0, -1), `from the ${kind.slice(0, -1)} page`));
+  // The impression's surface: a creator's page is the creator's profile.
+  const surface = kind === 'creators' ? 'profile' : kind.slice(0, -1);
+  state.items.splice(at, 0, pageItem(v, surface, `from the ${kind.slice(0, -1)} page`));
   show(at);
 }
 
@@ -726,27 +702,11 @@ function togglePause() {
   }
 }
 
-// The slide on screen follows a drag (dy px) and eases back when the drag ends.
-function dragSlide(dy) {
-  const slide = stage.querySelector('.slide');
-  if (!slide) return;
-  // The finger wins over a slide's entry animation still running (it would hold the transform).
-  slide.classList.remove('enter-up', 'enter-down');
-  slide.classList.add('dragging');
-  slide.style.transform = `translateY(${dy}px)`;
-}
-function settleSlide() {
-  const slide = stage.querySelector('.slide');
-  if (!slide) return;
-  slide.classList.remove('dragging');
-  slide.style.transform = '';
-}
-
 function bindStageGestures() {
   bindGestures(stage, {
     next, prev, longPress: favorite, escape: closePanel, blocked: () => state.panelOpen,
     pullDown: () => (state.cur === 0 ? newVideos() : prev()),  // pull down on the first video
-    drag: dragSlide, settle: settleSlide,
+    drag: (dy) => dragSlide(stage, dy), settle: () => settleSlide(stage),
     tap: togglePause,
     doubleTap: doubleTapLike,
     keys: {
@@ -793,6 +753,7 @@ const socialCtx = {
   closePanel: () => closePanel(),
   toast: (text) => toast(text),
   openProfile: (id) => openProfile(socialCtx, id),
+  openMyVideos: () => showMyVideos(),
   commentsChanged: (item, delta) => {
     bumpCount(state.items.includes(item) ? state.items : [item], item.video, 'comments', delta);
     if (current() === item) renderRail(item);

@@ -20,8 +20,10 @@ export function avatar(user, cls = '') {
   return box;
 }
 
-// The cover of a video: /media/NAME.jpg beside /media/NAME.webm; the gradient when it fails.
+// The cover of a video: its `cover_url` (a processed upload), else /media/NAME.jpg beside
+// /media/NAME.webm; the gradient when it fails.
 export function coverUrl(v) {
+  if (v.cover_url) return v.cover_url;
   const m = /^(\/media\/.+)\.[a-z0-9]+$/i.exec(v.media_url || '');
   return m ? m[1] + '.jpg' : '';
 }
@@ -41,7 +43,7 @@ export function tile(v, onclick) {
 }
 
 // ctx: { social, user(), requireUser(), openPanel(title, body, opts), closePanel(), toast(text),
-// isFollowing(id), follow(id, on), playVideo(v, surface), signOut(), signedOut() }.
+// isFollowing(id), follow(id, on), playVideo(v, surface), openMyVideos(), signOut(), signedOut() }.
 export async function openProfile(ctx, id) {
   const body = h('div', { class: 'profile', 'data-user': id }, h('p', {}, 'Loading…'));
   ctx.openPanel('@' + id, body, { cls: 'full' });
@@ -77,7 +79,8 @@ function renderProfile(ctx, body, user, isUser) {
     user.bio ? h('p', { class: 'bio' }, user.bio) : null);
   const actions = h('div', { class: 'profile-actions' });
   if (own) {
-    actions.append(h('button', { id: 'edit-profile', onclick: () => editProfile(ctx, body, user) }, 'Edit profile'));
+    actions.append(h('button', { id: 'edit-profile', onclick: () => editProfile(ctx, body, user) }, 'Edit profile'),
+      h('button', { id: 'my-videos', onclick: () => ctx.openMyVideos() }, 'My videos'));
   } else {
     const followed = user.followed ?? ctx.isFollowing(user.id);
     actions.append(h('button', {
@@ -137,7 +140,8 @@ async function loadTiles(ctx, grid, id, kind, isUser, cursor = '') {
   }
   if (!cursor) grid.replaceChildren();
   grid.querySelector('.more')?.remove();
-  for (const v of videos) grid.append(tile(v, () => ctx.playVideo(v, kind === 'videos' ? 'profile' : kind)));
+  // Every tab of a profile is the `profile` surface.
+  for (const v of videos) grid.append(tile(v, () => ctx.playVideo(v, 'profile')));
   if (!grid.children.length) {
     grid.append(h('p', { class: 'empty' }, { videos: 'No videos yet.', liked: 'No liked videos yet.',
       favorites: 'No favorites yet.' }[kind]));

@@ -11,10 +11,11 @@ export function coverUrl(mediaUrl) {
   return (dot > mediaUrl.lastIndexOf('/') ? mediaUrl.slice(0, dot) : mediaUrl) + '.jpg';
 }
 
-// An <img> of the cover of `mediaUrl` that removes itself when the image cannot be loaded (the
-// gradient behind it shows instead); null when there is no media.
-export function coverImage(mediaUrl, alt = '') {
-  const src = coverUrl(mediaUrl);
+// An <img> of the cover of `mediaUrl` (or `cover`, a processed upload's `cover_url`) that removes
+// itself when the image cannot be loaded (the gradient behind it shows instead); null when there
+// is no media.
+export function coverImage(mediaUrl, alt = '', cover = '') {
+  const src = cover || coverUrl(mediaUrl);
   if (!src) return null;
   const img = h('img', { class: 'cover', src, alt, decoding: 'async' });
   img.addEventListener('error', () => img.remove());

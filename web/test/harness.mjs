@@ -46,10 +46,10 @@ export async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
 }
 
 // A `foryou serve` on a fresh data directory with one clip per name of `clips` in its media
-// directory. `api(method, path, body, key)` calls it (the admin key by default); `restart()` stops
+// directory, and `args` added to its flags. `api(method, path, body, key)` calls it (the admin key by default); `restart()` stops
 // it and starts it again on the same data directory and port; `stop()` ends it and removes the
 // directory.
-export async function startServer({ clips }) {
+export async function startServer({ clips, args = [] }) {
   assert.ok(existsSync(BIN), `${BIN} is missing: run make build first`);
   assert.ok(existsSync(join(repo, 'web/dist/index.html')), 'web/dist is missing: run npm run build in web/');
   const dataDir = mkdtempSync(join(tmpdir(), 'foryou-e2e-'));
@@ -60,7 +60,7 @@ export async function startServer({ clips }) {
   const s = { base: `http://127.0.0.1:${port}`, dataDir, media, log: [], proc: null, appKey: '', adminKey: '' };
   const launch = async () => {
     s.proc = spawn(BIN, ['serve', '--data-dir', join(dataDir, 'data'), '--port', String(port),
-      '--static-dir', join(repo, 'web/dist'), '--media-dir', media,
+      '--static-dir', join(repo, 'web/dist'), '--media-dir', media, ...args,
       ...(process.env.FORYOU_SERVE_ARGS ? process.env.FORYOU_SERVE_ARGS.split(' ') : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     s.proc.stdout.on('data', (d) => s.log.push(String(d)));
     s.proc.stderr.on('data', (d) => s.log.push(String(d)));
