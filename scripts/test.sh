@@ -74,7 +74,9 @@ release() {
 
 web() {
   local log="$log_dir/web.log"
-  (cd web && node --test test/) 2>&1 | tee "$log"
+  # Two test files at a time (each starts its own server and browser on its own port and data
+  # directory): the files mostly wait on the browser, 96 -> 71 s on 2 cores.
+  (cd web && node --test --test-concurrency=2 test/) 2>&1 | tee "$log"
   local pass skip
   pass=$(grep -Eo '^# pass [0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)
   skip=$(grep -Eo '^# skipped [0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)
