@@ -6,7 +6,7 @@
 // server dies (PR_SET_PDEATHSIG), so no worker outlives a killed server and writes into the work
 // directory of the job's next run. The parent polls waitpid every few ms until the child ends or
 // the wall limit passes; then it SIGKILLs the child's process group (a worker that started
-// helpers takes them with it) and reaps the child.
+// processes of its own takes them with it) and reaps the child.
 #include "uploads/worker_supervisor.h"
 
 #include <algorithm>
