@@ -238,16 +238,8 @@ absl::Status FeedVideoSink::CreateVideo(const catalog::Video& video) {
 }
 
 absl::StatusOr<std::vector<uint64_t>> ParseStoredFrameHashes(std::string_view stored) {
-  std::vector<uint64_t> hashes;
-  const absl::string_view text(stored.data(), stored.size());
-  for (absl::string_view hex : absl::StrSplit(text, ',', absl::SkipEmpty())) {
-    uint64_t h = 0;
-    if (hex.size() != 16 || !absl::SimpleHexAtoi(hex, &h)) {
-      return absl::InvalidArgumentError(absl::StrCat("frame hash '", hex, "' is not 16 hex digits"));
-    }
-    hashes.push_back(h);
-  }
-  return hashes;
+  // The catalog keeps the list without its "dct64:" prefix (docs/formats/frame_hashes.md).
+  return moderation::ParseFrameHashes(absl::StrCat("dct64:", stored));
 }
 
 std::vector<moderation::DuplicateMatch> Engine::SimilarVideos(std::string_view video) const {

@@ -71,12 +71,12 @@ struct EngineOptions {
   uploads::UploadServiceOptions uploads;
 };
 
-// The uploads' catalog writes, through the feed service so that its index sees them.
 // A video's stored frame hashes (catalog::Video::frame_hash: 16 hex digits each, joined by
 // commas, as the upload pipeline writes them); InvalidArgument naming a bad one.
 absl::StatusOr<std::vector<uint64_t>> ParseStoredFrameHashes(std::string_view stored);
 
-// A new post also enters the moderation machine (uploaded, then processing).
+// The uploads' catalog writes, through the feed service so that its index sees them. A new post
+// also enters the moderation machine (uploaded, then processing).
 class FeedVideoSink : public uploads::VideoSink {
  public:
   FeedVideoSink(feed::FeedService* feed, catalog::CatalogStore* store,
