@@ -77,11 +77,7 @@ uint64_t* AllocIndex(uint64_t capacity) {
 }
 
 inline RowHeader* Header(char* row) { return reinterpret_cast<RowHeader*>(row); }
-inline const RowHeader* Header(const char* row) { return reinterpret_cast<const RowHeader*>(row); }
 inline float* Floats(char* row) { return reinterpret_cast<float*>(row + sizeof(RowHeader)); }
-inline const float* Floats(const char* row) {
-  return reinterpret_cast<const float*>(row + sizeof(RowHeader));
-}
 
 inline uint64_t Entry(uint64_t h, uint32_t row) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(h)) << 32) | row;

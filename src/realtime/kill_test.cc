@@ -5,6 +5,7 @@
 // state applied every logged event exactly once (the ledger: count and checksum of every
 // (offset, payload) pair, carried in each snapshot and advanced by the replay).
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,20 +93,34 @@ TEST(KillTest, EveryAcknowledgedEventSurvivesSigkillExactlyOnce) {
       Child(dir, fds[1], 100 + round);
     }
     close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 500));
+    // The kill comes at a random moment after the child has acknowledged enough to test (at
+    // least 300 ms and 20 batches: counted, not timed, so a loaded machine only makes it later).
+    uint64_t ack[2];
+    size_t round_acks = 0;
+    const auto start = std::chrono::steady_clock::now();
+    const auto wait_until = start + std::chrono::milliseconds(300 + rng() % 500);
+    while (round_acks < 20 || std::chrono::steady_clock::now() < wait_until) {
+      pollfd p{fds[0], POLLIN, 0};
+      if (poll(&p, 1, 100) == 1 && read(fds[0], ack, sizeof(ack)) == sizeof(ack)) {
+        acked.emplace_back(ack[0], ack[1]);
+        ++round_acks;
+      } else if (waitpid(pid, nullptr, WNOHANG) == pid) {
+        FAIL() << "the child stopped by itself in round " << round;
+      }
+      ASSERT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(120))
+          << "round " << round << ": the child acknowledged " << round_acks << " batches in 120 s";
+    }
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself with status "
                                      << WEXITSTATUS(status);
-    uint64_t ack[2];
-    size_t round_acks = 0;
     while (read(fds[0], ack, sizeof(ack)) == sizeof(ack)) {
       acked.emplace_back(ack[0], ack[1]);
       ++round_acks;
     }
     close(fds[0]);
-    EXPECT_GT(round_acks, 10u) << "round " << round << " acknowledged too little to test";
+    EXPECT_GE(round_acks, 20u) << "round " << round << " acknowledged too little to test";
   }
 
   // Recover, catch up with the log, and compare the ledger with the log itself.

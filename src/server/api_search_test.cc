@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "catalog/catalog_store.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "server/api_test_harness.h"
@@ -88,6 +89,15 @@ TEST_F(ApiServerTest, SearchCreatorsSoundsAndHashtagsWithTheirCounts) {
   ASSERT_EQ(s.j["results"].size(), 1u);
   EXPECT_EQ(s.j["results"][0]["id"], "s2");
   EXPECT_EQ(s.j["results"][0]["videos"], kVideos / 5);
+  // A sound that is a name only has no audio a post could use; one with a file names it.
+  EXPECT_TRUE(s.j["results"][0]["audio_url"].is_null()) << s.body;
+  absl::StatusOr<catalog::Sound> s2 = h_->engine().store().GetSound("s2");
+  ASSERT_TRUE(s2.ok()) << s2.status();
+  s2->audio_url = "/media/s2.m4a";
+  ASSERT_TRUE(h_->engine().store().PutSound(*s2).ok());
+  s = Search(h_, "q=s2&type=sounds");
+  ASSERT_EQ(s.j["results"].size(), 1u);
+  EXPECT_EQ(s.j["results"][0]["audio_url"], "/media/s2.m4a");
 
   Reply t = Search(h_, "q=tra&type=hashtags");
   ASSERT_EQ(t.status, 200) << t.body;

@@ -173,7 +173,7 @@ void ApiServer::PeopleRoutes() {
   }));
 
   // A page of videos as the API shows them, each with its counts.
-  auto video_list = [this, social](const std::vector<catalog::Video>& videos) {
+  auto video_list = [social](const std::vector<catalog::Video>& videos) {
     json list = json::array();
     for (const catalog::Video& v : videos) {
       json j = catalog::ToJson(v);

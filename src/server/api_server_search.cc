@@ -77,9 +77,15 @@ void ApiServer::SearchRoutes() {
               {{"id", r.id}, {"name", r.name}, {"avatar", avatar}, {"followers", r.count}});
           break;
         }
-        case search::SearchType::kSounds:
-          results.push_back({{"id", r.id}, {"title", r.name}, {"videos", r.count}});
+        case search::SearchType::kSounds: {
+          // Whether a post can use it ("use this sound" needs an audio file).
+          json audio_url = nullptr;
+          absl::StatusOr<catalog::Sound> sound = deps_.store->GetSound(r.id);
+          if (sound.ok() && !sound->audio_url.empty()) audio_url = sound->audio_url;
+          results.push_back(
+              {{"id", r.id}, {"title", r.name}, {"videos", r.count}, {"audio_url", audio_url}});
           break;
+        }
         case search::SearchType::kHashtags:
           results.push_back({{"name", r.id}, {"videos", r.count}});
           break;

@@ -108,7 +108,7 @@ void ApiServer::SocialRoutes() {
   };
 
   s.Get(R"(/v1/videos/([^/]+)/comments)",
-        PublicRoute("/v1/videos/ID/comments", [this, social, visible_video](
+        PublicRoute("/v1/videos/ID/comments", [social, visible_video](
                                                   const auto& req, auto& res, const Caller& caller) {
     const std::string video = req.matches[1].str();
     if (absl::Status st = visible_video(video).status(); !st.ok()) return SendError(res, st);

@@ -239,7 +239,8 @@ absl::Status FeedVideoSink::CreateVideo(const catalog::Video& video) {
 
 absl::StatusOr<std::vector<uint64_t>> ParseStoredFrameHashes(std::string_view stored) {
   // The catalog keeps the list without its "dct64:" prefix (docs/formats/frame_hashes.md).
-  return moderation::ParseFrameHashes(absl::StrCat("dct64:", stored));
+  return moderation::ParseFrameHashes(
+      absl::StrCat("dct64:", absl::string_view(stored.data(), stored.size())));
 }
 
 std::vector<moderation::DuplicateMatch> Engine::SimilarVideos(std::string_view video) const {

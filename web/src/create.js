@@ -152,10 +152,13 @@ function soundPicker(api) {
         const r = await api.publicGet(`/v1/search?type=sounds&count=10&q=${encodeURIComponent(q)}`);
         if (mine !== asked) return;  // a later query is on its way
         const found = r.results || [];
+        // A sound without an audio file (audio_url null) is a name only: a post cannot use it.
         results.replaceChildren(...(found.length ? found.map((s) => h('li', {}, h('button', {
-          type: 'button', class: 'sound-result', 'data-sound': s.id,
+          type: 'button', class: 'sound-result', 'data-sound': s.id, disabled: s.audio_url === null,
+          title: s.audio_url === null ? 'This sound has no audio to use' : null,
           onclick: () => { picked = { id: s.id, title: soundName(s) }; results.replaceChildren(); box.value = ''; draw(); },
-        }, '♫ ' + soundName(s), s.videos !== undefined ? h('small', {}, ` · ${s.videos} videos`) : null))) : [h('li', { class: 'hint' }, 'No sound found')]));
+        }, '♫ ' + soundName(s), s.videos !== undefined ? h('small', {}, ` · ${s.videos} videos`) : null,
+        s.audio_url === null ? h('small', { class: 'no-audio' }, ' · no audio') : null))) : [h('li', { class: 'hint' }, 'No sound found')]));
       } catch (e) {
         if (mine === asked) results.replaceChildren(h('li', { class: 'error' }, e.message));
       }
