@@ -180,7 +180,8 @@ absl::StatusOr<bool> Ledger::Append(LedgerEntry e, const BudgetLimits& limits) {
   batch.Put(entry_key, EntryJson(e));
   batch.Put("lseq", BE(e.seq + 1));
   if (e.kind == EventKind::kImpression || e.kind == EventKind::kClick) {
-    batch.Put(TouchKey(e.user, e.ad_group, e.time_ms, e.seq), e.event_id);
+    const char tag = e.kind == EventKind::kImpression ? 'i' : 'c';
+    batch.Put(TouchKey(e.user, e.ad_group, e.time_ms, e.seq), std::string(1, tag) + e.event_id);
   }
   for (const Delta& d : deltas) {
     batch.Put(d.key, BE(static_cast<uint64_t>(Counter(d.key) + d.amount)));
@@ -243,13 +244,27 @@ absl::StatusOr<LedgerEntry> Ledger::RecordConversion(const Conversion& c) {
     const int64_t touched =
         static_cast<int64_t>(~FromBE(V(it->key()).substr(prefix.size(), 8)));
     if (c.time_ms - touched <= group.attribution_window_hours * kHourMs) {
-      e.attributed_to = it->value().ToString();
+      e.attributed_to = it->value().ToString().substr(1);
     }
   }
   FORYOU_RETURN_IF_ERROR(FromRocks(it->status(), "scan touches"));
   FORYOU_ASSIGN_OR_RETURN(bool added, Append(e, BudgetLimits{}));
   if (!added) return Find(c.event_id);  // a concurrent report of the same conversion won
   return Find(c.event_id);
+}
+
+absl::StatusOr<int64_t> Ledger::ImpressionsSince(absl::string_view user, absl::string_view ad_group,
+                                                 int64_t since_ms, int64_t at_most) const {
+  const std::string prefix = Prefix("t", user) + std::string(ad_group) + '\0';
+  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions()));
+  int64_t n = 0;
+  for (it->Seek(prefix); n < at_most && it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const int64_t t = static_cast<int64_t>(~FromBE(V(it->key()).substr(prefix.size(), 8)));
+    if (t < since_ms) break;
+    if (!it->value().empty() && it->value()[0] == 'i') ++n;
+  }
+  FORYOU_RETURN_IF_ERROR(FromRocks(it->status(), "scan touches"));
+  return n;
 }
 
 Spend Ledger::SpentOf(absl::string_view campaign, absl::string_view ad_group,

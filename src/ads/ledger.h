@@ -94,6 +94,12 @@ class Ledger {
   // The entry of an event id; NotFound when absent.
   [[nodiscard]] absl::StatusOr<LedgerEntry> Find(absl::string_view event_id) const;
 
+  // The user's impressions of the group at or after `since_ms`, counted up to `at_most` (the
+  // frequency cap: the scan stops there).
+  [[nodiscard]] absl::StatusOr<int64_t> ImpressionsSince(absl::string_view user,
+                                                         absl::string_view ad_group,
+                                                         int64_t since_ms, int64_t at_most) const;
+
   Spend SpentOf(absl::string_view campaign, absl::string_view ad_group, int64_t time_ms) const;
   // How many entries of `kind` the group has (conversions: attributed ones only), e.g. its
   // optimisation events for the learning state.

@@ -160,6 +160,11 @@ TEST_F(LedgerTest, ConversionsAttributeToTheLastTouchInTheWindow) {
   other.event_id = "buy4";
   other.user = "u2";
   EXPECT_EQ(ledger_->RecordConversion(other)->attributed_to, "");
+  // Touches also give the frequency cap its counts: impressions only, newest first.
+  EXPECT_EQ(*ledger_->ImpressionsSince("u1", "g1", kTestT0, 10), 2);
+  EXPECT_EQ(*ledger_->ImpressionsSince("u1", "g1", kTestT0 + 1, 10), 1);
+  EXPECT_EQ(*ledger_->ImpressionsSince("u1", "g1", kTestT0, 1), 1);
+  EXPECT_EQ(*ledger_->ImpressionsSince("u2", "g1", kTestT0, 10), 0);
   Conversion unknown = c;
   unknown.event_id = "buy5";
   unknown.ad = "d9";
