@@ -1,6 +1,8 @@
 // AdsStore over RocksDB (see ads_store.h; keys in docs/formats/ads.md).
 #include "ads/ads_store.h"
 
+#include <algorithm>
+
 #include "ads/store_keys.h"
 #include "common/file_util.h"
 #include "common/rocksdb_options.h"
@@ -95,6 +97,21 @@ absl::Status AdsStore::PutCampaign(const Campaign& c) {
 absl::Status AdsStore::PutAdGroup(const AdGroup& g) {
   FORYOU_RETURN_IF_ERROR(Validate(g));
   common::MutexLock lock(&mu_);
+  // An advertiser targets only its own audiences.
+  absl::StatusOr<Campaign> campaign = GetCampaign(g.campaign);
+  if (!campaign.ok()) return campaign.status();
+  for (const auto& [field, list] : {std::pair{"audiences", &g.targeting.audiences},
+                                    {"excluded_audiences", &g.targeting.excluded_audiences}}) {
+    for (const std::string& id : *list) {
+      absl::StatusOr<Audience> a = GetAudience(id);
+      if (!a.ok() && !absl::IsNotFound(a.status())) return a.status();
+      if (!a.ok() || a->account != campaign->account) {
+        return absl::InvalidArgumentError(absl::StrCat("ad_group.targeting.", field, ": '", id,
+                                                       "' is not an audience of account ",
+                                                       campaign->account));
+      }
+    }
+  }
   return Put("g", g.id, "c", g.campaign, "cg", AdGroupToJson(g));
 }
 
@@ -172,8 +189,55 @@ absl::StatusOr<std::vector<Ad>> AdsStore::AdsOf(absl::string_view ad_group) cons
   return out;
 }
 
+absl::Status AdsStore::PutAudience(const Audience& a, const std::vector<std::string>& users) {
+  FORYOU_RETURN_IF_ERROR(Validate(a));
+  if (users.size() > kMaxAudience) {
+    return absl::InvalidArgumentError(absl::StrCat("audience.users: at most ", kMaxAudience));
+  }
+  for (const std::string& u : users) FORYOU_RETURN_IF_ERROR(ValidateUser("audience.users", u));
+  common::MutexLock lock(&mu_);
+  FORYOU_RETURN_IF_ERROR(Get("a", a.account).status());
+  absl::StatusOr<Audience> old = GetAudience(a.id);
+  if (old.ok() && old->account != a.account) {
+    return absl::InvalidArgumentError(absl::StrCat("audience ", a.id, " is another account's"));
+  }
+  if (!old.ok() && !absl::IsNotFound(old.status())) return old.status();
+  // The new member list replaces the old one in the same batch.
+  rocksdb::WriteBatch batch;
+  FORYOU_ASSIGN_OR_RETURN(std::vector<std::string> members, Children("ma", a.id));
+  for (const std::string& u : members) {
+    batch.Delete(K({"ma", a.id, u}));
+    batch.Delete(K({"am", u, a.id}));
+  }
+  std::vector<std::string> sorted = users;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (const std::string& u : sorted) {
+    batch.Put(K({"ma", a.id, u}), "");
+    batch.Put(K({"am", u, a.id}), "");
+  }
+  Audience stored = a;
+  stored.size = static_cast<int64_t>(sorted.size());
+  batch.Put(K({"u", a.id}), AudienceToJson(stored));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &batch), "write");
+}
+
+absl::StatusOr<Audience> AdsStore::GetAudience(absl::string_view id) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), K({"u", id}), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("audience ", id, " not found"));
+  FORYOU_RETURN_IF_ERROR(FromRocks(s, "read"));
+  return Stored(ParseAudience(value));
+}
+
+absl::StatusOr<std::vector<std::string>> AdsStore::AudiencesOf(absl::string_view user) const {
+  return Children("am", user);
+}
+
 absl::Status AdsStore::HideAdvertiser(absl::string_view user, absl::string_view account) {
-  FORYOU_RETURN_IF_ERROR(ValidateId("user", user));
+  FORYOU_RETURN_IF_ERROR(ValidateUser("user", user));
   FORYOU_RETURN_IF_ERROR(ValidateId("account", account));
   rocksdb::WriteOptions wo;
   wo.sync = true;

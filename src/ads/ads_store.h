@@ -36,7 +36,8 @@ class AdsStore {
 
   // Create or replace. InvalidArgument for an invalid record, NotFound when its parent (the
   // campaign's account, the group's campaign, the ad's group) does not exist, InvalidArgument
-  // when a replacement names another parent than the stored record.
+  // when a replacement names another parent than the stored record, or when an ad group
+  // targets or excludes an audience that is not its account's.
   [[nodiscard]] absl::Status PutAccount(const Account& a);
   [[nodiscard]] absl::Status PutCampaign(const Campaign& c);
   [[nodiscard]] absl::Status PutAdGroup(const AdGroup& g);
@@ -52,6 +53,15 @@ class AdsStore {
   [[nodiscard]] absl::StatusOr<std::vector<Campaign>> CampaignsOf(absl::string_view account) const;
   [[nodiscard]] absl::StatusOr<std::vector<AdGroup>> AdGroupsOf(absl::string_view campaign) const;
   [[nodiscard]] absl::StatusOr<std::vector<Ad>> AdsOf(absl::string_view ad_group) const;
+
+  // Creates or replaces an audience with exactly `users` as members (duplicates count once).
+  // NotFound for an unknown account; InvalidArgument for an invalid audience or user id, or
+  // more than kMaxAudience users.
+  static constexpr size_t kMaxAudience = 1'000'000;
+  [[nodiscard]] absl::Status PutAudience(const Audience& a, const std::vector<std::string>& users);
+  [[nodiscard]] absl::StatusOr<Audience> GetAudience(absl::string_view id) const;
+  // The audiences `user` is in, in id order (ViewerProfile::audiences).
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> AudiencesOf(absl::string_view user) const;
 
   // "Not interested" to an ad of `account`: the viewer sees none of its ads again.
   [[nodiscard]] absl::Status HideAdvertiser(absl::string_view user, absl::string_view account);

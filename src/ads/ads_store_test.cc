@@ -107,7 +107,44 @@ TEST_F(AdsStoreTest, HiddenAdvertisersPersist) {
   Reopen();
   EXPECT_EQ(*store_->HiddenAdvertisers("u1"), (std::vector<std::string>{"a1", "a2"}));
   EXPECT_TRUE(store_->HiddenAdvertisers("u2")->empty());
-  EXPECT_EQ(store_->HideAdvertiser("u 1", "a1").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->HideAdvertiser("", "a1").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AdsStoreTest, AudiencesReplaceTheirMembersAndStayWithTheirAccount) {
+  ASSERT_TRUE(store_->PutAccount({"a1", "Shoes", "u1"}).ok());
+  ASSERT_TRUE(store_->PutAccount({"a2", "Hats", "u2"}).ok());
+  ASSERT_TRUE(store_->PutCampaign(MakeCampaign("c1")).ok());
+  Audience buyers{.id = "buyers", .account = "a1", .name = "Past buyers"};
+  ASSERT_TRUE(store_->PutAudience(buyers, {"v1", "v2", "v2", "v3"}).ok());
+  EXPECT_EQ(store_->GetAudience("buyers")->size, 3);
+  EXPECT_EQ(*store_->AudiencesOf("v2"), (std::vector<std::string>{"buyers"}));
+  // A new upload replaces the list.
+  ASSERT_TRUE(store_->PutAudience(buyers, {"v3", "v4"}).ok());
+  Reopen();
+  EXPECT_TRUE(store_->AudiencesOf("v2")->empty());
+  EXPECT_EQ(*store_->AudiencesOf("v4"), (std::vector<std::string>{"buyers"}));
+  EXPECT_EQ(store_->GetAudience("buyers")->size, 2);
+  // Another account can neither take the id nor target the audience.
+  Audience stolen = buyers;
+  stolen.account = "a2";
+  EXPECT_EQ(store_->PutAudience(stolen, {"v9"}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store_->AudiencesOf("v3"), (std::vector<std::string>{"buyers"}));
+  AdGroup g = MakeGroup("g1", "c1");
+  g.targeting.excluded_audiences = {"buyers"};
+  EXPECT_TRUE(store_->PutAdGroup(g).ok());
+  Campaign other = MakeCampaign("c2");
+  other.account = "a2";
+  ASSERT_TRUE(store_->PutCampaign(other).ok());
+  AdGroup foreign = MakeGroup("g2", "c2");
+  foreign.targeting.audiences = {"buyers"};
+  EXPECT_EQ(store_->PutAdGroup(foreign).message(),
+            "ad_group.targeting.audiences: 'buyers' is not an audience of account a2");
+  foreign.targeting.audiences = {"nobody"};
+  EXPECT_EQ(store_->PutAdGroup(foreign).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->PutAudience({.id = "x", .account = "a9", .name = "X"}, {}).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->PutAudience({.id = "x", .account = "a1", .name = "X"}, {""}).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -148,9 +148,7 @@ absl::StatusOr<bool> Ledger::Append(LedgerEntry e, const BudgetLimits& limits) {
                                   {"ad", &e.ad}}) {
     FORYOU_RETURN_IF_ERROR(ValidateId(absl::StrCat("ledger.", field), *id));
   }
-  if (e.user.empty() || e.user.size() > 128 || e.user.find('\0') != std::string::npos) {
-    return absl::InvalidArgumentError("ledger.user: must be 1-128 bytes without NUL");
-  }
+  FORYOU_RETURN_IF_ERROR(ValidateUser("ledger.user", e.user));
   if (e.charge_micros < 0) return absl::InvalidArgumentError("ledger.charge_micros: must be >= 0");
   if (e.value_micros < 0) return absl::InvalidArgumentError("ledger.value_micros: must be >= 0");
   if (e.time_ms < 0) return absl::InvalidArgumentError("ledger.time_ms: must be >= 0");

@@ -350,6 +350,26 @@ absl::Status Validate(const Ad& ad) {
   return absl::OkStatus();
 }
 
+absl::Status Validate(const Audience& a) {
+  FORYOU_RETURN_IF_ERROR(ValidateId("audience.id", a.id));
+  FORYOU_RETURN_IF_ERROR(ValidateId("audience.account", a.account));
+  if (a.name.empty() || a.name.size() > 200) return Bad("audience", "name", "must be 1-200 bytes");
+  if (a.size < 0) return Bad("audience", "size", "must be >= 0");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateUser(absl::string_view field, absl::string_view user) {
+  if (user.empty() || user.size() > 128) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be 1-128 bytes"));
+  }
+  for (char c : user) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": must not hold control characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // ---- JSON ----
 
 absl::StatusOr<Account> ParseAccount(absl::string_view text) {
@@ -440,6 +460,22 @@ absl::StatusOr<Ad> ParseAd(absl::string_view text) {
   FORYOU_RETURN_IF_ERROR(r.Finish());
   FORYOU_RETURN_IF_ERROR(Validate(ad));
   return ad;
+}
+
+absl::StatusOr<Audience> ParseAudience(absl::string_view text) {
+  Audience a;
+  Reader r("audience", text);
+  r.Str("id", &a.id);
+  r.Str("account", &a.account);
+  r.Str("name", &a.name);
+  r.Int("size", &a.size);
+  FORYOU_RETURN_IF_ERROR(r.Finish());
+  FORYOU_RETURN_IF_ERROR(Validate(a));
+  return a;
+}
+
+std::string AudienceToJson(const Audience& a) {
+  return json{{"id", a.id}, {"account", a.account}, {"name", a.name}, {"size", a.size}}.dump();
 }
 
 std::string AccountToJson(const Account& a) {

@@ -101,6 +101,13 @@ struct Ad {
   bool paused = false;
 };
 
+// A custom audience (an uploaded user list) or a lookalike (the users nearest to a seed list,
+// targeting.h): a named set of users an ad group can target or exclude, owned by one account.
+struct Audience {
+  std::string id, account, name;
+  int64_t size = 0;  // members, set by the store
+};
+
 // The names used in JSON and messages ("bid_cap", "daily", ...).
 absl::string_view Name(Objective v);
 absl::string_view Name(BudgetMode v);
@@ -116,6 +123,9 @@ absl::string_view Name(Approval v);
 [[nodiscard]] absl::Status Validate(const Campaign& c);
 [[nodiscard]] absl::Status Validate(const AdGroup& g);
 [[nodiscard]] absl::Status Validate(const Ad& ad);
+[[nodiscard]] absl::Status Validate(const Audience& a);
+// A viewer id as the ledger and audiences hold it: 1-128 bytes, no NUL or control character.
+[[nodiscard]] absl::Status ValidateUser(absl::string_view field, absl::string_view user);
 
 // JSON text -> validated record. Unknown fields, wrong types and invalid values are refused
 // with the field's name; absent optional fields take the defaults above.
@@ -123,12 +133,14 @@ absl::string_view Name(Approval v);
 [[nodiscard]] absl::StatusOr<Campaign> ParseCampaign(absl::string_view json);
 [[nodiscard]] absl::StatusOr<AdGroup> ParseAdGroup(absl::string_view json);
 [[nodiscard]] absl::StatusOr<Ad> ParseAd(absl::string_view json);
+[[nodiscard]] absl::StatusOr<Audience> ParseAudience(absl::string_view json);
 
 // Record -> JSON text (every field), which the Parse functions read back to an equal record.
 std::string AccountToJson(const Account& a);
 std::string CampaignToJson(const Campaign& c);
 std::string AdGroupToJson(const AdGroup& g);
 std::string AdToJson(const Ad& ad);
+std::string AudienceToJson(const Audience& a);
 
 // The event billed for an ad group: its goal under kBidCap, an impression otherwise.
 Goal BilledEvent(const AdGroup& g);
