@@ -32,6 +32,11 @@ double BidValue(const AdGroup& g, double bid, double p) {
 
 absl::string_view Name(Verdict v) { return kVerdicts[static_cast<int>(v)]; }
 
+GroupDelivery DeliveryOf(const Ledger& ledger, const AdGroup& g, int64_t now_ms) {
+  return GroupDelivery{.goal_events = ledger.Events(g.id, GoalKind(g.goal)),
+                       .spend_micros = ledger.SpentOf(g.campaign, g.id, now_ms).group_total};
+}
+
 bool Learning(const AuctionOptions& o, const AdGroup& g, const GroupDelivery& d, int64_t now_ms) {
   return d.goal_events < o.learning_events && now_ms - g.created_ms < o.learning_ms;
 }

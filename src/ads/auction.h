@@ -50,6 +50,9 @@ struct GroupDelivery {
   int64_t spend_micros = 0;  // all time
 };
 
+// The group's delivery from the ledger: its goal events and its spend, all time.
+GroupDelivery DeliveryOf(const Ledger& ledger, const AdGroup& g, int64_t now_ms);
+
 // One ad group's best ad, with everything the auction needs about it for this viewer.
 struct AdCandidate {
   const Campaign* campaign = nullptr;

@@ -94,6 +94,20 @@ bool Fits(int64_t spent, int64_t charge, int64_t limit) {
 
 absl::string_view Name(EventKind k) { return kKinds[static_cast<int>(k)]; }
 
+EventKind GoalKind(Goal g) {
+  switch (g) {
+    case Goal::kImpression:
+      return EventKind::kImpression;
+    case Goal::kClick:
+      return EventKind::kClick;
+    case Goal::kView:
+      return EventKind::kView6s;
+    case Goal::kConversion:
+      return EventKind::kConversion;
+  }
+  return EventKind::kImpression;
+}
+
 BudgetLimits LimitsOf(const Campaign& c, const AdGroup& g) {
   BudgetLimits l;
   if (c.budget_mode == BudgetMode::kDaily) l.campaign_daily = c.budget_micros;

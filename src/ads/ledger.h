@@ -33,6 +33,8 @@ namespace foryou::ads {
 
 enum class EventKind { kImpression, kClick, kView2s, kView6s, kConversion };
 absl::string_view Name(EventKind k);
+// The entry kind of a goal's event (a view goal counts 6 s views).
+EventKind GoalKind(Goal g);
 
 struct LedgerEntry {
   std::string event_id;  // unique across the ledger; the idempotency key
