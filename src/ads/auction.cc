@@ -107,6 +107,10 @@ AuctionResult RunAuction(const AuctionOptions& o, const AuctionRequest& req,
     const AdCandidate& c = candidates[i];
     Verdict v = Check(req, c);
     double bid = 0, bid_value = 0;
+    // A prediction that is not a number cannot be ranked: the candidate sits out.
+    if (v == Verdict::kEligible && (!std::isfinite(c.p_action) || !std::isfinite(c.experience_micros))) {
+      v = Verdict::kNoValue;
+    }
     if (v == Verdict::kEligible) {
       bid = EffectiveBid(o, *c.group, c.delivery, req.now_ms);
       const double p = std::clamp(c.p_action, 0.0, 1.0);
@@ -130,7 +134,7 @@ AuctionResult RunAuction(const AuctionOptions& o, const AuctionRequest& req,
       second = value;
     }
   }
-  if (r.winner < 0 || best <= req.reserve_micros) {
+  if (r.winner < 0 || !std::isfinite(req.reserve_micros) || best <= req.reserve_micros) {
     r.winner = -1;
     return r;
   }

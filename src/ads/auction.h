@@ -10,6 +10,10 @@
 // have won (the runner-up's value or the reserve, whichever is higher), less its own experience
 // term, per goal event; never above its bid, never below 0.
 //
+// Every candidate's campaign, group and ad pointers must be non-null and point at the records
+// the ad belongs to. A p or experience term that is not finite makes a candidate ineligible; a
+// reserve that is not finite keeps the organic item.
+//
 // Stateless and thread-safe: the caller gathers the per-group delivery state (spend, goal
 // events, budget left, pacing admission, the viewer's recent impressions) beforehand.
 //

@@ -87,6 +87,19 @@ TEST_F(AuctionTest, ExperienceTermRanksAndLowersThePriceButNeverBelowZero) {
   EXPECT_EQ(Run().winner, 0);
 }
 
+TEST_F(AuctionTest, PredictionsThatAreNotNumbersNeverWin) {
+  Add(BidStrategy::kBidCap, Goal::kClick, 1 * kMicros, NAN);
+  Add(BidStrategy::kBidCap, Goal::kClick, 1 * kMicros, 0.01, INFINITY);
+  Add(BidStrategy::kBidCap, Goal::kClick, 1 * kMicros, 0.001);  // 1,000
+  AuctionResult r = Run();
+  EXPECT_EQ(r.verdicts[0], Verdict::kNoValue);
+  EXPECT_EQ(r.verdicts[1], Verdict::kNoValue);
+  ASSERT_EQ(r.winner, 2);
+  EXPECT_EQ(r.charge_micros, 0);
+  request_.reserve_micros = NAN;
+  EXPECT_EQ(Run().winner, -1);
+}
+
 TEST_F(AuctionTest, PriceNeverPassesTheBid) {
   // The only candidate against a reserve it barely beats, and a runner-up close behind:
   // the price per click stays at or under the bid.

@@ -229,6 +229,7 @@ absl::StatusOr<LedgerEntry> Ledger::RecordConversion(const Conversion& c) {
   e.value_micros = c.value_micros;
   e.time_ms = c.time_ms;
   if (!c.click_id.empty()) {
+    FORYOU_RETURN_IF_ERROR(ValidateId("conversion.click_id", c.click_id));
     FORYOU_ASSIGN_OR_RETURN(LedgerEntry click, Find(c.click_id));
     if (click.kind != EventKind::kClick && click.kind != EventKind::kImpression) {
       return absl::InvalidArgumentError(
