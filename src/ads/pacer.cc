@@ -89,6 +89,13 @@ int64_t Pacer::DailyTarget(const Campaign& c, const AdGroup& g, int64_t now_ms) 
   return target;
 }
 
+int64_t Pacer::PlannedSpend(const Campaign& c, const AdGroup& g, int64_t from_ms,
+                            int64_t to_ms) const {
+  const int64_t target = DailyTarget(c, g, from_ms);
+  if (target == kNoLimit || to_ms <= from_ms) return 0;
+  return static_cast<int64_t>(static_cast<double>(target) * Share(g.hours, from_ms, to_ms));
+}
+
 double Pacer::PassRate(const Campaign& c, const AdGroup& g, int64_t now_ms) {
   if (g.pacing == Pacing::kFast) return 1;
   const int64_t target = DailyTarget(c, g, now_ms);

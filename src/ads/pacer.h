@@ -80,6 +80,11 @@ class Pacer {
   // Gives the hold back (once: a second release of the same reservation does nothing).
   void Release(const Reservation& r);
 
+  // The plan of smooth pacing: the part of the day's target (DailyTarget at `from_ms`) the
+  // group should spend in [from_ms, to_ms), both within one UTC day (to_ms may be the next
+  // midnight). For "spend vs plan" charts. 0 when the group has no budget to pace.
+  int64_t PlannedSpend(const Campaign& c, const AdGroup& g, int64_t from_ms, int64_t to_ms) const;
+
   // Today's spend target of the group under smooth pacing (kNoLimit when unbounded): its daily
   // budget, or a lifetime budget spread evenly over the days left, the lower of group and
   // campaign.

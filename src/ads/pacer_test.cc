@@ -87,6 +87,10 @@ TEST_F(PacerTest, SmoothSpendsTheDailyBudgetAlongTheTrafficCurve) {
     }
     const double planned = share * static_cast<double>(total);
     EXPECT_NEAR(static_cast<double>(spent), planned, 0.15 * planned) << "hours from " << block * 4;
+    // The plan the pacer reports for the block is the same share of the budget.
+    const int64_t from = kDay0 + block * 4 * kHourMs;
+    EXPECT_NEAR(static_cast<double>(pacer.PlannedSpend(campaign_, group_, from, from + 4 * kHourMs)),
+                share * static_cast<double>(group_.budget_micros), 1.0);
   }
 }
 
