@@ -1,12 +1,19 @@
 // The billing ledger over the AdsStore's RocksDB (see ledger.h; keys in docs/formats/ads.md).
 //
 // HOW AN APPEND STAYS EXACTLY-ONCE AND WITHIN BUDGET
-// Append holds mu_ from the duplicate check to the end of the write: the id index `e|<id>`, the
-// entry, its touch index and every counter it moves go into one synced WriteBatch, and the
-// in-memory counters (a mirror of the stored ones) change only after the write succeeded. So
-// a second append of one id sees the first; two charges on one budget are checked one after
-// the other against counters that include the earlier one; and a crash leaves the batch whole or
-// absent (RocksDB's WAL), never an entry without its counters.
+// Under mu_, Append checks the id (in the database and among appends still being written: a
+// second append of an id waits for the first's outcome) and the budgets against the in-memory
+// counters, then counts the charge at once and queues the entry's puts: the id index `e|<id>`,
+// the entry, its touch index and every counter it moves, with the counter's value after it. So
+// two charges on one budget are checked one after the other, the second against counters that
+// include the first, even before the first is on disk.
+//
+// Group commit: the first appender to find no write in progress writes every queued entry as
+// one synced WriteBatch, outside mu_; appends arriving meanwhile queue up for the next batch.
+// One fsync serves many concurrent appends. An append returns only once its batch is durable.
+// A crash leaves each batch whole or absent (RocksDB's WAL), never an entry without its
+// counters. A failed write undoes the counting of its batch and of everything queued behind it
+// (their counter values were computed on top of it), and all of them return the error.
 #include "ads/ledger.h"
 
 #include <memory>
@@ -168,6 +175,8 @@ absl::StatusOr<bool> Ledger::Append(LedgerEntry e, const BudgetLimits& limits) {
   if (e.time_ms < 0) return absl::InvalidArgumentError("ledger.time_ms: must be >= 0");
   rocksdb::DB* db = store_->db();
   common::MutexLock lock(&mu_);
+  // An append of the same id in a write not yet finished: its outcome decides this one's.
+  while (pending_ids_.contains(e.event_id)) committed_.Wait(&mu_);
   std::string where;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), K({"e", e.event_id}), &where);
   if (s.ok()) return false;
@@ -183,26 +192,61 @@ absl::StatusOr<bool> Ledger::Append(LedgerEntry e, const BudgetLimits& limits) {
           absl::StrCat("ad group ", e.ad_group, ": a charge of ", c, " micros passes its budget"));
     }
   }
-  e.seq = next_seq_;
-  std::vector<Delta> deltas;
-  DeltasOf(e, &deltas);
-  rocksdb::WriteBatch batch;
+  e.seq = next_seq_++;
+  auto p = std::make_shared<Pending>();
+  p->event_id = e.event_id;
+  DeltasOf(e, &p->deltas);
   const std::string entry_key = Prefix("l", e.account) + BE(e.seq);
-  batch.Put(K({"e", e.event_id}), entry_key);
-  batch.Put(entry_key, EntryJson(e));
-  batch.Put("lseq", BE(e.seq + 1));
+  p->puts.emplace_back(K({"e", e.event_id}), entry_key);
+  p->puts.emplace_back(entry_key, EntryJson(e));
+  p->puts.emplace_back("lseq", BE(e.seq + 1));
   if (e.kind == EventKind::kImpression || e.kind == EventKind::kClick) {
     const char tag = e.kind == EventKind::kImpression ? 'i' : 'c';
-    batch.Put(TouchKey(e.user, e.ad_group, e.time_ms, e.seq), std::string(1, tag) + e.event_id);
+    p->puts.emplace_back(TouchKey(e.user, e.ad_group, e.time_ms, e.seq),
+                         std::string(1, tag) + e.event_id);
   }
-  for (const Delta& d : deltas) {
-    batch.Put(d.key, BE(static_cast<uint64_t>(Counter(d.key) + d.amount)));
+  // Counted now, so the next append's budget check sees this charge; undone if the write fails.
+  for (const Delta& d : p->deltas) {
+    const int64_t after = (counters_[d.key] += d.amount);
+    p->puts.emplace_back(d.key, BE(static_cast<uint64_t>(after)));
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  FORYOU_RETURN_IF_ERROR(FromRocks(db->Write(wo, &batch), "append"));
-  next_seq_ = e.seq + 1;
-  for (const Delta& d : deltas) counters_[d.key] += d.amount;
+  pending_ids_.insert(e.event_id);
+  queue_.push_back(p);
+  while (!p->done) {
+    if (writing_) {
+      committed_.Wait(&mu_);
+      continue;
+    }
+    // Lead: write everything queued so far as one batch (one sync for all of them).
+    writing_ = true;
+    std::vector<std::shared_ptr<Pending>> group;
+    group.swap(queue_);
+    rocksdb::WriteBatch batch;
+    for (const auto& q : group) {
+      for (const auto& [k, v] : q->puts) batch.Put(k, v);
+    }
+    lock.Unlock();
+    rocksdb::WriteOptions wo;
+    wo.sync = sync_;
+    const absl::Status st = FromRocks(db->Write(wo, &batch), "append");
+    lock.Lock();
+    if (!st.ok()) {
+      // Entries queued meanwhile counted on top of this group: they fail with it.
+      for (const auto& q : queue_) group.push_back(q);
+      queue_.clear();
+      for (const auto& q : group) {
+        for (const Delta& d : q->deltas) counters_[d.key] -= d.amount;
+      }
+    }
+    for (const auto& q : group) {
+      q->done = true;
+      q->status = st;
+      pending_ids_.erase(q->event_id);
+    }
+    writing_ = false;
+    committed_.SignalAll();
+  }
+  if (!p->status.ok()) return p->status;
   return true;
 }
 

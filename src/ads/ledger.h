@@ -1,9 +1,10 @@
 // Ledger: the append-only billing ledger of the ads engine, in the AdsStore's database
 // (docs/formats/ads.md). Every delivery event (impression, click, 2 s / 6 s view, conversion) is
 // one entry, written exactly once: an event id already in the ledger changes nothing. A charge
-// is checked against the budgets and written (synced) under one lock, with the spend counters in
-// the same write batch, so concurrent charges cannot pass a budget and a crash at any moment
-// leaves either the whole entry or none of it.
+// is checked against the budgets and counted under one lock, and written (synced, concurrent
+// appends sharing one write) with the spend counters in the same write batch, so concurrent
+// charges cannot pass a budget and a crash at any moment leaves either the whole entry or none
+// of it.
 //
 // Thread-safe. Reports (report.h) are computed from the entries.
 //
@@ -17,12 +18,14 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ads/ads_store.h"
@@ -81,8 +84,8 @@ class Ledger {
   // Reads the spend counters and the next sequence number.
   [[nodiscard]] absl::Status Load();
 
-  // Appends `e` (seq is assigned). Returns false when e.event_id is already in the ledger
-  // (nothing changes). ResourceExhausted when the charge would take a spend past one of
+  // Appends `e` (seq is assigned) and returns once it is durable (with `sync`). Returns false
+  // when e.event_id is already in the ledger (nothing changes). ResourceExhausted when the charge would take a spend past one of
   // `limits` (nothing is written); InvalidArgument for an entry without ids, a negative charge
   // or value.
   [[nodiscard]] absl::StatusOr<bool> Append(LedgerEntry e, const BudgetLimits& limits);
@@ -102,6 +105,7 @@ class Ledger {
                                                          absl::string_view ad_group,
                                                          int64_t since_ms, int64_t at_most) const;
 
+  // Spend so far, appends still being written included (a budget check must count them).
   Spend SpentOf(absl::string_view campaign, absl::string_view ad_group, int64_t time_ms) const;
   // How many entries of `kind` the group has (conversions: attributed ones only), e.g. its
   // optimisation events for the learning state.
@@ -120,10 +124,23 @@ class Ledger {
   void DeltasOf(const LedgerEntry& e, std::vector<Delta>* out) const;
   int64_t Counter(const std::string& key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // An entry counted and waiting for its batch to be written.
+  struct Pending {
+    std::string event_id;
+    std::vector<Delta> deltas;
+    std::vector<std::pair<std::string, std::string>> puts;
+    bool done = false;
+    absl::Status status;
+  };
+
   AdsStore* const store_;
   const bool sync_;
   mutable common::Mutex mu_;
+  common::CondVar committed_;  // a batch finished (written or failed)
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;  // a leader is writing a batch
+  std::vector<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> pending_ids_ ABSL_GUARDED_BY(mu_);
   // The spend and goal counters of docs/formats/ads.md ("sg|<group>", ...), all of them.
   absl::flat_hash_map<std::string, int64_t> counters_ ABSL_GUARDED_BY(mu_);
 };

@@ -118,6 +118,32 @@ TEST_F(LedgerTest, ConcurrentChargesNeverPassTheBudget) {
   EXPECT_EQ(SumOfCharges(), 1'000'000);
 }
 
+TEST_F(LedgerTest, ConcurrentAppendsOfTheSameIdsCountOnce) {
+  // Synced: appends share group-committed writes, and a repeat of an id still being written
+  // must wait for it rather than pass or double it.
+  std::atomic<int> added = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 30; ++i) {
+        absl::StatusOr<bool> r =
+            ledger_->Append(Entry(absl::StrCat("same-", i), EventKind::kImpression, kTestT0, 1'000),
+                            BudgetLimits{});
+        ASSERT_TRUE(r.ok()) << r.status();
+        if (*r) ++added;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(added.load(), 30);
+  EXPECT_EQ(SumOfCharges(), 30'000);
+  EXPECT_EQ(ledger_->SpentOf("c1", "g1", kTestT0).group_total, 30'000);
+  OpenStore();
+  ReopenLedger();
+  EXPECT_EQ(ledger_->SpentOf("c1", "g1", kTestT0).group_total, 30'000);
+  EXPECT_EQ(ledger_->Events("g1", EventKind::kImpression), 30);
+}
+
 TEST_F(LedgerTest, ConversionsAttributeToTheLastTouchInTheWindow) {
   const BudgetLimits limits = LimitsOf(campaign_, group_);
   ASSERT_TRUE(*ledger_->Append(Entry("i1", EventKind::kImpression, kTestT0, 10'000), limits));
