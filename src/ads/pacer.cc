@@ -3,12 +3,13 @@
 // HOW THE RATE FOLLOWS THE PLAN
 // At each update the group has `left` = target - spent for the rest of the day, which the plan
 // spreads over the day's remaining scheduled traffic; the next interval's share of it is what
-// the group should spend next. What it spent over the last interval at rate r, divided by r and
-// by that interval's traffic share, estimates what it would spend at rate 1 per unit of traffic
-// (smoothed over intervals); the new rate is the wanted spend over that estimate for the next
-// interval. Spend left over (or overspent) early in the day is spread over the rest of it, so
-// errors do not pile up. A new group starts at `start_rate`; an interval without spend gives no
-// estimate and the rate doubles (a new group, or one just priced out, opens up quickly).
+// the group should spend next. Spend over exposure (the sum over past intervals of rate x traffic
+// share, both sums decayed by 1 - smoothing per interval) estimates what the group would spend
+// at rate 1 per unit of traffic; the new rate is the wanted spend over that estimate for the
+// next interval. Intervals without an impression add exposure without spend, so a group with a
+// few impressions an hour is estimated as well as a busy one, only more slowly. Spend left over
+// (or overspent) early in the day is spread over the rest of it, so errors do not pile up. A
+// new group starts at `start_rate` and doubles its rate each interval until its first spend.
 #include "ads/pacer.h"
 
 #include <algorithm>
@@ -119,19 +120,19 @@ double Pacer::PassRate(const Campaign& c, const AdGroup& g, int64_t now_ms) {
   const double last_share = Share(g.hours, p.updated_ms, now_ms);
   const int64_t spent_last = spent - p.spent_at_update;
   double rate = p.rate;
-  if (spent_last > 0 && last_share > 0) {
-    // Spend per unit of traffic share at rate 1, smoothed: one interval holds few impressions.
-    const double full = static_cast<double>(spent_last) / p.rate / last_share;
-    p.full_per_share = p.full_per_share > 0
-                           ? options_.smoothing * full + (1 - options_.smoothing) * p.full_per_share
-                           : full;
-  } else if (last_share > 0) {
-    rate = p.rate * 2;  // no spend, no estimate: open up
-    p.full_per_share *= 0.5;
+  if (last_share > 0) {
+    // Spend per unit of traffic share at rate 1: spend over exposure (rate x share), both
+    // decayed sums over past intervals, so intervals without a single impression count too.
+    const double keep = 1 - options_.smoothing;
+    p.spend_sum = keep * p.spend_sum + static_cast<double>(spent_last);
+    p.exposure_sum = keep * p.exposure_sum + p.rate * last_share;
   }
-  if (left_share > 0 && next_share > 0 && p.full_per_share > 0 && spent_last > 0) {
+  if (p.spend_sum > 0 && p.exposure_sum > 0 && left_share > 0 && next_share > 0) {
+    const double full_per_share = p.spend_sum / p.exposure_sum;
     const double want = static_cast<double>(target - spent) * next_share / left_share;
-    rate = want / (p.full_per_share * next_share);
+    rate = want / (full_per_share * next_share);
+  } else if (last_share > 0) {
+    rate = p.rate * 2;  // nothing spent yet, no estimate: open up
   }
   p.rate = std::clamp(rate, options_.min_rate, 1.0);
   p.updated_ms = now_ms;

@@ -42,7 +42,7 @@ struct PacerOptions {
   int64_t update_ms = 60'000;                           // rate updates at most this often
   double min_rate = 0.001;  // never fully closed: a group keeps learning its traffic
   double start_rate = 0.01;  // a new group's first rate (it doubles each interval without spend)
-  double smoothing = 0.3;    // weight of the newest interval in the full-rate spend estimate
+  double smoothing = 0.05;   // weight of the newest interval in the full-rate spend estimate
 };
 
 struct Reservation {
@@ -94,7 +94,7 @@ class Pacer {
   struct Pace {
     int64_t day = -1;
     double rate = 0;  // set from PacerOptions::start_rate
-    double full_per_share = 0;  // spend at rate 1 per unit of the day's traffic share
+    double spend_sum = 0, exposure_sum = 0;  // decayed sums of spend and of rate x share
     int64_t updated_ms = 0;
     int64_t spent_at_update = 0;
   };
