@@ -11,6 +11,10 @@
 // Group commit: the first appender to find no write in progress writes every queued entry as
 // one synced WriteBatch, outside mu_; appends arriving meanwhile queue up for the next batch.
 // One fsync serves many concurrent appends. An append returns only once its batch is durable.
+// The write holds db_mu_ exclusively and the ledger's point reads hold it shared: RocksDB needs
+// no such lock, but Debian's RocksDB is not built with ThreadSanitizer, which would otherwise
+// see a read of the memtable racing the write. Appends arriving during a write wait for it at
+// their duplicate check and then queue together for the next batch.
 // A crash leaves each batch whole or absent (RocksDB's WAL), never an entry without its
 // counters. A failed write undoes the counting of its batch and of everything queued behind it
 // (their counter values were computed on top of it), and all of them return the error.
@@ -178,7 +182,11 @@ absl::StatusOr<bool> Ledger::Append(LedgerEntry e, const BudgetLimits& limits) {
   // An append of the same id in a write not yet finished: its outcome decides this one's.
   while (pending_ids_.contains(e.event_id)) committed_.Wait(&mu_);
   std::string where;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), K({"e", e.event_id}), &where);
+  rocksdb::Status s;
+  {
+    common::ReaderLock db_lock(&db_mu_);
+    s = db->Get(rocksdb::ReadOptions(), K({"e", e.event_id}), &where);
+  }
   if (s.ok()) return false;
   if (!s.IsNotFound()) return FromRocks(s, "read");
   if (e.charge_micros > 0) {
@@ -228,7 +236,11 @@ absl::StatusOr<bool> Ledger::Append(LedgerEntry e, const BudgetLimits& limits) {
     lock.Unlock();
     rocksdb::WriteOptions wo;
     wo.sync = sync_;
-    const absl::Status st = FromRocks(db->Write(wo, &batch), "append");
+    absl::Status st;
+    {
+      common::WriterLock db_lock(&db_mu_);
+      st = FromRocks(db->Write(wo, &batch), "append");
+    }
     lock.Lock();
     if (!st.ok()) {
       // Entries queued meanwhile counted on top of this group: they fail with it.
@@ -252,6 +264,7 @@ absl::StatusOr<bool> Ledger::Append(LedgerEntry e, const BudgetLimits& limits) {
 
 absl::StatusOr<LedgerEntry> Ledger::Find(absl::string_view event_id) const {
   rocksdb::DB* db = store_->db();
+  common::ReaderLock db_lock(&db_mu_);
   std::string where, text;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), K({"e", event_id}), &where);
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
@@ -295,16 +308,19 @@ absl::StatusOr<LedgerEntry> Ledger::RecordConversion(const Conversion& c) {
   e.account = campaign.account;
   // The newest touch of the user on the group at or before the conversion, if in the window.
   const std::string prefix = Prefix("t", e.user) + e.ad_group + '\0';
-  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions()));
-  it->Seek(prefix + BE(~static_cast<uint64_t>(c.time_ms)));
-  if (it->Valid() && it->key().starts_with(prefix)) {
-    const int64_t touched =
-        static_cast<int64_t>(~FromBE(V(it->key()).substr(prefix.size(), 8)));
-    if (c.time_ms - touched <= group.attribution_window_hours * kHourMs) {
-      e.attributed_to = it->value().ToString().substr(1);
+  {
+    common::ReaderLock db_lock(&db_mu_);
+    std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions()));
+    it->Seek(prefix + BE(~static_cast<uint64_t>(c.time_ms)));
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      const int64_t touched =
+          static_cast<int64_t>(~FromBE(V(it->key()).substr(prefix.size(), 8)));
+      if (c.time_ms - touched <= group.attribution_window_hours * kHourMs) {
+        e.attributed_to = it->value().ToString().substr(1);
+      }
     }
+    FORYOU_RETURN_IF_ERROR(FromRocks(it->status(), "scan touches"));
   }
-  FORYOU_RETURN_IF_ERROR(FromRocks(it->status(), "scan touches"));
   FORYOU_ASSIGN_OR_RETURN(bool added, Append(e, BudgetLimits{}));
   if (!added) return Find(c.event_id);  // a concurrent report of the same conversion won
   return Find(c.event_id);
@@ -313,6 +329,7 @@ absl::StatusOr<LedgerEntry> Ledger::RecordConversion(const Conversion& c) {
 absl::StatusOr<int64_t> Ledger::ImpressionsSince(absl::string_view user, absl::string_view ad_group,
                                                  int64_t since_ms, int64_t at_most) const {
   const std::string prefix = Prefix("t", user) + std::string(ad_group) + '\0';
+  common::ReaderLock db_lock(&db_mu_);
   std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions()));
   int64_t n = 0;
   for (it->Seek(prefix); n < at_most && it->Valid() && it->key().starts_with(prefix); it->Next()) {
