@@ -197,6 +197,8 @@ FeatureExtractor::FeatureExtractor(const ModelConfig& config,
     } else {
       field_specs_.push_back(spec);
       field_names_.push_back(f.name);
+      user_only_field_.push_back(spec->kind == K::kSequence || spec->slot == 10 ||
+                                 ProfileFieldOf(spec->slot) >= 0);
     }
   }
 }
@@ -248,18 +250,52 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
   static const UserInfo kNoUser;
   static const UserState kNoState;
 
+  // A run of rows of one user (a feed request scores hundreds of candidates for one user at one
+  // time) reads the user once: the fields that depend on the user alone (sequences, profile,
+  // user id) and the user's dense rates are copied from the run's previous row instead of being
+  // looked up and hashed again; the output is the same as computing every row.
+  UserInfo user = kNoUser;
+  const UserState* state_ptr = &kNoState;
+  // Most user x creator / sound / category pairs of a request have no counts yet: their rates
+  // are the smoothed global rates, the same for every such pair, computed once.
+  static const Counters kNoCounts;
+  std::array<float, 1 + kNumTasks> no_counts_rates;
+  AddRates(kNoCounts, 0, 0, no_counts_rates.data());
+  auto pair_rates = [&](const Counters& counters, uint64_t key, int64_t now_ms, float* out) {
+    if (counters.contains(Fold(key))) {
+      AddRates(counters, key, now_ms, out);
+    } else {
+      std::copy(no_counts_rates.begin(), no_counts_rates.end(), out);
+    }
+  };
   for (size_t b = 0; b < batch.size(); ++b) {
     const Impression& imp = batch[b];
     out->max_time_ms = std::max(out->max_time_ms, imp.time_ms);
     VideoInfo video = kNoVideo;
     catalog_->FindVideo(imp.video_id, &video);
-    UserInfo user = kNoUser;
-    catalog_->FindUser(imp.user_id, &user);
-    const auto sit = users_.find(Fold(imp.user_id));
-    const UserState& state = sit == users_.end() ? kNoState : sit->second;
+    const bool same_user = b > 0 && imp.user_id == batch[b - 1].user_id;
+    const bool same_user_time = same_user && imp.time_ms == batch[b - 1].time_ms;
+    if (!same_user) {
+      user = kNoUser;
+      catalog_->FindUser(imp.user_id, &user);
+      const auto sit = users_.find(Fold(imp.user_id));
+      state_ptr = sit == users_.end() ? &kNoState : &sit->second;
+    }
+    const UserState& state = *state_ptr;
+    const size_t row_cell = b * static_cast<size_t>(fields);
 
-    for (const FeatureSpec* spec : field_specs_) {
+    for (int fi = 0; fi < fields; ++fi) {
+      const FeatureSpec* spec = field_specs_[fi];
       out->field_begin.push_back(static_cast<uint32_t>(out->keys.size()));
+      if (same_user && user_only_field_[fi]) {
+        const uint32_t begin = out->field_begin[row_cell - fields + fi];
+        const uint32_t end = out->field_begin[row_cell - fields + fi + 1];
+        for (uint32_t k = begin; k < end; ++k) {
+          const FeatureId key = out->keys[k];  // a copy: push_back may reallocate
+          out->keys.push_back(key);
+        }
+        continue;
+      }
       const uint32_t slot = spec->slot;
       if (spec->kind == K::kSequence) {
         const int list = static_cast<int>((slot - 70) / 4), attr = static_cast<int>((slot - 70) % 4);
@@ -318,10 +354,16 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
         case 100: AddRates(video_counts_, imp.video_id, now, dense); break;
         case 101: AddRates(author_counts_, video.author_id, now, dense); break;
         case 102: AddRates(sound_counts_, video.music_id, now, dense); break;
-        case 103: AddRates(user_counts_, imp.user_id, now, dense); break;
-        case 104: AddRates(user_author_counts_, Pair(imp.user_id, video.author_id), now, dense); break;
-        case 105: AddRates(user_sound_counts_, Pair(imp.user_id, video.music_id), now, dense); break;
-        case 106: AddRates(user_tag_counts_, Pair(imp.user_id, video.tag), now, dense); break;
+        case 103:
+          if (same_user_time) {
+            std::copy_n(dense - dense_width_, spec->dense_width, dense);
+          } else {
+            AddRates(user_counts_, imp.user_id, now, dense);
+          }
+          break;
+        case 104: pair_rates(user_author_counts_, Pair(imp.user_id, video.author_id), now, dense); break;
+        case 105: pair_rates(user_sound_counts_, Pair(imp.user_id, video.music_id), now, dense); break;
+        case 106: pair_rates(user_tag_counts_, Pair(imp.user_id, video.tag), now, dense); break;
         case 107:
           if (auto it = video_prior_.find(Fold(imp.video_id)); it != video_prior_.end()) {
             for (int i = 0; i < 3; ++i) dense[i] = std::log1p(it->second[i]) * 0.2f;
@@ -329,7 +371,9 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
           break;
         case 108: {
           // Session: what the user did in the last minutes, and whether this video is a repeat.
-          if (state.last_time_ms > 0) {
+          if (same_user_time) {
+            std::copy_n(dense - dense_width_, 6, dense);  // the user's part; 6, 7 are the video's
+          } else if (state.last_time_ms > 0) {
             const double gap_min = std::max<int64_t>(0, now - state.last_time_ms) / 60000.0;
             dense[0] = static_cast<float>(std::log1p(gap_min)) * 0.2f;
             const float decay = static_cast<float>(std::exp(-kSessionDecayPerMs * std::max<int64_t>(0, now - state.session.time_ms)));
