@@ -283,6 +283,7 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
     }
     const UserState& state = *state_ptr;
     const size_t row_cell = b * static_cast<size_t>(fields);
+    if (b == 1) out->keys.reserve(out->keys.size() * batch.size());  // rows are alike in size
 
     for (int fi = 0; fi < fields; ++fi) {
       const FeatureSpec* spec = field_specs_[fi];
@@ -290,10 +291,9 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
       if (same_user && user_only_field_[fi]) {
         const uint32_t begin = out->field_begin[row_cell - fields + fi];
         const uint32_t end = out->field_begin[row_cell - fields + fi + 1];
-        for (uint32_t k = begin; k < end; ++k) {
-          const FeatureId key = out->keys[k];  // a copy: push_back may reallocate
-          out->keys.push_back(key);
-        }
+        const size_t at = out->keys.size();
+        out->keys.resize(at + (end - begin));  // then copy: resize may reallocate
+        std::copy_n(out->keys.data() + begin, end - begin, out->keys.data() + at);
         continue;
       }
       const uint32_t slot = spec->slot;
