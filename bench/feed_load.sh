@@ -5,7 +5,7 @@
 # Then steps the feed rate up (10 s per step) to find the highest rate that still keeps
 # p99 <= 20 ms with no errors and >= 90% of the target rate served.
 #
-# Usage: bench/feed_load.sh [--fresh] [--rps N] [--secs N] [--steps "400 600 ..." | --no-steps]
+# Usage: bench/feed_load.sh [--fresh] [--rps N] [--secs N] [--steps "300 400 ..." | --no-steps]
 #                           [--step-secs N] [--conns N] [--event-rps N] [--server-threads N]
 # Environment (the flags win): FORYOU_BIN (default build/release/foryou; nothing is built),
 #   FEED_LOAD_DATA (cache dir, default build/feed_load_data), FEED_LOAD_FRESH=1, FEED_LOAD_RPS (200),
@@ -16,9 +16,11 @@
 # Needs wrk, curl, jq. Progress goes to stderr; the last line, on stdout, is
 #   feed_load rps=.. p50_ms=.. p99_ms=.. errors=.. events_per_s=.. max_rps_at_p99_20ms=..
 #             cpu_ms_per_feed=.. stages_ms=retrieval:..,eligibility:..,scoring:..,rules:..,serialisation:..
+#             [steps_p99_ms=RATE:P99,...]
 # (the base run's figures; cpu_ms_per_feed is the server's CPU time, event ingest and training
 # included, over the feeds served; stages_ms the mean of each stage of a feed request, from the
-# server's foryou_feed_stage_seconds histograms: "n/a" for a server without them).
+# server's foryou_feed_stage_seconds histograms: "n/a" for a server without them; steps_p99_ms the
+# p99 of each rate step run, up to the first that failed).
 #
 # Data: the first run imports the catalog and trains the model from the week's log into
 # $FEED_LOAD_DATA/seed (~45 s, more on a busy machine); every run then serves from a fresh copy of
@@ -42,7 +44,7 @@ cache="${FEED_LOAD_DATA:-build/feed_load_data}"
 fresh="${FEED_LOAD_FRESH:-0}"
 rps="${FEED_LOAD_RPS:-200}"
 secs="${FEED_LOAD_SECS:-20}"
-steps="${FEED_LOAD_STEPS:-400 600 800 1200 1600 2400 3200}"
+steps="${FEED_LOAD_STEPS:-300 400 500 600 800 1200 1600 2400 3200}"
 step_secs="${FEED_LOAD_STEP_SECS:-10}"
 conns="${FEED_LOAD_CONNS:-16}"
 event_rps="${FEED_LOAD_EVENT_RPS:-100}"
@@ -310,6 +312,7 @@ fi
 [ "$r_ev_rejected" = 0 ] || log "  WARNING: the server rejected $r_ev_rejected events"
 
 max_ok=0
+step_p99=""  # rate:p99 of each step run, for the last line
 if passes "$rps"; then
   max_ok="$rps"
   for rate in $steps; do
@@ -317,6 +320,7 @@ if passes "$rps"; then
     sleep 1
     run_load "$rate" "$step_secs" "step$rate"
     report "step" "$rate"
+    step_p99+="${step_p99:+,}$rate:$r_p99"
     if passes "$rate"; then max_ok="$rate"; else
       log "  stop: at $rate/s p99 ${r_p99} ms (limit $p99_limit), errors $r_errors, served $r_rps/s"
       break
@@ -328,4 +332,4 @@ fi
 log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "feed_load rps=$base_rps p50_ms=$base_p50 p99_ms=$base_p99 errors=$base_errors" \
      "events_per_s=$base_events max_rps_at_p99_20ms=$max_ok cpu_ms_per_feed=$base_cpu" \
-     "stages_ms=$base_stages"
+     "stages_ms=$base_stages${step_p99:+ steps_p99_ms=$step_p99}"

@@ -13,74 +13,6 @@ namespace {
 using embedding::FeatureId;
 using K = FeatureKind;
 
-// Slots are part of the snapshot format: never renumber an entry, only add.
-constexpr FeatureSpec kCatalog[] = {
-    {"video_id", K::kSparse, 1, 0, "the video"},
-    {"author_id", K::kSparse, 2, 0, "its creator"},
-    {"music_id", K::kSparse, 3, 0, "its sound"},
-    {"tag", K::kSparse, 4, 0, "its category / main hashtag"},
-    {"video_type", K::kSparse, 5, 0, "normal, ad, ..."},
-    {"upload_type", K::kSparse, 6, 0, "how it was made (camera, import, template, ...)"},
-    {"duration_bucket", K::kSparse, 7, 0, "duration, half-octave buckets of seconds"},
-    {"age_bucket", K::kSparse, 8, 0, "days since upload, octave buckets"},
-    {"user_id", K::kSparse, 10, 0, "the user"},
-    {"hour", K::kSparse, 11, 0, "local hour of day"},
-    {"weekday", K::kSparse, 12, 0, "day of week"},
-    {"tab", K::kSparse, 13, 0, "surface the video is shown on"},
-    {"user.profile0", K::kSparse, 20, 0, "the user's profile value 0 (named by the config's profile_fields)"},
-    {"user.profile1", K::kSparse, 21, 0, "the user's profile value 1 (named by the config's profile_fields)"},
-    {"user.profile2", K::kSparse, 22, 0, "the user's profile value 2 (named by the config's profile_fields)"},
-    {"user.profile3", K::kSparse, 23, 0, "the user's profile value 3 (named by the config's profile_fields)"},
-    {"user.profile4", K::kSparse, 24, 0, "the user's profile value 4 (named by the config's profile_fields)"},
-    {"user.profile5", K::kSparse, 25, 0, "the user's profile value 5 (named by the config's profile_fields)"},
-    {"user.profile6", K::kSparse, 26, 0, "the user's profile value 6 (named by the config's profile_fields)"},
-    {"user.profile7", K::kSparse, 30, 0, "the user's profile value 7 (named by the config's profile_fields)"},
-    {"user.profile8", K::kSparse, 31, 0, "the user's profile value 8 (named by the config's profile_fields)"},
-    {"user.profile9", K::kSparse, 32, 0, "the user's profile value 9 (named by the config's profile_fields)"},
-    {"user.profile10", K::kSparse, 33, 0, "the user's profile value 10 (named by the config's profile_fields)"},
-    {"user.profile11", K::kSparse, 34, 0, "the user's profile value 11 (named by the config's profile_fields)"},
-    {"user.profile12", K::kSparse, 35, 0, "the user's profile value 12 (named by the config's profile_fields)"},
-    {"user.profile13", K::kSparse, 36, 0, "the user's profile value 13 (named by the config's profile_fields)"},
-    {"user.profile14", K::kSparse, 37, 0, "the user's profile value 14 (named by the config's profile_fields)"},
-    {"user.profile15", K::kSparse, 38, 0, "the user's profile value 15 (named by the config's profile_fields)"},
-    {"user.profile16", K::kSparse, 39, 0, "the user's profile value 16 (named by the config's profile_fields)"},
-    {"user.profile17", K::kSparse, 40, 0, "the user's profile value 17 (named by the config's profile_fields)"},
-    {"user.profile18", K::kSparse, 41, 0, "the user's profile value 18 (named by the config's profile_fields)"},
-    {"user.profile19", K::kSparse, 42, 0, "the user's profile value 19 (named by the config's profile_fields)"},
-    {"user.profile20", K::kSparse, 43, 0, "the user's profile value 20 (named by the config's profile_fields)"},
-    {"user.profile21", K::kSparse, 44, 0, "the user's profile value 21 (named by the config's profile_fields)"},
-    {"user.profile22", K::kSparse, 45, 0, "the user's profile value 22 (named by the config's profile_fields)"},
-    {"user.profile23", K::kSparse, 46, 0, "the user's profile value 23 (named by the config's profile_fields)"},
-    {"user.profile24", K::kSparse, 47, 0, "the user's profile value 24 (named by the config's profile_fields)"},
-    {"user.language", K::kSparse, 48, 0, "profile: language"},
-    {"user.country", K::kSparse, 49, 0, "profile: country"},
-    {"user.device", K::kSparse, 50, 0, "profile: device type"},
-    {"user_x_author", K::kSparse, 60, 0, "cross: this user and this creator"},
-    {"user_x_tag", K::kSparse, 61, 0, "cross: this user and this category"},
-    {"user_x_sound", K::kSparse, 62, 0, "cross: this user and this sound"},
-    {"seq.long_view.video", K::kSequence, 70, 0, "user's recent long-viewed videos"},
-    {"seq.long_view.author", K::kSequence, 71, 0, "their creators"},
-    {"seq.long_view.sound", K::kSequence, 72, 0, "their sounds"},
-    {"seq.long_view.tag", K::kSequence, 73, 0, "their categories"},
-    {"seq.like.video", K::kSequence, 74, 0, "user's recent liked videos"},
-    {"seq.like.author", K::kSequence, 75, 0, "their creators"},
-    {"seq.like.sound", K::kSequence, 76, 0, "their sounds"},
-    {"seq.like.tag", K::kSequence, 77, 0, "their categories"},
-    {"seq.skip.video", K::kSequence, 78, 0, "user's recent skipped (not long-viewed) videos"},
-    {"seq.skip.author", K::kSequence, 79, 0, "their creators"},
-    {"seq.skip.sound", K::kSequence, 80, 0, "their sounds"},
-    {"seq.skip.tag", K::kSequence, 81, 0, "their categories"},
-    {"dense.video_rates", K::kDense, 100, 1 + kNumTasks, "video's running engagement rates"},
-    {"dense.author_rates", K::kDense, 101, 1 + kNumTasks, "creator's running engagement rates"},
-    {"dense.sound_rates", K::kDense, 102, 1 + kNumTasks, "sound's running engagement rates"},
-    {"dense.user_rates", K::kDense, 103, 1 + kNumTasks, "user's running engagement rates"},
-    {"dense.user_author", K::kDense, 104, 1 + kNumTasks, "user's past engagement with this creator"},
-    {"dense.user_sound", K::kDense, 105, 1 + kNumTasks, "user's past engagement with this sound"},
-    {"dense.user_tag", K::kDense, 106, 1 + kNumTasks, "user's past engagement with this category"},
-    {"dense.video_prior", K::kDense, 107, 3, "video's watches/likes/long views in the warm-start history"},
-    {"dense.session", K::kDense, 108, 8,
-     "user's session: time since last impression, short-term rates, last outcome, repeats"},
-};
 
 // Which profile position a "user.*" feature reads: user.profile0..6 are slots 20..26,
 // user.profile7..24 slots 30..47, language / country / device slots 48..50.
@@ -127,8 +59,6 @@ void AppendRows(const FeatureBatch& rows, FeatureBatch* batch) {
   batch->max_time_ms = std::max(batch->max_time_ms, rows.max_time_ms);
 }
 
-std::span<const FeatureSpec> FeatureCatalog() { return kCatalog; }
-
 Catalog::Catalog(const Catalog& other) : videos(other.videos), users(other.users) {
   common::ReaderLock lock(&other.mu_);
   added_videos_ = other.added_videos_;
@@ -174,13 +104,6 @@ size_t Catalog::added() const {
   return added_videos_.size() + added_users_.size();
 }
 
-const FeatureSpec* FindFeature(std::string_view name) {
-  for (const FeatureSpec& f : kCatalog) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
-
 FeatureExtractor::FeatureExtractor(const ModelConfig& config,
                                    std::shared_ptr<const Catalog> catalog, uint64_t hash_buckets)
     : config_(config),
@@ -197,6 +120,8 @@ FeatureExtractor::FeatureExtractor(const ModelConfig& config,
     } else {
       field_specs_.push_back(spec);
       field_names_.push_back(f.name);
+      user_only_field_.push_back(spec->kind == K::kSequence || spec->slot == 10 ||
+                                 ProfileFieldOf(spec->slot) >= 0);
     }
   }
 }
@@ -248,18 +173,52 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
   static const UserInfo kNoUser;
   static const UserState kNoState;
 
+  // A run of rows of one user (a feed request scores hundreds of candidates for one user at one
+  // time) reads the user once: the fields that depend on the user alone (sequences, profile,
+  // user id) and the user's dense rates are copied from the run's previous row instead of being
+  // looked up and hashed again; the output is the same as computing every row.
+  UserInfo user = kNoUser;
+  const UserState* state_ptr = &kNoState;
+  // Most user x creator / sound / category pairs of a request have no counts yet: their rates
+  // are the smoothed global rates, the same for every such pair, computed once.
+  static const Counters kNoCounts;
+  std::array<float, 1 + kNumTasks> no_counts_rates;
+  AddRates(kNoCounts, 0, 0, no_counts_rates.data());
+  auto pair_rates = [&](const Counters& counters, uint64_t key, int64_t now_ms, float* out) {
+    if (counters.contains(Fold(key))) {
+      AddRates(counters, key, now_ms, out);
+    } else {
+      std::copy(no_counts_rates.begin(), no_counts_rates.end(), out);
+    }
+  };
   for (size_t b = 0; b < batch.size(); ++b) {
     const Impression& imp = batch[b];
     out->max_time_ms = std::max(out->max_time_ms, imp.time_ms);
     VideoInfo video = kNoVideo;
     catalog_->FindVideo(imp.video_id, &video);
-    UserInfo user = kNoUser;
-    catalog_->FindUser(imp.user_id, &user);
-    const auto sit = users_.find(Fold(imp.user_id));
-    const UserState& state = sit == users_.end() ? kNoState : sit->second;
+    const bool same_user = b > 0 && imp.user_id == batch[b - 1].user_id;
+    const bool same_user_time = same_user && imp.time_ms == batch[b - 1].time_ms;
+    if (!same_user) {
+      user = kNoUser;
+      catalog_->FindUser(imp.user_id, &user);
+      const auto sit = users_.find(Fold(imp.user_id));
+      state_ptr = sit == users_.end() ? &kNoState : &sit->second;
+    }
+    const UserState& state = *state_ptr;
+    const size_t row_cell = b * static_cast<size_t>(fields);
+    if (b == 1) out->keys.reserve(out->keys.size() * batch.size());  // rows are alike in size
 
-    for (const FeatureSpec* spec : field_specs_) {
+    for (int fi = 0; fi < fields; ++fi) {
+      const FeatureSpec* spec = field_specs_[fi];
       out->field_begin.push_back(static_cast<uint32_t>(out->keys.size()));
+      if (same_user && user_only_field_[fi]) {
+        const uint32_t begin = out->field_begin[row_cell - fields + fi];
+        const uint32_t end = out->field_begin[row_cell - fields + fi + 1];
+        const size_t at = out->keys.size();
+        out->keys.resize(at + (end - begin));  // then copy: resize may reallocate
+        std::copy_n(out->keys.data() + begin, end - begin, out->keys.data() + at);
+        continue;
+      }
       const uint32_t slot = spec->slot;
       if (spec->kind == K::kSequence) {
         const int list = static_cast<int>((slot - 70) / 4), attr = static_cast<int>((slot - 70) % 4);
@@ -318,10 +277,16 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
         case 100: AddRates(video_counts_, imp.video_id, now, dense); break;
         case 101: AddRates(author_counts_, video.author_id, now, dense); break;
         case 102: AddRates(sound_counts_, video.music_id, now, dense); break;
-        case 103: AddRates(user_counts_, imp.user_id, now, dense); break;
-        case 104: AddRates(user_author_counts_, Pair(imp.user_id, video.author_id), now, dense); break;
-        case 105: AddRates(user_sound_counts_, Pair(imp.user_id, video.music_id), now, dense); break;
-        case 106: AddRates(user_tag_counts_, Pair(imp.user_id, video.tag), now, dense); break;
+        case 103:
+          if (same_user_time) {
+            std::copy_n(dense - dense_width_, spec->dense_width, dense);
+          } else {
+            AddRates(user_counts_, imp.user_id, now, dense);
+          }
+          break;
+        case 104: pair_rates(user_author_counts_, Pair(imp.user_id, video.author_id), now, dense); break;
+        case 105: pair_rates(user_sound_counts_, Pair(imp.user_id, video.music_id), now, dense); break;
+        case 106: pair_rates(user_tag_counts_, Pair(imp.user_id, video.tag), now, dense); break;
         case 107:
           if (auto it = video_prior_.find(Fold(imp.video_id)); it != video_prior_.end()) {
             for (int i = 0; i < 3; ++i) dense[i] = std::log1p(it->second[i]) * 0.2f;
@@ -329,7 +294,9 @@ void FeatureExtractor::Extract(absl::Span<const Impression> batch, FeatureBatch*
           break;
         case 108: {
           // Session: what the user did in the last minutes, and whether this video is a repeat.
-          if (state.last_time_ms > 0) {
+          if (same_user_time) {
+            std::copy_n(dense - dense_width_, 6, dense);  // the user's part; 6, 7 are the video's
+          } else if (state.last_time_ms > 0) {
             const double gap_min = std::max<int64_t>(0, now - state.last_time_ms) / 60000.0;
             dense[0] = static_cast<float>(std::log1p(gap_min)) * 0.2f;
             const float decay = static_cast<float>(std::exp(-kSessionDecayPerMs * std::max<int64_t>(0, now - state.session.time_ms)));

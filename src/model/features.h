@@ -222,6 +222,9 @@ class FeatureExtractor {
   std::shared_ptr<const Catalog> catalog_;
   uint64_t hash_buckets_;
   std::vector<const FeatureSpec*> field_specs_, dense_specs_;
+  // Per field: its keys depend on the user (and the behaviour state) alone, not on the video or
+  // the impression's time (sequences, profile values, the user id).
+  std::vector<char> user_only_field_;
   std::vector<std::string> field_names_;  // as the config names them
   int dense_width_ = 0;
   double decay_per_ms_;  // ln 2 / half-life

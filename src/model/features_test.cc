@@ -507,5 +507,46 @@ TEST(FeaturesTest, ShapeFollowsTheConfig) {
   EXPECT_EQ(fx.field_names().back(), "seq.skip.author");
 }
 
+// A feed request's batch holds one user's candidates at one time: the user's fields and rates are
+// read for the first row of each run and copied to the next rows. Every row must equal that row
+// extracted alone, across runs of users, times and unknown users.
+TEST(FeaturesTest, RowsOfOneUserEqualEachRowAlone) {
+  const ModelConfig config = Config(R"json({
+    "dim": 4, "sequence_length": 3,
+    "profile_fields": ["active_degree", "f1", "f2", "f3", "f4", "f5", "f6",
+                       "onehot0", "onehot1", "onehot2", "onehot3"],
+    "features": ["video_id", "author_id", "user_id", "user.active_degree", "user.onehot3",
+                 "hour", "user_x_author", "seq.long_view.video", "seq.like.video",
+                 "seq.skip.author", "dense.user_rates", "dense.video_rates",
+                 "dense.user_author", "dense.session"]
+  })json");
+  FeatureExtractor fx(config, MakeCatalog());
+  fx.Observe(Warmup());
+  const int64_t t = kT0 + 2 * kHourMs;
+  std::vector<Impression> batch;
+  for (uint64_t v = 101; v <= 110; ++v) batch.push_back(Imp(1, v, t));   // user 1 at t
+  for (uint64_t v = 103; v <= 106; ++v) batch.push_back(Imp(1, v, t + kHourMs));  // later
+  for (uint64_t v = 101; v <= 104; ++v) batch.push_back(Imp(2, v, t));   // another user
+  batch.push_back(Imp(99, 101, t));                                      // unknown user
+  batch.push_back(Imp(99, 102, t));
+  batch.push_back(Imp(1, 999, t));                                       // unknown video
+  batch.push_back(Imp(1, 101, t));
+
+  FeatureBatch together;
+  fx.Extract(batch, &together);
+  ExpectWellFormed(fx, together, batch.size());
+  FeatureBatch one_by_one;
+  for (const Impression& imp : batch) {
+    FeatureBatch row;
+    fx.Extract(absl::MakeConstSpan(&imp, 1), &row);
+    AppendRows(row, &one_by_one);
+  }
+  ExpectSameFeatures(together, one_by_one);
+  // The user's sequences are not empty, so the copies carry keys.
+  const int like = FieldIndex(fx, "seq.like.video");
+  EXPECT_FALSE(FieldKeys(together, 9, like).empty());
+  EXPECT_EQ(FieldKeys(together, 9, like), FieldKeys(together, 0, like));
+}
+
 }  // namespace
 }  // namespace foryou::model
