@@ -175,7 +175,7 @@ TEST_F(KafkaEventLogTest, BadBatchIsRefusedWhole) {
   EXPECT_EQ(read[1].payload, refreshed);
 }
 
-// XXH-free order-independent checksum of a multiset of payloads (sum of FNV-1a hashes).
+// An order-independent checksum of a multiset of payloads: the sum of their FNV-1a hashes.
 uint64_t Checksum(const std::vector<std::string>& payloads) {
   uint64_t sum = 0;
   for (const std::string& p : payloads) {
@@ -186,9 +186,9 @@ uint64_t Checksum(const std::vector<std::string>& payloads) {
   return sum;
 }
 
-// A consumer that saved its position with what it derived from the records before it, then
-// read more (and even committed them to the group) before a crash, resumes from the saved
-// position as a group member: each record is applied once, none is missed.
+// A consumer that saved its position with what it derived from the records before it, then read
+// more before it died, resumes from the saved position as a group member: each record is
+// applied once, none is missed.
 TEST_F(KafkaEventLogTest, RestartFromSavedPositionNeitherLosesNorDuplicates) {
   StartCluster(3, 4);
   std::unique_ptr<KafkaEventLog> log = OpenLog();

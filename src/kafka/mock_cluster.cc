@@ -3,6 +3,8 @@
 #include "kafka/mock_cluster.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "kafka/kafka_internal.h"
@@ -65,6 +67,19 @@ absl::Status MockKafkaCluster::SetBrokerUp(int32_t id) {
 }
 absl::Status MockKafkaCluster::SetBrokerRtt(int32_t id, int rtt_ms) {
   return BrokerResult(id, rd_kafka_mock_broker_set_rtt(cluster_, id, rtt_ms));
+}
+
+absl::Status RunMockCluster(const MockClusterRun& run,
+                            const std::function<void(const std::string&)>& ready,
+                            const std::function<bool()>& stop) {
+  absl::StatusOr<std::unique_ptr<MockKafkaCluster>> cluster = MockKafkaCluster::Start(run.brokers);
+  if (!cluster.ok()) return cluster.status();
+  if (!run.topic.empty()) {
+    if (absl::Status s = (*cluster)->CreateTopic(run.topic, run.partitions); !s.ok()) return s;
+  }
+  ready((*cluster)->bootstrap());
+  while (!stop()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return absl::OkStatus();
 }
 
 }  // namespace foryou::kafka

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -54,5 +55,19 @@ class MockKafkaCluster {
   std::string bootstrap_;
   int brokers_ = 0;
 };
+
+// `foryou kafka-mock`: what it runs.
+struct MockClusterRun {
+  int brokers = 1;
+  std::string topic = "foryou-events";  // created with `partitions` partitions; empty: none
+  int32_t partitions = 8;
+};
+
+// Starts a mock cluster per `run`, calls `ready` with its bootstrap address, then returns once
+// `stop()` is true (checked every 50 ms), destroying the cluster. Errors from Start and
+// CreateTopic (then `ready` is not called).
+[[nodiscard]] absl::Status RunMockCluster(const MockClusterRun& run,
+                                          const std::function<void(const std::string&)>& ready,
+                                          const std::function<bool()>& stop);
 
 }  // namespace foryou::kafka
