@@ -9,6 +9,7 @@ PACKAGES=(
   libzstd-dev libxxhash-dev libcuckoo-dev libeigen3-dev nlohmann-json3-dev librocksdb-dev
   libsodium-dev  # Argon2id password hashes and session token MACs (src/accounts)
   libxapian-dev  # the search index (src/search)
+  librdkafka-dev  # the event log on Kafka and its mock cluster (src/kafka)
   # the media pipeline (src/media): probe, decode, filter graph, encode, mux
   libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
   libopencv-dev libopencv-contrib-dev  # frame sampling and img_hash (src/moderation dedup)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "apps/foryou/kafka_command.h"
 #include "apps/foryou/log_command.h"
 #include "apps/foryou/media_command.h"
 #include "apps/foryou/media_match_command.h"
@@ -314,6 +315,7 @@ int main(int argc, char** argv) {
   });
 
   foryou::app::AddLogCommand(app, &exit_code);
+  foryou::app::AddKafkaMockCommand(app, &exit_code);
   CLI::App* media = foryou::app::AddMediaCommands(app, &exit_code);
   foryou::app::AddMediaMatchCommand(media, &exit_code);
 
