@@ -6,10 +6,10 @@
 // by user, one mutex per shard; With() runs a function on one user's session under its shard lock.
 //
 // The served records are bounded twice: kServedRecords per user, and `max_served_records` in all
-// (~400 B each): past it, the records served longest ago, whoever they were served to, are
+// (~700 B each): past it, the records served longest ago, whoever they were served to, are
 // dropped first (each shard keeps its records in serving order and holds 1/kShards of the total;
 // entries of records the per-user bound dropped are pruned when they are half of the order).
-// Without the total bound every user ever served holds up to ~50 KB for good.
+// Without the total bound every user ever served holds up to ~90 KB for good.
 //
 // The live sessions are bounded too: past `max_sessions` (each shard holding 1/kShards of it),
 // the least recently used 1/16 of a shard's sessions are parked. A parked session keeps what the
@@ -56,8 +56,8 @@ struct ServedItem {
 };
 
 // The last served items kept per user for explanations: more than a player holds ahead of and
-// behind the video on screen (each like or follow fetches a new page), at ~400 bytes each with
-// their reasons (~50 KB per user at most).
+// behind the video on screen (each like or follow fetches a new page), at ~700 bytes each with
+// their reasons (~90 KB per user at most).
 inline constexpr size_t kServedRecords = 128;
 
 // The videos shown to one user, in the order first shown, at most `capacity` (the oldest go
@@ -118,7 +118,8 @@ struct UserSession {
   static void PushRecent(std::deque<uint64_t>& list, uint64_t video_key, size_t capacity);
 };
 
-// Served records kept across all users by default: ~100 MB.
+// Served records kept across all users by default: ~180 MB (`foryou_sessions_served_bytes`
+// under the soak bench).
 inline constexpr size_t kDefaultMaxServedRecords = 262'144;
 // Live sessions kept by default before the least recently used are parked.
 inline constexpr size_t kDefaultMaxSessions = 65'536;
