@@ -98,6 +98,12 @@ env "${common[@]}" FEED_LOAD_CONNS="$conns" FEED_LOAD_RATE="$rps" \
   >"$out/feed.wrk" 2>&1 &
 bg_pids+=($!)
 
+# The memory gauges (docs/design/memory.md: entries and estimated bytes of each growing
+# structure), saved at the end of the warm-up and at the end of the run.
+memory_gauges() {
+  curl -s --max-time 5 "$base/metrics" |
+    awk '$1 ~ /^foryou_(sessions|behaviour|join|watch_next|table)_/ && $1 !~ /_total$/ { print $1, $2 }'
+}
 # t_s rss_kb table_mb table_rows covis_pairs, one line per sample, from the start of the load.
 series="$out/rss.tsv"
 : >"$series"
@@ -106,6 +112,7 @@ while [ $((SECONDS - start)) -lt "$secs" ]; do
   kill -0 "$server_pid" 2>/dev/null || break
   echo "$((SECONDS - start)) $(rss_kb) $(state)" >>"$series"
   t=$((SECONDS - start))
+  if [ "$t" -le "$warmup" ] || [ ! -s "$out/gauges.warm" ]; then memory_gauges >"$out/gauges.warm"; fi
   if [ $((t % 60)) -lt "$sample" ]; then
     log "t=${t}s rss=$(($(rss_kb) / 1024)) MB load $(cut -d' ' -f1-3 /proc/loadavg)"
   fi
@@ -114,6 +121,7 @@ done
 for pid in "${bg_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 bg_pids=()
 echo "$((SECONDS - start)) $(rss_kb) $(state)" >>"$series"
+memory_gauges >"$out/gauges.end"
 
 wrk_errors() {  # non-2xx/3xx responses + socket errors; "missing" when wrk printed no summary
   grep -q 'requests in' "$1" || { echo missing; return; }
@@ -134,6 +142,12 @@ read -r warm_kb end_kb min_kb max_kb <<<"$(awk -v w="$warmup" '
   $1 <= w { warm = $2 } $1 > w { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 }
   { last = $2 } END { print warm + 0, last + 0, min + 0, max + 0 }' "$series")"
 growth="$(awk -v a="$warm_kb" -v b="$end_kb" 'BEGIN { printf("%.1f", (a > 0) ? (b - a) * 100 / a : 999) }')"
+echo "memory gauges at the end of the warm-up -> at the end, the largest growth first (bytes"
+echo "gauges in MB; the RSS grew $(awk -v w="$warmup" '$1 <= w { a = $2 } { b = $2 } END { printf "%.1f", (b - a) / 1024 }' "$series") MB):"
+join <(sort "$out/gauges.warm") <(sort "$out/gauges.end") | awk '
+  { d = $3 - $2; mb = ($1 ~ /_bytes$/) ? 1048576 : 1; unit = (mb > 1) ? " MB" : ""
+    printf "%s %.3f  %-40s %12.1f -> %12.1f%s (%+.1f)\n", ($1 ~ /_bytes$/) ? 1 : 0, d / mb, $1, $2 / mb, $3 / mb, unit, d / mb }' |
+  sort -k1,1nr -k2,2gr | cut -d' ' -f3- | sed 's/^/  /'
 echo "after warm-up (t > ${warmup} s): min $((min_kb / 1024)) MB, max $((max_kb / 1024)) MB"
 echo "feed: $(awk '/^Requests\/sec/ { print $2 }' "$out/feed.wrk") req/s, errors $feed_errors;" \
      "events: $(awk '/^Requests\/sec/ { print $2 }' "$out/events.wrk") req/s, errors $event_errors," \

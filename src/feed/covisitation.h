@@ -5,9 +5,14 @@
 // appears in the histories (the history term is normalised by its square root).
 //
 // HOW IT WORKS (memory bound). History pairs are few and fixed; live pairs grow with traffic.
-// When a video has more than 2 x max_neighbours live-only neighbours, those at or below the
-// median live count are dropped (history neighbours always stay), so each video keeps about
-// max_neighbours of its strongest live partners.
+// A video's neighbours are a hash table that grows by doubling and never shrinks, so the bound
+// is on its capacity: when a new partner would make the table grow while it already holds
+// max_neighbours live-only neighbours, the live-only ones at or below the max_neighbours-th
+// strongest live count are dropped first (history neighbours always stay). Each video keeps
+// its strongest max_neighbours live partners and more until its table is full again, in the
+// smallest table that holds max_neighbours plus its history partners (a table holding 2 x
+// max_neighbours, the bound before, is twice the bytes: ~27 KB a video at 512, filled only
+// after minutes of traffic).
 //
 // Not thread-safe: WatchNext writes it under its exclusive lock and reads it under its shared
 // lock.
@@ -55,6 +60,8 @@ class CoVisitation {
   float history_count(uint32_t v) const { return videos_[v].history_count; }
   // Neighbour entries over every video (each pair counts twice).
   size_t pairs() const { return pairs_; }
+  // Estimated heap bytes: every video's neighbour table at its capacity.
+  size_t MemoryBytes() const;
 
  private:
   struct Video {
@@ -63,6 +70,10 @@ class CoVisitation {
     size_t live_only = 0;  // neighbours without a history count (the ones pruning may drop)
   };
   void AddPair(uint32_t a, uint32_t b, float live, float history);
+  // Whether inserting one more entry makes the table grow (rehash into twice the capacity).
+  static bool NewEntryGrows(const absl::flat_hash_map<uint32_t, Neighbour>& table);
+  // Drops the weakest live-only neighbours of `v`, keeping about max_neighbours_.
+  void Prune(Video& v);
 
   const size_t max_neighbours_;
   std::vector<Video> videos_;

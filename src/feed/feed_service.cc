@@ -157,7 +157,7 @@ absl::Status FeedService::Begin(std::string_view user_id, int64_t now_ms, uint64
     ctx.likes.assign(s.likes.begin(), s.likes.end());
     foreign_share = s.foreign_share();
     r->not_interested = s.not_interested;
-    ctx.seen = s.seen;
+    ctx.seen = s.seen.ToSet();
     r->keep.reserve(s.tail.size());
     r->tail.reserve(s.tail.size());
     for (const auto& e : s.tail) {
@@ -277,7 +277,7 @@ void FeedService::Remember(const Request& r, const ReasonContext& viewer, int64_
 
 absl::flat_hash_set<uint64_t> FeedService::ShownVideos(std::string_view user) {
   absl::flat_hash_set<uint64_t> seen;
-  sessions_.With(std::string(user), [&](UserSession& s) { seen = s.seen; });
+  sessions_.With(std::string(user), [&](UserSession& s) { seen = s.seen.ToSet(); });
   return seen;
 }
 
@@ -293,7 +293,7 @@ absl::StatusOr<std::vector<uint64_t>> FeedService::TrendingPage(std::string_view
   FORYOU_ASSIGN_OR_RETURN(auto u, users_.Get(user));
   const UserFilters filters = FiltersOf(*u);
   absl::flat_hash_set<uint64_t> seen;
-  sessions_.With(u->id, [&](UserSession& s) { seen = s.seen; });
+  sessions_.With(u->id, [&](UserSession& s) { seen = s.seen.ToSet(); });
   auto index = index_.snapshot();
   std::vector<uint64_t> out;
   for (const std::string& region : RegionsOf(*u)) {
@@ -330,7 +330,7 @@ absl::StatusOr<Explanation> FeedService::Explain(std::string_view user, std::str
   bool can_serve = true, shown = false;
   std::optional<ServedItem> served;
   sessions_.With(r.user->id, [&](UserSession& s) {
-    can_serve = Eligible(c, r.filters, s.seen, &why);
+    can_serve = Eligible(c, r.filters, s.seen.ToSet(), &why);
     shown = s.seen.contains(key);
     if (const ServedItem* item = s.FindServed(key, request_id)) served = *item;
   });

@@ -188,6 +188,8 @@ class FeedService {
   std::shared_ptr<const VideoIndex::Snapshot> index() const { return index_.snapshot(); }
   EngagementStats& engagement() { return engagement_; }
   WatchNext& watch_next() { return watch_next_; }
+  // Sizes and estimated bytes of the user sessions (a pass over every session).
+  SessionMemory session_memory() const { return sessions_.Memory(); }
   const FeedOptions& options() const { return options_; }
   uint64_t feeds_served() const { return feeds_served_.load(); }
   // The session of a user, copied (tests; the seen set for `replay --feed-hits-parts`).

@@ -60,4 +60,18 @@ std::vector<std::vector<uint32_t>> RecentViewers::ItemSets() const {
   return sets;
 }
 
+RecentViewers::Memory RecentViewers::MemoryUse() const {
+  using Map = absl::flat_hash_map<std::string, Viewer>;
+  Memory m;
+  m.bytes = users_.capacity() * (sizeof(Map::slot_type) + 1);
+  for (const auto& [user, v] : users_) {
+    m.recent += v.recent.size();
+    m.items += v.items.size();
+    // A deque allocates 512-byte blocks (libstdc++) and a small map of them.
+    m.bytes += (user.capacity() > 15 ? user.capacity() + 1 : 0) +
+               (v.recent.size() / 128 + 1) * 512 + 64 + v.items.capacity() * sizeof(uint32_t);
+  }
+  return m;
+}
+
 }  // namespace foryou::feed

@@ -57,6 +57,12 @@ class RecentViewers {
   std::vector<std::vector<uint32_t>> ItemSets() const;
 
   size_t size() const { return users_.size(); }
+  // Recent and item-item entries over every user, and an estimate of the heap bytes they and
+  // the users' table take.
+  struct Memory {
+    size_t recent = 0, items = 0, bytes = 0;
+  };
+  Memory MemoryUse() const;
   uint64_t forgotten() const { return forgotten_; }
 
  private:

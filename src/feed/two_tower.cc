@@ -226,4 +226,16 @@ void TwoTower::Apply(const Gradients& grads) {
   for (const auto& [row, g] : grads.bias) adam(&bias_[row], &bias_m_[row], &bias_v_[row], &g, 1);
 }
 
+size_t TwoTower::MemoryBytes() const {
+  size_t floats = 0;
+  for (const std::vector<float>* v : {&in_, &out_, &bias_, &in_m_, &in_v_, &out_m_, &out_v_,
+                                      &bias_m_, &bias_v_, &user_, &user_m_, &user_v_}) {
+    floats += v->capacity();
+  }
+  size_t bytes = floats * sizeof(float) +
+                 (free_rows_.capacity() + history_users_.capacity()) * sizeof(uint32_t);
+  for (const auto& h : histories_) bytes += sizeof(h) + h.capacity() * sizeof(uint32_t);
+  return bytes;
+}
+
 }  // namespace foryou::feed

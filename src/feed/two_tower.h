@@ -84,6 +84,9 @@ class TwoTower {
   // One lazy-Adam step on the rows in `grads`.
   void Apply(const Gradients& grads);
 
+  // Heap bytes of the embeddings, their moments and the kept histories.
+  size_t MemoryBytes() const;
+
  private:
   const int dim_;
   const size_t context_;

@@ -8,14 +8,19 @@
 
 namespace foryou::feed {
 
-void UserSession::MarkSeen(uint64_t video_key, size_t capacity) {
-  if (!seen.insert(video_key).second) return;
-  seen_order.push_back(video_key);
-  while (seen_order.size() > capacity) {
-    seen.erase(seen_order.front());
-    seen_order.pop_front();
-  }
+bool SeenVideos::Add(uint64_t key, size_t capacity) {
+  if (contains(key)) return false;
+  keys_.push_back(key);
+  while (keys_.size() > capacity) keys_.pop_front();
+  return true;
 }
+
+bool SeenVideos::contains(uint64_t key) const {
+  // Newest first: a video is most often checked again soon after it was shown.
+  return std::find(keys_.rbegin(), keys_.rend(), key) != keys_.rend();
+}
+
+void UserSession::MarkSeen(uint64_t video_key, size_t capacity) { seen.Add(video_key, capacity); }
 
 void UserSession::CountExposures(bool foreign, float n) {
   // n impressions at once: every earlier count decays by keep^n, the new ones sum to
@@ -100,8 +105,7 @@ UserSession* UserSessions::FindLive(Shard& shard, const std::string& user) {
   auto p = shard.parked.find(user);
   if (p == shard.parked.end()) return nullptr;
   UserSession& s = shard.sessions[user];
-  s.seen.insert(p->second.seen.begin(), p->second.seen.end());
-  s.seen_order.assign(p->second.seen.begin(), p->second.seen.end());
+  s.seen.Assign(p->second.seen.begin(), p->second.seen.end());
   s.not_interested = std::move(p->second.not_interested);
   s.served_recorded = p->second.served_recorded;
   shard.parked.erase(p);
@@ -126,7 +130,7 @@ void UserSessions::ParkIdle(Shard& shard) {
     }
     shard.served_kept -= s.served.size();
     ParkedSession& p = shard.parked[it->first];
-    p.seen.assign(s.seen_order.begin(), s.seen_order.end());
+    p.seen.assign(s.seen.keys().begin(), s.seen.keys().end());
     p.not_interested = std::move(s.not_interested);
     p.served_recorded = s.served_recorded;
     shard.sessions.erase(it++);
@@ -167,7 +171,6 @@ void UserSessions::Reset(const std::string& user, bool keep_seen) {
   if (!keep_seen) shard.served_kept -= live->served.size();
   if (keep_seen) {
     fresh.seen = std::move(live->seen);
-    fresh.seen_order = std::move(live->seen_order);
     fresh.served = std::move(live->served);
   }
   fresh.served_recorded = live->served_recorded;  // keeps the shard's entries in step
@@ -233,6 +236,75 @@ size_t UserSessions::served_records() const {
     for (const auto& [user, session] : s.sessions) n += session.served.size();
   }
   return n;
+}
+
+namespace {
+
+// Heap bytes of a string beyond the object itself (short strings live inside it).
+size_t HeapBytes(const std::string& str) {
+  return str.capacity() > std::string().capacity() ? str.capacity() + 1 : 0;
+}
+// A deque allocates blocks of 512 bytes (libstdc++) and a map of block pointers.
+template <typename T>
+size_t DequeBytes(const std::deque<T>& d) {
+  constexpr size_t kBlock = std::max<size_t>(512, sizeof(T));
+  const size_t per_block = kBlock / sizeof(T);
+  const size_t blocks = d.size() / per_block + 1;
+  return blocks * (kBlock + sizeof(void*)) + 8 * sizeof(void*);
+}
+// A Swiss table: one slot and one control byte per unit of capacity.
+template <typename Map>
+size_t TableBytes(const Map& m) {
+  return m.capacity() == 0 ? 0 : m.capacity() * (sizeof(typename Map::slot_type) + 1) + 16;
+}
+size_t NotInterestedBytes(const NotInterested& n) {
+  return TableBytes(n.creators) + TableBytes(n.sounds) + TableBytes(n.hashtags);
+}
+size_t ServedBytes(const ServedItem& item) {
+  size_t b = sizeof(ServedItem) + HeapBytes(item.request_id) + HeapBytes(item.reason) +
+             item.source_reasons.capacity() * sizeof(std::string);
+  for (const std::string& r : item.source_reasons) b += HeapBytes(r);
+  return b;
+}
+
+}  // namespace
+
+SessionMemory UserSessions::Memory() const {
+  SessionMemory m;
+  for (const Shard& shard : shards_) {
+    common::MutexLock lock(&shard.mu);
+    m.live += shard.sessions.size();
+    m.parked += shard.parked.size();
+    m.served_order += shard.served_order.size();
+    size_t served_bytes = DequeBytes(shard.served_order);
+    for (const auto& entry : shard.served_order) served_bytes += HeapBytes(entry.first);
+    size_t seen_bytes = 0, other = TableBytes(shard.sessions) + TableBytes(shard.parked) +
+                                   TableBytes(shard.deleted);
+    for (const auto& [user, s] : shard.sessions) {
+      m.seen_keys += s.seen.size();
+      m.recent_entries += s.positives.size() + s.likes.size() + s.skips.size() + s.tail.size();
+      m.served_records += s.served.size();
+      m.not_interested += s.not_interested.creators.size() + s.not_interested.sounds.size() +
+                          s.not_interested.hashtags.size();
+      seen_bytes += DequeBytes(s.seen.keys());
+      served_bytes += DequeBytes(s.served);
+      for (const ServedItem& item : s.served) served_bytes += ServedBytes(item);
+      other += HeapBytes(user) + DequeBytes(s.positives) + DequeBytes(s.likes) +
+               DequeBytes(s.skips) + s.tail.capacity() * sizeof(s.tail[0]) +
+               NotInterestedBytes(s.not_interested);
+    }
+    for (const auto& [user, p] : shard.parked) {
+      m.seen_keys += p.seen.size();
+      m.not_interested += p.not_interested.creators.size() + p.not_interested.sounds.size() +
+                          p.not_interested.hashtags.size();
+      seen_bytes += p.seen.capacity() * sizeof(uint64_t);
+      other += HeapBytes(user) + NotInterestedBytes(p.not_interested);
+    }
+    m.seen_bytes += seen_bytes;
+    m.served_bytes += served_bytes;
+    m.bytes += seen_bytes + served_bytes + other;
+  }
+  return m;
 }
 
 }  // namespace foryou::feed

@@ -6,10 +6,10 @@
 // by user, one mutex per shard; With() runs a function on one user's session under its shard lock.
 //
 // The served records are bounded twice: kServedRecords per user, and `max_served_records` in all
-// (~400 B each): past it, the records served longest ago, whoever they were served to, are
+// (~700 B each): past it, the records served longest ago, whoever they were served to, are
 // dropped first (each shard keeps its records in serving order and holds 1/kShards of the total;
 // entries of records the per-user bound dropped are pruned when they are half of the order).
-// Without the total bound every user ever served holds up to ~50 KB for good.
+// Without the total bound every user ever served holds up to ~90 KB for good.
 //
 // The live sessions are bounded too: past `max_sessions` (each shard holding 1/kShards of it),
 // the least recently used 1/16 of a shard's sessions are parked. A parked session keeps what the
@@ -56,13 +56,37 @@ struct ServedItem {
 };
 
 // The last served items kept per user for explanations: more than a player holds ahead of and
-// behind the video on screen (each like or follow fetches a new page), at ~400 bytes each with
-// their reasons (~50 KB per user at most).
+// behind the video on screen (each like or follow fetches a new page), at ~700 bytes each with
+// their reasons (~90 KB per user at most).
 inline constexpr size_t kServedRecords = 128;
 
+// The videos shown to one user, in the order first shown, at most `capacity` (the oldest go
+// first). 8 bytes a video: the keys alone, no hash table beside them (one took ~14 bytes more a
+// key, and seen sets grow for as long as their users keep scrolling, up to seen_capacity).
+// Lookups scan the keys, newest first: a page checks its ~10 videos against at most
+// seen_capacity keys; a request that checks many candidates takes ToSet() once.
+class SeenVideos {
+ public:
+  // Adds `key` unless already there, then drops the oldest past `capacity`; true if added.
+  bool Add(uint64_t key, size_t capacity);
+  bool contains(uint64_t key) const;
+  size_t size() const { return keys_.size(); }
+  bool empty() const { return keys_.empty(); }
+  // Oldest first.
+  const std::deque<uint64_t>& keys() const { return keys_; }
+  // Replaces the keys (oldest first, distinct).
+  template <typename It>
+  void Assign(It begin, It end) {
+    keys_.assign(begin, end);
+  }
+  absl::flat_hash_set<uint64_t> ToSet() const { return {keys_.begin(), keys_.end()}; }
+
+ private:
+  std::deque<uint64_t> keys_;
+};
+
 struct UserSession {
-  absl::flat_hash_set<uint64_t> seen;  // video keys shown (served or impressed)
-  std::deque<uint64_t> seen_order;     // oldest first, for the bound
+  SeenVideos seen;                     // video keys shown (served or impressed)
   std::deque<uint64_t> positives;      // long views, completions, likes, shares; newest last
   std::deque<uint64_t> likes;          // likes only; newest last
   std::deque<uint64_t> skips;          // quick skips (< model::kPlayedMs); newest last
@@ -94,14 +118,29 @@ struct UserSession {
   static void PushRecent(std::deque<uint64_t>& list, uint64_t video_key, size_t capacity);
 };
 
-// Served records kept across all users by default: ~100 MB.
+// Served records kept across all users by default: ~180 MB (`foryou_sessions_served_bytes`
+// under the soak bench).
 inline constexpr size_t kDefaultMaxServedRecords = 262'144;
 // Live sessions kept by default before the least recently used are parked.
 inline constexpr size_t kDefaultMaxSessions = 65'536;
 
+// What the sessions hold, for /metrics: entry counts and an estimate of their heap bytes
+// (containers' capacity, not the allocator's overhead).
+struct SessionMemory {
+  size_t live = 0, parked = 0;
+  size_t seen_keys = 0;         // seen-set keys, live and parked sessions
+  size_t recent_entries = 0;    // positives, likes, skips and last page tails
+  size_t served_records = 0;    // ServedItems kept
+  size_t served_order = 0;      // the shards' (user, record) entries
+  size_t not_interested = 0;    // "not interested" counts (creators, sounds, hashtags)
+  size_t bytes = 0;             // all of the above with the maps' keys and slots
+  size_t seen_bytes = 0;        // the seen sets alone (part of bytes)
+  size_t served_bytes = 0;      // the served records and their entries (part of bytes)
+};
+
 // What a parked session keeps (see UserSessions).
 struct ParkedSession {
-  std::vector<uint64_t> seen;  // seen_order: oldest first
+  std::vector<uint64_t> seen;  // oldest first
   NotInterested not_interested;
   uint64_t served_recorded = 0;  // so the shard's served entries never match later records
 };
@@ -131,6 +170,8 @@ class UserSessions {
   size_t live() const;
   // Served records kept, all users.
   size_t served_records() const;
+  // Sizes and estimated bytes of everything kept (one pass over every shard under its lock).
+  SessionMemory Memory() const;
 
  private:
   static constexpr int kShards = 64;

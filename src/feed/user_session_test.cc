@@ -1,6 +1,7 @@
 #include "feed/user_session.h"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <string>
 
@@ -146,7 +147,7 @@ TEST(UserSessionsTest, LiveSessionsStayBoundedAndParkedOnesKeepTheirPromises) {
   // Back from parked: the seen set in its order and the "not interested" counts; the rest went.
   sessions.With("u0", [](UserSession& s) {
     EXPECT_EQ(s.seen.size(), 10u);
-    EXPECT_EQ(s.seen_order.front(), 0u);
+    EXPECT_EQ(s.seen.keys().front(), 0u);
     EXPECT_TRUE(s.seen.contains(9));
     EXPECT_EQ(s.not_interested.creators.at(0), 2);
     EXPECT_TRUE(s.positives.empty());
@@ -157,6 +158,73 @@ TEST(UserSessionsTest, LiveSessionsStayBoundedAndParkedOnesKeepTheirPromises) {
   sessions.Erase("u1");  // parked: erased too
   EXPECT_EQ(sessions.size(), 2999u);
   sessions.With("u1", [](UserSession& s) { EXPECT_TRUE(s.seen.empty()); });
+}
+
+TEST(UserSessionsTest, MemoryCountsLiveAndParkedSessions) {
+  UserSessions sessions(kDefaultMaxServedRecords, /*max_sessions=*/128);
+  const SessionMemory empty = sessions.Memory();
+  EXPECT_EQ(empty.live + empty.parked + empty.seen_keys + empty.served_records, 0u);
+  for (int u = 0; u < 1000; ++u) {
+    sessions.With("u" + std::to_string(u), [&](UserSession& s) {
+      for (uint64_t v = 0; v < 20; ++v) s.MarkSeen(1000 * u + v, 100);
+      s.not_interested.creators[u] = 1;
+    });
+  }
+  Serve(sessions, "u999", 1, 3);
+  const SessionMemory m = sessions.Memory();
+  EXPECT_EQ(m.live, sessions.live());
+  EXPECT_EQ(m.live + m.parked, 1000u);
+  EXPECT_GT(m.parked, 0u);
+  EXPECT_EQ(m.seen_keys, 20'000u);  // parked sessions keep theirs
+  EXPECT_EQ(m.not_interested, 1000u);
+  EXPECT_EQ(m.served_records, 3u);
+  EXPECT_EQ(m.served_order, 3u);
+  // At least the keys themselves; the parts within the whole.
+  EXPECT_GE(m.seen_bytes, 20'000u * sizeof(uint64_t));
+  EXPECT_GE(m.served_bytes, 3 * sizeof(ServedItem));
+  EXPECT_GE(m.bytes, m.seen_bytes + m.served_bytes);
+  EXPECT_GT(m.bytes, empty.bytes);
+}
+
+TEST(UserSessionsTest, SeenSetsTakeAboutEightBytesAVideo) {
+#ifdef FORYOU_SANITIZED
+  GTEST_SKIP() << "the sanitizer's allocator does not report to mallinfo2";
+#else
+  // 200 users shown 2,000 videos each: the heap they take, per video.
+  constexpr int kUsers = 200, kVideos = 2'000;
+  UserSessions sessions;
+  for (int u = 0; u < kUsers; ++u) sessions.With("u" + std::to_string(u), [](UserSession&) {});
+  const size_t before = mallinfo2().uordblks;
+  for (int u = 0; u < kUsers; ++u) {
+    sessions.With("u" + std::to_string(u), [&](UserSession& s) {
+      for (uint64_t v = 0; v < kVideos; ++v) s.MarkSeen(v * 7919 + u, 5'000);
+    });
+  }
+  const double per_video =
+      static_cast<double>(mallinfo2().uordblks - before) / (kUsers * kVideos);
+  // A hash set beside the order took ~26 bytes a video at this size.
+  EXPECT_LT(per_video, 10.0);
+  EXPECT_GE(per_video, 8.0);
+  sessions.With("u7", [&](UserSession& s) {
+    EXPECT_EQ(s.seen.size(), static_cast<size_t>(kVideos));
+    EXPECT_TRUE(s.seen.contains(7919 + 7));
+    EXPECT_FALSE(s.seen.contains(7919 + 8));
+  });
+#endif
+}
+
+TEST(SeenVideosTest, KeepsTheNewestUpToCapacityInSeenOrder) {
+  SeenVideos seen;
+  EXPECT_TRUE(seen.Add(1, 3));
+  EXPECT_FALSE(seen.Add(1, 3));  // already there
+  EXPECT_TRUE(seen.Add(2, 3));
+  EXPECT_TRUE(seen.Add(3, 3));
+  EXPECT_TRUE(seen.Add(4, 3));  // drops 1
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_FALSE(seen.contains(1));
+  EXPECT_TRUE(seen.contains(2) && seen.contains(4));
+  EXPECT_EQ(seen.keys().front(), 2u);
+  EXPECT_EQ(seen.ToSet(), (absl::flat_hash_set<uint64_t>{2, 3, 4}));
 }
 
 }  // namespace

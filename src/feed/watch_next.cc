@@ -348,6 +348,18 @@ std::vector<WatchNext::Parts> WatchNext::TopParts(std::string_view user, size_t 
   return parts;
 }
 
+WatchNext::Memory WatchNext::MemoryUse() const {
+  common::ReaderLock lock(&mu_);
+  const RecentViewers::Memory viewers = viewers_.MemoryUse();
+  return Memory{.users = viewers_.size(),
+                .recent_entries = viewers.recent,
+                .item_entries = viewers.items,
+                .covis_pairs = covis_.pairs(),
+                .viewers_bytes = viewers.bytes,
+                .covis_bytes = covis_.MemoryBytes(),
+                .tower_bytes = tower_.MemoryBytes()};
+}
+
 WatchNext::Stats WatchNext::stats() const {
   Stats s;
   {

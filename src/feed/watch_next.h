@@ -126,6 +126,13 @@ class WatchNext {
     size_t item_item_videos = 0, item_item_weights = 0;
   };
   Stats stats() const ABSL_LOCKS_EXCLUDED(mu_);
+  // What the model holds, for /metrics: a pass over every user (not part of stats(), which is
+  // read often).
+  struct Memory {
+    size_t users = 0, recent_entries = 0, item_entries = 0, covis_pairs = 0;
+    size_t viewers_bytes = 0, covis_bytes = 0, tower_bytes = 0;
+  };
+  Memory MemoryUse() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Returns once no item-item fit runs in the background (the fit an event started has swapped
   // its model in). For tests and tools: wait for the fit instead of polling.

@@ -153,6 +153,16 @@ struct EngagementCounter {
   int64_t time_ms = 0;
 };
 
+// What the behaviour state holds, for /metrics: entries and an estimate of their heap bytes
+// (hash tables' capacity and the lists' capacity, not the allocator's overhead).
+struct BehaviourMemory {
+  size_t users = 0;          // users with recent lists
+  size_t list_entries = 0;   // long-viewed, liked and skipped entries over every user
+  size_t counters = 0;       // per-video / creator / sound / user counters
+  size_t pair_counters = 0;  // user x author / sound / tag / video counters
+  size_t bytes = 0;
+};
+
 class FeatureExtractor {
  public:
   // `hash_buckets` > 0 is the collision baseline of the Monolith paper: every sparse/sequence key
@@ -188,6 +198,9 @@ class FeatureExtractor {
     return user_author_counts_.size() + user_sound_counts_.size() + user_tag_counts_.size() +
            user_video_counts_.size();
   }
+
+  // Sizes and estimated bytes of the behaviour state (a pass over every user).
+  BehaviourMemory Memory() const;
 
   // The behaviour state (recent lists, counters), for the real-time loop's snapshots. LoadState
   // replaces the state only if the whole blob parses (DataLoss otherwise, state unchanged).

@@ -462,4 +462,26 @@ absl::Status Joiner::CheckpointLateStore(const std::string& dir) const {
   return absl::OkStatus();
 }
 
+uint64_t Joiner::LateStoreTableReaderBytes() const {
+  uint64_t bytes = 0;
+  if (late_ != nullptr) late_->GetIntProperty("rocksdb.estimate-table-readers-mem", &bytes);
+  return bytes;
+}
+
+size_t Joiner::MemoryBytes() const {
+  // Swiss tables: a slot and a control byte per unit of capacity; strings past the short-string
+  // buffer on the heap.
+  const auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  size_t bytes = pending_.capacity() * (sizeof(decltype(pending_)::slot_type) + 1) +
+                 by_user_video_.capacity() * (sizeof(decltype(by_user_video_)::slot_type) + 1);
+  for (const auto& [key, p] : pending_) {
+    bytes += heap(key) + p.features.keys.capacity() * sizeof(embedding::FeatureId) +
+             p.features.field_begin.capacity() * sizeof(uint32_t) +
+             p.features.dense.capacity() * sizeof(float);
+  }
+  for (const auto& [pair, key] : by_user_video_) bytes += heap(key);
+  for (const auto& [time, key] : expiry_) bytes += sizeof(expiry_[0]) + heap(key);
+  return bytes;
+}
+
 }  // namespace foryou::realtime

@@ -122,6 +122,11 @@ class Joiner {
   void ForgetUsers(absl::Span<const uint64_t> user_keys);
 
   const JoinerStats& stats() const { return stats_; }
+  // Estimated heap bytes of the in-memory join state (a pass over the pending entries).
+  size_t MemoryBytes() const;
+  // RocksDB's estimate of the late store's memory beside the shared block cache and memtable
+  // budget (its tables' index and filter blocks); 0 without a late store.
+  uint64_t LateStoreTableReaderBytes() const;
   // The late store's current fault ("" = healthy; cleared by the next successful write) and its
   // failed reads, writes and reopenings since Create.
   const std::string& late_store_fault() const { return late_fault_; }

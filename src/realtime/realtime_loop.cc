@@ -493,6 +493,11 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
   stats_.events_read += records_.size();
   stats_.decode_errors += decode_errors;
   stats_.joiner = joiner_->stats();
+  if (now - last_memory_ms_ >= 1000) {  // a pass over the pending impressions
+    stats_.join_bytes = joiner_->MemoryBytes();
+    stats_.late_store_table_readers_bytes = joiner_->LateStoreTableReaderBytes();
+    last_memory_ms_ = now;
+  }
   late_store_fault_ = joiner_->late_store_fault();
   health_.late_store_failures = joiner_->late_store_failures();
   return absl::OkStatus();
@@ -593,6 +598,11 @@ absl::Status RealtimeLoop::Sync(bool dense) {
   }
   if (observer_) observer_(next_offset_);
   return absl::OkStatus();
+}
+
+model::BehaviourMemory RealtimeLoop::BehaviourMemory() const {
+  common::ReaderLock lock(&features_mu_);
+  return features_->Memory();
 }
 
 void RealtimeLoop::ExtractForServing(absl::Span<const model::Impression> impressions,

@@ -93,6 +93,10 @@ struct LoopStats {
   uint64_t examples_trained = 0;
   uint64_t syncs = 0;
   JoinerStats joiner;
+  // Estimated heap bytes of the joiner's in-memory state (pending impressions with their
+  // features, the indexes over them), measured about once a second.
+  uint64_t join_bytes = 0;
+  uint64_t late_store_table_readers_bytes = 0;  // Joiner::LateStoreTableReaderBytes, as often
 };
 
 // Storage faults the loop rides out instead of stopping (docs/design/realtime.md, "Failure
@@ -180,6 +184,9 @@ class RealtimeLoop {
   // waits at most one mini-batch's Observe. out: impressions.size() rows.
   void ExtractForServing(absl::Span<const model::Impression> impressions,
                          model::FeatureBatch* out) const;
+  // Thread-safe: sizes and estimated bytes of the behaviour state (a pass over every user under
+  // the lock ExtractForServing shares).
+  model::BehaviourMemory BehaviourMemory() const;
   // Changes LoopOptions::evaluate_from_offset (not while the thread runs).
   void set_evaluate_from_offset(uint64_t offset) { options_.evaluate_from_offset = offset; }
   // The trainer's progressive metrics (read when the thread is stopped).
@@ -225,6 +232,7 @@ class RealtimeLoop {
   model::FeatureBatch batch_features_;
   std::vector<bool> batch_observe_;
   int64_t last_event_ms_ = 0, last_sync_ms_ = 0, last_dense_sync_ms_ = 0, last_snapshot_ms_ = 0;
+  int64_t last_memory_ms_ = 0;  // the last LoopStats::join_bytes measurement
   Ledger ledger_;
   uint64_t restored_offset_ = 0;
   std::atomic<uint64_t> snapshots_written_{0};

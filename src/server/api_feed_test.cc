@@ -113,6 +113,38 @@ TEST_F(ApiServerTest, FeedStagesAreTimedOnMetrics) {
   }
 }
 
+// /metrics sizes what the server holds per user: a page served adds its videos to the seen
+// keys, and every memory gauge is there with its bytes estimate.
+TEST_F(ApiServerTest, MemoryGaugesFollowTheSessions) {
+  const std::string before = h_->Get("/metrics", "").body;
+  Reply page = h_->Get("/v1/feed?user=u2&count=4");
+  ASSERT_EQ(page.status, 200) << page.body;
+  const double shown = static_cast<double>(page.j["items"].size());
+  ASSERT_GT(shown, 0);
+  const std::string after = h_->Get("/metrics", "").body;
+  EXPECT_EQ(MetricValue(after, "foryou_sessions_seen_keys") -
+                MetricValue(before, "foryou_sessions_seen_keys"),
+            shown)
+      << after;
+  EXPECT_GE(MetricValue(after, "foryou_sessions_seen_bytes"),
+            8 * MetricValue(after, "foryou_sessions_seen_keys"));
+  EXPECT_GE(MetricValue(after, "foryou_sessions_live"), 1);
+  EXPECT_GE(MetricValue(after, "foryou_sessions_bytes"),
+            MetricValue(after, "foryou_sessions_seen_bytes") +
+                MetricValue(after, "foryou_sessions_served_bytes"));
+  for (const char* name :
+       {"foryou_sessions_parked", "foryou_sessions_recent_entries", "foryou_sessions_served_records",
+        "foryou_sessions_served_order", "foryou_sessions_not_interested", "foryou_behaviour_users",
+        "foryou_behaviour_list_entries", "foryou_behaviour_counters",
+        "foryou_behaviour_pair_counters", "foryou_behaviour_bytes", "foryou_join_pending",
+        "foryou_join_bytes", "foryou_join_late_store_readers_bytes",
+        "foryou_watch_next_recent_entries", "foryou_watch_next_item_entries",
+        "foryou_watch_next_users_bytes", "foryou_watch_next_covis_bytes",
+        "foryou_watch_next_tower_bytes"}) {
+    EXPECT_GE(MetricValue(after, name), 0) << name << " missing from /metrics";
+  }
+}
+
 TEST_F(ApiServerTest, RefreshStartsANewModelUser) {
   Reply r = h_->Post("/v1/users/u4/refresh", "");
   ASSERT_EQ(r.status, 200) << r.body;

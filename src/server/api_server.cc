@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "server/api_handlers.h"
 #include "server/http_status.h"
+#include "server/memory_gauges.h"
 
 namespace foryou::server {
 
@@ -119,6 +120,7 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
                             "Weights kept by the last item-item fit", [feed] {
                               return static_cast<double>(feed->watch_next().stats().item_item_weights);
                             });
+  AddMemoryGauges(&metrics_, feed, loop);
   metrics_.AddGaugeFunction("foryou_catalog_videos", "Videos in the catalog", [this] {
     return static_cast<double>(deps_.store->num_videos());
   });
