@@ -1,4 +1,4 @@
-// librdkafka configuration and metadata helpers shared by the module's classes.
+// librdkafka configuration and metadata functions shared by the module's classes.
 #include "kafka/kafka_internal.h"
 
 #include "absl/strings/str_cat.h"
