@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "accounts/session_token.h"
+#include "common/absl_view.h"
 #include "common/rocksdb_options.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
@@ -22,7 +23,7 @@ constexpr char kAccountPrefix[] = "account/";
 constexpr char kRevokedPrefix[] = "revoked/";
 constexpr char kAuditPrefix[] = "audit/";
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   const std::string msg = absl::StrCat("accounts: ", A(what), ": ", s.ToString());

@@ -3,6 +3,8 @@
 // json::exception as a last line of defence (a library exception must never escape the API).
 #include "catalog/catalog_json.h"
 
+#include "catalog/internal.h"
+#include "common/absl_view.h"
 #include "common/utf8.h"
 
 #include <limits>
@@ -20,11 +22,9 @@ namespace {
 
 using json = nlohmann::json;
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
-absl::Status Bad(std::string_view field, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(A(field), ": ", A(what)));
-}
+using internal::Bad;
 
 // Text a client sent (a key), made safe and short for an error message.
 std::string ClientText(const std::string& key) {
@@ -62,11 +62,7 @@ absl::Status CheckToken(std::string_view field, std::string_view s, size_t max_b
   return absl::OkStatus();
 }
 
-absl::Status GetString(const json& v, std::string_view field, std::string* out) {
-  if (!v.is_string()) return Bad(field, "must be a string");
-  *out = v.get<std::string>();
-  return absl::OkStatus();
-}
+using internal::GetString;
 
 absl::Status GetInt(const json& v, std::string_view field, int64_t lo, int64_t hi, int64_t* out) {
   if (v.is_number_unsigned()) {

@@ -18,8 +18,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_json.h"
+#include "catalog/internal.h"
 #include "catalog/original_index.h"
 #include "catalog/record_codec.h"
+#include "common/absl_view.h"
 #include "common/file_util.h"
 #include "common/rocksdb_options.h"
 #include "common/status_macros.h"
@@ -30,7 +32,7 @@
 namespace foryou::catalog {
 namespace {
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 bool StartsWith(const rocksdb::Slice& s, std::string_view prefix) {
   return s.size() >= prefix.size() && std::string_view(s.data(), prefix.size()) == prefix;
@@ -38,11 +40,7 @@ bool StartsWith(const rocksdb::Slice& s, std::string_view prefix) {
 
 std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  const std::string msg = absl::StrCat("catalog: ", A(what), ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(msg);
-  return absl::UnavailableError(msg);
-}
+using internal::FromRocks;
 
 absl::Status Undecodable(std::string_view key) {
   return absl::DataLossError(

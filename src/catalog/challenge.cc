@@ -7,6 +7,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_json.h"
+#include "catalog/internal.h"
+#include "common/absl_view.h"
 #include "common/binary_io.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
@@ -16,11 +18,9 @@ namespace {
 
 using json = nlohmann::json;
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
-absl::Status Bad(std::string_view field, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(A(field), ": ", A(what)));
-}
+using internal::Bad;
 
 absl::Status CheckText(std::string_view field, std::string_view s, size_t min_bytes,
                        size_t max_bytes) {
@@ -34,11 +34,7 @@ absl::Status CheckText(std::string_view field, std::string_view s, size_t min_by
   return absl::OkStatus();
 }
 
-absl::Status GetString(const json& v, std::string_view field, std::string* out) {
-  if (!v.is_string()) return Bad(field, "must be a string");
-  *out = v.get<std::string>();
-  return absl::OkStatus();
-}
+using internal::GetString;
 
 absl::Status GetTime(const json& v, std::string_view field, int64_t* out) {
   if (v.is_number_unsigned()) {

@@ -8,7 +8,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_store.h"
+#include "catalog/internal.h"
 #include "catalog/record_codec.h"
+#include "common/absl_view.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -16,13 +18,9 @@
 namespace foryou::catalog {
 namespace {
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  const std::string msg = absl::StrCat("catalog: ", A(what), ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(msg);
-  return absl::UnavailableError(msg);
-}
+using internal::FromRocks;
 
 absl::Status NotFound(std::string_view name) {
   return absl::NotFoundError(absl::StrCat("challenge '", absl::CHexEscape(A(name)), "' not found"));

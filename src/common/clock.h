@@ -19,4 +19,10 @@ inline int64_t SteadyMs() {
       .count();
 }
 
+// The period of length `period_ms` (> 0) that a time falls in, rounding towards minus infinity
+// so times before 1970 fall in the right period too.
+inline int64_t PeriodOf(int64_t time_ms, int64_t period_ms) {
+  return time_ms >= 0 ? time_ms / period_ms : (time_ms - period_ms + 1) / period_ms;
+}
+
 }  // namespace foryou::common

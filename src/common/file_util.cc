@@ -127,4 +127,20 @@ absl::Status SyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<TempDir>> TempDir::Make(const std::string& parent,
+                                                      std::string_view prefix) {
+  std::string tmpl = absl::StrCat(parent, "/", absl::string_view(prefix.data(), prefix.size()),
+                                  "-XXXXXX");
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("work dir: cannot create ", tmpl, ": ", std::strerror(errno)));
+  }
+  return std::unique_ptr<TempDir>(new TempDir(std::move(tmpl)));
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 }  // namespace foryou::common

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -62,6 +64,22 @@ class AtomicFileWriter {
   std::string path_;
   std::string tmp_;
   int fd_ = -1;
+};
+
+// A fresh directory `parent/prefix-XXXXXX` (mkdtemp), removed with everything in it on
+// destruction.
+class TempDir {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TempDir>> Make(const std::string& parent,
+                                                                     std::string_view prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
 };
 
 }  // namespace foryou::common

@@ -1,5 +1,6 @@
 // AudienceCounters: hourly impression and long-view counts per video (see the header).
 #include "feed/audience_counters.h"
+#include "common/clock.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,9 +11,6 @@ namespace foryou::feed {
 namespace {
 
 constexpr int64_t kHourMs = 3'600'000;
-
-// Rounds towards minus infinity (b > 0): the hour a time falls in, before 1970 too.
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
 
 }  // namespace
 
@@ -33,7 +31,7 @@ void AudienceCounters::AddVideo() {
 void AudienceCounters::Count(uint32_t index, int64_t time_ms, uint32_t impressions,
                              uint32_t long_views) {
   Video& v = videos_[index];
-  const int64_t hour = FloorDiv(time_ms, kHourMs);
+  const int64_t hour = common::PeriodOf(time_ms, kHourMs);
   const size_t b = static_cast<size_t>(((hour % kBuckets) + kBuckets) % kBuckets);
   if (v.hour[b] != hour) {
     if (v.hour[b] > hour) return;  // older than the ring keeps

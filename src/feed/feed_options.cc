@@ -19,7 +19,7 @@ namespace foryou::feed {
 
 namespace {
 
-constexpr double kHourMs = 3'600'000.0;
+constexpr double kMsPerHour = 3'600'000.0;
 constexpr int kNumSources = static_cast<int>(Source::kNumSources);
 
 // Key builders. `field` is a generic lambda returning a reference to the field, e.g.
@@ -228,7 +228,7 @@ std::vector<FeedOptionKey> MakeKeys() {
                      "distinct recent videos per user the item-item model sees"));
   k.push_back(Number("watch_next.item_item_refit_hours",
                      [](auto& o) -> auto& { return o.watch_next.item_item_refit_ms; }, 0, 8760,
-                     "event time between item-item fits, hours (0: only when asked)", kHourMs));
+                     "event time between item-item fits, hours (0: only when asked)", kMsPerHour));
   k.push_back(Number("watch_next.item_item_growth_fit",
                      [](auto& o) -> auto& { return o.watch_next.item_item_growth_fit; }, 0, 1e12,
                      "also fit when the (user, video) pairs learned double, from this many on (0: "

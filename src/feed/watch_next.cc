@@ -1,5 +1,6 @@
 // WatchNext: the parts fed from one event stream and blended into one score (see the header).
 #include "feed/watch_next.h"
+#include "common/clock.h"
 
 #include <cmath>
 #include <deque>
@@ -10,9 +11,6 @@ namespace foryou::feed {
 namespace {
 
 constexpr float kRecencyDecay = 0.9f;  // weight of the j-th newest recent video: decay^j
-
-// Rounds towards minus infinity (b > 0): the period a time falls in, before 1970 too.
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
 
 }  // namespace
 
@@ -122,7 +120,7 @@ absl::Status WatchNext::FitItemItem() {
 
 bool WatchNext::FitDue(int64_t time_ms) {
   if (options_.w_item_item == 0 || options_.item_item_refit_ms <= 0) return false;
-  const int64_t period = FloorDiv(time_ms, options_.item_item_refit_ms);
+  const int64_t period = common::PeriodOf(time_ms, options_.item_item_refit_ms);
   if (fit_period_ == INT64_MIN) fit_period_ = period;  // the first event: the period starts
   if (period > fit_period_) {
     fit_period_ = period;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "catalog/catalog_store.h"
 #include "kuairand/catalog_import.h"
+#include "common/file_util.h"
 #include "common/status_macros.h"
 #include "kuairand/readers.h"
 #include "feed/feed_service.h"
@@ -37,19 +38,6 @@ std::string FeedHitsResult::Line() const {
       candidate_hits / n, mean_candidates, secs);
 }
 
-namespace {
-
-// Removes the directory whatever happens.
-struct TempDir {
-  std::string path;
-  ~TempDir() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
-
-}  // namespace
-
 absl::StatusOr<FeedHitsResult> RunFeedHits(const kuairand::ReplayOptions& o, int samples,
                                            int feed_size, const FeedOptions& feed_options,
                                            const std::string& work_dir,
@@ -66,17 +54,16 @@ absl::StatusOr<FeedHitsResult> RunFeedHits(const kuairand::ReplayOptions& o, int
              "history_covis item_item score\n";
   }
   const auto start = std::chrono::steady_clock::now();
-  TempDir work{absl::StrCat(work_dir, "/foryou-feed-hits-", ::getpid())};
-  std::filesystem::remove_all(work.path);
-  std::filesystem::create_directories(work.path);
+  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<common::TempDir> work,
+                          common::TempDir::Make(work_dir, "foryou-feed-hits"));
 
   // The catalog as `foryou serve` has it, and the model's view of it.
-  FORYOU_ASSIGN_OR_RETURN(auto store, catalog::CatalogStore::Open(work.path + "/catalog"));
+  FORYOU_ASSIGN_OR_RETURN(auto store, catalog::CatalogStore::Open(work->path() + "/catalog"));
   FORYOU_RETURN_IF_ERROR(kuairand::ImportKuaiRand(o.videos, o.users, 0, store.get()).status());
   FORYOU_ASSIGN_OR_RETURN(std::shared_ptr<model::Catalog> model_catalog, feed::BuildModelCatalog(*store));
 
   realtime::LoopOptions lo;
-  lo.log.dir = work.path + "/log";
+  lo.log.dir = work->path() + "/log";
   lo.log.fsync = stream::FsyncPolicy::kNever;  // an evaluation: nothing to lose
   lo.joiner.utc_offset_minutes = 480;          // KuaiRand is China time
   lo.evaluate_from_offset = UINT64_MAX;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/file_util.h"
 #include "common/status_macros.h"
 #include "realtime/realtime_loop.h"
 #include "kuairand/model_catalog.h"
@@ -39,27 +40,6 @@ constexpr int64_t kJoinerLongViewMs = 18'000;
 constexpr int64_t kWindowMs = 3600'000;
 constexpr int32_t kChinaUtcOffsetMinutes = 480;
 
-// A fresh directory under `parent`, removed with everything in it on destruction.
-class TempDir {
- public:
-  static absl::StatusOr<std::unique_ptr<TempDir>> Make(const std::string& parent) {
-    std::string tmpl = absl::StrCat(parent, "/foryou-replay-XXXXXX");
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      return absl::UnavailableError(
-          absl::StrCat("work dir: cannot create ", tmpl, ": ", std::strerror(errno)));
-    }
-    return std::unique_ptr<TempDir>(new TempDir(std::move(tmpl)));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempDir(std::string path) : path_(std::move(path)) {}
-  std::string path_;
-};
 
 
 }  // namespace
@@ -117,7 +97,8 @@ absl::StatusOr<kuairand::ReplayResult> RunReplayThroughLog(const kuairand::Repla
   FORYOU_ASSIGN_OR_RETURN(std::shared_ptr<model::Catalog> catalog,
                           kuairand::LoadKuaiRandCatalog(o.videos, o.users, &result.bad_rows));
   // Declared before the loop: the loop (which holds the log open) goes first.
-  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<TempDir> work, TempDir::Make(work_dir));
+  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<common::TempDir> work,
+                          common::TempDir::Make(work_dir, "foryou-replay"));
 
   LoopOptions lo;
   lo.log.dir = work->path() + "/log";

@@ -8,6 +8,7 @@
 
 #include "Eigen/Dense"
 #include "absl/strings/str_cat.h"
+#include "common/binary_io.h"
 
 namespace foryou::model {
 namespace {
@@ -16,11 +17,6 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 using Map = Eigen::Map<RowMatrix>;
 using ConstMap = Eigen::Map<const RowMatrix>;
 using VecMap = Eigen::Map<Eigen::RowVectorXf>;
-
-template <typename T>
-void Put(std::string* out, const T& v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
 
 }  // namespace
 
@@ -165,9 +161,10 @@ void Mlp::AdamStep(const AdamParams& p) {
 
 std::string Mlp::Save() const {
   std::string out;
-  Put<uint32_t>(&out, static_cast<uint32_t>(sizes_.size()));
-  for (int s : sizes_) Put<int32_t>(&out, s);
-  Put<uint64_t>(&out, adam_steps_);
+  common::BinaryWriter w(&out);
+  w.Put<uint32_t>(static_cast<uint32_t>(sizes_.size()));
+  for (int s : sizes_) w.Put<int32_t>(s);
+  w.Put<uint64_t>(adam_steps_);
   for (int l = 0; l < static_cast<int>(weights_.size()); ++l) {  // none after Release
     for (const auto* v : {&weights_[l], &biases_[l], &m_w_[l], &v_w_[l], &m_b_[l], &v_b_[l]}) {
       out.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));

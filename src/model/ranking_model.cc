@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/binary_io.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "model/fm.h"
@@ -18,11 +19,6 @@ namespace {
 using embedding::FeatureId;
 
 constexpr char kDenseMagic[8] = {'F', 'Y', 'D', 'E', 'N', 'S', '1', '\n'};
-
-template <typename T>
-void Put(std::string* out, const T& v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
 
 inline float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
@@ -415,18 +411,19 @@ absl::Status RankingModel::SyncTo(RankingModel* serving, bool dense) {
 
 std::string RankingModel::SaveDense() const {
   std::string out(kDenseMagic, sizeof(kDenseMagic));
-  Put<uint32_t>(&out, static_cast<uint32_t>(fields_));
-  Put<uint32_t>(&out, static_cast<uint32_t>(dense_width_));
-  Put<uint32_t>(&out, static_cast<uint32_t>(dim_));
-  Put<uint32_t>(&out, kNumTasks);
-  Put<uint64_t>(&out, fm_steps_);
+  common::BinaryWriter w(&out);
+  w.Put<uint32_t>(static_cast<uint32_t>(fields_));
+  w.Put<uint32_t>(static_cast<uint32_t>(dense_width_));
+  w.Put<uint32_t>(static_cast<uint32_t>(dim_));
+  w.Put<uint32_t>(kNumTasks);
+  w.Put<uint64_t>(fm_steps_);
   for (const auto* v : {&fm_w_, &fm_m_, &fm_v_}) {
     out.append(reinterpret_cast<const char*>(v->data()), sizeof(float) * kNumTasks);
   }
   const std::string mlp = mlp_.Save();
-  Put<uint64_t>(&out, mlp.size());
+  w.Put<uint64_t>(mlp.size());
   out += mlp;
-  Put<uint64_t>(&out, XXH3_64bits(out.data(), out.size()));
+  w.Put<uint64_t>(XXH3_64bits(out.data(), out.size()));
   return out;
 }
 
@@ -476,7 +473,7 @@ absl::Status RankingModel::Save(const std::string& dir, uint64_t version) {
   if (!has_dense_) return NoDense("Save");
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(dir));
   std::string dense;
-  Put<uint64_t>(&dense, version);
+  common::BinaryWriter(&dense).Put<uint64_t>(version);
   dense += SaveDense();
   FORYOU_RETURN_IF_ERROR(common::WriteFileAtomically(dir + "/model.dense", dense));
   FORYOU_RETURN_IF_ERROR(table_->WriteSnapshot(dir + "/table.snap", version));

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/absl_view.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "nlohmann/json.hpp"
@@ -55,8 +56,7 @@ struct ModerationService::Pending {
 
 namespace {
 
-// absl::string_view is not std::string_view in this build (ABSL_OPTION_USE_STD_STRING_VIEW 0).
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 absl::Status Bad(std::string_view field, std::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(A(field), ": ", A(why)));

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/absl_view.h"
 #include "common/file_util.h"
 #include "common/rocksdb_options.h"
 #include "nlohmann/json.hpp"
@@ -22,8 +23,7 @@ using nlohmann::json;
 constexpr char kFormatKey[] = "format";
 constexpr char kFormat[] = "1";
 
-// absl::string_view is not std::string_view in this build (ABSL_OPTION_USE_STD_STRING_VIEW 0).
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   const std::string msg = absl::StrCat("moderation store: ", A(what), ": ", s.ToString());

@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/absl_view.h"
 #include "common/file_util.h"
 #include "nlohmann/json.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 
 using json = nlohmann::json;
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 absl::Status Bad(std::string_view field, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("api keys: ", A(field), ": ", A(what)));

@@ -10,6 +10,7 @@
 #include "server/api_handlers.h"
 #include "server/api_server.h"
 #include "server/http_status.h"
+#include "server/social_json.h"
 
 namespace foryou::server {
 namespace {
@@ -18,16 +19,6 @@ json ReasonsJson(const std::vector<moderation::Reason>& reasons) {
   json a = json::array();
   for (const auto& r : reasons) a.push_back({{"code", r.code}, {"text", r.text}});
   return a;
-}
-
-// Whether the caller holds the moderator or admin role (a key's role, or an account's roles).
-bool IsModerator(const Caller& caller) {
-  if (caller.session.has_value()) {
-    const accounts::RoleSet roles = caller.session->account.roles;
-    return accounts::Has(roles, accounts::AccountRole::kModerator) ||
-           accounts::Has(roles, accounts::AccountRole::kAdmin);
-  }
-  return caller.key != nullptr && Grants(caller.key->role, Role::kModerator);
 }
 
 // Who a transition names: the account id of a signed-in caller, else "key:<name>".

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "common/absl_view.h"
 #include "server/http_server.h"
 
 namespace foryou::server {
@@ -40,7 +41,7 @@ void HttpResponse::set_content(std::string content, const std::string& content_t
 namespace {
 
 // Debian's Abseil has its own string_view.
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 std::string_view S(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 
 int HexValue(char c) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "stream/varint.h"
 
 namespace foryou::stream {
 namespace {
@@ -350,14 +351,6 @@ absl::StatusOr<BatchParseResult> ParseEventBatch(std::string_view body, int64_t 
 // below 2^63, the common case, take at most 10 bytes instead of up to 20). Layout and rationale:
 // docs/formats/events.md.
 namespace {
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
 
 uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);

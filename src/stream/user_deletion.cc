@@ -3,19 +3,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "stream/event.h"
+#include "stream/varint.h"
 
 namespace foryou::stream {
 namespace {
-
-constexpr size_t kMaxIdBytes = 128;
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
 
 // Minimal LEB128 of at most 10 bytes; false if truncated, overlong or over 64 bits.
 bool GetVarint(std::string_view in, size_t* pos, uint64_t* v) {

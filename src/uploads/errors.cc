@@ -5,6 +5,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
+#include "common/absl_view.h"
 
 namespace foryou::uploads {
 namespace {
@@ -13,7 +14,7 @@ constexpr absl::string_view kConflictUrl = "type.foryou/uploads.Conflict";
 constexpr absl::string_view kFullUrl = "type.foryou/uploads.InsufficientStorage";
 constexpr absl::string_view kTooLargeUrl = "type.foryou/uploads.TooLarge";
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 }  // namespace
 

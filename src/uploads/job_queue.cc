@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/absl_view.h"
 #include "common/file_util.h"
 #include "common/rocksdb_options.h"
 #include "common/status_macros.h"
@@ -25,9 +26,9 @@ constexpr char kJobPrefix[] = "job/";
 constexpr char kQueuePrefix[] = "queue/";
 constexpr char kVideoPrefix[] = "video/";
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+absl::Status QueueError(const rocksdb::Status& s, std::string_view what) {
   const std::string msg = absl::StrCat("jobs: ", A(what), ": ", s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(msg);
   return absl::UnavailableError(msg);
@@ -120,7 +121,7 @@ absl::StatusOr<std::unique_ptr<JobQueue>> JobQueue::Open(const std::string& dir,
   rocksdb::Options options = common::StoreOptions();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
-  if (!s.ok()) return FromRocks(s, "open");
+  if (!s.ok()) return QueueError(s, "open");
   std::unique_ptr<JobQueue> q(new JobQueue(std::unique_ptr<rocksdb::DB>(raw)));
   FORYOU_RETURN_IF_ERROR(q->Recover(now_ms));
   return q;
@@ -142,7 +143,7 @@ absl::Status JobQueue::Recover(int64_t now_ms) {
     max_seq = std::max(max_seq, job.seq);
     if (job.state == JobState::kRunning) running.push_back(std::move(job));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "scan");
+  if (!it->status().ok()) return QueueError(it->status(), "scan");
   common::MutexLock lock(&mu_);
   next_seq_ = max_seq + 1;
   // A job found running was started by a process that died before it finished (the server, or
@@ -171,14 +172,14 @@ absl::Status JobQueue::Store(const Job& job, std::optional<JobState> old_state) 
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::Status s = db_->Write(wo, &batch);
-  return s.ok() ? absl::OkStatus() : FromRocks(s, "write");
+  return s.ok() ? absl::OkStatus() : QueueError(s, "write");
 }
 
 absl::StatusOr<Job> JobQueue::Read(std::string_view id) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), absl::StrCat(kJobPrefix, A(id)), &value);
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("job '", A(id), "' not found"));
-  if (!s.ok()) return FromRocks(s, "read");
+  if (!s.ok()) return QueueError(s, "read");
   Job job;
   if (!Decode(value, &job)) {
     return absl::DataLossError(absl::StrCat("jobs: record of '", A(id), "' does not decode"));
@@ -201,7 +202,7 @@ absl::StatusOr<std::optional<Job>> JobQueue::Take(Lane lane, int64_t now_ms) {
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     it->Seek(prefix);
-    if (!it->status().ok()) return FromRocks(it->status(), "scan");
+    if (!it->status().ok()) return QueueError(it->status(), "scan");
     if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<Job>();
     id = it->value().ToString();
   }
@@ -245,7 +246,7 @@ absl::StatusOr<Job> JobQueue::JobOfVideo(std::string_view video) const {
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), absl::StrCat(kVideoPrefix, A(video)), &id);
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no job for video '", A(video), "'"));
-  if (!s.ok()) return FromRocks(s, "read");
+  if (!s.ok()) return QueueError(s, "read");
   return Read(id);
 }
 
@@ -260,7 +261,7 @@ absl::StatusOr<std::vector<Job>> JobQueue::List(JobState state) const {
     }
     if (job.state == state) out.push_back(std::move(job));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "scan");
+  if (!it->status().ok()) return QueueError(it->status(), "scan");
   std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) { return a.seq < b.seq; });
   return out;
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "catalog/catalog_json.h"
+#include "common/absl_view.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "uploads/errors.h"
@@ -25,7 +26,7 @@ using json = nlohmann::json;
 
 constexpr size_t kMaxEffectBytes = 32;
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 absl::Status Bad(std::string_view field, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(A(field), ": ", A(what)));

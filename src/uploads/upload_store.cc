@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/absl_view.h"
 #include "common/file_util.h"
 #include "common/rocksdb_options.h"
 #include "common/status_macros.h"
@@ -24,7 +25,7 @@ using json = nlohmann::json;
 constexpr char kUploadPrefix[] = "upload/";
 constexpr size_t kMaxTypeBytes = 64;
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using common::A;
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   const std::string msg = absl::StrCat("uploads: ", A(what), ": ", s.ToString());
