@@ -17,7 +17,7 @@ AdsSimOptions SmallDay(uint64_t seed) {
   o.seed = seed;
   o.groups = 40;
   o.viewers = 2'000;
-  o.slots_per_day = 20'000;
+  o.slots_per_day = 10'000;
   return o;
 }
 
@@ -25,7 +25,7 @@ TEST(AdsSimulationTest, ASmallDayKeepsBudgetsAndReportsEveryFigure) {
   std::ostringstream progress;
   absl::StatusOr<AdsSimResult> r = RunAdsSimulation(SmallDay(3), progress);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->slots, 20'000);
+  EXPECT_EQ(r->slots, 10'000);
   EXPECT_GT(r->ads_shown, 0);
   EXPECT_LT(r->ads_shown, r->slots);
   EXPECT_GT(r->spend_micros, 0);
