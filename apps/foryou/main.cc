@@ -10,6 +10,7 @@
 #include "apps/foryou/kafka_command.h"
 #include "apps/foryou/log_command.h"
 #include "apps/foryou/media_command.h"
+#include "ads/ads_simulation.h"
 #include "apps/foryou/media_match_command.h"
 #include "common/file_util.h"
 #include "embedding/embedding_bench.h"
@@ -281,7 +282,44 @@ int main(int argc, char** argv) {
                        "calibrated (config/sim_world.json, fitted from KuaiRand), synthetic "
                        "(uniform categories, no crowd effect), or a calibration JSON file")
       ->capture_default_str();
+  bool sim_ads = false;
+  std::string sim_traffic_curve;
+  simulate->add_flag("--ads", sim_ads,
+                     "Instead: a day of ad traffic through the ads engine (auction, pacer, "
+                     "ledger) in simulated time, with a few hundred ad groups");
+  simulate->add_option("--traffic-curve", sim_traffic_curve,
+                       "With --ads: the day's relative traffic, one number per line, 24 or 96 "
+                       "lines (default: the pacer's daily curve)");
   simulate->callback([&] {
+    if (sim_ads) {
+      foryou::ads::AdsSimOptions ads_options;
+      ads_options.seed = simopts.seed;
+      if (!sim_traffic_curve.empty()) {
+        absl::StatusOr<std::string> text = foryou::common::ReadFile(sim_traffic_curve);
+        absl::StatusOr<std::vector<double>> curve =
+            text.ok() ? foryou::ads::ParseTrafficCurve(*text) : text.status();
+        if (!curve.ok()) {
+          std::cerr << "foryou simulate: --traffic-curve: " << curve.status() << "\n";
+          exit_code = 2;
+          return;
+        }
+        ads_options.traffic = *std::move(curve);
+      }
+      absl::StatusOr<foryou::ads::AdsSimResult> r =
+          foryou::ads::RunAdsSimulation(ads_options, std::cerr);
+      if (!r.ok()) {
+        std::cerr << "foryou simulate: " << r.status() << "\n";
+        exit_code = 1;
+        return;
+      }
+      std::cout << r->Report() << r->Line() << std::endl;
+      return;
+    }
+    if (!sim_traffic_curve.empty()) {
+      std::cerr << "foryou simulate: --traffic-curve needs --ads\n";
+      exit_code = 2;
+      return;
+    }
     if (sim_world != "synthetic") {
       absl::StatusOr<std::string> text =
           sim_world == "calibrated" ? std::string(foryou::sim::DefaultWorldCalibrationJson())

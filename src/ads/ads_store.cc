@@ -17,7 +17,7 @@ using keys::FromRocks;
 using keys::K;
 using keys::Prefix;
 
-absl::StatusOr<std::unique_ptr<AdsStore>> AdsStore::Open(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<AdsStore>> AdsStore::Open(const std::string& dir, bool sync) {
   FORYOU_RETURN_IF_ERROR(common::MakeDirs(dir));
   rocksdb::Options options = common::StoreOptions();
   rocksdb::DB* raw = nullptr;
@@ -35,10 +35,10 @@ absl::StatusOr<std::unique_ptr<AdsStore>> AdsStore::Open(const std::string& dir)
     return absl::FailedPreconditionError(absl::StrCat("ads store ", dir, ": format '", value,
                                                       "', this build reads '", keys::kFormat, "'"));
   }
-  return std::unique_ptr<AdsStore>(new AdsStore(std::move(db)));
+  return std::unique_ptr<AdsStore>(new AdsStore(std::move(db), sync));
 }
 
-AdsStore::AdsStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+AdsStore::AdsStore(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)), sync_(sync) {}
 AdsStore::~AdsStore() = default;
 
 absl::StatusOr<std::string> AdsStore::Get(absl::string_view tag, absl::string_view id) const {
@@ -78,8 +78,10 @@ absl::Status AdsStore::Put(absl::string_view tag, absl::string_view id, absl::st
   }
   batch.Put(K({tag, id}), value);
   rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return FromRocks(db_->Write(wo, &batch), "write");
+  wo.sync = sync_;
+  FORYOU_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "write"));
+  generation_.fetch_add(1);
+  return absl::OkStatus();
 }
 
 absl::Status AdsStore::PutAccount(const Account& a) {
@@ -179,6 +181,18 @@ absl::StatusOr<std::vector<AdGroup>> AdsStore::AdGroupsOf(absl::string_view camp
   return out;
 }
 
+absl::StatusOr<std::vector<AdGroup>> AdsStore::AllAdGroups() const {
+  const std::string prefix = K({"g", ""});
+  std::vector<AdGroup> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    FORYOU_ASSIGN_OR_RETURN(AdGroup g, Stored(ParseAdGroup(keys::V(it->value()))));
+    out.push_back(std::move(g));
+  }
+  FORYOU_RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
+  return out;
+}
+
 absl::StatusOr<std::vector<Ad>> AdsStore::AdsOf(absl::string_view ad_group) const {
   FORYOU_ASSIGN_OR_RETURN(std::vector<std::string> ids, Children("gd", ad_group));
   std::vector<Ad> out;
@@ -220,7 +234,7 @@ absl::Status AdsStore::PutAudience(const Audience& a, const std::vector<std::str
   stored.size = static_cast<int64_t>(sorted.size());
   batch.Put(K({"u", a.id}), AudienceToJson(stored));
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = sync_;
   return FromRocks(db_->Write(wo, &batch), "write");
 }
 
@@ -240,7 +254,7 @@ absl::Status AdsStore::HideAdvertiser(absl::string_view user, absl::string_view 
   FORYOU_RETURN_IF_ERROR(ValidateUser("user", user));
   FORYOU_RETURN_IF_ERROR(ValidateId("account", account));
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = sync_;
   return FromRocks(db_->Put(wo, K({"h", user, account}), ""), "write");
 }
 

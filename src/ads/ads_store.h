@@ -11,6 +11,8 @@
 //   FORYOU_ASSIGN_OR_RETURN(std::vector<AdGroup> groups, store->AdGroupsOf(campaign.id));
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include "absl/strings/string_view.h"
@@ -31,7 +33,9 @@ namespace foryou::ads {
 class AdsStore {
  public:
   // Opens (creating) the database in `dir`. FailedPrecondition for another format version.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<AdsStore>> Open(const std::string& dir);
+  // With sync = false record writes are not synced (a simulation's throwaway store).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<AdsStore>> Open(const std::string& dir,
+                                                                      bool sync = true);
   ~AdsStore();
 
   // Create or replace. InvalidArgument for an invalid record, NotFound when its parent (the
@@ -53,6 +57,11 @@ class AdsStore {
   [[nodiscard]] absl::StatusOr<std::vector<Campaign>> CampaignsOf(absl::string_view account) const;
   [[nodiscard]] absl::StatusOr<std::vector<AdGroup>> AdGroupsOf(absl::string_view campaign) const;
   [[nodiscard]] absl::StatusOr<std::vector<Ad>> AdsOf(absl::string_view ad_group) const;
+  // Every ad group of every account, in id order.
+  [[nodiscard]] absl::StatusOr<std::vector<AdGroup>> AllAdGroups() const;
+  // Counts the successful writes of accounts, campaigns, ad groups and ads: a reader that
+  // keeps records in memory re-reads them when it moves.
+  uint64_t generation() const { return generation_.load(); }
 
   // Creates or replaces an audience with exactly `users` as members (duplicates count once).
   // NotFound for an unknown account; InvalidArgument for an invalid audience or user id, or
@@ -72,7 +81,7 @@ class AdsStore {
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
-  explicit AdsStore(std::unique_ptr<rocksdb::DB> db);
+  AdsStore(std::unique_ptr<rocksdb::DB> db, bool sync);
   [[nodiscard]] absl::Status Put(absl::string_view tag, absl::string_view id,
                                  absl::string_view parent_tag, absl::string_view parent,
                                  absl::string_view child_index, std::string value)
@@ -82,7 +91,9 @@ class AdsStore {
                                                                   absl::string_view parent) const;
 
   std::unique_ptr<rocksdb::DB> db_;
+  const bool sync_;
   common::Mutex mu_;  // serialises writes (the parent check and the write)
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace foryou::ads

@@ -56,10 +56,13 @@
 
 namespace foryou::feed {
 
+struct SponsoredItem;  // ad_stage.h
+
 struct FeedItem {
   std::shared_ptr<const VideoEntry> entry;
   Candidate candidate;
   std::string reason;  // a short "why", e.g. "because you liked videos like this"
+  std::shared_ptr<const SponsoredItem> ad;  // an ad placed by AdStage; null for organic items
 };
 
 // Where one request's time went, by stage (steady clock; exported on /metrics):

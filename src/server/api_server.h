@@ -30,6 +30,7 @@
 #include "catalog/catalog_store.h"
 #include "common/clock.h"
 #include "common/mutex.h"
+#include "feed/ad_stage.h"
 #include "feed/feed_service.h"
 #include "nlohmann/json_fwd.hpp"
 #include "server/api_keys.h"
@@ -113,6 +114,8 @@ struct ServerDeps {
   std::function<std::vector<moderation::DuplicateMatch>(std::string_view video)> similar_videos;
   // Uploads, media jobs and the creator's videos (api_server_uploads.cc). Null = no such routes.
   uploads::UploadService* uploads = nullptr;
+  // The For You feed's ads (feed/ad_stage.h): placed in pages, billed from events. Null = none.
+  feed::AdStage* ads = nullptr;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/id_key.h"
+#include "feed/ad_stage.h"
 #include "stream/event.h"
 #include "server/api_handlers.h"
 #include "server/http_status.h"
@@ -41,6 +42,18 @@ json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions&
           {"score", c.score},         {"value", c.value},        {"penalty", c.penalty},
           {"parts", parts},           {"probs", probs},          {"sources", sources},
           {"reason", item.reason}};
+}
+
+// An ad item: the organic fields, then what the player shows and the client reports back.
+json AdItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions& options) {
+  json j = ItemJson(item, position, options);
+  const feed::SponsoredItem& ad = *item.ad;
+  j["sponsored"] = true;
+  j["ad"] = ad.ad;
+  j["call_to_action"] = ad.call_to_action;
+  j["landing_url"] = ad.landing_url;
+  j["sources"] = json::array();
+  return j;
 }
 
 // The deepest a logged-out visitor pages (cursor + count).
@@ -112,17 +125,18 @@ std::vector<double> StageBuckets() {
 
 // One feed request's stages, as FeedTimings measured them, plus the response's serialisation.
 struct StageHistograms {
-  Histogram *retrieval, *eligibility, *scoring, *rules, *serialisation;
+  Histogram *retrieval, *eligibility, *scoring, *rules, *ads, *serialisation;
 };
 
 StageHistograms AddStageHistograms(Registry& metrics) {
   Family<Histogram>& family = metrics.AddHistogramFamily(
       "foryou_feed_stage_seconds",
-      "Time of each stage of GET /v1/feed: retrieval, eligibility, scoring, rules, serialisation",
+      "Time of each stage of GET /v1/feed: retrieval, eligibility, scoring, rules, ads, "
+      "serialisation",
       {"stage"}, StageBuckets());
   return {&family.WithLabels({"retrieval"}), &family.WithLabels({"eligibility"}),
           &family.WithLabels({"scoring"}), &family.WithLabels({"rules"}),
-          &family.WithLabels({"serialisation"})};
+          &family.WithLabels({"ads"}), &family.WithLabels({"serialisation"})};
 }
 
 }  // namespace
@@ -157,12 +171,22 @@ void ApiServer::FeedRoutes() {
       res.set_header("Retry-After", std::to_string((retry_ms + 999) / 1000));
       return SendError(res, absl::ResourceExhaustedError("too many feed requests for this user"));
     }
-    absl::StatusOr<feed::FeedPage> page = deps_.feed->Feed(*user, *count, Now());
+    const int64_t now = Now();
+    absl::StatusOr<feed::FeedPage> page = deps_.feed->Feed(*user, *count, now);
     if (!page.ok()) return SendError(res, page.status());
+    const auto ads_start = std::chrono::steady_clock::now();
+    if (deps_.ads != nullptr) {
+      // A failure of the ads (their store) leaves the organic page, served as it is.
+      absl::StatusOr<std::shared_ptr<const catalog::User>> u = deps_.feed->GetUser(*user);
+      if (u.ok()) (void)deps_.ads->Place(**u, deps_.feed->index(), now, &*page);
+    }
     const auto serialise_start = std::chrono::steady_clock::now();
     json items = json::array();
     for (size_t i = 0; i < page->items.size(); ++i) {
-      items.push_back(ItemJson(page->items[i], static_cast<int>(i), deps_.feed->options()));
+      const feed::FeedItem& item = page->items[i];
+      items.push_back(item.ad != nullptr
+                          ? AdItemJson(item, static_cast<int>(i), deps_.feed->options())
+                          : ItemJson(item, static_cast<int>(i), deps_.feed->options()));
     }
     AddSocialFields(&items, *user);
     SendJson(res, 200, {{"request_id", page->request_id}, {"user", *user},
@@ -174,6 +198,7 @@ void ApiServer::FeedRoutes() {
     stages.eligibility->Observe(static_cast<double>(t.eligibility_ns) * 1e-9);
     stages.scoring->Observe(static_cast<double>(t.scoring_ns) * 1e-9);
     stages.rules->Observe(static_cast<double>(t.rules_ns) * 1e-9);
+    stages.ads->Observe(std::chrono::duration<double>(serialise_start - ads_start).count());
     stages.serialisation->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - serialise_start).count());
   }));
@@ -288,6 +313,9 @@ void ApiServer::FeedRoutes() {
       }
     }
     deps_.feed->Observe(original);
+    // Billing of served ads: a ledger write that fails leaves that event unbilled (the ad's
+    // hold stays until the window ends), and a resent batch bills it once.
+    if (deps_.ads != nullptr) (void)deps_.ads->Observe(original, now);
     CatchUpSocial();
     CountReports(original);
     SendJson(res, 200, {{"accepted", resolved.size()}, {"rejected", rejected}, {"offset", *offset}});

@@ -164,6 +164,19 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   fo.utc_offset_minutes = options.utc_offset_minutes;
   e->feed_ = std::make_unique<feed::FeedService>(fo, e->store_.get(), e->model_catalog_, e->scorer_.get());
   FORYOU_RETURN_IF_ERROR(e->feed_->Load());
+  FORYOU_RETURN_IF_ERROR(feed::AdStage::Validate(options.ads));
+  FORYOU_RETURN_IF_ERROR(ads::Pacer::Validate(options.pacer));
+  FORYOU_ASSIGN_OR_RETURN(e->ads_store_, ads::AdsStore::Open(options.data_dir + "/ads"));
+  e->ads_ledger_ = std::make_unique<ads::Ledger>(
+      e->ads_store_.get(), /*sync=*/options.fsync != stream::FsyncPolicy::kNever);
+  FORYOU_RETURN_IF_ERROR(e->ads_ledger_->Load());
+  e->ads_pacer_ = std::make_unique<ads::Pacer>(e->ads_ledger_.get(), options.pacer);
+  feed::AdStageOptions ad_options = options.ads;
+  ad_options.utc_offset_minutes = options.utc_offset_minutes;
+  ad_options.surface = fo.surface;
+  e->ad_stage_ = std::make_unique<feed::AdStage>(ad_options, e->ads_store_.get(),
+                                                 e->ads_ledger_.get(), e->ads_pacer_.get(),
+                                                 e->scorer_.get());
 
   if (seed) FORYOU_RETURN_IF_ERROR(e->Seed(progress));
   if (seed || import) {

@@ -32,7 +32,11 @@
 
 #include "absl/status/statusor.h"
 #include "accounts/account_service.h"
+#include "ads/ads_store.h"
+#include "ads/ledger.h"
+#include "ads/pacer.h"
 #include "catalog/catalog_store.h"
+#include "feed/ad_stage.h"
 #include "feed/feed_service.h"
 #include "server/loop_scorer.h"
 #include "server/seeder.h"
@@ -69,6 +73,10 @@ struct EngineOptions {
   // Upload limits, the media workers and their resource limits (docs/design/uploads.md). Empty
   // `effects` become the worker's (media::Effects()).
   uploads::UploadServiceOptions uploads;
+  // The ads of the For You feed (docs/design/ads.md): slots, auction, billing. The store and
+  // its ledger live in <data_dir>/ads.
+  feed::AdStageOptions ads;
+  ads::PacerOptions pacer;
 };
 
 // A video's stored frame hashes (catalog::Video::frame_hash: 16 hex digits each, joined by
@@ -130,6 +138,12 @@ class Engine {
   // The indexed videos like `video` (none when it has no frame hashes), itself left out.
   std::vector<moderation::DuplicateMatch> SimilarVideos(std::string_view video) const;
   uploads::UploadService& uploads() { return *uploads_; }
+  // The ads engine: records, billing ledger, pacer, and the feed's ad stage (off while no ad
+  // group is active).
+  ads::AdsStore& ads_store() { return *ads_store_; }
+  ads::Ledger& ads_ledger() { return *ads_ledger_; }
+  ads::Pacer& ads_pacer() { return *ads_pacer_; }
+  feed::AdStage& ad_stage() { return *ad_stage_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
 
@@ -160,6 +174,11 @@ class Engine {
   std::unique_ptr<moderation::DuplicateIndex> duplicates_;
   std::unique_ptr<FeedVideoSink> video_sink_;
   std::unique_ptr<uploads::UploadService> uploads_;
+  // Declared after the scorer, destroyed before it; the stage before the pacer and ledger.
+  std::unique_ptr<ads::AdsStore> ads_store_;
+  std::unique_ptr<ads::Ledger> ads_ledger_;
+  std::unique_ptr<ads::Pacer> ads_pacer_;
+  std::unique_ptr<feed::AdStage> ad_stage_;
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;
 };

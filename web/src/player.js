@@ -354,10 +354,11 @@ function finishWatch() {
   if (!w.media && watchMs >= lengthMs) w.completed = true;
   const watched = w.completed || watchMs >= Math.min(3000, 0.5 * lengthMs);
   if (watched) {
-    events.push({ type: 'play', user: state.user, video: w.item.video, watch_ms: watchMs,
-      completed: w.completed, replays: w.replays });
+    events.push({ type: 'play', user: state.user, video: w.item.video, request_id: w.item.request_id,
+      watch_ms: watchMs, completed: w.completed, replays: w.replays });
   } else {
-    events.push({ type: 'skip', user: state.user, video: w.item.video, watch_ms: watchMs });
+    events.push({ type: 'skip', user: state.user, video: w.item.video, request_id: w.item.request_id,
+      watch_ms: watchMs });
   }
 }
 
@@ -370,8 +371,17 @@ function prev() {
 
 // ---- Info and actions ----
 
+// An ad (`sponsored` in the feed item) says so, with its call to action to the landing page.
+const CTA_LABELS = { learn_more: 'Learn more', shop_now: 'Shop now', sign_up: 'Sign up', download: 'Download',
+  watch_more: 'Watch more', contact_us: 'Contact us', book_now: 'Book now' };
 function renderInfo(item) {
-  info.replaceChildren(...infoParts(item, { api, openPage, openProfile: (id) => openProfile(socialCtx, id) }));
+  const parts = infoParts(item, { api, openPage, openProfile: (id) => openProfile(socialCtx, id) });
+  if (item.sponsored) {
+    parts.unshift(h('p', { class: 'ad-label' }, h('strong', {}, 'Sponsored'), ' ',
+      h('a', { class: 'cta', href: item.landing_url, target: '_blank', rel: 'noopener noreferrer' },
+        CTA_LABELS[item.call_to_action] || 'Learn more')));
+  }
+  info.replaceChildren(...parts);
 }
 
 function renderRail(item) {

@@ -1,0 +1,164 @@
+// AdStage: the ads of the For You feed, the stage after FeedService has arranged a page
+// (docs/design/ads.md, "In the feed"). It opens ad slots by the slot rules (ads/ad_slots.h),
+// runs one auction per open slot (ads/auction.h) among the active ad groups with the serving
+// model's predictions for the viewer and each ad's video, against the value of the organic item
+// the ad would replace, and holds the winner's charge in the pacer. The viewer's events on a
+// served ad (impression, 2 s / 6 s view, click, "not interested") bill it through the ledger,
+// once per event kind and slot, and hide the advertiser.
+//
+// Ads are off while no ad group is active: Place returns the page unchanged.
+//
+// Thread-safe: Place and Observe may run on any number of request threads. The store, ledger,
+// pacer and scorer must outlive the stage.
+//
+// Example:
+//   AdStage ads(AdStageOptions{}, &store, &ledger, &pacer, &scorer);
+//   FORYOU_ASSIGN_OR_RETURN(FeedPage page, feed.Feed("u1", 10, now));
+//   FORYOU_RETURN_IF_ERROR(ads.Place(*user, feed.index(), now, &page));
+//   ... later, the viewer's events:  ads.Observe(events, now);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "ads/ad_slots.h"
+#include "ads/ads_store.h"
+#include "ads/auction.h"
+#include "ads/ledger.h"
+#include "ads/pacer.h"
+#include "catalog/types.h"
+#include "common/mutex.h"
+#include "feed/feed_service.h"
+#include "feed/scorer.h"
+#include "feed/video_index.h"
+#include "stream/event.h"
+
+namespace foryou::feed {
+
+struct AdStageOptions {
+  ads::SlotOptions slots;
+  ads::AuctionOptions auction;
+  // Ad groups pre-ranked on their bid and a prior rate, of which this many are scored by the
+  // model and enter the auctions of a page.
+  int32_t shortlist = 16;
+  // The organic value (Candidate::value) in micros per impression: the reserve of a slot is the
+  // replaced item's value times this.
+  double micros_per_value = 5'000;
+  // The viewer-experience term: (p_like + p_long_view - p_hate) of the ad's video times this.
+  double experience_micros = 5'000;
+  // The model has no head for an ad's call to action or a conversion: a click goal's p is the
+  // model's p(click) (a play) times cta_per_play, a conversion goal's that times cvr_per_cta.
+  double cta_per_play = 0.05;
+  double cvr_per_cta = 0.1;
+  // A served ad's events bill within this long; then an unbilled hold is released.
+  int64_t billing_window_ms = 30 * 60'000;
+  std::string placement = "foryou";
+  std::string surface = "foryou";
+  int32_t utc_offset_minutes = 0;
+};
+
+// What an ad item of a page carries (FeedItem::ad).
+struct SponsoredItem {
+  std::string ad, ad_group, campaign, account;
+  std::string call_to_action, landing_url;
+  ads::Goal billed = ads::Goal::kImpression;
+  int64_t charge_micros = 0;  // per billed event
+};
+
+class AdStage {
+ public:
+  AdStage(AdStageOptions options, ads::AdsStore* store, ads::Ledger* ledger, ads::Pacer* pacer,
+          const Scorer* scorer);
+  AdStage(const AdStage&) = delete;
+  AdStage& operator=(const AdStage&) = delete;
+  ~AdStage();  // releases the holds of ads still waiting for their billed event
+
+  // InvalidArgument naming the knob for slot options that break the rules or a non-positive
+  // shortlist / window.
+  [[nodiscard]] static absl::Status Validate(const AdStageOptions& options);
+
+  // Puts ads into `page` (as FeedService::Feed served it to `user` at now_ms): each winner takes
+  // its slot and the organic items from there move down one. The page keeps every organic item
+  // (so the feed's memory of the page's tail stays true) and grows by its ads, at most one in
+  // SlotOptions::max_one_in. Errors: the store's and the scorer's (the page is then as it was).
+  [[nodiscard]] absl::Status Place(const catalog::User& user,
+                                   const std::shared_ptr<const VideoIndex::Snapshot>& index,
+                                   int64_t now_ms, FeedPage* page);
+
+  // The viewer's events, after they are logged. On a served ad (matched by its request id and
+  // position, or for "not interested" by the viewer and the video): an impression, a play or
+  // skip of 2 s and of 6 s go to the ledger, charged when they are the ad's billed event and
+  // within the budget (event id "<kind>_<request>_<position>": a repeat is charged once);
+  // "not interested" hides the ad's advertiser from that viewer. Other events are ignored.
+  // Returns the first error of the ledger or store (the other events still go through).
+  absl::Status Observe(absl::Span<const stream::Event> events, int64_t now_ms);
+
+  // Ad groups that may serve now (not paused, dated now, with an approved ad), as last read.
+  int active_groups();
+
+ private:
+  struct Active {  // one ad group that may serve, with its best ad
+    ads::Campaign campaign;
+    ads::AdGroup group;
+    ads::Ad ad;
+    std::string creator, sound;  // of the ad's video
+    uint64_t video_key = 0;
+  };
+  struct Served {  // an ad on a page, until its billed event or the window's end
+    std::shared_ptr<const Active> active;
+    std::shared_ptr<const SponsoredItem> item;
+    std::string user;
+    int64_t served_ms = 0;
+    bool held = false;
+    ads::Reservation hold;
+    bool impression = false, view2s = false, view6s = false, click = false;
+  };
+  struct Viewer {  // what this viewer's feed held so far
+    ads::FeedSoFar so_far;
+    std::string last_ad;
+    int64_t seen_ms = 0;
+    // The viewer's latest served ads: (video key, key in served_), newest last, at most 8.
+    std::vector<std::pair<uint64_t, std::string>> recent_ads;
+  };
+  // The served_ key of `user`'s latest ad on `video` (of `request_id` when not empty); "" if
+  // none.
+  std::string FindServedLocked(const std::string& user, std::string_view video,
+                               std::string_view request_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // The active groups, re-read from the store when its generation moved.
+  absl::StatusOr<std::shared_ptr<const std::vector<std::shared_ptr<const Active>>>> Groups(
+      const VideoIndex::Snapshot& index, int64_t now_ms);
+  // Bills (or records, unbilled) one event of a served ad.
+  absl::Status Bill(const std::string& key, ads::EventKind kind, const stream::Event& e,
+                    int64_t now_ms);
+  void ExpireLocked(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const AdStageOptions options_;
+  ads::AdsStore* const store_;
+  ads::Ledger* const ledger_;
+  ads::Pacer* const pacer_;
+  const Scorer* const scorer_;
+
+  common::Mutex groups_mu_;
+  uint64_t groups_generation_ ABSL_GUARDED_BY(groups_mu_) = ~0ull;
+  int64_t groups_day_ ABSL_GUARDED_BY(groups_mu_) = -1;
+  int64_t groups_hour_ ABSL_GUARDED_BY(groups_mu_) = -1;
+  std::shared_ptr<const std::vector<std::shared_ptr<const Active>>> groups_
+      ABSL_GUARDED_BY(groups_mu_);
+
+  common::Mutex mu_;
+  absl::flat_hash_map<std::string, Served> served_ ABSL_GUARDED_BY(mu_);  // "<request>\n<pos>"
+  absl::flat_hash_map<std::string, Viewer> viewers_ ABSL_GUARDED_BY(mu_);
+  int64_t expired_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t draws_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace foryou::feed
