@@ -96,6 +96,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   if (!interrupted.empty()) FORYOU_RETURN_IF_ERROR(UndoShift(interrupted, e->store_.get()));
   FORYOU_ASSIGN_OR_RETURN(e->accounts_,
                           accounts::AccountService::Open(options.data_dir, options.accounts));
+  // The ads engine's records and billing ledger (docs/design/ads.md).
+  FORYOU_ASSIGN_OR_RETURN(e->ads_store_, ads::AdsStore::Open(options.data_dir + "/ads"));
+  e->ads_ledger_ = std::make_unique<ads::Ledger>(e->ads_store_.get(),
+                                                 options.fsync != stream::FsyncPolicy::kNever);
+  FORYOU_RETURN_IF_ERROR(e->ads_ledger_->Load());
+  e->ads_pacer_ = std::make_unique<ads::Pacer>(e->ads_ledger_.get(), ads::PacerOptions{});
 
   const int64_t now = common::WallMs();
   const std::string log_dir = options.data_dir + "/log";

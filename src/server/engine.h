@@ -9,6 +9,7 @@
 //   <data_dir>/search     SearchIndex (Xapian)          rebuilt from the catalog at every start
 //   <data_dir>/moderation ModerationStore (RocksDB)     states, transitions, review queue, reports
 //   <data_dir>/uploads, jobs, work, media               UploadService: uploads, media jobs, media
+//   <data_dir>/ads        AdsStore + Ledger (RocksDB)   campaigns, ad groups, ads, billing ledger
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // The social store applies the log from its own stored offset at every start (catch-up).
@@ -32,6 +33,9 @@
 
 #include "absl/status/statusor.h"
 #include "accounts/account_service.h"
+#include "ads/ads_store.h"
+#include "ads/ledger.h"
+#include "ads/pacer.h"
 #include "catalog/catalog_store.h"
 #include "feed/feed_service.h"
 #include "server/loop_scorer.h"
@@ -130,6 +134,10 @@ class Engine {
   // The indexed videos like `video` (none when it has no frame hashes), itself left out.
   std::vector<moderation::DuplicateMatch> SimilarVideos(std::string_view video) const;
   uploads::UploadService& uploads() { return *uploads_; }
+  // The ads engine (<data_dir>/ads): advertisers' records, the billing ledger, the pacer.
+  ads::AdsStore& ads_store() { return *ads_store_; }
+  ads::Ledger& ads_ledger() { return *ads_ledger_; }
+  ads::Pacer& ads_pacer() { return *ads_pacer_; }
   const StartupReport& report() const { return report_; }
   const model::ModelConfig& model_config() const { return config_; }
 
@@ -160,6 +168,9 @@ class Engine {
   std::unique_ptr<moderation::DuplicateIndex> duplicates_;
   std::unique_ptr<FeedVideoSink> video_sink_;
   std::unique_ptr<uploads::UploadService> uploads_;
+  std::unique_ptr<ads::AdsStore> ads_store_;
+  std::unique_ptr<ads::Ledger> ads_ledger_;
+  std::unique_ptr<ads::Pacer> ads_pacer_;
   StartupReport report_;
   int64_t seed_shift_ms_ = 0;
 };
