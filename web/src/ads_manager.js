@@ -265,8 +265,8 @@ async function manager(me) {
         : h('p', { class: 'hint' }, 'No campaigns yet.'));
       const report = await call('GET', `/v1/ads/reports?account=${q(state.account)}&level=ad_group&by=hour`);
       delivery.replaceChildren(h('h2', {}, 'Delivery today (UTC)'),
-        report.ad_groups.length ? report.ad_groups.map((g) => deliveryCard(g, report.rows))
-          : h('p', { class: 'hint' }, 'No ad groups yet.'));
+        ...(report.ad_groups.length ? report.ad_groups.map((g) => deliveryCard(g, report.rows))
+          : [h('p', { class: 'hint' }, 'No ad groups yet.')]));
     } catch (e) {
       status.textContent = e.message;
     }
