@@ -1,5 +1,6 @@
 // Builds the web app into web/dist/ (served by `foryou serve`, see docs/design/web.md):
-// src/player.js and src/dashboard.js bundled and minified by esbuild, the HTML and CSS copied.
+// src/player.js, src/dashboard.js and src/ads_manager.js (the Ads Manager) bundled and minified
+// by esbuild, the HTML and CSS copied.
 // Usage: node build.mjs [--watch]
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -12,7 +13,11 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const options = {
-  entryPoints: { player: join(root, 'src/player.js'), dashboard: join(root, 'src/dashboard.js') },
+  entryPoints: {
+    player: join(root, 'src/player.js'),
+    dashboard: join(root, 'src/dashboard.js'),
+    ads: join(root, 'src/ads_manager.js'),
+  },
   bundle: true,
   minify: true,
   sourcemap: true,
@@ -23,7 +28,7 @@ const options = {
   logLevel: 'warning',
 };
 
-for (const f of ['index.html', 'dashboard.html', 'style.css']) cpSync(join(root, 'src', f), join(dist, f));
+for (const f of ['index.html', 'dashboard.html', 'ads.html', 'style.css']) cpSync(join(root, 'src', f), join(dist, f));
 cpSync(join(root, 'node_modules/uplot/dist/uPlot.min.css'), join(dist, 'uPlot.min.css'));
 
 if (process.argv.includes('--watch')) {

@@ -161,6 +161,18 @@ absl::StatusOr<std::vector<std::string>> AdsStore::Children(absl::string_view in
   return ids;
 }
 
+absl::StatusOr<std::vector<Account>> AdsStore::Accounts() const {
+  const std::string prefix = K({"a", ""});  // "a|": no other tag is "a"
+  std::vector<Account> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    FORYOU_ASSIGN_OR_RETURN(Account a, Stored(ParseAccount(keys::V(it->value()))));
+    out.push_back(std::move(a));
+  }
+  FORYOU_RETURN_IF_ERROR(FromRocks(it->status(), "scan accounts"));
+  return out;
+}
+
 absl::StatusOr<std::vector<Campaign>> AdsStore::CampaignsOf(absl::string_view account) const {
   FORYOU_ASSIGN_OR_RETURN(std::vector<std::string> ids, Children("ac", account));
   std::vector<Campaign> out;

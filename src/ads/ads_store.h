@@ -53,6 +53,8 @@ class AdsStore {
   [[nodiscard]] absl::StatusOr<AdGroup> GetAdGroup(absl::string_view id) const;
   [[nodiscard]] absl::StatusOr<Ad> GetAd(absl::string_view id) const;
 
+  // Every account in id order (the admin's view; one scan of the account records).
+  [[nodiscard]] absl::StatusOr<std::vector<Account>> Accounts() const;
   // Children in id order.
   [[nodiscard]] absl::StatusOr<std::vector<Campaign>> CampaignsOf(absl::string_view account) const;
   [[nodiscard]] absl::StatusOr<std::vector<AdGroup>> AdGroupsOf(absl::string_view campaign) const;

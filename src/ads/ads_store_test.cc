@@ -84,6 +84,22 @@ TEST_F(AdsStoreTest, HierarchyPersistsAcrossReopen) {
   EXPECT_EQ(store_->AdsOf("g1")->at(0).approval, Approval::kApproved);
 }
 
+TEST_F(AdsStoreTest, AccountsListsEveryAccountAndNothingElse) {
+  EXPECT_TRUE(store_->Accounts()->empty());
+  ASSERT_TRUE(store_->PutAccount({"a2", "Hats", "u2"}).ok());
+  ASSERT_TRUE(store_->PutAccount({"a1", "Shoes", "u1"}).ok());
+  // Records under other tags that sort near "a|" (campaign index "ac|", audiences "am|").
+  ASSERT_TRUE(store_->PutCampaign(MakeCampaign("c1")).ok());
+  ASSERT_TRUE(store_->PutAudience({"au1", "a1", "Buyers", 0}, {"x1"}).ok());
+  Reopen();
+  absl::StatusOr<std::vector<Account>> all = store_->Accounts();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "a1");
+  EXPECT_EQ((*all)[0].owner, "u1");
+  EXPECT_EQ((*all)[1].id, "a2");
+}
+
 TEST_F(AdsStoreTest, RefusesOrphansInvalidRecordsAndMoves) {
   EXPECT_EQ(store_->PutCampaign(MakeCampaign("c1")).message(), "account a1 not found");
   ASSERT_TRUE(store_->PutAccount({"a1", "Shoes", "u1"}).ok());

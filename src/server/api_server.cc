@@ -305,6 +305,7 @@ void ApiServer::Routes() {
   ModerationRoutes();
   UploadRoutes();
   ChallengeRoutes();
+  AdsRoutes();
 }
 
 }  // namespace foryou::server

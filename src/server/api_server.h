@@ -27,6 +27,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "accounts/account_service.h"
+#include "ads/ads_store.h"
+#include "ads/ledger.h"
+#include "ads/pacer.h"
 #include "catalog/catalog_store.h"
 #include "common/clock.h"
 #include "common/mutex.h"
@@ -114,8 +117,13 @@ struct ServerDeps {
   std::function<std::vector<moderation::DuplicateMatch>(std::string_view video)> similar_videos;
   // Uploads, media jobs and the creator's videos (api_server_uploads.cc). Null = no such routes.
   uploads::UploadService* uploads = nullptr;
+  // The ads engine (api_server_ads.cc): the Ads Manager's records, conversions and reports. Null
+  // = no /v1/ads routes and no /v1/conversions.
+  ads::AdsStore* ads = nullptr;
+  ads::Ledger* ads_ledger = nullptr;
+  ads::Pacer* ads_pacer = nullptr;
   // The For You feed's ads (feed/ad_stage.h): placed in pages, billed from events. Null = none.
-  feed::AdStage* ads = nullptr;
+  feed::AdStage* ad_stage = nullptr;
 };
 
 // Who made a request (ApiServer::Authorize): an API key, a signed-in account, or nobody (a
@@ -200,6 +208,13 @@ class ApiServer {
   void CountReports(const std::vector<stream::Event>& events);
   void UploadRoutes();   // uploads and the creator's videos (api_server_uploads.cc)
   void ChallengeRoutes();  // hashtag challenges (api_server_challenges.cc)
+  // The Ads Manager (api_server_ads.cc): accounts, campaigns, ad groups, ads and approvals;
+  // conversions and reports (api_server_ads_delivery.cc).
+  void AdsRoutes();
+  void AdsDeliveryRoutes();
+  // An ads route: `fn` runs only for an advertiser or admin (ads_access.h), and every request
+  // but a GET goes to the audit log.
+  Handler AdsRoute(std::string name, CallerHandler fn);
   void OnSync(uint64_t serving_offset);
   StatsTotals ReadTotals() const;
   int64_t Now() const { return options_.clock ? options_.clock() : common::WallMs(); }

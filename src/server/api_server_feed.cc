@@ -175,10 +175,10 @@ void ApiServer::FeedRoutes() {
     absl::StatusOr<feed::FeedPage> page = deps_.feed->Feed(*user, *count, now);
     if (!page.ok()) return SendError(res, page.status());
     const auto ads_start = std::chrono::steady_clock::now();
-    if (deps_.ads != nullptr) {
+    if (deps_.ad_stage != nullptr) {
       // A failure of the ads (their store) leaves the organic page, served as it is.
       absl::StatusOr<std::shared_ptr<const catalog::User>> u = deps_.feed->GetUser(*user);
-      if (u.ok()) (void)deps_.ads->Place(**u, deps_.feed->index(), now, &*page);
+      if (u.ok()) (void)deps_.ad_stage->Place(**u, deps_.feed->index(), now, &*page);
     }
     const auto serialise_start = std::chrono::steady_clock::now();
     json items = json::array();
@@ -315,7 +315,7 @@ void ApiServer::FeedRoutes() {
     deps_.feed->Observe(original);
     // Billing of served ads: a ledger write that fails leaves that event unbilled (the ad's
     // hold stays until the window ends), and a resent batch bills it once.
-    if (deps_.ads != nullptr) (void)deps_.ads->Observe(original, now);
+    if (deps_.ad_stage != nullptr) (void)deps_.ad_stage->Observe(original, now);
     CatchUpSocial();
     CountReports(original);
     SendJson(res, 200, {{"accepted", resolved.size()}, {"rejected", rejected}, {"offset", *offset}});

@@ -110,7 +110,9 @@ class Harness {
                             [e = engine_.get()](std::string_view video) {
                               return e->SimilarVideos(video);
                             },
-                            &engine_->uploads(), &engine_->ad_stage()});
+                            &engine_->uploads(), &engine_->ads_store(),
+                            &engine_->ads_ledger(), &engine_->ads_pacer(),
+                            &engine_->ad_stage()});
     engine_->Start();
     if (absl::Status st = server_->Start(); !st.ok()) {
       ADD_FAILURE() << st;

@@ -9,6 +9,7 @@
 //   <data_dir>/search     SearchIndex (Xapian)          rebuilt from the catalog at every start
 //   <data_dir>/moderation ModerationStore (RocksDB)     states, transitions, review queue, reports
 //   <data_dir>/uploads, jobs, work, media               UploadService: uploads, media jobs, media
+//   <data_dir>/ads        AdsStore + Ledger (RocksDB)   campaigns, ad groups, ads, billing ledger
 //
 // plus the in-memory FeedService (rebuilt from the catalog and the event log at every start).
 // The social store applies the log from its own stored offset at every start (catch-up).

@@ -90,7 +90,9 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
                                     [e = engine.get()](std::string_view video) {
                                       return e->SimilarVideos(video);
                                     },
-                                    &engine->uploads(), &engine->ad_stage()});
+                                    &engine->uploads(), &engine->ads_store(),
+                                    &engine->ads_ledger(), &engine->ads_pacer(),
+                                    &engine->ad_stage()});
   engine->Start();
   FORYOU_RETURN_IF_ERROR(server.Start());
 
