@@ -2,6 +2,9 @@
 #include "server/memory_gauges.h"
 
 #include <malloc.h>
+#ifdef FORYOU_SANITIZED
+#include <sanitizer/allocator_interface.h>
+#endif
 
 #include <filesystem>
 #include <memory>
@@ -56,6 +59,10 @@ class SizesCache {
       // mallinfo2 walks every arena under its lock: a few microseconds per render.
       const struct mallinfo2 heap = mallinfo2();
       sizes_.malloc_in_use = heap.uordblks + heap.hblkhd;
+#ifdef FORYOU_SANITIZED
+      // The sanitizers' allocator replaces glibc's and keeps its own count.
+      sizes_.malloc_in_use = __sanitizer_get_current_allocated_bytes();
+#endif
       sizes_.malloc_free = heap.fordblks;
       sizes_.malloc_mmap = heap.hblkhd;
       sizes_.rocksdb_memtables = common::SharedMemtables()->memory_usage();
