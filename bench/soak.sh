@@ -4,15 +4,17 @@
 # SOAK_SECONDS (default 1800), with the server's RSS sampled every SOAK_SAMPLE_SECONDS (10).
 # PASS when the RSS at the end is less than SOAK_MAX_GROWTH_PCT (5) above the RSS at the end of
 # the warm-up (the first SOAK_WARMUP_SECONDS, default 300: caches, the model's rows and the
-# allocator's pools fill there), no request failed and the server is still healthy.
+# allocator's pools fill there), no request failed and the server is still healthy. Each end is
+# the mean of the samples of its last SOAK_AVG_SECONDS (120; bench/soak_rss.awk): single samples
+# swing by more than the 5% allowed; the summary prints the samples' spread beside the growth.
 #
 # Usage: bench/soak.sh     Environment: SOAK_SECONDS, SOAK_WARMUP_SECONDS, SOAK_SAMPLE_SECONDS,
-#   SOAK_MAX_GROWTH_PCT, SOAK_RPS (200), SOAK_EVENT_RPS (100 requests/s of SOAK_EVENT_BATCH=20
+#   SOAK_MAX_GROWTH_PCT, SOAK_AVG_SECONDS, SOAK_RPS (200), SOAK_EVENT_RPS (100 requests/s of SOAK_EVENT_BATCH=20
 #   events), FORYOU_BIN (default build/release/foryou; nothing is built), FEED_LOAD_DATA (the
 #   seed cache shared with bench/feed_load.sh, which creates it when missing), SOAK_SERVE_ENV
 #   (environment for the server, e.g. "MALLOC_ARENA_MAX=8" to compare allocator settings).
 # Needs wrk, curl, jq. Progress on stderr; stdout ends with the RSS series summary, then
-#   soak seconds=.. rss_mb_warm=.. rss_mb_end=.. growth_pct=.. errors=.. PASS|FAIL
+#   soak seconds=.. rss_mb_warm=.. rss_mb_end=.. growth_pct=.. noise_pct=.. errors=.. PASS|FAIL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -23,6 +25,7 @@ secs="${SOAK_SECONDS:-1800}"
 warmup="${SOAK_WARMUP_SECONDS:-300}"
 sample="${SOAK_SAMPLE_SECONDS:-10}"
 max_growth="${SOAK_MAX_GROWTH_PCT:-5}"
+avg="${SOAK_AVG_SECONDS:-120}"
 rps="${SOAK_RPS:-200}"
 event_rps="${SOAK_EVENT_RPS:-100}"
 event_batch="${SOAK_EVENT_BATCH:-20}"
@@ -36,6 +39,8 @@ die() { log "error: $*"; exit 1; }
 for tool in wrk curl jq; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [ -x "$bin" ] || die "no server binary at $bin (build it, or set FORYOU_BIN)"
 [ "$warmup" -lt "$secs" ] || die "SOAK_WARMUP_SECONDS ($warmup) must be below SOAK_SECONDS ($secs)"
+[ "$avg" -ge "$sample" ] && [ "$avg" -le "$warmup" ] && [ "$avg" -le $((secs - warmup)) ] ||
+  die "SOAK_AVG_SECONDS ($avg) must be at least SOAK_SAMPLE_SECONDS and at most the warm-up and the rest"
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 # The seed (catalog imported, model trained) is bench/feed_load.sh's: a short run creates it.
@@ -102,7 +107,7 @@ bg_pids+=($!)
 # structure), saved at the end of the warm-up and at the end of the run.
 memory_gauges() {
   curl -s --max-time 5 "$base/metrics" |
-    awk '$1 ~ /^foryou_(sessions|behaviour|join|watch_next|table)_/ && $1 !~ /_total$/ { print $1, $2 }'
+    awk '$1 ~ /^foryou_(sessions|behaviour|join|watch_next|table|malloc|rocksdb|process)_/ && $1 !~ /_total$/ { print $1, $2 }'
 }
 # t_s rss_kb table_mb table_rows covis_pairs, one line per sample, from the start of the load.
 series="$out/rss.tsv"
@@ -138,17 +143,22 @@ rejected="$(curl -s "$base/metrics" | awk '$1 ~ /^foryou_events_rejected_total/ 
 echo "soak RSS series, one sample a minute (the model's state beside it: embedding table MB and"
 echo "rows, watch-next co-visitation pairs):"
 awk -v s="$sample" '{ if ($1 % 60 < s) printf "  t=%5ds  rss %7.1f MB  table %7.1f MB %9d rows  covis %9d pairs\n", $1, $2 / 1024, $3, $4, $5 }' "$series"
-read -r warm_kb end_kb min_kb max_kb <<<"$(awk -v w="$warmup" '
-  $1 <= w { warm = $2 } $1 > w { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 }
-  { last = $2 } END { print warm + 0, last + 0, min + 0, max + 0 }' "$series")"
+read -r warm_kb end_kb warm_sd end_sd warm_n end_n min_kb max_kb slope <<<"$(
+  awk -v warmup="$warmup" -v secs="$secs" -v avg="$avg" -f bench/soak_rss.awk "$series")"
 growth="$(awk -v a="$warm_kb" -v b="$end_kb" 'BEGIN { printf("%.1f", (a > 0) ? (b - a) * 100 / a : 999) }')"
+# The noise of the growth: the standard error of the difference of the two means, in % of warm.
+noise="$(awk -v a="$warm_kb" -v sa="$warm_sd" -v na="$warm_n" -v sb="$end_sd" -v nb="$end_n" \
+  'BEGIN { printf("%.1f", (a > 0 && na > 0 && nb > 0) ? sqrt(sa * sa / na + sb * sb / nb) * 100 / a : 0) }')"
 echo "memory gauges at the end of the warm-up -> at the end, the largest growth first (bytes"
-echo "gauges in MB; the RSS grew $(awk -v w="$warmup" '$1 <= w { a = $2 } { b = $2 } END { printf "%.1f", (b - a) / 1024 }' "$series") MB):"
+echo "gauges in MB; the mean RSS grew $(awk -v a="$warm_kb" -v b="$end_kb" 'BEGIN { printf "%.1f", (b - a) / 1024 }') MB):"
 join <(sort "$out/gauges.warm") <(sort "$out/gauges.end") | awk '
   { d = $3 - $2; mb = ($1 ~ /_bytes$/) ? 1048576 : 1; unit = (mb > 1) ? " MB" : ""
     printf "%s %.3f  %-40s %12.1f -> %12.1f%s (%+.1f)\n", ($1 ~ /_bytes$/) ? 1 : 0, d / mb, $1, $2 / mb, $3 / mb, unit, d / mb }' |
   sort -k1,1nr -k2,2gr | cut -d' ' -f3- | sed 's/^/  /'
-echo "after warm-up (t > ${warmup} s): min $((min_kb / 1024)) MB, max $((max_kb / 1024)) MB"
+echo "RSS mean of the last ${avg} s of the warm-up $((warm_kb / 1024)) MB (sd $((warm_sd / 1024)) MB," \
+     "$warm_n samples), of the run $((end_kb / 1024)) MB (sd $((end_sd / 1024)) MB, $end_n samples);" \
+     "after the warm-up: min $((min_kb / 1024)) MB, max $((max_kb / 1024)) MB, trend" \
+     "$(awk -v k="$slope" 'BEGIN { printf "%+.2f", k / 1024 }') MB/min"
 echo "feed: $(awk '/^Requests\/sec/ { print $2 }' "$out/feed.wrk") req/s, errors $feed_errors;" \
      "events: $(awk '/^Requests\/sec/ { print $2 }' "$out/events.wrk") req/s, errors $event_errors," \
      "rejected $rejected; healthy at the end: $healthy"
@@ -158,4 +168,4 @@ if [ "$errors" -eq 0 ] && awk -v g="$growth" -v m="$max_growth" 'BEGIN { exit !(
   verdict=PASS
 fi
 echo "soak seconds=$secs rss_mb_warm=$((warm_kb / 1024)) rss_mb_end=$((end_kb / 1024))" \
-     "growth_pct=$growth errors=$errors $verdict"
+     "growth_pct=$growth noise_pct=$noise errors=$errors $verdict"

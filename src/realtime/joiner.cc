@@ -298,6 +298,7 @@ void Joiner::ForgetUsers(absl::Span<const uint64_t> user_keys) {
       ++it;
     }
   }
+  ShrinkIfSparse();
   stats_.pending = pending_.size();  // their expiry_ entries are skipped when they come up
 }
 
@@ -313,6 +314,9 @@ absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* 
       imp = model::MakeImpression(e.user, e.video, e.time_ms, e.surface, options_.utc_offset_minutes);
       p.offset = offset;
       features_->Extract(absl::MakeConstSpan(&imp, 1), &p.features);
+      // The keys grow by push_back (up to twice their size in capacity); the entry keeps them
+      // for window_ms, so it keeps them at their size.
+      p.features.keys.shrink_to_fit();
       by_user_video_[{imp.user_id, imp.video_id}] = key;
       expiry_.emplace_back(e.time_ms, key);
       pending_.emplace(key, std::move(p));
@@ -370,8 +374,24 @@ absl::Status Joiner::Advance(int64_t watermark_ms, uint64_t offset, std::vector<
     if (uv != by_user_video_.end() && uv->second == key) by_user_video_.erase(uv);
     pending_.erase(it);
   }
+  ShrinkIfSparse();
   stats_.pending = pending_.size();
   return absl::OkStatus();
+}
+
+// HOW THE JOIN TABLES GIVE BACK A BUSY WINDOW'S CAPACITY
+// A Swiss table never shrinks on erase: after the busiest window (a backlog at start, a burst of
+// traffic) the tables would keep that window's capacity for the life of the process. Once fewer
+// than a quarter of the slots are used, rehash(0) rebuilds a table at the smallest capacity
+// that holds its entries; a table that shrank must double twice before it shrinks again, so the
+// rebuilds cost O(1) per entry over time. Small tables are left alone.
+void Joiner::ShrinkIfSparse() {
+  constexpr size_t kMinCapacity = 1024;
+  const auto shrink = [](auto& table) {
+    if (table.capacity() > kMinCapacity && table.size() * 4 < table.capacity()) table.rehash(0);
+  };
+  shrink(pending_);
+  shrink(by_user_video_);
 }
 
 void Joiner::SaveState(std::string* out) const {
@@ -417,7 +437,7 @@ absl::Status Joiner::LoadState(std::string_view blob) {
   if (!r.Get(&version) || version != 1 || !r.Get(&watermark) || !r.Get(&stats) || !r.Get(&n)) {
     return absl::DataLossError("joiner state: bad header");
   }
-  absl::flat_hash_map<std::string, Pending> pending;
+  PendingMap pending;
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> by_user_video;
   for (uint64_t i = 0; i < n; ++i) {
     std::string key, value;
@@ -469,13 +489,14 @@ uint64_t Joiner::LateStoreTableReaderBytes() const {
 }
 
 size_t Joiner::MemoryBytes() const {
-  // Swiss tables: a slot and a control byte per unit of capacity; strings past the short-string
-  // buffer on the heap.
+  // Swiss tables: a slot and a control byte per unit of capacity (the pending map's slots point
+  // to its entries); strings past the short-string buffer on the heap.
   const auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-  size_t bytes = pending_.capacity() * (sizeof(decltype(pending_)::slot_type) + 1) +
+  size_t bytes = pending_.capacity() * (sizeof(void*) + 1) +
                  by_user_video_.capacity() * (sizeof(decltype(by_user_video_)::slot_type) + 1);
   for (const auto& [key, p] : pending_) {
-    bytes += heap(key) + p.features.keys.capacity() * sizeof(embedding::FeatureId) +
+    bytes += sizeof(PendingMap::value_type) + heap(key) +
+             p.features.keys.capacity() * sizeof(embedding::FeatureId) +
              p.features.field_begin.capacity() * sizeof(uint32_t) +
              p.features.dense.capacity() * sizeof(float);
   }

@@ -256,6 +256,35 @@ TEST_F(JoinerTest, NegativeSamplingKeepsTheRateAndEveryPositive) {
   EXPECT_EQ(j->stats().negatives_dropped, static_cast<uint64_t>(n - positives - kept_neg));
 }
 
+TEST_F(JoinerTest, TablesGiveBackABurstsCapacityOnceItCloses) {
+  auto j = Make({.window_ms = 60'000});
+  std::vector<Example> out;
+  constexpr int kBurst = 20'000;
+  for (int i = 0; i < kBurst; ++i) {
+    ASSERT_TRUE(j->Add(Impression(absl::StrCat("u", i), "v1", absl::StrCat("r", i), kT0), i, &out).ok());
+  }
+  const size_t peak = j->MemoryBytes();
+  // The window closes on the burst; ten impressions of a quiet minute stay pending.
+  const int64_t later = kT0 + 120'000;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        j->Add(Impression(absl::StrCat("q", i), "v1", absl::StrCat("s", i), later), kBurst + i, &out)
+            .ok());
+  }
+  EXPECT_EQ(j->stats().pending, 10u);
+  EXPECT_LT(j->MemoryBytes(), peak / 20) << "peak " << peak;
+  // The entries left join as before the tables were rebuilt.
+  out.clear();
+  for (int i = 0; i < 10; ++i) {
+    Event play = Action(EventType::kPlay, absl::StrCat("q", i), "v1", absl::StrCat("s", i), later + 1000);
+    play.watch_ms = 10'000;
+    ASSERT_TRUE(j->Add(play, 2 * kBurst + i, &out).ok());
+  }
+  ASSERT_EQ(out.size(), 10u);
+  EXPECT_EQ(out[9].impression.user_id, common::UserKey("q9"));
+  EXPECT_EQ(out[9].impression.labels[kClick], 1.0f);
+}
+
 TEST(SamplingCorrection, UndoesTheOddsInflation) {
   // A model trained on negatives kept at rate r sees odds multiplied by 1/r.
   const double r = 0.1, p = 0.02;

@@ -140,9 +140,13 @@ TEST_F(ApiServerTest, MemoryGaugesFollowTheSessions) {
         "foryou_join_bytes", "foryou_join_late_store_readers_bytes",
         "foryou_watch_next_recent_entries", "foryou_watch_next_item_entries",
         "foryou_watch_next_users_bytes", "foryou_watch_next_covis_bytes",
-        "foryou_watch_next_tower_bytes"}) {
+        "foryou_watch_next_tower_bytes", "foryou_malloc_free_bytes", "foryou_malloc_mmap_bytes",
+        "foryou_rocksdb_memtable_bytes", "foryou_rocksdb_block_cache_bytes"}) {
     EXPECT_GE(MetricValue(after, name), 0) << name << " missing from /metrics";
   }
+  // The process-wide gauges see the heap and the threads of the server the test runs.
+  EXPECT_GT(MetricValue(after, "foryou_malloc_in_use_bytes"), 1 << 20);
+  EXPECT_GE(MetricValue(after, "foryou_process_threads"), 2);
 }
 
 TEST_F(ApiServerTest, RefreshStartsANewModelUser) {

@@ -1,12 +1,20 @@
 // The memory gauges of /metrics (see the header).
 #include "server/memory_gauges.h"
 
+#include <malloc.h>
+#ifdef FORYOU_SANITIZED
+#include <sanitizer/allocator_interface.h>
+#endif
+
+#include <filesystem>
 #include <memory>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "common/mutex.h"
+#include "common/rocksdb_options.h"
 
 namespace foryou::server {
 namespace {
@@ -16,7 +24,21 @@ struct Sizes {
   model::BehaviourMemory behaviour;
   feed::WatchNext::Memory watch_next;
   uint64_t join_pending = 0, join_bytes = 0, late_store_readers_bytes = 0;
+  // The process as a whole: glibc's heap over all arenas, RocksDB's shared budgets, threads.
+  uint64_t malloc_in_use = 0, malloc_free = 0, malloc_mmap = 0;
+  uint64_t rocksdb_memtables = 0, rocksdb_block_cache = 0, threads = 0;
 };
+
+// The threads of this process (/proc/self/task); 0 where /proc is not there.
+uint64_t CountThreads() {
+  std::error_code ec;
+  uint64_t n = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/task", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
 
 // The last reading. The registry renders its gauges one after the other in registration order
 // under its lock, so the first memory gauge reads the sizes afresh and the others use them.
@@ -34,6 +56,18 @@ class SizesCache {
       sizes_.join_pending = stats.joiner.pending;
       sizes_.join_bytes = stats.join_bytes;
       sizes_.late_store_readers_bytes = stats.late_store_table_readers_bytes;
+      // mallinfo2 walks every arena under its lock: a few microseconds per render.
+      const struct mallinfo2 heap = mallinfo2();
+      sizes_.malloc_in_use = heap.uordblks + heap.hblkhd;
+#ifdef FORYOU_SANITIZED
+      // The sanitizers' allocator replaces glibc's and keeps its own count.
+      sizes_.malloc_in_use = __sanitizer_get_current_allocated_bytes();
+#endif
+      sizes_.malloc_free = heap.fordblks;
+      sizes_.malloc_mmap = heap.hblkhd;
+      sizes_.rocksdb_memtables = common::SharedMemtables()->memory_usage();
+      sizes_.rocksdb_block_cache = common::SharedBlockCache()->GetUsage();
+      sizes_.threads = CountThreads();
     }
     return field(sizes_);
   }
@@ -104,6 +138,20 @@ void AddMemoryGauges(Registry* registry, feed::FeedService* feed, realtime::Real
        [](const Sizes& s) { return static_cast<double>(s.watch_next.covis_bytes); }},
       {"foryou_watch_next_tower_bytes", "Bytes of the two-tower embeddings and their moments",
        [](const Sizes& s) { return static_cast<double>(s.watch_next.tower_bytes); }},
+      {"foryou_malloc_in_use_bytes",
+       "Bytes of the heap in use over every malloc arena, large mmapped blocks included",
+       [](const Sizes& s) { return static_cast<double>(s.malloc_in_use); }},
+      {"foryou_malloc_free_bytes", "Bytes freed and kept by the malloc arenas (not yet trimmed)",
+       [](const Sizes& s) { return static_cast<double>(s.malloc_free); }},
+      {"foryou_malloc_mmap_bytes", "Bytes of the large blocks malloc maps on their own",
+       [](const Sizes& s) { return static_cast<double>(s.malloc_mmap); }},
+      {"foryou_rocksdb_memtable_bytes", "Memtable bytes of every RocksDB store (shared budget)",
+       [](const Sizes& s) { return static_cast<double>(s.rocksdb_memtables); }},
+      {"foryou_rocksdb_block_cache_bytes",
+       "Bytes in RocksDB's shared block cache (data, index and filter blocks)",
+       [](const Sizes& s) { return static_cast<double>(s.rocksdb_block_cache); }},
+      {"foryou_process_threads", "Threads of the server process",
+       [](const Sizes& s) { return static_cast<double>(s.threads); }},
   };
   for (const Spec& g : kGauges) {
     registry->AddGaugeFunction(g.name, g.help, [cache, field = g.field, first = &g == kGauges] {
