@@ -69,6 +69,11 @@ struct EngineOptions {
   // Upload limits, the media workers and their resource limits (docs/design/uploads.md). Empty
   // `effects` become the worker's (media::Effects()).
   uploads::UploadServiceOptions uploads;
+  // The event stream instead of <data_dir>/log (`serve --kafka`, docs/design/kafka.md): events
+  // are appended through the sink and trained from the source (LoopOptions). Null = the file
+  // log. Not with a Seeder that has events (the seed goes into an empty file log only).
+  std::shared_ptr<stream::EventSink> event_sink;
+  stream::EventSourceOpener event_source;
 };
 
 // A video's stored frame hashes (catalog::Video::frame_hash: 16 hex digits each, joined by
