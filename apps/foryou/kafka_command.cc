@@ -100,6 +100,10 @@ absl::Status UseKafkaEventStream(const std::string& bootstrap, const std::string
   kafka::KafkaReaderOptions reader;
   reader.bootstrap = bootstrap;
   reader.topic = topic;
+  // A fetch with nothing to return waits at most 10 ms at the broker (librdkafka's default, 500
+  // ms, is added to the freshness of every event that arrives while a fetch waits; the mock
+  // does not answer a waiting fetch early when records arrive).
+  reader.config = {{"fetch.wait.max.ms", "10"}};
   // No consumer group: one trainer reads every partition, from the snapshot's position (a group
   // join on the mock waits 3 s, and a killed member holds its partitions for a session).
   engine->event_source = [reader](std::string_view position)
