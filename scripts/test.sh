@@ -3,8 +3,8 @@
 # table of the time each stage took and how many tests it ran and skipped.
 #   release   the release build of the binary, the libraries and the benchmarks, and the six
 #             quality tests that run in this stage only (ASAN_RELEASE_ONLY below: simulations
-#             and real-log replays, too slow under ASan) with upload_kill_test (it runs the
-#             binary); every other test runs in the asan stage
+#             and real-log replays, too slow under ASan) with upload_kill_test and
+#             kafka_kill_test (they run the binary); every other test runs in the asan stage
 #   web       the browser tests (Debian's chromium driven by playwright-core, a real server)
 #   asan      the unit and integration tests (with the fuzz targets, whose corpus replays are
 #             unit tests) built with clang, ASan+UBSan and -Wthread-safety -Werror (so clang's
@@ -85,10 +85,12 @@ web() {
 
 # The six quality tests (simulated traffic and real-log replays, judged by their figures) run in
 # the release stage only: under ASan they took ~95 of the stage's ~200 s of test CPU; every other
-# test of their modules (sim, trainer, kuairand) still runs under ASan. upload_kill_test runs the
+# test of their modules (sim, trainer, kuairand) still runs under ASan. kafka_kill_test runs the
+# release `foryou` (an ASan build of the whole binary for one test would double the stage's
+# build). upload_kill_test runs the
 # release `foryou` with its media workers: an ASan worker cannot start under the worker's 2 GB
 # RLIMIT_AS (ASan reserves terabytes of shadow address space).
-ASAN_RELEASE_ONLY='^(upload_kill_test|SimulatorTest\.(AFeedbackLoopDoesWorseThanLearningTastesInTheCalibratedWorld|LiveFeedsObeyTheRulesAndBeatARandomFeed|LockstepRunsAreReproducible)|LogReplayTest\.(RealLogSliceMatchesTheDirectReplay|BatchesNeverMixWarmupAndEvalRows)|ReplayTest\.RealLogSliceBeatsASanityFloor)$'
+ASAN_RELEASE_ONLY='^(upload_kill_test|kafka_kill_test|SimulatorTest\.(AFeedbackLoopDoesWorseThanLearningTastesInTheCalibratedWorld|LiveFeedsObeyTheRulesAndBeatARandomFeed|LockstepRunsAreReproducible)|LogReplayTest\.(RealLogSliceMatchesTheDirectReplay|BatchesNeverMixWarmupAndEvalRows)|ReplayTest\.RealLogSliceBeatsASanityFloor)$'
 
 asan() {
   echo "== asan: release-only quality tests (run in the release stage): $ASAN_RELEASE_ONLY"

@@ -1,13 +1,30 @@
-// `foryou kafka-mock [--brokers N] [--topic T] [--partitions P]`: runs librdkafka's mock Kafka
-// cluster on loopback for tests and the demo, prints its bootstrap address as the first line on
-// stdout, and runs until SIGINT or SIGTERM (docs/design/kafka.md).
+// The Kafka commands and flags of `foryou` (docs/design/kafka.md):
+//   foryou kafka-mock [--brokers N] [--topic T] [--partitions P]: runs librdkafka's mock Kafka
+//     cluster on loopback for tests and the demo, prints its bootstrap address as the first line
+//     on stdout, and runs until SIGINT or SIGTERM;
+//   foryou kafka-dump --kafka B [--topic T]: prints every record of the event topic as one JSON
+//     line, then on stderr the ledger the real-time loop keeps over them;
+//   foryou serve --kafka B [--kafka-topic T]: the event stream on Kafka (UseKafkaEventStream).
 #pragma once
 
+#include <string>
+
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "server/engine.h"
 
 namespace foryou::app {
 
 // Adds the `kafka-mock` subcommand to `app`; a failure sets *exit_code.
 void AddKafkaMockCommand(CLI::App& app, int* exit_code);
+// Adds the `kafka-dump` subcommand to `app`; a failure sets *exit_code.
+void AddKafkaDumpCommand(CLI::App& app, int* exit_code);
+
+// Makes `engine` append events to `topic` on the cluster at `bootstrap` and train from it (the
+// loop reads every partition itself, from the position in its snapshot). Unavailable when no
+// broker answers.
+[[nodiscard]] absl::Status UseKafkaEventStream(const std::string& bootstrap,
+                                               const std::string& topic,
+                                               server::EngineOptions* engine);
 
 }  // namespace foryou::app

@@ -242,8 +242,27 @@ int main(int argc, char** argv) {
   serve->add_option("--utc-offset-minutes", sopts.engine.utc_offset_minutes,
                     "Local time of the users for hour / weekday features")
       ->check(CLI::Range(-720, 840));
+  std::string kafka_bootstrap, kafka_topic = "foryou-events";
+  CLI::Option* kafka_option = serve->add_option(
+      "--kafka", kafka_bootstrap,
+      "Kafka bootstrap servers: the event log on Kafka instead of <data-dir>/log");
+  serve->add_option("--kafka-topic", kafka_topic, "Event topic (with --kafka)")
+      ->needs(kafka_option)
+      ->capture_default_str();
+  serve->add_option("--snapshot-interval-ms", sopts.engine.snapshot_interval_ms,
+                    "Interval between snapshots of the real-time loop")
+      ->check(CLI::Range(int64_t{10}, int64_t{24} * 3600 * 1000))->capture_default_str();
   serve->callback([&] {
     sopts.engine.seeder = foryou::kuairand::DemoSeeder::Make(import_dir, seed_log);
+    if (!kafka_bootstrap.empty()) {
+      if (absl::Status s =
+              foryou::app::UseKafkaEventStream(kafka_bootstrap, kafka_topic, &sopts.engine);
+          !s.ok()) {
+        std::cerr << "foryou serve: --kafka " << kafka_bootstrap << ": " << s << "\n";
+        exit_code = 1;
+        return;
+      }
+    }
     sopts.engine.uploads.limits.max_bytes = upload_max_mb << 20;
     sopts.engine.uploads.limits.expire_ms = upload_expire_hours * 3600 * 1000;
     if (absl::Status s = foryou::server::Serve(sopts, std::cout, std::cerr); !s.ok()) {
@@ -354,6 +373,7 @@ int main(int argc, char** argv) {
 
   foryou::app::AddLogCommand(app, &exit_code);
   foryou::app::AddKafkaMockCommand(app, &exit_code);
+  foryou::app::AddKafkaDumpCommand(app, &exit_code);
   CLI::App* media = foryou::app::AddMediaCommands(app, &exit_code);
   foryou::app::AddMediaMatchCommand(media, &exit_code);
 

@@ -33,6 +33,9 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
   if (options.sync_interval_ms < 0 || options.dense_sync_interval_ms < 0) {
     return absl::InvalidArgumentError("loop: sync intervals must be >= 0");
   }
+  if (options.source && options.sink == nullptr) {
+    return absl::InvalidArgumentError("loop: an event source needs an event sink");
+  }
   if (catalog == nullptr) catalog = std::make_shared<model::Catalog>();
   std::unique_ptr<RealtimeLoop> loop(new RealtimeLoop(options, catalog));
   FORYOU_ASSIGN_OR_RETURN(loop->log_, FileEventLog::Open(options.log));
@@ -45,7 +48,12 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
     loop->recovery_fault_ = absl::StrCat("event log recovery: ", loop->log_->recovery().detail);
   }
   FORYOU_RETURN_IF_ERROR(loop->RestoreNewest(config));
-  if (loop->next_offset_ < loop->log_->StartOffset()) {
+  if (options.source) {
+    // The stream resumes at the snapshot's position; next_offset_ counts the records before it.
+    FORYOU_ASSIGN_OR_RETURN(loop->source_, options.source(loop->restored_position_));
+    loop->next_offset_ = loop->source_->count();
+    loop->source_end_ = loop->next_offset_;
+  } else if (loop->next_offset_ < loop->log_->StartOffset()) {
     return absl::DataLossError(absl::StrCat("loop: the snapshot resumes at offset ", loop->next_offset_,
                                             " but the log starts at ", loop->log_->StartOffset()));
   }
@@ -53,6 +61,10 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
                                                             trainer::TrainerOptions{});
   loop->trainer_->set_features_mutex(&loop->features_mu_);
   loop->serving_offset_ = loop->next_offset_;
+  {
+    common::MutexLock l(&loop->mu_);
+    loop->served_ledger_ = loop->ledger_;
+  }
   loop->serving_model_ = std::make_unique<model::ServingModel>(config, loop->serving_->shared_table());
   loop->serving_model_->set_negative_sample_rate(options.joiner.negative_sample_rate);
   FORYOU_RETURN_IF_ERROR(loop->serving_model_->PublishDense(loop->model_->SaveDense()));
@@ -105,7 +117,7 @@ absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
     const model::FeatureExtractor fresh_features = *features_;
     for (const std::string& name : names) {
       const uint64_t offset = std::stoull(name);
-      if (offset > log_end || offset > damaged) {
+      if (!options_.source && (offset > log_end || offset > damaged)) {
         const std::string aside = options_.snapshot_dir + "/set_aside";
         FORYOU_RETURN_IF_ERROR(common::MakeDirs(aside));
         std::filesystem::remove_all(aside + "/" + name, ec);  // set aside by an earlier start
@@ -137,6 +149,7 @@ absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
         ledger_ = Ledger{};
         next_offset_ = log_->StartOffset();
         restored_offset_ = 0;
+        restored_position_.clear();
       }
       std::cerr << "foryou: snapshot " << name << " not usable (" << s
                 << "), trying an older one\n";
@@ -164,10 +177,19 @@ absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelCon
   uint32_t version = 0;
   uint64_t offset = 0;
   Ledger ledger;
-  std::string features_state, joiner;
-  if (!r.Get(&version) || version != 1 || !r.Get(&offset) || !r.Get(&ledger.events) ||
-      !r.Get(&ledger.checksum) || !r.GetString(&features_state) || !r.GetString(&joiner) || !r.done()) {
+  std::string position, features_state, joiner;
+  if (!r.Get(&version) || (version != 1 && version != 2) || !r.Get(&offset) ||
+      !r.Get(&ledger.events) || !r.Get(&ledger.checksum) ||
+      (version == 2 && !r.GetString(&position)) || !r.GetString(&features_state) ||
+      !r.GetString(&joiner) || !r.done()) {
     return absl::DataLossError("state.bin: malformed");
+  }
+  // A snapshot of the file log's loop has no stream position, and the reverse: resuming either
+  // from the other's would skip or repeat every event.
+  if ((version == 2) != static_cast<bool>(options_.source)) {
+    return absl::FailedPreconditionError(
+        version == 2 ? "state.bin: written by a loop on an event stream (--kafka)"
+                     : "state.bin: written by a loop on the file log");
   }
   // Stage the models; commit only when everything loaded.
   FORYOU_ASSIGN_OR_RETURN(auto model, model::RankingModel::Create(config));
@@ -195,6 +217,7 @@ absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelCon
   ledger_ = ledger;
   next_offset_ = offset;
   restored_offset_ = offset;
+  restored_position_ = std::move(position);
   return absl::OkStatus();
 }
 
@@ -253,8 +276,8 @@ absl::Status RealtimeLoop::Snapshot() {
   }
   // Events before the snapshot may now go (retention); keep the newest keep_snapshots. Retried
   // with the next snapshot if it fails, as the snapshot itself is in place.
-  FORYOU_RETURN_IF_ERROR(log_->CommitOffset("trainer", next_offset_));
-  if (options_.log.retention_bytes > 0 || options_.log.retention_age_s > 0) {
+  if (!source_) FORYOU_RETURN_IF_ERROR(log_->CommitOffset("trainer", next_offset_));
+  if (!source_ && (options_.log.retention_bytes > 0 || options_.log.retention_age_s > 0)) {
     FORYOU_RETURN_IF_ERROR(log_->EnforceRetention(WallMs()).status());
   }
   std::vector<std::string> names;
@@ -292,10 +315,11 @@ absl::Status RealtimeLoop::WriteSnapshot(const std::string& tmp) {
   features_->SaveState([&](std::string_view piece) { features_bytes += piece.size(); });
   std::string head;
   common::BinaryWriter w(&head);
-  w.Put<uint32_t>(1);
+  w.Put<uint32_t>(source_ ? 2 : 1);
   w.Put(next_offset_);
   w.Put(ledger_.events);
   w.Put(ledger_.checksum);
+  if (source_) w.PutString(source_->Position());
   w.Put(features_bytes);
   put(head);
   features_->SaveState(put);
@@ -367,7 +391,8 @@ absl::StatusOr<uint64_t> RealtimeLoop::LogUserDeletion(const stream::UserDeletio
 }
 
 absl::StatusOr<uint64_t> RealtimeLoop::Append(absl::Span<const std::string_view> records) {
-  absl::StatusOr<uint64_t> first = log_->Append(records);
+  absl::StatusOr<uint64_t> first =
+      options_.sink != nullptr ? options_.sink->Append(records) : log_->Append(records);
   if (first.ok() || absl::IsInvalidArgument(first.status())) {
     if (first.ok()) {
       common::MutexLock l(&mu_);
@@ -431,11 +456,9 @@ void RealtimeLoop::Run() {
 }
 
 absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
-  records_.clear();
-  const uint64_t end = log_->EndOffset();
-  if (next_offset_ < end) {
-    FORYOU_RETURN_IF_ERROR(log_->Read(next_offset_, options_.read_batch, &records_));
-  }
+  // Records a source returned with an error are applied first (its position is past them).
+  const absl::Status read = ReadRecords(advance_by_wall_clock ? 0 : 100);
+  if (!read.ok() && records_.empty()) return read;
   const int64_t now = NowMs();
   uint64_t decode_errors = 0;
   for (const LogRecord& r : records_) {
@@ -455,6 +478,13 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
       FORYOU_RETURN_IF_ERROR(joiner_->Add(*e, r.offset, &examples_));
     }
     next_offset_ = r.offset + 1;
+  }
+  if (source_) next_offset_ = source_->count();
+  FORYOU_RETURN_IF_ERROR(read);
+  if (source_ && now - last_end_ms_ >= 200) {
+    // The stream's end, for end_offset(); a failed look keeps the last one.
+    if (absl::StatusOr<uint64_t> end = source_->End(1000); end.ok()) source_end_ = *end;
+    last_end_ms_ = now;
   }
   *idle = records_.empty();
   if (!records_.empty()) last_event_ms_ = now;
@@ -501,6 +531,22 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
   late_store_fault_ = joiner_->late_store_fault();
   health_.late_store_failures = joiner_->late_store_failures();
   return absl::OkStatus();
+}
+
+absl::Status RealtimeLoop::ReadRecords(int timeout_ms) {
+  records_.clear();
+  if (source_) return source_->Poll(options_.read_batch, timeout_ms, &records_);
+  if (next_offset_ >= log_->EndOffset()) return absl::OkStatus();
+  return log_->Read(next_offset_, options_.read_batch, &records_);
+}
+
+uint64_t RealtimeLoop::end_offset() const {
+  return source_ ? source_end_.load() : log_->EndOffset();
+}
+
+Ledger RealtimeLoop::served_ledger() const {
+  common::MutexLock l(&mu_);
+  return served_ledger_;
 }
 
 absl::Status RealtimeLoop::TrainPending() {
@@ -560,7 +606,14 @@ LiveQuality RealtimeLoop::live_quality() const {
 
 absl::Status RealtimeLoop::ProcessAvailable() {
   if (running_.load()) return absl::FailedPreconditionError("the trainer thread is running");
-  while (next_offset_ < log_->EndOffset()) {
+  if (source_) {
+    FORYOU_ASSIGN_OR_RETURN(const uint64_t end, source_->End(10'000));
+    while (next_offset_ < end) {
+      bool idle = false;
+      FORYOU_RETURN_IF_ERROR(Step(&idle, /*advance_by_wall_clock=*/false));
+    }
+  }
+  while (!source_ && next_offset_ < log_->EndOffset()) {
     bool idle = false;
     FORYOU_RETURN_IF_ERROR(Step(&idle, /*advance_by_wall_clock=*/false));
   }
@@ -595,6 +648,7 @@ absl::Status RealtimeLoop::Sync(bool dense) {
   {
     common::MutexLock l(&mu_);
     ++stats_.syncs;
+    served_ledger_ = ledger_;
   }
   if (observer_) observer_(next_offset_);
   return absl::OkStatus();

@@ -35,6 +35,7 @@
 #include "model/serving_model.h"
 #include "stream/event.h"
 #include "stream/event_log.h"
+#include "stream/event_source.h"
 #include "stream/user_deletion.h"
 #include "realtime/joiner.h"
 #include "trainer/online_trainer.h"
@@ -67,6 +68,12 @@ struct LoopOptions {
   std::string snapshot_dir;
   int64_t snapshot_interval_ms = 60'000;
   int keep_snapshots = 2;
+  // The event stream instead of the file log (Kafka: docs/design/kafka.md, "The loop on
+  // Kafka"): with `source` set, Ingest appends through `sink` (required then) and the trainer
+  // thread reads a source opened at the restored snapshot's position, which every snapshot
+  // keeps. The file log under log.dir is still opened for log()'s readers but gets no events.
+  std::shared_ptr<stream::EventSink> sink;
+  stream::EventSourceOpener source;
 };
 
 // What the loop has applied: every log record counts once, and the checksum is the sum of a
@@ -143,7 +150,14 @@ class RealtimeLoop {
   [[nodiscard]] absl::StatusOr<uint64_t> LogUserDeletion(const stream::UserDeletion& deletion);
 
   // Every event with offset < serving_offset() has reached the serving model.
+  // With a source (LoopOptions::source) the offsets are counts: serving_offset() is
+  // EventSource::count() at the last sync.
   uint64_t serving_offset() const { return serving_offset_.load(std::memory_order_acquire); }
+  // Thread-safe: one past the stream's last record: the file log's EndOffset(), or with a
+  // source its EventSource::End() as the trainer thread last measured it (every 200 ms).
+  uint64_t end_offset() const;
+  // Thread-safe: the ledger as of the last sync (what serving_offset() covers).
+  Ledger served_ledger() const;
   // Blocks until serving_offset() >= offset (true), or until `timeout_ms` passed or the trainer
   // thread stopped on an error (false). For tests and the simulator: wait for the serving model
   // to have learned from given events instead of sleeping.
@@ -200,6 +214,8 @@ class RealtimeLoop {
   RealtimeLoop(LoopOptions options, std::shared_ptr<const model::Catalog> catalog);
   void Run();
   absl::Status Step(bool* idle, bool advance_by_wall_clock);
+  // Reads the next records into records_ (file log or source).
+  absl::Status ReadRecords(int timeout_ms);
   // Appends encoded records; a storage fault becomes Unavailable and a listed fault.
   absl::StatusOr<uint64_t> Append(absl::Span<const std::string_view> records);
   // Trainer thread: applies a deletion marker read from the log.
@@ -217,6 +233,10 @@ class RealtimeLoop {
   LoopOptions options_;
   std::shared_ptr<const model::Catalog> catalog_;
   std::unique_ptr<FileEventLog> log_;
+  std::unique_ptr<stream::EventSource> source_;  // with LoopOptions::source; trainer thread
+  std::string restored_position_;                // the source position of the restored snapshot
+  std::atomic<uint64_t> source_end_{0};
+  int64_t last_end_ms_ = 0;
   std::unique_ptr<model::FeatureExtractor> features_;
   mutable common::RwMutex features_mu_;  // see ExtractForServing
   std::unique_ptr<Joiner> joiner_;
@@ -251,6 +271,7 @@ class RealtimeLoop {
   LoopStats stats_ ABSL_GUARDED_BY(mu_);
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   LiveQuality live_ ABSL_GUARDED_BY(mu_);
+  Ledger served_ledger_ ABSL_GUARDED_BY(mu_);
   StorageHealth health_ ABSL_GUARDED_BY(mu_);  // counters; faults below
   std::string append_fault_ ABSL_GUARDED_BY(mu_), snapshot_fault_ ABSL_GUARDED_BY(mu_);
   std::string late_store_fault_ ABSL_GUARDED_BY(mu_);  // the joiner's, copied after each step

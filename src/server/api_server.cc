@@ -75,7 +75,7 @@ ApiServer::ApiServer(ServerOptions options, ServerDeps deps)
       "foryou_late_store_failures_total", "Failed reads and writes of the joiner's late store",
       [loop] { return static_cast<double>(loop->storage_health().late_store_failures); });
   metrics_.AddGaugeFunction("foryou_log_end_offset", "Events in the durable log",
-                            [loop] { return static_cast<double>(loop->log().EndOffset()); });
+                            [loop] { return static_cast<double>(loop->end_offset()); });
   metrics_.AddGaugeFunction("foryou_table_rows", "Rows of the serving embedding table", [loop] {
     return static_cast<double>(loop->serving().shared_table()->Stats().rows);
   });
@@ -282,9 +282,13 @@ void ApiServer::Routes() {
     const bool ok = st.ok() && storage.faults.empty();
     json body = {{"status", ok ? "ok" : "degraded"},
                  {"serving_offset", deps_.loop->serving_offset()},
-                 {"log_end_offset", deps_.loop->log().EndOffset()},
+                 {"log_end_offset", deps_.loop->end_offset()},
                  {"videos", deps_.store->num_videos()},
                  {"users", deps_.store->num_users()}};
+    // What the serving model has absorbed: records applied and their checksum (kill tests
+    // compare them with the whole stream's).
+    const realtime::Ledger ledger = deps_.loop->served_ledger();
+    body["ledger"] = {{"events", ledger.events}, {"checksum", ledger.checksum}};
     if (!st.ok()) body["trainer_error"] = st.ToString();
     if (!storage.faults.empty()) body["storage_faults"] = storage.faults;
     // Degraded (the trainer stopped, a storage fault) is Unavailable to a load balancer.

@@ -70,6 +70,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   // happened. So the import and the shift are applied exactly once, and the log holds every
   // seeded event or none.
   Seeder* seeder = options.seeder.get();
+  if (options.event_source && seeder != nullptr && seeder->has_events()) {
+    return absl::InvalidArgumentError(
+        "a seed log cannot be replayed into an event stream (--seed-log with --kafka)");
+  }
   const std::string marker = options.data_dir + "/" + kSeedingMarker;
   std::string interrupted;
   if (std::filesystem::exists(marker)) {
@@ -155,6 +159,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   lo.joiner.late_store_dir = options.data_dir + "/late";
   lo.snapshot_dir = options.data_dir + "/snapshots";
   lo.snapshot_interval_ms = options.snapshot_interval_ms;
+  lo.sink = options.event_sink;
+  lo.source = options.event_source;
   // A server keeps only the live window of progressive metrics (bounded memory).
   lo.evaluate_from_offset = std::numeric_limits<uint64_t>::max();
   FORYOU_ASSIGN_OR_RETURN(e->loop_, realtime::RealtimeLoop::Open(lo, e->config_, e->model_catalog_));

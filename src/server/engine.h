@@ -78,6 +78,11 @@ struct EngineOptions {
   // its ledger live in <data_dir>/ads.
   feed::AdStageOptions ads;
   ads::PacerOptions pacer;
+  // The event stream instead of <data_dir>/log (`serve --kafka`, docs/design/kafka.md): events
+  // are appended through the sink and trained from the source (LoopOptions). Null = the file
+  // log. Not with a Seeder that has events (the seed goes into an empty file log only).
+  std::shared_ptr<stream::EventSink> event_sink;
+  stream::EventSourceOpener event_source;
 };
 
 // A video's stored frame hashes (catalog::Video::frame_hash: 16 hex digits each, joined by

@@ -82,7 +82,7 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
       "serve: ready in %.1f s (search index %.1f s): %d videos, %d users; %d events in the log "
       "(%d seeded), serving model at offset %d\n",
       r.seconds, r.search_seconds, engine->store().num_videos(), engine->store().num_users(),
-      engine->loop().log().EndOffset(), r.seeded_events, engine->loop().serving_offset());
+      engine->loop().end_offset(), r.seeded_events, engine->loop().serving_offset());
   // The server registers the loop's sync observer: before the trainer thread starts.
   ApiServer server(options.server, {&engine->feed(), &engine->loop(), &engine->store(), keys,
                                     &engine->accounts(), &engine->social(), &engine->search(),
