@@ -45,73 +45,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server: serve on $data at $port (0 the first time: any free port, kept for the restarts).
+# start_server: serve $data at $port (0 the first time: any free port, kept for the restarts).
 port=0
-start_server() {
-  local i
-  "$bin" serve --data-dir "$data" --port "$port" --threads 8 >>"$work/server.stdout" \
-    2>>"$work/server.stderr" &
-  server_pid=$!
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$server_pid" 2>/dev/null || { tail -5 "$work/server.stderr" >&2; die "the server exited"; }
-    if [ "$port" = 0 ]; then
-      port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$work/server.stdout" | sed 's/.*://' || true)"
-      [ -n "$port" ] || port=0
-    fi
-    if [ "$port" != 0 ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
-      base="http://127.0.0.1:$port"
-      return 0
-    fi
-    sleep 0.1
-  done
-  die "the server was not healthy after 30 s"
-}
+source bench/kill_lib.sh
+start_server() { serve_and_wait --threads 8; }
 
 mkdir -p "$data"
 start_server
-app_key="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$data/keys.json")"
-admin_key="$(jq -r '[.keys[] | select(.role == "admin")][0].key' "$data/keys.json")"
-post() {  # post KEY PATH BODY: the HTTP code
-  curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "X-Api-Key: $1" \
-    -H 'Content-Type: application/json' -d "$3" "$base$2"
-}
-for ((u = 0; u < users; u++)); do
-  code="$(post "$app_key" /v1/users "{\"id\":\"u$u\"}")"
-  [[ "$code" == 2* ]] || die "POST /v1/users u$u: HTTP $code"
-done
-for ((v = 0; v < videos; v++)); do
-  code="$(post "$admin_key" /v1/videos \
-    "{\"id\":\"v$v\",\"creator\":\"c$((v % 5))\",\"duration_ms\":15000,\"moderation\":\"approved\"}")"
-  [[ "$code" == 2* ]] || die "POST /v1/videos v$v: HTTP $code"
-done
+make_catalog
 log "server pid $server_pid at $base: $users users, $videos videos"
 
-# A poster: POSTs batches with request ids k<poster>-<n> for ever, one request at a time; a 2xx
-# answer with no rejected event appends "<poster> <first n of the batch>" to acked.txt.
-# HTTP_KILL_POSTERS (3) of them run at once, so a kill usually cuts requests in flight.
-poster() {
-  local p=$1 n=0 i body t code out
-  while true; do
-    t="$(date +%s%3N)"
-    body='{"events":['
-    for ((i = 0; i < batch; i++)); do
-      [ "$i" -gt 0 ] && body+=','
-      body+="{\"type\":\"play\",\"user\":\"u$(( (n + i) % users ))\",\"video\":\"v$(( (n + i) % videos ))\""
-      body+=",\"request_id\":\"k$p-$((n + i))\",\"time_ms\":$t,\"watch_ms\":$(( 1000 + (n + i) % 9000 ))}"
-    done
-    body+=']}'
-    out="$(curl -s -w '\n%{http_code}' --max-time 5 -H "X-Api-Key: $app_key" \
-           -H 'Content-Type: application/json' -d "$body" "$base/v1/events" 2>/dev/null || true)"
-    code="$(tail -1 <<<"$out")"
-    if [[ "$code" == 2* ]]; then
-      if [ "$(sed '$d' <<<"$out" | jq '.rejected | length')" != 0 ]; then
-        echo "rejected events in an acknowledged batch: $out" >>"$work/poster.errors"
-      fi
-      echo "$p $n" >>"$work/acked.txt"
-    fi
-    n=$((n + batch))
-  done
-}
 : >"$work/acked.txt"
 poster_pids=()
 for ((p = 0; p < posters; p++)); do
@@ -151,8 +94,7 @@ server_pid=""
 "$bin" log dump --data-dir "$data" >"$work/log.jsonl" || die "foryou log dump failed"
 jq -r 'select(.event.request_id != null) | .event.request_id' "$work/log.jsonl" | grep '^k' |
   sort >"$work/logged.txt" || true
-awk -v b="$batch" '{ for (i = 0; i < b; i++) print "k" $1 "-" ($2 + i) }' "$work/acked.txt" |
-  sort >"$work/acked_ids.txt"
+acked_ids "$work/acked_ids.txt"
 acked="$(wc -l <"$work/acked_ids.txt")"
 logged="$(wc -l <"$work/logged.txt")"
 duplicated="$(uniq -d "$work/logged.txt" | wc -l)"

@@ -85,25 +85,8 @@ trap 'exit 130' INT TERM
 # start_server: serve $data at $port (0 the first time: any free port, kept for the restarts).
 # The body limit (16 KB) makes each clip (~90 KB) several chunks.
 port=0
-start_server() {
-  local i
-  "$bin" serve --data-dir "$data" --port "$port" --threads 4 --max-body 16384 \
-    --media-worker "$bin" >>"$work/server.stdout" 2>>"$work/server.stderr" &
-  server_pid=$!
-  for ((i = 0; i < 600; i++)); do
-    kill -0 "$server_pid" 2>/dev/null || { tail -5 "$work/server.stderr" >&2; die "the server exited"; }
-    if [ "$port" = 0 ]; then
-      port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$work/server.stdout" | sed 's/.*://' || true)"
-      [ -n "$port" ] || port=0
-    fi
-    if [ "$port" != 0 ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
-      base="http://127.0.0.1:$port"
-      return 0
-    fi
-    sleep 0.05
-  done
-  die "the server was not healthy after 30 s"
-}
+source bench/kill_lib.sh
+start_server() { serve_and_wait --threads 4 --max-body 16384 --media-worker "$bin"; }
 
 ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=854x480:rate=15:duration=3 \
   -f lavfi -i sine=frequency=440:duration=3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
