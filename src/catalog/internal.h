@@ -1,4 +1,4 @@
-// Helpers shared by the catalog module's sources; not part of its interface.
+// Functions shared by the catalog module's sources; not part of its interface.
 #pragma once
 
 #include <string>
