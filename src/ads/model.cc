@@ -220,15 +220,16 @@ Goal BilledEvent(const AdGroup& g) {
 
 // ---- Validation ----
 
-absl::Status ValidateId(absl::string_view field, absl::string_view id) {
+absl::Status ValidateId(absl::string_view field, absl::string_view id, bool allow_dot) {
   if (id.empty() || id.size() > 64) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": must be 1-64 characters"));
   }
   for (char c : id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
+                    c == '_' || c == '-' || (allow_dot && c == '.');
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": only letters, digits, _ and -"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, allow_dot ? ": only letters, digits, _, - and ." : ": only letters, digits, _ and -"));
     }
   }
   return absl::OkStatus();
@@ -237,7 +238,8 @@ absl::Status ValidateId(absl::string_view field, absl::string_view id) {
 absl::Status Validate(const Account& a) {
   FORYOU_RETURN_IF_ERROR(ValidateId("account.id", a.id));
   if (a.name.empty() || a.name.size() > 200) return Bad("account", "name", "must be 1-200 bytes");
-  return ValidateId("account.owner", a.owner);
+  // The owner is a user's handle (docs/design/accounts.md), which may hold a '.'.
+  return ValidateId("account.owner", a.owner, /*allow_dot=*/true);
 }
 
 namespace {

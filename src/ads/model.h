@@ -117,8 +117,10 @@ absl::string_view Name(Pacing v);
 absl::string_view Name(Approval v);
 
 // Each check returns InvalidArgument naming the field: "ad_group.bid_micros: must be > 0 for
-// bid_cap". Ids: 1-64 characters of [A-Za-z0-9_-].
-[[nodiscard]] absl::Status ValidateId(absl::string_view field, absl::string_view id);
+// bid_cap". Ids: 1-64 characters of [A-Za-z0-9_-], and `.` with allow_dot (an account's owner,
+// a user's handle).
+[[nodiscard]] absl::Status ValidateId(absl::string_view field, absl::string_view id,
+                                      bool allow_dot = false);
 [[nodiscard]] absl::Status Validate(const Account& a);
 [[nodiscard]] absl::Status Validate(const Campaign& c);
 [[nodiscard]] absl::Status Validate(const AdGroup& g);

@@ -132,5 +132,11 @@ TEST(AdsModelTest, AccountNeedsOwner) {
             "account.owner: must be 1-64 characters");
 }
 
+TEST(AdsModelTest, AnOwnerIsAHandleWhichMayHoldADot) {
+  EXPECT_TRUE(ParseAccount(R"({"id": "a1", "name": "Shoes", "owner": "shoe.shop"})").ok());
+  EXPECT_EQ(ParseAccount(R"({"id": "a1", "name": "Shoes", "owner": "shoe shop"})").status().message(),
+            "account.owner: only letters, digits, _, - and .");
+}
+
 }  // namespace
 }  // namespace foryou::ads
