@@ -114,6 +114,9 @@ std::vector<FeedOptionKey> MakeKeys() {
   k.push_back(Number("popularity_weight", [](auto& o) -> auto& { return o.popularity_weight; }, 0,
                      100, "audience prior: weight of log(1 + e) / log(1 + e_max), e the decayed "
                           "engagement among everyone"));
+  k.push_back(Number("evidence_recency", [](auto& o) -> auto& { return o.evidence_recency; }, 0, 1,
+                     "weight of each recent like against the next newer one in the source bonus's "
+                     "evidence (1: the recent likes count alike)"));
   k.push_back(Number("watch_next_weight", [](auto& o) -> auto& { return o.watch_next_weight; }, 0,
                      100, "watch-next prior: weight of s - s_min over the candidates (0: off)"));
   k.push_back(Number("watch_next_foreign_weight",

@@ -165,7 +165,7 @@ absl::Status FeedService::Begin(std::string_view user_id, int64_t now_ms, uint64
       r->tail.push_back(e->proto);
     }
   });
-  r->evidence = EvidenceOf(ctx.likes, *r->index, user.interests);
+  r->evidence = EvidenceOf(ctx.likes, *r->index, user.interests, options_.evidence_recency);
   r->evidence.foreign_share = foreign_share;
   ctx.regions = RegionsOf(user);
   ctx.stats = &engagement_;

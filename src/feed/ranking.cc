@@ -15,15 +15,17 @@
 namespace foryou::feed {
 
 SessionEvidence EvidenceOf(absl::Span<const uint64_t> likes, const VideoIndex::Snapshot& index,
-                           absl::Span<const std::string> interests) {
+                           absl::Span<const std::string> interests, float recency) {
   SessionEvidence evidence;
   if (!likes.empty()) {
-    const float unit = 1.0f / static_cast<float>(likes.size());
-    for (uint64_t v : likes) {
-      const VideoEntry* e = index.Find(v);
+    float total = 0, weight = 1;
+    for (size_t i = 0; i < likes.size(); ++i, weight *= recency) total += weight;
+    weight = 1.0f / total;  // the newest like's share; each older one's is `recency` times less
+    for (auto it = likes.rbegin(); it != likes.rend(); ++it, weight *= recency) {
+      const VideoEntry* e = index.Find(*it);
       if (e == nullptr) continue;
-      for (uint64_t h : e->proto.hashtags) evidence.hashtag_share[h] += unit;
-      if (e->proto.sound != 0) evidence.sound_share[e->proto.sound] += unit;
+      for (uint64_t h : e->proto.hashtags) evidence.hashtag_share[h] += weight;
+      if (e->proto.sound != 0) evidence.sound_share[e->proto.sound] += weight;
     }
   }
   for (const std::string& interest : interests) {

@@ -46,9 +46,12 @@ struct SessionEvidence {
   float foreign_share = 0;  // UserSession::foreign_share: scales the foreign watch-next prior
 };
 
-// The evidence of `likes` (video keys; unknown ones ignored) and sign-up `interests` (hashtags).
+// The evidence of `likes` (video keys, oldest first; unknown ones ignored) and sign-up
+// `interests` (hashtags). Each like weighs `recency`^age (age 0: the newest), the weights
+// normalised to sum to 1: with recency 1 every recent like counts the same; below 1 the newest
+// likes lead, so a changed taste shows sooner.
 SessionEvidence EvidenceOf(absl::Span<const uint64_t> likes, const VideoIndex::Snapshot& index,
-                           absl::Span<const std::string> interests);
+                           absl::Span<const std::string> interests, float recency = 1.0f);
 
 class Ranker {
  public:

@@ -179,6 +179,26 @@ TEST_F(RankerTest, SourceBonusIsScaledByTheSessionsEvidence) {
   EXPECT_EQ(cs[0].video->id, "v6");
 }
 
+TEST_F(RankerTest, EvidenceRecencyLetsTheNewestLikesLead) {
+  Build(8);
+  // Likes, oldest first: v0, v4 (cat0), then v1, v5 (cat1). Alike, both categories hold half.
+  std::vector<uint64_t> likes;
+  for (const char* v : {"v0", "v4", "v1", "v5"}) likes.push_back(common::VideoKey(v));
+  const SessionEvidence alike = EvidenceOf(likes, *snapshot_, {}, 1.0f);
+  EXPECT_FLOAT_EQ(alike.hashtag_share.at(AttributeKey("cat0")), 0.5f);
+  EXPECT_FLOAT_EQ(alike.hashtag_share.at(AttributeKey("cat1")), 0.5f);
+  // At 0.5 the weights are 1, 0.5, 0.25, 0.125 over 1.875, newest first: the changed taste
+  // (cat1) leads and the shares still sum to 1.
+  const SessionEvidence recent = EvidenceOf(likes, *snapshot_, {}, 0.5f);
+  EXPECT_FLOAT_EQ(recent.hashtag_share.at(AttributeKey("cat1")), 1.5f / 1.875f);
+  EXPECT_FLOAT_EQ(recent.hashtag_share.at(AttributeKey("cat0")), 0.375f / 1.875f);
+  // At 0 only the newest like counts.
+  const SessionEvidence newest = EvidenceOf(likes, *snapshot_, {}, 0.0f);
+  EXPECT_FLOAT_EQ(newest.hashtag_share.at(AttributeKey("cat1")), 1.0f);
+  const auto older = newest.hashtag_share.find(AttributeKey("cat0"));
+  EXPECT_TRUE(older == newest.hashtag_share.end() || older->second == 0.0f);
+}
+
 TEST_F(RankerTest, AudiencePriorIsLogEngagementOverTheCandidatesMaximum) {
   Build(3);
   auto like = [&](const std::string& video, int n) {
