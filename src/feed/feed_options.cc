@@ -169,6 +169,10 @@ std::vector<FeedOptionKey> MakeKeys() {
   k.push_back(Number("max_sessions", [](auto& o) -> auto& { return o.max_sessions; }, 64, 1e9,
                      "live user sessions; past it the least recently used are parked (seen set "
                      "and not-interested counts kept)"));
+  k.push_back(Number("max_seen_keys", [](auto& o) -> auto& { return o.max_seen_keys; }, 1024,
+                     1e10,
+                     "seen-set videos remembered over all users; past it the users active "
+                     "longest ago lose their oldest seen videos first"));
   k.push_back(Number("max_count", [](auto& o) -> auto& { return o.max_count; }, 1, 500,
                      "largest page a request may ask for"));
   k.push_back(String("surface", [](auto& o) -> auto& { return o.surface; },

@@ -85,6 +85,9 @@ struct FeedOptions {
   // Live user sessions; past it the least recently used are parked, keeping only their seen
   // set and "not interested" counts (UserSessions).
   size_t max_sessions = 65'536;
+  // Seen-set keys over all users (8 bytes each); past it the sessions used longest ago lose
+  // their oldest seen keys first (UserSessions).
+  size_t max_seen_keys = 524'288;
   size_t recent_capacity = 20;    // positives / likes / skips kept per user
   int64_t embedding_refresh_ms = 2000;
   // One request's candidates are scored in this many parallel chunks (at least 128 candidates

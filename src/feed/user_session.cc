@@ -15,6 +15,11 @@ bool SeenVideos::Add(uint64_t key, size_t capacity) {
   return true;
 }
 
+void SeenVideos::DropOldest(size_t n) {
+  keys_.erase(keys_.begin(), keys_.begin() + static_cast<ptrdiff_t>(std::min(n, keys_.size())));
+  if (keys_.empty()) keys_.shrink_to_fit();
+}
+
 bool SeenVideos::contains(uint64_t key) const {
   // Newest first: a video is most often checked again soon after it was shown.
   return std::find(keys_.rbegin(), keys_.rend(), key) != keys_.rend();
@@ -71,9 +76,10 @@ UserSession* KeptOwner(absl::flat_hash_map<std::string, UserSession>& sessions,
 
 }  // namespace
 
-UserSessions::UserSessions(size_t max_served_records, size_t max_sessions)
+UserSessions::UserSessions(size_t max_served_records, size_t max_sessions, size_t max_seen_keys)
     : shard_served_max_(std::max<size_t>(1, max_served_records / kShards)),
-      shard_sessions_max_(std::max<size_t>(1, max_sessions / kShards)) {}
+      shard_sessions_max_(std::max<size_t>(1, max_sessions / kShards)),
+      shard_seen_max_(std::max<size_t>(16, max_seen_keys / kShards)) {}
 
 UserSessions::Shard& UserSessions::ShardOf(const std::string& user) {
   return shards_[absl::Hash<std::string>{}(user) % kShards];
@@ -92,12 +98,16 @@ void UserSessions::With(const std::string& user, absl::FunctionRef<void(UserSess
   s.last_used = ++shard.uses;
   const uint64_t recorded_before = s.served_recorded;
   const size_t kept_before = s.served.size();
+  const size_t seen_before = s.seen.size();
   fn(s);
   shard.served_kept += s.served.size();
   shard.served_kept -= kept_before;
+  shard.seen_kept += s.seen.size();
+  shard.seen_kept -= seen_before;
   if (s.served_recorded != recorded_before) TrackServed(shard, user, s, recorded_before);
   // After the last use of `s`: parking moves sessions. `s` is the most recent, so it stays.
   if (shard.sessions.size() > shard_sessions_max_) ParkIdle(shard);
+  if (shard.seen_kept > shard_seen_max_) TrimSeen(shard);
 }
 
 UserSession* UserSessions::FindLive(Shard& shard, const std::string& user) {
@@ -108,6 +118,7 @@ UserSession* UserSessions::FindLive(Shard& shard, const std::string& user) {
   s.seen.Assign(p->second.seen.begin(), p->second.seen.end());
   s.not_interested = std::move(p->second.not_interested);
   s.served_recorded = p->second.served_recorded;
+  s.last_used = p->second.last_used;
   shard.parked.erase(p);
   return &s;
 }
@@ -133,7 +144,46 @@ void UserSessions::ParkIdle(Shard& shard) {
     p.seen.assign(s.seen.keys().begin(), s.seen.keys().end());
     p.not_interested = std::move(s.not_interested);
     p.served_recorded = s.served_recorded;
+    p.last_used = s.last_used;
     shard.sessions.erase(it++);
+  }
+}
+
+// HOW THE SEEN SETS KEEP THEIR BUDGET
+// Every session's seen set counts towards its shard's share of max_seen_keys (seen_kept, kept
+// in step by With, Reset and Drop). Past the share, the sessions are taken least recently used
+// first (live and parked alike; the one just used comes last) and lose their oldest keys until
+// the shard holds 15/16 of its share, so a trim runs once per share/16 keys seen. The holders
+// are sorted on each trim: a shard holds 1/64 of the sessions.
+void UserSessions::TrimSeen(Shard& shard) {
+  const size_t target = shard_seen_max_ - shard_seen_max_ / 16;
+  struct Holder {
+    uint64_t used;
+    SeenVideos* live;
+    std::vector<uint64_t>* parked;
+  };
+  std::vector<Holder> holders;
+  for (auto& [user, s] : shard.sessions) {
+    if (!s.seen.empty()) holders.push_back({s.last_used, &s.seen, nullptr});
+  }
+  for (auto& [user, p] : shard.parked) {
+    if (!p.seen.empty()) holders.push_back({p.last_used, nullptr, &p.seen});
+  }
+  std::sort(holders.begin(), holders.end(),
+            [](const Holder& a, const Holder& b) { return a.used < b.used; });
+  for (const Holder& h : holders) {
+    if (shard.seen_kept <= target) break;
+    const size_t excess = shard.seen_kept - target;
+    if (h.live != nullptr) {
+      const size_t n = std::min(excess, h.live->size());
+      h.live->DropOldest(n);
+      shard.seen_kept -= n;
+    } else {
+      const size_t n = std::min(excess, h.parked->size());
+      h.parked->erase(h.parked->begin(), h.parked->begin() + static_cast<ptrdiff_t>(n));
+      if (h.parked->empty()) h.parked->shrink_to_fit();
+      shard.seen_kept -= n;
+    }
   }
 }
 
@@ -168,7 +218,10 @@ void UserSessions::Reset(const std::string& user, bool keep_seen) {
   UserSession* live = FindLive(shard, user);
   if (live == nullptr) return;
   UserSession fresh;
-  if (!keep_seen) shard.served_kept -= live->served.size();
+  if (!keep_seen) {
+    shard.served_kept -= live->served.size();
+    shard.seen_kept -= live->seen.size();
+  }
   if (keep_seen) {
     fresh.seen = std::move(live->seen);
     fresh.served = std::move(live->served);
@@ -198,10 +251,16 @@ void UserSessions::Undelete(const std::string& user) {
 }
 
 void UserSessions::Drop(Shard& shard, const std::string& user) {
-  const bool was_parked = shard.parked.erase(user) > 0;
+  bool was_parked = false;
+  if (auto p = shard.parked.find(user); p != shard.parked.end()) {
+    shard.seen_kept -= p->second.seen.size();
+    shard.parked.erase(p);
+    was_parked = true;
+  }
   auto it = shard.sessions.find(user);
   if (it != shard.sessions.end()) {
     shard.served_kept -= it->second.served.size();
+    shard.seen_kept -= it->second.seen.size();
     shard.sessions.erase(it);
   } else if (!was_parked) {
     return;

@@ -17,6 +17,12 @@
 // still never shown again) and the "not interested" counts; its recent positives, likes, skips,
 // last page's tail, exposure counts and served records go. The next With() brings it back.
 //
+// The seen sets share one budget, `max_seen_keys` over all users (each shard 1/kShards of it):
+// past it, the sessions used longest ago, live or parked, lose their seen keys first, oldest
+// first, down to 15/16 of the share. A seen set thus holds the user's last seen_capacity
+// videos for as long as the user is among the recently active ones the budget holds; with N
+// users active at once each keeps about max_seen_keys / N.
+//
 // Example:
 //   sessions.With("u1", [&](UserSession& s) { s.MarkSeen(video_key, cap); });
 #pragma once
@@ -79,6 +85,8 @@ class SeenVideos {
   void Assign(It begin, It end) {
     keys_.assign(begin, end);
   }
+  // Drops the `n` oldest keys (all of them if there are fewer).
+  void DropOldest(size_t n);
   absl::flat_hash_set<uint64_t> ToSet() const { return {keys_.begin(), keys_.end()}; }
 
  private:
@@ -123,6 +131,8 @@ struct UserSession {
 inline constexpr size_t kDefaultMaxServedRecords = 262'144;
 // Live sessions kept by default before the least recently used are parked.
 inline constexpr size_t kDefaultMaxSessions = 65'536;
+// Seen-set keys kept by default over all users (8 bytes each: 4 MB).
+inline constexpr size_t kDefaultMaxSeenKeys = 524'288;
 
 // What the sessions hold, for /metrics: entry counts and an estimate of their heap bytes
 // (containers' capacity, not the allocator's overhead).
@@ -143,12 +153,14 @@ struct ParkedSession {
   std::vector<uint64_t> seen;  // oldest first
   NotInterested not_interested;
   uint64_t served_recorded = 0;  // so the shard's served entries never match later records
+  uint64_t last_used = 0;        // the shard's use counter at the session's last With()
 };
 
 class UserSessions {
  public:
   explicit UserSessions(size_t max_served_records = kDefaultMaxServedRecords,
-                        size_t max_sessions = kDefaultMaxSessions);
+                        size_t max_sessions = kDefaultMaxSessions,
+                        size_t max_seen_keys = kDefaultMaxSeenKeys);
 
   // Runs fn on the session of `user` (created empty if new) under its shard's lock; records fn
   // appends to its `served` count towards max_served_records. For an id marked deleted (Erase)
@@ -186,6 +198,7 @@ class UserSessions {
     absl::flat_hash_set<std::string> deleted ABSL_GUARDED_BY(mu);
     absl::flat_hash_map<std::string, ParkedSession> parked ABSL_GUARDED_BY(mu);
     uint64_t uses ABSL_GUARDED_BY(mu) = 0;
+    size_t seen_kept ABSL_GUARDED_BY(mu) = 0;  // seen keys in this shard, live and parked
   };
   void Drop(Shard& shard, const std::string& user) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   Shard& ShardOf(const std::string& user);
@@ -194,11 +207,15 @@ class UserSessions {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Parks the shard's least recently used sessions once it holds more than its share.
   void ParkIdle(Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Drops the seen keys of the shard's least recently used sessions, oldest first, once the
+  // shard holds more than its share of max_seen_keys.
+  void TrimSeen(Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Appends the entries of the records fn added, then drops the shard's oldest past its share.
   void TrackServed(Shard& shard, const std::string& user, const UserSession& s,
                    uint64_t recorded_before) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   const size_t shard_served_max_;
   const size_t shard_sessions_max_;
+  const size_t shard_seen_max_;
   std::array<Shard, kShards> shards_;
 };
 

@@ -202,7 +202,7 @@ size_t HeapInUse() {
 TEST(UserSessionsTest, SeenSetsTakeAboutEightBytesAVideo) {
   // 200 users shown 2,000 videos each: the heap they take, per video.
   constexpr int kUsers = 200, kVideos = 2'000;
-  UserSessions sessions;
+  UserSessions sessions(kDefaultMaxServedRecords, kDefaultMaxSessions, /*max_seen_keys=*/1 << 30);
   for (int u = 0; u < kUsers; ++u) sessions.With("u" + std::to_string(u), [](UserSession&) {});
   const size_t before = HeapInUse();
   for (int u = 0; u < kUsers; ++u) {
@@ -219,6 +219,40 @@ TEST(UserSessionsTest, SeenSetsTakeAboutEightBytesAVideo) {
     EXPECT_TRUE(s.seen.contains(7919 + 7));
     EXPECT_FALSE(s.seen.contains(7919 + 8));
   });
+}
+
+TEST(UserSessionsTest, SeenSetsShareOneBudgetAndTheLeastRecentlyUsedGiveFirst) {
+  // 64 keys a shard (4,096 / 64 shards); 2 live sessions a shard, so most are parked.
+  constexpr size_t kBudget = 4'096;
+  UserSessions sessions(kDefaultMaxServedRecords, /*max_sessions=*/128, kBudget);
+  for (int u = 0; u < 2'000; ++u) {
+    sessions.With("u" + std::to_string(u), [&](UserSession& s) {
+      for (uint64_t v = 0; v < 20; ++v) s.MarkSeen(1000 * u + v, 5'000);
+    });
+  }
+  const SessionMemory m = sessions.Memory();
+  EXPECT_LE(m.seen_keys, kBudget);
+  EXPECT_GE(m.seen_keys, kBudget / 2);  // the budget is used, not emptied
+  EXPECT_EQ(m.parked + m.live, 2'000u);  // sessions stay; their oldest seen videos went
+  // The user seen last keeps every video; the first ones, used longest ago, gave theirs.
+  sessions.With("u1999", [](UserSession& s) {
+    EXPECT_EQ(s.seen.size(), 20u);
+    EXPECT_TRUE(s.seen.contains(1'999'000));
+  });
+  sessions.With("u0", [](UserSession& s) { EXPECT_TRUE(s.seen.empty()); });
+  // One user past the whole share keeps the newest 15/16 of it.
+  sessions.With("big", [](UserSession& s) {
+    for (uint64_t v = 0; v < 100; ++v) s.MarkSeen(5'000'000 + v, 5'000);
+  });
+  sessions.With("big", [](UserSession& s) {
+    EXPECT_EQ(s.seen.size(), 60u);
+    EXPECT_TRUE(s.seen.contains(5'000'099));
+    EXPECT_TRUE(s.seen.contains(5'000'040));
+    EXPECT_FALSE(s.seen.contains(5'000'039));
+  });
+  // Erasing a user gives its keys back to the budget's count.
+  sessions.Erase("big");
+  EXPECT_LE(sessions.Memory().seen_keys, kBudget);
 }
 
 TEST(SeenVideosTest, KeepsTheNewestUpToCapacityInSeenOrder) {

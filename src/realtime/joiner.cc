@@ -286,6 +286,7 @@ void Joiner::ForgetUsers(absl::Span<const uint64_t> user_keys) {
   const absl::flat_hash_set<uint64_t> users(user_keys.begin(), user_keys.end());
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (users.contains(it->second.impression.user_id)) {
+      pending_bytes_ -= EntryBytes(it->first, it->second);
       pending_.erase(it++);
     } else {
       ++it;
@@ -319,6 +320,7 @@ absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* 
       p.features.keys.shrink_to_fit();
       by_user_video_[{imp.user_id, imp.video_id}] = key;
       expiry_.emplace_back(e.time_ms, key);
+      pending_bytes_ += EntryBytes(key, p);
       pending_.emplace(key, std::move(p));
     }
   } else {
@@ -338,6 +340,7 @@ absl::Status Joiner::Add(const Event& e, uint64_t offset, std::vector<Example>* 
         p.emitted = true;
         ++stats_.emitted_at_view_end;
         Emit(p, offset, /*correction=*/false, out);
+        view_ended_.push_back(it->first);
       } else if (p.emitted && changed && !EndsView(e.type)) {
         Emit(p, offset, /*correction=*/true, out);
       }
@@ -370,13 +373,50 @@ absl::Status Joiner::Advance(int64_t watermark_ms, uint64_t offset, std::vector<
     // A failing late store: this entry and the later ones wait in memory for a retry.
     if (!MoveToLateStore(key, p)) break;
     expiry_.pop_front();
-    auto uv = by_user_video_.find({p.impression.user_id, p.impression.video_id});
-    if (uv != by_user_video_.end() && uv->second == key) by_user_video_.erase(uv);
-    pending_.erase(it);
+    ErasePending(it);
   }
+  KeepBudget();
   ShrinkIfSparse();
   stats_.pending = pending_.size();
   return absl::OkStatus();
+}
+
+size_t Joiner::EntryBytes(const std::string& key, const Pending& p) {
+  const size_t key_heap = key.capacity() > 15 ? key.capacity() + 1 : 0;
+  return sizeof(PendingMap::value_type) + key_heap +
+         p.features.keys.capacity() * sizeof(embedding::FeatureId) +
+         p.features.field_begin.capacity() * sizeof(uint32_t) +
+         p.features.dense.capacity() * sizeof(float);
+}
+
+void Joiner::ErasePending(PendingMap::iterator it) {
+  const Pending& p = it->second;
+  auto uv = by_user_video_.find({p.impression.user_id, p.impression.video_id});
+  if (uv != by_user_video_.end() && uv->second == it->first) by_user_video_.erase(uv);
+  pending_bytes_ -= EntryBytes(it->first, p);
+  pending_.erase(it);
+}
+
+// HOW THE JOIN STATE KEEPS ITS BUDGET
+// An entry's features fill as its user's recent lists do (nine sequences of up to
+// sequence_length keys), so at a steady impression rate the window's bytes grow for as long as
+// the users keep watching. Past max_pending_bytes the entries whose view ended (their example
+// is out; they wait only for actions after the view) move to the late store early, the earliest
+// emitted first, exactly as at their window's close: an action on them joins from the late
+// store and still emits its correction. Their expiry_ entries are skipped when they come up.
+void Joiner::KeepBudget() {
+  while (!view_ended_.empty()) {
+    auto it = pending_.find(view_ended_.front());
+    if (it == pending_.end() || !it->second.emitted) {  // gone already (window closed)
+      view_ended_.pop_front();
+      continue;
+    }
+    if (pending_bytes_ <= options_.max_pending_bytes) break;
+    if (!MoveToLateStore(it->first, it->second)) break;  // failing store: kept in memory
+    view_ended_.pop_front();
+    ErasePending(it);
+    ++moved_for_budget_;
+  }
 }
 
 // HOW THE JOIN TABLES GIVE BACK A BUSY WINDOW'S CAPACITY
@@ -468,6 +508,16 @@ absl::Status Joiner::LoadState(std::string_view blob) {
   pending_ = std::move(pending);
   by_user_video_ = std::move(by_user_video);
   expiry_ = std::move(expiry);
+  // The view-ended entries in the order their impressions arrived (near their emission order).
+  std::vector<std::pair<uint64_t, const std::string*>> ended;
+  pending_bytes_ = 0;
+  for (const auto& [key, p] : pending_) {
+    pending_bytes_ += EntryBytes(key, p);
+    if (p.emitted) ended.emplace_back(p.offset, &key);
+  }
+  std::sort(ended.begin(), ended.end());
+  view_ended_.clear();
+  for (const auto& [offset, key] : ended) view_ended_.push_back(*key);
   return absl::OkStatus();
 }
 
@@ -502,6 +552,7 @@ size_t Joiner::MemoryBytes() const {
   }
   for (const auto& [pair, key] : by_user_video_) bytes += heap(key);
   for (const auto& [time, key] : expiry_) bytes += sizeof(expiry_[0]) + heap(key);
+  for (const std::string& key : view_ended_) bytes += sizeof(key) + heap(key);
   return bytes;
 }
 

@@ -64,6 +64,12 @@ struct JoinerOptions {
   // After the late store fails, how long until it is tried again. Meanwhile impressions whose
   // window closes stay in memory (they still match actions) and late actions are orphans.
   int64_t late_store_retry_ms = 1000;
+  // Budget of the pending entries' estimated heap bytes (their features mostly: they fill as
+  // the users' recent lists do). Past it, the entries whose view already ended (emitted) move
+  // to the late store before their window closes, the earliest emitted first: later actions
+  // on them join there (or, without a late store, are orphans). Entries still waiting for
+  // their view end stay for window_ms whatever the budget.
+  size_t max_pending_bytes = 40 << 20;
 };
 
 // Which action ends a view (emits the example early).
@@ -123,6 +129,10 @@ class Joiner {
   void ForgetUsers(absl::Span<const uint64_t> user_keys);
 
   const JoinerStats& stats() const { return stats_; }
+  // Entries moved to the late store before their window closed, to keep max_pending_bytes.
+  uint64_t moved_for_budget() const { return moved_for_budget_; }
+  // The pending entries' estimated bytes, the figure max_pending_bytes bounds.
+  size_t pending_bytes() const { return pending_bytes_; }
   // Estimated heap bytes of the in-memory join state (a pass over the pending entries).
   size_t MemoryBytes() const;
   // RocksDB's estimate of the late store's memory beside the shared block cache and memtable
@@ -167,7 +177,18 @@ class Joiner {
   // Rebuilds the join tables at the smallest capacity that holds their entries once fewer than
   // a quarter of their slots are used.
   void ShrinkIfSparse();
+  // Estimated heap bytes of one pending entry (what pending_bytes_ sums).
+  static size_t EntryBytes(const std::string& key, const Pending& p);
+  // Removes a pending entry (after it moved to the late store or was dropped).
+  void ErasePending(PendingMap::iterator it);
+  // Moves view-ended entries to the late store, earliest emitted first, while pending_bytes_
+  // is over max_pending_bytes; prunes keys of entries already gone from view_ended_.
+  void KeepBudget();
   PendingMap pending_;
+  size_t pending_bytes_ = 0;
+  // Keys of entries emitted at their view end, in emission order (some already gone).
+  std::deque<std::string> view_ended_;
+  uint64_t moved_for_budget_ = 0;
   // (user, video) -> the latest pending key, for actions without a request_id.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> by_user_video_;
   std::deque<std::pair<int64_t, std::string>> expiry_;  // (impression time, key), time order

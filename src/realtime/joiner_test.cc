@@ -285,6 +285,46 @@ TEST_F(JoinerTest, TablesGiveBackABurstsCapacityOnceItCloses) {
   EXPECT_EQ(out[9].impression.labels[kClick], 1.0f);
 }
 
+TEST_F(JoinerTest, ViewEndedEntriesMoveToTheLateStorePastTheBudget) {
+  constexpr size_t kBudget = 64 << 10;
+  auto j = Make({.window_ms = 60'000, .late_store_dir = dir_, .max_pending_bytes = kBudget});
+  std::vector<Example> out;
+  // An impression whose view has not ended stays in memory whatever the budget.
+  ASSERT_TRUE(j->Add(Impression("w", "v1", "open", kT0), 0, &out).ok());
+  constexpr int kViews = 2'000;
+  for (int i = 0; i < kViews; ++i) {
+    const std::string user = absl::StrCat("u", i), request = absl::StrCat("r", i);
+    ASSERT_TRUE(j->Add(Impression(user, "v1", request, kT0 + i), 2 * i + 1, &out).ok());
+    Event skip = Action(EventType::kSkip, user, "v1", request, kT0 + i);
+    skip.watch_ms = 500;
+    ASSERT_TRUE(j->Add(skip, 2 * i + 2, &out).ok());
+    ASSERT_LE(j->pending_bytes(), kBudget) << "after view " << i;
+  }
+  ASSERT_EQ(out.size(), static_cast<size_t>(kViews));  // every view emitted once
+  EXPECT_LT(j->stats().pending, static_cast<uint64_t>(kViews) / 2);
+  EXPECT_GT(j->moved_for_budget(), static_cast<uint64_t>(kViews) / 2);
+  // The earliest views moved first; a like on one of them still joins, from the late store.
+  ASSERT_TRUE(j->Add(Action(EventType::kLike, "u0", "v1", "r0", kT0 + 5'000), 2 * kViews + 1, &out).ok());
+  ASSERT_EQ(out.size(), static_cast<size_t>(kViews) + 1);
+  EXPECT_TRUE(out.back().correction);
+  EXPECT_EQ(out.back().impression.labels[kLike], 1);
+  EXPECT_EQ(out.back().features.keys, out[0].features.keys);
+  EXPECT_EQ(j->stats().late_actions, 1u);
+  // The open impression is still in memory and ends as usual.
+  Event play = Action(EventType::kPlay, "w", "v1", "open", kT0 + 6'000);
+  play.watch_ms = 10'000;
+  ASSERT_TRUE(j->Add(play, 2 * kViews + 2, &out).ok());
+  ASSERT_EQ(out.size(), static_cast<size_t>(kViews) + 2);
+  EXPECT_FALSE(out.back().correction);
+  EXPECT_EQ(out.back().impression.labels[kClick], 1);
+  // The snapshot of the state holds the same budget once loaded.
+  std::string state;
+  j->SaveState(&state);
+  auto loaded = Make({.window_ms = 60'000, .max_pending_bytes = kBudget});
+  ASSERT_TRUE(loaded->LoadState(state).ok());
+  EXPECT_EQ(loaded->pending_bytes(), j->pending_bytes());
+}
+
 TEST(SamplingCorrection, UndoesTheOddsInflation) {
   // A model trained on negatives kept at rate r sees odds multiplied by 1/r.
   const double r = 0.1, p = 0.02;

@@ -1,6 +1,8 @@
 // LoopScorer: predictions and embeddings from the real-time loop's serving replica.
 #include "server/loop_scorer.h"
 
+#include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "embedding/feature_id.h"
@@ -11,13 +13,16 @@ namespace foryou::server {
 LoopScorer::LoopScorer(realtime::RealtimeLoop* loop, const model::ModelConfig& config)
     : loop_(loop),
       dim_(static_cast<int>(config.dim)),
-      video_slot_(model::FindFeature("video_id")->slot) {}
+      video_slot_(model::FindFeature("video_id")->slot),
+      batches_(2 * std::max(1u, std::thread::hardware_concurrency())) {}
 
 absl::Status LoopScorer::Score(absl::Span<const model::Impression> impressions,
                                float* probs) const {
-  thread_local model::FeatureBatch batch;
-  loop_->ExtractForServing(impressions, &batch);
-  return loop_->serving_model().Predict(batch, probs);
+  std::unique_ptr<model::FeatureBatch> batch = batches_.Take();
+  loop_->ExtractForServing(impressions, batch.get());
+  absl::Status s = loop_->serving_model().Predict(*batch, probs);
+  batches_.Give(std::move(batch));
+  return s;
 }
 
 absl::Status LoopScorer::VideoEmbeddings(absl::Span<const uint64_t> video_keys, float* out) const {

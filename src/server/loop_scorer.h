@@ -6,6 +6,7 @@
 
 #include "feed/scorer.h"
 #include "model/model_config.h"
+#include "realtime/batch_pool.h"
 #include "realtime/realtime_loop.h"
 
 namespace foryou::server {
@@ -22,6 +23,9 @@ class LoopScorer : public feed::Scorer {
   realtime::RealtimeLoop* loop_;
   int dim_;
   uint32_t video_slot_;  // the embedding slot of the "video_id" feature
+  // The feature batches of Score: as many kept as predictions usually run at once (twice the
+  // cores), not one per thread that ever scored.
+  mutable realtime::FeatureBatchPool batches_;
 };
 
 }  // namespace foryou::server
