@@ -87,7 +87,7 @@ struct FeedOptions {
   size_t max_sessions = 65'536;
   // Seen-set keys over all users (8 bytes each); past it the sessions used longest ago lose
   // their oldest seen keys first (UserSessions).
-  size_t max_seen_keys = 524'288;
+  size_t max_seen_keys = 8'388'608;  // 64 MB
   size_t recent_capacity = 20;    // positives / likes / skips kept per user
   int64_t embedding_refresh_ms = 2000;
   // One request's candidates are scored in this many parallel chunks (at least 128 candidates
