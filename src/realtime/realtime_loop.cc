@@ -33,6 +33,16 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
   if (options.source && options.sink == nullptr) {
     return absl::InvalidArgumentError("loop: an event source needs an event sink");
   }
+  if ((options.params_sink != nullptr || options.params_source) && !options.source) {
+    return absl::InvalidArgumentError("loop: a parameter stream needs an event source");
+  }
+  if (options.params_sink != nullptr && options.params_source) {
+    return absl::InvalidArgumentError(
+        "loop: a loop either publishes its parameters (trainer) or follows them (replica)");
+  }
+  if (options.params_part_bytes < 4096) {
+    return absl::InvalidArgumentError("loop: params_part_bytes must be >= 4096");
+  }
   if (catalog == nullptr) catalog = std::make_shared<model::Catalog>();
   std::unique_ptr<RealtimeLoop> loop(new RealtimeLoop(options, catalog));
   FORYOU_ASSIGN_OR_RETURN(loop->log_, FileEventLog::Open(options.log));
@@ -50,6 +60,16 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
     FORYOU_ASSIGN_OR_RETURN(loop->source_, options.source(loop->restored_position_));
     loop->next_offset_ = loop->source_->count();
     loop->source_end_ = loop->next_offset_;
+    if (loop->follower()) {
+      // The trainer's syncs after the snapshot (its beginning without one).
+      FORYOU_ASSIGN_OR_RETURN(
+          loop->params_, options.params_source(
+                             loop->params_next_ == UINT64_MAX ? 0 : loop->params_next_));
+    } else {
+      // A restarted trainer learns its offset in the stream from its first publish: an earlier
+      // process may have published past the snapshot's.
+      loop->params_next_ = UINT64_MAX;
+    }
   } else if (loop->next_offset_ < loop->log_->StartOffset()) {
     return absl::DataLossError(absl::StrCat("loop: the snapshot resumes at offset ", loop->next_offset_,
                                             " but the log starts at ", loop->log_->StartOffset()));
@@ -122,7 +142,7 @@ StorageHealth RealtimeLoop::storage_health() const {
   common::MutexLock l(&mu_);
   StorageHealth h = health_;
   for (const std::string* f :
-       {&append_fault_, &snapshot_fault_, &late_store_fault_, &recovery_fault_}) {
+       {&append_fault_, &snapshot_fault_, &late_store_fault_, &recovery_fault_, &params_fault_}) {
     if (!f->empty()) h.faults.push_back(*f);
   }
   h.log_dropped_bytes = log_->recovery().dropped_bytes;
@@ -269,7 +289,12 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
     examples_ = std::move(rest);
   }
   const bool dense = now - last_dense_sync_ms_ >= options_.dense_sync_interval_ms;
-  if (dense || now - last_sync_ms_ >= options_.sync_interval_ms) {
+  if (follower()) {
+    // A replica's serving model moves with the trainer's syncs, as they arrive.
+    bool applied = false;
+    FORYOU_RETURN_IF_ERROR(FollowParams(/*to_end=*/false, &applied));
+    if (applied) *idle = false;
+  } else if (dense || now - last_sync_ms_ >= options_.sync_interval_ms) {
     FORYOU_RETURN_IF_ERROR(TrainPending());  // everything read so far reaches serving
     // The slots' row budgets, enforced here rather than on insert so that the evictions travel
     // to serving as this sync's deletes: the replica holds exactly the trainer's rows.
@@ -278,7 +303,7 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
     last_sync_ms_ = now;
     if (dense) last_dense_sync_ms_ = now;
   }
-  if (!options_.snapshot_dir.empty() && now - last_snapshot_ms_ >= snapshot_wait_ms_) {
+  if (!options_.snapshot_dir.empty() && !follower() && now - last_snapshot_ms_ >= snapshot_wait_ms_) {
     FORYOU_RETURN_IF_ERROR(TrainPending());  // a training error stops the thread; I/O does not
     RecordSnapshotResult(Snapshot());
     last_snapshot_ms_ = now;
@@ -342,6 +367,17 @@ absl::Status RealtimeLoop::TrainRange(size_t begin, size_t end, bool evaluate) {
     batch_observe_.push_back(!examples_[i].correction);
     model::AppendRows(examples_[i].features, &batch_features_);
   }
+  if (follower()) {
+    // A replica trains nothing: the examples' labels only become behaviour history, as the
+    // trainer's do after its step (OnlineTrainer::ProcessExtracted).
+    std::vector<model::Impression> observed;
+    for (size_t i = 0; i < batch_impressions_.size(); ++i) {
+      if (batch_observe_[i]) observed.push_back(batch_impressions_[i]);
+    }
+    common::WriterLock lock(&features_mu_);
+    features_->Observe(observed);
+    return absl::OkStatus();
+  }
   FORYOU_RETURN_IF_ERROR(
       trainer_->ProcessExtracted(batch_impressions_, batch_features_, evaluate, batch_observe_));
   if (options_.live_window > 0) {
@@ -386,8 +422,25 @@ absl::Status RealtimeLoop::ProcessAvailable() {
 }
 
 absl::Status RealtimeLoop::Sync(bool dense) {
-  FORYOU_RETURN_IF_ERROR(model_->SyncTo(serving_.get(), /*dense=*/false));
-  if (dense) FORYOU_RETURN_IF_ERROR(serving_model_->PublishDense(model_->SaveDense()));
+  if (follower()) {
+    bool applied = false;
+    return FollowParams(/*to_end=*/true, &applied);
+  }
+  // The delta goes to this process's serving replica and, for a trainer, to the parameter
+  // stream: both get the same rows.
+  const embedding::TableDelta delta = model_->table().DrainDelta();
+  FORYOU_RETURN_IF_ERROR(serving_->table().ApplyDelta(delta));
+  std::string dense_blob;
+  if (dense) {
+    dense_blob = model_->SaveDense();
+    FORYOU_RETURN_IF_ERROR(serving_model_->PublishDense(dense_blob));
+  }
+  if (options_.params_sink != nullptr) {
+    // Dense weights change only with training: an idle trainer does not send them again.
+    const bool dense_news = dense && trainer_->examples_trained() != params_dense_trained_;
+    if (dense_news) params_dense_trained_ = trainer_->examples_trained();
+    PublishParams(delta, dense_news ? std::string_view(dense_blob) : std::string_view());
+  }
   {
     common::MutexLock l(&serving_mu_);
     serving_offset_.store(next_offset_, std::memory_order_release);

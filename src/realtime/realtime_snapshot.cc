@@ -79,6 +79,7 @@ absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
         next_offset_ = log_->StartOffset();
         restored_offset_ = 0;
         restored_position_.clear();
+        params_next_ = UINT64_MAX;
       }
       std::cerr << "foryou: snapshot " << name << " not usable (" << s
                 << "), trying an older one\n";
@@ -106,19 +107,24 @@ absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelCon
   uint32_t version = 0;
   uint64_t offset = 0;
   Ledger ledger;
+  uint64_t params_next = UINT64_MAX;
   std::string position, features_state, joiner;
-  if (!r.Get(&version) || (version != 1 && version != 2) || !r.Get(&offset) ||
+  if (!r.Get(&version) || version < 1 || version > 3 || !r.Get(&offset) ||
       !r.Get(&ledger.events) || !r.Get(&ledger.checksum) ||
-      (version == 2 && !r.GetString(&position)) || !r.GetString(&features_state) ||
-      !r.GetString(&joiner) || !r.done()) {
+      (version >= 2 && !r.GetString(&position)) || (version == 3 && !r.Get(&params_next)) ||
+      !r.GetString(&features_state) || !r.GetString(&joiner) || !r.done()) {
     return absl::DataLossError("state.bin: malformed");
   }
   // A snapshot of the file log's loop has no stream position, and the reverse: resuming either
   // from the other's would skip or repeat every event.
-  if ((version == 2) != static_cast<bool>(options_.source)) {
+  if ((version >= 2) != static_cast<bool>(options_.source)) {
     return absl::FailedPreconditionError(
-        version == 2 ? "state.bin: written by a loop on an event stream (--kafka)"
+        version >= 2 ? "state.bin: written by a loop on an event stream (--kafka)"
                      : "state.bin: written by a loop on the file log");
+  }
+  // A replica continues the parameter stream where the snapshot's model stands.
+  if (follower() && version != 3) {
+    return absl::FailedPreconditionError("state.bin: keeps no parameter stream offset");
   }
   // Stage the models; commit only when everything loaded.
   FORYOU_ASSIGN_OR_RETURN(auto model, model::RankingModel::Create(config));
@@ -147,11 +153,13 @@ absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelCon
   next_offset_ = offset;
   restored_offset_ = offset;
   restored_position_ = std::move(position);
+  params_next_ = params_next;
   return absl::OkStatus();
 }
 
 absl::Status RealtimeLoop::Snapshot() {
-  if (options_.snapshot_dir.empty()) return absl::OkStatus();
+  // A replica reads the trainer's snapshots and writes none.
+  if (options_.snapshot_dir.empty() || follower()) return absl::OkStatus();
   FORYOU_RETURN_IF_ERROR(TrainPending());
   char name[32];
   std::snprintf(name, sizeof(name), "%020llu", static_cast<unsigned long long>(next_offset_));
@@ -215,11 +223,14 @@ absl::Status RealtimeLoop::WriteSnapshot(const std::string& tmp) {
   features_->SaveState([&](std::string_view piece) { features_bytes += piece.size(); });
   std::string head;
   common::BinaryWriter w(&head);
-  w.Put<uint32_t>(source_ ? 2 : 1);
+  // Version 3 adds the parameter stream's next offset, known after a trainer's first publish.
+  const uint32_t version = !source_ ? 1 : params_next_ == UINT64_MAX ? 2 : 3;
+  w.Put<uint32_t>(version);
   w.Put(next_offset_);
   w.Put(ledger_.events);
   w.Put(ledger_.checksum);
   if (source_) w.PutString(source_->Position());
+  if (version == 3) w.Put(params_next_);
   w.Put(features_bytes);
   put(head);
   features_->SaveState(put);
