@@ -273,7 +273,8 @@ int main(int argc, char** argv) {
       return;
     }
     if (!kafka_bootstrap.empty()) {
-      absl::Status s = foryou::app::UseKafkaEventStream(kafka_bootstrap, kafka_topic, &sopts.engine);
+      absl::Status s =
+          foryou::app::UseKafkaEventStream(kafka_bootstrap, kafka_topic, &sopts.engine);
       if (s.ok()) s = foryou::app::UseKafkaRole(role, kafka_bootstrap, params_topic, &sopts.engine);
       if (!s.ok()) {
         std::cerr << "foryou serve: --kafka " << kafka_bootstrap << ": " << s << "\n";

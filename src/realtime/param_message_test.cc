@@ -16,9 +16,13 @@ embedding::TableDelta AdagradDelta(uint32_t slot, size_t rows, size_t deleted) {
     s.keys.push_back(embedding::MakeFeatureId(slot, i + 1));
     s.last_seen_s.push_back(static_cast<uint32_t>(1000 + i));
     s.counts.push_back(static_cast<uint32_t>(i));
-    for (uint32_t f = 0; f < s.row_floats(); ++f) s.values.push_back(static_cast<float>(i * 10 + f));
+    for (uint32_t f = 0; f < s.row_floats(); ++f) {
+      s.values.push_back(static_cast<float>(i * 10 + f));
+    }
   }
-  for (size_t i = 0; i < deleted; ++i) s.deleted.push_back(embedding::MakeFeatureId(slot, 1u << 20 | i));
+  for (size_t i = 0; i < deleted; ++i) {
+    s.deleted.push_back(embedding::MakeFeatureId(slot, 1u << 20 | i));
+  }
   embedding::TableDelta d;
   d.slots.push_back(std::move(s));
   return d;

@@ -141,8 +141,8 @@ absl::Status RealtimeLoop::ApplyUserDeletion(const stream::UserDeletion& deletio
 StorageHealth RealtimeLoop::storage_health() const {
   common::MutexLock l(&mu_);
   StorageHealth h = health_;
-  for (const std::string* f :
-       {&append_fault_, &snapshot_fault_, &late_store_fault_, &recovery_fault_, &params_fault_}) {
+  for (const std::string* f : {&append_fault_, &snapshot_fault_, &late_store_fault_,
+                               &recovery_fault_, &params_fault_}) {
     if (!f->empty()) h.faults.push_back(*f);
   }
   h.log_dropped_bytes = log_->recovery().dropped_bytes;
@@ -303,7 +303,9 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
     last_sync_ms_ = now;
     if (dense) last_dense_sync_ms_ = now;
   }
-  if (!options_.snapshot_dir.empty() && !follower() && now - last_snapshot_ms_ >= snapshot_wait_ms_) {
+  // A replica writes no snapshot: the directory is the trainer's.
+  if (!options_.snapshot_dir.empty() && !follower() &&
+      now - last_snapshot_ms_ >= snapshot_wait_ms_) {
     FORYOU_RETURN_IF_ERROR(TrainPending());  // a training error stops the thread; I/O does not
     RecordSnapshotResult(Snapshot());
     last_snapshot_ms_ = now;

@@ -201,9 +201,9 @@ class RealtimeLoop {
   uint64_t restored_offset() const { return restored_offset_; }
   uint64_t snapshots_written() const { return snapshots_written_.load(); }
   // Takes a snapshot now (trainer thread stopped, or from within it) and commits its offset.
-  // No-op without snapshot_dir and on a replica (LoopOptions::params_source). A failed attempt removes its partial files. The trainer thread
-  // treats a failure as a storage fault (storage_health()) and retries after
-  // min(snapshot_interval_ms, 5 s), never stopping for it.
+  // No-op without snapshot_dir and on a replica (LoopOptions::params_source). A failed attempt
+  // removes its partial files. The trainer thread treats a failure as a storage fault
+  // (storage_health()) and retries after min(snapshot_interval_ms, 5 s), never stopping for it.
   [[nodiscard]] absl::Status Snapshot();
   // Thread-safe: current storage faults and counters.
   StorageHealth storage_health() const;
