@@ -6,7 +6,9 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "kafka/kafka_event_source.h"
+#include "kafka/kafka_position.h"
 #include "kafka/mock_cluster.h"
 #include "nlohmann/json.hpp"
 #include "realtime/realtime_loop.h"
@@ -31,6 +33,9 @@ void AddKafkaMockCommand(CLI::App& app, int* exit_code) {
   mock->add_option("--partitions", run.partitions, "Partitions of the event topic")
       ->default_val(8)
       ->check(CLI::Range(1, 10000));
+  mock->add_option("--params-topic", run.params_topic,
+                   "Parameter topic to create with one partition (empty: none)")
+      ->default_val("foryou-params");
   mock->callback([exit_code] {
     std::signal(SIGINT, RequestStop);
     std::signal(SIGTERM, RequestStop);
@@ -110,6 +115,44 @@ absl::Status UseKafkaEventStream(const std::string& bootstrap, const std::string
       -> absl::StatusOr<std::unique_ptr<stream::EventSource>> {
     absl::StatusOr<std::unique_ptr<kafka::KafkaEventSource>> source =
         kafka::KafkaEventSource::Open(reader, position);
+    if (!source.ok()) return source.status();
+    return std::unique_ptr<stream::EventSource>(std::move(*source));
+  };
+  return absl::OkStatus();
+}
+
+absl::Status UseKafkaRole(const std::string& role, const std::string& bootstrap,
+                          const std::string& params_topic, server::EngineOptions* engine) {
+  if (role == "all") return absl::OkStatus();
+  if (role != "trainer" && role != "api") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--role ", role, ": must be all, trainer or api"));
+  }
+  if (role == "trainer") {
+    kafka::KafkaLogOptions log;
+    log.bootstrap = bootstrap;
+    log.topic = params_topic;
+    log.partitions = 1;  // one ordered stream of syncs
+    log.keyed_by_user = false;
+    log.max_record_bytes = 64u << 20;  // a dense blob is one record, whatever its size
+    // A sync is published from the trainer thread: a broker down stalls training for at most
+    // this long per sync (the sync is kept and sent again).
+    log.delivery_timeout_ms = 5000;
+    absl::StatusOr<std::unique_ptr<kafka::KafkaEventSink>> sink = kafka::KafkaEventSink::Open(log);
+    if (!sink.ok()) return sink.status();
+    engine->params_sink = std::move(*sink);
+    return absl::OkStatus();
+  }
+  kafka::KafkaReaderOptions reader;
+  reader.bootstrap = bootstrap;
+  reader.topic = params_topic;
+  reader.config = {{"fetch.wait.max.ms", "10"}};  // as the event reader (UseKafkaEventStream)
+  engine->params_source =
+      [reader](uint64_t first) -> absl::StatusOr<std::unique_ptr<stream::EventSource>> {
+    kafka::KafkaPosition from;
+    from.Set(0, static_cast<int64_t>(first));
+    absl::StatusOr<std::unique_ptr<kafka::KafkaEventSource>> source =
+        kafka::KafkaEventSource::Open(reader, kafka::EncodeKafkaPosition(from));
     if (!source.ok()) return source.status();
     return std::unique_ptr<stream::EventSource>(std::move(*source));
   };

@@ -4,7 +4,9 @@
 //     on stdout, and runs until SIGINT or SIGTERM;
 //   foryou kafka-dump --kafka B [--topic T]: prints every record of the event topic as one JSON
 //     line, then on stderr the ledger the real-time loop keeps over them;
-//   foryou serve --kafka B [--kafka-topic T]: the event stream on Kafka (UseKafkaEventStream).
+//   foryou serve --kafka B [--kafka-topic T]: the event stream on Kafka (UseKafkaEventStream);
+//     with --role trainer|api [--kafka-params-topic P] [--snapshot-dir D] the trainer and the
+//     serving replicas as separate processes (UseKafkaRole).
 #pragma once
 
 #include <string>
@@ -26,5 +28,13 @@ void AddKafkaDumpCommand(CLI::App& app, int* exit_code);
 [[nodiscard]] absl::Status UseKafkaEventStream(const std::string& bootstrap,
                                                const std::string& topic,
                                                server::EngineOptions* engine);
+
+// `serve --role`: "all" (one process: the default), "trainer" (publishes its syncs to
+// `params_topic`) or "api" (a replica: trains nothing, its serving model follows
+// `params_topic`). Call after UseKafkaEventStream. InvalidArgument for another role;
+// Unavailable when no broker answers.
+[[nodiscard]] absl::Status UseKafkaRole(const std::string& role, const std::string& bootstrap,
+                                        const std::string& params_topic,
+                                        server::EngineOptions* engine);
 
 }  // namespace foryou::app

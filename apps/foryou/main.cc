@@ -249,15 +249,34 @@ int main(int argc, char** argv) {
   serve->add_option("--kafka-topic", kafka_topic, "Event topic (with --kafka)")
       ->needs(kafka_option)
       ->capture_default_str();
+  std::string role = "all", params_topic = "foryou-params";
+  serve->add_option("--role", role,
+                    "all: one process; trainer: trains and publishes parameters; api: serves, "
+                    "follows the trainer's parameters (trainer and api need --kafka)")
+      ->check(CLI::IsMember({"all", "trainer", "api"}))
+      ->capture_default_str();
+  serve->add_option("--kafka-params-topic", params_topic,
+                    "Parameter topic of --role trainer / api")
+      ->needs(kafka_option)
+      ->capture_default_str();
+  serve->add_option("--snapshot-dir", sopts.engine.snapshot_dir,
+                    "The loop's snapshots (default <data-dir>/snapshots); --role api reads the "
+                    "trainer's here");
   serve->add_option("--snapshot-interval-ms", sopts.engine.snapshot_interval_ms,
                     "Interval between snapshots of the real-time loop")
       ->check(CLI::Range(int64_t{10}, int64_t{24} * 3600 * 1000))->capture_default_str();
   serve->callback([&] {
     sopts.engine.seeder = foryou::kuairand::DemoSeeder::Make(import_dir, seed_log);
+    if (role != "all" && kafka_bootstrap.empty()) {
+      std::cerr << "foryou serve: --role " << role << " needs --kafka\n";
+      exit_code = 1;
+      return;
+    }
     if (!kafka_bootstrap.empty()) {
-      if (absl::Status s =
-              foryou::app::UseKafkaEventStream(kafka_bootstrap, kafka_topic, &sopts.engine);
-          !s.ok()) {
+      absl::Status s =
+          foryou::app::UseKafkaEventStream(kafka_bootstrap, kafka_topic, &sopts.engine);
+      if (s.ok()) s = foryou::app::UseKafkaRole(role, kafka_bootstrap, params_topic, &sopts.engine);
+      if (!s.ok()) {
         std::cerr << "foryou serve: --kafka " << kafka_bootstrap << ": " << s << "\n";
         exit_code = 1;
         return;

@@ -189,6 +189,7 @@ absl::StatusOr<std::vector<KafkaOffset>> KafkaEventLog::Append(
                                                      " bytes is over the limit of ",
                                                      options_.max_record_bytes));
     }
+    if (!options_.keyed_by_user) continue;
     absl::StatusOr<std::string> key = RecordKey(records[i]);
     if (!key.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("record ", i, ": ", key.status().message()));
@@ -213,12 +214,20 @@ absl::StatusOr<std::vector<KafkaOffset>> KafkaEventLog::Append(
     }
     rd_kafka_resp_err_t e;
     while (true) {
-      e = rd_kafka_producev(
-          rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()),
-          RD_KAFKA_V_KEY(keys[i].data(), keys[i].size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(records[i].data()), records[i].size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&batch.slots[i]),
-          RD_KAFKA_V_END);
+      if (options_.keyed_by_user) {
+        e = rd_kafka_producev(
+            rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()),
+            RD_KAFKA_V_KEY(keys[i].data(), keys[i].size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(records[i].data()), records[i].size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&batch.slots[i]),
+            RD_KAFKA_V_END);
+      } else {
+        e = rd_kafka_producev(
+            rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(0),
+            RD_KAFKA_V_VALUE(const_cast<char*>(records[i].data()), records[i].size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&batch.slots[i]),
+            RD_KAFKA_V_END);
+      }
       // A full local queue drains as Kafka acknowledges: wait for room, up to the deadline.
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() > deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

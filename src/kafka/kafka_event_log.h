@@ -47,6 +47,10 @@ struct KafkaLogOptions {
   // past it Append returns Unavailable. At least 1000.
   int64_t delivery_timeout_ms = 30000;
   uint32_t max_record_bytes = 1 << 20;  // payload limit per record (as FileEventLog's)
+  // true: records are events or deletion markers, keyed by user. false: records are opaque
+  // bytes (the parameter stream, docs/formats/params.md), produced without a key to partition
+  // 0 only, so that the topic (of one partition) keeps them in append order.
+  bool keyed_by_user = true;
   // Further librdkafka properties (security, client.id, linger.ms, ...), set after ours; the
   // ones the guarantees rest on (enable.idempotence, acks) are refused.
   std::vector<std::pair<std::string, std::string>> config;
@@ -74,13 +78,14 @@ class KafkaEventLog {
   KafkaEventLog& operator=(const KafkaEventLog&) = delete;
 
   // Produces each record of `records` (event records of stream/event.h or deletion markers of
-  // stream/user_deletion.h) keyed by its user, and waits until Kafka acknowledged all of them.
+  // stream/user_deletion.h) keyed by its user (or, without keyed_by_user, any bytes to
+  // partition 0), and waits until Kafka acknowledged all of them.
   // Returns where each landed (same order as `records`); records of one user land in one
   // partition in the order given.
   // Errors:
   //   InvalidArgument  nothing produced: an empty batch, an empty record, one over
-  //                    max_record_bytes or one that is neither an event nor a deletion marker
-  //                    (the message names the record's index);
+  //                    max_record_bytes or (keyed_by_user) one that is neither an event nor a
+  //                    deletion marker (the message names the record's index);
   //   Unavailable      Kafka did not acknowledge every record within delivery_timeout_ms
   //                    (broker down, partition without leader, producer queue full, fenced
   //                    producer): nothing of the batch is reported acknowledged. Records of it

@@ -139,6 +139,34 @@ TEST_F(KafkaEventLogTest, AcknowledgedRecordsReadBackInOrderPerUser) {
   }
 }
 
+TEST_F(KafkaEventLogTest, OpaqueRecordsGoToPartitionZeroInOrder) {
+  // The parameter stream (docs/formats/params.md): bytes that are no event, one ordered stream.
+  StartCluster(1, 1);
+  KafkaLogOptions o;
+  o.bootstrap = cluster_->bootstrap();
+  o.topic = kTopic;
+  o.delivery_timeout_ms = 10000;
+  o.keyed_by_user = false;
+  absl::StatusOr<std::unique_ptr<KafkaEventLog>> log = KafkaEventLog::Open(o);
+  ASSERT_TRUE(log.ok()) << log.status();
+  const std::vector<std::string> batch = {"not an event", "second", "third"};
+  absl::StatusOr<std::vector<KafkaOffset>> acked = AppendAll(**log, batch);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ((*acked)[i], (KafkaOffset{0, static_cast<int64_t>(i)}));
+  }
+  std::vector<std::string_view> empty_record = {""};
+  EXPECT_TRUE(absl::IsInvalidArgument((*log)->Append(empty_record).status()));
+  std::unique_ptr<KafkaEventReader> reader = OpenReader({});
+  ASSERT_NE(reader, nullptr);
+  std::vector<KafkaRecord> read = ReadToEnd(*reader);
+  ASSERT_EQ(read.size(), batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(read[i].payload, batch[i]);
+    EXPECT_TRUE(read[i].key.empty());
+  }
+}
+
 TEST_F(KafkaEventLogTest, BadBatchIsRefusedWhole) {
   StartCluster(1, 2);
   std::unique_ptr<KafkaEventLog> log = OpenLog();

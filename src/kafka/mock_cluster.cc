@@ -77,6 +77,9 @@ absl::Status RunMockCluster(const MockClusterRun& run,
   if (!run.topic.empty()) {
     if (absl::Status s = (*cluster)->CreateTopic(run.topic, run.partitions); !s.ok()) return s;
   }
+  if (!run.params_topic.empty()) {
+    if (absl::Status s = (*cluster)->CreateTopic(run.params_topic, 1); !s.ok()) return s;
+  }
   ready((*cluster)->bootstrap());
   while (!stop()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   return absl::OkStatus();

@@ -61,6 +61,8 @@ struct MockClusterRun {
   int brokers = 1;
   std::string topic = "foryou-events";  // created with `partitions` partitions; empty: none
   int32_t partitions = 8;
+  // The parameter topic (docs/formats/params.md), created with one partition; empty: none.
+  std::string params_topic = "foryou-params";
 };
 
 // Starts a mock cluster per `run`, calls `ready` with its bootstrap address, then returns once

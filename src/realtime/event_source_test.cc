@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/clock.h"
+#include "common/id_key.h"
 #include "common/mutex.h"
 #include "gtest/gtest.h"
 #include "realtime/realtime_loop.h"
@@ -28,12 +29,14 @@ class MemoryStream {
   absl::StatusOr<uint64_t> Append(absl::Span<const std::string_view> records) {
     common::MutexLock l(&mu_);
     if (unavailable_) return absl::UnavailableError("stream down");
+    uint64_t before = 0;  // the count before the batch (EventSink::Append)
+    for (const auto& part : parts_) before += part.size();
     for (std::string_view r : records) {
       absl::StatusOr<Event> e = stream::DecodeEvent(r);
       const size_t p = e.ok() ? std::hash<std::string>()(e->user) % partitions_ : 0;
       parts_[p].emplace_back(r);
     }
-    return 0;
+    return before;
   }
   void set_unavailable(bool v) {
     common::MutexLock l(&mu_);
@@ -225,6 +228,162 @@ TEST_F(EventSourceLoopTest, StreamThatDoesNotAcknowledgeIsUnavailableAndAFault) 
   EXPECT_TRUE((*loop)->storage_health().faults.empty());
   ASSERT_TRUE((*loop)->ProcessAvailable().ok());
   EXPECT_EQ((*loop)->ledger().events, 10u);
+}
+
+// A trainer and a replica in one process, sharing the event stream, a parameter stream of one
+// partition and the trainer's snapshot directory (`serve --role trainer|api` on Kafka).
+class RolesTest : public EventSourceLoopTest {
+ protected:
+  // Without `snapshots`, the trainer writes none (a replica then starts from the streams' start).
+  LoopOptions Trainer(bool snapshots = true) {
+    LoopOptions o = Options(true);
+    if (!snapshots) o.snapshot_dir.clear();
+    o.params_sink = std::make_shared<MemorySink>(&params_);
+    o.params_part_bytes = 4096;  // several records per sync
+    return o;
+  }
+  LoopOptions Replica(int n) {
+    LoopOptions o = Options(true);
+    o.log.dir = absl::StrCat(dir_, "/replica", n, "/log");
+    o.joiner.late_store_dir = absl::StrCat(dir_, "/replica", n, "/late");
+    o.params_source = [this](uint64_t first)
+        -> absl::StatusOr<std::unique_ptr<stream::EventSource>> {
+      return std::make_unique<MemorySource>(&params_, std::vector<uint64_t>{first});
+    };
+    return o;
+  }
+  // The serving model's predictions for a few users and videos, on the features the trainer
+  // extracts (a replica's behaviour state is its own, restored from a snapshot and rebuilt from
+  // the events: equal up to float rounding; this compares the served models).
+  std::vector<float> Scores(RealtimeLoop& loop, int64_t now) {
+    std::vector<model::Impression> imps;
+    for (int u = 0; u < 13; ++u) {
+      for (int v = 0; v < 7; v += 3) {
+        model::Impression imp;
+        imp.user_id = common::UserKey(absl::StrCat("u", u));
+        imp.video_id = common::VideoKey(absl::StrCat("v", v));
+        imp.time_ms = now;
+        imps.push_back(imp);
+      }
+    }
+    model::FeatureBatch batch;
+    (**features_from_)->ExtractForServing(imps, &batch);
+    std::vector<float> probs(imps.size() * model::kNumTasks);
+    EXPECT_TRUE(loop.serving_model().Predict(batch, probs.data()).ok());
+    return probs;
+  }
+  MemoryStream params_{1};
+  absl::StatusOr<std::unique_ptr<RealtimeLoop>>* features_from_ = nullptr;  // the trainer
+};
+
+TEST_F(RolesTest, ReplicaServesWhatTheTrainerSyncedAndCatchesUpFromItsSnapshot) {
+  const int64_t now = common::WallMs();
+  auto trainer = RealtimeLoop::Open(Trainer(), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  features_from_ = &trainer;
+  auto replica = RealtimeLoop::Open(Replica(1), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  const std::vector<float> untrained = Scores(**replica, now);
+  // Events posted to the replica reach the trainer through the stream, its syncs the replica.
+  ASSERT_TRUE((*replica)->Ingest(Views(0, 200, now), now).ok());
+  ASSERT_TRUE((*trainer)->ProcessAvailable().ok());
+  ASSERT_TRUE((*replica)->ProcessAvailable().ok());
+  EXPECT_EQ((*trainer)->serving_offset(), 400u);
+  EXPECT_EQ((*replica)->serving_offset(), 400u);
+  EXPECT_EQ((*replica)->served_ledger().checksum, (*trainer)->served_ledger().checksum);
+  EXPECT_GT((*replica)->stats().params_applied, 1u);
+  EXPECT_EQ((*replica)->stats().examples_trained, (*trainer)->stats().examples_trained);
+  EXPECT_EQ((*replica)->serving().table().Stats().rows, (*trainer)->serving().table().Stats().rows);
+  const std::vector<float> synced = Scores(**trainer, now);
+  EXPECT_NE(Scores(**replica, now), untrained);
+  EXPECT_EQ(Scores(**replica, now), synced);
+
+  // The trainer snapshots (with its parameter offset) and goes on; a new replica starts from
+  // the snapshot and the parameter stream after it.
+  ASSERT_TRUE((*trainer)->Snapshot().ok());
+  ASSERT_TRUE((*trainer)->Ingest(Views(200, 100, now), now).ok());
+  ASSERT_TRUE((*trainer)->ProcessAvailable().ok());
+  replica->reset();
+  auto restarted = RealtimeLoop::Open(Replica(2), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  EXPECT_EQ((*restarted)->restored_offset(), 400u);
+  EXPECT_EQ((*restarted)->serving_offset(), 400u);
+  ASSERT_TRUE((*restarted)->ProcessAvailable().ok());
+  EXPECT_EQ((*restarted)->serving_offset(), 600u);
+  EXPECT_EQ((*restarted)->served_ledger().checksum, (*trainer)->served_ledger().checksum);
+  EXPECT_EQ(Scores(**restarted, now), Scores(**trainer, now));
+  // The replica wrote nothing into the trainer's snapshot directory.
+  ASSERT_TRUE((*restarted)->Snapshot().ok());
+  EXPECT_EQ((*restarted)->snapshots_written(), 0u);
+}
+
+TEST_F(RolesTest, ReplicaWithoutSnapshotReadsTheParameterStreamFromItsStart) {
+  const int64_t now = common::WallMs();
+  auto trainer = RealtimeLoop::Open(Trainer(/*snapshots=*/false), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  features_from_ = &trainer;
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE((*trainer)->Ingest(Views(round * 50, 50, now), now).ok());
+    ASSERT_TRUE((*trainer)->ProcessAvailable().ok());
+  }
+  auto replica = RealtimeLoop::Open(Replica(1), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  EXPECT_EQ((*replica)->restored_offset(), 0u);
+  ASSERT_TRUE((*replica)->ProcessAvailable().ok());
+  EXPECT_EQ((*replica)->serving_offset(), 300u);
+  EXPECT_EQ((*replica)->serving().table().Stats().rows, (*trainer)->serving().table().Stats().rows);
+  EXPECT_EQ(Scores(**replica, now), Scores(**trainer, now));
+}
+
+TEST_F(RolesTest, UnpublishedSyncIsSentAgainInOrder) {
+  const int64_t now = common::WallMs();
+  auto trainer = RealtimeLoop::Open(Trainer(), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  features_from_ = &trainer;
+  ASSERT_TRUE((*trainer)->Ingest(Views(0, 50, now), now).ok());
+  params_.set_unavailable(true);
+  ASSERT_TRUE((*trainer)->ProcessAvailable().ok());  // training goes on
+  EXPECT_GE((*trainer)->storage_health().params_failures, 1u);
+  ASSERT_EQ((*trainer)->storage_health().faults.size(), 1u);
+  EXPECT_EQ(params_.Sum().events, 0u);
+  params_.set_unavailable(false);
+  ASSERT_TRUE((*trainer)->Ingest(Views(50, 50, now), now).ok());
+  ASSERT_TRUE((*trainer)->ProcessAvailable().ok());
+  EXPECT_TRUE((*trainer)->storage_health().faults.empty());
+  auto replica = RealtimeLoop::Open(Replica(1), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  ASSERT_TRUE((*replica)->ProcessAvailable().ok());
+  EXPECT_EQ((*replica)->serving_offset(), 200u);
+  EXPECT_EQ((*replica)->stats().params_refused, 0u);
+  EXPECT_EQ(Scores(**replica, now), Scores(**trainer, now));
+}
+
+TEST_F(RolesTest, DamagedParameterRecordIsSkippedAndListed) {
+  const int64_t now = common::WallMs();
+  const std::string junk = "not a parameter record";
+  const std::string_view view = junk;
+  ASSERT_TRUE(params_.Append(absl::MakeConstSpan(&view, 1)).ok());
+  auto trainer = RealtimeLoop::Open(Trainer(/*snapshots=*/false), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  features_from_ = &trainer;
+  ASSERT_TRUE((*trainer)->Ingest(Views(0, 50, now), now).ok());
+  ASSERT_TRUE((*trainer)->ProcessAvailable().ok());
+  auto replica = RealtimeLoop::Open(Replica(1), testing::TinyConfig(), nullptr);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  ASSERT_TRUE((*replica)->ProcessAvailable().ok());
+  EXPECT_EQ((*replica)->stats().params_refused, 1u);
+  ASSERT_EQ((*replica)->storage_health().faults.size(), 1u);
+  EXPECT_EQ((*replica)->serving_offset(), 100u);
+  EXPECT_EQ(Scores(**replica, now), Scores(**trainer, now));
+}
+
+TEST_F(EventSourceLoopTest, ParameterStreamWithoutEventStreamIsRefused) {
+  LoopOptions o = Options(false);
+  o.params_source = [](uint64_t) -> absl::StatusOr<std::unique_ptr<stream::EventSource>> {
+    return absl::UnavailableError("unused");
+  };
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      RealtimeLoop::Open(o, testing::TinyConfig(), nullptr).status()));
 }
 
 TEST_F(EventSourceLoopTest, SourceWithoutSinkIsRefused) {

@@ -19,9 +19,6 @@ namespace {
 
 int64_t NowMs() { return common::SteadyMs(); }
 
-// Longest wait before a failed snapshot is tried again.
-constexpr int64_t kSnapshotRetryMs = 5'000;
-
 using common::WallMs;
 
 }  // namespace
@@ -35,6 +32,16 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
   }
   if (options.source && options.sink == nullptr) {
     return absl::InvalidArgumentError("loop: an event source needs an event sink");
+  }
+  if ((options.params_sink != nullptr || options.params_source) && !options.source) {
+    return absl::InvalidArgumentError("loop: a parameter stream needs an event source");
+  }
+  if (options.params_sink != nullptr && options.params_source) {
+    return absl::InvalidArgumentError(
+        "loop: a loop either publishes its parameters (trainer) or follows them (replica)");
+  }
+  if (options.params_part_bytes < 4096) {
+    return absl::InvalidArgumentError("loop: params_part_bytes must be >= 4096");
   }
   if (catalog == nullptr) catalog = std::make_shared<model::Catalog>();
   std::unique_ptr<RealtimeLoop> loop(new RealtimeLoop(options, catalog));
@@ -53,6 +60,16 @@ absl::StatusOr<std::unique_ptr<RealtimeLoop>> RealtimeLoop::Open(
     FORYOU_ASSIGN_OR_RETURN(loop->source_, options.source(loop->restored_position_));
     loop->next_offset_ = loop->source_->count();
     loop->source_end_ = loop->next_offset_;
+    if (loop->follower()) {
+      // The trainer's syncs after the snapshot (its beginning without one).
+      FORYOU_ASSIGN_OR_RETURN(
+          loop->params_, options.params_source(
+                             loop->params_next_ == UINT64_MAX ? 0 : loop->params_next_));
+    } else {
+      // A restarted trainer learns its offset in the stream from its first publish: an earlier
+      // process may have published past the snapshot's.
+      loop->params_next_ = UINT64_MAX;
+    }
   } else if (loop->next_offset_ < loop->log_->StartOffset()) {
     return absl::DataLossError(absl::StrCat("loop: the snapshot resumes at offset ", loop->next_offset_,
                                             " but the log starts at ", loop->log_->StartOffset()));
@@ -92,135 +109,6 @@ uint64_t Ledger::Hash(uint64_t offset, std::string_view payload) {
   return XXH3_64bits_withSeed(payload.data(), payload.size(), offset * 0x9E3779B97F4A7C15ull + 1);
 }
 
-// HOW RESTART PICKS A SNAPSHOT
-// Newest first. A snapshot past the log's end (the log's tail was lost) or past the first
-// record the log's recovery dropped (the records behind it moved down) covers offsets that the
-// log now gives to other events: resuming there would skip acknowledged events, so it is moved
-// aside (snapshot_dir/set_aside/) and an older one is tried. A snapshot that does not load
-// completely (any file, the late store included) is skipped. Without a usable one the loop
-// starts from the log's first offset with fresh state.
-absl::Status RealtimeLoop::RestoreNewest(const model::ModelConfig& config) {
-  std::string joiner_state;
-  if (!options_.snapshot_dir.empty()) {
-    FORYOU_RETURN_IF_ERROR(common::MakeDirs(options_.snapshot_dir));
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (name.size() == 20 && std::all_of(name.begin(), name.end(), ::isdigit))
-        names.push_back(name);
-    }
-    if (ec) return absl::UnavailableError(absl::StrCat("snapshots: ", ec.message()));
-    std::sort(names.rbegin(), names.rend());
-    const uint64_t log_end = log_->EndOffset();
-    const uint64_t damaged = log_->recovery().first_damaged_offset;
-    const model::FeatureExtractor fresh_features = *features_;
-    for (const std::string& name : names) {
-      const uint64_t offset = std::stoull(name);
-      if (!options_.source && (offset > log_end || offset > damaged)) {
-        const std::string aside = options_.snapshot_dir + "/set_aside";
-        FORYOU_RETURN_IF_ERROR(common::MakeDirs(aside));
-        std::filesystem::remove_all(aside + "/" + name, ec);  // set aside by an earlier start
-        std::filesystem::rename(options_.snapshot_dir + "/" + name, aside + "/" + name, ec);
-        if (ec) return absl::UnavailableError(absl::StrCat("snapshot ", name, ": ", ec.message()));
-        std::cerr << "foryou: snapshot " << name << " is ahead of the event log (which "
-                  << (offset > log_end
-                          ? absl::StrCat("ends at offset ", log_end)
-                          : absl::StrCat("dropped damaged records at offset ", damaged))
-                  << "); moved to " << aside << ", trying an older one\n";
-        common::MutexLock l(&mu_);
-        ++health_.snapshots_set_aside;
-        continue;
-      }
-      absl::Status s = Restore(options_.snapshot_dir + "/" + name, config, &joiner_state);
-      if (s.ok()) {
-        auto joiner = Joiner::Create(options_.joiner, features_.get(), catalog_);
-        s = joiner.status();
-        if (s.ok()) s = (*joiner)->LoadState(joiner_state);
-        if (s.ok()) {
-          joiner_ = std::move(*joiner);
-          snapshot_offset_ = offset;
-          return absl::OkStatus();
-        }
-        // Loaded but its late store or join state did not: back to the fresh state.
-        FORYOU_ASSIGN_OR_RETURN(model_, model::RankingModel::Create(config));
-        FORYOU_ASSIGN_OR_RETURN(serving_, model::RankingModel::Create(config, /*serving=*/true));
-        *features_ = fresh_features;
-        ledger_ = Ledger{};
-        next_offset_ = log_->StartOffset();
-        restored_offset_ = 0;
-        restored_position_.clear();
-      }
-      std::cerr << "foryou: snapshot " << name << " not usable (" << s
-                << "), trying an older one\n";
-      joiner_state.clear();
-    }
-  }
-  // No snapshot: everything is rebuilt from the log's start, so a late store left by an
-  // earlier run (ahead of that start) must go too.
-  if (!options_.joiner.late_store_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(options_.joiner.late_store_dir, ec);
-  }
-  FORYOU_ASSIGN_OR_RETURN(joiner_, Joiner::Create(options_.joiner, features_.get(), catalog_));
-  return absl::OkStatus();
-}
-
-absl::Status RealtimeLoop::Restore(const std::string& dir, const model::ModelConfig& config,
-                                   std::string* joiner_state) {
-  FORYOU_ASSIGN_OR_RETURN(std::string state, common::ReadFile(dir + "/state.bin"));
-  if (state.size() < 8) return absl::DataLossError("state.bin: truncated");
-  uint64_t sum = 0;
-  std::memcpy(&sum, state.data() + state.size() - 8, 8);
-  if (sum != XXH3_64bits(state.data(), state.size() - 8)) return absl::DataLossError("state.bin: checksum mismatch");
-  common::BinaryReader r(std::string_view(state).substr(0, state.size() - 8));
-  uint32_t version = 0;
-  uint64_t offset = 0;
-  Ledger ledger;
-  std::string position, features_state, joiner;
-  if (!r.Get(&version) || (version != 1 && version != 2) || !r.Get(&offset) ||
-      !r.Get(&ledger.events) || !r.Get(&ledger.checksum) ||
-      (version == 2 && !r.GetString(&position)) || !r.GetString(&features_state) ||
-      !r.GetString(&joiner) || !r.done()) {
-    return absl::DataLossError("state.bin: malformed");
-  }
-  // A snapshot of the file log's loop has no stream position, and the reverse: resuming either
-  // from the other's would skip or repeat every event.
-  if ((version == 2) != static_cast<bool>(options_.source)) {
-    return absl::FailedPreconditionError(
-        version == 2 ? "state.bin: written by a loop on an event stream (--kafka)"
-                     : "state.bin: written by a loop on the file log");
-  }
-  // Stage the models; commit only when everything loaded.
-  FORYOU_ASSIGN_OR_RETURN(auto model, model::RankingModel::Create(config));
-  FORYOU_ASSIGN_OR_RETURN(uint64_t model_version, model->Load(dir + "/model"));
-  if (model_version != offset) return absl::DataLossError("model version differs from state.bin's offset");
-  // The replica starts as a full copy of the same snapshot (rows loaded from a snapshot are not
-  // "touched", so deltas alone would never carry them).
-  FORYOU_ASSIGN_OR_RETURN(auto serving, model::RankingModel::Create(config, /*serving=*/true));
-  FORYOU_RETURN_IF_ERROR(serving->Load(dir + "/model").status());
-  model::FeatureExtractor staged_features = *features_;
-  FORYOU_RETURN_IF_ERROR(staged_features.LoadState(features_state));
-  if (!options_.joiner.late_store_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(options_.joiner.late_store_dir, ec);
-    if (std::filesystem::exists(dir + "/late")) {
-      std::filesystem::copy(dir + "/late", options_.joiner.late_store_dir,
-                            std::filesystem::copy_options::recursive, ec);
-      if (ec) return absl::UnavailableError(absl::StrCat("late store restore: ", ec.message()));
-    }
-  }
-  model_ = std::move(model);
-  serving_ = std::move(serving);
-  *features_ = std::move(staged_features);
-  *joiner_state = std::move(joiner);
-  ledger_ = ledger;
-  next_offset_ = offset;
-  restored_offset_ = offset;
-  restored_position_ = std::move(position);
-  return absl::OkStatus();
-}
-
 absl::StatusOr<uint64_t> RealtimeLoop::RemoveUserRows(absl::Span<const std::string> model_users) {
   const model::FeatureSpec* spec = model::FindFeature("user_id");
   std::vector<embedding::FeatureId> keys;
@@ -250,115 +138,11 @@ absl::Status RealtimeLoop::ApplyUserDeletion(const stream::UserDeletion& deletio
   return absl::OkStatus();
 }
 
-absl::Status RealtimeLoop::Snapshot() {
-  if (options_.snapshot_dir.empty()) return absl::OkStatus();
-  FORYOU_RETURN_IF_ERROR(TrainPending());
-  char name[32];
-  std::snprintf(name, sizeof(name), "%020llu", static_cast<unsigned long long>(next_offset_));
-  const std::string final_dir = options_.snapshot_dir + "/" + name;
-  std::error_code ec;
-  if (snapshot_offset_ != next_offset_ || !std::filesystem::exists(final_dir)) {
-    // A directory of this name that this process did not write is replaced.
-    std::filesystem::remove_all(final_dir, ec);
-    const std::string tmp = final_dir + ".tmp";
-    absl::Status s = WriteSnapshot(tmp);
-    if (s.ok()) {
-      std::filesystem::rename(tmp, final_dir, ec);
-      if (ec) s = absl::UnavailableError(absl::StrCat("snapshot rename: ", ec.message()));
-    }
-    if (s.ok()) s = common::SyncDir(options_.snapshot_dir);
-    if (!s.ok()) {
-      std::filesystem::remove_all(tmp, ec);  // frees the space a full disk needs back
-      return s;
-    }
-    snapshot_offset_ = next_offset_;
-    snapshots_written_.fetch_add(1);
-  }
-  // Events before the snapshot may now go (retention); keep the newest keep_snapshots. Retried
-  // with the next snapshot if it fails, as the snapshot itself is in place.
-  if (!source_) FORYOU_RETURN_IF_ERROR(log_->CommitOffset("trainer", next_offset_));
-  if (!source_ && (options_.log.retention_bytes > 0 || options_.log.retention_age_s > 0)) {
-    FORYOU_RETURN_IF_ERROR(log_->EnforceRetention(WallMs()).status());
-  }
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(options_.snapshot_dir, ec)) {
-    const std::string n = entry.path().filename().string();
-    if (n.size() == 20 && std::all_of(n.begin(), n.end(), ::isdigit)) names.push_back(n);
-  }
-  std::sort(names.rbegin(), names.rend());
-  for (size_t i = std::max(1, options_.keep_snapshots); i < names.size(); ++i) {
-    std::filesystem::remove_all(options_.snapshot_dir + "/" + names[i], ec);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status RealtimeLoop::WriteSnapshot(const std::string& tmp) {
-  std::error_code ec;
-  std::filesystem::remove_all(tmp, ec);
-  FORYOU_RETURN_IF_ERROR(common::MakeDirs(tmp));
-  FORYOU_RETURN_IF_ERROR(model_->Save(tmp + "/model", next_offset_));
-  // state.bin is streamed: the behaviour state and the join state go to the file in ~1 MB
-  // pieces, each one's length taken by a first pass that only counts, so no copy of either is
-  // held whole.
-  common::AtomicFileWriter file;
-  FORYOU_RETURN_IF_ERROR(file.Open(tmp + "/state.bin"));
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash(XXH3_createState(),
-                                                                 &XXH3_freeState);
-  XXH3_64bits_reset(hash.get());
-  absl::Status io;
-  auto put = [&](std::string_view bytes) {
-    if (!io.ok()) return;
-    XXH3_64bits_update(hash.get(), bytes.data(), bytes.size());
-    io = file.Append(bytes);
-  };
-  uint64_t features_bytes = 0;
-  features_->SaveState([&](std::string_view piece) { features_bytes += piece.size(); });
-  std::string head;
-  common::BinaryWriter w(&head);
-  w.Put<uint32_t>(source_ ? 2 : 1);
-  w.Put(next_offset_);
-  w.Put(ledger_.events);
-  w.Put(ledger_.checksum);
-  if (source_) w.PutString(source_->Position());
-  w.Put(features_bytes);
-  put(head);
-  features_->SaveState(put);
-  uint64_t joiner_bytes = 0;
-  joiner_->SaveState([&](std::string_view piece) { joiner_bytes += piece.size(); });
-  head.clear();
-  w.Put<uint64_t>(joiner_bytes);
-  put(head);
-  joiner_->SaveState(put);
-  FORYOU_RETURN_IF_ERROR(io);
-  const uint64_t digest = XXH3_64bits_digest(hash.get());
-  FORYOU_RETURN_IF_ERROR(
-      file.Append(std::string_view(reinterpret_cast<const char*>(&digest), sizeof(digest))));
-  FORYOU_RETURN_IF_ERROR(file.Commit());
-  return joiner_->CheckpointLateStore(tmp + "/late");
-}
-
-void RealtimeLoop::RecordSnapshotResult(const absl::Status& s) {
-  const int64_t retry_ms = std::min<int64_t>(options_.snapshot_interval_ms, kSnapshotRetryMs);
-  snapshot_wait_ms_ = s.ok() ? options_.snapshot_interval_ms : retry_ms;
-  common::MutexLock l(&mu_);
-  if (s.ok()) {
-    if (!snapshot_fault_.empty()) std::cerr << "foryou: snapshots work again\n";
-    snapshot_fault_.clear();
-    return;
-  }
-  if (snapshot_fault_.empty()) {
-    std::cerr << "foryou: snapshot failed (" << s << "); retrying every " << retry_ms
-              << " ms, serving and ingest go on\n";
-  }
-  snapshot_fault_ = absl::StrCat("snapshots: ", s.message());
-  ++health_.snapshot_failures;
-}
-
 StorageHealth RealtimeLoop::storage_health() const {
   common::MutexLock l(&mu_);
   StorageHealth h = health_;
-  for (const std::string* f :
-       {&append_fault_, &snapshot_fault_, &late_store_fault_, &recovery_fault_}) {
+  for (const std::string* f : {&append_fault_, &snapshot_fault_, &late_store_fault_,
+                               &recovery_fault_, &params_fault_}) {
     if (!f->empty()) h.faults.push_back(*f);
   }
   h.log_dropped_bytes = log_->recovery().dropped_bytes;
@@ -505,7 +289,12 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
     examples_ = std::move(rest);
   }
   const bool dense = now - last_dense_sync_ms_ >= options_.dense_sync_interval_ms;
-  if (dense || now - last_sync_ms_ >= options_.sync_interval_ms) {
+  if (follower()) {
+    // A replica's serving model moves with the trainer's syncs, as they arrive.
+    bool applied = false;
+    FORYOU_RETURN_IF_ERROR(FollowParams(/*to_end=*/false, &applied));
+    if (applied) *idle = false;
+  } else if (dense || now - last_sync_ms_ >= options_.sync_interval_ms) {
     FORYOU_RETURN_IF_ERROR(TrainPending());  // everything read so far reaches serving
     // The slots' row budgets, enforced here rather than on insert so that the evictions travel
     // to serving as this sync's deletes: the replica holds exactly the trainer's rows.
@@ -514,7 +303,9 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
     last_sync_ms_ = now;
     if (dense) last_dense_sync_ms_ = now;
   }
-  if (!options_.snapshot_dir.empty() && now - last_snapshot_ms_ >= snapshot_wait_ms_) {
+  // A replica writes no snapshot: the directory is the trainer's.
+  if (!options_.snapshot_dir.empty() && !follower() &&
+      now - last_snapshot_ms_ >= snapshot_wait_ms_) {
     FORYOU_RETURN_IF_ERROR(TrainPending());  // a training error stops the thread; I/O does not
     RecordSnapshotResult(Snapshot());
     last_snapshot_ms_ = now;
@@ -578,6 +369,17 @@ absl::Status RealtimeLoop::TrainRange(size_t begin, size_t end, bool evaluate) {
     batch_observe_.push_back(!examples_[i].correction);
     model::AppendRows(examples_[i].features, &batch_features_);
   }
+  if (follower()) {
+    // A replica trains nothing: the examples' labels only become behaviour history, as the
+    // trainer's do after its step (OnlineTrainer::ProcessExtracted).
+    std::vector<model::Impression> observed;
+    for (size_t i = 0; i < batch_impressions_.size(); ++i) {
+      if (batch_observe_[i]) observed.push_back(batch_impressions_[i]);
+    }
+    common::WriterLock lock(&features_mu_);
+    features_->Observe(observed);
+    return absl::OkStatus();
+  }
   FORYOU_RETURN_IF_ERROR(
       trainer_->ProcessExtracted(batch_impressions_, batch_features_, evaluate, batch_observe_));
   if (options_.live_window > 0) {
@@ -622,8 +424,25 @@ absl::Status RealtimeLoop::ProcessAvailable() {
 }
 
 absl::Status RealtimeLoop::Sync(bool dense) {
-  FORYOU_RETURN_IF_ERROR(model_->SyncTo(serving_.get(), /*dense=*/false));
-  if (dense) FORYOU_RETURN_IF_ERROR(serving_model_->PublishDense(model_->SaveDense()));
+  if (follower()) {
+    bool applied = false;
+    return FollowParams(/*to_end=*/true, &applied);
+  }
+  // The delta goes to this process's serving replica and, for a trainer, to the parameter
+  // stream: both get the same rows.
+  const embedding::TableDelta delta = model_->table().DrainDelta();
+  FORYOU_RETURN_IF_ERROR(serving_->table().ApplyDelta(delta));
+  std::string dense_blob;
+  if (dense) {
+    dense_blob = model_->SaveDense();
+    FORYOU_RETURN_IF_ERROR(serving_model_->PublishDense(dense_blob));
+  }
+  if (options_.params_sink != nullptr) {
+    // Dense weights change only with training: an idle trainer does not send them again.
+    const bool dense_news = dense && trainer_->examples_trained() != params_dense_trained_;
+    if (dense_news) params_dense_trained_ = trainer_->examples_trained();
+    PublishParams(delta, dense_news ? std::string_view(dense_blob) : std::string_view());
+  }
   {
     common::MutexLock l(&serving_mu_);
     serving_offset_.store(next_offset_, std::memory_order_release);

@@ -30,6 +30,7 @@
 #include "absl/types/span.h"
 #include "common/mutex.h"
 #include "common/rw_mutex.h"
+#include "embedding/delta.h"
 #include "model/features.h"
 #include "model/ranking_model.h"
 #include "model/serving_model.h"
@@ -41,6 +42,11 @@
 #include "trainer/online_trainer.h"
 
 namespace foryou::realtime {
+
+// Opens the parameter stream (one partition, docs/formats/params.md) at its record `first`
+// (0 = its beginning): a replica's source of the trainer's syncs.
+using ParamSourceOpener =
+    std::function<absl::StatusOr<std::unique_ptr<stream::EventSource>>(uint64_t first)>;
 
 // The log the loop reads from.
 using stream::EventLog;
@@ -74,6 +80,19 @@ struct LoopOptions {
   // keeps. The file log under log.dir is still opened for log()'s readers but gets no events.
   std::shared_ptr<stream::EventSink> sink;
   stream::EventSourceOpener source;
+  // Roles in separate processes (docs/design/kafka.md, "Roles"; with `source` only; at most one
+  // of the two):
+  // * A trainer publishes every sync (touched rows, evictions, dense weights at dense syncs) to
+  //   `params_sink`, a stream of one partition, and keeps the stream's next offset in each
+  //   snapshot (state.bin version 3).
+  // * A replica (`params_source` set) trains nothing: its serving model is the restored
+  //   snapshot's (snapshot_dir is the trainer's, read only: a replica writes no snapshot) plus
+  //   the parameter stream from that snapshot's offset (its beginning without a snapshot), and
+  //   serving_offset() is the trainer's count of the last whole sync applied. It still reads the
+  //   events (the joiner and the behaviour features of serving requests) and appends to `sink`.
+  std::shared_ptr<stream::EventSink> params_sink;
+  ParamSourceOpener params_source;
+  size_t params_part_bytes = 900'000;  // a sync is cut into parameter records of about this size
 };
 
 // What the loop has applied: every log record counts once, and the checksum is the sum of a
@@ -104,6 +123,9 @@ struct LoopStats {
   // features, the indexes over them), measured about once a second.
   uint64_t join_bytes = 0;
   uint64_t late_store_table_readers_bytes = 0;  // Joiner::LateStoreTableReaderBytes, as often
+  uint64_t params_published = 0;  // parameter records a trainer's sink acknowledged
+  uint64_t params_applied = 0;    // parameter records a replica applied
+  uint64_t params_refused = 0;    // parameter records a replica could not decode or apply (skipped)
 };
 
 // Storage faults the loop rides out instead of stopping (docs/design/realtime.md, "Failure
@@ -119,6 +141,7 @@ struct StorageHealth {
   uint64_t log_dropped_bytes = 0;    // damaged bytes the log's recovery skipped at Open
   uint64_t log_lost_records = 0;     // records of sealed segments lost to damage (found at Open)
   uint64_t late_store_failures = 0;  // late store reads and writes that failed (joiner)
+  uint64_t params_failures = 0;      // syncs a trainer could not publish (kept, sent again)
 };
 
 class RealtimeLoop {
@@ -178,9 +201,9 @@ class RealtimeLoop {
   uint64_t restored_offset() const { return restored_offset_; }
   uint64_t snapshots_written() const { return snapshots_written_.load(); }
   // Takes a snapshot now (trainer thread stopped, or from within it) and commits its offset.
-  // No-op without snapshot_dir. A failed attempt removes its partial files. The trainer thread
-  // treats a failure as a storage fault (storage_health()) and retries after
-  // min(snapshot_interval_ms, 5 s), never stopping for it.
+  // No-op without snapshot_dir and on a replica (LoopOptions::params_source). A failed attempt
+  // removes its partial files. The trainer thread treats a failure as a storage fault
+  // (storage_health()) and retries after min(snapshot_interval_ms, 5 s), never stopping for it.
   [[nodiscard]] absl::Status Snapshot();
   // Thread-safe: current storage faults and counters.
   StorageHealth storage_health() const;
@@ -223,6 +246,12 @@ class RealtimeLoop {
   absl::Status TrainPending();
   absl::Status TrainRange(size_t begin, size_t end, bool evaluate);
   absl::Status Sync(bool dense);
+  bool follower() const { return static_cast<bool>(options_.params_source); }
+  // Trainer with a params sink: encodes this sync and publishes it with what is still unsent.
+  void PublishParams(const embedding::TableDelta& delta, std::string_view dense);
+  // Replica: applies the parameter records available now (up to the stream's end when
+  // `to_end`). Sets *applied when any was.
+  absl::Status FollowParams(bool to_end, bool* applied);
   absl::Status Restore(const std::string& dir, const model::ModelConfig& config,
                        std::string* joiner_state);
   // Restores the newest usable snapshot, or leaves the fresh state; creates the joiner.
@@ -235,6 +264,13 @@ class RealtimeLoop {
   std::unique_ptr<FileEventLog> log_;
   std::unique_ptr<stream::EventSource> source_;  // with LoopOptions::source; trainer thread
   std::string restored_position_;                // the source position of the restored snapshot
+  // The parameter stream: a trainer's next offset in it (UINT64_MAX until the first publish
+  // after Open, or the restored snapshot's; what its snapshots keep), a replica's source.
+  uint64_t params_next_ = UINT64_MAX;
+  std::vector<std::string> params_unsent_;  // trainer: encoded records not yet acknowledged
+  uint64_t params_published_events_ = UINT64_MAX;  // trainer: header.events of the last publish
+  uint64_t params_dense_trained_ = UINT64_MAX;  // trainer: examples trained at the last dense one
+  std::unique_ptr<stream::EventSource> params_;  // replica
   std::atomic<uint64_t> source_end_{0};
   int64_t last_end_ms_ = 0;
   std::unique_ptr<model::FeatureExtractor> features_;
@@ -275,6 +311,7 @@ class RealtimeLoop {
   StorageHealth health_ ABSL_GUARDED_BY(mu_);  // counters; faults below
   std::string append_fault_ ABSL_GUARDED_BY(mu_), snapshot_fault_ ABSL_GUARDED_BY(mu_);
   std::string late_store_fault_ ABSL_GUARDED_BY(mu_);  // the joiner's, copied after each step
+  std::string params_fault_ ABSL_GUARDED_BY(mu_);      // the parameter stream's last failure
   std::string recovery_fault_;  // set in Open
   // Trainer thread: ring of (prediction, label) per task for LiveQuality.
   std::vector<std::array<float, model::kNumTasks>> live_probs_, live_labels_;

@@ -157,10 +157,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   lo.log.fsync = options.fsync;
   lo.joiner.utc_offset_minutes = options.utc_offset_minutes;
   lo.joiner.late_store_dir = options.data_dir + "/late";
-  lo.snapshot_dir = options.data_dir + "/snapshots";
+  lo.snapshot_dir =
+      options.snapshot_dir.empty() ? options.data_dir + "/snapshots" : options.snapshot_dir;
   lo.snapshot_interval_ms = options.snapshot_interval_ms;
   lo.sink = options.event_sink;
   lo.source = options.event_source;
+  lo.params_sink = options.params_sink;
+  lo.params_source = options.params_source;
   // A server keeps only the live window of progressive metrics (bounded memory).
   lo.evaluate_from_offset = std::numeric_limits<uint64_t>::max();
   FORYOU_ASSIGN_OR_RETURN(e->loop_, realtime::RealtimeLoop::Open(lo, e->config_, e->model_catalog_));

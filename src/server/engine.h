@@ -83,6 +83,12 @@ struct EngineOptions {
   // log. Not with a Seeder that has events (the seed goes into an empty file log only).
   std::shared_ptr<stream::EventSink> event_sink;
   stream::EventSourceOpener event_source;
+  // Roles in separate processes (`serve --role`, LoopOptions::params_sink / params_source): a
+  // trainer's parameter stream, a replica's. snapshot_dir: the loop's snapshots ("" =
+  // <data_dir>/snapshots; a replica's is the trainer's, shared).
+  std::shared_ptr<stream::EventSink> params_sink;
+  realtime::ParamSourceOpener params_source;
+  std::string snapshot_dir;
 };
 
 // A video's stored frame hashes (catalog::Video::frame_hash: 16 hex digits each, joined by

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The trainer and an API replica as separate processes on Kafka (docs/design/kafka.md, "Roles"):
+# `foryou kafka-mock --partitions 1` (one event partition, so /v1/events' `offset` is exact),
+# `foryou serve --role trainer` and `foryou serve --role api`, sharing a snapshot directory.
+#  1. Freshness: KAFKA_ROLES_SAMPLES (40) POSTs of 20 plays to the replica, one at a time; a
+#     sample is the time from the POST's answer to the first replica /healthz (polled every 5 ms)
+#     whose serving_offset (the trainer's event count of the last whole sync the replica applied
+#     from the parameter topic) covers the batch. Every sample must be under
+#     KAFKA_ROLES_BOUND_MS (3000).
+#  2. Restart: the replica is killed with SIGKILL, KAFKA_ROLES_GAP (20) batches are posted to
+#     the trainer meanwhile, and the replica restarts on its data directory: it loads the
+#     trainer's newest snapshot and the parameter topic after it, and must reach the trainer's
+#     serving_offset and ledger (records, checksum) within KAFKA_ROLES_CATCHUP_MS (15000).
+#  3. A new replica on an empty data directory, the same check.
+# With KAFKA_ROLES_SAMPLES=0 only 2 and 3 run. Environment: FORYOU_BIN (build/release/foryou).
+# Prints last: kafka_roles samples=.. p50_ms=.. p99_ms=.. max_ms=.. restored_offset=..
+#   restart_catchup_ms=.. new_replica_catchup_ms=.. PASS|FAIL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${FORYOU_BIN:-build/release/foryou}"
+samples="${KAFKA_ROLES_SAMPLES:-40}"
+bound_ms="${KAFKA_ROLES_BOUND_MS:-3000}"
+gap="${KAFKA_ROLES_GAP:-20}"
+catchup_limit_ms="${KAFKA_ROLES_CATCHUP_MS:-15000}"
+
+log() { echo "kafka_roles: $*" >&2; }
+die() { log "error: $*"; keep=1; exit 1; }
+for tool in curl jq; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+[ -x "$bin" ] || die "no server binary at $bin (build it, or set FORYOU_BIN)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/foryou_kafka_roles.XXXXXX")"
+mock_pid="" pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  [ -n "$mock_pid" ] && kill -TERM "$mock_pid" 2>/dev/null
+  wait 2>/dev/null
+  if [ "${keep:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$bin" kafka-mock --partitions 1 >"$work/mock.stdout" 2>"$work/mock.stderr" &
+mock_pid=$!
+bootstrap=""
+for _ in $(seq 100); do
+  bootstrap="$(head -1 "$work/mock.stdout")"
+  [ -n "$bootstrap" ] && break
+  kill -0 "$mock_pid" 2>/dev/null || die "foryou kafka-mock exited: $(cat "$work/mock.stderr")"
+  sleep 0.1
+done
+[ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
+
+# start NAME ROLE: `serve --role ROLE` on $work/NAME (port kept in $work/NAME.port for
+# restarts); sets started_pid and started_base.
+start() {
+  local name=$1 role=$2 port=0 i
+  [ -f "$work/$name.port" ] && port="$(cat "$work/$name.port")"
+  "$bin" serve --data-dir "$work/$name" --port "$port" --kafka "$bootstrap" --role "$role" \
+    --snapshot-dir "$work/snapshots" --snapshot-interval-ms 500 \
+    >>"$work/$name.stdout" 2>>"$work/$name.stderr" &
+  started_pid=$!
+  pids+=("$started_pid")
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$started_pid" 2>/dev/null || { tail -5 "$work/$name.stderr" >&2; die "$name exited"; }
+    if [ "$port" = 0 ]; then
+      port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$work/$name.stdout" | sed 's/.*://' || true)"
+      [ -n "$port" ] || port=0
+    fi
+    if [ "$port" != 0 ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
+      echo "$port" >"$work/$name.port"
+      started_base="http://127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.05
+  done
+  die "$name was not healthy after 30 s"
+}
+# catalog NAME BASE: u0 and v0 in that process's catalog (each process has its own).
+catalog() {
+  local app admin
+  app="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/$1/keys.json")"
+  admin="$(jq -r '[.keys[] | select(.role == "admin")][0].key' "$work/$1/keys.json")"
+  curl -sf -o /dev/null -H "X-Api-Key: $app" -H 'Content-Type: application/json' \
+    -d '{"id":"u0"}' "$2/v1/users" || die "POST /v1/users on $1"
+  curl -sf -o /dev/null -H "X-Api-Key: $admin" -H 'Content-Type: application/json' \
+    -d '{"id":"v0","creator":"c0","duration_ms":15000,"moderation":"approved"}' \
+    "$2/v1/videos" || die "POST /v1/videos on $1"
+}
+# post NAME BASE TAG: 20 plays of u0 on v0; prints the answer's offset.
+post() {
+  local key body i
+  key="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/$1/keys.json")"
+  body='{"events":['
+  for ((i = 0; i < 20; i++)); do
+    [ "$i" -gt 0 ] && body+=','
+    body+="{\"type\":\"play\",\"user\":\"u0\",\"video\":\"v0\",\"request_id\":\"$3-$i\",\"time_ms\":$(date +%s%3N),\"watch_ms\":$((1000 + i * 300))}"
+  done
+  body+=']}'
+  curl -sf -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "$body" \
+    "$2/v1/events" | jq -r '.offset'
+}
+field() {  # field BASE JQ: a /healthz field
+  curl -s --max-time 2 "$1/healthz" | jq -r "$2" 2>/dev/null || echo -1
+}
+# ledger BASE: "serving_offset events checksum" (the checksum read as text: a full uint64).
+ledger() {
+  local hz
+  hz="$(curl -s --max-time 2 "$1/healthz" || true)"
+  echo "$(jq -r '.serving_offset // -1' <<<"$hz" 2>/dev/null || echo -1)" \
+       "$(grep -o '"events":[0-9]*' <<<"$hz" | head -1 | cut -d: -f2)" \
+       "$(grep -o '"checksum":[0-9]*' <<<"$hz" | head -1 | cut -d: -f2)"
+}
+# catchup BASE: ms until the replica at BASE shows the trainer's ledger (trainer idle), or -1.
+catchup() {
+  local t0 want now
+  t0="$(date +%s%N)"
+  want="$(ledger "$trainer")"
+  while true; do
+    [ "$(ledger "$1")" = "$want" ] && { echo $(( ($(date +%s%N) - t0) / 1000000 )); return; }
+    now="$(date +%s%N)"
+    [ $(( (now - t0) / 1000000 )) -gt "$catchup_limit_ms" ] && { echo -1; return; }
+    want="$(ledger "$trainer")"
+    sleep 0.02
+  done
+}
+
+start trainer trainer
+trainer="$started_base"
+catalog trainer "$trainer"
+start api1 api
+api="$started_base" api_pid="$started_pid"
+catalog api1 "$api"
+log "mock $bootstrap, trainer $trainer, replica $api"
+
+: >"$work/ms.txt"
+fail=0
+for ((s = 0; s < samples; s++)); do
+  offset="$(post api1 "$api" "f$s")"
+  [ -n "$offset" ] && [ "$offset" != null ] || die "POST /v1/events to the replica failed"
+  t0="$(date +%s%N)"
+  while [ "$(field "$api" '.serving_offset')" -lt $((offset + 20)) ]; do
+    [ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 10000 ] && break
+    sleep 0.005
+  done
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "$ms" >>"$work/ms.txt"
+  [ "$ms" -gt "$bound_ms" ] && { log "sample $s: ${ms} ms"; fail=1; }
+done
+stats="samples=0 p50_ms=0 p99_ms=0 max_ms=0"
+if [ "$samples" -gt 0 ]; then
+  stats="$(sort -n "$work/ms.txt" | awk '{ v[NR] = $1 } END {
+    p50 = v[int((NR + 1) * 0.50)]; p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1];
+    printf "samples=%d p50_ms=%d p99_ms=%d max_ms=%d", NR, p50, p99, v[NR] }')"
+fi
+
+# The replica killed; events go on through the trainer; a snapshot is taken meanwhile.
+kill -KILL "$api_pid"
+wait "$api_pid" 2>/dev/null || true
+for ((g = 0; g < gap; g++)); do
+  post trainer "$trainer" "g$g" >/dev/null || die "POST /v1/events to the trainer failed"
+  sleep 0.05
+done
+sleep 0.6  # past a snapshot interval: the restart loads a snapshot newer than the kill
+start api1 api
+api="$started_base"
+restored="$(grep -o 'serving model at offset [0-9]*' "$work/api1.stderr" | tail -1 | grep -o '[0-9]*$' || echo 0)"
+restart_ms="$(catchup "$api")"
+log "replica restarted from offset ${restored:-0}; caught up in ${restart_ms} ms ($(ledger "$api"))"
+start api2 api
+new_ms="$(catchup "$started_base")"
+log "new replica caught up in ${new_ms} ms"
+verdict=PASS
+if [ "$fail" = 1 ] || [ "$restart_ms" -lt 0 ] || [ "$new_ms" -lt 0 ] || [ "${restored:-0}" = 0 ]; then
+  verdict=FAIL
+  keep=1
+fi
+echo "kafka_roles $stats restored_offset=${restored:-0} restart_catchup_ms=$restart_ms" \
+     "new_replica_catchup_ms=$new_ms $verdict"
+[ "$verdict" = PASS ]
