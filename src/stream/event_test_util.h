@@ -59,6 +59,7 @@ inline Event Typical(EventType type) {
     e.replays = 2;
   }
   if (type == EventType::kSkip) e.watch_ms = 840;
+  if (type == EventType::kAdClick) e.position = 4;
   if (type == EventType::kComment) e.text = "so good \xF0\x9F\x98\x82";  // an emoji
   if (type == EventType::kReport) e.reason = "spam";
   return e;
