@@ -63,9 +63,9 @@ class AdsFeedTest : public ::testing::Test {
     g.name = "Group";
     g.goal = goal;
     g.bid_strategy = ads::BidStrategy::kBidCap;
-    // A CPM far above any organic reserve; per click, $20 x a p(click) of a few percent is too
-    // (and within the budget: a group that cannot pay one billed event sits out).
-    g.bid_micros = goal == ads::Goal::kClick ? 20 * ads::kMicros : (200 - 20 * b) * ads::kMicros;
+    // A CPM far above any organic reserve; per click, $900 x p(click) is too, whatever the
+    // model predicts (and within the budget: a group that cannot pay one billed event sits out).
+    g.bid_micros = goal == ads::Goal::kClick ? 900 * ads::kMicros : (200 - 20 * b) * ads::kMicros;
     g.budget_mode = ads::BudgetMode::kDaily;
     g.budget_micros = 1000 * ads::kMicros;
     g.pacing = ads::Pacing::kFast;
@@ -173,7 +173,7 @@ TEST_F(AdsFeedTest, CpcIsBilledOnTheAdClickOnceAndTheClickCreditsAConversion) {
   ASSERT_TRUE(click.ok()) << click.status();
   EXPECT_EQ(click->kind, ads::EventKind::kClick);
   EXPECT_GT(click->charge_micros, 0);
-  EXPECT_LE(click->charge_micros, 20 * ads::kMicros);
+  EXPECT_LE(click->charge_micros, 900 * ads::kMicros);
   EXPECT_EQ(ledger.Events("g1", ads::EventKind::kClick), 1);
   const int64_t now = common::WallMs();
   EXPECT_EQ(ledger.SpentOf("c1", "g1", now).group_total, click->charge_micros);

@@ -262,7 +262,7 @@ TEST_F(ApiAdsTest, AnAdminApprovesAdsAndEveryActionIsAudited) {
 
 TEST_F(ApiAdsTest, CustomAudiencesAreTheAdvertisersOwnAndTargetable) {
   const Tree t = MakeTree(*h_, "aud");
-  const Tree other = MakeTree(*h_, "oth");
+  const Tree other = MakeTree(*h_, "aux");
   Reply made = h_->Post("/v1/ads/audiences",
                         json({{"id", "buyers"}, {"account", t.account}, {"name", "Past buyers"},
                               {"users", {"u1", "u2", "u2", "u3"}}}).dump(),
@@ -290,7 +290,7 @@ TEST_F(ApiAdsTest, CustomAudiencesAreTheAdvertisersOwnAndTargetable) {
   refused({{"id", "buyers"}, {"account", t.account}, {"name", "X"}, {"users", {"u9"}}}, t.token,
           409, "already exists");
   refused({{"id", "theirs"}, {"account", other.account}, {"name", "X"}, {"users", {"u9"}}},
-          t.token, 404, "audience.account: account oth-acc not found");
+          t.token, 404, "audience.account: account aux-acc not found");
   EXPECT_EQ(h_->Get("/v1/ads/audiences/theirs", kAdminKey).status, 404);
   EXPECT_EQ(h_->engine().ads_store().AudiencesOf("u9").value(), std::vector<std::string>{});
 
