@@ -1,5 +1,6 @@
 // AdsStore over a real RocksDB in a temp dir.
 #include "ads/ads_store.h"
+#include "ads/served_ads.h"
 
 #include <unistd.h>
 
@@ -161,6 +162,41 @@ TEST_F(AdsStoreTest, AudiencesReplaceTheirMembersAndStayWithTheirAccount) {
             absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->PutAudience({.id = "x", .account = "a1", .name = "X"}, {""}).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AdsStoreTest, ServedAdsOutliveAReopenUntilDeleted) {
+  const ServedAd a{.request_id = "r1-ab", .position = 4, .user = "u1", .account = "a1",
+                   .campaign = "c1", .ad_group = "g1", .ad = "d1", .video = "v9",
+                   .billed = Goal::kClick, .charge_micros = 1500, .served_ms = 1765000000000};
+  ServedAd b = a;
+  b.position = 14;
+  b.billed = Goal::kImpression;
+  const uint64_t generation = store_->generation();
+  ASSERT_TRUE(PutServedAds(store_.get(), {a, b}).ok());
+  // Not a record write: readers of the records (the ad stage's active groups) keep their copies.
+  EXPECT_EQ(store_->generation(), generation);
+  Reopen();
+  absl::StatusOr<std::vector<ServedAd>> all = LoadServedAds(*store_);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(*all, (std::vector<ServedAd>{a, b}));
+  ASSERT_TRUE(DeleteServedAds(store_.get(), {{"r1-ab", 4}}).ok());
+  all = LoadServedAds(*store_);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, std::vector<ServedAd>{b});
+
+  // Invalid: nothing of the batch is written.
+  ServedAd bad = a;
+  bad.position = 30;
+  ServedAd worse = a;
+  worse.charge_micros = -1;
+  EXPECT_EQ(PutServedAds(store_.get(), {bad, worse}).message(),
+            "served_ad.charge_micros: must be >= 0");
+  EXPECT_EQ(LoadServedAds(*store_)->size(), 1u);
+  EXPECT_EQ(ParseServedAd(ServedAdToJson(a)).value(), a);
+  EXPECT_EQ(ParseServedAd(R"({"request_id":"r1","colour":1})").status().message(),
+            "served_ad.colour: unknown field");
+  EXPECT_EQ(ParseServedAd(R"({"billed":"free"})").status().message(),
+            "served_ad.billed: 'free' is not a goal");
 }
 
 }  // namespace

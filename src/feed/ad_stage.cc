@@ -19,7 +19,9 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ads/served_ads.h"
 #include "common/id_key.h"
 #include "common/status_macros.h"
 #include "model/impression.h"
@@ -56,6 +58,11 @@ double ModelRate(const float* probs, ads::Goal goal, const AdStageOptions& o) {
 }
 
 }  // namespace
+
+std::string AdEventId(ads::EventKind kind, std::string_view request_id, int64_t position) {
+  return absl::StrCat(ads::Name(kind), "_",
+                      absl::string_view(request_id.data(), request_id.size()), "_", position);
+}
 
 AdStage::AdStage(AdStageOptions options, ads::AdsStore* store, ads::Ledger* ledger,
                  ads::Pacer* pacer, const Scorer* scorer)
@@ -95,9 +102,7 @@ AdStage::Groups(const VideoIndex::Snapshot& index, int64_t now_ms) {
   auto out = std::make_shared<std::vector<std::shared_ptr<const Active>>>();
   absl::flat_hash_map<std::string, std::shared_ptr<ads::Campaign>> campaigns;
   for (ads::AdGroup& g : all) {
-    // A CPC group is billed on its click, which no event reports yet: it sits out rather than
-    // take slots it would never pay for.
-    if (g.paused || ads::BilledEvent(g) == ads::Goal::kClick) continue;
+    if (g.paused) continue;
     std::shared_ptr<ads::Campaign>& c = campaigns[g.campaign];
     if (c == nullptr) {
       FORYOU_ASSIGN_OR_RETURN(ads::Campaign got, store_->GetCampaign(g.campaign));
@@ -122,10 +127,24 @@ AdStage::Groups(const VideoIndex::Snapshot& index, int64_t now_ms) {
       break;
     }
   }
+  NoteGroupsRead(generation, hour, out->empty());
   groups_ = std::move(out);
   groups_generation_ = generation;
   groups_hour_ = hour;
   return groups_;
+}
+
+void AdStage::NoteGroupsRead(uint64_t generation, int64_t hour, bool empty) {
+  no_ads_at_.store(empty ? (generation << 20) | (static_cast<uint64_t>(hour) & 0xFFFFF)
+                         : kAdsMayServe,
+                   std::memory_order_release);
+}
+
+bool AdStage::MayServe(int64_t now_ms) const {
+  const uint64_t none = no_ads_at_.load(std::memory_order_acquire);
+  if (none == kAdsMayServe) return true;
+  const uint64_t hour = static_cast<uint64_t>(now_ms / ads::kHourMs) & 0xFFFFF;
+  return none != ((store_->generation() << 20) | hour);
 }
 
 int AdStage::active_groups() {
@@ -140,12 +159,15 @@ absl::Status AdStage::Place(const catalog::User& user,
   if (groups->empty()) return absl::OkStatus();  // ads off: nothing is counted or kept
   Viewer viewer;
   uint64_t draw = 0;
+  std::vector<std::pair<std::string, int32_t>> expired;
   {
     common::MutexLock lock(&mu_);
-    ExpireLocked(now_ms);
+    expired = ExpireLocked(now_ms);
     viewer = viewers_[user.id];
     draw = ++draws_;
   }
+  // Best effort: a served ad left behind is found expired and deleted by the next Restore.
+  if (!expired.empty()) DeleteServedAds(store_, expired).IgnoreError();
   std::vector<FeedItem>& items = page->items;
   std::vector<FeedItem> out;
   out.reserve(items.size() + items.size() / 4 + 1);
@@ -158,6 +180,7 @@ absl::Status AdStage::Place(const catalog::User& user,
   absl::flat_hash_set<uint64_t> on_page;
   for (const FeedItem& item : items) on_page.insert(item.candidate.video_key);
   std::vector<std::pair<std::string, std::shared_ptr<const Active>>> placed;  // key, ad
+  std::vector<ads::ServedAd> records;  // what placed holds, for the ads database
   std::vector<ads::Reservation> holds;
   auto release_all = [&] {
     for (const ads::Reservation& r : holds) pacer_->Release(r);
@@ -294,6 +317,12 @@ absl::Status AdStage::Place(const catalog::User& user,
           ad_item.ad = std::move(sponsored);
           placed.emplace_back(ServedKey(page->request_id, static_cast<int64_t>(out.size())),
                               shortlisted[w]);
+          records.push_back({.request_id = page->request_id,
+                             .position = static_cast<int32_t>(out.size()), .user = user.id,
+                             .account = a.campaign.account, .campaign = a.campaign.id,
+                             .ad_group = a.group.id, .ad = a.ad.id, .video = a.ad.video,
+                             .billed = r.billed, .charge_micros = r.charge_micros,
+                             .served_ms = now_ms});
           out.push_back(std::move(ad_item));
           viewer.last_ad = a.ad.id;
           viewer.so_far.organic_since_ad = 0;
@@ -308,6 +337,11 @@ absl::Status AdStage::Place(const catalog::User& user,
     out.push_back(items[next++]);
     ++viewer.so_far.items;
     if (viewer.so_far.organic_since_ad >= 0) ++viewer.so_far.organic_since_ad;
+  }
+  // The holds outlive a restart: written before the page goes out.
+  if (absl::Status st = ads::PutServedAds(store_, records); !st.ok()) {
+    release_all();
+    return st;
   }
   items = std::move(out);
   viewer.seen_ms = now_ms;
@@ -332,12 +366,18 @@ absl::Status AdStage::Place(const catalog::User& user,
   return absl::OkStatus();
 }
 
-void AdStage::ExpireLocked(int64_t now_ms) {
-  if (now_ms - expired_ms_ < 60'000) return;
+std::vector<std::pair<std::string, int32_t>> AdStage::ExpireLocked(int64_t now_ms) {
+  std::vector<std::pair<std::string, int32_t>> gone;
+  if (now_ms - expired_ms_ < 60'000) return gone;
   expired_ms_ = now_ms;
   for (auto it = served_.begin(); it != served_.end();) {
     if (now_ms - it->second.served_ms > options_.billing_window_ms) {
       if (it->second.held) pacer_->Release(it->second.hold);
+      const size_t split = it->first.find('\n');
+      int32_t position = 0;
+      if (absl::SimpleAtoi(absl::string_view(it->first).substr(split + 1), &position)) {
+        gone.emplace_back(it->first.substr(0, split), position);
+      }
       served_.erase(it++);
     } else {
       ++it;
@@ -350,6 +390,7 @@ void AdStage::ExpireLocked(int64_t now_ms) {
       ++it;
     }
   }
+  return gone;
 }
 
 absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const stream::Event& e,
@@ -380,7 +421,7 @@ absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const st
   const size_t split = key.find('\n');
   ads::LedgerEntry entry{
       .event_id = absl::StrCat(ads::Name(kind), "_", key.substr(0, split), "_",
-                               key.substr(split + 1)),
+                               key.substr(split + 1)),  // AdEventId
       .kind = kind, .user = e.user, .account = active->campaign.account,
       .campaign = active->campaign.id, .ad_group = active->group.id, .ad = active->ad.id,
       .time_ms = now_ms};
@@ -443,8 +484,11 @@ absl::Status AdStage::Observe(absl::Span<const stream::Event> events, int64_t no
   };
   for (const stream::Event& e : events) {
     using stream::EventType;
-    if (e.type == EventType::kImpression) {
-      keep(Bill(ServedKey(e.request_id, e.position), ads::EventKind::kImpression, e, now_ms));
+    if (e.type == EventType::kImpression || e.type == EventType::kAdClick) {
+      keep(Bill(ServedKey(e.request_id, e.position),
+                e.type == EventType::kAdClick ? ads::EventKind::kClick
+                                              : ads::EventKind::kImpression,
+                e, now_ms));
       continue;
     }
     const bool view = e.type == EventType::kPlay || e.type == EventType::kSkip;
@@ -466,6 +510,83 @@ absl::Status AdStage::Observe(absl::Span<const stream::Event> events, int64_t no
     if (e.watch_ms >= 6000 || e.completed) keep(Bill(key, ads::EventKind::kView6s, e, now_ms));
   }
   return first;
+}
+
+absl::Status AdStage::Restore(int64_t now_ms) {
+  FORYOU_ASSIGN_OR_RETURN(std::vector<ads::ServedAd> stored, ads::LoadServedAds(*store_));
+  // Oldest first, so each viewer's recent ads end newest last.
+  std::sort(stored.begin(), stored.end(), [](const ads::ServedAd& a, const ads::ServedAd& b) {
+    return a.served_ms < b.served_ms;
+  });
+  absl::flat_hash_map<std::string, std::shared_ptr<const Active>> by_ad;
+  std::vector<std::pair<std::string, int32_t>> gone;
+  std::vector<std::pair<std::string, Served>> back;
+  for (const ads::ServedAd& r : stored) {
+    if (now_ms - r.served_ms > options_.billing_window_ms) {
+      gone.emplace_back(r.request_id, r.position);
+      continue;
+    }
+    std::shared_ptr<const Active>& active = by_ad[r.ad];
+    if (active == nullptr) {
+      auto a = std::make_shared<Active>();
+      absl::StatusOr<ads::Ad> ad = store_->GetAd(r.ad);
+      absl::StatusOr<ads::AdGroup> group = store_->GetAdGroup(r.ad_group);
+      absl::StatusOr<ads::Campaign> campaign = store_->GetCampaign(r.campaign);
+      for (const absl::Status& st : {ad.status(), group.status(), campaign.status()}) {
+        if (!st.ok() && !absl::IsNotFound(st)) return st;
+      }
+      // Records are never deleted; a served ad naming a missing one bills nothing.
+      if (!ad.ok() || !group.ok() || !campaign.ok()) {
+        by_ad.erase(r.ad);
+        gone.emplace_back(r.request_id, r.position);
+        continue;
+      }
+      a->ad = *std::move(ad);
+      a->group = *std::move(group);
+      a->campaign = *std::move(campaign);
+      a->video_key = common::VideoKey(r.video);
+      active = std::move(a);
+    }
+    auto item = std::make_shared<SponsoredItem>();
+    item->ad = r.ad;
+    item->ad_group = r.ad_group;
+    item->campaign = r.campaign;
+    item->account = r.account;
+    item->call_to_action = active->ad.call_to_action;
+    item->landing_url = active->ad.landing_url;
+    item->billed = r.billed;
+    item->charge_micros = r.charge_micros;
+    Served s;
+    s.active = active;
+    s.item = std::move(item);
+    s.user = r.user;
+    s.served_ms = r.served_ms;
+    // Billed before the restart: nothing left to hold. Otherwise the charge is held again.
+    absl::StatusOr<ads::LedgerEntry> billed =
+        ledger_->Find(AdEventId(ads::GoalKind(r.billed), r.request_id, r.position));
+    if (!billed.ok() && !absl::IsNotFound(billed.status())) return billed.status();
+    if (!billed.ok() && r.charge_micros > 0) {
+      absl::StatusOr<ads::Reservation> hold =
+          pacer_->Reserve(active->campaign, active->group, r.charge_micros, now_ms);
+      // No room left (spent meanwhile): the billed event, if it comes, is free.
+      if (hold.ok()) {
+        s.held = true;
+        s.hold = *std::move(hold);
+      }
+    }
+    back.emplace_back(ServedKey(r.request_id, r.position), std::move(s));
+  }
+  {
+    common::MutexLock lock(&mu_);
+    for (auto& [key, s] : back) {
+      Viewer& v = viewers_[s.user];
+      v.seen_ms = std::max(v.seen_ms, s.served_ms);
+      v.recent_ads.emplace_back(s.active->video_key, key);
+      if (v.recent_ads.size() > 8) v.recent_ads.erase(v.recent_ads.begin());
+      served_[key] = std::move(s);
+    }
+  }
+  return ads::DeleteServedAds(store_, gone);
 }
 
 }  // namespace foryou::feed

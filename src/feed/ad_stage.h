@@ -6,7 +6,12 @@
 // served ad (impression, 2 s / 6 s view, click, "not interested") bill it through the ledger,
 // once per event kind and slot, and hide the advertiser.
 //
-// Ads are off while no ad group is active: Place returns the page unchanged.
+// Ads are off while no ad group is active: Place returns the page unchanged, and MayServe (one
+// atomic read) says so before the caller looks anything up for Place.
+//
+// Each served ad (its slot, viewer, billed event and charge) is written to the ads database
+// before the page goes out (ads/served_ads.h) and deleted when its billing window ends, so a
+// stage opened after a restart (Restore) still bills the events of the pages served before it.
 //
 // Thread-safe: Place and Observe may run on any number of request threads. The store, ledger,
 // pacer and scorer must outlive the stage.
@@ -18,6 +23,7 @@
 //   ... later, the viewer's events:  ads.Observe(events, now);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -66,6 +72,10 @@ struct AdStageOptions {
 };
 
 // What an ad item of a page carries (FeedItem::ad).
+// The ledger's event id of a served ad's event: "<kind>_<request id>_<position>", e.g.
+// "click_r12-ab_4" (the click id an advertiser names in a conversion).
+std::string AdEventId(ads::EventKind kind, std::string_view request_id, int64_t position);
+
 struct SponsoredItem {
   std::string ad, ad_group, campaign, account;
   std::string call_to_action, landing_url;
@@ -85,18 +95,32 @@ class AdStage {
   // shortlist / window.
   [[nodiscard]] static absl::Status Validate(const AdStageOptions& options);
 
+  // Reads back the served ads the database holds (written by Place before a restart): those
+  // still in their billing window are served ads again, their charge held in the pacer unless
+  // the ledger already has their billed event; the others are deleted. Call once, after the
+  // ledger's Load and before the first Place / Observe. Errors: the store's and the ledger's.
+  [[nodiscard]] absl::Status Restore(int64_t now_ms);
+
+  // False when Place would surely place nothing now: the last read of the ad groups found none
+  // active, and neither the ads store (its generation) nor the hour has changed since. Lock-free
+  // (one atomic load beside the store's generation), so a feed request asks it before it looks
+  // up what Place needs. True also before the first read.
+  bool MayServe(int64_t now_ms) const;
+
   // Puts ads into `page` (as FeedService::Feed served it to `user` at now_ms): each winner takes
   // its slot and the organic items from there move down one. The page keeps every organic item
   // (so the feed's memory of the page's tail stays true) and grows by its ads, at most one in
-  // SlotOptions::max_one_in. Errors: the store's and the scorer's (the page is then as it was).
+  // SlotOptions::max_one_in. The page's served ads are written to the ads database before it
+  // returns. Errors: the store's and the scorer's (the page is then as it was).
   [[nodiscard]] absl::Status Place(const catalog::User& user,
                                    const std::shared_ptr<const VideoIndex::Snapshot>& index,
                                    int64_t now_ms, FeedPage* page);
 
   // The viewer's events, after they are logged. On a served ad (matched by its request id and
-  // position, or for "not interested" by the viewer and the video): an impression, a play or
-  // skip of 2 s and of 6 s go to the ledger, charged when they are the ad's billed event and
-  // within the budget (event id "<kind>_<request>_<position>": a repeat is charged once);
+  // position, or for plays, skips and "not interested" by the viewer and the video): an
+  // impression, an ad click, a play or skip of 2 s and of 6 s go to the ledger, charged when
+  // they are the ad's billed event and within the budget (event id AdEventId: a repeat is
+  // charged once);
   // "not interested" hides the ad's advertiser from that viewer. Other events are ignored.
   // Returns the first error of the ledger or store (the other events still go through).
   absl::Status Observe(absl::Span<const stream::Event> events, int64_t now_ms);
@@ -139,7 +163,13 @@ class AdStage {
   // Bills (or records, unbilled) one event of a served ad.
   absl::Status Bill(const std::string& key, ads::EventKind kind, const stream::Event& e,
                     int64_t now_ms);
-  void ExpireLocked(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops served ads past their window (releasing their holds) and idle viewers; returns the
+  // slots whose stored served ads are to be deleted (outside mu_).
+  std::vector<std::pair<std::string, int32_t>> ExpireLocked(int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Notes the outcome of a read of the active groups for MayServe.
+  void NoteGroupsRead(uint64_t generation, int64_t hour, bool empty)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(groups_mu_);
 
   const AdStageOptions options_;
   ads::AdsStore* const store_;
@@ -153,6 +183,11 @@ class AdStage {
   int64_t groups_hour_ ABSL_GUARDED_BY(groups_mu_) = -1;
   std::shared_ptr<const std::vector<std::shared_ptr<const Active>>> groups_
       ABSL_GUARDED_BY(groups_mu_);
+
+  // (store generation << 20) | (hour & 0xFFFFF) of the last read that found no active group;
+  // kAdsMayServe when the last read found some (or none was made).
+  static constexpr uint64_t kAdsMayServe = ~0ull;
+  std::atomic<uint64_t> no_ads_at_{kAdsMayServe};
 
   common::Mutex mu_;
   absl::flat_hash_map<std::string, Served> served_ ABSL_GUARDED_BY(mu_);  // "<request>\n<pos>"

@@ -171,7 +171,8 @@ bool Joiner::ApplyAction(const Event& e, model::Impression* imp) const {
     case EventType::kReport:
     case EventType::kHideCreator:
     case EventType::kHideSound: y[model::kHate] = 1; break;
-    case EventType::kImpression: break;
+    case EventType::kImpression:
+    case EventType::kAdClick: break;  // a tap on an ad's call to action: billing, not a label
   }
   for (int t = 0; t < kNumTasks; ++t) {
     if (y[t] > before[t]) return true;

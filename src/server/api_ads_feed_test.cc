@@ -1,16 +1,21 @@
 // Ads in the served For You feed, end to end over HTTP: no ads while no ad group is active; with
 // active groups (made through the ads library) pages carry ads where the slot rules allow, never
 // the same ad twice in a row, within the organic rules, the frequency cap and the viewer's "not
-// interested"; an impression event bills its ad once however often it is sent.
+// interested"; an impression event bills its ad once however often it is sent; a CPC group is
+// billed on the viewer's ad click, once, and the click credits a conversion; a served ad still
+// bills after a restart; without an active group a feed request looks nothing up for ads.
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "ads/ads_store.h"
 #include "ads/ledger.h"
 #include "common/clock.h"
+#include "feed/ad_stage.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "server/api_test_harness.h"
@@ -41,8 +46,9 @@ class AdsFeedTest : public ::testing::Test {
     }
   }
 
-  // Account a<b>, campaign c<b>, group g<b> (CPM bid cap, fast pacing), ad d<b> on video adv<b>.
-  void AddAdvertiser(int b, int32_t cap) {
+  // Account a<b>, campaign c<b>, group g<b> (bid cap on `goal`: CPM by default, fast pacing),
+  // ad d<b> on video adv<b>.
+  void AddAdvertiser(int b, int32_t cap, ads::Goal goal = ads::Goal::kImpression) {
     ads::AdsStore& store = h_->engine().ads_store();
     const std::string n = std::to_string(b);
     ASSERT_TRUE(store.PutAccount({"a" + n, "Brand " + n, "owner" + n}).ok());
@@ -55,9 +61,11 @@ class AdsFeedTest : public ::testing::Test {
     g.id = "g" + n;
     g.campaign = c.id;
     g.name = "Group";
-    g.goal = ads::Goal::kImpression;
+    g.goal = goal;
     g.bid_strategy = ads::BidStrategy::kBidCap;
-    g.bid_micros = (200 - 20 * b) * ads::kMicros;  // a CPM far above any organic reserve
+    // A CPM far above any organic reserve; per click, $900 x p(click) is too, whatever the
+    // model predicts (and within the budget: a group that cannot pay one billed event sits out).
+    g.bid_micros = goal == ads::Goal::kClick ? 900 * ads::kMicros : (200 - 20 * b) * ads::kMicros;
     g.budget_mode = ads::BudgetMode::kDaily;
     g.budget_micros = 1000 * ads::kMicros;
     g.pacing = ads::Pacing::kFast;
@@ -89,8 +97,137 @@ class AdsFeedTest : public ::testing::Test {
     return r.j;
   }
 
+  // The first ad item of a page, null when none.
+  static json AdOf(const json& page) {
+    for (const json& item : page["items"]) {
+      if (item.contains("sponsored")) return item;
+    }
+    return nullptr;
+  }
+
+  // An event of `type` on the item at `position` of page `request_id`, sent to /v1/events.
+  int Send(const std::string& type, const std::string& user, const json& request_id,
+           const json& item) {
+    json e = {{"type", type}, {"user", user}, {"time_ms", common::WallMs()},
+              {"request_id", request_id}, {"video", item["video"]},
+              {"position", item["position"]}};
+    return h_->Post("/v1/events", json({{"events", {e}}}).dump()).status;
+  }
+
   std::unique_ptr<Harness> h_;
 };
+
+TEST_F(AdsFeedTest, WithoutAnActiveGroupTheFeedLooksNothingUpForAds) {
+  feed::AdStage& stage = h_->engine().ad_stage();
+  EXPECT_TRUE(stage.MayServe(common::WallMs()));  // nothing read yet
+  // A page reads the groups and finds none: the next requests skip the ads (and the user
+  // lookup they need) until the store changes or the hour turns.
+  bool checked = false;
+  for (int attempt = 0; attempt < 2 && !checked; ++attempt) {
+    const int64_t before = common::WallMs();
+    Page("u3");
+    const int64_t after = common::WallMs();
+    if (before / ads::kHourMs != after / ads::kHourMs) continue;  // the hour turned meanwhile
+    EXPECT_FALSE(stage.MayServe(after));
+    EXPECT_TRUE(stage.MayServe(after + ads::kHourMs));  // the next hour reads them again
+    checked = true;
+  }
+  ASSERT_TRUE(checked);
+  AddAdvertiser(1, /*cap=*/0);
+  EXPECT_TRUE(stage.MayServe(common::WallMs()));
+  EXPECT_FALSE(AdOf(Page("u1")).is_null());
+  EXPECT_TRUE(stage.MayServe(common::WallMs()));
+}
+
+TEST_F(AdsFeedTest, CpcIsBilledOnTheAdClickOnceAndTheClickCreditsAConversion) {
+  AddAdvertiser(1, /*cap=*/0, ads::Goal::kClick);
+  const json page = Page("u1");  // its impressions are sent
+  const json ad = AdOf(page);
+  ASSERT_FALSE(ad.is_null()) << "a CPC group takes part in the auction: " << page.dump();
+  const std::string request_id = page["request_id"];
+  const std::string click_id = absl::StrCat("click_", request_id, "_", ad["position"].get<int>());
+  EXPECT_EQ(ad["click_id"], click_id);
+  ads::Ledger& ledger = h_->engine().ads_ledger();
+  absl::StatusOr<ads::LedgerEntry> impression =
+      ledger.Find(absl::StrCat("impression_", request_id, "_", ad["position"].get<int>()));
+  ASSERT_TRUE(impression.ok()) << impression.status();
+  EXPECT_EQ(impression->charge_micros, 0) << "CPC pays for clicks, not impressions";
+
+  // Not billed: a click of another viewer, a click on an organic item's slot.
+  EXPECT_EQ(Send("ad_click", "u2", request_id, ad), 200);
+  json organic = page["items"][0];
+  ASSERT_FALSE(organic.contains("sponsored"));
+  EXPECT_EQ(Send("ad_click", "u1", request_id, organic), 200);
+  EXPECT_EQ(ledger.Events("g1", ads::EventKind::kClick), 0);
+  // A click without its slot is refused and changes nothing.
+  Reply bad = h_->Post("/v1/events", json({{"events", {{{"type", "ad_click"}, {"user", "u1"},
+                                                          {"time_ms", common::WallMs()},
+                                                          {"request_id", request_id},
+                                                          {"video", ad["video"]}}}}}).dump());
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("position: required for ad_click"), std::string::npos) << bad.body;
+
+  // The viewer's click, sent twice: billed once, at most the bid.
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(Send("ad_click", "u1", request_id, ad), 200);
+  absl::StatusOr<ads::LedgerEntry> click = ledger.Find(click_id);
+  ASSERT_TRUE(click.ok()) << click.status();
+  EXPECT_EQ(click->kind, ads::EventKind::kClick);
+  EXPECT_GT(click->charge_micros, 0);
+  EXPECT_LE(click->charge_micros, 900 * ads::kMicros);
+  EXPECT_EQ(ledger.Events("g1", ads::EventKind::kClick), 1);
+  const int64_t now = common::WallMs();
+  EXPECT_EQ(ledger.SpentOf("c1", "g1", now).group_total, click->charge_micros);
+
+  // The advertiser's conversion names the click: it is credited to it.
+  Reply conversion = h_->Post("/v1/conversions",
+                              json({{"event_id", "order-1"}, {"click_id", click_id},
+                                    {"type", "purchase"}, {"value_micros", 5 * ads::kMicros}})
+                                  .dump(),
+                              kAdminKey);
+  ASSERT_EQ(conversion.status, 201) << conversion.body;
+  EXPECT_EQ(conversion.j["conversion"]["attributed_to"], click_id);
+
+  // The report counts the click, its CTR and its spend from the ledger.
+  Reply report = h_->Get("/v1/ads/reports?account=a1&level=ad_group&by=all", kAdminKey);
+  ASSERT_EQ(report.status, 200) << report.body;
+  const json& totals = report.j["totals"];
+  EXPECT_EQ(totals["clicks"], 1);
+  EXPECT_EQ(totals["impressions"], 1);
+  EXPECT_DOUBLE_EQ(totals["ctr"].get<double>(), 1.0);
+  EXPECT_EQ(totals["conversions"], 1);
+  EXPECT_EQ(totals["spend_micros"], click->charge_micros);
+}
+
+TEST_F(AdsFeedTest, AServedAdBillsOnceAfterARestart) {
+  AddAdvertiser(1, /*cap=*/0);
+  Reply r = h_->Get("/v1/feed?user=u1&count=10");  // served; no event before the restart
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json ad = AdOf(r.j);
+  ASSERT_FALSE(ad.is_null()) << r.body;
+  const json request_id = r.j["request_id"];
+
+  h_->keep_dir();
+  const std::string dir = h_->dir();
+  h_.reset();
+  h_ = std::make_unique<Harness>(ServerOptions{}, dir);
+  ASSERT_TRUE(h_->ok());
+  ads::Ledger& ledger = h_->engine().ads_ledger();
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(Send("impression", "u1", request_id, ad), 200);
+  absl::StatusOr<ads::LedgerEntry> entry = ledger.Find(
+      absl::StrCat("impression_", request_id.get<std::string>(), "_", ad["position"].get<int>()));
+  ASSERT_TRUE(entry.ok()) << "the served ad's impression after the restart: " << entry.status();
+  EXPECT_GT(entry->charge_micros, 0);
+  EXPECT_EQ(ledger.SpentOf("c1", "g1", common::WallMs()).group_total, entry->charge_micros);
+  // Its hold ended with the billed event: a second restart holds nothing and bills nothing more.
+  h_.reset();
+  h_ = std::make_unique<Harness>(ServerOptions{}, dir);
+  ASSERT_TRUE(h_->ok());
+  ASSERT_EQ(Send("impression", "u1", request_id, ad), 200);
+  EXPECT_EQ(h_->engine().ads_ledger().SpentOf("c1", "g1", common::WallMs()).group_total,
+            entry->charge_micros);
+  h_.reset();
+  std::filesystem::remove_all(dir);
+}
 
 TEST_F(AdsFeedTest, SlotsRulesCapsNotInterestedAndBillingOnce) {
   // No active ad group: the pages are organic.

@@ -1,6 +1,7 @@
 // The Ads Manager over HTTP (docs/api.md, "Ads"): records validated by field and refused
 // without a trace, advertisers kept to their own accounts, an admin's approval of ads, the audit
-// log, conversions deduplicated by event id, and reports equal to the billing ledger.
+// log, conversions deduplicated by event id, reports equal to the billing ledger, and custom
+// audiences uploaded by their advertiser and targeted by its ad groups.
 #include "server/api_test_harness.h"
 
 #include "ads/report.h"
@@ -257,6 +258,75 @@ TEST_F(ApiAdsTest, AnAdminApprovesAdsAndEveryActionIsAudited) {
   EXPECT_TRUE(has("account:apr_adv", "/v1/ads/ads/ID/approval", t.ad, 403)) << audit.body;
   EXPECT_TRUE(has("account:apr_adv", "/v1/ads/ads/ID", t.ad, 200)) << audit.body;
   EXPECT_TRUE(has("account:apr_adv", "/v1/ads/campaigns", t.campaign, 201)) << audit.body;
+}
+
+TEST_F(ApiAdsTest, CustomAudiencesAreTheAdvertisersOwnAndTargetable) {
+  const Tree t = MakeTree(*h_, "aud");
+  const Tree other = MakeTree(*h_, "aux");
+  Reply made = h_->Post("/v1/ads/audiences",
+                        json({{"id", "buyers"}, {"account", t.account}, {"name", "Past buyers"},
+                              {"users", {"u1", "u2", "u2", "u3"}}}).dump(),
+                        t.token);
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.j, json({{"id", "buyers"}, {"account", t.account}, {"name", "Past buyers"},
+                          {"size", 3}}));
+  EXPECT_EQ(h_->engine().ads_store().AudiencesOf("u2").value(),
+            std::vector<std::string>{"buyers"});
+
+  // Refused, naming the field, and nothing changes.
+  auto refused = [&](const json& body, const std::string& token, int status,
+                     const std::string& message) {
+    Reply r = h_->Post("/v1/ads/audiences", body.dump(), token);
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_NE(r.body.find(message), std::string::npos) << r.body;
+  };
+  refused({{"account", t.account}, {"name", "X"}}, t.token, 400, "audience.users: required");
+  refused({{"account", t.account}, {"name", "X"}, {"users", {"u1", 7}}}, t.token, 400,
+          "audience.users[1]: must be a string");
+  refused({{"account", t.account}, {"name", "X"}, {"users", json::array()}, {"size", 9}},
+          t.token, 400, "audience.size: set by the server");
+  refused({{"account", t.account}, {"name", ""}, {"users", json::array()}}, t.token, 400,
+          "audience.name");
+  refused({{"id", "buyers"}, {"account", t.account}, {"name", "X"}, {"users", {"u9"}}}, t.token,
+          409, "already exists");
+  refused({{"id", "theirs"}, {"account", other.account}, {"name", "X"}, {"users", {"u9"}}},
+          t.token, 404, "audience.account: account aux-acc not found");
+  EXPECT_EQ(h_->Get("/v1/ads/audiences/theirs", kAdminKey).status, 404);
+  EXPECT_EQ(h_->engine().ads_store().AudiencesOf("u9").value(), std::vector<std::string>{});
+
+  // Another advertiser reads it as missing; its owner and an admin read it; a PUT replaces the
+  // members whole.
+  EXPECT_EQ(h_->Get("/v1/ads/audiences/buyers", other.token).status, 404);
+  EXPECT_EQ(h_->Get("/v1/ads/audiences/buyers", kAdminKey).j["size"], 3);
+  auto put_members = [&](const json& body, const std::string& token) {
+    return h_->Call("PUT", "/v1/ads/audiences/buyers", token, body.dump());
+  };
+  EXPECT_EQ(put_members({{"users", {"u9"}}}, other.token).status, 404);
+  Reply put = put_members({{"users", {"u4", "u5"}}}, t.token);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.j["size"], 2);
+  EXPECT_EQ(put.j["name"], "Past buyers");
+  EXPECT_EQ(h_->engine().ads_store().AudiencesOf("u2").value(), std::vector<std::string>{});
+  EXPECT_EQ(put_members({{"account", other.account}, {"users", json::array()}}, t.token).status,
+            400);
+
+  // Its ad groups target and exclude it; another advertiser's cannot.
+  Reply g = h_->Patch("/v1/ads/ad_groups/" + t.group,
+                      json({{"targeting", {{"audiences", {"buyers"}}}}}).dump(), t.token);
+  EXPECT_EQ(g.status, 200) << g.body;
+  Reply foreign = h_->Patch("/v1/ads/ad_groups/" + other.group,
+                            json({{"targeting", {{"excluded_audiences", {"buyers"}}}}}).dump(),
+                            other.token);
+  EXPECT_EQ(foreign.status, 400) << foreign.body;
+
+  // The upload is audited with its id.
+  Reply audit = h_->Get("/v1/admin/audit?limit=50", kAdminKey);
+  bool audited = false;
+  for (const json& r : audit.j["records"]) {
+    audited |= r["who"] == "account:aud_adv" && r["route"] == "/v1/ads/audiences" &&
+               r["target"] == "buyers" && r["status"] == 201;
+  }
+  EXPECT_TRUE(audited) << audit.body;
 }
 
 // A touch (impression or click) of `user` on the tree's ad, written to the ledger as the feed's

@@ -212,6 +212,7 @@ class ApiServer {
   // conversions and reports (api_server_ads_delivery.cc).
   void AdsRoutes();
   void AdsDeliveryRoutes();
+  void AdsAudienceRoutes();
   // An ads route: `fn` runs only for an advertiser or admin (ads_access.h), and every request
   // but a GET goes to the audit log.
   Handler AdsRoute(std::string name, CallerHandler fn);

@@ -424,6 +424,7 @@ void ApiServer::AdsRoutes() {
   }));
 
   AdsDeliveryRoutes();
+  AdsAudienceRoutes();
 }
 
 }  // namespace foryou::server

@@ -45,13 +45,16 @@ json ItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions&
 }
 
 // An ad item: the organic fields, then what the player shows and the client reports back.
-json AdItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions& options) {
+json AdItemJson(const feed::FeedItem& item, int position, const feed::FeedOptions& options,
+               const std::string& request_id) {
   json j = ItemJson(item, position, options);
   const feed::SponsoredItem& ad = *item.ad;
   j["sponsored"] = true;
   j["ad"] = ad.ad;
   j["call_to_action"] = ad.call_to_action;
   j["landing_url"] = ad.landing_url;
+  // What a conversion names as its click_id once the viewer taps the call to action.
+  j["click_id"] = feed::AdEventId(ads::EventKind::kClick, request_id, position);
   j["sources"] = json::array();
   return j;
 }
@@ -175,7 +178,8 @@ void ApiServer::FeedRoutes() {
     absl::StatusOr<feed::FeedPage> page = deps_.feed->Feed(*user, *count, now);
     if (!page.ok()) return SendError(res, page.status());
     const auto ads_start = std::chrono::steady_clock::now();
-    if (deps_.ad_stage != nullptr) {
+    // With no active ad group (the usual case when ads are off) nothing is looked up.
+    if (deps_.ad_stage != nullptr && deps_.ad_stage->MayServe(now)) {
       // A failure of the ads (their store) leaves the organic page, served as it is.
       absl::StatusOr<std::shared_ptr<const catalog::User>> u = deps_.feed->GetUser(*user);
       if (u.ok()) (void)deps_.ad_stage->Place(**u, deps_.feed->index(), now, &*page);
@@ -185,7 +189,8 @@ void ApiServer::FeedRoutes() {
     for (size_t i = 0; i < page->items.size(); ++i) {
       const feed::FeedItem& item = page->items[i];
       items.push_back(item.ad != nullptr
-                          ? AdItemJson(item, static_cast<int>(i), deps_.feed->options())
+                          ? AdItemJson(item, static_cast<int>(i), deps_.feed->options(),
+                                       page->request_id)
                           : ItemJson(item, static_cast<int>(i), deps_.feed->options()));
     }
     AddSocialFields(&items, *user);

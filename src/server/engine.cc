@@ -186,6 +186,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   e->ad_stage_ = std::make_unique<feed::AdStage>(ad_options, e->ads_store_.get(),
                                                  e->ads_ledger_.get(), e->ads_pacer_.get(),
                                                  e->scorer_.get());
+  // The ads served before a restart still bill their events.
+  FORYOU_RETURN_IF_ERROR(e->ad_stage_->Restore(common::WallMs()));
 
   if (seed) FORYOU_RETURN_IF_ERROR(e->Seed(progress));
   if (seed || import) {

@@ -65,6 +65,7 @@ constexpr std::array<TypeInfo, kNumEventTypes + 1> kTypes = {{
     {"hide_creator", Bit(kCreator), 0, 0},
     {"hide_sound", Bit(kSound), 0, 0},
     {"skip", Bit(kVideo), Bit(kWatchMs), Bit(kWatchMs)},
+    {"ad_click", Bit(kRequestId) | Bit(kVideo), Bit(kPosition), Bit(kPosition)},
 }};
 
 bool KnownType(EventType t) {

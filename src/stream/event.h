@@ -46,10 +46,11 @@ enum class EventType : uint8_t {
   kHideCreator = 12,  // creator
   kHideSound = 13,    // sound
   kSkip = 14,         // swiped away after watch_ms
+  kAdClick = 15,      // the call to action of a served ad was tapped (request_id, video, position)
 };
-inline constexpr int kNumEventTypes = 14;  // values 1..kNumEventTypes are the known types
+inline constexpr int kNumEventTypes = 15;  // values 1..kNumEventTypes are the known types
 
-// "impression", "play", "like", ..., "hide_sound", "skip" (the JSON "type"); "unknown" for a
+// "impression", "play", "like", ..., "skip", "ad_click" (the JSON "type"); "unknown" for a
 // value outside 1..kNumEventTypes.
 std::string_view EventTypeName(EventType type);
 // The inverse of EventTypeName; nullopt for any other string (including "unknown").

@@ -73,7 +73,9 @@ TEST(EventJsonTest, DocumentedExamplesParse) {
         R"("reason":"spam"})",
         R"({"type":"hide_sound","user":"u8412345","time_ms":1700000023000,"sound":"s190022"})",
         R"({"type":"skip","user":"u8412345","time_ms":1700000024000,"video":"v5550124",)"
-        R"("watch_ms":840})"}) {
+        R"("watch_ms":840})",
+        R"({"type":"ad_click","user":"u8412345","time_ms":1700000025000,)"
+        R"("request_id":"r93f2a1c07b","video":"v5550125","position":4})"}) {
     absl::StatusOr<Event> e = EventFromJson(json::parse(text), kNow + 60000);
     EXPECT_TRUE(e.ok()) << text << ": " << e.status();
   }
@@ -131,6 +133,14 @@ INSTANTIATE_TEST_SUITE_P(
                  R"({"type":"impression","user":"u1","time_ms":1700000000000,)"
                  R"("request_id":"r1","video":"v1"})",
                  "position: required for impression"},
+        JsonCase{"AdClickWithoutPosition",
+                 R"({"type":"ad_click","user":"u1","time_ms":1700000000000,)"
+                 R"("request_id":"r1","video":"v1"})",
+                 "position: required for ad_click"},
+        JsonCase{"AdClickWithoutRequestId",
+                 R"({"type":"ad_click","user":"u1","time_ms":1700000000000,)"
+                 R"("video":"v1","position":4})",
+                 "request_id: required for ad_click"},
         JsonCase{"PlayWithoutWatchMs",
                  R"({"type":"play","user":"u1","time_ms":1700000000000,"video":"v1"})",
                  "watch_ms: required for play"},

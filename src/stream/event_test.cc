@@ -38,7 +38,8 @@ TEST(EventTypeTest, NamesRoundTripAndValuesAreStable) {
       {EventType::kReport, "report"},
       {EventType::kHideCreator, "hide_creator"},
       {EventType::kHideSound, "hide_sound"},
-      {EventType::kSkip, "skip"}};
+      {EventType::kSkip, "skip"},
+      {EventType::kAdClick, "ad_click"}};
   ASSERT_EQ(kOnDisk.size(), static_cast<size_t>(kNumEventTypes));
   for (size_t i = 0; i < kOnDisk.size(); ++i) {
     EXPECT_EQ(static_cast<int>(kOnDisk[i].first), static_cast<int>(i) + 1) << kOnDisk[i].second;
@@ -87,8 +88,8 @@ INSTANTIATE_TEST_SUITE_P(
                        [](Event& e) { e.type = static_cast<EventType>(0); },
                        "type: unknown event type 0"},
         ValidationCase{"TypeTooLarge", EventType::kLike,
-                       [](Event& e) { e.type = static_cast<EventType>(15); },
-                       "type: unknown event type 15"},
+                       [](Event& e) { e.type = static_cast<EventType>(16); },
+                       "type: unknown event type 16"},
         ValidationCase{"UserMissing", EventType::kLike, [](Event& e) { e.user.clear(); },
                        "user: required"},
         ValidationCase{"UserTooLong", EventType::kLike,

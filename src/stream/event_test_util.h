@@ -59,6 +59,7 @@ inline Event Typical(EventType type) {
     e.replays = 2;
   }
   if (type == EventType::kSkip) e.watch_ms = 840;
+  if (type == EventType::kAdClick) e.position = 4;
   if (type == EventType::kComment) e.text = "so good \xF0\x9F\x98\x82";  // an emoji
   if (type == EventType::kReport) e.reason = "spam";
   return e;
@@ -84,7 +85,9 @@ class RandomEvents {
     const EventType t = e.type;
     const bool creator_type =
         t == EventType::kFollow || t == EventType::kUnfollow || t == EventType::kHideCreator;
-    if (t == EventType::kImpression || Coin()) e.request_id = Id(kMaxIdBytes);
+    if (t == EventType::kImpression || t == EventType::kAdClick || Coin()) {
+      e.request_id = Id(kMaxIdBytes);
+    }
     if ((!creator_type && t != EventType::kHideSound) || Coin()) e.video = Id(kMaxIdBytes);
     if (creator_type || Coin(8)) e.creator = Id(kMaxIdBytes);
     if (t == EventType::kHideSound || Coin(8)) e.sound = Id(kMaxIdBytes);

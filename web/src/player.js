@@ -372,13 +372,30 @@ function prev() {
 // ---- Info and actions ----
 
 // An ad (`sponsored` in the feed item) says so, with its call to action to the landing page.
+// A tap on it is an `ad_click` event of the ad's slot (what bills a CPC ad), and the landing
+// page opens with the click's id in `fy_click`, for the advertiser's conversion report.
 const CTA_LABELS = { learn_more: 'Learn more', shop_now: 'Shop now', sign_up: 'Sign up', download: 'Download',
   watch_more: 'Watch more', contact_us: 'Contact us', book_now: 'Book now' };
+function landingHref(item) {
+  try {
+    const url = new URL(item.landing_url);
+    if (item.click_id) url.searchParams.set('fy_click', item.click_id);
+    return url.toString();
+  } catch {
+    return item.landing_url;
+  }
+}
+function adClick(item) {
+  if (!state.user) return;
+  events.push({ type: 'ad_click', user: state.user, video: item.video, request_id: item.request_id,
+    position: item.position ?? 0 });
+}
 function renderInfo(item) {
   const parts = infoParts(item, { api, openPage, openProfile: (id) => openProfile(socialCtx, id) });
   if (item.sponsored) {
     parts.unshift(h('p', { class: 'ad-label' }, h('strong', {}, 'Sponsored'), ' ',
-      h('a', { class: 'cta', href: item.landing_url, target: '_blank', rel: 'noopener noreferrer' },
+      h('a', { class: 'cta', href: landingHref(item), target: '_blank', rel: 'noopener noreferrer',
+        onclick: () => adClick(item) },
         CTA_LABELS[item.call_to_action] || 'Learn more')));
   }
   info.replaceChildren(...parts);
