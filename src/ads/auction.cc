@@ -149,9 +149,10 @@ double ReserveController::Multiplier(int64_t now_ms) {
   if (now_ms - updated_ms_ < options_.update_ms) return multiplier_;
   updated_ms_ = now_ms;
   if (organic_.items > 0 && organic_.like > 0 && organic_.long_view > 0) {
-    auto cost = [&](double organic, double ads) {
-      const double without = organic / organic_.items;
-      const double with = (organic + ads) / (organic_.items + ads_.items);
+    const double organic_items = organic_.items, all_items = organic_.items + ads_.items;
+    auto cost = [organic_items, all_items](double organic, double ads) {
+      const double without = organic / organic_items;
+      const double with = (organic + ads) / all_items;
       return 1 - with / without;
     };
     const double worst = std::max(cost(organic_.like, ads_.like),
