@@ -1,10 +1,14 @@
 // One simulated day of ad traffic (see ads_simulation.h).
 //
 // HOW IT RUNS. Minute by minute through one UTC day, the day's slot opportunities (the traffic
-// curve's share of `slots_per_day`) each bring a viewer (a country, an engagement multiplier)
-// and the organic item the slot would show. The groups targeting the viewer's country that the
-// pacer admits become candidates with their true rates as the model's predictions; the auction
-// runs against the organic item's value; the winner's charge is reserved. An impression-billed
+// curve's share of `slots_per_day`) each bring a viewer (a country, interests, an engagement
+// multiplier) and the organic item the slot would show. At each minute every group's pass rate
+// (Pacer::PassRate, which moves at most once a minute), delivery (DeliveryOf, with the Cost Cap
+// controller's factor) and budget left are read once, as a server would cache them; the
+// budget left then shrinks by every hold the group takes within the minute. The groups whose
+// targeting matches the viewer and whose draw passes the rate become candidates with their true
+// rates as the model's predictions; the auction runs against the organic item's value times
+// the reserve controller's multiplier; the winner's charge is reserved. An impression-billed
 // win settles at once; a CPC win holds its charge until its click arrives (0.5-5 minutes later,
 // or never: the hold is released after 5 minutes). Clicks lead to conversions 1-60 minutes later
 // (attributed by the ledger), which Cost Cap groups optimise for. Everything billed goes
@@ -14,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -40,6 +45,19 @@ namespace {
 constexpr int64_t kDay0 = 1'700'006'400'000;  // 2023-11-15 00:00 UTC
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int kCountries = 5;
+// Viewers per country (a large market, a second, three smaller ones).
+constexpr double kCountryShare[kCountries] = {0.35, 0.25, 0.18, 0.13, 0.09};
+constexpr const char* kCountryCode[kCountries] = {"US", "BR", "ID", "GB", "DE"};
+constexpr int kInterests = 8;
+constexpr double kInterestRate = 0.3;  // a viewer engages with each interest with this chance
+constexpr double kMedianCtr = 0.01;
+// Bids: a median value per impression of $20 CPM, log-normal with this sigma.
+constexpr double kMedianValueMicros = 20'000;
+constexpr double kBidSigma = 0.5;
+constexpr double kBudgetSigma = 1.0;  // the spread of budgets, beyond reach
+// The day's budgets together would buy this share of the slots at the median value.
+constexpr double kDemandShare = 0.6;
+
 constexpr double kOrganicLike = 0.06, kOrganicLongView = 0.35, kHate = 0.01;
 constexpr int kOrganicPerSlot = 10;  // the default ad load: a slot per 10 organic items
 
@@ -51,6 +69,7 @@ struct Group {
   Ad ad;
   Kind kind = Kind::kCpm;
   int country = -1;  // -1: everyone
+  uint32_t interests = 0;  // bits of kInterests; 0: everyone
   double ctr = 0, cvr = 0, like = 0, long_view = 0;  // true rates per impression / click
   bool lifetime = false;
   // What the day did.
@@ -120,7 +139,8 @@ std::string AdsSimResult::Report() const {
   return absl::StrCat(
       "slots ", slots, ", ads shown ", ads_shown, " (", Fixed(100.0 * ads_shown / std::max<int64_t>(1, slots)),
       "%), spend ", Fixed(spend_micros / 1e6), " of budgets ", Fixed(budget_micros / 1e6),
-      ", billed events refused for budget (free) ", free_events, "\n",
+      ", billed events refused for budget (free) ", free_events,
+      ", median group's spend / daily budget ", Fixed(median_spend_share), "\n",
       "pacing error per 15 min: median over ", paced_groups_measured,
       " smooth groups with >= 100 impressions a slot\n",
       "Cost Cap CPA error: median over ", costcap_groups_measured,
@@ -156,12 +176,23 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
   Pacer pacer(&ledger, pacer_options);
 
   // ---- The advertisers: mixed strategies, budgets, pacing and audiences ----
+  // Where the numbers come from: docs/experiments/ads_sim.md.
   std::mt19937_64 rng(o.seed);
   std::uniform_real_distribution<double> u01(0.0, 1.0);
+  std::normal_distribution<double> normal(0.0, 1.0);
   auto log_uniform = [&](double lo, double hi) { return lo * std::pow(hi / lo, u01(rng)); };
+  auto log_normal = [&](double median, double sigma) {
+    return median * std::exp(sigma * normal(rng));
+  };
+  auto pick_country = [&] {
+    double x = u01(rng);
+    for (int c = 0; c < kCountries - 1; ++c) {
+      if ((x -= kCountryShare[c]) < 0) return c;
+    }
+    return kCountries - 1;
+  };
   std::deque<Group> groups;
-  std::vector<std::vector<size_t>> by_country(kCountries);
-  std::vector<size_t> everyone;
+  std::vector<double> weight;  // each group's budget weight: reach x a log-normal size
   for (int i = 0; i < o.groups; ++i) {
     Group& G = groups.emplace_back();
     const std::string n = std::to_string(i);
@@ -176,28 +207,41 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
     g.created_ms = kDay0;
     g.pacing = u01(rng) < 0.75 ? Pacing::kSmooth : Pacing::kFast;
     g.budget_mode = BudgetMode::kDaily;
-    g.budget_micros = static_cast<int64_t>(log_uniform(10, 500) * kMicros);
-    G.ctr = log_uniform(0.003, 0.03);
+    // Audience: 40% everywhere, else one country (advertisers go where the viewers are); half
+    // of the groups also name one or two interests.
+    G.country = u01(rng) < 0.4 ? -1 : pick_country();
+    if (G.country >= 0) g.targeting.countries = {kCountryCode[G.country]};
+    if (u01(rng) < 0.5) {
+      const int k = u01(rng) < 0.5 ? 1 : 2;
+      while (std::popcount(G.interests) < k) G.interests |= 1u << (rng() % kInterests);
+      for (int b = 0; b < kInterests; ++b) {
+        if (G.interests & (1u << b)) g.targeting.interests.push_back(absl::StrCat("topic", b));
+      }
+    }
+    const double reach = (G.country < 0 ? 1.0 : kCountryShare[G.country]) *
+                         (G.interests == 0 ? 1.0 : 1 - std::pow(1 - kInterestRate, std::popcount(G.interests)));
+    G.ctr = std::clamp(log_normal(kMedianCtr, 0.5), 0.001, 0.1);
     G.cvr = log_uniform(0.05, 0.2);
     G.like = kOrganicLike * log_uniform(0.3, 1.3);
     G.long_view = kOrganicLongView * log_uniform(0.5, 1.2);
+    // Bids: log-normal around one median value per impression, whatever the strategy.
+    const double value = log_normal(kMedianValueMicros, kBidSigma);  // per impression
     const double kind = u01(rng);
     if (kind < 0.35) {  // CPM, Bid Cap
       g.bid_strategy = BidStrategy::kBidCap;
       g.goal = Goal::kImpression;
-      g.bid_micros = static_cast<int64_t>(log_uniform(4, 25) * kMicros);
+      g.bid_micros = static_cast<int64_t>(value * 1000);
       G.kind = Kind::kCpm;
     } else if (kind < 0.55) {  // CPC, Bid Cap
       g.bid_strategy = BidStrategy::kBidCap;
       g.goal = Goal::kClick;
-      g.bid_micros = static_cast<int64_t>(log_uniform(0.3, 2) * kMicros);
+      g.bid_micros = static_cast<int64_t>(value / kMedianCtr);
       G.kind = Kind::kCpc;
     } else if (kind < 0.85) {  // oCPM, Cost Cap on clicks or conversions
       g.bid_strategy = BidStrategy::kCostCap;
       g.goal = u01(rng) < 0.5 ? Goal::kClick : Goal::kConversion;
-      const double per_click = log_uniform(0.3, 2);
-      g.bid_micros = static_cast<int64_t>(
-          (g.goal == Goal::kClick ? per_click : per_click / G.cvr) * kMicros);
+      const double per_click = value / kMedianCtr;
+      g.bid_micros = static_cast<int64_t>(g.goal == Goal::kClick ? per_click : per_click / G.cvr);
       G.kind = Kind::kOcpm;
     } else {  // Lowest Cost, billed per impression
       g.bid_strategy = BidStrategy::kLowestCost;
@@ -205,6 +249,18 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       g.bid_micros = 0;
       G.kind = Kind::kCpm;
     }
+    weight.push_back(reach * log_normal(1.0, kBudgetSigma));
+  }
+  // Budgets sized to the traffic: together they would buy kDemandShare of the day's slots at
+  // the median value, split by reach x size, never under the minimum.
+  double weight_sum = 0;
+  for (double w : weight) weight_sum += w;
+  const double demand = kDemandShare * static_cast<double>(o.slots_per_day) * kMedianValueMicros;
+  for (int i = 0; i < o.groups; ++i) {
+    Group& G = groups[i];
+    AdGroup& g = G.group;
+    g.budget_micros = std::max<int64_t>(o.min_daily_budget_micros,
+                                        static_cast<int64_t>(demand * weight[i] / weight_sum));
     if (i % 10 == 9) {
       // A lifetime budget on the campaign: half end tonight, half in three days.
       G.lifetime = true;
@@ -216,6 +272,7 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
     }
     FORYOU_RETURN_IF_ERROR(store->PutCampaign(G.campaign));
     FORYOU_RETURN_IF_ERROR(store->PutAdGroup(g));
+    const std::string n = std::to_string(i);
     G.ad.id = "d" + n;
     G.ad.ad_group = g.id;
     G.ad.name = "Ad";
@@ -223,12 +280,21 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
     G.ad.landing_url = "https://shop.example/";
     G.ad.approval = Approval::kApproved;
     FORYOU_RETURN_IF_ERROR(store->PutAd(G.ad));
-    G.country = u01(rng) < 0.4 ? -1 : static_cast<int>(rng() % kCountries);
-    (G.country < 0 ? everyone : by_country[G.country]).push_back(groups.size() - 1);
   }
-  std::vector<double> viewer_mult(o.viewers);
+  struct Viewer {
+    int country = 0;
+    uint32_t interests = 0;
+    double mult = 1;  // engagement
+  };
+  std::vector<Viewer> viewers(o.viewers);
   std::lognormal_distribution<double> engagement(0.0, 0.4);
-  for (double& m : viewer_mult) m = engagement(rng);
+  for (Viewer& v : viewers) {
+    v.country = pick_country();
+    for (int b = 0; b < kInterests; ++b) {
+      if (u01(rng) < kInterestRate) v.interests |= 1u << b;
+    }
+    v.mult = engagement(rng);
+  }
 
   // ---- The day ----
   AdsSimResult r;
@@ -243,6 +309,8 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
   }();
   const int minutes_per_slot = 1440 / static_cast<int>(curve.size());
   const AuctionOptions auction;
+  CostCapController cost_cap(auction, CostCapOptions{});
+  ReserveController reserve(o.reserve);
   auto slot_of = [](int64_t t) { return static_cast<int>(((t - kDay0) / (15 * kMinuteMs)) % 96); };
   auto count_billed = [&](Group& G, int64_t charge, int64_t t) {
     G.spend += charge;
@@ -315,11 +383,33 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
 
   std::vector<AdCandidate> candidates;
   std::vector<size_t> index_of;
+  // Per group, read once a minute: pass rate, delivery, budget left (less the minute's holds).
+  const size_t n_groups = groups.size();
+  std::vector<double> rate(n_groups, 0);
+  std::vector<GroupDelivery> delivery(n_groups);
+  std::vector<int64_t> left(n_groups, 0);
+  std::vector<double> bid(n_groups, 0);  // EffectiveBid
   double share = 0;
   int64_t issued = 0;
   for (int minute = 0; minute < 1440; ++minute) {
     const int64_t minute_ms = kDay0 + minute * kMinuteMs;
     FORYOU_RETURN_IF_ERROR(drain(minute_ms / kMinuteMs));
+    for (size_t gi = 0; gi < n_groups; ++gi) {
+      Group& G = groups[gi];
+      rate[gi] = pacer.PassRate(G.campaign, G.group, minute_ms);
+      if (rate[gi] <= 0) continue;
+      delivery[gi] = DeliveryOf(ledger, G.group, minute_ms);
+      delivery[gi].cost_cap_factor = cost_cap.Factor(G.group, delivery[gi], minute_ms);
+      left[gi] = pacer.BudgetLeft(G.campaign, G.group, minute_ms);
+      bid[gi] = EffectiveBid(auction, G.group, delivery[gi], minute_ms);
+      if (G.group.pacing == Pacing::kSmooth) {
+        // The pacer's quick stop at today's target, for the minute's holds.
+        const int64_t target = pacer.DailyTarget(G.campaign, G.group, minute_ms);
+        const int64_t spent = ledger.SpentOf(G.campaign.id, G.group.id, minute_ms).group_day;
+        left[gi] = std::min(left[gi], std::max<int64_t>(0, target - spent));
+      }
+    }
+    const double reserve_multiplier = reserve.Multiplier(minute_ms);
     // The day's slots so far along the curve, rounded: the whole day has exactly slots_per_day.
     share += curve[minute / minutes_per_slot] / curve_sum / minutes_per_slot;
     const int64_t due = std::llround(static_cast<double>(o.slots_per_day) * share);
@@ -329,9 +419,8 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       const int64_t now = minute_ms + (s * kMinuteMs) / std::max<int64_t>(1, slots);
       ++r.slots;
       const int v = static_cast<int>(rng() % static_cast<uint64_t>(o.viewers));
-      const std::string user = absl::StrCat("u", v);
-      const int country = v % kCountries;
-      const double mult = viewer_mult[v];
+      const Viewer& viewer = viewers[v];
+      const double mult = viewer.mult;
       const double org_like = std::min(1.0, kOrganicLike * mult * engagement(rng));
       const double org_long = std::min(1.0, kOrganicLongView * engagement(rng));
       const double organic_value = 1 + 4 * (org_like + org_long - kHate);
@@ -341,44 +430,56 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       like_with += kOrganicPerSlot * org_like;
       long_with += kOrganicPerSlot * org_long;
       items_with += kOrganicPerSlot;
+      reserve.ObserveSlot(kOrganicPerSlot * org_like, kOrganicPerSlot * org_long,
+                          kOrganicPerSlot);
       candidates.clear();
       index_of.clear();
-      for (const std::vector<size_t>* list : {&everyone, &by_country[country]}) {
-        for (size_t gi : *list) {
-          Group& G = groups[gi];
-          if (!pacer.Admit(G.campaign, G.group, now, u01(rng))) continue;
-          AdCandidate c{.campaign = &G.campaign, .group = &G.group, .ad = &G.ad};
-          const double ctr = std::min(1.0, G.ctr * mult);
-          c.p_action = G.group.goal == Goal::kImpression ? 1
-                       : G.group.goal == Goal::kClick    ? ctr
-                                                              : ctr * G.cvr;
-          c.experience_micros = o.experience_micros *
-                                (std::min(1.0, G.like * mult) + G.long_view - kHate);
-          c.delivery = DeliveryOf(ledger, G.group, now);
-          c.budget_left_micros = pacer.BudgetLeft(G.campaign, G.group, now);
-          candidates.push_back(c);
-          index_of.push_back(gi);
-        }
+      const double reserve_micros = organic_value * o.micros_per_value * reserve_multiplier;
+      for (size_t gi = 0; gi < n_groups; ++gi) {
+        Group& G = groups[gi];
+        if (rate[gi] <= 0 || left[gi] <= 0) continue;
+        if (G.country >= 0 && G.country != viewer.country) continue;
+        if (G.interests != 0 && (G.interests & viewer.interests) == 0) continue;
+        if (!(u01(rng) < rate[gi])) continue;
+        AdCandidate c{.campaign = &G.campaign, .group = &G.group, .ad = &G.ad};
+        const double ctr = std::min(1.0, G.ctr * mult);
+        c.p_action = G.group.goal == Goal::kImpression ? 1
+                     : G.group.goal == Goal::kClick    ? ctr
+                                                       : ctr * G.cvr;
+        c.experience_micros =
+            o.experience_micros * (std::min(1.0, G.like * mult) + G.long_view - kHate);
+        // A group whose value cannot beat the reserve can neither win nor set the price: left
+        // out before the auction (the margin keeps the cut conservative), to save its checks.
+        const double bid_value = G.group.goal == Goal::kImpression ? bid[gi] / 1000.0
+                                                                   : bid[gi] * c.p_action;
+        if ((bid_value + c.experience_micros) * 1.001 + 1 <= reserve_micros) continue;
+        c.delivery = delivery[gi];
+        c.budget_left_micros = left[gi];
+        candidates.push_back(c);
+        index_of.push_back(gi);
       }
       if (candidates.empty()) continue;
-      const AuctionRequest req{.now_ms = now,
-                                    .reserve_micros = organic_value * o.micros_per_value};
+      const AuctionRequest req{.now_ms = now, .reserve_micros = reserve_micros};
       const AuctionResult won = RunAuction(auction, req, candidates);
       if (won.winner < 0) continue;
-      Group& G = groups[index_of[won.winner]];
+      const size_t wi = index_of[won.winner];
+      Group& G = groups[wi];
+      const std::string user = absl::StrCat("u", v);
       absl::StatusOr<Reservation> hold =
           pacer.Reserve(G.campaign, G.group, won.charge_micros, now);
       if (!hold.ok()) continue;
+      left[wi] -= won.charge_micros;
       ++r.ads_shown;
       const double ad_like = std::min(1.0, G.like * mult);
       like_with += ad_like;
       long_with += G.long_view;
       items_with += 1;
+      reserve.ObserveAd(ad_like, G.long_view);
       if (now < kDay0 + kDayMs) ++G.slot_impressions[slot_of(now)];
       LedgerEntry imp{.event_id = absl::StrCat("i", ++event_n),
-                           .kind = EventKind::kImpression, .user = user,
-                           .account = G.campaign.account, .campaign = G.campaign.id,
-                           .ad_group = G.group.id, .ad = G.ad.id, .time_ms = now};
+                      .kind = EventKind::kImpression, .user = user,
+                      .account = G.campaign.account, .campaign = G.campaign.id,
+                      .ad_group = G.group.id, .ad = G.ad.id, .time_ms = now};
       const bool cpc = won.billed == Goal::kClick;
       if (!cpc) {
         imp.charge_micros = won.charge_micros;
@@ -399,12 +500,12 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       const double ctr = std::min(1.0, G.ctr * mult);
       if (u01(rng) < ctr) {
         Pending click{.time_ms = now + static_cast<int64_t>(log_uniform(0.5, 5) * kMinuteMs),
-                      .type = Pending::kClick, .group = index_of[won.winner], .user = user,
+                      .type = Pending::kClick, .group = wi, .user = user,
                       .hold = *hold, .held = cpc, .cvr = G.cvr};
         late[click.time_ms / kMinuteMs].push_back(std::move(click));
       } else if (cpc) {
         Pending expire{.time_ms = now + 5 * kMinuteMs, .type = Pending::kExpire,
-                       .group = index_of[won.winner], .hold = *hold};
+                       .group = wi, .hold = *hold};
         late[expire.time_ms / kMinuteMs].push_back(std::move(expire));
       }
     }
@@ -472,6 +573,11 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
   r.pacing_err_15min_pct = Median(pacing);
   r.paced_groups_measured = static_cast<int32_t>(pacing.size());
   r.life_share = Median(lives);
+  std::vector<double> all_shares;
+  for (const auto& [name, shares] : spend_share) {
+    all_shares.insert(all_shares.end(), shares.begin(), shares.end());
+  }
+  r.median_spend_share = Median(all_shares);
   r.costcap_cpa_err_pct = Median(cpa);
   r.costcap_groups_measured = static_cast<int32_t>(cpa.size());
   r.like_rate_cost_pct =

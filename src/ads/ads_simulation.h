@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ads/auction.h"
 
 namespace foryou::ads {
 
@@ -25,13 +26,18 @@ struct AdsSimOptions {
   uint64_t seed = 1;
   // The day's relative traffic, 24 or 96 slots (empty: the pacer's default curve).
   std::vector<double> traffic;
-  int64_t slots_per_day = 300'000;  // ad slot opportunities (about one per 10 feed items)
+  // Ad slot opportunities: about one per 10 feed items; 20,000 viewers watching ~500 items a day.
+  int64_t slots_per_day = 1'000'000;
   int32_t groups = 300;
   int32_t viewers = 20'000;
   // The organic item's value in micros per impression per unit, and the experience term's
   // weight (as the feed's ad stage: feed::AdStageOptions).
   double micros_per_value = 5'000;
   double experience_micros = 5'000;
+  // No daily budget below this (TikTok's minimum per ad group).
+  int64_t min_daily_budget_micros = 20'000'000;
+  // The rule that keeps ads from costing the viewers more than 3% of likes or long views.
+  ReserveOptions reserve;
   std::string dir;  // the ledger's RocksDB directory (empty: a temporary one, removed after)
 };
 
@@ -47,6 +53,7 @@ struct AdsSimResult {
   double like_rate_cost_pct = 0, long_view_rate_cost_pct = 0;
   int64_t slots = 0, ads_shown = 0, free_events = 0;
   int64_t spend_micros = 0, budget_micros = 0;
+  double median_spend_share = 0;  // spend / budget of the median daily-budget group
   std::string details;  // one line per strategy
 
   // The figures, one per line, then the strategies' lines.

@@ -18,6 +18,7 @@ AdsSimOptions SmallDay(uint64_t seed) {
   o.groups = 40;
   o.viewers = 2'000;
   o.slots_per_day = 10'000;
+  o.min_daily_budget_micros = 0;  // budgets sized to this small day's traffic
   return o;
 }
 
@@ -35,6 +36,10 @@ TEST(AdsSimulationTest, ASmallDayKeepsBudgetsAndReportsEveryFigure) {
   EXPECT_EQ(r->overspend_daily_cpc_pct, 0);
   EXPECT_EQ(r->overspend_daily_ocpm_pct, 0);
   EXPECT_EQ(r->overspend_lifetime_pct, 0);
+  // Budgets are sized to the traffic and bids spread around the reserve: the median group
+  // spends, and the highest bids do not take every slot.
+  EXPECT_GT(r->median_spend_share, 0.25) << r->Report();
+  EXPECT_LT(r->ads_shown, r->slots * 95 / 100);
   EXPECT_GT(r->life_share, 0);
   EXPECT_LE(r->life_share, 1);
   // Ads take a slot only over the organic item's value: some slots stay organic, and the

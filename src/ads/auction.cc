@@ -49,6 +49,10 @@ double EffectiveBid(const AuctionOptions& o, const AdGroup& g, const GroupDelive
     case BidStrategy::kCostCap: {
       const double target = static_cast<double>(g.bid_micros);
       if (Learning(o, g, d, now_ms)) return target;
+      if (d.cost_cap_factor > 0) {
+        return target * std::clamp(d.cost_cap_factor, o.cost_cap_min_factor,
+                                   o.cost_cap_max_factor);
+      }
       // Bid up while results come cheaper than the target, down while dearer.
       const double factor =
           d.goal_events == 0 || d.spend_micros == 0
@@ -65,6 +69,105 @@ double EffectiveBid(const AuctionOptions& o, const AdGroup& g, const GroupDelive
     }
   }
   return 0;
+}
+
+absl::Status CostCapController::Validate(const CostCapOptions& o) {
+  if (o.update_ms <= 0) return absl::InvalidArgumentError("cost_cap.update_ms: must be > 0");
+  if (!(o.gain > 0 && o.gain <= 1)) {
+    return absl::InvalidArgumentError("cost_cap.gain: must be in (0, 1]");
+  }
+  if (o.min_events < 1) return absl::InvalidArgumentError("cost_cap.min_events: must be >= 1");
+  return absl::OkStatus();
+}
+
+double CostCapController::Factor(const AdGroup& g, const GroupDelivery& d, int64_t now_ms) {
+  if (g.bid_strategy != BidStrategy::kCostCap) return 0;
+  const bool learning = Learning(auction_, g, d, now_ms);
+  common::MutexLock lock(&mu_);
+  State& s = states_[g.id];
+  if (learning) {
+    s = State{};
+    return 1;
+  }
+  if (!s.learned) {
+    // Learning ended: the CPA from here on is what the controller answers for.
+    s.learned = true;
+    s.events0 = d.goal_events;
+    s.spend0 = d.spend_micros;
+    s.updated_ms = now_ms;
+    return s.factor;
+  }
+  if (now_ms - s.updated_ms < options_.update_ms) return s.factor;
+  s.updated_ms = now_ms;
+  const int64_t events = d.goal_events - s.events0;
+  const int64_t spend = d.spend_micros - s.spend0;
+  if (events < options_.min_events || spend <= 0) return s.factor;
+  // Integral action: the factor keeps moving while the CPA since learning is off the target.
+  const double cpa = static_cast<double>(spend) / static_cast<double>(events);
+  const double step = std::pow(static_cast<double>(g.bid_micros) / cpa, options_.gain);
+  s.factor = std::clamp(s.factor * step, auction_.cost_cap_min_factor,
+                        auction_.cost_cap_max_factor);
+  return s.factor;
+}
+
+absl::Status ReserveController::Validate(const ReserveOptions& o) {
+  if (!(o.max_cost > 0 && o.max_cost <= 1)) {
+    return absl::InvalidArgumentError("reserve.max_cost: must be in (0, 1]");
+  }
+  if (!(o.setpoint > 0 && o.setpoint <= 1)) {
+    return absl::InvalidArgumentError("reserve.setpoint: must be in (0, 1]");
+  }
+  if (o.update_ms <= 0) return absl::InvalidArgumentError("reserve.update_ms: must be > 0");
+  if (!(o.decay > 0 && o.decay < 1)) {
+    return absl::InvalidArgumentError("reserve.decay: must be in (0, 1)");
+  }
+  if (!(o.gain > 0)) return absl::InvalidArgumentError("reserve.gain: must be > 0");
+  if (!(o.max_multiplier >= 1)) {
+    return absl::InvalidArgumentError("reserve.max_multiplier: must be >= 1");
+  }
+  return absl::OkStatus();
+}
+
+void ReserveController::ObserveSlot(double organic_likes, double organic_long_views,
+                                    int32_t items) {
+  common::MutexLock lock(&mu_);
+  organic_.like += organic_likes;
+  organic_.long_view += organic_long_views;
+  organic_.items += items;
+}
+
+void ReserveController::ObserveAd(double like, double long_view) {
+  common::MutexLock lock(&mu_);
+  ads_.like += like;
+  ads_.long_view += long_view;
+  ads_.items += 1;
+}
+
+double ReserveController::Multiplier(int64_t now_ms) {
+  common::MutexLock lock(&mu_);
+  if (updated_ms_ < 0) updated_ms_ = now_ms;
+  if (now_ms - updated_ms_ < options_.update_ms) return multiplier_;
+  updated_ms_ = now_ms;
+  if (organic_.items > 0 && organic_.like > 0 && organic_.long_view > 0) {
+    const double organic_items = organic_.items, all_items = organic_.items + ads_.items;
+    auto cost = [organic_items, all_items](double organic, double ads) {
+      const double without = organic / organic_items;
+      const double with = (organic + ads) / all_items;
+      return 1 - with / without;
+    };
+    const double worst = std::max(cost(organic_.like, ads_.like),
+                                  cost(organic_.long_view, ads_.long_view));
+    const double error = (worst - options_.max_cost * options_.setpoint) / options_.max_cost;
+    multiplier_ = std::clamp(multiplier_ * std::exp(options_.gain * error), 1.0,
+                             options_.max_multiplier);
+  }
+  // The window: older slots weigh less each update.
+  for (Sums* s : {&organic_, &ads_}) {
+    s->like *= options_.decay;
+    s->long_view *= options_.decay;
+    s->items *= options_.decay;
+  }
+  return multiplier_;
 }
 
 Verdict Check(const AuctionRequest& req, const AdCandidate& c) {

@@ -27,11 +27,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "ads/ledger.h"
 #include "ads/model.h"
 #include "ads/targeting.h"
+#include "common/mutex.h"
 
 namespace foryou::ads {
 
@@ -52,6 +56,9 @@ struct AuctionOptions {
 struct GroupDelivery {
   int64_t goal_events = 0;   // all time, of the group's goal
   int64_t spend_micros = 0;  // all time
+  // Cost Cap: the factor CostCapController::Factor gave the group (> 0), which EffectiveBid
+  // then uses; 0 when the caller keeps no controller: the CPA so far sets the factor.
+  double cost_cap_factor = 0;
 };
 
 // The group's delivery from the ledger: its goal events and its spend, all time.
@@ -115,6 +122,102 @@ bool Learning(const AuctionOptions& o, const AdGroup& g, const GroupDelivery& d,
 // unadjusted while learning; Lowest Cost: see AuctionOptions).
 double EffectiveBid(const AuctionOptions& o, const AdGroup& g, const GroupDelivery& d,
                     int64_t now_ms);
+
+// The oCPM Cost Cap controller: per group, the factor its target CPA is multiplied by to bid,
+// moved by feedback on the CPA it observes after learning.
+//
+// The stateless rule (factor = target / CPA so far) is proportional: under second pricing a
+// group pays a share d < 1 of its bid, so it settles where factor = 1 / (d x factor), a CPA of
+// sqrt(d) x target (d = 0.75: 13% under the target). This controller integrates instead: every
+// `update_ms` it multiplies the factor by (target / CPA since learning ended)^gain, clamped to
+// [cost_cap_min_factor, cost_cap_max_factor], so it keeps moving until the average CPA after
+// learning is the target (or a bound holds it). While learning the factor is 1 (the target).
+// Until `min_events` goal events since learning it keeps the factor it had.
+//
+// Thread-safe.
+//
+// Example:
+//   GroupDelivery d = DeliveryOf(ledger, group, now);
+//   d.cost_cap_factor = cost_cap.Factor(group, d, now);
+//   ... candidate.delivery = d; RunAuction(...)
+struct CostCapOptions {
+  int64_t update_ms = 5 * 60'000;  // the factor moves at most this often
+  double gain = 0.3;               // exponent of target / CPA per update
+  int64_t min_events = 5;          // goal events since learning before the first move
+};
+
+class CostCapController {
+ public:
+  CostCapController(AuctionOptions auction, CostCapOptions options)
+      : auction_(auction), options_(options) {}
+
+  // InvalidArgument naming the knob unless update_ms > 0, gain in (0, 1], min_events >= 1.
+  [[nodiscard]] static absl::Status Validate(const CostCapOptions& o);
+
+  // The group's factor now, in [cost_cap_min_factor, cost_cap_max_factor] (1 while learning);
+  // 0 for a group that is not Cost Cap. `d` is the group's delivery (DeliveryOf).
+  double Factor(const AdGroup& g, const GroupDelivery& d, int64_t now_ms);
+
+ private:
+  struct State {
+    double factor = 1;
+    bool learned = false;
+    int64_t events0 = 0, spend0 = 0;  // delivery when learning ended
+    int64_t updated_ms = 0;
+  };
+  const AuctionOptions auction_;
+  const CostCapOptions options_;
+  common::Mutex mu_;
+  absl::flat_hash_map<std::string, State> states_ ABSL_GUARDED_BY(mu_);
+};
+
+// The reserve rule that keeps ads from costing the viewers more than `max_cost` of their like
+// rate or long-view rate against a feed without ads (at the slot load in force).
+//
+// The caller reports every slot opportunity (ObserveSlot: the expected likes and long views of
+// the organic items the slot's page keeps) and every ad shown (ObserveAd: the ad's expected
+// like and long view). Over a window decayed by `decay` per update, the cost of a rate is
+//     1 - (organic + ads) / (items with ads) / (organic / items without ads)
+// and every `update_ms` the multiplier on the reserve moves by exp(gain x (worst cost -
+// max_cost x setpoint) / max_cost), within [1, max_multiplier]: up while ads cost more than
+// the setpoint, back toward 1 while they cost less. At 1 the reserve is the organic item's
+// value, the auction's own rule.
+//
+// Thread-safe.
+struct ReserveOptions {
+  double max_cost = 0.03;          // the most either rate may lose to ads
+  double setpoint = 0.8;           // aim at this share of max_cost, for the noise
+  int64_t update_ms = 60'000;
+  double decay = 0.97;             // per update: a window of about half an hour
+  double gain = 0.5;
+  double max_multiplier = 4;
+};
+
+class ReserveController {
+ public:
+  explicit ReserveController(ReserveOptions options) : options_(options) {}
+
+  // InvalidArgument naming the knob unless max_cost and setpoint in (0, 1], update_ms > 0,
+  // decay in (0, 1), gain > 0, max_multiplier >= 1.
+  [[nodiscard]] static absl::Status Validate(const ReserveOptions& o);
+
+  // A slot opportunity whose page keeps `items` organic items with these expected sums.
+  void ObserveSlot(double organic_likes, double organic_long_views, int32_t items);
+  // An ad placed in that page, with its expected like and long view.
+  void ObserveAd(double like, double long_view);
+  // The factor to multiply the reserve by now, in [1, max_multiplier].
+  double Multiplier(int64_t now_ms);
+
+ private:
+  struct Sums {
+    double like = 0, long_view = 0, items = 0;
+  };
+  const ReserveOptions options_;
+  common::Mutex mu_;
+  Sums organic_ ABSL_GUARDED_BY(mu_), ads_ ABSL_GUARDED_BY(mu_);
+  double multiplier_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t updated_ms_ ABSL_GUARDED_BY(mu_) = -1;
+};
 
 // Why a candidate may or may not take this slot (kEligible when it may).
 Verdict Check(const AuctionRequest& req, const AdCandidate& c);

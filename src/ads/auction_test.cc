@@ -201,5 +201,103 @@ TEST_F(AuctionTest, LowestCostBidsFromItsCostPerResult) {
   EXPECT_EQ(Run().charge_micros, 4'000);
 }
 
+
+// A group that pays three quarters of its bid per goal event (second pricing): the stateless
+// rule would settle at sqrt(0.75) = 87% of the target; the controller brings the CPA after
+// learning to the target.
+TEST_F(AuctionTest, CostCapControllerBringsTheCpaAfterLearningToTheTarget) {
+  AdGroup g;
+  g.id = "g1";
+  g.bid_strategy = BidStrategy::kCostCap;
+  g.goal = Goal::kConversion;
+  g.bid_micros = 10 * kMicros;
+  g.created_ms = kNow;
+  CostCapController controller(options_, CostCapOptions{});
+  GroupDelivery d;
+  int64_t events0 = -1, spend0 = 0;
+  // One goal event a minute for a day, each costing 0.75 x the bid the group made.
+  for (int minute = 0; minute < 24 * 60; ++minute) {
+    const int64_t t = kNow + minute * 60'000;
+    d.cost_cap_factor = controller.Factor(g, d, t);
+    const double bid = EffectiveBid(options_, g, d, t);
+    if (!Learning(options_, g, d, t)) {
+      EXPECT_GE(d.cost_cap_factor, options_.cost_cap_min_factor);
+      EXPECT_LE(d.cost_cap_factor, options_.cost_cap_max_factor);
+      if (events0 < 0) {
+        events0 = d.goal_events;
+        spend0 = d.spend_micros;
+      }
+    } else {
+      EXPECT_EQ(d.cost_cap_factor, 1);  // learning: the target
+    }
+    d.goal_events += 1;
+    d.spend_micros += static_cast<int64_t>(0.75 * bid);
+  }
+  ASSERT_GE(events0, 50);
+  const double cpa = static_cast<double>(d.spend_micros - spend0) /
+                     static_cast<double>(d.goal_events - events0);
+  EXPECT_NEAR(cpa, 10.0 * kMicros, 0.03 * 10 * kMicros);
+  // Without the controller the same group would bid target / CPA so far.
+  GroupDelivery stateless{.goal_events = 100, .spend_micros = 100 * 75 * kMicros / 10};
+  const double stateless_factor = EffectiveBid(options_, g, stateless, kNow + kDayMs) / (10.0 * kMicros);
+  EXPECT_NEAR(stateless_factor, 1 / 0.75, 1e-9);
+}
+
+TEST_F(AuctionTest, CostCapControllerStaysWithinItsBoundsAndIgnoresOtherStrategies) {
+  AdGroup g;
+  g.id = "g1";
+  g.bid_strategy = BidStrategy::kCostCap;
+  g.goal = Goal::kClick;
+  g.bid_micros = 1 * kMicros;
+  g.created_ms = kNow - 8 * kDayMs;  // past learning by age
+  CostCapController controller(options_, CostCapOptions{.update_ms = 60'000});
+  GroupDelivery d;
+  // Every event costs three times the target: the factor falls to the floor and stays.
+  for (int minute = 0; minute < 120; ++minute) {
+    d.cost_cap_factor = controller.Factor(g, d, kNow + minute * 60'000);
+    d.goal_events += 1;
+    d.spend_micros += 3 * kMicros;
+  }
+  EXPECT_DOUBLE_EQ(d.cost_cap_factor, options_.cost_cap_min_factor);
+  EXPECT_DOUBLE_EQ(EffectiveBid(options_, g, d, kNow), 0.6 * kMicros);
+  g.bid_strategy = BidStrategy::kBidCap;
+  EXPECT_EQ(controller.Factor(g, d, kNow), 0);
+  EXPECT_FALSE(CostCapController::Validate(CostCapOptions{.gain = 0}).ok());
+  EXPECT_FALSE(CostCapController::Validate(CostCapOptions{.update_ms = 0}).ok());
+  EXPECT_TRUE(CostCapController::Validate(CostCapOptions{}).ok());
+}
+
+// Ads half as liked as the organic items in every slot cost the viewers 4.5% of their likes:
+// the reserve rises until fewer ads are shown; ads as liked as the organic items cost nothing
+// and the multiplier comes back to 1.
+TEST_F(AuctionTest, ReserveRisesWhileAdsCostTheViewersMoreThanTheTarget) {
+  ReserveController reserve(ReserveOptions{});
+  ASSERT_TRUE(ReserveController::Validate(ReserveOptions{}).ok());
+  EXPECT_EQ(reserve.Multiplier(kNow), 1);
+  double multiplier = 1, previous = 1;
+  for (int minute = 1; minute <= 30; ++minute) {
+    for (int slot = 0; slot < 100; ++slot) {
+      reserve.ObserveSlot(10 * 0.06, 10 * 0.35, 10);
+      reserve.ObserveAd(0.03, 0.35);
+    }
+    multiplier = reserve.Multiplier(kNow + minute * 60'000);
+    EXPECT_GE(multiplier, previous);
+    previous = multiplier;
+  }
+  EXPECT_GT(multiplier, 1.2);
+  EXPECT_LE(multiplier, ReserveOptions{}.max_multiplier);
+  for (int minute = 61; minute <= 240; ++minute) {
+    for (int slot = 0; slot < 100; ++slot) {
+      reserve.ObserveSlot(10 * 0.06, 10 * 0.35, 10);
+      reserve.ObserveAd(0.06, 0.35);
+    }
+    multiplier = reserve.Multiplier(kNow + minute * 60'000);
+  }
+  EXPECT_EQ(multiplier, 1);
+  EXPECT_FALSE(ReserveController::Validate(ReserveOptions{.max_cost = 0}).ok());
+  EXPECT_FALSE(ReserveController::Validate(ReserveOptions{.decay = 1}).ok());
+  EXPECT_FALSE(ReserveController::Validate(ReserveOptions{.max_multiplier = 0.5}).ok());
+}
+
 }  // namespace
 }  // namespace foryou::ads

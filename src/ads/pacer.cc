@@ -1,14 +1,17 @@
 // Smooth pacing and budget reservations (see pacer.h).
 //
 // HOW THE RATE FOLLOWS THE PLAN
-// At each update the group has `left` = target - spent for the rest of the day, which the plan
-// spreads over the day's remaining scheduled traffic; the next interval's share of it is what
-// the group should spend next. Spend over exposure (the sum over past intervals of rate x traffic
-// share, both sums decayed by 1 - smoothing per interval) estimates what the group would spend
-// at rate 1 per unit of traffic; the new rate is the wanted spend over that estimate for the
-// next interval. Intervals without an impression add exposure without spend, so a group with a
-// few impressions an hour is estimated as well as a busy one, only more slowly. Spend left over
-// (or overspent) early in the day is spread over the rest of it, so errors do not pile up. A
+// A group's plan for today starts when its pacing of the day begins (midnight, or its first
+// request of the day): the rest of the day's target spread along the remaining scheduled
+// traffic. At each update the group should spend the next interval's part of the plan plus
+// update_ms / catch_up_ms of its gap to the plan so far (Smart Pacing's per-slot correction:
+// a slot's shortfall or excess is made up within about one 15-minute slot, not spread over
+// the rest of the day, so spend follows the plan slot by slot). Spend over exposure (the sum
+// over past intervals of rate x traffic share, both sums decayed by 1 - smoothing per
+// interval) estimates what the group would spend at rate 1 per unit of traffic; the new rate
+// is the wanted spend over that estimate for the next interval. Intervals without an impression add exposure without spend, so a group with a
+// few impressions an hour is estimated as well as a busy one, only more slowly. The gap term
+// also corrects what the estimate gets wrong (competition that moves during the day). A
 // new group starts at `start_rate` and doubles its rate each interval until its first spend.
 #include "ads/pacer.h"
 
@@ -42,6 +45,9 @@ absl::Status Pacer::Validate(const PacerOptions& o) {
   }
   if (!(o.start_rate >= o.min_rate && o.start_rate <= 1)) {
     return absl::InvalidArgumentError("pacer.start_rate: must be in [min_rate, 1]");
+  }
+  if (o.catch_up_ms < o.update_ms) {
+    return absl::InvalidArgumentError("pacer.catch_up_ms: must be >= update_ms");
   }
   if (!(o.smoothing > 0 && o.smoothing <= 1)) {
     return absl::InvalidArgumentError("pacer.smoothing: must be in (0, 1]");
@@ -111,11 +117,12 @@ double Pacer::PassRate(const Campaign& c, const AdGroup& g, int64_t now_ms) {
     p.day = day;
     p.updated_ms = now_ms;
     p.spent_at_update = spent;
+    p.plan_from_ms = now_ms;
+    p.plan_spent0 = spent;
   }
   if (spent >= target) return 0;
   if (now_ms - p.updated_ms < options_.update_ms) return p.rate;
   const int64_t day_end = (day + 1) * kDayMs;
-  const double left_share = Share(g.hours, now_ms, day_end);
   const double next_share = Share(g.hours, now_ms, now_ms + options_.update_ms);
   const double last_share = Share(g.hours, p.updated_ms, now_ms);
   const int64_t spent_last = spent - p.spent_at_update;
@@ -127,9 +134,25 @@ double Pacer::PassRate(const Campaign& c, const AdGroup& g, int64_t now_ms) {
     p.spend_sum = keep * p.spend_sum + static_cast<double>(spent_last);
     p.exposure_sum = keep * p.exposure_sum + p.rate * last_share;
   }
-  if (p.spend_sum > 0 && p.exposure_sum > 0 && left_share > 0 && next_share > 0) {
+  // Today's plan: from where the group stood when today's pacing began, the rest of the
+  // target along the remaining scheduled traffic.
+  const double plan_whole = Share(g.hours, p.plan_from_ms, day_end);
+  const double planned_now =
+      plan_whole > 0 ? static_cast<double>(p.plan_spent0) +
+                           static_cast<double>(target - p.plan_spent0) *
+                               Share(g.hours, p.plan_from_ms, now_ms) / plan_whole
+                     : static_cast<double>(target);
+  if (p.spend_sum > 0 && p.exposure_sum > 0 && next_share > 0) {
     const double full_per_share = p.spend_sum / p.exposure_sum;
-    const double want = static_cast<double>(target - spent) * next_share / left_share;
+    // The next interval's part of the plan, plus a part of the gap to the plan so far: a
+    // shortfall or excess is made up within `catch_up_ms`, inside the slot it happened in,
+    // rather than spread over the rest of the day.
+    const double catch_up =
+        std::min(1.0, static_cast<double>(options_.update_ms) / options_.catch_up_ms);
+    const double planned_next =
+        static_cast<double>(target - p.plan_spent0) * next_share / std::max(plan_whole, 1e-12);
+    const double want = std::clamp(planned_next + catch_up * (planned_now - spent), 0.0,
+                                   static_cast<double>(target - spent));
     rate = want / (full_per_share * next_share);
   } else if (last_share > 0) {
     rate = p.rate * 2;  // nothing spent yet, no estimate: open up

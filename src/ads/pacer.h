@@ -3,8 +3,8 @@
 //
 // Smooth pacing spends a day's budget along the expected traffic of the group's scheduled
 // hours: each group has a pass-through rate, updated at most once per `update_ms` from its spend
-// since the last update against the plan for the rest of the day; a request takes part in the
-// auction with that probability (Admit). Fast pacing always passes.
+// against the plan (the next interval's part of it, plus a part of the gap so far); a request
+// takes part in the auction with that probability (Admit). Fast pacing always passes.
 //
 // Budgets are never passed: before an ad is served the caller reserves its maximum charge
 // (Reserve); after the billed event it settles the real charge into the ledger (Settle), or
@@ -43,6 +43,8 @@ struct PacerOptions {
   double min_rate = 0.001;  // never fully closed: a group keeps learning its traffic
   double start_rate = 0.01;  // a new group's first rate (it doubles each interval without spend)
   double smoothing = 0.05;   // weight of the newest interval in the full-rate spend estimate
+  // A gap between spend and plan is made up over about this long (>= update_ms).
+  int64_t catch_up_ms = 15 * 60'000;
 };
 
 struct Reservation {
@@ -97,6 +99,7 @@ class Pacer {
     double spend_sum = 0, exposure_sum = 0;  // decayed sums of spend and of rate x share
     int64_t updated_ms = 0;
     int64_t spent_at_update = 0;
+    int64_t plan_from_ms = 0, plan_spent0 = 0;  // where today's plan starts
   };
   int64_t BudgetLeftLocked(const Campaign& c, const AdGroup& g, int64_t now_ms) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
