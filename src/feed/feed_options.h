@@ -58,9 +58,10 @@ struct FeedOptions {
   // drowns the user's taste (`foryou simulate`); on a mature platform's log (KuaiRand) it is what
   // predicts the next view (config/feed_log_imitation.json; docs/design/feed.md).
   float popularity_weight = 1.0f;
-  // How much more the session's newest like counts than the one before it in the source bonus's
-  // evidence (EvidenceOf): 1 weighs the recent likes alike.
-  float evidence_recency = 1.0f;
+  // Each recent like's weight against the next newer one in the source bonus's evidence
+  // (EvidenceOf): 1 weighs the recent likes alike; at 0.5 a changed taste leads after a couple
+  // of likes (docs/experiments/feed_default.md).
+  float evidence_recency = 0.5f;
   float watch_next_weight = 0.0f;
   // Added to watch_next_weight times the share of the user's recent exposures that another
   // recommender chose (UserSession::foreign_share): where a platform's log brought the user,
