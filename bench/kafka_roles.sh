@@ -39,16 +39,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$bin" kafka-mock --partitions 1 >"$work/mock.stdout" 2>"$work/mock.stderr" &
-mock_pid=$!
-bootstrap=""
-for _ in $(seq 100); do
-  bootstrap="$(head -1 "$work/mock.stdout")"
-  [ -n "$bootstrap" ] && break
-  kill -0 "$mock_pid" 2>/dev/null || die "foryou kafka-mock exited: $(cat "$work/mock.stderr")"
-  sleep 0.1
-done
-[ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
+source bench/kafka_mock_lib.sh
+start_kafka_mock 1
 
 # start NAME ROLE: `serve --role ROLE` on $work/NAME (port kept in $work/NAME.port for
 # restarts); sets started_pid and started_base.
