@@ -7,10 +7,10 @@ import { Api, takeKey } from './api.js';
 import { h, fmt } from './dom.js';
 
 const POLL_MS = 2000;
-// One colour per event type (14), told apart on the dark background: every pair at least 25
+// One colour per event type (15), told apart on the dark background: every pair at least 25
 // apart in CIE L*a*b* (dashboard test).
 export const PALETTE = ['#fe2c55', '#25f4ee', '#f5c542', '#5ed35e', '#b48cff', '#ff8c1a', '#3d6dff', '#ff7ad9',
-  '#f0f0f0', '#b07a4f', '#00a087', '#d4ff4f', '#8c8c8c', '#b00bd9'];
+  '#f0f0f0', '#b07a4f', '#00a087', '#d4ff4f', '#8c8c8c', '#b00bd9', '#00bbff'];
 
 const key = takeKey('foryou.admin_key');
 const api = new Api(key);

@@ -107,10 +107,10 @@ test('dashboard at human traffic: no "– / –", points for single samples, p50
   assert.match(legend, /p99/);
   assert.doesNotMatch(await page.locator('#summary').innerText(), /no requests yet/);
 
-  // The 14 event types in 14 colours told apart (CIE76 distance >= 25 between every pair).
+  // The 15 event types in 15 colours told apart (CIE76 distance >= 25 between every pair).
   const strokes = await page.evaluate(() => window.__dashboard.charts.get('events').plot.series.slice(1)
     .map((s) => (typeof s.stroke === 'function' ? s.stroke(null, 0) : s.stroke)));
-  assert.equal(strokes.length, 14);
+  assert.equal(strokes.length, 15);
   const lab = (hex) => {
     const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
       .map((v) => (v > 0.04045 ? ((v + 0.055) / 1.055) ** 2.4 : v / 12.92));
