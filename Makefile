@@ -8,6 +8,8 @@
 #   make demo   - builds and runs the main job: `foryou serve` on the KuaiRand-Pure demo catalog
 #                 (imported and trained on first start into demo-data/, clips made with ffmpeg),
 #                 with the player at http://127.0.0.1:8080/ (sign up there)
+#   make demo-cluster - the same catalog served by a cluster: a mock Kafka cluster, a trainer, two
+#                 API replicas and haproxy in front of them (scripts/demo_cluster.sh)
 #   make bench  - the embedding benchmark at full size; bench/feed_load.sh for the feed service
 #   make fuzz   - scripts/fuzz.sh: builds the libFuzzer targets (fuzz/, clang, ASan+UBSan) and
 #                 fuzzes each for FUZZ_SECONDS (default 60) from its corpus; the last line is
@@ -15,7 +17,7 @@
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 
-.PHONY: deps build web test test-release test-web test-asan test-tsan demo bench fuzz slow clean screenshots
+.PHONY: deps build web test test-release test-web test-asan test-tsan demo demo-cluster bench fuzz slow clean screenshots
 
 deps:
 	@bash scripts/install_deps.sh
@@ -63,6 +65,12 @@ demo: build
 	./build/release/foryou serve --data-dir $(DEMO_DIR) --port $(DEMO_PORT) --import demo/kuairand \
 	  --seed-log demo/kuairand/log_standard_20220425_20220430.csv.zst \
 	  --static-dir web/dist --media-dir $(DEMO_DIR)/media
+
+# The cluster demo shares the demo's clips; its processes keep their state in DEMO_CLUSTER_DIR.
+DEMO_CLUSTER_DIR ?= demo-cluster-data
+demo-cluster: build
+	@bash scripts/make_clips.sh --kuairand $(DEMO_DIR)/media demo/kuairand
+	@DEMO_PORT=$(DEMO_PORT) bash scripts/demo_cluster.sh $(DEMO_CLUSTER_DIR) $(DEMO_DIR)/media
 
 bench: build
 	./build/release/foryou bench embedding --keys 2000000 --ops 4000000

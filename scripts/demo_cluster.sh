@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `make demo-cluster`: foryou as a cluster on one machine (docs/design/kafka_roles.md, "The
+# cluster demo"): `foryou kafka-mock`, one `serve --role trainer`, two `serve --role api`
+# replicas and Debian's haproxy in front of them (config/haproxy/cluster.cfg), on the KuaiRand
+# demo catalog. Prints the links, then waits; Ctrl-C stops every process it started.
+#
+#   scripts/demo_cluster.sh DIR MEDIA_DIR   # state in DIR/{trainer,api1,api2}, clips in MEDIA_DIR
+#
+# Ports: the front DEMO_PORT (8080), haproxy's status page +1, the trainer +2, the replicas +3
+# and +4. Catalog writes are not replicated between processes yet, so each process imports the
+# catalog into its own data directory (first start only); the mock cluster keeps its topics in
+# memory, so every start begins a new event stream and the trainer's snapshots of the previous
+# one (DIR/snapshots) are removed. Environment: FORYOU_BIN (build/release/foryou).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 2 ] || { echo "usage: $0 DIR MEDIA_DIR" >&2; exit 2; }
+dir=$1 media=$2
+bin="${FORYOU_BIN:-build/release/foryou}"
+port="${DEMO_PORT:-8080}"
+work="$dir/logs"
+
+log() { echo "demo-cluster: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+command -v haproxy >/dev/null ||
+  die "haproxy is not installed (scripts/install_deps.sh installs it, or: apt-get install haproxy)"
+[ -x "$bin" ] || die "no server binary at $bin (make build)"
+[ -d "$media" ] || die "no clips in $media (scripts/make_clips.sh --kuairand $media demo/kuairand)"
+mkdir -p "$work"
+rm -rf "$dir/snapshots"
+
+mock_pid="" front_pid="" pids=()
+stop_all() {
+  local p
+  trap - EXIT INT TERM
+  log "stopping"
+  [ -n "$front_pid" ] && kill -TERM "$front_pid" 2>/dev/null
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -n "$mock_pid" ] && kill -TERM "$mock_pid" 2>/dev/null
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+source bench/kafka_mock_lib.sh
+start_kafka_mock 8
+
+# start NAME ROLE PORT: `serve --role ROLE` on DIR/NAME with the catalog imported on its first
+# start; output in DIR/logs/NAME.{stdout,stderr}.
+start() {
+  local name=$1 role=$2 p=$3 keys=()
+  [ "$name" != trainer ] && keys=(--keys "$dir/trainer/keys.json")
+  "$bin" serve --data-dir "$dir/$name" --port "$p" --kafka "$bootstrap" --role "$role" \
+    --snapshot-dir "$dir/snapshots" --import demo/kuairand --static-dir web/dist \
+    --media-dir "$media" "${keys[@]}" >"$work/$name.stdout" 2>"$work/$name.stderr" &
+  pids+=($!)
+}
+# healthy NAME PORT: waits until that process answers /healthz (its first start imports).
+healthy() {
+  local i
+  for ((i = 0; i < 3000; i++)); do
+    curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$2/healthz" && return 0
+    sleep 0.2
+  done
+  die "$1 was not healthy after 10 minutes ($work/$1.stderr)"
+}
+
+log "mock Kafka cluster at $bootstrap; starting the trainer and two replicas (the first start" \
+    "imports the catalog into each: a few minutes)"
+start trainer trainer $((port + 2))
+for ((i = 0; i < 600; i++)); do
+  [ -s "$dir/trainer/keys.json" ] && break
+  kill -0 "${pids[0]}" 2>/dev/null || die "the trainer exited: $(tail -3 "$work/trainer.stderr")"
+  sleep 0.1
+done
+[ -s "$dir/trainer/keys.json" ] || die "the trainer wrote no keys ($work/trainer.stderr)"
+start api1 api $((port + 3))
+start api2 api $((port + 4))
+healthy trainer $((port + 2))
+healthy api1 $((port + 3))
+healthy api2 $((port + 4))
+
+export FORYOU_FRONT_BIND="127.0.0.1:$port" FORYOU_STATS_BIND="127.0.0.1:$((port + 1))"
+export FORYOU_API1="127.0.0.1:$((port + 3))" FORYOU_API2="127.0.0.1:$((port + 4))"
+haproxy -db -f config/haproxy/cluster.cfg >"$work/haproxy.log" 2>&1 &
+front_pid=$!
+healthy front "$port"
+
+admin="$(jq -r '[.keys[] | select(.role == "admin")][0].key' "$dir/trainer/keys.json")"
+app="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$dir/trainer/keys.json")"
+cat <<EOF
+foryou cluster: player     http://127.0.0.1:$port/  (through haproxy; sign up or sign in)
+foryou cluster: front      http://127.0.0.1:$((port + 1))/  (haproxy's status: each replica up or down)
+foryou cluster: replica 1  http://127.0.0.1:$((port + 3))/healthz
+foryou cluster: replica 2  http://127.0.0.1:$((port + 4))/healthz
+foryou cluster: trainer    http://127.0.0.1:$((port + 2))/dashboard#key=$admin
+foryou cluster: kafka      $bootstrap (librdkafka's mock cluster)
+  keys ($dir/trainer/keys.json, shared by every process): app $app, admin $admin
+  try:  curl -i -H 'X-Api-Key: $app' 'http://127.0.0.1:$port/v1/feed?user=0&count=5'
+        (the X-Foryou-Replica header names the replica that answered)
+  logs in $work/; stop with Ctrl-C
+EOF
+# Until Ctrl-C, or until a process exits by itself.
+while true; do
+  for p in "$mock_pid" "$front_pid" "${pids[@]}"; do
+    kill -0 "$p" 2>/dev/null || die "process $p exited (logs in $work/)"
+  done
+  sleep 1
+done
