@@ -3,8 +3,8 @@
 # kafka-mock`, `serve --role trainer`, two `serve --role api` replicas and Debian's haproxy with
 # config/haproxy/cluster.cfg in front of them. Two clients go through the front without pause:
 # one asks feeds (GET /v1/feed for KAFKA_FRONT_USERS users in turn), one posts batches of 20
-# plays (POST /v1/events). After KAFKA_FRONT_BEFORE_S (1.5) s replica api1 is killed with
-# SIGKILL; KAFKA_FRONT_DOWN_S (2) s later it restarts on its data directory and port. Checks:
+# plays (POST /v1/events). After KAFKA_FRONT_BEFORE_S (1) s replica api1 is killed with
+# SIGKILL; KAFKA_FRONT_DOWN_S (1.5) s later it restarts on its data directory and port. Checks:
 #   * no feed request fails (haproxy sends a GET whose replica died to the other one);
 #   * every failed event batch was in flight at the kill (started before it, answered after):
 #     a POST is never sent twice, its client resends it;
@@ -14,18 +14,20 @@
 #     between 20 x the acknowledged batches and 20 x (acknowledged + failed) ones: nothing
 #     acknowledged is lost.
 # Fails with a clear message when haproxy is not installed (scripts/install_deps.sh installs it).
-# Environment: FORYOU_BIN (build/release/foryou). Prints last: kafka_front feeds=.. feed_errors=..
+# Environment: FORYOU_BIN (build/release/foryou), KAFKA_FRONT_CONFIG (another haproxy config). Prints last: kafka_front feeds=.. feed_errors=..
 #   batches=.. batch_errors=.. in_flight_at_kill=.. down_served_by_api2=.. back_in_ms=..
 #   catchup_ms=.. PASS|FAIL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${FORYOU_BIN:-build/release/foryou}"
 users="${KAFKA_FRONT_USERS:-16}"
-before_s="${KAFKA_FRONT_BEFORE_S:-1.5}"
-down_s="${KAFKA_FRONT_DOWN_S:-2}"
+before_s="${KAFKA_FRONT_BEFORE_S:-1}"
+down_s="${KAFKA_FRONT_DOWN_S:-1.5}"
+config="${KAFKA_FRONT_CONFIG:-config/haproxy/cluster.cfg}"
 catchup_limit_ms="${KAFKA_FRONT_CATCHUP_MS:-15000}"
 
-log() { echo "kafka_front: $*" >&2; }
+t_start=${EPOCHREALTIME/./}
+log() { echo "kafka_front: [+$(( (${EPOCHREALTIME/./} - t_start) / 1000 )) ms] $*" >&2; }
 die() { log "error: $*"; keep=1; exit 1; }
 command -v haproxy >/dev/null ||
   die "haproxy is not installed: the cluster's front is Debian's haproxy" \
@@ -49,26 +51,33 @@ trap 'exit 130' INT TERM
 source bench/kafka_mock_lib.sh
 start_kafka_mock 1
 
-# start NAME ROLE: `serve --role ROLE` on $work/NAME (its port kept in $work/NAME.port for the
-# restart; every process reads the trainer's keys); sets started_pid and started_base.
-start() {
-  local name=$1 role=$2 port=0 keys=() i
+# launch NAME ROLE: `serve --role ROLE` on $work/NAME in the background (its port kept in
+# $work/NAME.port for the restart; the replicas read the trainer's keys); await NAME: until it
+# answers /healthz, then sets NAME_base (its URL) and NAME_pid.
+launch() {
+  local name=$1 role=$2 port=0 keys=()
   [ -f "$work/$name.port" ] && port="$(cat "$work/$name.port")"
   [ "$name" != trainer ] && keys=(--keys "$work/trainer/keys.json")
   "$bin" serve --data-dir "$work/$name" --port "$port" --kafka "$bootstrap" --role "$role" \
     --snapshot-dir "$work/snapshots" --snapshot-interval-ms 500 "${keys[@]}" \
     >>"$work/$name.stdout" 2>>"$work/$name.stderr" &
-  started_pid=$!
-  pids+=("$started_pid")
+  pids+=($!)
+  printf -v "${name}_pid" '%s' $!
+}
+await() {
+  local name=$1 pid port=0 i
+  pid="${name}_pid"
+  pid="${!pid}"
+  [ -f "$work/$name.port" ] && port="$(cat "$work/$name.port")"
   for ((i = 0; i < 600; i++)); do
-    kill -0 "$started_pid" 2>/dev/null || { tail -5 "$work/$name.stderr" >&2; die "$name exited"; }
+    kill -0 "$pid" 2>/dev/null || { tail -5 "$work/$name.stderr" >&2; die "$name exited"; }
     if [ "$port" = 0 ]; then
       port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$work/$name.stdout" | sed 's/.*://' || true)"
       [ -n "$port" ] || port=0
     fi
     if [ "$port" != 0 ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
       echo "$port" >"$work/$name.port"
-      started_base="http://127.0.0.1:$port"
+      printf -v "${name}_base" '%s' "http://127.0.0.1:$port"
       return 0
     fi
     sleep 0.05
@@ -98,17 +107,21 @@ ledger() {
 }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
-start trainer trainer
-trainer="$started_base"
+launch trainer trainer
+for ((i = 0; i < 200; i++)); do [ -s "$work/trainer/keys.json" ] && break; sleep 0.05; done
+launch api1 api
+launch api2 api
+await trainer
+await api1
+await api2
+trainer="$trainer_base" api1="$api1_base" api2="$api2_base"
 app="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/trainer/keys.json")"
 admin="$(jq -r '[.keys[] | select(.role == "admin")][0].key' "$work/trainer/keys.json")"
-catalog "$trainer"
-start api1 api
-api1="$started_base" api1_pid="$started_pid"
-catalog "$api1"
-start api2 api
-api2="$started_base"
-catalog "$api2"
+catalog "$trainer" & catalogs=($!)
+catalog "$api1" & catalogs+=($!)
+catalog "$api2" & catalogs+=($!)
+for p in "${catalogs[@]}"; do wait "$p" || die "the catalog writes failed"; done
+log "trainer and replicas up"
 
 # The front, on free ports picked at random (a port taken meanwhile: another pick).
 for ((try = 0; try < 5; try++)); do
@@ -116,7 +129,7 @@ for ((try = 0; try < 5; try++)); do
   export FORYOU_FRONT_BIND="127.0.0.1:$front_port"
   export FORYOU_STATS_BIND="127.0.0.1:$((front_port + 1))"
   export FORYOU_API1="${api1#http://}" FORYOU_API2="${api2#http://}"
-  haproxy -db -f config/haproxy/cluster.cfg >>"$work/haproxy.log" 2>&1 &
+  haproxy -db -f "$config" >>"$work/haproxy.log" 2>&1 &
   front_pid=$!
   front="http://$FORYOU_FRONT_BIND"
   for ((i = 0; i < 100; i++)); do
@@ -169,7 +182,10 @@ kill -KILL "$api1_pid"
 wait "$api1_pid" 2>/dev/null || true
 sleep "$down_s"
 restart_us=$(now_us)
-start api1 api
+log "api1 killed; restarting it"
+launch api1 api
+await api1
+log "api1 healthy again"
 # Back behind the front: the first feed api1 answers after its restart.
 back_ms=-1
 for ((i = 0; i < 200; i++)); do
