@@ -32,6 +32,7 @@ mock_pid="" front_pid="" pids=()
 stop_all() {
   local p
   trap - EXIT INT TERM
+  stopping=1
   log "stopping"
   [ -n "$front_pid" ] && kill -TERM "$front_pid" 2>/dev/null
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -40,10 +41,22 @@ stop_all() {
   wait 2>/dev/null || true
 }
 trap stop_all EXIT
-trap 'exit 130' INT TERM
+trap 'stopping=1; exit 130' INT TERM
 
-source bench/kafka_mock_lib.sh
-start_kafka_mock 8
+# The mock cluster in a session of its own: Ctrl-C reaches the servers and haproxy, and the mock
+# stops last, once the servers have left it (a server stopping without its Kafka waits out its
+# producer's timeouts). The previous run's address must not be read for this one's.
+rm -f "$work/mock.stdout"
+setsid "$bin" kafka-mock --partitions 8 >"$work/mock.stdout" 2>"$work/mock.stderr" &
+mock_pid=$!
+bootstrap=""
+for ((i = 0; i < 100; i++)); do
+  bootstrap="$(head -1 "$work/mock.stdout" 2>/dev/null || true)"
+  [ -n "$bootstrap" ] && break
+  kill -0 "$mock_pid" 2>/dev/null || die "foryou kafka-mock exited: $(cat "$work/mock.stderr")"
+  sleep 0.1
+done
+[ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
 
 # start NAME ROLE PORT: `serve --role ROLE` on DIR/NAME with the catalog imported on its first
 # start; output in DIR/logs/NAME.{stdout,stderr}.
@@ -103,7 +116,10 @@ EOF
 # Until Ctrl-C, or until a process exits by itself.
 while true; do
   for p in "$mock_pid" "$front_pid" "${pids[@]}"; do
-    kill -0 "$p" 2>/dev/null || die "process $p exited (logs in $work/)"
+    if ! kill -0 "$p" 2>/dev/null; then
+      sleep 0.5  # a Ctrl-C stops the servers too: then this is no error
+      [ -n "${stopping:-}" ] || die "process $p exited (logs in $work/)"
+    fi
   done
   sleep 1
 done
