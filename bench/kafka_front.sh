@@ -6,7 +6,8 @@
 # plays (POST /v1/events). After KAFKA_FRONT_BEFORE_S (1) s replica api1 is killed with
 # SIGKILL; KAFKA_FRONT_DOWN_S (1.5) s later it restarts on its data directory and port. Checks:
 #   * no feed request fails (haproxy sends a GET whose replica died to the other one);
-#   * every failed event batch was in flight at the kill (started before it, answered after):
+#   * every failed event batch was in flight at the kill (started before api1 was dead, answered
+#     after the signal):
 #     a POST is never sent twice, its client resends it;
 #   * api2 answers while api1 is down, and api1 answers again after its restart;
 #   * after the clients stop, both replicas reach the trainer's ledger (serving_offset, records,
@@ -177,9 +178,11 @@ feed_client & clients+=($!)
 event_client & clients+=($!)
 
 sleep "$before_s"
-kill_us=$(now_us)
+# The kill spans from just before the signal to the process reaped (dead for sure).
+kill_us=${EPOCHREALTIME/./}
 kill -KILL "$api1_pid"
 wait "$api1_pid" 2>/dev/null || true
+dead_us=${EPOCHREALTIME/./}
 sleep "$down_s"
 restart_us=$(now_us)
 log "api1 killed; restarting it"
@@ -216,16 +219,19 @@ catchup1="$(catchup "$api1")"
 catchup2="$(catchup "$api2")"
 read -r _ trained _ <<<"$(ledger "$trainer")"
 
-# in_flight FILE: requests started before the kill and answered after it.
-in_flight() { awk -v k="$kill_us" '$1 <= k && $2 >= k { n++ } END { print n + 0 }' "$1"; }
+# in_flight FILE: requests in flight at the kill (started before api1 was dead, answered after
+# the signal).
+in_flight() {
+  awk -v k="$kill_us" -v d="$dead_us" '$1 <= d && $2 >= k { n++ } END { print n + 0 }' "$1"
+}
 errors() { awk '$3 != 200 { n++ } END { print n + 0 }' "$1"; }
 feeds=$(wc -l <"$work/feeds.txt")
 batches=$(wc -l <"$work/batches.txt")
 feed_errors=$(errors "$work/feeds.txt")
 batch_errors=$(errors "$work/batches.txt")
 acked=$((batches - batch_errors))
-stray_batch_errors=$(awk -v k="$kill_us" '$3 != 200 && !($1 <= k && $2 >= k) { n++ } END { print n + 0 }' \
-  "$work/batches.txt")
+stray_batch_errors=$(awk -v k="$kill_us" -v d="$dead_us" \
+  '$3 != 200 && !($1 <= d && $2 >= k) { n++ } END { print n + 0 }' "$work/batches.txt")
 in_flight_at_kill=$(( $(in_flight "$work/feeds.txt") + $(in_flight "$work/batches.txt") ))
 served() {  # served REPLICA FROM_US TO_US: answers of REPLICA to requests started in [FROM, TO)
   cat "$work/feeds.txt" "$work/batches.txt" |
@@ -233,8 +239,8 @@ served() {  # served REPLICA FROM_US TO_US: answers of REPLICA to requests start
 }
 api1_before=$(served api1 0 "$kill_us")
 api2_before=$(served api2 0 "$kill_us")
-down_api2=$(served api2 "$kill_us" "$restart_us")
-down_api1=$(served api1 "$kill_us" "$restart_us")
+down_api2=$(served api2 "$dead_us" "$restart_us")
+down_api1=$(served api1 "$dead_us" "$restart_us")
 log "feeds $feeds ($feed_errors failed), batches $batches ($batch_errors failed," \
     "$stray_batch_errors not in flight at the kill); before the kill api1 $api1_before," \
     "api2 $api2_before; while api1 was down api2 $down_api2, api1 $down_api1;" \
