@@ -41,9 +41,8 @@ cleanup() {
   local p
   touch "$work/stop"
   for p in "${clients[@]}" "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  [ -n "$front_pid" ] && kill -TERM "$front_pid" 2>/dev/null
-  [ -n "$mock_pid" ] && kill -TERM "$mock_pid" 2>/dev/null
-  wait 2>/dev/null
+  for p in "$front_pid" "$mock_pid"; do [ -z "$p" ] || kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   if [ "${keep:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -124,9 +123,9 @@ catalog "$api2" & catalogs+=($!)
 for p in "${catalogs[@]}"; do wait "$p" || die "the catalog writes failed"; done
 log "trainer and replicas up"
 
-# The front, on free ports picked at random (a port taken meanwhile: another pick).
+# The front, on free ports picked at random below the ephemeral range (one taken: another pick).
 for ((try = 0; try < 5; try++)); do
-  front_port=$(shuf -i 20000-60000 -n 1)
+  front_port=$(shuf -i 10000-30000 -n 1)
   export FORYOU_FRONT_BIND="127.0.0.1:$front_port"
   export FORYOU_STATS_BIND="127.0.0.1:$((front_port + 1))"
   export FORYOU_API1="${api1#http://}" FORYOU_API2="${api2#http://}"
@@ -138,7 +137,8 @@ for ((try = 0; try < 5; try++)); do
     kill -0 "$front_pid" 2>/dev/null || break
     sleep 0.05
   done
-  kill -TERM "$front_pid" 2>/dev/null; wait "$front_pid" 2>/dev/null || true
+  kill -TERM "$front_pid" 2>/dev/null || true
+  wait "$front_pid" 2>/dev/null || true
   front_pid=""
 done
 [ -n "$front_pid" ] || { tail -5 "$work/haproxy.log" >&2; die "haproxy did not start"; }

@@ -34,10 +34,9 @@ stop_all() {
   trap - EXIT INT TERM
   stopping=1
   log "stopping"
-  [ -n "$front_pid" ] && kill -TERM "$front_pid" 2>/dev/null
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "$front_pid" "${pids[@]}"; do [ -z "$p" ] || kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "$mock_pid" ] && kill -TERM "$mock_pid" 2>/dev/null
+  [ -z "$mock_pid" ] || kill -TERM "$mock_pid" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop_all EXIT
