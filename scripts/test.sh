@@ -3,8 +3,8 @@
 # table of the time each stage took and how many tests it ran and skipped.
 #   release   the release build of the binary, the libraries and the benchmarks, and the six
 #             quality tests that run in this stage only (ASAN_RELEASE_ONLY below: simulations
-#             and real-log replays, too slow under ASan) with upload_kill_test and
-#             kafka_kill_test (they run the binary); every other test runs in the asan stage
+#             and real-log replays, too slow under ASan) with the tests that run
+#             the binary (upload_kill_test, kafka_*_test); every other test runs in the asan stage
 #   web       the browser tests (Debian's chromium driven by playwright-core, a real server)
 #   asan      the unit and integration tests (with the fuzz targets, whose corpus replays are
 #             unit tests) built with clang, ASan+UBSan and -Wthread-safety -Werror (so clang's
