@@ -7,17 +7,16 @@
 # SIGKILL; KAFKA_FRONT_DOWN_S (1.5) s later it restarts on its data directory and port. Checks:
 #   * no feed request fails (haproxy sends a GET whose replica died to the other one);
 #   * every failed event batch was in flight at the kill (started before api1 was dead, answered
-#     after the signal):
-#     a POST is never sent twice, its client resends it;
+#     after the signal): a POST is never sent twice, its client resends it;
 #   * api2 answers while api1 is down, and api1 answers again after its restart;
 #   * after the clients stop, both replicas reach the trainer's ledger (serving_offset, records,
 #     checksum) within KAFKA_FRONT_CATCHUP_MS (15000), and the trainer's record count lies
 #     between 20 x the acknowledged batches and 20 x (acknowledged + failed) ones: nothing
 #     acknowledged is lost.
 # Fails with a clear message when haproxy is not installed (scripts/install_deps.sh installs it).
-# Environment: FORYOU_BIN (build/release/foryou), KAFKA_FRONT_CONFIG (another haproxy config). Prints last: kafka_front feeds=.. feed_errors=..
-#   batches=.. batch_errors=.. in_flight_at_kill=.. down_served_by_api2=.. back_in_ms=..
-#   catchup_ms=.. PASS|FAIL
+# Environment: FORYOU_BIN (build/release/foryou), KAFKA_FRONT_CONFIG (another haproxy config).
+# Prints last: kafka_front feeds=.. feed_errors=.. batches=.. batch_errors=.. in_flight_at_kill=..
+#   down_served_by_api2=.. back_in_ms=.. catchup_ms=.. PASS|FAIL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${FORYOU_BIN:-build/release/foryou}"
@@ -51,9 +50,9 @@ trap 'exit 130' INT TERM
 source bench/kafka_mock_lib.sh
 start_kafka_mock 1
 
-# launch NAME ROLE: `serve --role ROLE` on $work/NAME in the background (its port kept in
-# $work/NAME.port for the restart; the replicas read the trainer's keys); await NAME: until it
-# answers /healthz, then sets NAME_base (its URL) and NAME_pid.
+# launch NAME ROLE: `serve --role ROLE` on $work/NAME in the background, its pid in NAME_pid
+# (its port kept in $work/NAME.port for the restart; the replicas read the trainer's keys).
+# await NAME: until it answers /healthz; sets NAME_base (its URL).
 launch() {
   local name=$1 role=$2 port=0 keys=()
   [ -f "$work/$name.port" ] && port="$(cat "$work/$name.port")"

@@ -8,7 +8,7 @@ start_kafka_mock() {
   mock_pid=$!
   bootstrap=""
   for _ in $(seq 100); do
-    bootstrap="$(head -1 "$work/mock.stdout")"
+    bootstrap="$(head -1 "$work/mock.stdout" 2>/dev/null || true)"  # not created yet: wait
     [ -n "$bootstrap" ] && break
     kill -0 "$mock_pid" 2>/dev/null || die "foryou kafka-mock exited: $(cat "$work/mock.stderr")"
     sleep 0.1
