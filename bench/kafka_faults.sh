@@ -5,7 +5,8 @@
 #  a. Broker down: 2 clients post batches of 20 plays with unique request ids to the replica,
 #     one request at a time; every broker is taken down for KAFKA_FAULTS_DOWN_MS (2000) and
 #     brought back. Each answer must be a 2xx (the replica waited for Kafka) or a 503 with
-#     Retry-After; at the end every acknowledged event is in the topic exactly once
+#     Retry-After, and no batch sent after the brokers went down may be acknowledged before
+#     they are back; at the end every acknowledged event is in the topic exactly once
 #     (`foryou kafka-dump`), and the trainer's ledger (records applied, checksum) and the
 #     replica's equal the topic's ledger.
 #  b. Latency: GET /v1/feed on the replica runs all along; KAFKA_FAULTS_SAMPLES (4) freshness
@@ -14,8 +15,8 @@
 #     Every feed must be a 200, the median during must exceed the median before by 300 ms
 #     (the fault took effect), and every sample after must be under KAFKA_FAULTS_BOUND_MS (3000).
 # Environment: FORYOU_BIN (build/release/foryou). Prints progress on stderr and, last:
-#   kafka_faults acked=.. refused_503=.. bad_answers=.. max_wait_ms=.. missing=.. duplicated=..
-#   ledger=ok|differs fresh_before_ms=.. fresh_rtt_ms=.. fresh_after_ms=.. feeds=.. feed_errors=..
+#   kafka_faults acked=.. acked_while_down=.. refused_503=.. bad_answers=.. max_wait_ms=..
+#   missing=.. duplicated=.. ledger=ok|differs fresh_before_ms=.. fresh_rtt_ms=.. fresh_after_ms=.. feeds=.. feed_errors=..
 #   PASS|FAIL
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,7 +86,8 @@ make_catalog  # each process has its own catalog; app_key is now the replica's
 log "mock $bootstrap, trainer $trainer, replica $api"
 
 # poster P: batches with request ids k<P>-<n> to the replica for ever, one at a time. A 2xx
-# appends "<P> <n>" to acked.txt; any other answer "<code> <Retry-After> <ms>" to refused.txt.
+# appends "<P> <n> <sent ms> <answered ms>" to acked.txt; any other answer
+# "<code> <Retry-After> <ms>" to refused.txt.
 poster() {
   local p=$1 n=0 i body t0 code retry
   while true; do
@@ -101,7 +103,7 @@ poster() {
             -H "X-Api-Key: $app_key" -H 'Content-Type: application/json' -d "$body" \
             "$api/v1/events" 2>/dev/null || true)"
     if [[ "$code" == 2* ]]; then
-      echo "$p $n" >>"$work/acked.txt"
+      echo "$p $n $t0 $(now_ms)" >>"$work/acked.txt"
     else
       retry="$(grep -i '^retry-after:' "$work/h$p" | tr -dc '0-9' || true)"
       echo "$code ${retry:--} $(( $(now_ms) - t0 ))" >>"$work/refused.txt"
@@ -127,9 +129,11 @@ for p in 0 1; do poster "$p" & bg_pids+=($!); done
 feeder & bg_pids+=($!)
 sleep 1
 mock_command "down all"
+down_at="$(now_ms)"
 log "every broker down"
 sleep "$(awk -v ms="$down_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
 acked_down="$(wc -l <"$work/acked.txt")"
+up_at="$(now_ms)"
 mock_command "up all"
 log "every broker up; $acked_down batches acknowledged so far"
 sleep 1.5
@@ -186,6 +190,9 @@ acked_ids "$work/acked_ids.txt"
 acked="$(wc -l <"$work/acked_ids.txt")"
 duplicated="$(uniq -d "$work/in_topic.txt" | wc -l)"
 missing="$(comm -23 "$work/acked_ids.txt" <(uniq "$work/in_topic.txt") | wc -l)"
+# Sent after every broker was down and answered before any was up again: Kafka cannot have
+# acknowledged these, so a 2xx for one is an acknowledgement of what Kafka did not take.
+acked_while_down="$(awk -v d="$down_at" -v u="$up_at" '$3 >= d && $4 <= u' "$work/acked.txt" | wc -l)"
 refused_503="$(awk '$1 == 503 && $2 != "-"' "$work/refused.txt" | wc -l)"
 bad_answers="$(awk '!($1 == 503 && $2 != "-")' "$work/refused.txt" | wc -l)"
 max_wait="$(cat "$work"/wait*.txt | sort -n | tail -1)"
@@ -194,13 +201,15 @@ feed_errors="$(grep -cv '^200$' "$work/feeds.txt" || true)"
 [ "$bad_answers" = 0 ] || log "answers other than 2xx or 503 with Retry-After: $(head -3 "$work/refused.txt" | tr '\n' ';')"
 
 verdict=PASS
-if [ "$acked" = 0 ] || [ "$acked_after_up" = 0 ] || [ "$missing" != 0 ] || [ "$duplicated" != 0 ] ||
+if [ "$acked" = 0 ] || [ "$acked_after_up" = 0 ] || [ "$acked_while_down" != 0 ] ||
+   [ "$missing" != 0 ] || [ "$duplicated" != 0 ] ||
    [ "$bad_answers" != 0 ] || [ "$ledger_ok" != ok ] || [ "$feed_errors" != 0 ] ||
    [ "$feeds_rtt" = 0 ] || [ "$rtt_ms" -lt $((before_ms + 300)) ] || [ "$after_max" -gt "$bound_ms" ]; then
   verdict=FAIL
   keep=1
 fi
-echo "kafka_faults acked=$acked refused_503=$refused_503 bad_answers=$bad_answers" \
+echo "kafka_faults acked=$acked acked_while_down=$acked_while_down refused_503=$refused_503" \
+     "bad_answers=$bad_answers" \
      "max_wait_ms=$max_wait missing=$missing duplicated=$duplicated ledger=$ledger_ok" \
      "fresh_before_ms=$before_ms fresh_rtt_ms=$rtt_ms fresh_after_ms=$after_max feeds=$feeds" \
      "feed_errors=$feed_errors $verdict"
