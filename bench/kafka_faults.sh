@@ -9,7 +9,7 @@
 #     they are back; at the end every acknowledged event is in the topic exactly once
 #     (`foryou kafka-dump`), and the trainer's ledger (records applied, checksum) and the
 #     replica's equal the topic's ledger.
-#  b. Latency: GET /v1/feed on the replica runs all along; KAFKA_FAULTS_SAMPLES (4) freshness
+#  b. Latency: GET /v1/feed on the replica runs all along; KAFKA_FAULTS_SAMPLES (3) freshness
 #     samples (a POST's answer -> the replica's serving_offset covers it, as
 #     bench/kafka_roles.sh) before, during (rtt 500 on every broker) and after the latency.
 #     Every feed must be a 200, the median during must exceed the median before by 300 ms
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${FORYOU_BIN:-build/release/foryou}"
 down_ms="${KAFKA_FAULTS_DOWN_MS:-2000}"
-samples="${KAFKA_FAULTS_SAMPLES:-4}"
+samples="${KAFKA_FAULTS_SAMPLES:-3}"
 bound_ms="${KAFKA_FAULTS_BOUND_MS:-3000}"
 batch=20 users=5 videos=10
 
