@@ -15,3 +15,38 @@ start_kafka_mock() {
   done
   [ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
 }
+
+# start_kafka_mock_with_control PARTITIONS BROKERS: as start_kafka_mock, with BROKERS brokers and
+# its stdin on the fifo $work/mock.ctl, held open for writing on descriptor mock_ctl, so
+# mock_command can send it fault commands.
+start_kafka_mock_with_control() {
+  mkfifo "$work/mock.ctl"
+  "$bin" kafka-mock --partitions "$1" --brokers "$2" <"$work/mock.ctl" >"$work/mock.stdout" \
+    2>"$work/mock.stderr" &
+  mock_pid=$!
+  exec {mock_ctl}>"$work/mock.ctl"
+  bootstrap=""
+  for _ in $(seq 100); do
+    bootstrap="$(head -1 "$work/mock.stdout" 2>/dev/null || true)"  # not created yet: wait
+    [ -n "$bootstrap" ] && break
+    kill -0 "$mock_pid" 2>/dev/null || die "foryou kafka-mock exited: $(cat "$work/mock.stderr")"
+    sleep 0.1
+  done
+  [ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
+}
+
+# mock_command LINE: sends LINE to the mock started by start_kafka_mock_with_control and waits
+# until it answers `ok LINE`; dies with the mock's error if it refuses it.
+mock_command() {
+  local oks errs t0
+  oks="$(grep -cxF "ok $1" "$work/mock.stdout" || true)"
+  errs="$(wc -l <"$work/mock.stderr")"
+  echo "$1" >&"$mock_ctl"
+  t0="$(date +%s%3N)"
+  while [ $(( $(date +%s%3N) - t0 )) -lt 5000 ]; do
+    [ "$(grep -cxF "ok $1" "$work/mock.stdout" || true)" -gt "$oks" ] && return 0
+    [ "$(wc -l <"$work/mock.stderr")" -gt "$errs" ] && die "mock: $(tail -1 "$work/mock.stderr")"
+    sleep 0.02
+  done
+  die "the mock did not answer \"$1\" within 5 s"
+}

@@ -89,9 +89,9 @@ web() {
 # release `foryou` (an ASan build of the whole binary for one test would double the stage's
 # build). upload_kill_test runs the
 # release `foryou` with its media workers: an ASan worker cannot start under the worker's 2 GB
-# RLIMIT_AS (ASan reserves terabytes of shadow address space). kafka_roles_test and
-# kafka_front_test: as kafka_kill_test.
-ASAN_RELEASE_ONLY='^(upload_kill_test|kafka_kill_test|kafka_roles_test|kafka_front_test|SimulatorTest\.(AFeedbackLoopDoesWorseThanLearningTastesInTheCalibratedWorld|LiveFeedsObeyTheRulesAndBeatARandomFeed|LockstepRunsAreReproducible)|LogReplayTest\.(RealLogSliceMatchesTheDirectReplay|BatchesNeverMixWarmupAndEvalRows)|ReplayTest\.RealLogSliceBeatsASanityFloor)$'
+# RLIMIT_AS (ASan reserves terabytes of shadow address space). kafka_roles_test,
+# kafka_front_test and kafka_faults_test: as kafka_kill_test.
+ASAN_RELEASE_ONLY='^(upload_kill_test|kafka_kill_test|kafka_roles_test|kafka_front_test|kafka_faults_test|SimulatorTest\.(AFeedbackLoopDoesWorseThanLearningTastesInTheCalibratedWorld|LiveFeedsObeyTheRulesAndBeatARandomFeed|LockstepRunsAreReproducible)|LogReplayTest\.(RealLogSliceMatchesTheDirectReplay|BatchesNeverMixWarmupAndEvalRows)|ReplayTest\.RealLogSliceBeatsASanityFloor)$'
 
 asan() {
   echo "== asan: release-only quality tests (run in the release stage): $ASAN_RELEASE_ONLY"

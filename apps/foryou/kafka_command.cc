@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -23,7 +24,13 @@ void RequestStop(int) { stop_requested = 1; }
 
 void AddKafkaMockCommand(CLI::App& app, int* exit_code) {
   CLI::App* mock = app.add_subcommand(
-      "kafka-mock", "Run a mock Kafka cluster on loopback; print its bootstrap address");
+      "kafka-mock",
+      "Run a mock Kafka cluster on loopback; print its bootstrap address. Fault commands are\n"
+      "read from stdin, one per line: `down BROKER`, `up BROKER` (connections closed and\n"
+      "refused / accepted again), `rtt BROKER MS` (MS added to every response; 0: none);\n"
+      "BROKER is an id 1..--brokers or `all`. Each applied command is echoed on stdout as\n"
+      "`ok COMMAND`; a bad one is answered on stderr and changes nothing. End of stdin only\n"
+      "ends the commands; SIGINT/SIGTERM stop the cluster.");
   static kafka::MockClusterRun run;
   mock->add_option("--brokers", run.brokers, "Number of brokers (1..16)")
       ->default_val(1)
@@ -39,9 +46,17 @@ void AddKafkaMockCommand(CLI::App& app, int* exit_code) {
   mock->callback([exit_code] {
     std::signal(SIGINT, RequestStop);
     std::signal(SIGTERM, RequestStop);
+    run.control_fd = 0;  // stdin
     absl::Status s = kafka::RunMockCluster(
         run, [](const std::string& bootstrap) { std::cout << bootstrap << std::endl; },
-        [] { return stop_requested != 0; });
+        [] { return stop_requested != 0; },
+        [](std::string_view line, const absl::Status& result) {
+          if (result.ok()) {
+            std::cout << "ok " << line << std::endl;
+          } else {
+            std::cerr << "foryou kafka-mock: " << result.message() << std::endl;
+          }
+        });
     if (!s.ok()) {
       std::cerr << "foryou kafka-mock: " << s << "\n";
       *exit_code = 1;

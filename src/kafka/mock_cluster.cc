@@ -2,11 +2,19 @@
 // mock cluster to a handle for its thread and its logging.
 #include "kafka/mock_cluster.h"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "kafka/kafka_internal.h"
 #include "librdkafka/rdkafka_mock.h"
 
@@ -69,9 +77,65 @@ absl::Status MockKafkaCluster::SetBrokerRtt(int32_t id, int rtt_ms) {
   return BrokerResult(id, rd_kafka_mock_broker_set_rtt(cluster_, id, rtt_ms));
 }
 
-absl::Status RunMockCluster(const MockClusterRun& run,
-                            const std::function<void(const std::string&)>& ready,
-                            const std::function<bool()>& stop) {
+absl::Status MockKafkaCluster::Control(std::string_view text) {
+  const std::string line(absl::StripAsciiWhitespace(std::string(text)));
+  if (line.empty() || line.front() == '#') return absl::OkStatus();
+  const std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+  auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mock cluster: \"", line, "\": ", why,
+        " (commands: down BROKER, up BROKER, rtt BROKER MS; BROKER 1..", brokers_, " or all)"));
+  };
+  const std::string& verb = words[0];
+  const size_t want = verb == "rtt" ? 3 : 2;
+  if (verb != "down" && verb != "up" && verb != "rtt") return bad("unknown command");
+  if (words.size() != want) return bad(absl::StrCat("takes ", want - 1, " argument(s)"));
+  int32_t first = 1, last = brokers_;
+  if (words[1] != "all") {
+    if (!absl::SimpleAtoi(words[1], &first) || first < 1 || first > brokers_) {
+      return bad("no such broker");
+    }
+    last = first;
+  }
+  int rtt_ms = 0;
+  if (verb == "rtt" && (!absl::SimpleAtoi(words[2], &rtt_ms) || rtt_ms < 0 || rtt_ms > 60000)) {
+    return bad("MS must be 0..60000");
+  }
+  for (int32_t id = first; id <= last; ++id) {
+    absl::Status s = verb == "down" ? SetBrokerDown(id)
+                     : verb == "up" ? SetBrokerUp(id)
+                                    : SetBrokerRtt(id, rtt_ms);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+// Reads what is available on `fd` (readable per poll), applies each whole line. False at end
+// of file or on a read error: the channel is closed.
+bool ReadMockControl(int fd, std::string* pending, MockKafkaCluster& cluster,
+                     const std::function<void(std::string_view, const absl::Status&)>& answer) {
+  char buf[4096];
+  const ssize_t n = read(fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n > 0) pending->append(buf, static_cast<size_t>(n));
+  size_t newline;
+  while ((newline = pending->find('\n')) != std::string::npos ||
+         (n <= 0 && !pending->empty())) {
+    const size_t end = newline == std::string::npos ? pending->size() : newline;
+    const std::string line = pending->substr(0, end);
+    pending->erase(0, std::min(pending->size(), end + 1));
+    const absl::Status s = cluster.Control(line);
+    if (answer) answer(line, s);
+  }
+  return n > 0;
+}
+}  // namespace
+
+absl::Status RunMockCluster(
+    const MockClusterRun& run, const std::function<void(const std::string&)>& ready,
+    const std::function<bool()>& stop,
+    const std::function<void(std::string_view line, const absl::Status&)>& answer) {
   absl::StatusOr<std::unique_ptr<MockKafkaCluster>> cluster = MockKafkaCluster::Start(run.brokers);
   if (!cluster.ok()) return cluster.status();
   if (!run.topic.empty()) {
@@ -81,7 +145,18 @@ absl::Status RunMockCluster(const MockClusterRun& run,
     if (absl::Status s = (*cluster)->CreateTopic(run.params_topic, 1); !s.ok()) return s;
   }
   ready((*cluster)->bootstrap());
-  while (!stop()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  int control_fd = run.control_fd;
+  std::string pending;
+  while (!stop()) {
+    if (control_fd < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    pollfd p{control_fd, POLLIN, 0};
+    if (poll(&p, 1, 50) > 0 && !ReadMockControl(control_fd, &pending, **cluster, answer)) {
+      control_fd = -1;
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -47,6 +48,12 @@ class MockKafkaCluster {
   [[nodiscard]] absl::Status SetBrokerUp(int32_t id);
   [[nodiscard]] absl::Status SetBrokerRtt(int32_t id, int rtt_ms);
 
+  // One fault command, the text of `foryou kafka-mock`'s control channel:
+  //   down BROKER | up BROKER | rtt BROKER MS      BROKER: an id 1..brokers() or "all"
+  // (MS 0..60000; 0 removes the added latency). Blank lines and lines starting with '#' do
+  // nothing. InvalidArgument, changing nothing, for anything else.
+  [[nodiscard]] absl::Status Control(std::string_view line);
+
  private:
   MockKafkaCluster() = default;
 
@@ -63,13 +70,18 @@ struct MockClusterRun {
   int32_t partitions = 8;
   // The parameter topic (docs/formats/params.md), created with one partition; empty: none.
   std::string params_topic = "foryou-params";
+  // A file descriptor to read fault commands from, one per line (MockKafkaCluster::Control);
+  // -1: none. End of file closes the channel, not the cluster.
+  int control_fd = -1;
 };
 
 // Starts a mock cluster per `run`, calls `ready` with its bootstrap address, then returns once
-// `stop()` is true (checked every 50 ms), destroying the cluster. Errors from Start and
-// CreateTopic (then `ready` is not called).
-[[nodiscard]] absl::Status RunMockCluster(const MockClusterRun& run,
-                                          const std::function<void(const std::string&)>& ready,
-                                          const std::function<bool()>& stop);
+// `stop()` is true (checked every 50 ms), destroying the cluster. Meanwhile each line read from
+// run.control_fd is applied with Control and `answer` (if set) is called with the line and the
+// result. Errors from Start and CreateTopic (then `ready` is not called).
+[[nodiscard]] absl::Status RunMockCluster(
+    const MockClusterRun& run, const std::function<void(const std::string&)>& ready,
+    const std::function<bool()>& stop,
+    const std::function<void(std::string_view line, const absl::Status&)>& answer = nullptr);
 
 }  // namespace foryou::kafka
