@@ -258,6 +258,10 @@ absl::StatusOr<Audience> AdsStore::GetAudience(absl::string_view id) const {
   return Stored(ParseAudience(value));
 }
 
+absl::StatusOr<std::vector<std::string>> AdsStore::AudienceMembers(absl::string_view id) const {
+  return Children("ma", id);
+}
+
 absl::StatusOr<std::vector<std::string>> AdsStore::AudiencesOf(absl::string_view user) const {
   return Children("am", user);
 }

@@ -71,6 +71,8 @@ class AdsStore {
   static constexpr size_t kMaxAudience = 1'000'000;
   [[nodiscard]] absl::Status PutAudience(const Audience& a, const std::vector<std::string>& users);
   [[nodiscard]] absl::StatusOr<Audience> GetAudience(absl::string_view id) const;
+  // The members of audience `id`, in id order (empty for an unknown audience).
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> AudienceMembers(absl::string_view id) const;
   // The audiences `user` is in, in id order (ViewerProfile::audiences).
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> AudiencesOf(absl::string_view user) const;
 

@@ -137,7 +137,34 @@ TEST_F(AdsStoreTest, AudiencesReplaceTheirMembersAndStayWithTheirAccount) {
   EXPECT_EQ(*store_->AudiencesOf("v2"), (std::vector<std::string>{"buyers"}));
   // A new upload replaces the list.
   ASSERT_TRUE(store_->PutAudience(buyers, {"v3", "v4"}).ok());
+  // A lookalike keeps its recipe beside its members.
+  Audience like{.id = "like", .account = "a1", .name = "Like buyers",
+                .kind = AudienceKind::kLookalike, .seed = "buyers", .requested_size = 5,
+                .computed_ms = 1234};
+  ASSERT_TRUE(store_->PutAudience(like, {"v7", "v8"}).ok());
   Reopen();
+  EXPECT_EQ(*store_->AudienceMembers("buyers"), (std::vector<std::string>{"v3", "v4"}));
+  EXPECT_TRUE(store_->AudienceMembers("nobody")->empty());
+  absl::StatusOr<Audience> got = store_->GetAudience("like");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->kind, AudienceKind::kLookalike);
+  EXPECT_EQ(got->seed, "buyers");
+  EXPECT_EQ(got->requested_size, 5);
+  EXPECT_EQ(got->computed_ms, 1234);
+  EXPECT_EQ(got->size, 2);
+  EXPECT_EQ(store_->GetAudience("buyers")->kind, AudienceKind::kCustom);
+  // A lookalike asks for 1..kMaxLookalikeSize users of another audience; a custom one has no
+  // recipe.
+  Audience bad = like;
+  bad.requested_size = kMaxLookalikeSize + 1;
+  EXPECT_EQ(store_->PutAudience(bad, {}).message(), "audience.size: must be in [1, 100000]");
+  bad = like;
+  bad.seed = "like";
+  EXPECT_EQ(store_->PutAudience(bad, {}).message(), "audience.seed: must be another audience");
+  bad = buyers;
+  bad.seed = "like";
+  EXPECT_EQ(store_->PutAudience(bad, {}).message(), "audience.seed: only a lookalike has a seed");
+  EXPECT_EQ(store_->GetAudience("like")->size, 2);
   EXPECT_TRUE(store_->AudiencesOf("v2")->empty());
   EXPECT_EQ(*store_->AudiencesOf("v4"), (std::vector<std::string>{"buyers"}));
   EXPECT_EQ(store_->GetAudience("buyers")->size, 2);

@@ -22,6 +22,7 @@ constexpr absl::string_view kGoals[] = {"impression", "click", "view", "conversi
 constexpr absl::string_view kStrategies[] = {"bid_cap", "cost_cap", "lowest_cost"};
 constexpr absl::string_view kPacings[] = {"smooth", "fast"};
 constexpr absl::string_view kApprovals[] = {"pending", "approved", "rejected"};
+constexpr absl::string_view kAudienceKinds[] = {"custom", "lookalike"};
 constexpr absl::string_view kAgeBands[] = {"13-17", "18-24", "25-34", "35-44", "45-54", "55+"};
 constexpr absl::string_view kGenders[] = {"female", "male"};
 constexpr absl::string_view kDevices[] = {"android", "ios", "web"};
@@ -213,6 +214,7 @@ absl::string_view Name(Goal v) { return kGoals[static_cast<int>(v)]; }
 absl::string_view Name(BidStrategy v) { return kStrategies[static_cast<int>(v)]; }
 absl::string_view Name(Pacing v) { return kPacings[static_cast<int>(v)]; }
 absl::string_view Name(Approval v) { return kApprovals[static_cast<int>(v)]; }
+absl::string_view Name(AudienceKind v) { return kAudienceKinds[static_cast<int>(v)]; }
 
 Goal BilledEvent(const AdGroup& g) {
   return g.bid_strategy == BidStrategy::kBidCap ? g.goal : Goal::kImpression;
@@ -357,6 +359,19 @@ absl::Status Validate(const Audience& a) {
   FORYOU_RETURN_IF_ERROR(ValidateId("audience.account", a.account));
   if (a.name.empty() || a.name.size() > 200) return Bad("audience", "name", "must be 1-200 bytes");
   if (a.size < 0) return Bad("audience", "size", "must be >= 0");
+  if (a.kind == AudienceKind::kCustom) {
+    if (!a.seed.empty()) return Bad("audience", "seed", "only a lookalike has a seed");
+    if (a.requested_size != 0 || a.include_seed || a.computed_ms != 0) {
+      return Bad("audience", "kind", "a custom audience has no lookalike fields");
+    }
+    return absl::OkStatus();
+  }
+  FORYOU_RETURN_IF_ERROR(ValidateId("audience.seed", a.seed));
+  if (a.seed == a.id) return Bad("audience", "seed", "must be another audience");
+  if (a.requested_size < 1 || a.requested_size > kMaxLookalikeSize) {
+    return Bad("audience", "size", absl::StrCat("must be in [1, ", kMaxLookalikeSize, "]"));
+  }
+  if (a.computed_ms < 0) return Bad("audience", "computed_ms", "must be >= 0");
   return absl::OkStatus();
 }
 
@@ -471,13 +486,26 @@ absl::StatusOr<Audience> ParseAudience(absl::string_view text) {
   r.Str("account", &a.account);
   r.Str("name", &a.name);
   r.Int("size", &a.size);
+  r.Enum("kind", kAudienceKinds, &a.kind);
+  r.Str("seed", &a.seed);
+  r.Int("requested_size", &a.requested_size);
+  r.Bool("include_seed", &a.include_seed);
+  r.Int("computed_ms", &a.computed_ms);
   FORYOU_RETURN_IF_ERROR(r.Finish());
   FORYOU_RETURN_IF_ERROR(Validate(a));
   return a;
 }
 
 std::string AudienceToJson(const Audience& a) {
-  return json{{"id", a.id}, {"account", a.account}, {"name", a.name}, {"size", a.size}}.dump();
+  json j = {{"id", a.id}, {"account", a.account}, {"name", a.name}, {"size", a.size},
+            {"kind", Name(a.kind)}};
+  if (a.kind == AudienceKind::kLookalike) {
+    j["seed"] = a.seed;
+    j["requested_size"] = a.requested_size;
+    j["include_seed"] = a.include_seed;
+    j["computed_ms"] = a.computed_ms;
+  }
+  return j.dump();
 }
 
 std::string AccountToJson(const Account& a) {

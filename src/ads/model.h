@@ -101,12 +101,25 @@ struct Ad {
   bool paused = false;
 };
 
-// A custom audience (an uploaded user list) or a lookalike (the users nearest to a seed list,
-// targeting.h): a named set of users an ad group can target or exclude, owned by one account.
+enum class AudienceKind { kCustom, kLookalike };
+
+// A custom audience (an uploaded user list) or a lookalike (the users nearest to a seed
+// audience's members in the serving model's user embedding space, targeting.h): a named set of
+// users an ad group can target or exclude, owned by one account.
 struct Audience {
   std::string id, account, name;
   int64_t size = 0;  // members, set by the store
+  AudienceKind kind = AudienceKind::kCustom;
+  // A lookalike's recipe (empty / 0 / false for a custom audience): the seed audience (one of
+  // the same account's custom audiences), how many users it asks for (at most this many
+  // members), whether the seed's members may be among them, and when its members were computed.
+  std::string seed;
+  int64_t requested_size = 0;
+  bool include_seed = false;
+  int64_t computed_ms = 0;
 };
+// The largest lookalike a request may ask for.
+inline constexpr int64_t kMaxLookalikeSize = 100'000;
 
 // The names used in JSON and messages ("bid_cap", "daily", ...).
 absl::string_view Name(Objective v);
@@ -115,6 +128,7 @@ absl::string_view Name(Goal v);
 absl::string_view Name(BidStrategy v);
 absl::string_view Name(Pacing v);
 absl::string_view Name(Approval v);
+absl::string_view Name(AudienceKind v);
 
 // Each check returns InvalidArgument naming the field: "ad_group.bid_micros: must be > 0 for
 // bid_cap". Ids: 1-64 characters of [A-Za-z0-9_-], and `.` with allow_dot (an account's owner,

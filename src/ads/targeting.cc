@@ -39,7 +39,7 @@ bool Matches(const Targeting& t, const ViewerProfile& v) {
 absl::StatusOr<std::vector<std::string>> Lookalike(absl::Span<const std::string> users,
                                                    absl::Span<const float> vectors, size_t dim,
                                                    absl::Span<const std::string> seeds,
-                                                   size_t count) {
+                                                   size_t count, bool include_seeds) {
   if (dim == 0 || vectors.size() != users.size() * dim) {
     return absl::InvalidArgumentError(absl::StrCat("lookalike: ", vectors.size(),
                                                    " floats for ", users.size(), " users of dim ",
@@ -65,7 +65,7 @@ absl::StatusOr<std::vector<std::string>> Lookalike(absl::Span<const std::string>
   std::vector<std::pair<double, size_t>> scored;
   scored.reserve(users.size());
   for (size_t i = 0; i < users.size(); ++i) {
-    if (seed_rows.contains(i)) continue;
+    if (!include_seeds && seed_rows.contains(i)) continue;
     const float* x = &vectors[i * dim];
     double dot = 0, norm = 0;
     for (size_t d = 0; d < dim; ++d) {

@@ -36,10 +36,13 @@ bool Matches(const Targeting& t, const ViewerProfile& v);
 // The users nearest to a seed list by cosine similarity to the seeds' mean vector.
 //   users:   n user ids; vectors: n * dim floats, row i the vector of users[i] (row-major).
 //   seeds:   user ids, each of which must be in `users` (NotFound names the first that is not).
-// Returns at most `count` users, seeds excluded, nearest first (ties by id). InvalidArgument
-// when vectors.size() != users.size() * dim, dim == 0 or no seed is given.
+// Returns at most `count` users, nearest first (ties by id), the seeds excluded unless
+// `include_seeds` (then a seed ranks by its own similarity like anyone else). A user whose
+// vector is all zeros (no row) ranks last. InvalidArgument when vectors.size() !=
+// users.size() * dim, dim == 0 or no seed is given.
+// Cost: O(users x dim) time, O(users) memory.
 [[nodiscard]] absl::StatusOr<std::vector<std::string>> Lookalike(
     absl::Span<const std::string> users, absl::Span<const float> vectors, size_t dim,
-    absl::Span<const std::string> seeds, size_t count);
+    absl::Span<const std::string> seeds, size_t count, bool include_seeds = false);
 
 }  // namespace foryou::ads

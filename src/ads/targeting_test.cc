@@ -60,6 +60,13 @@ TEST(AdsTargetingTest, LookalikeIsNearestToTheSeeds) {
       Lookalike(users, vectors, 2, std::vector<std::string>{"seed1", "seed2"}, 3);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, (std::vector<std::string>{"near", "mid", "far"}));
+  // Asked to, the seeds rank among the others.
+  const std::vector<std::string> three = {"a", "b", "c"};
+  const std::vector<float> planar = {1, 0,  0.8f, 0.6f,  0, 1};
+  const std::vector<std::string> seed_a = {"a"};
+  EXPECT_EQ(*Lookalike(three, planar, 2, seed_a, 2), (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(*Lookalike(three, planar, 2, seed_a, 2, /*include_seeds=*/true),
+            (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(Lookalike(users, vectors, 3, std::vector<std::string>{"seed1"}, 3).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Lookalike(users, vectors, 2, std::vector<std::string>{"nobody"}, 3).status().code(),

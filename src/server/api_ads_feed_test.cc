@@ -47,8 +47,10 @@ class AdsFeedTest : public ::testing::Test {
   }
 
   // Account a<b>, campaign c<b>, group g<b> (bid cap on `goal`: CPM by default, fast pacing),
-  // ad d<b> on video adv<b>.
-  void AddAdvertiser(int b, int32_t cap, ads::Goal goal = ads::Goal::kImpression) {
+  // ad d<b> on video adv<b>. `bid_micros` 0: a CPM of $(200 - 20b), far above any organic
+  // reserve, for the tests of slots and billing that need every slot taken.
+  void AddAdvertiser(int b, int32_t cap, ads::Goal goal = ads::Goal::kImpression,
+                     int64_t bid_micros = 0) {
     ads::AdsStore& store = h_->engine().ads_store();
     const std::string n = std::to_string(b);
     ASSERT_TRUE(store.PutAccount({"a" + n, "Brand " + n, "owner" + n}).ok());
@@ -63,9 +65,7 @@ class AdsFeedTest : public ::testing::Test {
     g.name = "Group";
     g.goal = goal;
     g.bid_strategy = ads::BidStrategy::kBidCap;
-    // A CPM far above any organic reserve; per click, $900 x p(click) is too, whatever the
-    // model predicts (and within the budget: a group that cannot pay one billed event sits out).
-    g.bid_micros = goal == ads::Goal::kClick ? 900 * ads::kMicros : (200 - 20 * b) * ads::kMicros;
+    g.bid_micros = bid_micros > 0 ? bid_micros : (200 - 20 * b) * ads::kMicros;
     g.budget_mode = ads::BudgetMode::kDaily;
     g.budget_micros = 1000 * ads::kMicros;
     g.pacing = ads::Pacing::kFast;
@@ -140,10 +140,19 @@ TEST_F(AdsFeedTest, WithoutAnActiveGroupTheFeedLooksNothingUpForAds) {
 }
 
 TEST_F(AdsFeedTest, CpcIsBilledOnTheAdClickOnceAndTheClickCreditsAConversion) {
-  AddAdvertiser(1, /*cap=*/0, ads::Goal::kClick);
+  // A CPC bid in the usual range ($1.50 a click) against a rival CPM group at $8 (8,000 micros
+  // an impression) and the organic item's reserve (its value x 5,000 micros). The CPC group's
+  // value an impression is $1.50 x p(click) plus the experience term: the stage's p(click) is
+  // the model's p(play) x 5% (AdStageOptions::cta_per_play), so with the test model's p(play)
+  // near 0.5 it is ~37,000 micros, and it wins on merit: second price, it pays what the
+  // runner-up (the rival or the reserve) needed, below its bid.
+  constexpr int64_t kCpcBid = 1'500'000;
+  AddAdvertiser(1, /*cap=*/0, ads::Goal::kClick, kCpcBid);
+  AddAdvertiser(2, /*cap=*/0, ads::Goal::kImpression, /*bid_micros=*/8'000'000);
   const json page = Page("u1");  // its impressions are sent
   const json ad = AdOf(page);
-  ASSERT_FALSE(ad.is_null()) << "a CPC group takes part in the auction: " << page.dump();
+  ASSERT_FALSE(ad.is_null()) << "the CPC group wins the slot: " << page.dump();
+  ASSERT_EQ(ad["ad"], "d1") << page.dump();
   const std::string request_id = page["request_id"];
   const std::string click_id = absl::StrCat("click_", request_id, "_", ad["position"].get<int>());
   EXPECT_EQ(ad["click_id"], click_id);
@@ -173,7 +182,7 @@ TEST_F(AdsFeedTest, CpcIsBilledOnTheAdClickOnceAndTheClickCreditsAConversion) {
   ASSERT_TRUE(click.ok()) << click.status();
   EXPECT_EQ(click->kind, ads::EventKind::kClick);
   EXPECT_GT(click->charge_micros, 0);
-  EXPECT_LE(click->charge_micros, 900 * ads::kMicros);
+  EXPECT_LT(click->charge_micros, kCpcBid) << "the price is the runner-up's, not the bid";
   EXPECT_EQ(ledger.Events("g1", ads::EventKind::kClick), 1);
   const int64_t now = common::WallMs();
   EXPECT_EQ(ledger.SpentOf("c1", "g1", now).group_total, click->charge_micros);

@@ -269,7 +269,7 @@ TEST_F(ApiAdsTest, CustomAudiencesAreTheAdvertisersOwnAndTargetable) {
                         t.token);
   ASSERT_EQ(made.status, 201) << made.body;
   EXPECT_EQ(made.j, json({{"id", "buyers"}, {"account", t.account}, {"name", "Past buyers"},
-                          {"size", 3}}));
+                          {"size", 3}, {"kind", "custom"}}));
   EXPECT_EQ(h_->engine().ads_store().AudiencesOf("u2").value(),
             std::vector<std::string>{"buyers"});
 

@@ -1,7 +1,11 @@
 // Browser test of the Ads Manager (/ads.html, ads_manager.js) in Debian's chromium against a
 // real `foryou serve` (harness.mjs): an advertiser signs in, creates a campaign, an ad group and
 // an ad in forms that check fields as they are typed and show the server's errors beside the
-// field, sees them listed, pauses the campaign, and sees its ad group's delivery charts.
+// field, sees them listed, pauses the campaign, and sees its ad group's delivery charts. Then
+// the viewer's side: an ad in the player says "Sponsored" with its call to action, and a tap on
+// it is the ad click that bills its CPC ad group, once however often it is tapped.
+//
+//   cd web && node --test test/ads.test.mjs     (needs build/release/foryou and web/dist)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -117,5 +121,111 @@ test('ads manager: create -> list -> pause -> report', async () => {
   const planned = report.ad_groups[0].plan.reduce((s, p) => s + p.planned_micros, 0);
   assert.ok(planned > 19_000_000 && planned <= 20_000_000, `plan adds up to the daily budget: ${planned}`);
   assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+  await context.close();
+});
+
+// Until the player's event queue has sent everything it holds.
+const eventsSent = (page) => waitFor('the player\'s events sent', () => page.evaluate(() => {
+  const q = window.__foryou.events;
+  return q.pending.length === 0 && !q.inFlight;
+}));
+
+test('player: a sponsored item and its call to action, a CPC click billed once', async () => {
+  // Organic videos enough for the first ad slot (position 4 onwards), and a brand's video.
+  const now = Date.now();
+  // Organic videos of many creators, hashtags and sounds (full pages under the feed's rules); the
+  // brand's video is older than the fresh pool, so the feed rarely shows it as an organic item
+  // (the player shows a video once, and a page never carries an ad of a video it shows).
+  for (let i = 0; i < 30; i++) {
+    await server.api('POST', '/v1/videos', {
+      id: `org_${i}`, creator: `maker_${i}`, caption: `clip ${i}`, hashtags: [`tag_${i % 10}`],
+      sound: `song_${i}`, duration_ms: 8000, upload_ms: now - i * 60000, moderation: 'approved',
+      media_url: '/media/none.webm',
+    });
+  }
+  await server.api('POST', '/v1/videos', {
+    id: 'sneaker_clip', creator: 'sneaker_brand', caption: 'the new drop', hashtags: ['shop'],
+    duration_ms: 8000, upload_ms: now - 10 * 86_400_000, moderation: 'approved', media_url: '/media/none.webm',
+  });
+  await server.api('POST', '/v1/users', { id: 'ad_viewer', language: 'en' }, server.appKey);
+  // New videos reach the feed's index within a few seconds: until then pages are short.
+  await server.api('POST', '/v1/users', { id: 'index_probe', language: 'en' }, server.appKey);
+  await waitFor('the videos in the feed\'s index', async () => (await server.api(
+    'GET', '/v1/feed?user=index_probe&count=10', undefined, server.appKey)).items.length >= 10);
+  // A CPC group (Bid Cap on clicks) with an approved ad, made by the admin for the brand's account.
+  const signup = await fetch(server.base + '/v1/auth/signup', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ handle: 'sneaker_brand', password: PASSWORD }),
+  });
+  assert.equal(signup.status, 201, await signup.clone().text());
+  await server.api('POST', '/v1/ads/accounts', { id: 'sneakers', name: 'Sneakers', owner: 'sneaker_brand' });
+  await server.api('POST', '/v1/ads/campaigns', {
+    id: 'sneakers-cmp', account: 'sneakers', name: 'Drop', objective: 'traffic',
+    budget_mode: 'daily', budget_micros: 50_000_000,
+  });
+  const bid = 1_500_000;  // $1.50 a click
+  await server.api('POST', '/v1/ads/ad_groups', {
+    id: 'sneakers-cpc', campaign: 'sneakers-cmp', name: 'Clicks', goal: 'click', bid_strategy: 'bid_cap',
+    bid_micros: bid, budget_mode: 'daily', budget_micros: 20_000_000, pacing: 'fast',
+  });
+  await server.api('POST', '/v1/ads/ads', {
+    id: 'sneakers-ad', ad_group: 'sneakers-cpc', name: 'Drop ad', video: 'sneaker_clip',
+    call_to_action: 'shop_now', landing_url: 'https://sneakers.example/drop',
+  });
+  await server.api('POST', '/v1/ads/ads/sneakers-ad/approval', { approval: 'approved' });
+
+  // The viewer signs in with the app key (the player's remembered key and user).
+  const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+  await context.addInitScript(([k, u]) => {
+    localStorage.setItem('foryou.key', k);
+    localStorage.setItem('foryou.user', u);
+  }, [server.appKey, 'ad_viewer']);
+  // The landing page is the advertiser's site: answered here, nothing leaves the machine.
+  let landings = 0;
+  await context.route('https://sneakers.example/**', (route) => {
+    landings++;
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<p>sneakers</p>' });
+  });
+  const { page, errors } = await openPage(context, `${server.base}/`);
+  await page.waitForFunction(() => window.__foryou.items.length > 0);
+  // Swipe on to the ad (the first slot is the 5th item or later: 4 organic items come first).
+  for (let i = 0; i < 30; i++) {
+    if (await page.evaluate(() => Boolean(window.__foryou.items[window.__foryou.cur]?.sponsored))) break;
+    const cur = await page.evaluate(() => window.__foryou.cur);
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction((c) => window.__foryou.cur !== c, cur, { timeout: 5000 }).catch(() => {});
+  }
+  const ad = await page.evaluate(() => window.__foryou.items[window.__foryou.cur]);
+  const seen = await page.evaluate(() => window.__foryou.items.map((i) => i.ad || i.video).join(' '));
+  assert.equal(ad.sponsored, true, `the player reached the ad: ${seen}`);
+  assert.equal(ad.ad, 'sneakers-ad');
+  await page.waitForSelector('.ad-label .cta');
+  assert.equal(await page.textContent('.ad-label strong'), 'Sponsored');
+  assert.equal(await page.textContent('.ad-label .cta'), 'Shop now');
+  const href = new URL(await page.getAttribute('.ad-label .cta', 'href'));
+  assert.equal(href.origin + href.pathname, 'https://sneakers.example/drop');
+  assert.equal(href.searchParams.get('fy_click'), ad.click_id);
+  await page.screenshot({ path: join(SHOTS, 'player-ad.png') });
+
+  const report = async () => (await server.api(
+    'GET', '/v1/ads/reports?account=sneakers&level=ad_group&by=all')).totals;
+  assert.equal((await report()).clicks, 0, 'no click before the tap');
+  // The tap opens the landing page and sends the ad click of the ad's slot.
+  const [landing] = await Promise.all([context.waitForEvent('page'), page.click('.ad-label .cta')]);
+  await landing.close();
+  await eventsSent(page);
+  await waitFor('the click in the report', async () => (await report()).clicks === 1);
+  const billed = await report();
+  assert.ok(billed.spend_micros > 0 && billed.spend_micros <= bid,
+    `the click is billed, at most the bid: ${billed.spend_micros}`);
+  // A second tap on the same ad: the landing page again, no second charge.
+  const [again] = await Promise.all([context.waitForEvent('page'), page.click('.ad-label .cta')]);
+  await again.close();
+  await eventsSent(page);
+  const after = await report();
+  assert.equal(after.clicks, 1);
+  assert.equal(after.spend_micros, billed.spend_micros);
+  assert.equal(landings, 2);
+  assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);
   await context.close();
 });
