@@ -42,9 +42,9 @@ stop_all() {
 trap stop_all EXIT
 trap 'stopping=1; exit 130' INT TERM
 
-# The mock cluster in a session of its own: Ctrl-C reaches the servers and haproxy, and the mock
-# stops last, once the servers have left it (a server stopping without its Kafka waits out its
-# producer's timeouts). The previous run's address must not be read for this one's.
+# The mock cluster started by setsid (outside the terminal's process group): Ctrl-C reaches the
+# servers and haproxy, and the mock stops last, once the servers have left it (a server
+# stopping without its Kafka waits out its producer's timeouts). The previous run's address must not be read for this one's.
 rm -f "$work/mock.stdout"
 setsid "$bin" kafka-mock --partitions 8 >"$work/mock.stdout" 2>"$work/mock.stderr" &
 mock_pid=$!
