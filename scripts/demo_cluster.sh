@@ -44,7 +44,8 @@ trap 'stopping=1; exit 130' INT TERM
 
 # The mock cluster started by setsid (outside the terminal's process group): Ctrl-C reaches the
 # servers and haproxy, and the mock stops last, once the servers have left it (a server
-# stopping without its Kafka waits out its producer's timeouts). The previous run's address must not be read for this one's.
+# stopping without its Kafka waits out its producer's timeouts). The previous run's address
+# must not be read for this one's.
 rm -f "$work/mock.stdout"
 setsid "$bin" kafka-mock --partitions 8 >"$work/mock.stdout" 2>"$work/mock.stderr" &
 mock_pid=$!
