@@ -33,18 +33,11 @@ for tool in curl jq; do command -v "$tool" >/dev/null || die "$tool is not insta
 [ -x "$bin" ] || die "no server binary at $bin (build it, or set FORYOU_BIN)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/foryou_kafka_faults.XXXXXX")"
 mock_pid="" pids=() bg_pids=()
-cleanup() {
-  local p
-  for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  [ -n "$mock_pid" ] && kill -TERM "$mock_pid" 2>/dev/null
-  wait 2>/dev/null
-  if [ "${keep:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
-}
+source bench/kafka_mock_lib.sh
+cleanup() { kafka_bench_cleanup "${bg_pids[@]}" "${pids[@]}"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source bench/kafka_mock_lib.sh
 source bench/kill_lib.sh  # make_catalog, post_code
 start_kafka_mock_with_control 1 3
 

@@ -32,17 +32,11 @@ for tool in curl jq; do command -v "$tool" >/dev/null || die "$tool is not insta
 work="$(mktemp -d "${TMPDIR:-/tmp}/foryou_kafka_kill.XXXXXX")"
 data="$work/data"
 server_pid="" mock_pid="" poster_pids=()
-cleanup() {
-  [ "${#poster_pids[@]}" -gt 0 ] && kill "${poster_pids[@]}" 2>/dev/null
-  [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null
-  [ -n "$mock_pid" ] && kill -TERM "$mock_pid" 2>/dev/null
-  wait 2>/dev/null
-  if [ "${keep:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
-}
+source bench/kafka_mock_lib.sh
+cleanup() { kafka_bench_cleanup "${poster_pids[@]}" $server_pid; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source bench/kafka_mock_lib.sh
 start_kafka_mock 4
 log "mock cluster at $bootstrap"
 

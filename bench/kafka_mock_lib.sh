@@ -1,11 +1,9 @@
-# Shared by the Kafka benches (kafka_kill.sh, kafka_roles.sh), sourced after the caller has set
+# Shared by the Kafka benches (kafka_kill.sh, kafka_roles.sh, kafka_faults.sh, kafka_front.sh), sourced after the caller has set
 # bin (the foryou binary) and work (the run's temporary directory), and defined die.
 
-# start_kafka_mock PARTITIONS: `foryou kafka-mock` in the background (mock_pid) until it prints
-# its bootstrap address (bootstrap); dies with the mock's own error if it exits first.
-start_kafka_mock() {
-  "$bin" kafka-mock --partitions "$1" >"$work/mock.stdout" 2>"$work/mock.stderr" &
-  mock_pid=$!
+# await_kafka_mock_address: until the mock (mock_pid) prints its bootstrap address (bootstrap);
+# dies with the mock's own error if it exits first.
+await_kafka_mock_address() {
   bootstrap=""
   for _ in $(seq 100); do
     bootstrap="$(head -1 "$work/mock.stdout" 2>/dev/null || true)"  # not created yet: wait
@@ -14,6 +12,24 @@ start_kafka_mock() {
     sleep 0.1
   done
   [ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
+}
+
+# kafka_bench_cleanup PID...: SIGKILL to each PID, SIGTERM to the mock (mock_pid, if started),
+# waits for them, then removes $work unless keep=1. Never fails (it runs from an EXIT trap).
+kafka_bench_cleanup() {
+  local p
+  for p in "$@"; do kill -KILL "$p" 2>/dev/null || true; done
+  if [ -n "${mock_pid:-}" ]; then kill -TERM "$mock_pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  if [ "${keep:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+}
+
+# start_kafka_mock PARTITIONS: `foryou kafka-mock` in the background (mock_pid) until it prints
+# its bootstrap address (bootstrap); dies with the mock's own error if it exits first.
+start_kafka_mock() {
+  "$bin" kafka-mock --partitions "$1" >"$work/mock.stdout" 2>"$work/mock.stderr" &
+  mock_pid=$!
+  await_kafka_mock_address
 }
 
 # start_kafka_mock_with_control PARTITIONS BROKERS: as start_kafka_mock, with BROKERS brokers and
@@ -25,14 +41,7 @@ start_kafka_mock_with_control() {
     2>"$work/mock.stderr" &
   mock_pid=$!
   exec {mock_ctl}>"$work/mock.ctl"
-  bootstrap=""
-  for _ in $(seq 100); do
-    bootstrap="$(head -1 "$work/mock.stdout" 2>/dev/null || true)"  # not created yet: wait
-    [ -n "$bootstrap" ] && break
-    kill -0 "$mock_pid" 2>/dev/null || die "foryou kafka-mock exited: $(cat "$work/mock.stderr")"
-    sleep 0.1
-  done
-  [ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
+  await_kafka_mock_address
 }
 
 # mock_command LINE: sends LINE to the mock started by start_kafka_mock_with_control and waits

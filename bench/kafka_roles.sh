@@ -29,17 +29,11 @@ for tool in curl jq; do command -v "$tool" >/dev/null || die "$tool is not insta
 [ -x "$bin" ] || die "no server binary at $bin (build it, or set FORYOU_BIN)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/foryou_kafka_roles.XXXXXX")"
 mock_pid="" pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  [ -n "$mock_pid" ] && kill -TERM "$mock_pid" 2>/dev/null
-  wait 2>/dev/null
-  if [ "${keep:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
-}
+source bench/kafka_mock_lib.sh
+cleanup() { kafka_bench_cleanup "${pids[@]}"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source bench/kafka_mock_lib.sh
 start_kafka_mock 1
 
 # start NAME ROLE: `serve --role ROLE` on $work/NAME (port kept in $work/NAME.port for
