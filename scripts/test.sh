@@ -13,6 +13,11 @@
 #             tests that run in the release stage only; the release stage already built the
 #             binary and the benchmarks
 #   tsan      the concurrency tests (labels *_concurrency) built with clang and TSan
+# The sanitizer builds do not wait for their stages: once the release build is done they run in
+# the background at the lowest CPU priority (nice 19, asan then tsan), so they take the CPU the
+# release stage's tests and the browser tests leave idle (those mostly wait on processes, Kafka
+# and the browser), and the tsan build what the asan tests leave; each sanitizer stage waits for
+# its build, then runs its tests in the foreground.
 # STAGES="release web" limits the run to those stages. JOBS sets the parallelism (default: nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +27,13 @@ STAGES=${STAGES:-"release web asan tsan"}
 CTEST=(ctest --output-on-failure --no-tests=error -j "$JOBS")
 summary=()
 log_dir=$(mktemp -d)
-trap 'rm -rf "$log_dir"' EXIT
+builder=""
+kill_tree() {  # kill_tree PID: PID and every process under it
+  local child
+  for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+trap '[ -z "$builder" ] || kill_tree "$builder"; rm -rf "$log_dir"' EXIT
 
 # ctest_counts LOG: "N tests, K skipped" from a ctest log (ctest marks a GTEST_SKIP as Skipped and
 # prints its reason with --output-on-failure).
@@ -68,6 +79,7 @@ release() {
   cmake --build --preset release -j "$JOBS"
   cmake --build --preset release -j "$JOBS" --target sim_integration_tests \
     kuairand_integration_tests
+  start_sanitizer_builds
   run_ctest build/release integration release "" "$ASAN_RELEASE_ONLY"
   cmake --preset release -DFORYOU_TESTS_IN_ALL=ON >/dev/null
 }
@@ -93,19 +105,69 @@ web() {
 # kafka_front_test and kafka_faults_test: as kafka_kill_test.
 ASAN_RELEASE_ONLY='^(upload_kill_test|kafka_kill_test|kafka_roles_test|kafka_front_test|kafka_faults_test|SimulatorTest\.(AFeedbackLoopDoesWorseThanLearningTastesInTheCalibratedWorld|LiveFeedsObeyTheRulesAndBeatARandomFeed|LockstepRunsAreReproducible)|LogReplayTest\.(RealLogSliceMatchesTheDirectReplay|BatchesNeverMixWarmupAndEvalRows)|ReplayTest\.RealLogSliceBeatsASanityFloor)$'
 
-asan() {
-  echo "== asan: release-only quality tests (run in the release stage): $ASAN_RELEASE_ONLY"
+asan_build() {
   cmake --preset asan >/dev/null
   cmake --build --preset asan -j "$JOBS" --target tests_unit tests_unit_concurrency \
     tests_integration tests_integration_concurrency foryou_realtime_bench
+}
+
+tsan_build() {
+  cmake --preset tsan >/dev/null
+  cmake --build --preset tsan -j "$JOBS" --target tests_unit_concurrency \
+    tests_integration_concurrency
+}
+
+# start_sanitizer_builds: the builds of the sanitizer stages in STAGES, one after the other, in
+# the background at nice 19; each leaves its log in $log_dir/NAME.build.log, its exit status in
+# $log_dir/NAME.build.rc and its seconds in $log_dir/NAME.build.s. Once per run.
+start_sanitizer_builds() {
+  [ -z "$builder" ] || return 0
+  local names=() s
+  for s in $STAGES; do
+    case $s in asan | tsan) names+=("$s") ;; esac
+  done
+  [ "${#names[@]}" -gt 0 ] || return 0
+  (
+    renice -n 19 -p "$BASHPID" >/dev/null
+    set +e
+    for s in "${names[@]}"; do
+      start=$SECONDS
+      "${s}_build" >"$log_dir/$s.build.log" 2>&1
+      rc=$?
+      echo $((SECONDS - start)) >"$log_dir/$s.build.s"
+      echo "$rc" >"$log_dir/$s.build.rc"
+      [ "$rc" = 0 ] || exit "$rc"
+    done
+  ) &
+  builder=$!
+}
+
+# await_build NAME: until the background build of stage NAME is done; prints its log; fails
+# with it.
+await_build() {
+  start_sanitizer_builds
+  while [ ! -f "$log_dir/$1.build.rc" ]; do
+    if ! kill -0 "$builder" 2>/dev/null && [ ! -f "$log_dir/$1.build.rc" ]; then
+      echo "== $1: the background build stopped without finishing"
+      cat "$log_dir/$1.build.log" 2>/dev/null || true
+      return 1
+    fi
+    sleep 1
+  done
+  cat "$log_dir/$1.build.log"
+  echo "== $1: built in $(cat "$log_dir/$1.build.s") s in the background"
+  [ "$(cat "$log_dir/$1.build.rc")" = 0 ] || { echo "== $1: the build failed"; return 1; }
+}
+
+asan() {
+  echo "== asan: release-only quality tests (run in the release stage): $ASAN_RELEASE_ONLY"
+  await_build asan
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_ctest build/asan 'unit|integration' asan "$ASAN_RELEASE_ONLY"
 }
 
 tsan() {
-  cmake --preset tsan >/dev/null
-  cmake --build --preset tsan -j "$JOBS" --target tests_unit_concurrency \
-    tests_integration_concurrency
+  await_build tsan
   TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan concurrency tsan
 }
 
@@ -117,3 +179,9 @@ echo
 echo "== make test: every stage passed"
 printf '%s\n' "${summary[@]}"
 printf '%-8s %5d s\n' total $((SECONDS - total_start))
+for s in asan tsan; do
+  [ -f "$log_dir/$s.build.s" ] &&
+    printf '%-8s %5d s  (its build, in the background at nice 19, within the stages above)\n' \
+      "$s" "$(cat "$log_dir/$s.build.s")"
+done
+exit 0
