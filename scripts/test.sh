@@ -15,9 +15,9 @@
 #   tsan      the concurrency tests (labels *_concurrency) built with clang and TSan
 # The sanitizer builds do not wait for their stages: once the release build is done they run in
 # the background at the lowest CPU priority (nice 19, asan then tsan), so they take the CPU the
-# release stage's tests and the browser tests leave idle (those mostly wait on processes, Kafka
-# and the browser), and the tsan build what the asan tests leave; each sanitizer stage waits for
-# its build, then runs its tests in the foreground.
+# release stage's tests leave idle (they mostly wait on processes and Kafka) and the tsan build
+# what the asan tests leave; they are paused during the browser tests. Each sanitizer stage waits
+# for its build, then runs its tests in the foreground.
 # STAGES="release web" limits the run to those stages. JOBS sets the parallelism (default: nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,11 @@ CTEST=(ctest --output-on-failure --no-tests=error -j "$JOBS")
 summary=()
 log_dir=$(mktemp -d)
 builder=""
+signal_tree() {  # signal_tree SIGNAL PID: PID, then every process under it
+  local child
+  kill -"$1" "$2" 2>/dev/null || true
+  for child in $(pgrep -P "$2" || true); do signal_tree "$1" "$child"; done
+}
 kill_tree() {  # kill_tree PID: PID and every process under it
   local child
   for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
@@ -86,9 +91,14 @@ release() {
 
 web() {
   local log="$log_dir/web.log"
+  # The background build is paused meanwhile: chromium lowers its renderers' priority, so even a
+  # nice-19 compile made them late for the gestures' frames.
+  [ -z "$builder" ] || signal_tree STOP "$builder"
   # Two test files at a time (each starts its own server and browser on its own port and data
   # directory): the files mostly wait on the browser, 96 -> 71 s on 2 cores.
-  (cd web && node --test --test-concurrency=2 test/) 2>&1 | tee "$log"
+  (cd web && node --test --test-concurrency=2 test/) 2>&1 | tee "$log" ||
+    { [ -z "$builder" ] || signal_tree CONT "$builder"; return 1; }
+  [ -z "$builder" ] || signal_tree CONT "$builder"
   local pass skip
   pass=$(grep -Eo '^# pass [0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)
   skip=$(grep -Eo '^# skipped [0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)

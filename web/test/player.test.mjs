@@ -282,6 +282,10 @@ test('player gestures: the video follows a drag, then snaps to the next video or
   await page.mouse.move(195, 500);
   await page.mouse.down();
   await page.mouse.move(195, 460, { steps: 4 });
+  // The slide moves at the next frame after the pointer's: waited for, not read at once.
+  await page.waitForFunction(() => Math.abs(new DOMMatrixReadOnly(
+    getComputedStyle(document.querySelector('.slide')).transform).m42 + 40) < 2, undefined,
+  { timeout: 2000 }).catch(() => {});
   assert.ok(Math.abs((await shift()) + 40) < 2, `the slide follows the finger: ${await shift()}`);
   await page.waitForTimeout(300);  // a slow drag (a quick one is a flick)
   await page.mouse.up();
@@ -292,6 +296,9 @@ test('player gestures: the video follows a drag, then snaps to the next video or
   await page.mouse.move(195, 600);
   await page.mouse.down();
   await page.mouse.move(195, 450, { steps: 5 });
+  await page.waitForFunction(() => new DOMMatrixReadOnly(
+    getComputedStyle(document.querySelector('.slide')).transform).m42 < -100, undefined,
+  { timeout: 2000 }).catch(() => {});
   assert.ok((await shift()) < -100);
   await page.mouse.move(195, 300, { steps: 5 });
   await page.mouse.up();
