@@ -64,24 +64,9 @@ launch() {
   printf -v "${name}_pid" '%s' $!
 }
 await() {
-  local name=$1 pid port=0 i
-  pid="${name}_pid"
-  pid="${!pid}"
-  [ -f "$work/$name.port" ] && port="$(cat "$work/$name.port")"
-  for ((i = 0; i < 600; i++)); do
-    kill -0 "$pid" 2>/dev/null || { tail -5 "$work/$name.stderr" >&2; die "$name exited"; }
-    if [ "$port" = 0 ]; then
-      port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$work/$name.stdout" | sed 's/.*://' || true)"
-      [ -n "$port" ] || port=0
-    fi
-    if [ "$port" != 0 ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
-      echo "$port" >"$work/$name.port"
-      printf -v "${name}_base" '%s' "http://127.0.0.1:$port"
-      return 0
-    fi
-    sleep 0.05
-  done
-  die "$name was not healthy after 30 s"
+  local pid="${1}_pid"
+  await_healthy "$1" "${!pid}"
+  printf -v "${1}_base" '%s' "$healthy_base"
 }
 # catalog BASE: the users u0.. and videos v0..v3 in that process's catalog (each has its own).
 catalog() {

@@ -59,3 +59,25 @@ mock_command() {
   done
   die "the mock did not answer \"$1\" within 5 s"
 }
+
+# await_healthy NAME PID: until the server PID (started on $work/NAME, its stdout in
+# $work/NAME.stdout; its port in $work/NAME.port when restarted) answers /healthz; keeps its port
+# in $work/NAME.port and sets healthy_base (its URL). Dies if it exits or takes over 30 s.
+await_healthy() {
+  local name=$1 pid=$2 port=0 i
+  [ -f "$work/$name.port" ] && port="$(cat "$work/$name.port")"
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$pid" 2>/dev/null || { tail -5 "$work/$name.stderr" >&2; die "$name exited"; }
+    if [ "$port" = 0 ]; then
+      port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$work/$name.stdout" | sed 's/.*://' || true)"
+      [ -n "$port" ] || port=0
+    fi
+    if [ "$port" != 0 ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
+      echo "$port" >"$work/$name.port"
+      healthy_base="http://127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.05
+  done
+  die "$name was not healthy after 30 s"
+}

@@ -39,27 +39,15 @@ start_kafka_mock 1
 # start NAME ROLE: `serve --role ROLE` on $work/NAME (port kept in $work/NAME.port for
 # restarts); sets started_pid and started_base.
 start() {
-  local name=$1 role=$2 port=0 i
+  local name=$1 role=$2 port=0
   [ -f "$work/$name.port" ] && port="$(cat "$work/$name.port")"
   "$bin" serve --data-dir "$work/$name" --port "$port" --kafka "$bootstrap" --role "$role" \
     --snapshot-dir "$work/snapshots" --snapshot-interval-ms 500 \
     >>"$work/$name.stdout" 2>>"$work/$name.stderr" &
   started_pid=$!
   pids+=("$started_pid")
-  for ((i = 0; i < 600; i++)); do
-    kill -0 "$started_pid" 2>/dev/null || { tail -5 "$work/$name.stderr" >&2; die "$name exited"; }
-    if [ "$port" = 0 ]; then
-      port="$(grep -om1 'serving at http://[0-9.]*:[0-9]*' "$work/$name.stdout" | sed 's/.*://' || true)"
-      [ -n "$port" ] || port=0
-    fi
-    if [ "$port" != 0 ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
-      echo "$port" >"$work/$name.port"
-      started_base="http://127.0.0.1:$port"
-      return 0
-    fi
-    sleep 0.05
-  done
-  die "$name was not healthy after 30 s"
+  await_healthy "$name" "$started_pid"
+  started_base="$healthy_base"
 }
 # catalog NAME BASE: u0 and v0 in that process's catalog (each process has its own).
 catalog() {
