@@ -1,10 +1,12 @@
 # The front door. Every target installs what it needs first (scripts/install_deps.sh).
-#   make build  - release binaries in build/release/ (the engine: build/release/foryou) and the
-#                 web app in web/dist/ (npm packages pinned by web/package-lock.json)
-#   make test   - scripts/test.sh: the unit and integration tests in release, the browser tests
-#                 (chromium + Playwright), the same tests built with clang under ASan+UBSan (with
-#                 -Wthread-safety -Werror), the concurrency tests under TSan; prints each stage's
-#                 time at the end
+#   make build  - release binaries in build/release/ (the engine: build/release/foryou, the
+#                 benchmarks; no tests) and the web app in web/dist/ (npm packages pinned by
+#                 web/package-lock.json)
+#   make test   - scripts/test.sh: the whole tree built with clang under ASan+UBSan (with
+#                 -Wthread-safety -Werror) and every unit and integration test in it, the browser
+#                 tests (chromium + Playwright) against that binary, the concurrency tests under
+#                 TSan; prints each stage's time at the end
+#   make test-release - the GCC release build with every test, run there
 #   make demo   - builds and runs the main job: `foryou serve` on the KuaiRand-Pure demo catalog
 #                 (imported and trained on first start into demo-data/, clips made with ffmpeg),
 #                 with the player at http://127.0.0.1:8080/ (sign up there)
@@ -23,7 +25,7 @@ deps:
 	@bash scripts/install_deps.sh
 
 build: deps web
-	@cmake --preset release >/dev/null
+	@cmake --preset release -DFORYOU_TESTS_IN_ALL=OFF >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
 # The web app: npm ci when the lock file changed, esbuild when a source changed.
@@ -56,6 +58,7 @@ test-tsan: deps
 
 # Tests too long for every run (labelled slow).
 slow: build
+	@cmake --build --preset release -j $(JOBS) --target tests_slow
 	cd build/release && ctest $(CTEST_ARGS) -L slow
 
 DEMO_DIR ?= demo-data

@@ -4,7 +4,6 @@
 // once; and with the real worker on 1 s clips: a borrowed sound replaces the clip's audio.
 #include "uploads/media_pipeline.h"
 
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,9 +76,6 @@ class MediaPipelineTest : public ::testing::Test {
     o.work_dir = dir_ + "/work";
     o.media_dir = dir_ + "/media";
     o.worker.binary = binary.empty() ? dir_ + "/worker.sh" : binary;
-    // A sanitizer build of the real worker reserves terabytes of address space for its shadow
-    // memory: no address-space limit here (worker_supervisor_test covers the limits).
-    if (!binary.empty()) o.worker.memory_bytes = RLIM_INFINITY;
     o.worker.wall_ms = 30'000;
     o.poll_ms = 50;
     pipeline_ = std::make_unique<MediaPipeline>(o, queue_.get(), sink_.get(),

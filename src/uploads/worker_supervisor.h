@@ -24,9 +24,18 @@
 
 namespace foryou::uploads {
 
+// The worker's default address-space limit. A sanitizer build's worker reserves terabytes of
+// address space for its shadow memory and could not start under any limit, so there is none in
+// those builds (worker_supervisor_test checks the limit with an explicit one).
+#ifdef FORYOU_SANITIZED
+inline constexpr uint64_t kDefaultWorkerMemoryBytes = ~uint64_t{0};  // RLIM_INFINITY
+#else
+inline constexpr uint64_t kDefaultWorkerMemoryBytes = 2ull << 30;
+#endif
+
 struct WorkerOptions {
   std::string binary = "/proc/self/exe";  // run as `binary media-worker --job J --result R`
-  uint64_t memory_bytes = 2ull << 30;     // RLIMIT_AS
+  uint64_t memory_bytes = kDefaultWorkerMemoryBytes;  // RLIMIT_AS
   uint64_t cpu_seconds = 600;             // RLIMIT_CPU (SIGXCPU past it)
   uint64_t file_bytes = 2ull << 30;       // RLIMIT_FSIZE: any one output file
   int64_t wall_ms = 900'000;              // then SIGKILL to the child's process group
