@@ -20,24 +20,30 @@ using VecMap = Eigen::Map<Eigen::RowVectorXf>;
 
 }  // namespace
 
-Mlp::Mlp(std::vector<int> sizes, uint64_t seed) : sizes_(std::move(sizes)) {
-  std::mt19937_64 rng(seed);
+Mlp::Mlp(std::vector<int> sizes, NoDraw) : sizes_(std::move(sizes)) {
   for (size_t l = 0; l + 1 < sizes_.size(); ++l) {
-    const int in = sizes_[l], out = sizes_[l + 1];
-    std::normal_distribution<float> normal(0.0f, std::sqrt(2.0f / static_cast<float>(in)));
-    Floats w(static_cast<size_t>(in) * out);
-    for (float& x : w) x = normal(rng);
-    weights_.push_back(std::move(w));
+    const size_t in = static_cast<size_t>(sizes_[l]), out = static_cast<size_t>(sizes_[l + 1]);
+    weights_.emplace_back(in * out, 0.0f);
     biases_.emplace_back(out, 0.0f);
-    weight_grads_.emplace_back(static_cast<size_t>(in) * out, 0.0f);
+    weight_grads_.emplace_back(in * out, 0.0f);
     bias_grads_.emplace_back(out, 0.0f);
-    m_w_.emplace_back(static_cast<size_t>(in) * out, 0.0f);
-    v_w_.emplace_back(static_cast<size_t>(in) * out, 0.0f);
+    m_w_.emplace_back(in * out, 0.0f);
+    v_w_.emplace_back(in * out, 0.0f);
     m_b_.emplace_back(out, 0.0f);
     v_b_.emplace_back(out, 0.0f);
   }
   acts_.resize(sizes_.size());
 }
+
+Mlp::Mlp(std::vector<int> sizes, uint64_t seed) : Mlp(std::move(sizes), NoDraw{}) {
+  std::mt19937_64 rng(seed);
+  for (size_t l = 0; l + 1 < sizes_.size(); ++l) {
+    std::normal_distribution<float> normal(0.0f, std::sqrt(2.0f / static_cast<float>(sizes_[l])));
+    for (float& x : weights_[l]) x = normal(rng);
+  }
+}
+
+Mlp Mlp::Zeros(std::vector<int> sizes) { return Mlp(std::move(sizes), NoDraw{}); }
 
 void Mlp::Forward(const float* in, int batch, float* out) {
   batch_ = batch;

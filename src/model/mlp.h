@@ -44,6 +44,9 @@ class Mlp {
   // sizes = {inputs, hidden..., outputs}, each >= 1, at least two entries. Weights are He-normal
   // (deterministic in `seed`), biases zero.
   Mlp(std::vector<int> sizes, uint64_t seed);
+  // The same shapes with every parameter zero, without the draw: for a copy whose parameters
+  // are loaded next (a draw of He-normal weights costs more than the load).
+  static Mlp Zeros(std::vector<int> sizes);
 
   int inputs() const { return sizes_.front(); }
   int outputs() const { return sizes_.back(); }
@@ -90,6 +93,8 @@ class Mlp {
   [[nodiscard]] absl::Status Load(std::string_view blob);
 
  private:
+  struct NoDraw {};
+  Mlp(std::vector<int> sizes, NoDraw);
   // Layers first.. on scratch->a (the layer below's pre-ReLU output, batch rows), leaving the
   // last layer's output in scratch->a.
   void ForwardFrom(int first, int batch, Scratch* scratch) const;

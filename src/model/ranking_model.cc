@@ -78,8 +78,8 @@ absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::Create(const ModelCo
   return std::unique_ptr<RankingModel>(new RankingModel(config, std::move(table)));
 }
 
-absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateView(
-    const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table) {
+absl::Status RankingModel::CheckViewTable(const ModelConfig& config,
+                                          const embedding::EmbeddingTable* table) {
   FORYOU_ASSIGN_OR_RETURN(embedding::TableConfig table_config, config.ToTableConfig());
   if (table == nullptr || table->config().slots.size() != table_config.slots.size()) {
     return absl::InvalidArgumentError("view: the table's slots differ from the config's");
@@ -90,26 +90,42 @@ absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateView(
                                                      " has another dim in the table"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateView(
+    const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table) {
+  FORYOU_RETURN_IF_ERROR(CheckViewTable(config, table.get()));
   return std::unique_ptr<RankingModel>(new RankingModel(config, std::move(table)));
+}
+
+absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateLoadedView(
+    const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table,
+    std::string_view dense_blob) {
+  FORYOU_RETURN_IF_ERROR(CheckViewTable(config, table.get()));
+  std::unique_ptr<RankingModel> view(new RankingModel(config, std::move(table), false));
+  FORYOU_RETURN_IF_ERROR(view->LoadDense(dense_blob));
+  return view;
 }
 
 absl::StatusOr<std::unique_ptr<RankingModel>> RankingModel::CreateBufferView(
     const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table) {
-  FORYOU_ASSIGN_OR_RETURN(auto view, CreateView(config, std::move(table)));
+  FORYOU_RETURN_IF_ERROR(CheckViewTable(config, table.get()));
+  std::unique_ptr<RankingModel> view(new RankingModel(config, std::move(table), false));
   view->mlp_.Release();
   view->has_dense_ = false;
   return view;
 }
 
 RankingModel::RankingModel(const ModelConfig& config,
-                           std::shared_ptr<embedding::EmbeddingTable> table)
+                           std::shared_ptr<embedding::EmbeddingTable> table, bool draw_weights)
     : config_(config),
       dim_(static_cast<int>(config.dim)),
       row_(static_cast<int>(config.dim) + kNumTasks),
       fields_(Shape(config).first),
       dense_width_(Shape(config).second),
       table_(std::move(table)),
-      mlp_(MlpSizes(config), config.seed) {
+      mlp_(draw_weights ? Mlp(MlpSizes(config), config.seed) : Mlp::Zeros(MlpSizes(config))) {
   fm_w_.fill(1.0f);
 }
 

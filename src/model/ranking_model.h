@@ -88,6 +88,12 @@ class RankingModel {
   // so each serving thread can predict while the table keeps receiving deltas.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RankingModel>> CreateView(
       const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table);
+  // A view holding the dense weights of `dense_blob` (SaveDense's), as CreateView + LoadDense but
+  // without drawing initial weights that the load overwrites at once (serving publishes one per
+  // dense sync).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RankingModel>> CreateLoadedView(
+      const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table,
+      std::string_view dense_blob);
   // The same without dense weights of its own (they are freed): it only predicts, through
   // PredictWith. Every other use returns FailedPrecondition.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RankingModel>> CreateBufferView(
@@ -102,7 +108,13 @@ class RankingModel {
   absl::Span<float> fm_weights() { return absl::MakeSpan(fm_w_); }
 
  private:
-  RankingModel(const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table);
+  // draw_weights: He-normal initial MLP weights (the config's seed); false: zeros, for a model
+  // whose dense weights are loaded or freed next.
+  RankingModel(const ModelConfig& config, std::shared_ptr<embedding::EmbeddingTable> table,
+               bool draw_weights = true);
+  // CreateView's checks of `table` against `config`.
+  static absl::Status CheckViewTable(const ModelConfig& config,
+                                     const embedding::EmbeddingTable* table);
   absl::Status CheckShape(const FeatureBatch& batch) const;
   // Lookup + forward: fills logits_ (B x T). Keeps what Backward needs.
   absl::Status Forward(const FeatureBatch& batch);

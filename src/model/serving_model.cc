@@ -17,8 +17,7 @@ ServingModel::ServingModel(ModelConfig config, std::shared_ptr<embedding::Embedd
 absl::Status ServingModel::PublishDense(std::string dense_blob) {
   // Loaded once here, for every reader.
   FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<RankingModel> weights,
-                          RankingModel::CreateView(config_, table_));
-  FORYOU_RETURN_IF_ERROR(weights->LoadDense(dense_blob));
+                          RankingModel::CreateLoadedView(config_, table_, dense_blob));
   auto current = std::atomic_load(&dense_);
   auto next = std::make_shared<const Dense>(
       Dense{(current ? current->version : 0) + 1, std::shared_ptr<const RankingModel>(std::move(weights))});

@@ -76,6 +76,36 @@ TEST(ServingModelTest, ABadBlobIsRefusedAndChangesNothing) {
   EXPECT_EQ(serving.dense_version(), 1u);
 }
 
+// A loaded view (what PublishDense builds) holds exactly the blob's weights, as a view that
+// drew its initial weights and then loaded them; a bad blob or table is refused.
+TEST(ServingModelTest, ALoadedViewHoldsTheBlobsWeights) {
+  const ModelConfig config = Config();
+  auto trainer = RankingModel::Create(config).value();
+  const FeatureBatch batch = Batch(config);
+  std::vector<Labels> labels(batch.size);
+  for (size_t i = 0; i < labels.size(); ++i) labels[i][kClick] = i % 2;
+  for (int step = 0; step < 10; ++step) ASSERT_TRUE(trainer->Train(batch, labels, nullptr).ok());
+  const std::string blob = trainer->SaveDense();
+
+  auto loaded = RankingModel::CreateLoadedView(config, trainer->shared_table(), blob);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  auto drawn = RankingModel::CreateView(config, trainer->shared_table()).value();
+  ASSERT_TRUE(drawn->LoadDense(blob).ok());
+  EXPECT_EQ((*loaded)->SaveDense(), blob);
+  EXPECT_EQ((*loaded)->SaveDense(), drawn->SaveDense());
+  std::vector<float> expected(batch.size * kNumTasks), got(expected.size());
+  ASSERT_TRUE(trainer->Predict(batch, expected.data()).ok());
+  ASSERT_TRUE((*loaded)->Predict(batch, got.data()).ok());
+  EXPECT_EQ(got, expected);
+
+  std::string bad = blob;
+  bad[bad.size() / 2] ^= 0x40;
+  EXPECT_EQ(RankingModel::CreateLoadedView(config, trainer->shared_table(), bad).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(RankingModel::CreateLoadedView(config, nullptr, blob).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ServingModelTest, ABufferViewPredictsOnlyWithSharedWeights) {
   const ModelConfig config = Config();
   auto trainer = RankingModel::Create(config).value();
