@@ -29,15 +29,16 @@ export function admitItem(seen, item, requestId) {
 }
 
 // Splits `tail` (items removed from the queue) into the ads to put back, each with its offset in
-// the tail ({ item, offset }), and the organic items, which are dropped.
+// the tail ({ item, offset }), and the rest, which is dropped: organic items, and ads shown
+// already (`impressed`; the viewer went back past them), which are not shown twice.
 export function setAsideAds(tail) {
   const ads = [];
-  const organic = [];
+  const dropped = [];
   tail.forEach((item, offset) => {
-    if (item.sponsored) ads.push({ item, offset });
-    else organic.push(item);
+    if (item.sponsored && !item.impressed) ads.push({ item, offset });
+    else dropped.push(item);
   });
-  return { ads, organic };
+  return { ads, dropped };
 }
 
 // Whether ad `item` may go at index `at` of `items`: at least AD_GAP organic items between it and

@@ -293,10 +293,10 @@ async function adapt() {
 }
 
 // Removes the queue from index `from` on to make room for a new page: its organic videos are
-// dropped, its ads wait (state.waitingAds) until loadMore puts them back.
+// dropped, its ads not shown yet wait (state.waitingAds) until loadMore puts them back.
 function replaceAhead(from) {
-  const { ads, organic } = setAsideAds(state.items.splice(from));
-  for (const item of organic) dropMedia(item.video);
+  const { ads, dropped } = setAsideAds(state.items.splice(from));
+  for (const item of dropped) dropMedia(item.video);
   state.waitingAds.push(...ads);
 }
 

@@ -24,11 +24,12 @@ test('admitItem: an organic video once; an ad once per served slot, even of a vi
   assert.equal(admitItem(seen, ad('v3', 'a3', 0), 'r5'), false);
 });
 
-test('setAsideAds: the ads of a tail with their offsets; the organic items apart', () => {
-  const tail = [organic('o1'), ad('x', 'a1', 3), organic('o2'), organic('o3'), ad('y', 'a2', 9)];
-  const { ads, organic: rest } = setAsideAds(tail);
-  assert.deepEqual(ads.map((w) => [w.item.ad, w.offset]), [['a1', 1], ['a2', 4]]);
-  assert.deepEqual(rest.map((it) => it.video), ['o1', 'o2', 'o3']);
+test('setAsideAds: the ads not shown yet of a tail with their offsets; the rest apart', () => {
+  const shown = { ...ad('z', 'a3', 5), impressed: true };  // the viewer went back past it
+  const tail = [organic('o1'), ad('x', 'a1', 3), organic('o2'), shown, organic('o3'), ad('y', 'a2', 9)];
+  const { ads, dropped } = setAsideAds(tail);
+  assert.deepEqual(ads.map((w) => [w.item.ad, w.offset]), [['a1', 1], ['a2', 5]]);
+  assert.deepEqual(dropped.map((it) => it.video), ['o1', 'o2', 'z', 'o3']);
 });
 
 test('putBackAds: an ad keeps its place in the new queue, as far as it reaches', () => {
