@@ -31,6 +31,8 @@ import { openCreate } from './create.js';
 import { openMyVideos } from './my_videos.js';
 import { withDetails } from './rendition.js';
 import { moreBody, renderWhy } from './video_sheets.js';
+// Served ads are never dropped from the queue (docs/design/web.md, "Ads in the queue").
+import { admitItem, putBackAds, setAsideAds } from './ad_queue.js';
 
 const USER_STORE = 'foryou.user';
 const MUTE_STORE = 'foryou.muted';
@@ -56,7 +58,8 @@ const state = {
   items: [],          // feed items in the order served (each with request_id)
   cur: 0,             // index of the video on screen
   loading: null,      // the feed request in flight
-  seen: new Set(),    // videos already in `items`
+  seen: new Set(),    // videos already in `items`, and the served slots of its ads (ad_queue.js)
+  waitingAds: [],     // ads set aside from the queue until they fit back in (ad_queue.js)
   dropCreators: new Set(),
   dropSounds: new Set(),
   liked: new Set(),
@@ -140,7 +143,7 @@ function askSignIn(what) {
 }
 
 function openFeed(user) {
-  Object.assign(state, { user, items: [], cur: 0, seen: new Set(), pages: 0, watch: null, tab: 'foryou', cursor: '' });
+  Object.assign(state, { user, items: [], cur: 0, seen: new Set(), waitingAds: [], pages: 0, watch: null, tab: 'foryou', cursor: '' });
   asideFeeds.clear();
   state.media.clear();
   stage = h('section', { class: 'stage', 'aria-live': 'polite', 'aria-label': 'Video' });
@@ -181,7 +184,7 @@ function openFeed(user) {
       history.replaceState(null, '', location.pathname + location.search);
       try {
         const v = await api.get(`/v1/videos/${encodeURIComponent(shared)}`);
-        state.items = state.items.filter((it) => it.video !== v.id);
+        state.items = state.items.filter((it) => it.sponsored || it.video !== v.id);  // an ad stays
         state.seen.add(v.id);
         state.items.unshift(pageItem(v, 'share', 'shared with you'));
       } catch {
@@ -264,14 +267,14 @@ async function loadMore() {
       // Processed uploads get their 360p rendition and cover (rendition.js).
       const items = await Promise.all(page.items.map((it) => withDetails(api, it)));
       for (const item of items) {
-        if (state.tab !== tab || state.seen.has(item.video) || isDropped(item)) continue;
-        state.seen.add(item.video);
+        if (state.tab !== tab || isDropped(item) || !admitItem(state.seen, item, page.request_id)) continue;
         absorbItemState(item, state);
         state.items.push({ ...item, request_id: page.request_id, surface: tab });
       }
     } catch (e) {
       toast('Could not load the feed: ' + e.message);
     } finally {
+      if (state.tab === tab) putBackWaitingAds();
       state.loading = null;
     }
   })();
@@ -280,12 +283,27 @@ async function loadMore() {
 
 // Drops what was fetched ahead of the next video and fetches a page that knows the latest
 // events (the server applies them before answering: POST /v1/events returns after Observe).
+// The ads among what was fetched go back among the new page's videos.
 async function adapt() {
   if (state.loading) await state.loading;  // a page asked for before this action is stale too
-  for (const item of state.items.splice(state.cur + 2)) dropMedia(item.video);
+  replaceAhead(state.cur + 2);
   await events.drain();
   await loadMore();
   prefetch();
+}
+
+// Removes the queue from index `from` on to make room for a new page: its organic videos are
+// dropped, its ads not shown yet wait (state.waitingAds) until loadMore puts them back.
+function replaceAhead(from) {
+  const { ads, dropped } = setAsideAds(state.items.splice(from));
+  for (const item of dropped) dropMedia(item.video);
+  state.waitingAds.push(...ads);
+}
+
+// The waiting ads go back into the queue after the next video, near the place each had
+// (ad_queue.js: never beside another ad or the same ad); those that fit nowhere wait on.
+function putBackWaitingAds() {
+  if (state.waitingAds.length) state.waitingAds = putBackAds(state.items, state.cur + 2, state.waitingAds);
 }
 
 function current() {
@@ -509,6 +527,7 @@ function dropAhead(drop) {
     if (drop(it)) dropMedia(it.video);
     else state.items.push(it);
   }
+  state.waitingAds = state.waitingAds.filter((w) => !drop(w.item));
 }
 
 // A creator or sound the user turned away from while this page is open (not interested, hide, report):
@@ -642,7 +661,7 @@ async function openPage(kind, id, title) {
 function playFromPage(v, kind) {
   closePanel();
   const at = state.cur + 1;
-  const existing = state.items.findIndex((it, i) => i > state.cur && it.video === v.id);
+  const existing = state.items.findIndex((it, i) => i > state.cur && it.video === v.id && !it.sponsored);
   if (existing > 0) state.items.splice(existing, 1);
   // The impression's surface: a creator's page is the creator's profile.
   const surface = kind === 'creators' ? 'profile' : kind.slice(0, -1);
@@ -651,11 +670,12 @@ function playFromPage(v, kind) {
 }
 
 // "Show me new videos": what is queued ahead is replaced by a new page that knows every event so
-// far, and the first new video plays. Nothing the feed learned is reset; likes stay.
+// far, and the first new video plays. Nothing the feed learned is reset; likes stay. The ads
+// queued ahead come back among the new videos (never the first).
 async function newVideos() {
   if (state.panelOpen) return;
   if (state.loading) await state.loading;
-  for (const item of state.items.splice(state.cur + 1)) dropMedia(item.video);
+  replaceAhead(state.cur + 1);
   await events.drain();
   if (!state.user && state.cursor === null) state.cursor = '';  // logged out: from the top again
   const before = state.items.length;
@@ -794,7 +814,7 @@ const socialCtx = {
   playVideo: (v, surface) => {
     closePanel();
     const at = state.items.length ? state.cur + 1 : 0;
-    const existing = state.items.findIndex((it, i) => i >= at && it.video === v.id);
+    const existing = state.items.findIndex((it, i) => i >= at && it.video === v.id && !it.sponsored);
     if (existing >= 0) state.items.splice(existing, 1);
     state.items.splice(at, 0, pageItem(v, surface, `from a profile (${surface})`));
     show(at);
@@ -818,17 +838,18 @@ const socialCtx = {
 // Following | For You: the feed on screen is put aside (what is queued, where the user was) and
 // the other one comes back where it was left, or starts from its first video; pending events go
 // out first, so a follow made a moment ago counts.
-const asideFeeds = new Map();  // tab -> { items, cur, seen }
+const asideFeeds = new Map();  // tab -> { items, cur, seen, waitingAds }
 
 async function switchTab(name) {
   if (state.panelOpen) closePanel();
   if (state.loading) await state.loading;
   finishWatch();
   for (const item of state.items) dropMedia(item.video);
-  if (state.items.length) asideFeeds.set(state.tab, { items: state.items, cur: state.cur, seen: state.seen });
+  if (state.items.length) asideFeeds.set(state.tab, { items: state.items, cur: state.cur, seen: state.seen, waitingAds: state.waitingAds });
   const back = asideFeeds.get(name);
   asideFeeds.delete(name);
-  Object.assign(state, { tab: name, items: back ? back.items : [], cur: back ? back.cur : 0, seen: back ? back.seen : new Set() });
+  Object.assign(state, { tab: name, items: back ? back.items : [], cur: back ? back.cur : 0, seen: back ? back.seen : new Set(),
+    waitingAds: back ? back.waitingAds : [] });
   selectTab(tabsNav, name);
   info.replaceChildren();
   rail.replaceChildren();

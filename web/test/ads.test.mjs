@@ -229,3 +229,114 @@ test('player: a sponsored item and its call to action, a CPC click billed once',
   assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);
   await context.close();
 });
+
+// Swipes on (ArrowDown) until `done()` holds in the page, at most `max` swipes.
+async function swipeUntil(page, done, max = 30) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate(done)) return true;
+    const cur = await page.evaluate(() => window.__foryou.cur);
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction((c) => window.__foryou.cur !== c, cur, { timeout: 5000 }).catch(() => {});
+  }
+  return page.evaluate(done);
+}
+
+test('player: an ad of a video watched organically, queued past a like, is shown once as Sponsored', async () => {
+  // The first test's ad would compete for the slots: paused while this one runs.
+  const sneakers = '/v1/ads/campaigns/sneakers-cmp';
+  const pauseSneakers = (paused) => server.api('PATCH', sneakers, { paused }).catch((e) => {
+    if (!/: 404 /.test(e.message)) throw e;
+  });
+  await pauseSneakers(true);
+  const now = Date.now();
+  for (let i = 0; i < 24; i++) {
+    await server.api('POST', '/v1/videos', {
+      id: `fan_org_${i}`, creator: `fan_maker_${i}`, caption: `fan clip ${i}`, hashtags: [`fan_${i % 8}`],
+      sound: `fan_song_${i}`, duration_ms: 8000, upload_ms: now - i * 60000, moderation: 'approved',
+      media_url: '/media/none.webm',
+    });
+  }
+  // The brand's video, old enough that the feed rarely serves it organically.
+  await server.api('POST', '/v1/videos', {
+    id: 'juice_clip', creator: 'juice_brand', caption: 'fresh juice', hashtags: ['shop'],
+    duration_ms: 8000, upload_ms: now - 10 * 86_400_000, moderation: 'approved', media_url: '/media/none.webm',
+  });
+  await server.api('POST', '/v1/users', { id: 'ad_fan', language: 'en' }, server.appKey);
+  await server.api('POST', '/v1/users', { id: 'fan_probe', language: 'en' }, server.appKey);
+  await waitFor('the videos in the feed\'s index', async () => (await server.api(
+    'GET', '/v1/feed?user=fan_probe&count=10', undefined, server.appKey)).items.length >= 10);
+  // A CPM group (Bid Cap on impressions: the impression bills it); its ad is approved later.
+  const signup = await fetch(server.base + '/v1/auth/signup', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ handle: 'juice_brand', password: PASSWORD }),
+  });
+  assert.equal(signup.status, 201, await signup.clone().text());
+  await server.api('POST', '/v1/ads/accounts', { id: 'juice', name: 'Juice', owner: 'juice_brand' });
+  await server.api('POST', '/v1/ads/campaigns', {
+    id: 'juice-cmp', account: 'juice', name: 'Juice', objective: 'reach', budget_mode: 'daily', budget_micros: 50_000_000,
+  });
+  await server.api('POST', '/v1/ads/ad_groups', {
+    id: 'juice-cpm', campaign: 'juice-cmp', name: 'Views', goal: 'impression', bid_strategy: 'bid_cap',
+    bid_micros: 50_000_000, budget_mode: 'daily', budget_micros: 20_000_000, pacing: 'fast',
+  });
+  await server.api('POST', '/v1/ads/ads', {
+    id: 'juice-ad', ad_group: 'juice-cpm', name: 'Juice ad', video: 'juice_clip',
+    call_to_action: 'learn_more', landing_url: 'https://juice.example/',
+  });
+
+  const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+  await context.addInitScript(([k, u]) => {
+    localStorage.setItem('foryou.key', k);
+    localStorage.setItem('foryou.user', u);
+  }, [server.appKey, 'ad_fan']);
+  // The viewer opens a shared link of the brand's video: it plays organically first.
+  const { page, errors } = await openPage(context, `${server.base}/#video=juice_clip`);
+  await page.waitForFunction(() => window.__foryou.items[0]?.video === 'juice_clip' && !window.__foryou.loading);
+  assert.equal(await page.evaluate(() => Boolean(window.__foryou.items[0].sponsored)), false);
+  await page.waitForSelector('.slide[data-video="juice_clip"]');
+  assert.equal(await page.locator('.ad-label').count(), 0, 'the organic play is not an ad');
+
+  // Now the ad serves: the viewer's next page carries it (its first slot is the page's 5th item
+  // or later), though the viewer has seen its video.
+  await server.api('POST', '/v1/ads/ads/juice-ad/approval', { approval: 'approved' });
+  const queued = () => page.evaluate(() => window.__foryou.items
+    .map((it, i) => ({ i, ad: it.ad, click: it.click_id, sponsored: Boolean(it.sponsored) }))
+    .filter((it) => it.ad === 'juice-ad'));
+  const queue = () => page.evaluate(() => window.__foryou.items.map((i) => (i.sponsored ? `[${i.ad}]` : i.video)).join(' '));
+  assert.ok(await swipeUntil(page, () => window.__foryou.pages >= 2 && !window.__foryou.loading),
+    'the player fetched a second page');
+  let ads = await queued();
+  assert.equal(ads.length, 1, `the ad of a video seen before is queued: ${await queue()}`);
+  assert.equal(ads[0].sponsored, true);
+  const clickId = ads[0].click;
+
+  // A like replaces what is fetched ahead of the next video with a new page: the ad stays queued.
+  const cur = await page.evaluate(() => window.__foryou.cur);
+  assert.ok(ads[0].i > cur + 2, `the ad is past the next video (at ${ads[0].i}, on screen ${cur})`);
+  const pages = await page.evaluate(() => window.__foryou.pages);
+  await page.keyboard.press('l');
+  await page.waitForFunction((p) => window.__foryou.pages > p && !window.__foryou.loading, pages);
+  ads = await queued();
+  assert.deepEqual(ads.map((a) => a.click), [clickId], `the ad is still queued once after the like: ${await queue()}`);
+  assert.ok(ads[0].i > cur, 'ahead of the video on screen');
+  const neighbours = await page.evaluate((i) => [window.__foryou.items[i - 1], window.__foryou.items[i + 1]]
+    .map((it) => Boolean(it && it.sponsored)), ads[0].i);
+  assert.deepEqual(neighbours, [false, false], 'no ad beside it');
+
+  // Swiping on reaches it: Sponsored, its impression bills the group once.
+  assert.ok(await swipeUntil(page, () => window.__foryou.items[window.__foryou.cur]?.ad === 'juice-ad'),
+    `the player reached the ad: ${await queue()}`);
+  await page.waitForSelector('.slide[data-video="juice_clip"]');
+  assert.equal(await page.textContent('.ad-label strong'), 'Sponsored');
+  assert.equal(await page.evaluate(() => window.__foryou.items[window.__foryou.cur].click_id), clickId);
+  await page.keyboard.press('ArrowDown');
+  await eventsSent(page);
+  const report = async () => (await server.api(
+    'GET', '/v1/ads/reports?account=juice&level=ad_group&by=all')).totals;
+  await waitFor('the ad\'s impression in the report', async () => (await report())?.impressions === 1);
+  assert.ok((await report()).spend_micros > 0, 'the impression is billed');
+  assert.equal((await queued()).length, 1, 'shown once');
+  assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);
+  await context.close();
+  await pauseSneakers(false);
+});
