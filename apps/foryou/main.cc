@@ -325,6 +325,10 @@ int main(int argc, char** argv) {
   simulate->add_flag("--ads", sim_ads,
                      "Instead: a day of ad traffic through the ads engine (auction, pacer, "
                      "ledger) in simulated time, with a few hundred ad groups");
+  int64_t sim_ad_slots = foryou::ads::AdsSimOptions{}.slots_per_day;
+  simulate->add_option("--slots", sim_ad_slots,
+                       "With --ads: ad slot opportunities in the day")
+      ->check(CLI::Range(int64_t{1000}, int64_t{100'000'000}))->capture_default_str();
   simulate->add_option("--traffic-curve", sim_traffic_curve,
                        "With --ads: the day's relative traffic, one number per line, 24 or 96 "
                        "lines (default: the pacer's daily curve)");
@@ -332,6 +336,7 @@ int main(int argc, char** argv) {
     if (sim_ads) {
       foryou::ads::AdsSimOptions ads_options;
       ads_options.seed = simopts.seed;
+      ads_options.slots_per_day = sim_ad_slots;
       if (!sim_traffic_curve.empty()) {
         absl::StatusOr<std::string> text = foryou::common::ReadFile(sim_traffic_curve);
         absl::StatusOr<std::vector<double>> curve =
@@ -351,6 +356,11 @@ int main(int argc, char** argv) {
         return;
       }
       std::cout << r->Report() << r->Line() << std::endl;
+      return;
+    }
+    if (simulate->count("--slots") > 0) {
+      std::cerr << "foryou simulate: --slots needs --ads\n";
+      exit_code = 2;
       return;
     }
     if (!sim_traffic_curve.empty()) {

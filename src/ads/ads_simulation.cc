@@ -36,6 +36,7 @@
 #include "ads/ads_store.h"
 #include "ads/auction.h"
 #include "ads/ledger.h"
+#include "ads/lowest_cost.h"
 #include "ads/pacer.h"
 #include "common/status_macros.h"
 
@@ -77,7 +78,7 @@ struct Group {
   std::vector<int64_t> slot_impressions = std::vector<int64_t>(96, 0);
   int64_t exhausted_ms = -1;
   int64_t goal_events = 0, spend = 0;
-  int64_t learned_events = -1, learned_spend = 0;  // at the end of learning (Cost Cap)
+  std::unique_ptr<CpaAfterLearning> cpa;  // Cost Cap's figure
 };
 
 // A late event: a click, a conversion or a CPC hold's expiry.
@@ -86,6 +87,7 @@ struct Pending {
   enum Type { kClick, kConversion, kExpire } type = kClick;
   size_t group = 0;
   std::string user, impression_id;
+  int64_t shown_ms = 0;  // the impression's time
   Reservation hold;
   bool held = false;
   double cvr = 0;
@@ -104,6 +106,20 @@ std::string Fixed(double v) {
 }
 
 }  // namespace
+
+void CpaAfterLearning::Result(int64_t shown_ms, int64_t now_ms) {
+  ++results_;
+  if (learned_ms_ >= 0 && shown_ms >= learned_ms_) ++results_after_;
+  if (learned_ms_ < 0 && results_ >= learning_events_) {
+    learned_ms_ = now_ms;
+    learned_spend_ = spend_;
+  }
+}
+
+double CpaAfterLearning::Cpa() const {
+  if (results_after_ == 0) return NAN;
+  return static_cast<double>(spend_ - learned_spend_) / static_cast<double>(results_after_);
+}
 
 absl::StatusOr<std::vector<double>> ParseTrafficCurve(const std::string& text) {
   std::vector<double> out;
@@ -310,10 +326,12 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
   const int minutes_per_slot = 1440 / static_cast<int>(curve.size());
   const AuctionOptions auction;
   CostCapController cost_cap(auction, CostCapOptions{});
+  LowestCostController lowest_cost(auction, LowestCostOptions{});
   ReserveController reserve(o.reserve);
   auto slot_of = [](int64_t t) { return static_cast<int>(((t - kDay0) / (15 * kMinuteMs)) % 96); };
   auto count_billed = [&](Group& G, int64_t charge, int64_t t) {
     G.spend += charge;
+    G.cpa->Spend(charge);
     if (t < kDay0 + kDayMs) G.slot_spend[slot_of(t)] += charge;
     const int64_t target = pacer.DailyTarget(G.campaign, G.group, t);
     if (G.exhausted_ms < 0 && target != kNoLimit &&
@@ -322,12 +340,10 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       G.exhausted_ms = t;
     }
   };
-  auto goal_event = [&](Group& G) {
+  for (Group& G : groups) G.cpa = std::make_unique<CpaAfterLearning>(auction.learning_events);
+  auto goal_event = [&](Group& G, int64_t shown_ms, int64_t t) {
     ++G.goal_events;
-    if (G.learned_events < 0 && G.goal_events >= auction.learning_events) {
-      G.learned_events = G.goal_events;
-      G.learned_spend = G.spend;
-    }
+    G.cpa->Result(shown_ms, t);
   };
   auto run_late = [&](const Pending& p) -> absl::Status {
     Group& G = groups[p.group];
@@ -340,7 +356,9 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
           {.event_id = absl::StrCat("v", ++event_n), .click_id = p.impression_id, .type = "buy",
            .time_ms = p.time_ms});
       FORYOU_RETURN_IF_ERROR(e.status());
-      if (!e->attributed_to.empty() && G.group.goal == Goal::kConversion) goal_event(G);
+      if (!e->attributed_to.empty() && G.group.goal == Goal::kConversion) {
+        goal_event(G, p.shown_ms, p.time_ms);
+      }
       return absl::OkStatus();
     }
     LedgerEntry click{.event_id = absl::StrCat("k", ++event_n), .kind = EventKind::kClick,
@@ -363,11 +381,11 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       added = ledger.Append(click, BudgetLimits{});
     }
     FORYOU_RETURN_IF_ERROR(added.status());
-    if (G.group.goal == Goal::kClick) goal_event(G);
+    if (G.group.goal == Goal::kClick) goal_event(G, p.shown_ms, p.time_ms);
     if (u01(rng) < p.cvr) {
       Pending conv{.time_ms = p.time_ms + static_cast<int64_t>(log_uniform(1, 60) * kMinuteMs),
                    .type = Pending::kConversion, .group = p.group, .user = p.user,
-                   .impression_id = click.event_id};
+                   .impression_id = click.event_id, .shown_ms = p.shown_ms};
       late[conv.time_ms / kMinuteMs].push_back(std::move(conv));
     }
     return absl::OkStatus();
@@ -400,6 +418,12 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       if (rate[gi] <= 0) continue;
       delivery[gi] = DeliveryOf(ledger, G.group, minute_ms);
       delivery[gi].cost_cap_factor = cost_cap.Factor(G.group, delivery[gi], minute_ms);
+      if (G.group.bid_strategy == BidStrategy::kLowestCost) {
+        const int64_t day_start = minute_ms - minute_ms % kDayMs;
+        delivery[gi].lowest_cost_bid = lowest_cost.Bid(
+            G.group, ledger.SpentOf(G.campaign.id, G.group.id, minute_ms).group_day,
+            pacer.PlannedSpend(G.campaign, G.group, day_start, minute_ms), minute_ms);
+      }
       left[gi] = pacer.BudgetLeft(G.campaign, G.group, minute_ms);
       bid[gi] = EffectiveBid(auction, G.group, delivery[gi], minute_ms);
       if (G.group.pacing == Pacing::kSmooth) {
@@ -493,7 +517,7 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
           count_billed(G, imp.charge_micros, now);
         }
         FORYOU_RETURN_IF_ERROR(added.status());
-        if (G.group.goal == Goal::kImpression) goal_event(G);
+        if (G.group.goal == Goal::kImpression) goal_event(G, now, now);
       } else {
         FORYOU_RETURN_IF_ERROR(ledger.Append(imp, BudgetLimits{}).status());
       }
@@ -501,7 +525,7 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       if (u01(rng) < ctr) {
         Pending click{.time_ms = now + static_cast<int64_t>(log_uniform(0.5, 5) * kMinuteMs),
                       .type = Pending::kClick, .group = wi, .user = user,
-                      .hold = *hold, .held = cpc, .cvr = G.cvr};
+                      .shown_ms = now, .hold = *hold, .held = cpc, .cvr = G.cvr};
         late[click.time_ms / kMinuteMs].push_back(std::move(click));
       } else if (cpc) {
         Pending expire{.time_ms = now + 5 * kMinuteMs, .type = Pending::kExpire,
@@ -555,10 +579,9 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       }
     }
     r.spend_micros += spent.group_total;
-    if (G.group.bid_strategy == BidStrategy::kCostCap && G.learned_events >= 0 &&
-        G.goal_events - G.learned_events >= 10) {
-      const double actual = static_cast<double>(G.spend - G.learned_spend) /
-                            static_cast<double>(G.goal_events - G.learned_events);
+    if (G.group.bid_strategy == BidStrategy::kCostCap && G.cpa->learned() &&
+        G.cpa->results_after() >= 10) {
+      const double actual = G.cpa->Cpa();
       const double target = static_cast<double>(G.group.bid_micros);
       cpa.push_back(100.0 * (target - actual) / target);
     }

@@ -62,6 +62,28 @@ struct AdsSimResult {
   std::string Line() const;
 };
 
+// The cost per result of a Cost Cap group after its learning ended, as the simulation measures
+// it: the spend billed after the result that ended learning, over the results of impressions
+// shown after it. Results arrive minutes after their impression (a click, a conversion within
+// the hour), so counting every result after learning would credit the spend after learning
+// with results bought while learning, and show a CPA under the real one.
+class CpaAfterLearning {
+ public:
+  explicit CpaAfterLearning(int64_t learning_events) : learning_events_(learning_events) {}
+  void Spend(int64_t micros) { spend_ += micros; }
+  // A result at `now_ms` of an impression shown at `shown_ms`.
+  void Result(int64_t shown_ms, int64_t now_ms);
+  bool learned() const { return learned_ms_ >= 0; }
+  int64_t results_after() const { return results_after_; }
+  // Spend after learning / results after it; NaN before any.
+  double Cpa() const;
+
+ private:
+  int64_t learning_events_;
+  int64_t results_ = 0, spend_ = 0;
+  int64_t learned_ms_ = -1, learned_spend_ = 0, results_after_ = 0;
+};
+
 // Reads a traffic curve: one non-negative number per line (blank lines ignored), 24 or 96 of
 // them, some positive. InvalidArgument naming the line otherwise.
 [[nodiscard]] absl::StatusOr<std::vector<double>> ParseTrafficCurve(const std::string& text);

@@ -66,6 +66,22 @@ TEST(AdsSimulationTest, ASeedGivesTheSameDay) {
   EXPECT_EQ(a->spend_micros, b->spend_micros);
 }
 
+// An impression a minute for 200 minutes at 1,000 micros, each bringing its result 10 minutes
+// later. Learning ends with the 50th result (minute 59); the 9 results after it whose
+// impressions were bought while learning do not count, so the CPA after learning is the true
+// 1,000 micros (counting every result after learning would show 141,000 / 150 = 940).
+TEST(AdsSimulationTest, CostCapCpaAfterLearningCountsOnlyResultsOfLaterImpressions) {
+  CpaAfterLearning cpa(50);
+  EXPECT_TRUE(std::isnan(cpa.Cpa()));
+  for (int64_t minute = 0; minute < 210; ++minute) {
+    if (minute >= 10) cpa.Result(minute - 10, minute);
+    if (minute < 200) cpa.Spend(1'000);
+  }
+  ASSERT_TRUE(cpa.learned());
+  EXPECT_EQ(cpa.results_after(), 141);  // of the impressions of minutes 59-199
+  EXPECT_DOUBLE_EQ(cpa.Cpa(), 1'000);
+}
+
 TEST(AdsSimulationTest, TrafficCurvesAreReadStrictly) {
   std::string flat;
   for (int i = 0; i < 96; ++i) flat += "1\n";

@@ -62,6 +62,7 @@ double EffectiveBid(const AuctionOptions& o, const AdGroup& g, const GroupDelive
     }
     case BidStrategy::kLowestCost: {
       // Per goal event; an impression goal bids per 1,000 impressions like a CPM.
+      if (d.lowest_cost_bid > 0) return d.lowest_cost_bid;
       const double scale = g.goal == Goal::kImpression ? 1000.0 : 1.0;
       if (d.goal_events == 0) return static_cast<double>(o.lowest_cost_start_micros);
       return o.lowest_cost_headroom * scale * static_cast<double>(d.spend_micros) /

@@ -46,9 +46,12 @@ struct AuctionOptions {
   // oCPM's adjusted bid stays within [min, max] x the target (Taobao's OCPC bound).
   double cost_cap_min_factor = 0.6;
   double cost_cap_max_factor = 1.4;
-  // Lowest Cost bids this per goal event until it has results, then its average cost per
-  // result times the headroom (so it keeps winning what it won, and the pacer limits spend).
+  // Lowest Cost: with LowestCostController (lowest_cost.h) the bid starts here and moves with
+  // the group's spend against its plan within [min, max]; without it the group bids the start
+  // value until it has results, then its average cost per result times the headroom.
   int64_t lowest_cost_start_micros = 1 * kMicros;
+  int64_t lowest_cost_min_micros = kMicros / 100;
+  int64_t lowest_cost_max_micros = 20 * kMicros;
   double lowest_cost_headroom = 1.25;
 };
 
@@ -59,6 +62,9 @@ struct GroupDelivery {
   // Cost Cap: the factor CostCapController::Factor gave the group (> 0), which EffectiveBid
   // then uses; 0 when the caller keeps no controller: the CPA so far sets the factor.
   double cost_cap_factor = 0;
+  // Lowest Cost: the bid LowestCostController::Bid gave the group (> 0), which EffectiveBid
+  // then uses; 0 when the caller keeps no controller: the cost per result so far sets it.
+  double lowest_cost_bid = 0;
 };
 
 // The group's delivery from the ledger: its goal events and its spend, all time.
