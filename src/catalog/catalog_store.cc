@@ -502,6 +502,7 @@ absl::Status CatalogStore::Commit(const std::function<absl::Status(Txn&)>& stage
     num_users_.fetch_sub(txn.removed_users(), std::memory_order_relaxed);
     num_videos_.fetch_add(txn.new_videos(), std::memory_order_relaxed);
     change = txn.Change();
+    change.replicated = position != nullptr;
   }
   if (change.empty()) return absl::OkStatus();
   std::shared_ptr<const Listener> listener;

@@ -52,6 +52,8 @@ namespace foryou::catalog {
 struct CatalogChange {
   std::vector<std::string> users, videos, creators, sounds, hashtags;
   std::vector<std::string> challenges;  // written through ApplyChangelog only
+  // A write of another store (ApplyChangelog): caches of users must read them again.
+  bool replicated = false;
   bool empty() const {
     return users.empty() && videos.empty() && creators.empty() && sounds.empty() &&
            hashtags.empty() && challenges.empty();
