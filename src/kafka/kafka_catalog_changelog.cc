@@ -100,12 +100,24 @@ absl::Status KafkaCatalogChangelog::Attach(catalog::CatalogStore* store) {
         " up to offset ", applier_->resume_offset(), " but the topic ends at ", end_offset,
         ": it followed another cluster's topic (start it with an empty catalog)"));
   }
+  // Bounded: a topic that stops answering fails the start instead of hanging it.
+  auto last_progress = std::chrono::steady_clock::now();
   while (applier_->next_offset() < end_offset) {
+    const int64_t before = applier_->next_offset();
     absl::Status s = PollOnce(100);
+    if (s.ok() && applier_->next_offset() == before &&
+        std::chrono::steady_clock::now() - last_progress >
+            std::chrono::milliseconds(options_.delivery_timeout_ms)) {
+      s = absl::UnavailableError(absl::StrCat("catalog changelog ", options_.topic,
+                                              ": no record read for ",
+                                              options_.delivery_timeout_ms, " ms at offset ",
+                                              before, " of ", end_offset));
+    }
     if (!s.ok()) {
       NoteHealth(s);
       return s;
     }
+    if (applier_->next_offset() != before) last_progress = std::chrono::steady_clock::now();
   }
   NoteHealth(absl::OkStatus());
   store_->SetChangelog(this);
