@@ -75,7 +75,10 @@ trainer="$base"
 make_catalog
 start api1 api
 api="$base"
-make_catalog  # each process has its own catalog; app_key is now the replica's
+# The catalog reached the replica through the changelog topic; app_key is now the replica's.
+[ "$(curl -s --max-time 2 "$api/healthz" | jq -r '.videos')" = "$videos" ] ||
+  die "the replica lacks the trainer's catalog"
+app_key="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$data/keys.json")"
 log "mock $bootstrap, trainer $trainer, replica $api"
 
 # poster P: batches with request ids k<P>-<n> to the replica for ever, one at a time. A 2xx

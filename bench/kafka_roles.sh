@@ -11,10 +11,17 @@
 #     the trainer meanwhile, and the replica restarts on its data directory: it loads the
 #     trainer's newest snapshot and the parameter topic after it, and must reach the trainer's
 #     serving_offset and ledger (records, checksum) within KAFKA_ROLES_CATCHUP_MS (15000).
-#  3. A new replica on an empty data directory, the same check.
-# With KAFKA_ROLES_SAMPLES=0 only 2 and 3 run. Environment: FORYOU_BIN (build/release/foryou).
+#  3. A new replica on an empty data directory, the same check, and it must hold the trainer's
+#     catalog (/healthz videos and users) when it first answers.
+#  4. The catalog, shared through the changelog topic (written once, through the trainer):
+#     KAFKA_ROLES_CATALOG_SAMPLES (20) times, a video posted through the trainer must be served
+#     by the replica (GET /v1/videos/ID, public: approved only), then removed through the
+#     replica (PATCH moderation) and hidden by the trainer, each within
+#     KAFKA_ROLES_CATALOG_BOUND_MS (1000) of the write's answer.
+# With KAFKA_ROLES_SAMPLES=0 only 2, 3 and 4 run. Environment: FORYOU_BIN (build/release/foryou).
 # Prints last: kafka_roles samples=.. p50_ms=.. p99_ms=.. max_ms=.. restored_offset=..
-#   restart_catchup_ms=.. new_replica_catchup_ms=.. PASS|FAIL
+#   restart_catchup_ms=.. new_replica_catchup_ms=.. catalog_samples=.. catalog_p50_ms=..
+#   catalog_p99_ms=.. catalog_max_ms=.. PASS|FAIL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${FORYOU_BIN:-build/release/foryou}"
@@ -22,6 +29,8 @@ samples="${KAFKA_ROLES_SAMPLES:-40}"
 bound_ms="${KAFKA_ROLES_BOUND_MS:-3000}"
 gap="${KAFKA_ROLES_GAP:-20}"
 catchup_limit_ms="${KAFKA_ROLES_CATCHUP_MS:-15000}"
+catalog_samples="${KAFKA_ROLES_CATALOG_SAMPLES:-20}"
+catalog_bound_ms="${KAFKA_ROLES_CATALOG_BOUND_MS:-1000}"
 
 log() { echo "kafka_roles: $*" >&2; }
 die() { log "error: $*"; keep=1; exit 1; }
@@ -49,7 +58,7 @@ start() {
   await_healthy "$name" "$started_pid"
   started_base="$healthy_base"
 }
-# catalog NAME BASE: u0 and v0 in that process's catalog (each process has its own).
+# catalog NAME BASE: u0 and v0, written through that process (every process shares them).
 catalog() {
   local app admin
   app="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/$1/keys.json")"
@@ -103,7 +112,7 @@ trainer="$started_base"
 catalog trainer "$trainer"
 start api1 api
 api="$started_base" api_pid="$started_pid"
-catalog api1 "$api"
+[ "$(field "$api" '.videos')" = 1 ] || die "the replica lacks the trainer's catalog"
 log "mock $bootstrap, trainer $trainer, replica $api"
 
 : >"$work/ms.txt"
@@ -141,13 +150,51 @@ restored="$(grep -o 'serving model at offset [0-9]*' "$work/api1.stderr" | tail 
 restart_ms="$(catchup "$api")"
 log "replica restarted from offset ${restored:-0}; caught up in ${restart_ms} ms ($(ledger "$api"))"
 start api2 api
+[ "$(field "$started_base" '[.videos, .users]|@csv')" = "$(field "$trainer" '[.videos, .users]|@csv')" ] ||
+  { log "the new replica lacks the trainer's catalog when it first answers"; fail=1; }
 new_ms="$(catchup "$started_base")"
 log "new replica caught up in ${new_ms} ms"
+
+# status BASE ID: the HTTP status of a public GET of the video.
+status() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1/v1/videos/$2"; }
+# visible BASE ID WANT: ms until the public GET answers WANT (-1 after 10 s).
+visible() {
+  local t0
+  t0="$(date +%s%N)"
+  until [ "$(status "$1" "$2")" = "$3" ]; do
+    [ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 10000 ] && { echo -1; return; }
+    sleep 0.005
+  done
+  echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+admin="$(jq -r '[.keys[] | select(.role == "admin")][0].key' "$work/trainer/keys.json")"
+: >"$work/catalog_ms.txt"
+for ((s = 0; s < catalog_samples; s++)); do
+  curl -sf -o /dev/null -H "X-Api-Key: $admin" -H 'Content-Type: application/json' \
+    -d "{\"id\":\"cv$s\",\"creator\":\"c1\",\"duration_ms\":15000,\"moderation\":\"approved\"}" \
+    "$trainer/v1/videos" || die "POST /v1/videos to the trainer failed"
+  ms="$(visible "$api" "cv$s" 200)"
+  echo "$ms" >>"$work/catalog_ms.txt"
+  curl -sf -o /dev/null -X PATCH -H "X-Api-Key: $admin" -H 'Content-Type: application/json' \
+    -d '{"moderation":"removed"}' "$api/v1/videos/cv$s" || die "PATCH /v1/videos on the replica failed"
+  ms2="$(visible "$trainer" "cv$s" 404)"
+  echo "$ms2" >>"$work/catalog_ms.txt"
+  for m in "$ms" "$ms2"; do
+    if [ "$m" -lt 0 ] || [ "$m" -gt "$catalog_bound_ms" ]; then log "catalog sample $s: $m ms"; fail=1; fi
+  done
+done
+catalog_stats="catalog_samples=0 catalog_p50_ms=0 catalog_p99_ms=0 catalog_max_ms=0"
+if [ "$catalog_samples" -gt 0 ]; then
+  catalog_stats="$(sort -n "$work/catalog_ms.txt" | awk '{ v[NR] = $1 } END {
+    p50 = v[int((NR + 1) * 0.50)]; p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1];
+    printf "catalog_samples=%d catalog_p50_ms=%d catalog_p99_ms=%d catalog_max_ms=%d", NR, p50, p99, v[NR] }')"
+fi
+
 verdict=PASS
 if [ "$fail" = 1 ] || [ "$restart_ms" -lt 0 ] || [ "$new_ms" -lt 0 ] || [ "${restored:-0}" = 0 ]; then
   verdict=FAIL
   keep=1
 fi
 echo "kafka_roles $stats restored_offset=${restored:-0} restart_catchup_ms=$restart_ms" \
-     "new_replica_catchup_ms=$new_ms $verdict"
+     "new_replica_catchup_ms=$new_ms $catalog_stats $verdict"
 [ "$verdict" = PASS ]

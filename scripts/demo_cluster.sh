@@ -7,10 +7,11 @@
 #   scripts/demo_cluster.sh DIR MEDIA_DIR   # state in DIR/{trainer,api1,api2}, clips in MEDIA_DIR
 #
 # Ports: the front DEMO_PORT (8080), haproxy's status page +1, the trainer +2, the replicas +3
-# and +4. Catalog writes are not replicated between processes yet, so each process imports the
-# catalog into its own data directory (first start only); the mock cluster keeps its topics in
-# memory, so every start begins a new event stream and the trainer's snapshots of the previous
-# one (DIR/snapshots) are removed. Environment: FORYOU_BIN (build/release/foryou).
+# and +4. The catalog is shared through the changelog topic: the trainer imports it, and each
+# replica, started once the trainer is healthy, materialises it from the topic. The mock cluster
+# keeps its topics in memory, so every start begins a new event stream and a new changelog: the
+# previous run's snapshots (DIR/snapshots) and catalogs (DIR/*/catalog) are removed.
+# Environment: FORYOU_BIN (build/release/foryou).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 2 ] || { echo "usage: $0 DIR MEDIA_DIR" >&2; exit 2; }
@@ -26,7 +27,7 @@ command -v haproxy >/dev/null ||
 [ -x "$bin" ] || die "no server binary at $bin (make build)"
 [ -d "$media" ] || die "no clips in $media (scripts/make_clips.sh --kuairand $media demo/kuairand)"
 mkdir -p "$work"
-rm -rf "$dir/snapshots"
+rm -rf "$dir/snapshots" "$dir/trainer/catalog" "$dir/api1/catalog" "$dir/api2/catalog"
 
 mock_pid="" front_pid="" pids=()
 stop_all() {
@@ -58,14 +59,14 @@ for ((i = 0; i < 100; i++)); do
 done
 [ -n "$bootstrap" ] || die "foryou kafka-mock printed no address"
 
-# start NAME ROLE PORT: `serve --role ROLE` on DIR/NAME with the catalog imported on its first
-# start; output in DIR/logs/NAME.{stdout,stderr}.
+# start NAME ROLE PORT: `serve --role ROLE` on DIR/NAME (the trainer imports the catalog into
+# the changelog; a replica reads it from there); output in DIR/logs/NAME.{stdout,stderr}.
 start() {
-  local name=$1 role=$2 p=$3 keys=()
-  [ "$name" != trainer ] && keys=(--keys "$dir/trainer/keys.json")
+  local name=$1 role=$2 p=$3 extra=(--import demo/kuairand)
+  [ "$name" != trainer ] && extra=(--keys "$dir/trainer/keys.json")
   "$bin" serve --data-dir "$dir/$name" --port "$p" --kafka "$bootstrap" --role "$role" \
-    --snapshot-dir "$dir/snapshots" --import demo/kuairand --static-dir web/dist \
-    --media-dir "$media" "${keys[@]}" >"$work/$name.stdout" 2>"$work/$name.stderr" &
+    --snapshot-dir "$dir/snapshots" --static-dir web/dist \
+    --media-dir "$media" "${extra[@]}" >"$work/$name.stdout" 2>"$work/$name.stderr" &
   pids+=($!)
 }
 # healthy NAME PORT: waits until that process answers /healthz (its first start imports).
@@ -78,18 +79,13 @@ healthy() {
   die "$1 was not healthy after 10 minutes ($work/$1.stderr)"
 }
 
-log "mock Kafka cluster at $bootstrap; starting the trainer and two replicas (the first start" \
-    "imports the catalog into each: a few minutes)"
+log "mock Kafka cluster at $bootstrap; starting the trainer (it imports the catalog into the" \
+    "changelog topic), then two replicas"
 start trainer trainer $((port + 2))
-for ((i = 0; i < 600; i++)); do
-  [ -s "$dir/trainer/keys.json" ] && break
-  kill -0 "${pids[0]}" 2>/dev/null || die "the trainer exited: $(tail -3 "$work/trainer.stderr")"
-  sleep 0.1
-done
+healthy trainer $((port + 2))
 [ -s "$dir/trainer/keys.json" ] || die "the trainer wrote no keys ($work/trainer.stderr)"
 start api1 api $((port + 3))
 start api2 api $((port + 4))
-healthy trainer $((port + 2))
 healthy api1 $((port + 3))
 healthy api2 $((port + 4))
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "kafka/kafka_catalog_changelog.h"
 #include "kafka/kafka_event_source.h"
 #include "kafka/kafka_position.h"
 #include "kafka/mock_cluster.h"
@@ -133,6 +134,19 @@ absl::Status UseKafkaEventStream(const std::string& bootstrap, const std::string
     if (!source.ok()) return source.status();
     return std::unique_ptr<stream::EventSource>(std::move(*source));
   };
+  return absl::OkStatus();
+}
+
+absl::Status UseKafkaCatalog(const std::string& bootstrap, const std::string& topic,
+                             server::EngineOptions* engine) {
+  kafka::CatalogChangelogOptions options;
+  options.bootstrap = bootstrap;
+  options.topic = topic;
+  options.reader_config = {{"fetch.wait.max.ms", "10"}};  // as the event reader
+  absl::StatusOr<std::unique_ptr<kafka::KafkaCatalogChangelog>> changelog =
+      kafka::KafkaCatalogChangelog::Open(options);
+  if (!changelog.ok()) return changelog.status();
+  engine->catalog_changelog = std::move(*changelog);
   return absl::OkStatus();
 }
 

@@ -4,7 +4,8 @@
 //     on stdout, and runs until SIGINT or SIGTERM;
 //   foryou kafka-dump --kafka B [--topic T]: prints every record of the event topic as one JSON
 //     line, then on stderr the ledger the real-time loop keeps over them;
-//   foryou serve --kafka B [--kafka-topic T]: the event stream on Kafka (UseKafkaEventStream);
+//   foryou serve --kafka B [--kafka-topic T] [--kafka-catalog-topic C]: the event stream on
+//     Kafka (UseKafkaEventStream) and the catalog shared through a changelog (UseKafkaCatalog);
 //     with --role trainer|api [--kafka-params-topic P] [--snapshot-dir D] the trainer and the
 //     serving replicas as separate processes (UseKafkaRole).
 #pragma once
@@ -28,6 +29,12 @@ void AddKafkaDumpCommand(CLI::App& app, int* exit_code);
 [[nodiscard]] absl::Status UseKafkaEventStream(const std::string& bootstrap,
                                                const std::string& topic,
                                                server::EngineOptions* engine);
+
+// Makes every process share `engine`'s catalog through the changelog `topic` (created,
+// compacted, when missing): writes are acknowledged once Kafka has them, and every process
+// applies everyone's. Unavailable when no broker answers.
+[[nodiscard]] absl::Status UseKafkaCatalog(const std::string& bootstrap, const std::string& topic,
+                                           server::EngineOptions* engine);
 
 // `serve --role`: "all" (one process: the default), "trainer" (publishes its syncs to
 // `params_topic`) or "api" (a replica: trains nothing, its serving model follows

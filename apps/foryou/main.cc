@@ -249,6 +249,12 @@ int main(int argc, char** argv) {
   serve->add_option("--kafka-topic", kafka_topic, "Event topic (with --kafka)")
       ->needs(kafka_option)
       ->capture_default_str();
+  std::string catalog_topic = "foryou-catalog";
+  serve->add_option("--kafka-catalog-topic", catalog_topic,
+                    "Compacted changelog topic every process shares the catalog through "
+                    "(with --kafka)")
+      ->needs(kafka_option)
+      ->capture_default_str();
   std::string role = "all", params_topic = "foryou-params";
   serve->add_option("--role", role,
                     "all: one process; trainer: trains and publishes parameters; api: serves, "
@@ -275,6 +281,7 @@ int main(int argc, char** argv) {
     if (!kafka_bootstrap.empty()) {
       absl::Status s =
           foryou::app::UseKafkaEventStream(kafka_bootstrap, kafka_topic, &sopts.engine);
+      if (s.ok()) s = foryou::app::UseKafkaCatalog(kafka_bootstrap, catalog_topic, &sopts.engine);
       if (s.ok()) s = foryou::app::UseKafkaRole(role, kafka_bootstrap, params_topic, &sopts.engine);
       if (!s.ok()) {
         std::cerr << "foryou serve: --kafka " << kafka_bootstrap << ": " << s << "\n";

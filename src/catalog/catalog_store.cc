@@ -69,7 +69,7 @@ absl::StatusOr<std::optional<T>> Find(rocksdb::DB* db, const rocksdb::ReadOption
   std::string value;
   rocksdb::Status s = db->Get(ro, key, &value);
   if (s.IsNotFound()) return std::optional<T>();
-  if (!s.ok()) return FromRocks(s, absl::StrCat("read ", absl::CHexEscape(key)));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("read ", absl::CHexEscape(A(key))));
   T record;
   if (!codec::Decode(value, id, &record)) return Undecodable(key);
   return std::optional<T>(std::move(record));
@@ -187,9 +187,73 @@ class CatalogStore::Txn {
     c.creators.assign(creators_.begin(), creators_.end());
     c.sounds.assign(sounds_.begin(), sounds_.end());
     for (const auto& [tag, count] : tag_counts_) c.hashtags.push_back(tag);
+    c.challenges.assign(challenges_.begin(), challenges_.end());
     return c;
   }
-  void NoteDeletedUser(std::string_view id) { users_.insert(std::string(id)); }
+  void NoteDeletedUser(std::string_view id) {
+    users_.insert(std::string(id));
+    records_.push_back({.key = codec::Key(codec::kUserPrefix, id), .deleted = true});
+  }
+  // The primary records staged, in order: what the changelog writer is given.
+  const std::vector<ChangelogRecord>& records() const { return records_; }
+  uint64_t removed_users() const { return removed_users_; }
+
+  // Stages one replicated record (CatalogStore::ApplyChangelog) as the write that made it did.
+  absl::Status StageRecord(const ChangelogRecord& r) {
+    const std::string_view key = r.key;
+    auto undecodable = [&] {
+      return absl::InvalidArgumentError(
+          absl::StrCat("changelog record '", absl::CHexEscape(A(key)), "' does not decode"));
+    };
+    if (key.starts_with(codec::kUserPrefix)) {
+      const std::string_view id = key.substr(codec::kUserPrefix.size());
+      if (r.deleted) {
+        FORYOU_ASSIGN_OR_RETURN(bool exists, Exists(codec::kUserPrefix, id, {}));
+        if (exists && !users_.contains(A(id))) ++removed_users_;
+        NoteDeletedUser(id);
+        return Delete(std::string(key));
+      }
+      User u;
+      if (!codec::Decode(r.value, id, &u)) return undecodable();
+      return StageUser(u, /*must_be_new=*/false);
+    }
+    if (r.deleted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("changelog record '", absl::CHexEscape(A(key)), "': only users are deleted"));
+    }
+    if (key.starts_with(codec::kVideoPrefix)) {
+      Video v;
+      if (!codec::Decode(r.value, key.substr(codec::kVideoPrefix.size()), &v)) {
+        return undecodable();
+      }
+      return StageVideo(v, /*must_be_new=*/false, /*check_originals=*/false);
+    }
+    if (key.starts_with(codec::kCreatorPrefix)) {
+      Creator c;
+      if (!codec::Decode(r.value, key.substr(codec::kCreatorPrefix.size()), &c)) {
+        return undecodable();
+      }
+      return StageCreator(c);
+    }
+    if (key.starts_with(codec::kSoundPrefix)) {
+      Sound snd;
+      if (!codec::Decode(r.value, key.substr(codec::kSoundPrefix.size()), &snd)) {
+        return undecodable();
+      }
+      return StageSound(snd);
+    }
+    if (key.starts_with(codec::kChallengePrefix)) {
+      Challenge c;
+      if (!codec::Decode(r.value, key.substr(codec::kChallengePrefix.size()), &c)) {
+        return undecodable();
+      }
+      FORYOU_RETURN_IF_ERROR(ValidateChallenge(c));
+      challenges_.insert(c.name);
+      return Put(std::string(key), r.value);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("changelog record '", absl::CHexEscape(A(key)), "': unknown kind"));
+  }
 
   absl::Status StageUser(const User& u, bool must_be_new) {
     FORYOU_RETURN_IF_ERROR(ValidateId("id", u.id));
@@ -199,23 +263,24 @@ class CatalogStore::Txn {
     }
     if (!exists) ++new_users_;
     users_.insert(u.id);
-    return Put(codec::Key(codec::kUserPrefix, u.id), codec::Encode(u));
+    return PutRecord(codec::Key(codec::kUserPrefix, u.id), codec::Encode(u));
   }
 
   absl::Status StageCreator(const Creator& c) {
     FORYOU_RETURN_IF_ERROR(ValidateId("id", c.id));
     creators_.insert(c.id);
-    return Put(codec::Key(codec::kCreatorPrefix, c.id), codec::Encode(c));
+    return PutRecord(codec::Key(codec::kCreatorPrefix, c.id), codec::Encode(c));
   }
 
   absl::Status StageSound(const Sound& s) {
     FORYOU_RETURN_IF_ERROR(ValidateId("id", s.id));
     FORYOU_RETURN_IF_ERROR(CheckOptionalId("creator", s.creator));
     sounds_.insert(s.id);
-    return Put(codec::Key(codec::kSoundPrefix, s.id), codec::Encode(s));
+    return PutRecord(codec::Key(codec::kSoundPrefix, s.id), codec::Encode(s));
   }
 
-  absl::Status StageVideo(const Video& v, bool must_be_new) {
+  // `check_originals`: NotFound unless duet_of / stitch_of name a video.
+  absl::Status StageVideo(const Video& v, bool must_be_new, bool check_originals = true) {
     FORYOU_RETURN_IF_ERROR(CheckVideo(v));
     FORYOU_ASSIGN_OR_RETURN(std::optional<Video> old, FindVideo(v.id));
     if (old.has_value() && must_be_new) {
@@ -224,7 +289,7 @@ class CatalogStore::Txn {
     for (const auto& [field, target] :
          {std::pair<const char*, const std::string*>{"duet_of", &v.duet_of},
           {"stitch_of", &v.stitch_of}}) {
-      if (target->empty()) continue;
+      if (target->empty() || !check_originals) continue;
       FORYOU_ASSIGN_OR_RETURN(std::optional<Video> t, FindVideo(*target));
       if (!t.has_value()) {
         return absl::NotFoundError(absl::StrCat(field, ": video '", *target, "' not found"));
@@ -246,7 +311,7 @@ class CatalogStore::Txn {
       if (!has_sound) FORYOU_RETURN_IF_ERROR(StageSound({.id = v.sound, .creator = v.creator}));
     }
     videos_[v.id] = v;
-    return Put(codec::Key(codec::kVideoPrefix, v.id), codec::Encode(v));
+    return PutRecord(codec::Key(codec::kVideoPrefix, v.id), codec::Encode(v));
   }
 
   absl::Status StageModeration(std::string_view id, Moderation m) {
@@ -270,6 +335,12 @@ class CatalogStore::Txn {
   }
 
  private:
+  // A primary record: written and handed to the changelog.
+  absl::Status PutRecord(std::string key, std::string value) {
+    FORYOU_RETURN_IF_ERROR(Put(key, value));
+    records_.push_back({.key = std::move(key), .value = std::move(value)});
+    return absl::OkStatus();
+  }
   absl::Status Put(const std::string& key, const std::string& value) {
     rocksdb::Status s = batch_.Put(key, value);
     return s.ok() ? absl::OkStatus() : FromRocks(s, "batch");
@@ -356,7 +427,9 @@ class CatalogStore::Txn {
   absl::flat_hash_map<std::string, Video> videos_;
   absl::flat_hash_set<std::string> users_, creators_, sounds_;
   absl::flat_hash_map<std::string, uint64_t> tag_counts_;  // every touched tag's new count
-  uint64_t new_users_ = 0, new_videos_ = 0;
+  absl::flat_hash_set<std::string> challenges_;
+  std::vector<ChangelogRecord> records_;
+  uint64_t new_users_ = 0, new_videos_ = 0, removed_users_ = 0;
 };
 
 // ---- CatalogStore ----
@@ -405,21 +478,33 @@ CatalogStore::~CatalogStore() {
   db_->Close().PermitUncheckedError();
 }
 
-absl::Status CatalogStore::Commit(const std::function<absl::Status(Txn&)>& stage, bool sync) {
+absl::Status CatalogStore::Commit(const std::function<absl::Status(Txn&)>& stage, bool sync,
+                                  const std::string* position) {
   CatalogChange change;
   {
     common::MutexLock lock(&mu_);
     Txn txn(db_.get());
     FORYOU_RETURN_IF_ERROR(stage(txn));
     FORYOU_RETURN_IF_ERROR(txn.Finish());
+    if (position != nullptr) {
+      rocksdb::Status s = txn.batch().Put(codec::kChangelogPositionKey, *position);
+      if (!s.ok()) return FromRocks(s, "batch");
+    } else if (changelog_ != nullptr && !txn.records().empty()) {
+      // The log first: a write it refused is written nowhere; one it acknowledged comes back
+      // to this store too, where it is equal to what is stored and changes nothing.
+      FORYOU_RETURN_IF_ERROR(changelog_->Append(txn.records()));
+    }
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     rocksdb::Status s = db_->Write(wo, &txn.batch());
     if (!s.ok()) return FromRocks(s, "write");
     num_users_.fetch_add(txn.new_users(), std::memory_order_relaxed);
+    num_users_.fetch_sub(txn.removed_users(), std::memory_order_relaxed);
     num_videos_.fetch_add(txn.new_videos(), std::memory_order_relaxed);
     change = txn.Change();
+    change.replicated = position != nullptr;
   }
+  if (change.empty()) return absl::OkStatus();
   std::shared_ptr<const Listener> listener;
   {
     common::MutexLock lock(&listener_mu_);
@@ -427,6 +512,44 @@ absl::Status CatalogStore::Commit(const std::function<absl::Status(Txn&)>& stage
   }
   if (listener != nullptr && *listener) (*listener)(change);
   return absl::OkStatus();
+}
+
+void CatalogStore::SetChangelog(ChangelogWriter* writer) {
+  common::MutexLock lock(&mu_);
+  changelog_ = writer;
+}
+
+absl::StatusOr<uint64_t> CatalogStore::ApplyChangelog(const std::vector<ChangelogRecord>& records,
+                                                      std::string_view position) {
+  uint64_t applied = 0;
+  const std::string pos(position);
+  FORYOU_RETURN_IF_ERROR(Commit(
+      [&](Txn& t) -> absl::Status {
+        applied = 0;
+        absl::flat_hash_set<absl::string_view> staged;
+        for (const ChangelogRecord& r : records) {
+          if (!staged.contains(r.key)) {
+            std::string current;
+            rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), r.key, &current);
+            if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read");
+            if (r.deleted ? s.IsNotFound() : (s.ok() && current == r.value)) continue;
+          }
+          staged.insert(r.key);
+          ++applied;
+          FORYOU_RETURN_IF_ERROR(t.StageRecord(r));
+        }
+        return absl::OkStatus();
+      },
+      /*sync=*/false, &pos));
+  return applied;
+}
+
+absl::StatusOr<std::string> CatalogStore::ChangelogPosition() const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), codec::kChangelogPositionKey, &value);
+  if (s.IsNotFound()) return std::string();
+  if (!s.ok()) return FromRocks(s, "read changelog position");
+  return value;
 }
 
 void CatalogStore::SetListener(Listener listener) {
@@ -451,12 +574,9 @@ absl::Status CatalogStore::DeleteUser(std::string_view id) {
   FORYOU_RETURN_IF_ERROR(Commit(
       [&](Txn& t) -> absl::Status {
         FORYOU_RETURN_IF_ERROR(GetUser(id).status());  // under mu_: no create slips in between
-        t.NoteDeletedUser(id);
-        rocksdb::Status st = t.batch().Delete(codec::Key(codec::kUserPrefix, id));
-        return st.ok() ? absl::OkStatus() : FromRocks(st, "batch");
+        return t.StageRecord({.key = codec::Key(codec::kUserPrefix, id), .deleted = true});
       },
       true));
-  num_users_.fetch_sub(1, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 

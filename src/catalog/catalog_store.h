@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "catalog/challenge.h"
+#include "catalog/changelog_record.h"
 #include "catalog/types.h"
 #include "common/mutex.h"
 
@@ -50,6 +51,13 @@ namespace foryou::catalog {
 // The ids one committed write touched, for a listener (CatalogStore::SetListener).
 struct CatalogChange {
   std::vector<std::string> users, videos, creators, sounds, hashtags;
+  std::vector<std::string> challenges;  // written through ApplyChangelog only
+  // A write of another store (ApplyChangelog): caches of users must read them again.
+  bool replicated = false;
+  bool empty() const {
+    return users.empty() && videos.empty() && creators.empty() && sounds.empty() &&
+           hashtags.empty() && challenges.empty();
+  }
 };
 
 class CatalogStore {
@@ -159,6 +167,27 @@ class CatalogStore {
   // listener; null removes it. Writes made before it was set are not replayed.
   void SetListener(Listener listener) ABSL_LOCKS_EXCLUDED(listener_mu_);
 
+  // ---- Replication (docs/design/catalog.md, "Replication") ----
+  // From now on every write hands its records to `writer` (under the write lock, after its
+  // checks, before RocksDB) and is refused with the writer's error, writing nothing, when the
+  // writer fails. null: none (the default). `writer` must outlive the store or be unset first.
+  void SetChangelog(ChangelogWriter* writer) ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies the records of one replicated write (another store's, or this store's own coming
+  // back) as one atomic batch, together with `position` (opaque bytes, read back by
+  // ChangelogPosition), without handing them to the changelog writer. A record equal to what
+  // the store holds (same bytes; a deletion of an absent user) is left out, so a write applied
+  // twice changes nothing the second time; the listener hears of the others only. Each record
+  // takes the side effects of the write that made it (counts, indexes, a missing creator or
+  // sound), but a duet_of / stitch_of need not exist (compaction may order an original after
+  // its duet). Returns how many records changed the store. InvalidArgument (nothing written)
+  // for a record that does not decode or has an unknown key; the caller may skip it by
+  // applying no records with the next position.
+  [[nodiscard]] absl::StatusOr<uint64_t> ApplyChangelog(const std::vector<ChangelogRecord>& records,
+                                                        std::string_view position)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // The position of the last ApplyChangelog ("" if none).
+  [[nodiscard]] absl::StatusOr<std::string> ChangelogPosition() const;
+
   uint64_t num_videos() const { return num_videos_.load(std::memory_order_relaxed); }
   uint64_t num_users() const { return num_users_.load(std::memory_order_relaxed); }
   const std::string& dir() const { return dir_; }
@@ -167,10 +196,12 @@ class CatalogStore {
   class Txn;  // the staging of one write (catalog_store.cc)
 
   CatalogStore(std::string dir, std::unique_ptr<rocksdb::DB> db);
-  // Runs `stage` on a fresh Txn under mu_, then commits it (synced if `sync`) and updates the
-  // counters. Nothing is written if `stage` fails.
-  absl::Status Commit(const std::function<absl::Status(Txn&)>& stage, bool sync)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // Runs `stage` on a fresh Txn under mu_, hands its records to the changelog writer (unless
+  // `position` is set: a replicated write, which stores *position instead), then commits it
+  // (synced if `sync`) and updates the counters. Nothing is written if `stage` or the writer
+  // fails.
+  absl::Status Commit(const std::function<absl::Status(Txn&)>& stage, bool sync,
+                      const std::string* position = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status WriteChallenge(const Challenge& challenge, bool must_exist) ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<std::vector<Video>> VideosByIndex(std::string_view index_prefix,
                                                    std::string_view name, int limit) const;
@@ -180,6 +211,7 @@ class CatalogStore {
   // Serializes writes: each is a read-modify-write of RocksDB records, not of a field here.
   common::Mutex mu_;
   std::atomic<uint64_t> num_videos_{0};
+  ChangelogWriter* changelog_ ABSL_GUARDED_BY(mu_) = nullptr;
   mutable common::Mutex listener_mu_;
   std::shared_ptr<const Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
   std::atomic<uint64_t> num_users_{0};

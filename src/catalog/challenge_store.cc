@@ -48,9 +48,13 @@ absl::Status CatalogStore::WriteChallenge(const Challenge& challenge, bool must_
     return absl::AlreadyExistsError(
         absl::StrCat("challenge '", challenge.name, "' already exists"));
   }
+  const std::string value = codec::Encode(challenge);
+  if (changelog_ != nullptr) {
+    FORYOU_RETURN_IF_ERROR(changelog_->Append({{.key = key, .value = value}}));
+  }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  s = db_->Put(wo, key, codec::Encode(challenge));
+  s = db_->Put(wo, key, value);
   if (!s.ok()) return FromRocks(s, absl::StrCat("write ", key));
   return absl::OkStatus();
 }

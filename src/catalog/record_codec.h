@@ -33,6 +33,9 @@ inline constexpr std::string_view kByHashtagPrefix = "ih/";
 // then writes kOriginalIndexKey (empty value).
 inline constexpr std::string_view kByOriginalPrefix = "io/";
 inline constexpr std::string_view kOriginalIndexKey = "m/index_original";
+// The position of the last replicated write applied (CatalogStore::ApplyChangelog), written in
+// the same batch as its records; opaque to the store.
+inline constexpr std::string_view kChangelogPositionKey = "m/changelog";
 
 std::string Key(std::string_view prefix, std::string_view id);
 // "<prefix><name>\0": the scan prefix of one creator / sound / hashtag.

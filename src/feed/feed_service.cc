@@ -92,6 +92,11 @@ absl::Status FeedService::UpdateVideo(const catalog::Video& video) {
 }
 
 void FeedService::OnCatalogChange(const catalog::CatalogChange& change) {
+  // A local write of a user went through users_, which cached it (and holds its lock now);
+  // another process's write did not.
+  if (change.replicated) {
+    for (const std::string& id : change.users) users_.Reload(id);
+  }
   common::MutexLock lock(&refresh_mu_);
   for (const std::string& id : change.videos) {
     absl::StatusOr<catalog::Video> video = store_->GetVideo(id);

@@ -112,7 +112,8 @@ class FeedService {
       std::string_view id, const std::function<absl::Status(catalog::User*)>& fn);
   [[nodiscard]] absl::Status CreateVideo(const catalog::Video& video);
   [[nodiscard]] absl::Status UpdateVideo(const catalog::Video& video);  // must exist
-  // Re-reads the videos a catalog write touched into the index and the model's catalog. The
+  // Re-reads the videos a catalog write touched into the index and the model's catalog, and
+  // the users of a replicated write (CatalogChange::replicated) into the user cache. The
   // Engine makes it the store's listener, so a write made straight to the store (a moderation
   // decision: CatalogStore::SetModeration) reaches the next feed request. Errors reading a
   // video leave its old entry (the next write or start reads it again).

@@ -61,6 +61,16 @@ absl::Status UserDirectory::Delete(std::string_view id) {
   return absl::OkStatus();
 }
 
+void UserDirectory::Reload(std::string_view id) {
+  common::MutexLock lock(&mu_);
+  absl::StatusOr<catalog::User> u = store_->GetUser(id);
+  if (u.ok()) {
+    Publish(std::move(*u));
+  } else {
+    users_.erase(std::string(id));
+  }
+}
+
 absl::StatusOr<std::shared_ptr<const catalog::User>> UserDirectory::Get(std::string_view id) {
   {
     common::MutexLock lock(&mu_);

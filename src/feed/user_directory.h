@@ -54,6 +54,10 @@ class UserDirectory {
   // Removes the user from the store and the cache (NotFound if unknown); the id may be created
   // again, as a new user at epoch 0.
   [[nodiscard]] absl::Status Delete(std::string_view id);
+  // Reads the user's stored record again after a write made without the directory (a
+  // replicated one, CatalogStore::ApplyChangelog): cached and told to the model's catalog, or
+  // dropped from the cache when the store has none. Errors reading the store drop it too.
+  void Reload(std::string_view id);
   // The user (cached after the first read); NotFound if unknown.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const catalog::User>> Get(std::string_view id);
 

@@ -62,6 +62,13 @@ absl::Status CreateTopic(rd_kafka_t* rk, const KafkaLogOptions& o) {
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(o.topic.c_str(), o.partitions,
                                                   o.replication_factor, err, sizeof(err));
   if (nt == nullptr) return absl::InvalidArgumentError(absl::StrCat("kafka topic: ", err));
+  for (const auto& [name, value] : o.topic_config) {
+    if (rd_kafka_NewTopic_set_config(nt, name.c_str(), value.c_str()) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_NewTopic_destroy(nt);
+      return absl::InvalidArgumentError(absl::StrCat("kafka topic config ", name, "=", value));
+    }
+  }
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
   rd_kafka_NewTopic_destroy(nt);
@@ -196,7 +203,36 @@ absl::StatusOr<std::vector<KafkaOffset>> KafkaEventLog::Append(
     }
     keys[i] = std::move(*key);
   }
+  return ProduceAndWait(records, keys,
+                        options_.keyed_by_user ? RD_KAFKA_PARTITION_UA : int32_t{0});
+}
 
+absl::StatusOr<std::vector<KafkaOffset>> KafkaEventLog::AppendKeyed(
+    absl::Span<const KeyedRecord> records) {
+  if (options_.keyed_by_user) {
+    return absl::FailedPreconditionError("AppendKeyed: the log is keyed by user");
+  }
+  if (records.empty()) return absl::InvalidArgumentError("records: empty batch");
+  std::vector<std::string> keys(records.size());
+  std::vector<std::string_view> values(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("record ", i, ": empty key"));
+    }
+    if (records[i].value.size() > options_.max_record_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("record ", i, ": ", records[i].value.size(),
+                                                     " bytes is over the limit of ",
+                                                     options_.max_record_bytes));
+    }
+    keys[i] = std::string(records[i].key);
+    values[i] = records[i].value;
+  }
+  return ProduceAndWait(values, keys, 0);
+}
+
+absl::StatusOr<std::vector<KafkaOffset>> KafkaEventLog::ProduceAndWait(
+    absl::Span<const std::string_view> records, const std::vector<std::string>& keys,
+    int32_t partition) {
   Batch batch;
   batch.slots.resize(records.size());
   {
@@ -214,20 +250,12 @@ absl::StatusOr<std::vector<KafkaOffset>> KafkaEventLog::Append(
     }
     rd_kafka_resp_err_t e;
     while (true) {
-      if (options_.keyed_by_user) {
-        e = rd_kafka_producev(
-            rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()),
-            RD_KAFKA_V_KEY(keys[i].data(), keys[i].size()),
-            RD_KAFKA_V_VALUE(const_cast<char*>(records[i].data()), records[i].size()),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&batch.slots[i]),
-            RD_KAFKA_V_END);
-      } else {
-        e = rd_kafka_producev(
-            rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(0),
-            RD_KAFKA_V_VALUE(const_cast<char*>(records[i].data()), records[i].size()),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&batch.slots[i]),
-            RD_KAFKA_V_END);
-      }
+      e = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_KEY(keys[i].empty() ? nullptr : keys[i].data(), keys[i].size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(records[i].data()), records[i].size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&batch.slots[i]),
+          RD_KAFKA_V_END);
       // A full local queue drains as Kafka acknowledges: wait for room, up to the deadline.
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() > deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -51,6 +51,8 @@ struct KafkaLogOptions {
   // bytes (the parameter stream, docs/formats/params.md), produced without a key to partition
   // 0 only, so that the topic (of one partition) keeps them in append order.
   bool keyed_by_user = true;
+  // Configuration of a topic Open creates (e.g. {"cleanup.policy", "compact"}).
+  std::vector<std::pair<std::string, std::string>> topic_config;
   // Further librdkafka properties (security, client.id, linger.ms, ...), set after ours; the
   // ones the guarantees rest on (enable.idempotence, acks) are refused.
   std::vector<std::pair<std::string, std::string>> config;
@@ -93,6 +95,17 @@ class KafkaEventLog {
   [[nodiscard]] absl::StatusOr<std::vector<KafkaOffset>> Append(
       absl::Span<const std::string_view> records);
 
+  // One record of AppendKeyed: its key on the topic (what compaction keeps the newest value of)
+  // and its value.
+  struct KeyedRecord {
+    std::string_view key;
+    std::string_view value;
+  };
+  // As Append, for a log without keyed_by_user (FailedPrecondition otherwise): each record is
+  // produced under its own non-empty key to partition 0, in the order given.
+  [[nodiscard]] absl::StatusOr<std::vector<KafkaOffset>> AppendKeyed(
+      absl::Span<const KeyedRecord> records);
+
   int32_t partitions() const { return partitions_; }
   const KafkaLogOptions& options() const { return options_; }
   KafkaLogStats stats() const;
@@ -100,6 +113,11 @@ class KafkaEventLog {
  private:
   explicit KafkaEventLog(KafkaLogOptions options);
   void PollLoop();
+  // Produces values[i] under keys[i] (no key when empty) to `partition` (RD_KAFKA_PARTITION_UA:
+  // the partitioner's choice) and waits for every delivery report.
+  absl::StatusOr<std::vector<KafkaOffset>> ProduceAndWait(absl::Span<const std::string_view> values,
+                                                          const std::vector<std::string>& keys,
+                                                          int32_t partition);
 
   const KafkaLogOptions options_;
   rd_kafka_s* rk_ = nullptr;

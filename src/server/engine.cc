@@ -98,6 +98,18 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   }
   FORYOU_ASSIGN_OR_RETURN(e->store_, catalog::CatalogStore::Open(options.data_dir + "/catalog"));
   if (!interrupted.empty()) FORYOU_RETURN_IF_ERROR(UndoShift(interrupted, e->store_.get()));
+  if (options.catalog_changelog != nullptr) {
+    // The writes of other processes first: an import below sees the shared catalog, and every
+    // later write here goes to the changelog before the store.
+    const auto attach_start = std::chrono::steady_clock::now();
+    FORYOU_RETURN_IF_ERROR(options.catalog_changelog->Attach(e->store_.get()));
+    e->catalog_changelog_ = options.catalog_changelog;
+    progress << "serve: catalog changelog applied to offset "
+             << e->catalog_changelog_->health().next_offset << " in "
+             << std::chrono::duration<double>(std::chrono::steady_clock::now() - attach_start)
+                    .count()
+             << " s (" << e->store_->num_videos() << " videos)\n";
+  }
   FORYOU_ASSIGN_OR_RETURN(e->accounts_,
                           accounts::AccountService::Open(options.data_dir, options.accounts));
 
@@ -141,7 +153,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
                           moderation::ModerationStore::Open(options.data_dir + "/moderation"));
   e->moderation_ = std::make_unique<moderation::ModerationService>(
       e->moderation_store_.get(), e->store_.get(), options.moderation);
-  FORYOU_RETURN_IF_ERROR(e->moderation_->Reconcile().status());
+  // With a shared catalog this process's moderation store is not the truth of a video another
+  // process moderated: its older state must not be written back over the shared one.
+  if (e->catalog_changelog_ == nullptr) {
+    FORYOU_RETURN_IF_ERROR(e->moderation_->Reconcile().status());
+  }
   e->duplicates_ = std::make_unique<moderation::DuplicateIndex>(moderation::DuplicateIndexOptions{});
   FORYOU_RETURN_IF_ERROR(e->store_->ForEachVideo([&](const catalog::Video& v) {
     if (v.frame_hash.empty()) return;
@@ -229,6 +245,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
   });
   e->report_.search_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - search_start).count();
+  // From here on the other processes' writes reach the listener as they arrive.
+  if (e->catalog_changelog_ != nullptr) e->catalog_changelog_->Follow();
   // Uploads: their videos are written through the feed service, like the API's.
   e->video_sink_ = std::make_unique<FeedVideoSink>(e->feed_.get(), e->store_.get(),
                                                    e->moderation_.get());
@@ -375,6 +393,7 @@ absl::Status Engine::Advance() {
 }
 
 void Engine::Stop() {
+  if (catalog_changelog_) catalog_changelog_->Stop();
   if (uploads_) uploads_->Stop();
   if (search_) search_->Stop();
   if (feed_) feed_->Stop();

@@ -37,6 +37,7 @@
 #include "ads/ledger.h"
 #include "ads/pacer.h"
 #include "catalog/catalog_store.h"
+#include "catalog/changelog.h"
 #include "feed/ad_stage.h"
 #include "feed/feed_service.h"
 #include "server/loop_scorer.h"
@@ -89,6 +90,11 @@ struct EngineOptions {
   std::shared_ptr<stream::EventSink> params_sink;
   realtime::ParamSourceOpener params_source;
   std::string snapshot_dir;
+  // The catalog shared by every process through a changelog (`serve --kafka`,
+  // docs/design/kafka_roles.md, "The catalog"): attached to the store before anything reads it
+  // (a new process materialises the whole topic first), followed from the end of Open. Null =
+  // the catalog is this process's alone.
+  std::shared_ptr<catalog::CatalogChangelog> catalog_changelog;
 };
 
 // A video's stored frame hashes (catalog::Video::frame_hash: 16 hex digits each, joined by
@@ -173,6 +179,7 @@ class Engine {
   EngineOptions options_;
   model::ModelConfig config_;
   std::unique_ptr<catalog::CatalogStore> store_;
+  std::shared_ptr<catalog::CatalogChangelog> catalog_changelog_;  // stopped before store_ goes
   std::unique_ptr<accounts::AccountService> accounts_;
   std::unique_ptr<social::SocialStore> social_;
   std::shared_ptr<model::Catalog> model_catalog_;

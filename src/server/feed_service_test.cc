@@ -312,6 +312,38 @@ TEST_F(FeedServiceTest, RefreshStartsOverKeepingFiltersAndSeen) {
   EXPECT_TRUE(absl::IsNotFound(feed().Refresh("nobody")));
 }
 
+// The records of the last write of a store (what another process's write brings).
+struct CapturedChangelog : catalog::ChangelogWriter {
+  absl::Status Append(const std::vector<catalog::ChangelogRecord>& r) override {
+    records = r;
+    return absl::OkStatus();
+  }
+  std::vector<catalog::ChangelogRecord> records;
+};
+
+// Another process's write of a user, applied from the catalog changelog, replaces the cached
+// user (settings, deletion) as a local write does; the engine's listener carries it.
+TEST_F(FeedServiceTest, AReplicatedUserWriteReplacesTheCachedUser) {
+  ASSERT_TRUE(feed().CreateUser(User("rep")).ok());
+  ASSERT_TRUE(feed().GetUser("rep").ok());  // cached
+  catalog::User changed = User("rep");
+  changed.hidden_creators = {"c1"};
+  CapturedChangelog other;
+  auto from = catalog::CatalogStore::Open((dir_ / "other").string());
+  ASSERT_TRUE(from.ok());
+  (*from)->SetChangelog(&other);
+  ASSERT_TRUE((*from)->PutUser(changed).ok());
+  ASSERT_TRUE(engine_->store().ApplyChangelog(other.records, "p1").ok());
+  auto u = feed().GetUser("rep");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ((*u)->hidden_creators, std::vector<std::string>{"c1"});
+
+  ASSERT_TRUE(engine_->store()
+                  .ApplyChangelog({{.key = "u/rep", .value = "", .deleted = true}}, "p2")
+                  .ok());
+  EXPECT_TRUE(absl::IsNotFound(feed().GetUser("rep").status()));
+}
+
 TEST_F(FeedServiceTest, ExplainNamesSourcesScoresAndIneligibility) {
   catalog::User user = User("x");
   user.interests = {"cat1"};
