@@ -167,7 +167,10 @@ visible() {
   done
   echo $(( ($(date +%s%N) - t0) / 1000000 ))
 }
+# Each process has its own keys file (its data directory): the trainer's admin key for writes
+# to the trainer, the replica's for writes to the replica.
 admin="$(jq -r '[.keys[] | select(.role == "admin")][0].key' "$work/trainer/keys.json")"
+api_admin="$(jq -r '[.keys[] | select(.role == "admin")][0].key' "$work/api1/keys.json")"
 : >"$work/catalog_ms.txt"
 for ((s = 0; s < catalog_samples; s++)); do
   curl -sf -o /dev/null -H "X-Api-Key: $admin" -H 'Content-Type: application/json' \
@@ -175,7 +178,7 @@ for ((s = 0; s < catalog_samples; s++)); do
     "$trainer/v1/videos" || die "POST /v1/videos to the trainer failed"
   ms="$(visible "$api" "cv$s" 200)"
   echo "$ms" >>"$work/catalog_ms.txt"
-  curl -sf -o /dev/null -X PATCH -H "X-Api-Key: $admin" -H 'Content-Type: application/json' \
+  curl -sf -o /dev/null -X PATCH -H "X-Api-Key: $api_admin" -H 'Content-Type: application/json' \
     -d '{"moderation":"removed"}' "$api/v1/videos/cv$s" || die "PATCH /v1/videos on the replica failed"
   ms2="$(visible "$trainer" "cv$s" 404)"
   echo "$ms2" >>"$work/catalog_ms.txt"
