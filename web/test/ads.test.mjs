@@ -130,34 +130,39 @@ const eventsSent = (page) => waitFor('the player\'s events sent', () => page.eva
   return q.pending.length === 0 && !q.inFlight;
 }));
 
-test('player: a sponsored item and its call to action, a CPC click billed once', async () => {
-  // Organic videos enough for the first ad slot (position 4 onwards), and a brand's video.
+// A world for an ad in the player: `organic` approved videos of as many creators and sounds over
+// `tags` hashtags (full pages under the feed's rules), the brand's video (older than the fresh
+// pool, so the feed rarely shows it organically: the player shows a video once, and a page never
+// carries an ad of a video it shows), the viewer, and the brand's account. Returns once the
+// feed's index has the videos (until then pages are short).
+async function seedAdWorld({ prefix, organic, tags, brand, clip, caption, viewer, probe }) {
   const now = Date.now();
-  // Organic videos of many creators, hashtags and sounds (full pages under the feed's rules); the
-  // brand's video is older than the fresh pool, so the feed rarely shows it as an organic item
-  // (the player shows a video once, and a page never carries an ad of a video it shows).
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < organic; i++) {
     await server.api('POST', '/v1/videos', {
-      id: `org_${i}`, creator: `maker_${i}`, caption: `clip ${i}`, hashtags: [`tag_${i % 10}`],
-      sound: `song_${i}`, duration_ms: 8000, upload_ms: now - i * 60000, moderation: 'approved',
-      media_url: '/media/none.webm',
+      id: `${prefix}org_${i}`, creator: `${prefix}maker_${i}`, caption: `${prefix}clip ${i}`,
+      hashtags: [`${prefix || 'tag_'}${i % tags}`], sound: `${prefix}song_${i}`, duration_ms: 8000,
+      upload_ms: now - i * 60000, moderation: 'approved', media_url: '/media/none.webm',
     });
   }
   await server.api('POST', '/v1/videos', {
-    id: 'sneaker_clip', creator: 'sneaker_brand', caption: 'the new drop', hashtags: ['shop'],
-    duration_ms: 8000, upload_ms: now - 10 * 86_400_000, moderation: 'approved', media_url: '/media/none.webm',
+    id: clip, creator: brand, caption, hashtags: ['shop'], duration_ms: 8000,
+    upload_ms: now - 10 * 86_400_000, moderation: 'approved', media_url: '/media/none.webm',
   });
-  await server.api('POST', '/v1/users', { id: 'ad_viewer', language: 'en' }, server.appKey);
-  // New videos reach the feed's index within a few seconds: until then pages are short.
-  await server.api('POST', '/v1/users', { id: 'index_probe', language: 'en' }, server.appKey);
+  await server.api('POST', '/v1/users', { id: viewer, language: 'en' }, server.appKey);
+  await server.api('POST', '/v1/users', { id: probe, language: 'en' }, server.appKey);
   await waitFor('the videos in the feed\'s index', async () => (await server.api(
-    'GET', '/v1/feed?user=index_probe&count=10', undefined, server.appKey)).items.length >= 10);
-  // A CPC group (Bid Cap on clicks) with an approved ad, made by the admin for the brand's account.
+    'GET', `/v1/feed?user=${probe}&count=10`, undefined, server.appKey)).items.length >= 10);
   const signup = await fetch(server.base + '/v1/auth/signup', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ handle: 'sneaker_brand', password: PASSWORD }),
+    body: JSON.stringify({ handle: brand, password: PASSWORD }),
   });
   assert.equal(signup.status, 201, await signup.clone().text());
+}
+
+test('player: a sponsored item and its call to action, a CPC click billed once', async () => {
+  await seedAdWorld({ prefix: '', organic: 30, tags: 10, brand: 'sneaker_brand', clip: 'sneaker_clip',
+    caption: 'the new drop', viewer: 'ad_viewer', probe: 'index_probe' });
+  // A CPC group (Bid Cap on clicks) with an approved ad, made by the admin for the brand's account.
   await server.api('POST', '/v1/ads/accounts', { id: 'sneakers', name: 'Sneakers', owner: 'sneaker_brand' });
   await server.api('POST', '/v1/ads/campaigns', {
     id: 'sneakers-cmp', account: 'sneakers', name: 'Drop', objective: 'traffic',
@@ -248,29 +253,9 @@ test('player: an ad of a video watched organically, queued past a like, is shown
     if (!/: 404 /.test(e.message)) throw e;
   });
   await pauseSneakers(true);
-  const now = Date.now();
-  for (let i = 0; i < 24; i++) {
-    await server.api('POST', '/v1/videos', {
-      id: `fan_org_${i}`, creator: `fan_maker_${i}`, caption: `fan clip ${i}`, hashtags: [`fan_${i % 8}`],
-      sound: `fan_song_${i}`, duration_ms: 8000, upload_ms: now - i * 60000, moderation: 'approved',
-      media_url: '/media/none.webm',
-    });
-  }
-  // The brand's video, old enough that the feed rarely serves it organically.
-  await server.api('POST', '/v1/videos', {
-    id: 'juice_clip', creator: 'juice_brand', caption: 'fresh juice', hashtags: ['shop'],
-    duration_ms: 8000, upload_ms: now - 10 * 86_400_000, moderation: 'approved', media_url: '/media/none.webm',
-  });
-  await server.api('POST', '/v1/users', { id: 'ad_fan', language: 'en' }, server.appKey);
-  await server.api('POST', '/v1/users', { id: 'fan_probe', language: 'en' }, server.appKey);
-  await waitFor('the videos in the feed\'s index', async () => (await server.api(
-    'GET', '/v1/feed?user=fan_probe&count=10', undefined, server.appKey)).items.length >= 10);
+  await seedAdWorld({ prefix: 'fan_', organic: 24, tags: 8, brand: 'juice_brand', clip: 'juice_clip',
+    caption: 'fresh juice', viewer: 'ad_fan', probe: 'fan_probe' });
   // A CPM group (Bid Cap on impressions: the impression bills it); its ad is approved later.
-  const signup = await fetch(server.base + '/v1/auth/signup', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ handle: 'juice_brand', password: PASSWORD }),
-  });
-  assert.equal(signup.status, 201, await signup.clone().text());
   await server.api('POST', '/v1/ads/accounts', { id: 'juice', name: 'Juice', owner: 'juice_brand' });
   await server.api('POST', '/v1/ads/campaigns', {
     id: 'juice-cmp', account: 'juice', name: 'Juice', objective: 'reach', budget_mode: 'daily', budget_micros: 50_000_000,
