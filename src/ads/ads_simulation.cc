@@ -3,11 +3,12 @@
 // HOW IT RUNS. Minute by minute through one UTC day, the day's slot opportunities (the traffic
 // curve's share of `slots_per_day`) each bring a viewer (a country, interests, an engagement
 // multiplier) and the organic item the slot would show. At each minute every group's pass rate
-// (Pacer::PassRate, which moves at most once a minute), delivery (DeliveryOf, with the Cost Cap
-// controller's factor) and budget left are read once, as a server would cache them; the
-// budget left then shrinks by every hold the group takes within the minute. The groups whose
-// targeting matches the viewer and whose draw passes the rate become candidates with their true
-// rates as the model's predictions; the auction runs against the organic item's value times
+// (Pacer::PassRate, which moves at most once a minute), delivery (BidControllers: DeliveryOf
+// with the Cost Cap factor or the Lowest Cost bid, as the feed's ad stage computes them) and
+// budget left are read once, as a server would cache them; the budget left then shrinks by
+// every hold the group takes within the minute. The groups whose targeting matches the viewer
+// and whose draw passes the rate become candidates with their true rates as the model's
+// predictions; the auction runs against the organic item's value times
 // the reserve controller's multiplier; the winner's charge is reserved. An impression-billed
 // win settles at once; a CPC win holds its charge until its click arrives (0.5-5 minutes later,
 // or never: the hold is released after 5 minutes). Clicks lead to conversions 1-60 minutes later
@@ -36,7 +37,7 @@
 #include "ads/ads_store.h"
 #include "ads/auction.h"
 #include "ads/ledger.h"
-#include "ads/lowest_cost.h"
+#include "ads/bid_controllers.h"
 #include "ads/pacer.h"
 #include "common/status_macros.h"
 
@@ -325,8 +326,8 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
   }();
   const int minutes_per_slot = 1440 / static_cast<int>(curve.size());
   const AuctionOptions auction;
-  CostCapController cost_cap(auction, CostCapOptions{});
-  LowestCostController lowest_cost(auction, LowestCostOptions{});
+  // The Cost Cap factor and the Lowest Cost bid, as the feed's ad stage computes them.
+  BidControllers bids(auction, BidControllerOptions{}, &ledger, &pacer);
   ReserveController reserve(o.reserve);
   auto slot_of = [](int64_t t) { return static_cast<int>(((t - kDay0) / (15 * kMinuteMs)) % 96); };
   auto count_billed = [&](Group& G, int64_t charge, int64_t t) {
@@ -416,14 +417,7 @@ absl::StatusOr<AdsSimResult> RunAdsSimulation(const AdsSimOptions& o, std::ostre
       Group& G = groups[gi];
       rate[gi] = pacer.PassRate(G.campaign, G.group, minute_ms);
       if (rate[gi] <= 0) continue;
-      delivery[gi] = DeliveryOf(ledger, G.group, minute_ms);
-      delivery[gi].cost_cap_factor = cost_cap.Factor(G.group, delivery[gi], minute_ms);
-      if (G.group.bid_strategy == BidStrategy::kLowestCost) {
-        const int64_t day_start = minute_ms - minute_ms % kDayMs;
-        delivery[gi].lowest_cost_bid = lowest_cost.Bid(
-            G.group, ledger.SpentOf(G.campaign.id, G.group.id, minute_ms).group_day,
-            pacer.PlannedSpend(G.campaign, G.group, day_start, minute_ms), minute_ms);
-      }
+      delivery[gi] = bids.Delivery(G.campaign, G.group, minute_ms);
       left[gi] = pacer.BudgetLeft(G.campaign, G.group, minute_ms);
       bid[gi] = EffectiveBid(auction, G.group, delivery[gi], minute_ms);
       if (G.group.pacing == Pacing::kSmooth) {

@@ -58,4 +58,13 @@ double LowestCostController::Bid(const AdGroup& g, int64_t spent_today, int64_t 
   return s.bid;
 }
 
+void LowestCostController::Seed(const AdGroup& g, double bid) {
+  if (g.bid_strategy != BidStrategy::kLowestCost || !(bid > 0)) return;
+  common::MutexLock lock(&mu_);
+  State& s = states_[g.id];
+  if (s.bid != 0) return;
+  s.bid = std::clamp(bid, static_cast<double>(auction_.lowest_cost_min_micros),
+                     static_cast<double>(auction_.lowest_cost_max_micros));
+}
+
 }  // namespace foryou::ads

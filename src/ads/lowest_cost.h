@@ -55,6 +55,11 @@ class LowestCostController {
   // day began, `planned_today` its plan from then to now (Pacer::PlannedSpend).
   double Bid(const AdGroup& g, int64_t spent_today, int64_t planned_today, int64_t now_ms);
 
+  // Sets the bid a group the controller has not seen yet starts from (instead of
+  // lowest_cost_start_micros), within the bounds: what a process starting on an existing ledger
+  // knows of the group's market. Does nothing for a group already seen or a bid <= 0.
+  void Seed(const AdGroup& g, double bid);
+
  private:
   struct State {
     double bid = 0;

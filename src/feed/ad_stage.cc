@@ -67,7 +67,7 @@ std::string AdEventId(ads::EventKind kind, std::string_view request_id, int64_t 
 AdStage::AdStage(AdStageOptions options, ads::AdsStore* store, ads::Ledger* ledger,
                  ads::Pacer* pacer, const Scorer* scorer)
     : options_(std::move(options)), store_(store), ledger_(ledger), pacer_(pacer),
-      scorer_(scorer) {}
+      scorer_(scorer), bids_(options_.auction, options_.bid_controllers, ledger, pacer) {}
 
 AdStage::~AdStage() {
   common::MutexLock lock(&mu_);
@@ -82,6 +82,11 @@ absl::Status AdStage::Validate(const AdStageOptions& o) {
   if (o.billing_window_ms < 1000) {
     return absl::InvalidArgumentError("ads.billing_window_ms: must be >= 1000");
   }
+  if (o.impression_window_ms < 1000 || o.impression_window_ms > o.billing_window_ms) {
+    return absl::InvalidArgumentError(
+        "ads.impression_window_ms: must be >= 1000 and <= ads.billing_window_ms");
+  }
+  FORYOU_RETURN_IF_ERROR(ads::BidControllers::Validate(o.bid_controllers));
   if (!(o.micros_per_value >= 0) || !(o.experience_micros >= 0) || !(o.cta_per_play >= 0) ||
       !(o.cta_per_play <= 1) || !(o.cvr_per_cta >= 0) || !(o.cvr_per_cta <= 1)) {
     return absl::InvalidArgumentError("ads: value scales must be >= 0, rates in [0, 1]");
@@ -159,15 +164,13 @@ absl::Status AdStage::Place(const catalog::User& user,
   if (groups->empty()) return absl::OkStatus();  // ads off: nothing is counted or kept
   Viewer viewer;
   uint64_t draw = 0;
-  std::vector<std::pair<std::string, int32_t>> expired;
+  // Best effort: a served ad left behind is deleted by a later sweep or the next Restore.
+  ReleaseExpired(now_ms).IgnoreError();
   {
     common::MutexLock lock(&mu_);
-    expired = ExpireLocked(now_ms);
     viewer = viewers_[user.id];
     draw = ++draws_;
   }
-  // Best effort: a served ad left behind is found expired and deleted by the next Restore.
-  if (!expired.empty()) DeleteServedAds(store_, expired).IgnoreError();
   std::vector<FeedItem>& items = page->items;
   std::vector<FeedItem> out;
   out.reserve(items.size() + items.size() / 4 + 1);
@@ -214,7 +217,8 @@ absl::Status AdStage::Place(const catalog::User& user,
       ads::AdCandidate c{.campaign = &a.campaign, .group = &a.group, .ad = &a.ad,
                          .creator = a.creator, .sound = a.sound};
       c.p_action = PriorRate(*ledger_, a.group, options_);
-      c.delivery = ads::DeliveryOf(*ledger_, a.group, now_ms);
+      // With the Cost Cap factor or the Lowest Cost bid, as the ads simulation bids.
+      c.delivery = bids_.Delivery(a.campaign, a.group, now_ms);
       c.budget_left_micros = pacer_->BudgetLeft(a.campaign, a.group, now_ms);
       c.paced_in = pacer_->Admit(a.campaign, a.group, now_ms, u01(rng));
       if (ads::Check(req, c) != ads::Verdict::kEligible) continue;
@@ -366,22 +370,41 @@ absl::Status AdStage::Place(const catalog::User& user,
   return absl::OkStatus();
 }
 
+absl::Status AdStage::ReleaseExpired(int64_t now_ms) {
+  std::vector<std::pair<std::string, int32_t>> expired;
+  {
+    common::MutexLock lock(&mu_);
+    expired = ExpireLocked(now_ms);
+  }
+  if (expired.empty()) return absl::OkStatus();
+  return ads::DeleteServedAds(store_, expired);
+}
+
 std::vector<std::pair<std::string, int32_t>> AdStage::ExpireLocked(int64_t now_ms) {
   std::vector<std::pair<std::string, int32_t>> gone;
-  if (now_ms - expired_ms_ < 60'000) return gone;
+  if (now_ms - expired_ms_ < kSweepMs) return gone;
   expired_ms_ = now_ms;
   for (auto it = served_.begin(); it != served_.end();) {
-    if (now_ms - it->second.served_ms > options_.billing_window_ms) {
-      if (it->second.held) pacer_->Release(it->second.hold);
-      const size_t split = it->first.find('\n');
-      int32_t position = 0;
-      if (absl::SimpleAtoi(absl::string_view(it->first).substr(split + 1), &position)) {
-        gone.emplace_back(it->first.substr(0, split), position);
+    Served& s = it->second;
+    const int64_t age = now_ms - s.served_ms;
+    if (age <= options_.billing_window_ms) {
+      // No impression yet: the viewer most likely left before the ad; its budget serves again.
+      // The slot stays known until the billing window ends, so a late event still finds it.
+      if (s.held && !s.impression && age > options_.impression_window_ms) {
+        pacer_->Release(s.hold);
+        s.held = false;
+        s.released = true;
       }
-      served_.erase(it++);
-    } else {
       ++it;
+      continue;
     }
+    if (s.held) pacer_->Release(s.hold);
+    const size_t split = it->first.find('\n');
+    int32_t position = 0;
+    if (absl::SimpleAtoi(absl::string_view(it->first).substr(split + 1), &position)) {
+      gone.emplace_back(it->first.substr(0, split), position);
+    }
+    served_.erase(it++);
   }
   for (auto it = viewers_.begin(); it != viewers_.end();) {
     if (now_ms - it->second.seen_ms > ads::kDayMs) {
@@ -397,6 +420,7 @@ absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const st
                            int64_t now_ms) {
   std::shared_ptr<const Active> active;
   std::optional<ads::Reservation> hold;
+  bool late = false;  // the billed event of a slot whose hold went back
   int64_t charge = 0;
   {
     common::MutexLock lock(&mu_);
@@ -410,12 +434,16 @@ absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const st
     if (*done) return absl::OkStatus();
     *done = true;
     active = s.active;
-    const ads::Goal billed = s.item->billed;
-    if (s.held && ads::GoalKind(billed) == kind &&
-        (billed != ads::Goal::kView || kind == ads::EventKind::kView6s)) {
-      hold = s.hold;
+    // A view goal's billed event is the 6 s view (GoalKind).
+    if (ads::GoalKind(s.item->billed) == kind) {
       charge = s.item->charge_micros;
-      s.held = false;
+      if (s.held) {
+        hold = s.hold;
+        s.held = false;
+      } else if (s.released) {
+        late = true;
+        s.released = false;
+      }
     }
   }
   const size_t split = key.find('\n');
@@ -435,6 +463,20 @@ absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const st
       entry.charge_micros = 0;
       added = ledger_->Append(entry, ads::BudgetLimits{});
     }
+  } else if (late) {
+    // The hold went back at the impression window. The charge is held again now and settled
+    // at once, so it takes neither a spent budget nor another ad's hold; without room for it
+    // the event is free. Never a second hold: this one is gone when Settle returns.
+    absl::StatusOr<ads::Reservation> again =
+        pacer_->Reserve(active->campaign, active->group, charge, now_ms);
+    if (again.ok()) {
+      entry.charge_micros = charge;
+      added = pacer_->Settle(*again, entry);
+    }
+    if (!again.ok() || absl::IsResourceExhausted(added.status())) {
+      entry.charge_micros = 0;
+      added = ledger_->Append(entry, ads::BudgetLimits{});
+    }
   } else {
     added = ledger_->Append(entry, ads::BudgetLimits{});
   }
@@ -448,6 +490,7 @@ absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const st
        : kind == ads::EventKind::kView2s   ? s.view2s
        : kind == ads::EventKind::kView6s   ? s.view6s
                                            : s.click) = false;
+      if (late) s.released = true;
       if (hold.has_value() && !s.held) {
         absl::StatusOr<ads::Reservation> again =
             pacer_->Reserve(active->campaign, active->group, charge, now_ms);
@@ -478,6 +521,8 @@ std::string AdStage::FindServedLocked(const std::string& user, std::string_view 
 }
 
 absl::Status AdStage::Observe(absl::Span<const stream::Event> events, int64_t now_ms) {
+  // Best effort, as in Place: a served ad left in the database is deleted later.
+  ReleaseExpired(now_ms).IgnoreError();
   absl::Status first;
   auto keep = [&](absl::Status st) {
     if (first.ok() && !st.ok()) first = std::move(st);
@@ -561,11 +606,22 @@ absl::Status AdStage::Restore(int64_t now_ms) {
     s.item = std::move(item);
     s.user = r.user;
     s.served_ms = r.served_ms;
-    // Billed before the restart: nothing left to hold. Otherwise the charge is held again.
+    // Billed before the restart: nothing left to hold. Otherwise the charge is held again,
+    // unless the impression has not come within its window (the hold had gone back).
     absl::StatusOr<ads::LedgerEntry> billed =
         ledger_->Find(AdEventId(ads::GoalKind(r.billed), r.request_id, r.position));
     if (!billed.ok() && !absl::IsNotFound(billed.status())) return billed.status();
-    if (!billed.ok() && r.charge_micros > 0) {
+    if (r.billed == ads::Goal::kImpression) {
+      s.impression = billed.ok();
+    } else if (!billed.ok()) {
+      absl::StatusOr<ads::LedgerEntry> shown =
+          ledger_->Find(AdEventId(ads::EventKind::kImpression, r.request_id, r.position));
+      if (!shown.ok() && !absl::IsNotFound(shown.status())) return shown.status();
+      s.impression = shown.ok();
+    }
+    if (!billed.ok() && !s.impression && now_ms - r.served_ms > options_.impression_window_ms) {
+      s.released = true;
+    } else if (!billed.ok() && r.charge_micros > 0) {
       absl::StatusOr<ads::Reservation> hold =
           pacer_->Reserve(active->campaign, active->group, r.charge_micros, now_ms);
       // No room left (spent meanwhile): the billed event, if it comes, is free.

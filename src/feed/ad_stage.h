@@ -12,6 +12,11 @@
 // Each served ad (its slot, viewer, billed event and charge) is written to the ads database
 // before the page goes out (ads/served_ads.h) and deleted when its billing window ends, so a
 // stage opened after a restart (Restore) still bills the events of the pages served before it.
+// A hold whose impression does not come within the impression window is released earlier;
+// ReleaseExpired does both, called by Place, Observe and the server's periodic work.
+//
+// Cost Cap and Lowest Cost groups bid through ads::BidControllers (the factor and the bid from
+// the ledger's figures and the pacer's plan), kept by the stage in memory.
 //
 // Thread-safe: Place and Observe may run on any number of request threads. The store, ledger,
 // pacer and scorer must outlive the stage.
@@ -38,6 +43,7 @@
 #include "ads/ad_slots.h"
 #include "ads/ads_store.h"
 #include "ads/auction.h"
+#include "ads/bid_controllers.h"
 #include "ads/ledger.h"
 #include "ads/pacer.h"
 #include "catalog/types.h"
@@ -66,6 +72,12 @@ struct AdStageOptions {
   double cvr_per_cta = 0.1;
   // A served ad's events bill within this long; then an unbilled hold is released.
   int64_t billing_window_ms = 30 * 60'000;
+  // A served ad whose impression has not come within this long (the viewer left before it)
+  // gives its hold back; once the impression came, a click- or view-billed ad's hold waits
+  // for its billed event up to billing_window_ms. In [1000, billing_window_ms].
+  int64_t impression_window_ms = 5 * 60'000;
+  // The Cost Cap factor and the Lowest Cost bid (ads/bid_controllers.h).
+  ads::BidControllerOptions bid_controllers;
   std::string placement = "foryou";
   std::string surface = "foryou";
   int32_t utc_offset_minutes = 0;
@@ -91,8 +103,9 @@ class AdStage {
   AdStage& operator=(const AdStage&) = delete;
   ~AdStage();  // releases the holds of ads still waiting for their billed event
 
-  // InvalidArgument naming the knob for slot options that break the rules or a non-positive
-  // shortlist / window.
+  // InvalidArgument naming the knob for slot options that break the rules, a non-positive
+  // shortlist, a window under 1 s, an impression window longer than the billing window, or
+  // bid controller options out of range.
   [[nodiscard]] static absl::Status Validate(const AdStageOptions& options);
 
   // Reads back the served ads the database holds (written by Place before a restart): those
@@ -128,6 +141,18 @@ class AdStage {
   // Ad groups that may serve now (not paused, dated now, with an approved ad), as last read.
   int active_groups();
 
+  // Releases the holds of served ads past their impression window without an impression and
+  // of those past their billing window (which are forgotten and deleted from the ads
+  // database); forgets viewers idle for a day. Does the work at most once a kSweepMs (earlier
+  // calls return at once), so it may be called on every request and by a periodic task.
+  // Errors: the store's deleting the expired served ads (they are deleted by a later call or
+  // the next Restore).
+  absl::Status ReleaseExpired(int64_t now_ms);
+  static constexpr int64_t kSweepMs = 60'000;
+
+  // The bid controllers the stage's auctions use (for reports and tests).
+  ads::BidControllers& bid_controllers() { return bids_; }
+
  private:
   struct Active {  // one ad group that may serve, with its best ad
     ads::Campaign campaign;
@@ -143,6 +168,9 @@ class AdStage {
     int64_t served_ms = 0;
     bool held = false;
     ads::Reservation hold;
+    // The hold was released before its billed event came (no impression within the impression
+    // window): a late billed event is charged without a hold, within the budget left.
+    bool released = false;
     bool impression = false, view2s = false, view6s = false, click = false;
   };
   struct Viewer {  // what this viewer's feed held so far
@@ -163,8 +191,9 @@ class AdStage {
   // Bills (or records, unbilled) one event of a served ad.
   absl::Status Bill(const std::string& key, ads::EventKind kind, const stream::Event& e,
                     int64_t now_ms);
-  // Drops served ads past their window (releasing their holds) and idle viewers; returns the
-  // slots whose stored served ads are to be deleted (outside mu_).
+  // Releases the holds of served ads without an impression past the impression window; drops
+  // served ads past the billing window (releasing their holds) and idle viewers; returns the
+  // slots whose stored served ads are to be deleted (outside mu_). At most once a kSweepMs.
   std::vector<std::pair<std::string, int32_t>> ExpireLocked(int64_t now_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Notes the outcome of a read of the active groups for MayServe.
@@ -176,6 +205,7 @@ class AdStage {
   ads::Ledger* const ledger_;
   ads::Pacer* const pacer_;
   const Scorer* const scorer_;
+  ads::BidControllers bids_;
 
   common::Mutex groups_mu_;
   uint64_t groups_generation_ ABSL_GUARDED_BY(groups_mu_) = ~0ull;

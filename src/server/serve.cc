@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/clock.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -126,6 +127,11 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
     if (std::chrono::steady_clock::now() - last_trim >= kTrimInterval) {
       malloc_trim(0);
       last_trim = std::chrono::steady_clock::now();
+      // Ad holds past their impression or billing window go back even for groups no request
+      // reaches any more (the stage does the work at most once a minute).
+      if (absl::Status st = engine->ad_stage().ReleaseExpired(common::WallMs()); !st.ok()) {
+        log << "serve: deleting expired served ads (retried later): " << st << "\n";
+      }
     }
     if (!reported && !engine->loop().status().ok()) {
       log << "serve: the trainer stopped (serving goes on, degraded): " << engine->loop().status()
