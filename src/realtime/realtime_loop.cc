@@ -179,7 +179,7 @@ absl::StatusOr<uint64_t> RealtimeLoop::Append(absl::Span<const std::string_view>
   const bool track_own = source_ != nullptr && options_.sink != nullptr && stream_observer_;
   if (track_own) {
     common::MutexLock l(&own_mu_);
-    for (std::string_view r : records) ++own_pending_[r];
+    for (std::string_view r : records) ++own_pending_[absl::string_view(r.data(), r.size())];
   }
   absl::StatusOr<uint64_t> first =
       options_.sink != nullptr ? options_.sink->Append(records) : log_->Append(records);
@@ -190,7 +190,7 @@ absl::StatusOr<uint64_t> RealtimeLoop::Append(absl::Span<const std::string_view>
     {
       common::MutexLock l(&own_mu_);
       for (std::string_view r : records) {
-        auto it = own_pending_.find(r);
+        auto it = own_pending_.find(absl::string_view(r.data(), r.size()));
         if (it == own_pending_.end()) {
           read_back.push_back(r);
         } else if (--it->second == 0) {
@@ -354,7 +354,8 @@ void RealtimeLoop::PassOnStreamRecords() {
   {
     common::MutexLock l(&own_mu_);
     for (const LogRecord& r : records_) {
-      auto it = own_pending_.empty() ? own_pending_.end() : own_pending_.find(r.payload);
+      auto it = own_pending_.empty() ? own_pending_.end()
+                                     : own_pending_.find(absl::string_view(r.payload));
       if (it == own_pending_.end()) {
         others.push_back(r.payload);
       } else if (--it->second == 0) {
