@@ -1,6 +1,8 @@
 // The feed state of two processes on one event topic (librdkafka's mock cluster): each applies
 // the events the other ingested (seen set, "not interested", engagement), its own exactly once
 // (docs/design/kafka_roles.md, "Feed state"). Two Engines as `serve --kafka` wires them.
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -123,7 +125,8 @@ class FeedStateTest : public ::testing::Test {
   }
 
   static uint64_t CreatorOf(server::Engine& engine, const std::string& video) {
-    const feed::VideoEntry* entry = engine.feed().index()->Find(common::VideoKey(video));
+    const auto index = engine.feed().index();
+    const feed::VideoEntry* entry = index->Find(common::VideoKey(video));
     return entry == nullptr ? 0 : entry->proto.creator;
   }
   static int NotInterestedIn(server::Engine& engine, const std::string& video) {
