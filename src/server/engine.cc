@@ -47,6 +47,32 @@ absl::Status UndoShift(const std::string& marker_text, catalog::CatalogStore* st
   return absl::OkStatus();
 }
 
+// Applies log records (events and deletion markers, in log order) to the feed's sessions and
+// engagement as events read back: settings are the catalog's, not changed here. Returns the
+// events applied. Used by the start-up replay of the file log and, on an event stream, for the
+// records other processes appended (RealtimeLoop::SetStreamObserver).
+uint64_t ObserveLogRecordsInFeed(feed::FeedService& feed,
+                                 absl::Span<const std::string_view> payloads) {
+  std::vector<stream::Event> events;
+  uint64_t applied = 0;
+  for (std::string_view payload : payloads) {
+    absl::StatusOr<stream::Event> ev = stream::DecodeEvent(payload);
+    if (ev.ok()) {
+      events.push_back(std::move(*ev));
+    } else if (absl::StatusOr<stream::UserDeletion> d = stream::DecodeUserDeletion(payload);
+               d.ok()) {
+      // A deletion marker: the user's events so far belonged to the deleted account; an
+      // account of the same id made later starts from here.
+      feed.Observe(events, /*apply_settings=*/false);
+      applied += events.size();
+      events.clear();
+      feed.ForgetSession(d->user);
+    }
+  }
+  feed.Observe(events, /*apply_settings=*/false);
+  return applied + events.size();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std::ostream& progress) {
@@ -350,36 +376,6 @@ absl::Status Engine::Seed(std::ostream& progress) {
   FORYOU_RETURN_IF_ERROR(loop_->Snapshot());
   return absl::OkStatus();
 }
-
-namespace {
-
-// Applies log records (events and deletion markers, in log order) to the feed's sessions and
-// engagement as events read back: settings are the catalog's, not changed here. Returns the
-// events applied. Used by the start-up replay of the file log and, on an event stream, for the
-// records other processes appended (RealtimeLoop::SetStreamObserver).
-uint64_t ObserveLogRecordsInFeed(feed::FeedService& feed,
-                                 absl::Span<const std::string_view> payloads) {
-  std::vector<stream::Event> events;
-  uint64_t applied = 0;
-  for (std::string_view payload : payloads) {
-    absl::StatusOr<stream::Event> ev = stream::DecodeEvent(payload);
-    if (ev.ok()) {
-      events.push_back(std::move(*ev));
-    } else if (absl::StatusOr<stream::UserDeletion> d = stream::DecodeUserDeletion(payload);
-               d.ok()) {
-      // A deletion marker: the user's events so far belonged to the deleted account; an
-      // account of the same id made later starts from here.
-      feed.Observe(events, /*apply_settings=*/false);
-      applied += events.size();
-      events.clear();
-      feed.ForgetSession(d->user);
-    }
-  }
-  feed.Observe(events, /*apply_settings=*/false);
-  return applied + events.size();
-}
-
-}  // namespace
 
 absl::Status Engine::ReplayLogIntoFeed() {
   // The feed's sessions and engagement are in memory: rebuild them from the durable log.
