@@ -206,11 +206,13 @@ curl -sf -o /dev/null -H "X-Api-Key: $admin" -H 'Content-Type: application/json'
 for base in "$api" "$api2"; do
   [ "$(visible "$base" nv0 200)" -ge 0 ] || die "nv0 did not reach the replica $base"
 done
+declare -A app_key
+for name in api1 api2; do
+  app_key[$name]="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/$name/keys.json")"
+done
 # explain NAME BASE VIDEO JQ: a field of u0's explanation of VIDEO on that process.
 explain() {
-  local key
-  key="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/$1/keys.json")"
-  curl -s --max-time 2 -H "X-Api-Key: $key" "$2/v1/feed/explain?user=u0&video=$3" |
+  curl -s --max-time 2 -H "X-Api-Key: ${app_key[$1]}" "$2/v1/feed/explain?user=u0&video=$3" |
     jq -r "$4" 2>/dev/null || echo error
 }
 for name in api1 api2; do
