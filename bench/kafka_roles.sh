@@ -18,10 +18,15 @@
 #     by the replica (GET /v1/videos/ID, public: approved only), then removed through the
 #     replica (PATCH moderation) and hidden by the trainer, each within
 #     KAFKA_ROLES_CATALOG_BOUND_MS (1000) of the write's answer.
+#  5. Feed state, rebuilt by every process from the event topic: an impression of v0 and a
+#     "not interested" in a video of creator `nic`, posted by u0 to the trainer, must show on
+#     both replicas (GET /v1/feed/explain: v0 not servable, the `nic` video penalised) within
+#     KAFKA_ROLES_FEED_BOUND_MS (30000) of the POST's answer (`feed_state_ms`, the slower
+#     replica; the 1 s bound is feed_state_test's, in process).
 # With KAFKA_ROLES_SAMPLES=0 only 2, 3 and 4 run. Environment: FORYOU_BIN (build/release/foryou).
 # Prints last: kafka_roles samples=.. p50_ms=.. p99_ms=.. max_ms=.. restored_offset=..
 #   restart_catchup_ms=.. new_replica_catchup_ms=.. catalog_samples=.. catalog_p50_ms=..
-#   catalog_p99_ms=.. catalog_max_ms=.. PASS|FAIL
+#   catalog_p99_ms=.. catalog_max_ms=.. feed_state_ms=.. PASS|FAIL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${FORYOU_BIN:-build/release/foryou}"
@@ -31,6 +36,7 @@ gap="${KAFKA_ROLES_GAP:-20}"
 catchup_limit_ms="${KAFKA_ROLES_CATCHUP_MS:-15000}"
 catalog_samples="${KAFKA_ROLES_CATALOG_SAMPLES:-20}"
 catalog_bound_ms="${KAFKA_ROLES_CATALOG_BOUND_MS:-1000}"
+feed_bound_ms="${KAFKA_ROLES_FEED_BOUND_MS:-30000}"
 
 log() { echo "kafka_roles: $*" >&2; }
 die() { log "error: $*"; keep=1; exit 1; }
@@ -150,6 +156,7 @@ restored="$(grep -o 'serving model at offset [0-9]*' "$work/api1.stderr" | tail 
 restart_ms="$(catchup "$api")"
 log "replica restarted from offset ${restored:-0}; caught up in ${restart_ms} ms ($(ledger "$api"))"
 start api2 api
+api2="$started_base"
 [ "$(field "$started_base" '[.videos, .users]|@csv')" = "$(field "$trainer" '[.videos, .users]|@csv')" ] ||
   { log "the new replica lacks the trainer's catalog when it first answers"; fail=1; }
 new_ms="$(catchup "$started_base")"
@@ -193,11 +200,54 @@ if [ "$catalog_samples" -gt 0 ]; then
     printf "catalog_samples=%d catalog_p50_ms=%d catalog_p99_ms=%d catalog_max_ms=%d", NR, p50, p99, v[NR] }')"
 fi
 
+# Feed state across processes: u0's impression of v0 and "not interested" in nv0 (creator nic),
+# posted to the trainer, reach both replicas' feeds.
+curl -sf -o /dev/null -H "X-Api-Key: $admin" -H 'Content-Type: application/json' \
+  -d '{"id":"nv0","creator":"nic","duration_ms":15000,"moderation":"approved"}' \
+  "$trainer/v1/videos" || die "POST /v1/videos to the trainer failed"
+for base in "$api" "$api2"; do
+  [ "$(visible "$base" nv0 200)" -ge 0 ] || die "nv0 did not reach the replica $base"
+done
+declare -A app_key
+for name in api1 api2; do
+  app_key[$name]="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/$name/keys.json")"
+done
+# explain NAME BASE VIDEO JQ: a field of u0's explanation of VIDEO on that process.
+explain() {
+  curl -s --max-time 2 -H "X-Api-Key: ${app_key[$1]}" "$2/v1/feed/explain?user=u0&video=$3" |
+    jq -r "$4" 2>/dev/null || echo error
+}
+for name in api1 api2; do
+  base="$api"; [ "$name" = api2 ] && base="$api2"
+  [ "$(explain "$name" "$base" v0 .can_serve)" = true ] || die "v0 not servable to u0 on $name before"
+  [ "$(explain "$name" "$base" nv0 '.penalty > 0')" = false ] || die "nv0 penalised on $name before"
+done
+app="$(jq -r '[.keys[] | select(.role == "app")][0].key' "$work/trainer/keys.json")"
+curl -sf -o /dev/null -H "X-Api-Key: $app" -H 'Content-Type: application/json' \
+  -d "{\"events\":[{\"type\":\"impression\",\"user\":\"u0\",\"video\":\"v0\",\"request_id\":\"fs\",\"position\":0,\"surface\":\"foryou\",\"time_ms\":$(date +%s%3N)},{\"type\":\"not_interested\",\"user\":\"u0\",\"video\":\"nv0\",\"time_ms\":$(date +%s%3N)}]}" \
+  "$trainer/v1/events" || die "POST /v1/events to the trainer failed"
+t0="$(date +%s%N)"
+feed_state_ms=-1
+while [ $(( ($(date +%s%N) - t0) / 1000000 )) -le "$feed_bound_ms" ]; do
+  if [ "$(explain api1 "$api" v0 .can_serve)" = false ] &&
+     [ "$(explain api2 "$api2" v0 .can_serve)" = false ] &&
+     [ "$(explain api1 "$api" nv0 '.penalty > 0')" = true ] &&
+     [ "$(explain api2 "$api2" nv0 '.penalty > 0')" = true ]; then
+    feed_state_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    break
+  fi
+  sleep 0.005
+done
+if [ "$feed_state_ms" -lt 0 ]; then
+  log "feed state: $feed_state_ms ms"
+  fail=1
+fi
+
 verdict=PASS
 if [ "$fail" = 1 ] || [ "$restart_ms" -lt 0 ] || [ "$new_ms" -lt 0 ] || [ "${restored:-0}" = 0 ]; then
   verdict=FAIL
   keep=1
 fi
 echo "kafka_roles $stats restored_offset=${restored:-0} restart_catchup_ms=$restart_ms" \
-     "new_replica_catchup_ms=$new_ms $catalog_stats $verdict"
+     "new_replica_catchup_ms=$new_ms $catalog_stats feed_state_ms=$feed_state_ms $verdict"
 [ "$verdict" = PASS ]

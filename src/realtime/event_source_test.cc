@@ -4,6 +4,8 @@
 // path on Kafka, across processes: bench/kafka_kill.sh.
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,20 +29,34 @@ class MemoryStream {
  public:
   explicit MemoryStream(size_t partitions) : partitions_(partitions), parts_(partitions) {}
   absl::StatusOr<uint64_t> Append(absl::Span<const std::string_view> records) {
-    common::MutexLock l(&mu_);
-    if (unavailable_) return absl::UnavailableError("stream down");
     uint64_t before = 0;  // the count before the batch (EventSink::Append)
-    for (const auto& part : parts_) before += part.size();
-    for (std::string_view r : records) {
-      absl::StatusOr<Event> e = stream::DecodeEvent(r);
-      const size_t p = e.ok() ? std::hash<std::string>()(e->user) % partitions_ : 0;
-      parts_[p].emplace_back(r);
+    std::function<void()> lost_ack;
+    {
+      common::MutexLock l(&mu_);
+      if (unavailable_) return absl::UnavailableError("stream down");
+      for (const auto& part : parts_) before += part.size();
+      for (std::string_view r : records) {
+        absl::StatusOr<Event> e = stream::DecodeEvent(r);
+        const size_t p = e.ok() ? std::hash<std::string>()(e->user) % partitions_ : 0;
+        parts_[p].emplace_back(r);
+      }
+      lost_ack = lost_ack_;
+    }
+    if (lost_ack) {
+      lost_ack();
+      return absl::UnavailableError("stored, but the acknowledgement was lost");
     }
     return before;
   }
   void set_unavailable(bool v) {
     common::MutexLock l(&mu_);
     unavailable_ = v;
+  }
+  // Non-null: every batch is stored, then `fn` runs, then the append answers Unavailable (a
+  // broker that took the records and timed out before acknowledging them).
+  void set_lost_ack(std::function<void()> fn) {
+    common::MutexLock l(&mu_);
+    lost_ack_ = std::move(fn);
   }
   size_t size(size_t p) {
     common::MutexLock l(&mu_);
@@ -68,6 +84,7 @@ class MemoryStream {
   common::Mutex mu_;
   std::vector<std::vector<std::string>> parts_ ABSL_GUARDED_BY(mu_);
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> lost_ack_ ABSL_GUARDED_BY(mu_);
 };
 
 class MemorySink : public stream::EventSink {
@@ -228,6 +245,95 @@ TEST_F(EventSourceLoopTest, StreamThatDoesNotAcknowledgeIsUnavailableAndAFault) 
   EXPECT_TRUE((*loop)->storage_health().faults.empty());
   ASSERT_TRUE((*loop)->ProcessAvailable().ok());
   EXPECT_EQ((*loop)->ledger().events, 10u);
+}
+
+// What a loop's stream observer gets: every record it did not append itself with an OK answer.
+class StreamObserverTest : public EventSourceLoopTest {
+ protected:
+  // Opens a loop on the stream whose observer counts the payloads it is given in *seen.
+  std::unique_ptr<RealtimeLoop> Observed(const std::string& name,
+                                         std::map<std::string, int>* seen) {
+    LoopOptions o = Options(true);
+    o.log.dir = dir_ + "/" + name + "/log";
+    o.snapshot_dir.clear();
+    o.joiner.late_store_dir = dir_ + "/" + name + "/late";
+    auto loop = RealtimeLoop::Open(o, testing::TinyConfig(), nullptr);
+    EXPECT_TRUE(loop.ok()) << loop.status();
+    if (!loop.ok()) return nullptr;
+    (*loop)->SetStreamObserver([this, seen](absl::Span<const std::string_view> payloads) {
+      common::MutexLock l(&seen_mu_);
+      for (std::string_view p : payloads) ++(*seen)[std::string(p)];
+    });
+    return std::move(*loop);
+  }
+  static std::vector<std::string> Encoded(const std::vector<Event>& events) {
+    std::vector<std::string> out(events.size());
+    for (size_t i = 0; i < events.size(); ++i) stream::EncodeEvent(events[i], &out[i]);
+    return out;
+  }
+  // Each of `events` was passed exactly `times` times; nothing else was passed.
+  void ExpectPassed(const std::map<std::string, int>& seen, const std::vector<Event>& events,
+                    int times) {
+    common::MutexLock l(&seen_mu_);
+    EXPECT_EQ(seen.size(), times == 0 ? 0u : events.size());
+    for (const std::string& p : Encoded(events)) {
+      auto it = seen.find(p);
+      EXPECT_EQ(it == seen.end() ? 0 : it->second, times);
+    }
+  }
+  common::Mutex seen_mu_;
+};
+
+TEST_F(StreamObserverTest, GetsTheOtherWritersRecordsOnceAndNotItsOwn) {
+  const int64_t now = common::WallMs();
+  std::map<std::string, int> seen_a, seen_b;
+  std::unique_ptr<RealtimeLoop> a = Observed("a", &seen_a), b = Observed("b", &seen_b);
+  ASSERT_TRUE(a && b);
+  const std::vector<Event> from_a = Views(0, 20, now), from_b = Views(20, 5, now);
+  ASSERT_TRUE(a->Ingest(from_a, now).ok());
+  ASSERT_TRUE(b->Ingest(from_b, now).ok());
+  ASSERT_TRUE(a->ProcessAvailable().ok());
+  ASSERT_TRUE(b->ProcessAvailable().ok());
+  EXPECT_EQ(a->ledger().events, 50u);  // the loop itself still reads every record
+  ExpectPassed(seen_a, from_b, 1);
+  ExpectPassed(seen_b, from_a, 1);
+  // Read again by a new process (a restart): its own records of before are not its own now.
+  std::map<std::string, int> seen_c;
+  std::unique_ptr<RealtimeLoop> c = Observed("c", &seen_c);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->ProcessAvailable().ok());
+  std::vector<Event> all = from_a;
+  all.insert(all.end(), from_b.begin(), from_b.end());
+  ExpectPassed(seen_c, all, 1);
+}
+
+TEST_F(StreamObserverTest, RecordsOfAFailedAppendThatReachedTheStreamArePassedOnce) {
+  const int64_t now = common::WallMs();
+  std::map<std::string, int> seen;
+  std::unique_ptr<RealtimeLoop> a = Observed("a", &seen);
+  ASSERT_TRUE(a);
+  // The trainer side reads the batch after the append answered Unavailable.
+  const std::vector<Event> first = Views(0, 4, now);
+  stream_.set_lost_ack([] {});
+  EXPECT_TRUE(absl::IsUnavailable(a->Ingest(first, now).status()));
+  ExpectPassed(seen, first, 0);
+  stream_.set_lost_ack(nullptr);
+  ASSERT_TRUE(a->ProcessAvailable().ok());
+  ExpectPassed(seen, first, 1);
+  // ... and before it answered: the appending thread passes it on.
+  std::map<std::string, int> seen2;
+  std::unique_ptr<RealtimeLoop> b = Observed("b", &seen2);
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->ProcessAvailable().ok());  // b is past `first`
+  const std::vector<Event> second = Views(4, 3, now);
+  RealtimeLoop* reader = b.get();
+  stream_.set_lost_ack([reader] { ASSERT_TRUE(reader->ProcessAvailable().ok()); });
+  EXPECT_TRUE(absl::IsUnavailable(b->Ingest(second, now).status()));
+  stream_.set_lost_ack(nullptr);
+  ASSERT_TRUE(b->ProcessAvailable().ok());
+  std::map<std::string, int> second_only = seen2;
+  for (const std::string& p : Encoded(first)) second_only.erase(p);
+  ExpectPassed(second_only, second, 1);
 }
 
 // A trainer and a replica in one process, sharing the event stream, a parameter stream of one

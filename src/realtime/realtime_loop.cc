@@ -175,8 +175,31 @@ absl::StatusOr<uint64_t> RealtimeLoop::LogUserDeletion(const stream::UserDeletio
 }
 
 absl::StatusOr<uint64_t> RealtimeLoop::Append(absl::Span<const std::string_view> records) {
+  // Own records are noted before they can be read back (SetStreamObserver).
+  const bool track_own = source_ != nullptr && options_.sink != nullptr && stream_observer_;
+  if (track_own) {
+    common::MutexLock l(&own_mu_);
+    for (std::string_view r : records) ++own_pending_[absl::string_view(r.data(), r.size())];
+  }
   absl::StatusOr<uint64_t> first =
       options_.sink != nullptr ? options_.sink->Append(records) : log_->Append(records);
+  if (track_own && !first.ok()) {
+    // The caller applies none of the batch. A record no longer noted was read back already (it
+    // reached the stream though the append failed): it is passed on here, once.
+    std::vector<std::string_view> read_back;
+    {
+      common::MutexLock l(&own_mu_);
+      for (std::string_view r : records) {
+        auto it = own_pending_.find(absl::string_view(r.data(), r.size()));
+        if (it == own_pending_.end()) {
+          read_back.push_back(r);
+        } else if (--it->second == 0) {
+          own_pending_.erase(it);
+        }
+      }
+    }
+    if (!read_back.empty()) stream_observer_(read_back);
+  }
   if (first.ok() || absl::IsInvalidArgument(first.status())) {
     if (first.ok()) {
       common::MutexLock l(&mu_);
@@ -244,6 +267,7 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
   const absl::Status read = ReadRecords(advance_by_wall_clock ? 0 : 100);
   if (!read.ok() && records_.empty()) return read;
   const int64_t now = NowMs();
+  if (source_ && stream_observer_ && !records_.empty()) PassOnStreamRecords();
   uint64_t decode_errors = 0;
   for (const LogRecord& r : records_) {
     ++ledger_.events;
@@ -322,6 +346,24 @@ absl::Status RealtimeLoop::Step(bool* idle, bool advance_by_wall_clock) {
   late_store_fault_ = joiner_->late_store_fault();
   health_.late_store_failures = joiner_->late_store_failures();
   return absl::OkStatus();
+}
+
+void RealtimeLoop::PassOnStreamRecords() {
+  std::vector<std::string_view> others;
+  others.reserve(records_.size());
+  {
+    common::MutexLock l(&own_mu_);
+    for (const LogRecord& r : records_) {
+      auto it = own_pending_.empty() ? own_pending_.end()
+                                     : own_pending_.find(absl::string_view(r.payload));
+      if (it == own_pending_.end()) {
+        others.push_back(r.payload);
+      } else if (--it->second == 0) {
+        own_pending_.erase(it);
+      }
+    }
+  }
+  if (!others.empty()) stream_observer_(others);
 }
 
 absl::Status RealtimeLoop::ReadRecords(int timeout_ms) {

@@ -22,10 +22,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/mutex.h"
@@ -187,6 +189,18 @@ class RealtimeLoop {
   bool WaitForServing(uint64_t offset, int64_t timeout_ms) const;
   // Called on the trainer thread after each sync with the new serving_offset (benchmarks).
   void SetSyncObserver(std::function<void(uint64_t)> observer) { observer_ = std::move(observer); }
+  // With a source (LoopOptions::source): `observer` gets the payload of every record read from
+  // the stream that this loop did not append itself with an OK answer, i.e. the records other
+  // processes appended, and every record after a restart. A record this loop's Ingest or
+  // LogUserDeletion appended and answered OK for is left to that caller, who applies it at
+  // once; one whose append answered an error but reached the stream anyway is passed once (by
+  // the trainer thread, or by the appending thread if the trainer thread read it first). So
+  // every record reaches the caller or the observer exactly once per process. Called on the
+  // trainer thread and on appending threads: must be thread-safe. Set before Start and before
+  // any append; no-op without a source. (docs/design/kafka_roles.md, "Feed state".)
+  void SetStreamObserver(std::function<void(absl::Span<const std::string_view>)> observer) {
+    stream_observer_ = std::move(observer);
+  }
 
   // Predictions for feed requests: thread-safe, never blocked by (and never blocking) syncs.
   const model::ServingModel& serving_model() const { return *serving_model_; }
@@ -237,6 +251,8 @@ class RealtimeLoop {
   RealtimeLoop(LoopOptions options, std::shared_ptr<const model::Catalog> catalog);
   void Run();
   absl::Status Step(bool* idle, bool advance_by_wall_clock);
+  // Trainer thread: gives stream_observer_ the records_ this loop did not append itself.
+  void PassOnStreamRecords();
   // Reads the next records into records_ (file log or source).
   absl::Status ReadRecords(int timeout_ms);
   // Appends encoded records; a storage fault becomes Unavailable and a listed fault.
@@ -301,6 +317,11 @@ class RealtimeLoop {
   mutable common::Mutex serving_mu_;  // with serving_cv_: WaitForServing's wake-ups
   mutable common::CondVar serving_cv_;
   std::function<void(uint64_t)> observer_;
+  std::function<void(absl::Span<const std::string_view>)> stream_observer_;
+  // Payloads this loop is appending or appended with an OK answer, not read back yet (a
+  // multiset: a client may send the same event twice). See SetStreamObserver.
+  mutable common::Mutex own_mu_;
+  absl::flat_hash_map<std::string, uint32_t> own_pending_ ABSL_GUARDED_BY(own_mu_);
   std::atomic<bool> running_{false};
   std::thread thread_;
   mutable common::Mutex mu_;

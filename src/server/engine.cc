@@ -47,6 +47,32 @@ absl::Status UndoShift(const std::string& marker_text, catalog::CatalogStore* st
   return absl::OkStatus();
 }
 
+// Applies log records (events and deletion markers, in log order) to the feed's sessions and
+// engagement as events read back: settings are the catalog's, not changed here. Returns the
+// events applied. Used by the start-up replay of the file log and, on an event stream, for the
+// records other processes appended (RealtimeLoop::SetStreamObserver).
+uint64_t ObserveLogRecordsInFeed(feed::FeedService& feed,
+                                 absl::Span<const std::string_view> payloads) {
+  std::vector<stream::Event> events;
+  uint64_t applied = 0;
+  for (std::string_view payload : payloads) {
+    absl::StatusOr<stream::Event> ev = stream::DecodeEvent(payload);
+    if (ev.ok()) {
+      events.push_back(std::move(*ev));
+    } else if (absl::StatusOr<stream::UserDeletion> d = stream::DecodeUserDeletion(payload);
+               d.ok()) {
+      // A deletion marker: the user's events so far belonged to the deleted account; an
+      // account of the same id made later starts from here.
+      feed.Observe(events, /*apply_settings=*/false);
+      applied += events.size();
+      events.clear();
+      feed.ForgetSession(d->user);
+    }
+  }
+  feed.Observe(events, /*apply_settings=*/false);
+  return applied + events.size();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std::ostream& progress) {
@@ -216,6 +242,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
     FORYOU_RETURN_IF_ERROR(common::SyncDir(options.data_dir));
   }
   FORYOU_RETURN_IF_ERROR(e->ReplayLogIntoFeed());
+  if (options.event_source) {
+    // On an event stream the feed state is every process's: the events other processes
+    // appended reach this feed as the trainer thread reads them; this process's own are
+    // applied where they are ingested (docs/design/kafka_roles.md, "Feed state").
+    e->loop_->SetStreamObserver([feed = e->feed_.get()](absl::Span<const std::string_view> p) {
+      ObserveLogRecordsInFeed(*feed, p);
+    });
+  }
   // The social store: a video's creator gives likes received and the creator's inbox.
   catalog::CatalogStore* store = e->store_.get();
   FORYOU_ASSIGN_OR_RETURN(
@@ -347,28 +381,14 @@ absl::Status Engine::ReplayLogIntoFeed() {
   // The feed's sessions and engagement are in memory: rebuild them from the durable log.
   stream::EventLog& log = loop_->log();
   std::vector<stream::LogRecord> records;
-  std::vector<stream::Event> events;
+  std::vector<std::string_view> payloads;
   for (uint64_t offset = log.StartOffset(); offset < log.EndOffset();) {
     records.clear();
     FORYOU_RETURN_IF_ERROR(log.Read(offset, 8192, &records));
     if (records.empty()) break;
-    events.clear();
-    for (const stream::LogRecord& r : records) {
-      absl::StatusOr<stream::Event> ev = stream::DecodeEvent(r.payload);
-      if (ev.ok()) {
-        events.push_back(std::move(*ev));
-      } else if (absl::StatusOr<stream::UserDeletion> d = stream::DecodeUserDeletion(r.payload);
-                 d.ok()) {
-        // A deletion marker: the user's events so far belonged to the deleted account; an
-        // account of the same id made later starts from here.
-        feed_->Observe(events, /*apply_settings=*/false);
-        report_.replayed_events += events.size();
-        events.clear();
-        feed_->ForgetSession(d->user);
-      }
-    }
-    feed_->Observe(events, /*apply_settings=*/false);
-    report_.replayed_events += events.size();
+    payloads.clear();
+    for (const stream::LogRecord& r : records) payloads.push_back(r.payload);
+    report_.replayed_events += ObserveLogRecordsInFeed(*feed_, payloads);
     offset = records.back().offset + 1;
   }
   return absl::OkStatus();
