@@ -10,6 +10,7 @@ PACKAGES=(
   libsodium-dev  # Argon2id password hashes and session token MACs (src/accounts)
   libxapian-dev  # the search index (src/search)
   librdkafka-dev  # the event log on Kafka and its mock cluster (src/kafka)
+  libjemalloc-dev  # the release binary's malloc (docs/design/memory.md)
   haproxy  # the cluster's front (config/haproxy/cluster.cfg: make demo-cluster, kafka_front_test)
   # the media pipeline (src/media): probe, decode, filter graph, encode, mux
   libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev

@@ -375,7 +375,7 @@ TEST(RulesPropertyTest, RandomCandidateSetsNeverBreakARule) {
                                                        : random_item());
     }
     UserFilters f;
-    absl::flat_hash_set<uint64_t> seen;
+    SeenSet seen;
     NotInterested ni;
     for (int i = uniform(0, 2); i > 0; --i)
       f.hidden_creators.insert(AttributeKey(absl::StrCat("c", uniform(0, 40))));

@@ -17,7 +17,7 @@ UserFilters FiltersOf(const catalog::User& u) {
 }
 
 std::vector<Candidate> KeepEligible(std::vector<Candidate> candidates, const UserFilters& filters,
-                                    const absl::flat_hash_set<uint64_t>& seen, RuleStats* stats) {
+                                    const SeenSet& seen, RuleStats* stats) {
   std::vector<Candidate> kept;
   kept.reserve(candidates.size());
   for (Candidate& c : candidates) {

@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "catalog/types.h"
+#include "feed/seen_set.h"
 #include "feed/candidate.h"
 #include "feed/rules.h"
 
@@ -29,7 +30,7 @@ UserFilters FiltersOf(const catalog::User& user);
 // The eligible candidates of `candidates`, in their order. Counts each excluded one under the
 // first rule it fails in *stats (may be null).
 std::vector<Candidate> KeepEligible(std::vector<Candidate> candidates, const UserFilters& filters,
-                                    const absl::flat_hash_set<uint64_t>& seen, RuleStats* stats);
+                                    const SeenSet& seen, RuleStats* stats);
 
 // In words, the rule counted in `why` (the RuleStats of one failed Eligible call).
 std::string_view IneligibleReason(const RuleStats& why);

@@ -280,8 +280,8 @@ void FeedService::Remember(const Request& r, const ReasonContext& viewer, int64_
   feeds_served_.fetch_add(1);
 }
 
-absl::flat_hash_set<uint64_t> FeedService::ShownVideos(std::string_view user) {
-  absl::flat_hash_set<uint64_t> seen;
+SeenSet FeedService::ShownVideos(std::string_view user) {
+  SeenSet seen;
   sessions_.With(std::string(user), [&](UserSession& s) { seen = s.seen.ToSet(); });
   return seen;
 }
@@ -297,7 +297,7 @@ absl::StatusOr<std::vector<uint64_t>> FeedService::TrendingPage(std::string_view
                                                                  int64_t now_ms) {
   FORYOU_ASSIGN_OR_RETURN(auto u, users_.Get(user));
   const UserFilters filters = FiltersOf(*u);
-  absl::flat_hash_set<uint64_t> seen;
+  SeenSet seen;
   sessions_.With(u->id, [&](UserSession& s) { seen = s.seen.ToSet(); });
   auto index = index_.snapshot();
   std::vector<uint64_t> out;

@@ -38,6 +38,7 @@
 #include "absl/types/span.h"
 #include "catalog/catalog_store.h"
 #include "common/mutex.h"
+#include "feed/seen_set.h"
 #include "feed/embedding_refresher.h"
 #include "feed/engagement.h"
 #include "feed/event_applier.h"
@@ -160,7 +161,7 @@ class FeedService {
   void ForgetSession(std::string_view user);
   // The videos `user` has been shown (served by a feed or impressed), as video keys: the seen
   // set the eligibility rule reads, bounded by seen_capacity. Empty for a user never shown any.
-  absl::flat_hash_set<uint64_t> ShownVideos(std::string_view user);
+  SeenSet ShownVideos(std::string_view user);
   // Records videos another surface (the Following feed) showed `user`: they join the seen set as
   // this feed's served videos do, so no feed shows them again.
   void RecordShown(std::string_view user, absl::Span<const uint64_t> video_keys);

@@ -104,7 +104,7 @@ BENCHMARK(BM_Rank);
 void BM_EligibleAndRules(benchmark::State& state) {
   World& w = TheWorld();
   const FeedOptions options = Options();
-  absl::flat_hash_set<uint64_t> seen;
+  SeenSet seen;
   for (int i = 0; i < 5000; ++i) seen.insert(w.snapshot->all[(i * 7 + 3) % kVideos]->proto.video_key);
   catalog::User user;
   user.hidden_creators = {"c1", "c2"};

@@ -47,7 +47,7 @@ bool ContainsIgnoringAsciiCase(std::string_view haystack, std::string_view needl
 }
 
 Ineligible Check(const Candidate& c, const UserFilters& filters,
-                 const absl::flat_hash_set<uint64_t>& seen) {
+                 const SeenSet& seen) {
   if (!ModerationAllows(c)) return Ineligible::kModeration;
   if (seen.contains(c.video_key)) return Ineligible::kSeen;
   // Key 0 is "no attribute" (original sound, missing creator): it never matches a filter.
@@ -196,7 +196,7 @@ bool ModerationAllows(const Candidate& c) {
 }
 
 bool Eligible(const Candidate& c, const UserFilters& filters,
-              const absl::flat_hash_set<uint64_t>& seen, RuleStats* stats) {
+              const SeenSet& seen, RuleStats* stats) {
   const Ineligible why = Check(c, filters, seen);
   if (stats != nullptr) {
     switch (why) {
@@ -346,7 +346,7 @@ std::vector<Candidate> Arrange(std::vector<Candidate> ranked, int count, const R
 std::vector<std::string> CheckFeed(const std::vector<Candidate>& feed,
                                    const std::vector<Candidate>& previous,
                                    const RuleOptions& options, const UserFilters& filters,
-                                   const absl::flat_hash_set<uint64_t>& seen) {
+                                   const SeenSet& seen) {
   std::vector<std::string> out;
   const Limits limits = LimitsOf(options);
   // One timeline, previous page first; only violations ending at a feed item are reported.

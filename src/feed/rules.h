@@ -24,6 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "feed/seen_set.h"
 #include "feed/candidate.h"
 
 namespace foryou::feed {
@@ -71,7 +72,7 @@ bool ModerationAllows(const Candidate& c);
 // hidden creator or with a hidden sound, no filtered hashtag, no filtered keyword in the caption.
 // Counts the first failing rule in *stats (may be null).
 bool Eligible(const Candidate& c, const UserFilters& filters,
-              const absl::flat_hash_set<uint64_t>& seen, RuleStats* stats);
+              const SeenSet& seen, RuleStats* stats);
 
 // Subtracts the not-interested penalty from each candidate's score (penalty field set), then
 // re-sorts by score, highest first.
@@ -93,6 +94,6 @@ std::vector<Candidate> Arrange(std::vector<Candidate> ranked, int count,
 std::vector<std::string> CheckFeed(const std::vector<Candidate>& feed,
                                    const std::vector<Candidate>& previous,
                                    const RuleOptions& options, const UserFilters& filters,
-                                   const absl::flat_hash_set<uint64_t>& seen);
+                                   const SeenSet& seen);
 
 }  // namespace foryou::feed

@@ -68,7 +68,7 @@ TEST(EligibleTest, EachReasonIsCountedInItsCounter) {
   const Candidate ok =
       w.Make({.creator = "a", .sound = "s", .category = "cats", .caption = "just a cat"});
   const Candidate seen_one = w.Make({.creator = "a"});
-  absl::flat_hash_set<uint64_t> seen = {seen_one.video_key};
+  SeenSet seen = {seen_one.video_key};
 
   RuleStats st;
   EXPECT_TRUE(Eligible(ok, f, seen, &st));
@@ -94,7 +94,7 @@ TEST(EligibleTest, OnlyTheFirstFailingRuleIsCounted) {
   const Candidate c =
       w.Make({.creator = "hidden", .moderation = Moderation::kRemoved, .caption = "x"});
   const Candidate d = w.Make({.creator = "hidden", .caption = "x"});
-  absl::flat_hash_set<uint64_t> seen = {c.video_key, d.video_key};
+  SeenSet seen = {c.video_key, d.video_key};
   RuleStats st;
   EXPECT_FALSE(Eligible(c, f, seen, &st));
   EXPECT_FALSE(Eligible(d, f, seen, &st));

@@ -89,6 +89,6 @@ inline RuleOptions NoExplore(int k = 2, int r = 100) {
 }
 
 inline const UserFilters kNoFilters;
-inline const absl::flat_hash_set<uint64_t> kNoneSeen;
+inline const SeenSet kNoneSeen;
 
 }  // namespace foryou::feed

@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "catalog/challenge.h"
 #include "catalog/types.h"
+#include "feed/seen_set.h"
 #include "feed/candidate.h"
 #include "feed/engagement.h"
 #include "feed/user_session.h"
@@ -66,7 +67,7 @@ struct RetrievalContext {
   // (copied; the watch-next source skips seen videos so its quota is not spent on them).
   WatchNext* watch_next = nullptr;
   std::string model_user;
-  absl::flat_hash_set<uint64_t> seen;
+  SeenSet seen;
   // The hashtag challenges active at now_ms (FeedService::ActiveChallenges); may be null.
   std::shared_ptr<const std::vector<catalog::Challenge>> challenges;
 };

@@ -10,19 +10,29 @@ namespace foryou::feed {
 
 bool SeenVideos::Add(uint64_t key, size_t capacity) {
   if (contains(key)) return false;
-  keys_.push_back(key);
-  while (keys_.size() > capacity) keys_.pop_front();
+  fingerprints_.push_back(SeenFingerprint(key));
+  while (fingerprints_.size() > capacity) fingerprints_.pop_front();
   return true;
 }
 
 void SeenVideos::DropOldest(size_t n) {
-  keys_.erase(keys_.begin(), keys_.begin() + static_cast<ptrdiff_t>(std::min(n, keys_.size())));
-  if (keys_.empty()) keys_.shrink_to_fit();
+  fingerprints_.erase(fingerprints_.begin(),
+                      fingerprints_.begin() +
+                          static_cast<ptrdiff_t>(std::min(n, fingerprints_.size())));
+  if (fingerprints_.empty()) fingerprints_.shrink_to_fit();
 }
 
 bool SeenVideos::contains(uint64_t key) const {
   // Newest first: a video is most often checked again soon after it was shown.
-  return std::find(keys_.rbegin(), keys_.rend(), key) != keys_.rend();
+  const uint32_t f = SeenFingerprint(key);
+  return std::find(fingerprints_.rbegin(), fingerprints_.rend(), f) != fingerprints_.rend();
+}
+
+SeenSet SeenVideos::ToSet() const {
+  SeenSet set;
+  set.reserve(fingerprints_.size());
+  for (uint32_t f : fingerprints_) set.InsertFingerprint(f);
+  return set;
 }
 
 void UserSession::MarkSeen(uint64_t video_key, size_t capacity) { seen.Add(video_key, capacity); }
@@ -141,7 +151,7 @@ void UserSessions::ParkIdle(Shard& shard) {
     }
     shard.served_kept -= s.served.size();
     ParkedSession& p = shard.parked[it->first];
-    p.seen.assign(s.seen.keys().begin(), s.seen.keys().end());
+    p.seen.assign(s.seen.fingerprints().begin(), s.seen.fingerprints().end());
     p.not_interested = std::move(s.not_interested);
     p.served_recorded = s.served_recorded;
     p.last_used = s.last_used;
@@ -160,7 +170,7 @@ void UserSessions::TrimSeen(Shard& shard) {
   struct Holder {
     uint64_t used;
     SeenVideos* live;
-    std::vector<uint64_t>* parked;
+    std::vector<uint32_t>* parked;
   };
   std::vector<Holder> holders;
   for (auto& [user, s] : shard.sessions) {
@@ -345,7 +355,7 @@ SessionMemory UserSessions::Memory() const {
       m.served_records += s.served.size();
       m.not_interested += s.not_interested.creators.size() + s.not_interested.sounds.size() +
                           s.not_interested.hashtags.size();
-      seen_bytes += DequeBytes(s.seen.keys());
+      seen_bytes += DequeBytes(s.seen.fingerprints());
       served_bytes += DequeBytes(s.served);
       for (const ServedItem& item : s.served) served_bytes += ServedBytes(item);
       other += HeapBytes(user) + DequeBytes(s.positives) + DequeBytes(s.likes) +
@@ -356,7 +366,7 @@ SessionMemory UserSessions::Memory() const {
       m.seen_keys += p.seen.size();
       m.not_interested += p.not_interested.creators.size() + p.not_interested.sounds.size() +
                           p.not_interested.hashtags.size();
-      seen_bytes += p.seen.capacity() * sizeof(uint64_t);
+      seen_bytes += p.seen.capacity() * sizeof(uint32_t);
       other += HeapBytes(user) + NotInterestedBytes(p.not_interested);
     }
     m.seen_bytes += seen_bytes;

@@ -13,7 +13,7 @@
 //
 // The live sessions are bounded too: past `max_sessions` (each shard holding 1/kShards of it),
 // the least recently used 1/16 of a shard's sessions are parked. A parked session keeps what the
-// feed promises the person: the seen set (in seen order, 8 bytes a video, so a seen video is
+// feed promises the person: the seen set (in seen order, 4 bytes a video, so a seen video is
 // still never shown again) and the "not interested" counts; its recent positives, likes, skips,
 // last page's tail, exposure counts and served records go. The next With() brings it back.
 //
@@ -38,6 +38,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "feed/seen_set.h"
 #include "absl/functional/function_ref.h"
 #include "common/mutex.h"
 #include "feed/rules.h"
@@ -67,30 +68,31 @@ struct ServedItem {
 inline constexpr size_t kServedRecords = 128;
 
 // The videos shown to one user, in the order first shown, at most `capacity` (the oldest go
-// first). 8 bytes a video: the keys alone, no hash table beside them (one took ~14 bytes more a
-// key, and seen sets grow for as long as their users keep scrolling, up to seen_capacity).
-// Lookups scan the keys, newest first: a page checks its ~10 videos against at most
-// seen_capacity keys; a request that checks many candidates takes ToSet() once.
+// first). 4 bytes a video: the keys' fingerprints alone (seen_set.h), no hash table beside them
+// (one took ~14 bytes more a key, and seen sets grow for as long as their users keep scrolling,
+// up to seen_capacity). Lookups scan the fingerprints, newest first: a page checks its ~10
+// videos against at most seen_capacity of them; a request that checks many candidates takes
+// ToSet() once.
 class SeenVideos {
  public:
   // Adds `key` unless already there, then drops the oldest past `capacity`; true if added.
   bool Add(uint64_t key, size_t capacity);
   bool contains(uint64_t key) const;
-  size_t size() const { return keys_.size(); }
-  bool empty() const { return keys_.empty(); }
-  // Oldest first.
-  const std::deque<uint64_t>& keys() const { return keys_; }
-  // Replaces the keys (oldest first, distinct).
+  size_t size() const { return fingerprints_.size(); }
+  bool empty() const { return fingerprints_.empty(); }
+  // SeenFingerprint of each video, oldest first.
+  const std::deque<uint32_t>& fingerprints() const { return fingerprints_; }
+  // Replaces the fingerprints (oldest first, distinct).
   template <typename It>
   void Assign(It begin, It end) {
-    keys_.assign(begin, end);
+    fingerprints_.assign(begin, end);
   }
-  // Drops the `n` oldest keys (all of them if there are fewer).
+  // Drops the `n` oldest videos (all of them if there are fewer).
   void DropOldest(size_t n);
-  absl::flat_hash_set<uint64_t> ToSet() const { return {keys_.begin(), keys_.end()}; }
+  SeenSet ToSet() const;
 
  private:
-  std::deque<uint64_t> keys_;
+  std::deque<uint32_t> fingerprints_;
 };
 
 struct UserSession {
@@ -131,7 +133,7 @@ struct UserSession {
 inline constexpr size_t kDefaultMaxServedRecords = 262'144;
 // Live sessions kept by default before the least recently used are parked.
 inline constexpr size_t kDefaultMaxSessions = 65'536;
-// Seen-set keys kept by default over all users (8 bytes each: 4 MB).
+// Seen-set keys kept by default over all users (4 bytes each: 2 MB).
 inline constexpr size_t kDefaultMaxSeenKeys = 524'288;
 
 // What the sessions hold, for /metrics: entry counts and an estimate of their heap bytes
@@ -150,7 +152,7 @@ struct SessionMemory {
 
 // What a parked session keeps (see UserSessions).
 struct ParkedSession {
-  std::vector<uint64_t> seen;  // oldest first
+  std::vector<uint32_t> seen;  // SeenFingerprint of each video, oldest first
   NotInterested not_interested;
   uint64_t served_recorded = 0;  // so the shard's served entries never match later records
   uint64_t last_used = 0;        // the shard's use counter at the session's last With()

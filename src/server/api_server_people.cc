@@ -256,7 +256,7 @@ void ApiServer::PeopleRoutes() {
     absl::StatusOr<social::Page<social::Entry>> creators =
         social->Following(*user, "", kFollowingCreators);
     if (!creators.ok()) return SendError(res, creators.status());
-    const absl::flat_hash_set<uint64_t> shown = deps_.feed->ShownVideos(*user);
+    const feed::SeenSet shown = deps_.feed->ShownVideos(*user);
     std::vector<catalog::Video> videos;
     for (const social::Entry& c : creators->items) {
       auto list = deps_.store->VideosByCreator(c.id, kFollowingPerCreator);

@@ -130,7 +130,7 @@ TEST_F(FeedServiceTest, EveryRuleHoldsOverThousandsOfFeeds) {
     if (u % 3 == 0) user.interests = {absl::StrCat("cat", (u + 1) % kCategories)};
     ASSERT_TRUE(feed().CreateUser(user).ok());
     std::vector<Candidate> previous;
-    absl::flat_hash_set<uint64_t> seen;
+    SeenSet seen;
     for (int p = 0; p < kPages; ++p) {
       auto page = feed().Feed(user.id, 10, now_);
       ASSERT_TRUE(page.ok()) << page.status();

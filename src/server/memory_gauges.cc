@@ -1,11 +1,6 @@
 // The memory gauges of /metrics (see the header).
 #include "server/memory_gauges.h"
 
-#include <malloc.h>
-#ifdef FORYOU_SANITIZED
-#include <sanitizer/allocator_interface.h>
-#endif
-
 #include <filesystem>
 #include <memory>
 #include <system_error>
@@ -13,6 +8,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/heap.h"
 #include "common/mutex.h"
 #include "common/rocksdb_options.h"
 
@@ -24,7 +20,7 @@ struct Sizes {
   model::BehaviourMemory behaviour;
   feed::WatchNext::Memory watch_next;
   uint64_t join_pending = 0, join_bytes = 0, late_store_readers_bytes = 0;
-  // The process as a whole: glibc's heap over all arenas, RocksDB's shared budgets, threads.
+  // The process as a whole: the allocator's heap, RocksDB's shared budgets, threads.
   uint64_t malloc_in_use = 0, malloc_free = 0, malloc_mmap = 0;
   uint64_t rocksdb_memtables = 0, rocksdb_block_cache = 0, threads = 0;
 };
@@ -56,15 +52,11 @@ class SizesCache {
       sizes_.join_pending = stats.joiner.pending;
       sizes_.join_bytes = stats.join_bytes;
       sizes_.late_store_readers_bytes = stats.late_store_table_readers_bytes;
-      // mallinfo2 walks every arena under its lock: a few microseconds per render.
-      const struct mallinfo2 heap = mallinfo2();
-      sizes_.malloc_in_use = heap.uordblks + heap.hblkhd;
-#ifdef FORYOU_SANITIZED
-      // The sanitizers' allocator replaces glibc's and keeps its own count.
-      sizes_.malloc_in_use = __sanitizer_get_current_allocated_bytes();
-#endif
-      sizes_.malloc_free = heap.fordblks;
-      sizes_.malloc_mmap = heap.hblkhd;
+      // Whichever allocator serves malloc (common/heap.h): a few microseconds per render.
+      const common::HeapFigures heap = common::ReadHeap();
+      sizes_.malloc_in_use = heap.in_use;
+      sizes_.malloc_free = heap.free;
+      sizes_.malloc_mmap = heap.mapped;
       sizes_.rocksdb_memtables = common::SharedMemtables()->memory_usage();
       sizes_.rocksdb_block_cache = common::SharedBlockCache()->GetUsage();
       sizes_.threads = CountThreads();
@@ -139,11 +131,12 @@ void AddMemoryGauges(Registry* registry, feed::FeedService* feed, realtime::Real
       {"foryou_watch_next_tower_bytes", "Bytes of the two-tower embeddings and their moments",
        [](const Sizes& s) { return static_cast<double>(s.watch_next.tower_bytes); }},
       {"foryou_malloc_in_use_bytes",
-       "Bytes of the heap in use over every malloc arena, large mmapped blocks included",
+       "Bytes the program holds from malloc (large mapped blocks included)",
        [](const Sizes& s) { return static_cast<double>(s.malloc_in_use); }},
-      {"foryou_malloc_free_bytes", "Bytes freed and kept by the malloc arenas (not yet trimmed)",
+      {"foryou_malloc_free_bytes",
+       "Bytes the allocator keeps resident beyond those in use (glibc: free chunks, not trimmed)",
        [](const Sizes& s) { return static_cast<double>(s.malloc_free); }},
-      {"foryou_malloc_mmap_bytes", "Bytes of the large blocks malloc maps on their own",
+      {"foryou_malloc_mmap_bytes", "glibc: bytes of the large blocks it maps on their own; jemalloc: all it has mapped",
        [](const Sizes& s) { return static_cast<double>(s.malloc_mmap); }},
       {"foryou_rocksdb_memtable_bytes", "Memtable bytes of every RocksDB store (shared budget)",
        [](const Sizes& s) { return static_cast<double>(s.rocksdb_memtables); }},

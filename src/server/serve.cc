@@ -1,8 +1,6 @@
 // `foryou serve` (see the header).
 #include "server/serve.h"
 
-#include <malloc.h>
-
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/clock.h"
 #include "common/file_util.h"
+#include "common/heap.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -125,7 +124,7 @@ absl::Status Serve(ServeOptions options, std::ostream& out, std::ostream& log) {
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (std::chrono::steady_clock::now() - last_trim >= kTrimInterval) {
-      malloc_trim(0);
+      common::ReleaseFreeMemory();
       last_trim = std::chrono::steady_clock::now();
       // Ad holds past their impression or billing window go back even for groups no request
       // reaches any more (the stage does the work at most once a minute).
