@@ -453,27 +453,20 @@ absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const st
       .kind = kind, .user = e.user, .account = active->campaign.account,
       .campaign = active->campaign.id, .ad_group = active->group.id, .ad = active->ad.id,
       .time_ms = now_ms};
+  if (late) {
+    // The hold went back at the impression window: the charge is held again now and settled
+    // below like any hold, so it takes neither a spent budget nor another ad's hold; without
+    // room for it the event is free.
+    absl::StatusOr<ads::Reservation> again =
+        pacer_->Reserve(active->campaign, active->group, charge, now_ms);
+    if (again.ok()) hold = *again;
+  }
   absl::StatusOr<bool> added = false;
   if (hold.has_value()) {
     entry.charge_micros = charge;
-    added = pacer_->Settle(*hold, entry);
+    added = pacer_->Settle(*hold, entry);  // the hold is released either way
     if (absl::IsResourceExhausted(added.status())) {
       // An unreserved charge took the budget first: the event is free.
-      pacer_->Release(*hold);
-      entry.charge_micros = 0;
-      added = ledger_->Append(entry, ads::BudgetLimits{});
-    }
-  } else if (late) {
-    // The hold went back at the impression window. The charge is held again now and settled
-    // at once, so it takes neither a spent budget nor another ad's hold; without room for it
-    // the event is free. Never a second hold: this one is gone when Settle returns.
-    absl::StatusOr<ads::Reservation> again =
-        pacer_->Reserve(active->campaign, active->group, charge, now_ms);
-    if (again.ok()) {
-      entry.charge_micros = charge;
-      added = pacer_->Settle(*again, entry);
-    }
-    if (!again.ok() || absl::IsResourceExhausted(added.status())) {
       entry.charge_micros = 0;
       added = ledger_->Append(entry, ads::BudgetLimits{});
     }
@@ -490,8 +483,9 @@ absl::Status AdStage::Bill(const std::string& key, ads::EventKind kind, const st
        : kind == ads::EventKind::kView2s   ? s.view2s
        : kind == ads::EventKind::kView6s   ? s.view6s
                                            : s.click) = false;
-      if (late) s.released = true;
-      if (hold.has_value() && !s.held) {
+      if (late) {
+        s.released = true;  // a late event's hold was taken for this try only
+      } else if (hold.has_value() && !s.held) {
         absl::StatusOr<ads::Reservation> again =
             pacer_->Reserve(active->campaign, active->group, charge, now_ms);
         if (again.ok()) {
