@@ -86,11 +86,16 @@ log "server $bin (pid $server_pid) at $base${SOAK_SERVE_ENV:+ with $SOAK_SERVE_E
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo 0; }
 # What the model's state holds, to tell data growth from allocator growth: the embedding table's
 # bytes (MB) and rows, and the watch-next co-visitation pairs.
+# Then where the RSS is: the heap in use and the allocator's resident bytes beyond it (MB), and
+# the process's anonymous and file-backed resident memory (MB, /proc/PID/smaps_rollup).
 state() {
   curl -s --max-time 5 "$base/metrics" | awk '
     $1 == "foryou_table_bytes" { b = $2 } $1 == "foryou_table_rows" { r = $2 }
     $1 == "foryou_watch_next_pairs" { p = $2 }
-    END { printf "%.1f %d %d", b / 1048576, r, p }'
+    $1 == "foryou_malloc_in_use_bytes" { u = $2 } $1 == "foryou_malloc_free_bytes" { f = $2 }
+    END { printf "%.1f %d %d %.1f %.1f", b / 1048576, r, p, u / 1048576, f / 1048576 }'
+  awk '/^Anonymous:/ { a = $2 } /^Rss:/ { r = $2 }
+    END { printf " %.1f %.1f", a / 1024, (r - a) / 1024 }' "/proc/$server_pid/smaps_rollup" 2>/dev/null
 }
 common=(FEED_LOAD_LUA_DIR="$lua_dir" FEED_LOAD_KEY="$key" FEED_LOAD_THREADS=1)
 env "${common[@]}" FEED_LOAD_CONNS="$event_conns" FEED_LOAD_EVENT_RATE="$event_rps" \
@@ -104,12 +109,13 @@ env "${common[@]}" FEED_LOAD_CONNS="$conns" FEED_LOAD_RATE="$rps" \
 bg_pids+=($!)
 
 # The memory gauges (docs/design/memory.md: entries and estimated bytes of each growing
-# structure), saved at the end of the warm-up and at the end of the run.
+# structure), saved at the end of the warm-up and at the end of the run, and every minute to gauges.tsv.
 memory_gauges() {
   curl -s --max-time 5 "$base/metrics" |
     awk '$1 ~ /^foryou_(sessions|behaviour|join|watch_next|table|malloc|rocksdb|process)_/ && $1 !~ /_total$/ { print $1, $2 }'
 }
-# t_s rss_kb table_mb table_rows covis_pairs, one line per sample, from the start of the load.
+# t_s rss_kb table_mb table_rows covis_pairs heap_in_use_mb heap_free_mb anon_mb file_mb, one line
+# per sample, from the start of the load.
 series="$out/rss.tsv"
 : >"$series"
 start=$SECONDS
@@ -120,6 +126,7 @@ while [ $((SECONDS - start)) -lt "$secs" ]; do
   if [ "$t" -le "$warmup" ] || [ ! -s "$out/gauges.warm" ]; then memory_gauges >"$out/gauges.warm"; fi
   if [ $((t % 60)) -lt "$sample" ]; then
     log "t=${t}s rss=$(($(rss_kb) / 1024)) MB load $(cut -d' ' -f1-3 /proc/loadavg)"
+    memory_gauges | sed "s/^/$t /" >>"$out/gauges.tsv"
   fi
   sleep "$sample"
 done
@@ -141,8 +148,9 @@ rejected="$(curl -s "$base/metrics" | awk '$1 ~ /^foryou_events_rejected_total/ 
 # The summary: the series at every minute, the warm RSS (last sample at or before the warm-up's
 # end), the end RSS, min / max after the warm-up.
 echo "soak RSS series, one sample a minute (the model's state beside it: embedding table MB and"
-echo "rows, watch-next co-visitation pairs):"
-awk -v s="$sample" '{ if ($1 % 60 < s) printf "  t=%5ds  rss %7.1f MB  table %7.1f MB %9d rows  covis %9d pairs\n", $1, $2 / 1024, $3, $4, $5 }' "$series"
+echo "rows, watch-next co-visitation pairs; the heap in use + the allocator's resident beyond it;"
+echo "the process's anonymous and file-backed resident memory):"
+awk -v s="$sample" '{ if ($1 % 60 < s) printf "  t=%5ds  rss %7.1f MB  table %7.1f MB %9d rows  covis %9d pairs  heap %7.1f + %6.1f MB  anon %7.1f file %6.1f MB\n", $1, $2 / 1024, $3, $4, $5, $6, $7, $8, $9 }' "$series"
 read -r warm_kb end_kb warm_sd end_sd warm_n end_n min_kb max_kb slope <<<"$(
   awk -v warmup="$warmup" -v secs="$secs" -v avg="$avg" -f bench/soak_rss.awk "$series")"
 growth="$(awk -v a="$warm_kb" -v b="$end_kb" 'BEGIN { printf("%.1f", (a > 0) ? (b - a) * 100 / a : 999) }')"

@@ -120,7 +120,8 @@ class EmbeddingTable {
   // Writes a snapshot file to `path` (docs/formats/snapshot.md) atomically: `path + ".tmp"`
   // then fsync + rename, so a crash leaves the previous file intact. Consistent: the snapshot
   // holds the table as it was between two ApplyGradients/ApplyDelta/Expire calls (writers wait
-  // while rows are copied to memory; readers never wait). `user_version` is stored verbatim
+  // until the last block is written, one shard's rows in memory at a time; readers never wait;
+  // the fsync runs after the writers resume). `user_version` is stored verbatim
   // (callers record e.g. a log offset there).
   [[nodiscard]] absl::Status WriteSnapshot(const std::string& path, uint64_t user_version = 0);
 
@@ -160,7 +161,7 @@ class EmbeddingTable {
   uint32_t shard_bits_ = 0;
   std::atomic<uint64_t> bytes_{0};  // shared by all shards for the memory budget
   // Writers (ApplyGradients, ApplyDelta, Expire, TrimToRowBudget, LoadSnapshot) hold this shared; WriteSnapshot
-  // holds it exclusively while it copies rows, so a snapshot never sees half a batch.
+  // holds it exclusively while it writes the rows, so a snapshot never sees half a batch.
   mutable common::RwMutex gate_;
 };
 

@@ -1,8 +1,9 @@
 // Snapshot write and load for EmbeddingTable. The byte layout is docs/formats/snapshot.md.
 //
-// Write: with the table gate held exclusively (writers paused, readers not), every shard's rows
-// are copied to memory; then, with the gate released, each shard becomes one zstd block streamed
-// to `path.tmp` with a running XXH3 checksum, and the file is committed by fsync + rename.
+// Write: with the table gate held exclusively (writers paused, readers not), each shard in turn
+// is copied to a buffer and becomes one zstd block streamed to `path.tmp` with a running XXH3
+// checksum (one shard's rows in memory at a time, not the table's); then, with the gate
+// released, the file is committed by fsync + rename.
 // Load: the whole file is read and verified (footer, file checksum, every block's checksum and
 // sizes, slots and dims against this table's config, no duplicate keys) while rows are staged
 // into fresh shard structures; only when all of it passed are the shards swapped in.
@@ -66,80 +67,69 @@ class ChecksummedWriter {
 }  // namespace
 
 absl::Status EmbeddingTable::WriteSnapshot(const std::string& path, uint64_t user_version) {
-  // 1. Copy rows with writers paused.
-  struct SlotRows {
-    const internal::SlotTable* slot;
-    std::vector<std::vector<char>> shards;
-    uint64_t rows = 0;
-  };
-  std::vector<SlotRows> copies;
-  {
-    common::WriterLock gate(&gate_);
-    for (const auto& st : slots_) {
-      SlotRows sr{st.get(), std::vector<std::vector<char>>(st->num_shards())};
-      for (uint32_t sh = 0; sh < st->num_shards(); ++sh) {
-        st->CopyRows(sh, &sr.shards[sh]);
-        sr.rows += sr.shards[sh].size() / st->row_bytes();
-      }
-      copies.push_back(std::move(sr));
-    }
-  }
-  // 2. Stream the file.
   ChecksummedWriter w;
   if (absl::Status s = w.Open(path); !s.ok()) return s;
-  std::string buf;
-  buf.append(kMagic, 8);
-  Put<uint32_t>(&buf, kFormatVersion);
-  Put<uint32_t>(&buf, static_cast<uint32_t>(copies.size()));
-  Put<uint64_t>(&buf, user_version);
-  Put<uint64_t>(&buf, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count()));
-  for (const SlotRows& sr : copies) {
-    Put<uint32_t>(&buf, sr.slot->config().slot);
-    Put<uint32_t>(&buf, sr.slot->dim());
-    Put<uint32_t>(&buf, static_cast<uint32_t>(sr.slot->config().optimizer));
-    Put<uint32_t>(&buf, sr.slot->row_bytes());
-    Put<uint64_t>(&buf, sr.rows);
-  }
-  if (absl::Status s = w.Append(buf); !s.ok()) return s;
-  uint64_t blocks = 0, total_rows = 0;
-  std::string compressed;
-  for (SlotRows& sr : copies) {
-    for (std::vector<char>& raw : sr.shards) {
-      if (raw.empty()) continue;
-      compressed.resize(ZSTD_compressBound(raw.size()));
-      const size_t clen =
-          ZSTD_compress(compressed.data(), compressed.size(), raw.data(), raw.size(), kZstdLevel);
-      if (ZSTD_isError(clen)) {
-        return absl::InternalError(absl::StrCat("zstd: ", ZSTD_getErrorName(clen)));
-      }
-      compressed.resize(clen);
-      const uint32_t rows = static_cast<uint32_t>(raw.size() / sr.slot->row_bytes());
-      buf.clear();
-      buf.append(kBlockMagic, 4);
-      Put<uint32_t>(&buf, sr.slot->config().slot);
-      Put<uint32_t>(&buf, rows);
-      Put<uint32_t>(&buf, sr.slot->row_bytes());
-      Put<uint64_t>(&buf, raw.size());
-      Put<uint64_t>(&buf, clen);
-      Put<uint64_t>(&buf, XXH3_64bits(compressed.data(), clen));
-      if (absl::Status s = w.Append(buf); !s.ok()) return s;
-      if (absl::Status s = w.Append(compressed); !s.ok()) return s;
-      std::vector<char>().swap(raw);  // free as we go
-      ++blocks;
-      total_rows += rows;
+  {
+    // Writers wait from the row counts to the last block (readers do not), so the file is the
+    // table between two writer calls while only one shard's rows are in memory at a time.
+    common::WriterLock gate(&gate_);
+    std::string buf;
+    buf.append(kMagic, 8);
+    Put<uint32_t>(&buf, kFormatVersion);
+    Put<uint32_t>(&buf, static_cast<uint32_t>(slots_.size()));
+    Put<uint64_t>(&buf, user_version);
+    Put<uint64_t>(&buf, static_cast<uint64_t>(
+                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count()));
+    for (const auto& st : slots_) {
+      Put<uint32_t>(&buf, st->config().slot);
+      Put<uint32_t>(&buf, st->dim());
+      Put<uint32_t>(&buf, static_cast<uint32_t>(st->config().optimizer));
+      Put<uint32_t>(&buf, st->row_bytes());
+      Put<uint64_t>(&buf, st->rows());
     }
+    if (absl::Status s = w.Append(buf); !s.ok()) return s;
+    uint64_t blocks = 0, total_rows = 0;
+    std::vector<char> raw;
+    std::string compressed;
+    for (const auto& st : slots_) {
+      for (uint32_t sh = 0; sh < st->num_shards(); ++sh) {
+        raw.clear();
+        st->CopyRows(sh, &raw);
+        if (raw.empty()) continue;
+        compressed.resize(ZSTD_compressBound(raw.size()));
+        const size_t clen =
+            ZSTD_compress(compressed.data(), compressed.size(), raw.data(), raw.size(), kZstdLevel);
+        if (ZSTD_isError(clen)) {
+          return absl::InternalError(absl::StrCat("zstd: ", ZSTD_getErrorName(clen)));
+        }
+        compressed.resize(clen);
+        const uint32_t rows = static_cast<uint32_t>(raw.size() / st->row_bytes());
+        buf.clear();
+        buf.append(kBlockMagic, 4);
+        Put<uint32_t>(&buf, st->config().slot);
+        Put<uint32_t>(&buf, rows);
+        Put<uint32_t>(&buf, st->row_bytes());
+        Put<uint64_t>(&buf, raw.size());
+        Put<uint64_t>(&buf, clen);
+        Put<uint64_t>(&buf, XXH3_64bits(compressed.data(), clen));
+        if (absl::Status s = w.Append(buf); !s.ok()) return s;
+        if (absl::Status s = w.Append(compressed); !s.ok()) return s;
+        ++blocks;
+        total_rows += rows;
+      }
+    }
+    buf.clear();
+    buf.append(kFooterMagic, 8);
+    Put<uint64_t>(&buf, blocks);
+    Put<uint64_t>(&buf, total_rows);
+    if (absl::Status s = w.Append(buf); !s.ok()) return s;
+    buf.clear();
+    Put<uint64_t>(&buf, w.digest());
+    if (absl::Status s = w.Append(buf); !s.ok()) return s;
   }
-  buf.clear();
-  buf.append(kFooterMagic, 8);
-  Put<uint64_t>(&buf, blocks);
-  Put<uint64_t>(&buf, total_rows);
-  if (absl::Status s = w.Append(buf); !s.ok()) return s;
-  buf.clear();
-  Put<uint64_t>(&buf, w.digest());
-  if (absl::Status s = w.Append(buf); !s.ok()) return s;
-  return w.Commit();
+  return w.Commit();  // fsync and rename with writers running again
 }
 
 absl::StatusOr<uint64_t> EmbeddingTable::LoadSnapshot(const std::string& path) {

@@ -1,11 +1,13 @@
 // Snapshot round trips, refusal of corrupt/truncated/mismatched files, atomic replacement and
 // consistency under concurrent training.
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "common/file_util.h"
+#include "common/heap.h"
 #include "embedding/embedding_table.h"
 #include "gtest/gtest.h"
 
@@ -210,6 +212,42 @@ TEST(SnapshotTest, FailedWriteLeavesThePreviousSnapshot) {
 
 // Training applies whole batches that raise every key's count by one. A consistent snapshot holds
 // all keys with the same count: never a batch half-applied.
+TEST(SnapshotTest, WritingHoldsOneShardOfRowsInMemoryAtATime) {
+  // ~17 MB of rows over 64 shards; a poller watches the heap while the snapshot is written.
+  TableConfig c;
+  SlotConfig a;
+  a.slot = 1;
+  a.dim = 32;
+  c.slots = {a};
+  c.shards_per_slot = 64;
+  auto t = EmbeddingTable::Create(c);
+  ASSERT_TRUE(t.ok());
+  std::vector<FeatureId> keys;
+  for (uint64_t k = 0; k < 65'536; ++k) keys.push_back(MakeFeatureId(1, k));
+  ASSERT_TRUE((*t)->ApplyGradients(keys, std::vector<float>(keys.size() * 32, 0.5f), 1).ok());
+  const uint64_t payload = (*t)->Stats().payload_bytes;
+  ASSERT_GE(payload, 16u << 20);
+
+  const uint64_t before = common::ReadHeap().in_use;
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> peak{before};
+  std::thread poller([&] {
+    while (!done.load()) {
+      const uint64_t now = common::ReadHeap().in_use;
+      if (now > peak.load()) peak.store(now);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  const absl::Status s = (*t)->WriteSnapshot(TestDir() + "/t.snap");
+  done.store(true);
+  poller.join();
+  ASSERT_TRUE(s.ok()) << s;
+  // A copy of every row (the table's payload) held while compressing would pass a quarter of
+  // it; one shard is 1/64.
+  const uint64_t extra = peak.load() > before ? peak.load() - before : 0;
+  EXPECT_LT(extra, payload / 4) << "extra heap while writing " << extra << " bytes, rows " << payload;
+}
+
 TEST(SnapshotTest, SnapshotDuringTrainingHoldsWholeBatches) {
   const std::string path = TestDir() + "/table.fysnap";
   TableConfig c = Config();

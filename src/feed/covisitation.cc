@@ -33,7 +33,16 @@ void CoVisitation::AddLive(const std::deque<uint32_t>& recent, uint32_t v, size_
   }
 }
 
-void CoVisitation::AddPair(uint32_t a, uint32_t b, float live, float history) {
+namespace {
+
+// a + b, at most CoVisitation::kMaxCount.
+uint16_t CovisSaturatingAdd(uint16_t a, uint16_t b) {
+  return static_cast<uint16_t>(std::min<uint32_t>(uint32_t{a} + b, CoVisitation::kMaxCount));
+}
+
+}  // namespace
+
+void CoVisitation::AddPair(uint32_t a, uint32_t b, uint16_t live, uint16_t history) {
   for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
     Video& v = videos_[x];
     if (v.live_only >= max_neighbours_ && NewEntryGrows(v.neighbours) &&
@@ -48,8 +57,8 @@ void CoVisitation::AddPair(uint32_t a, uint32_t b, float live, float history) {
     } else if (nb.history == 0 && history > 0) {
       --v.live_only;
     }
-    nb.live += live;
-    nb.history += history;
+    nb.live = CovisSaturatingAdd(nb.live, live);
+    nb.history = CovisSaturatingAdd(nb.history, history);
   }
 }
 
@@ -70,7 +79,7 @@ bool CoVisitation::NewEntryGrows(const absl::flat_hash_map<uint32_t, Neighbour>&
 void CoVisitation::Prune(Video& v) {
   // Keeps the max_neighbours strongest live-only entries: drops those at or below the live
   // count just under them (with ties, fewer stay).
-  std::vector<float> counts;
+  std::vector<uint16_t> counts;
   counts.reserve(v.live_only);
   for (const auto& [k, n] : v.neighbours) {
     if (n.history == 0) counts.push_back(n.live);
@@ -78,7 +87,7 @@ void CoVisitation::Prune(Video& v) {
   const size_t drop = counts.size() - max_neighbours_;  // live_only >= max_neighbours_
   if (drop == 0) return;
   std::nth_element(counts.begin(), counts.begin() + (drop - 1), counts.end());
-  const float cut = counts[drop - 1];
+  const uint16_t cut = counts[drop - 1];
   // Into a fresh table of the same capacity: erasing in place leaves tombstones, which make a
   // Swiss table grow before it is full.
   absl::flat_hash_map<uint32_t, Neighbour> kept;
