@@ -1,6 +1,7 @@
 // The feed state of two processes on one event topic (librdkafka's mock cluster): each applies
-// the events the other ingested (seen set, "not interested", engagement), its own exactly once
-// (docs/design/kafka_roles.md, "Feed state"). Two Engines as `serve --kafka` wires them.
+// the events the other ingested (seen set, "not interested", engagement), its own exactly once,
+// and a process started from a snapshot rebuilds it from the events before the snapshot's
+// position too (docs/design/kafka_roles.md, "Feed state"). Engines as `serve --kafka` wires them.
 #include <unistd.h>
 
 #include <chrono>
@@ -53,9 +54,12 @@ class FeedStateTest : public ::testing::Test {
 
   // An Engine on the topic (as UseKafkaEventStream wires `serve --kafka`) with the same catalog
   // as the other: user u1, videos v0..v29 by creators c0..c9.
-  std::unique_ptr<server::Engine> OpenEngine(const std::string& name) {
+  // A catalog already in the data directory (a restart, a copied one) is kept.
+  std::unique_ptr<server::Engine> OpenEngine(const std::string& name,
+                                             const std::string& snapshot_dir = "") {
     server::EngineOptions o;
     o.data_dir = (dir_ / name).string();
+    o.snapshot_dir = snapshot_dir;
     o.model_config_json = kTinyModel;
     o.fsync = stream::FsyncPolicy::kNever;
     o.snapshot_interval_ms = 3600'000;
@@ -79,6 +83,7 @@ class FeedStateTest : public ::testing::Test {
     auto engine = server::Engine::Open(o, std::cerr);
     EXPECT_TRUE(engine.ok()) << engine.status();
     if (!engine.ok()) return nullptr;
+    if ((*engine)->store().num_videos() > 0) return std::move(*engine);
     const int64_t now = common::WallMs();
     for (int v = 0; v < kVideos; ++v) {
       catalog::Video video;
@@ -179,6 +184,65 @@ TEST_F(FeedStateTest, EventsIngestedByOneProcessReachTheOthersFeedWithinASecond)
     EXPECT_EQ(e->feed().SessionOf("u1").impressions, 1u);
     EXPECT_EQ(e->feed().engagement().events(), 3u);
     EXPECT_EQ(e->feed().engagement().Counts(v3).impressions, 1u);
+  }
+}
+
+TEST_F(FeedStateTest, AProcessStartedFromASnapshotRebuildsTheFeedStateBeforeItsPosition) {
+  // Before the snapshot: ten impressions (v0..v9) and a "not interested" in v7, through A.
+  std::vector<stream::Event> before;
+  for (int v = 0; v < 10; ++v) {
+    before.push_back(Event(stream::EventType::kImpression, absl::StrCat("v", v)));
+  }
+  before.push_back(Event(stream::EventType::kNotInterested, "v7"));
+  Ingest(*a_, before);
+  ReadAll(before.size());
+  a_->loop().Stop();
+  ASSERT_TRUE(a_->loop().Snapshot().ok());
+  const uint64_t position = a_->loop().ledger().events;
+  ASSERT_EQ(position, before.size());
+  // After it: one more impression (v10), through B; the restarted A reads it from the topic.
+  Ingest(*b_, {Event(stream::EventType::kImpression, "v10")});
+  a_.reset();
+  // A new process on a copy of A's catalog, started from A's snapshot (as a new replica from
+  // the trainer's), and A itself restarted.
+  fs::create_directories(dir_ / "c");
+  fs::copy(dir_ / "a" / "catalog", dir_ / "c" / "catalog", fs::copy_options::recursive);
+  std::unique_ptr<server::Engine> c = OpenEngine("c", (dir_ / "a" / "snapshots").string());
+  a_ = OpenEngine("a");
+  ASSERT_TRUE(a_ && c);
+  for (server::Engine* e : {a_.get(), c.get()}) {
+    ASSERT_EQ(e->loop().restored_offset(), position);
+    e->loop().Start();
+  }
+  ASSERT_GE(Within(5000,
+                   [&] {
+                     return a_->loop().stats().events_read >= 1 &&
+                            c->loop().stats().events_read >= 1;
+                   }),
+            0);
+  const uint64_t c7 = CreatorOf(*c, "v7");
+  for (server::Engine* e : {a_.get(), c.get()}) {
+    // Every event once: the ones before the position from the rebuild, v10 from the loop.
+    EXPECT_EQ(e->feed().SessionOf("u1").impressions, 11u);
+    EXPECT_EQ(e->feed().engagement().events(), 12u);
+    EXPECT_EQ(NotInterestedIn(*e, "v7"), 1);
+    const feed::SeenSet seen = e->feed().ShownVideos("u1");
+    for (int v = 0; v <= 10; ++v) EXPECT_TRUE(seen.contains(common::VideoKey(absl::StrCat("v", v))));
+    // None of them is served again, and a video of v7's creator carries the penalty.
+    for (int page = 0; page < 2; ++page) {
+      auto served = e->feed().Feed("u1", 9, common::WallMs());
+      ASSERT_TRUE(served.ok()) << served.status();
+      EXPECT_FALSE(served->items.empty());
+      for (const feed::FeedItem& item : served->items) {
+        for (int v = 0; v <= 10; ++v) {
+          EXPECT_NE(item.candidate.video_key, common::VideoKey(absl::StrCat("v", v)))
+              << "page " << page;
+        }
+        if (item.candidate.creator == c7) {
+          EXPECT_GT(item.candidate.penalty, 0.0f);
+        }
+      }
+    }
   }
 }
 

@@ -212,6 +212,14 @@ absl::Status KafkaEventReader::Commit() {
 }
 
 absl::StatusOr<KafkaPosition> KafkaEventReader::EndPosition(int timeout_ms) {
+  return Watermarks(/*high=*/true, timeout_ms);
+}
+
+absl::StatusOr<KafkaPosition> KafkaEventReader::StartPosition(int timeout_ms) {
+  return Watermarks(/*high=*/false, timeout_ms);
+}
+
+absl::StatusOr<KafkaPosition> KafkaEventReader::Watermarks(bool high_side, int timeout_ms) {
   absl::StatusOr<int32_t> count = internal::TopicPartitionCount(rk_, options_.topic, timeout_ms);
   if (!count.ok()) return count.status();
   KafkaPosition end;
@@ -221,9 +229,10 @@ absl::StatusOr<KafkaPosition> KafkaEventReader::EndPosition(int timeout_ms) {
     if (rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk_, options_.topic.c_str(), p,
                                                                  &low, &high, timeout_ms);
         e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return internal::KafkaError(absl::StrCat("end of partition ", p), e);
+      return internal::KafkaError(
+          absl::StrCat(high_side ? "end" : "beginning", " of partition ", p), e);
     }
-    end.next[p] = high;
+    end.next[p] = high_side ? high : low;
   }
   return end;
 }

@@ -92,6 +92,8 @@ class KafkaEventReader {
 
   // The end of every partition (its high watermark): the position after the last record.
   [[nodiscard]] absl::StatusOr<KafkaPosition> EndPosition(int timeout_ms);
+  // The beginning of every partition (its low watermark): the first record retention kept.
+  [[nodiscard]] absl::StatusOr<KafkaPosition> StartPosition(int timeout_ms);
 
  private:
   explicit KafkaEventReader(KafkaReaderOptions options, KafkaPosition from);
@@ -100,6 +102,8 @@ class KafkaEventReader {
   void Rebalance(int err, void* partitions);
   // Assigns `partitions` (an rd_kafka_topic_partition_list_t), each at its offset in position_.
   absl::Status Assign(void* partitions);
+  // Each partition's low (`high` false) or high watermark.
+  absl::StatusOr<KafkaPosition> Watermarks(bool high, int timeout_ms);
 
   const KafkaReaderOptions options_;
   rd_kafka_s* rk_ = nullptr;

@@ -51,6 +51,7 @@ absl::Status KafkaEventSource::Poll(size_t max_records, int timeout_ms,
   // Records returned before an error are in the reader's position: they are handed on too.
   out->reserve(records_.size());
   for (KafkaRecord& r : records_) {
+    if (end_ && r.offset >= end_->Next(r.partition)) continue;  // at or past the end
     out->push_back({KafkaRecordId(r.partition, r.offset), std::move(r.payload), r.append_time_ms});
   }
   return s;
@@ -64,6 +65,28 @@ absl::StatusOr<uint64_t> KafkaEventSource::End(int timeout_ms) {
   absl::StatusOr<KafkaPosition> end = reader_->EndPosition(timeout_ms);
   if (!end.ok()) return end.status();
   return PositionCount(*end);
+}
+
+absl::Status KafkaEventSource::SetEnd(std::string_view end) {
+  absl::StatusOr<KafkaPosition> e = DecodeKafkaPosition(end);
+  if (!e.ok()) return e.status();
+  absl::StatusOr<KafkaPosition> start = reader_->StartPosition(/*timeout_ms=*/10000);
+  if (!start.ok()) return start.status();
+  end_ = std::move(*e);
+  start_ = std::move(*start);
+  return absl::OkStatus();
+}
+
+bool KafkaEventSource::ReachedEnd() const {
+  if (!end_) return false;
+  const KafkaPosition at = reader_->position();
+  for (size_t p = 0; p < end_->next.size(); ++p) {
+    const int32_t partition = static_cast<int32_t>(p);
+    const int64_t end = end_->next[p];
+    if (end <= 0 || at.Next(partition) >= end || start_.Next(partition) >= end) continue;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace foryou::kafka

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,12 +64,18 @@ class KafkaEventSource : public stream::EventSource {
   std::string Position() const override;
   uint64_t count() const override;
   [[nodiscard]] absl::StatusOr<uint64_t> End(int timeout_ms) override;
+  // A partition whose records before `end` retention has deleted counts as reached (its
+  // beginning, the low watermark, is asked for here).
+  [[nodiscard]] absl::Status SetEnd(std::string_view end) override;
+  bool ReachedEnd() const override;
 
  private:
   explicit KafkaEventSource(std::unique_ptr<KafkaEventReader> reader)
       : reader_(std::move(reader)) {}
   std::unique_ptr<KafkaEventReader> reader_;
   std::vector<KafkaRecord> records_;
+  std::optional<KafkaPosition> end_;  // SetEnd's
+  KafkaPosition start_;               // each partition's beginning when SetEnd was called
 };
 
 }  // namespace foryou::kafka

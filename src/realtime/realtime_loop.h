@@ -202,6 +202,18 @@ class RealtimeLoop {
     stream_observer_ = std::move(observer);
   }
 
+  // With a source and a restored snapshot: reads the stream from its beginning (what its
+  // retention kept) to the snapshot's position and passes every record before that position to
+  // `observe`, in stream order per partition, on the calling thread; nothing of it reaches the
+  // model, the joiner or the ledger (the snapshot holds what they took from those records).
+  // Records at or after the position are the trainer thread's (SetStreamObserver). Before
+  // Start. Returns the records passed (0 without a source or a snapshot). Errors: the source's
+  // (Unimplemented if it cannot bound its read); Unavailable when no record arrived for
+  // `idle_ms` before the end was reached. (docs/design/kafka_roles.md, "Feed state".)
+  [[nodiscard]] absl::StatusOr<uint64_t> ReadBeforeRestored(
+      const std::function<void(absl::Span<const std::string_view>)>& observe,
+      int64_t idle_ms = 30'000);
+
   // Predictions for feed requests: thread-safe, never blocked by (and never blocking) syncs.
   const model::ServingModel& serving_model() const { return *serving_model_; }
   // The serving replica's table holder, for inspection (its table is safe to read at any time;

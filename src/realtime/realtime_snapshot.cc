@@ -265,4 +265,34 @@ void RealtimeLoop::RecordSnapshotResult(const absl::Status& s) {
   ++health_.snapshot_failures;
 }
 
+absl::StatusOr<uint64_t> RealtimeLoop::ReadBeforeRestored(
+    const std::function<void(absl::Span<const std::string_view>)>& observe, int64_t idle_ms) {
+  if (!options_.source || restored_position_.empty()) return 0;
+  // A second reader of the stream from its beginning, bounded at the snapshot's position: the
+  // loop's own reader starts there, so each record reaches `observe` or the loop, never both.
+  FORYOU_ASSIGN_OR_RETURN(std::unique_ptr<stream::EventSource> earlier, options_.source(""));
+  FORYOU_RETURN_IF_ERROR(earlier->SetEnd(restored_position_));
+  uint64_t passed = 0;
+  std::vector<LogRecord> records;
+  std::vector<std::string_view> payloads;
+  int64_t last_progress = common::SteadyMs();
+  while (!earlier->ReachedEnd()) {
+    const absl::Status polled = earlier->Poll(options_.read_batch, 100, &records);
+    if (!records.empty()) {
+      payloads.clear();
+      for (const LogRecord& r : records) payloads.push_back(r.payload);
+      observe(payloads);
+      passed += records.size();
+      last_progress = common::SteadyMs();
+    }
+    FORYOU_RETURN_IF_ERROR(polled);
+    if (common::SteadyMs() - last_progress > idle_ms) {
+      return absl::UnavailableError(absl::StrCat(
+          "event stream: no record before the snapshot's position arrived for ", idle_ms,
+          " ms (", passed, " read)"));
+    }
+  }
+  return passed;
+}
+
 }  // namespace foryou::realtime

@@ -241,8 +241,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options, std:
     }
     FORYOU_RETURN_IF_ERROR(common::SyncDir(options.data_dir));
   }
+  const auto replay_start = std::chrono::steady_clock::now();
   FORYOU_RETURN_IF_ERROR(e->ReplayLogIntoFeed());
   if (options.event_source) {
+    progress << "serve: feed state rebuilt from " << e->report_.replayed_events
+             << " events of the event stream before the snapshot's position in "
+             << std::chrono::duration<double>(std::chrono::steady_clock::now() - replay_start)
+                    .count()
+             << " s\n";
     // On an event stream the feed state is every process's: the events other processes
     // appended reach this feed as the trainer thread reads them; this process's own are
     // applied where they are ingested (docs/design/kafka_roles.md, "Feed state").
@@ -391,6 +397,13 @@ absl::Status Engine::ReplayLogIntoFeed() {
     report_.replayed_events += ObserveLogRecordsInFeed(*feed_, payloads);
     offset = records.back().offset + 1;
   }
+  // On an event stream the log above is empty: the same rule, the whole stream its retention
+  // kept, reads the records before the snapshot's position here (the trainer thread reads the
+  // rest, SetStreamObserver); the model has them from the snapshot.
+  FORYOU_RETURN_IF_ERROR(
+      loop_->ReadBeforeRestored([&](absl::Span<const std::string_view> stream_payloads) {
+        report_.replayed_events += ObserveLogRecordsInFeed(*feed_, stream_payloads);
+      }).status());
   return absl::OkStatus();
 }
 

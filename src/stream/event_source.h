@@ -55,6 +55,17 @@ class EventSource {
   virtual uint64_t count() const = 0;
   // The records before the stream's end now (the count a caught-up reader has).
   [[nodiscard]] virtual absl::StatusOr<uint64_t> End(int timeout_ms) = 0;
+  // Bounds the read at `end` (bytes from Position() of a source of this stream): from now on
+  // Poll returns only the records before it, and ReachedEnd() tells when none before it is
+  // left to read. DataLoss for bytes that are not a position; Unimplemented for a source that
+  // cannot bound its read (the default).
+  [[nodiscard]] virtual absl::Status SetEnd(std::string_view end) {
+    (void)end;
+    return absl::UnimplementedError("this event source cannot bound its read");
+  }
+  // With SetEnd: true once every record before the end was returned by Poll (or is no longer
+  // in the stream).
+  virtual bool ReachedEnd() const { return false; }
 };
 
 // Opens a source reading from `position` (bytes from EventSource::Position; empty = the stream's
