@@ -37,6 +37,7 @@ absl::Status EmbeddingRefresher::RefreshNow() {
     }
     m->row_of[keys[r]] = r;
   }
+  BlockRows(m->rows.data(), keys.size(), m->dim, &m->blocks);
   common::MutexLock lock(&matrix_mu_);
   matrix_ = std::move(m);
   return absl::OkStatus();

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/id_key.h"
 #include "common/mutex.h"
+#include "feed/sources.h"
 #include "gtest/gtest.h"
 
 namespace foryou::feed {
@@ -342,6 +343,47 @@ TEST_F(RankerTest, ScorerErrorsAreReturnedAndNoCandidatesIsNoCall) {
   scorer_.Fail();
   std::vector<Candidate> cs = {Find("v0"), Find("v1")};
   EXPECT_TRUE(absl::IsUnavailable(ranker.Rank("u1", {}, kNow, "", &cs)));
+}
+
+
+// The similar-videos source's brute force (sources.h): blocks of 8 rows, transposed, and each
+// row's best dot product with the seeds as a plain loop computes it.
+TEST(BestSeedDots, BlocksRowsAndFindsEachRowsBestSeed) {
+  constexpr int kDim = 16;
+  constexpr size_t kRows = 21;  // two whole blocks and a partial one
+  std::vector<float> rows(kRows * kDim);
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::sin(0.7f * static_cast<float>(i) + 0.3f);
+  std::vector<float> blocks;
+  BlockRows(rows.data(), kRows, kDim, &blocks);
+  ASSERT_EQ(blocks.size(), 3 * kDim * kEmbeddingBlock);
+  for (size_t r = 0; r < 3 * kEmbeddingBlock; ++r) {
+    for (int d = 0; d < kDim; ++d) {
+      const float want = r < kRows ? rows[r * kDim + d] : 0.0f;  // the last block padded
+      EXPECT_EQ(blocks[((r / kEmbeddingBlock) * kDim + d) * kEmbeddingBlock + r % kEmbeddingBlock],
+                want) << "row " << r << " dim " << d;
+    }
+  }
+  std::vector<std::vector<float>> seed_rows = {std::vector<float>(kDim), std::vector<float>(kDim),
+                                               std::vector<float>(kDim)};
+  for (size_t s = 0; s < seed_rows.size(); ++s) {
+    for (int d = 0; d < kDim; ++d) seed_rows[s][d] = std::cos(1.3f * static_cast<float>(s * kDim + d));
+  }
+  const std::vector<const float*> seeds = {seed_rows[0].data(), seed_rows[1].data(),
+                                           seed_rows[2].data()};
+  std::vector<float> best(kRows, 99.0f);
+  BestSeedDots(seeds, blocks, kRows, kDim, best.data());
+  for (size_t r = 0; r < kRows; ++r) {
+    double want = -2;
+    for (const float* seed : seeds) {
+      double dot = 0;
+      for (int d = 0; d < kDim; ++d) dot += static_cast<double>(seed[d]) * rows[r * kDim + d];
+      want = std::max(want, dot);
+    }
+    EXPECT_NEAR(best[r], want, 1e-5) << "row " << r;
+  }
+  std::vector<float> none(kRows, 99.0f);
+  BestSeedDots({}, blocks, kRows, kDim, none.data());
+  EXPECT_EQ(none, std::vector<float>(kRows, -2.0f));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "absl/container/flat_hash_map.h"
 #include "feed/challenge_source.h"
@@ -118,20 +119,20 @@ class SimilarSource : public CandidateSource {
       if (norm > 0) seeds.push_back(row);
     }
     if (seeds.empty()) return;
-    // Brute force over every servable video: at catalog sizes up to ~100k rows this is a few
-    // hundred microseconds per seed and exact (docs/design/feed.md, "Why no ANN index").
-    std::vector<std::pair<float, uint32_t>> scored;
-    scored.reserve(m->videos.size());
-    for (size_t r = 0; r < m->videos.size(); ++r) {
-      const float* row = m->rows.data() + r * m->dim;
-      float best = -2;
-      for (const float* seed : seeds) {
-        float dot = 0;
-        for (int d = 0; d < m->dim; ++d) dot += seed[d] * row[d];
-        best = std::max(best, dot);
-      }
-      scored.emplace_back(best, m->videos[r]);
+    // Brute force over every servable video, exact (docs/design/feed.md, "Why no ANN index").
+    const size_t count = m->videos.size();
+    const size_t padded = (count + kEmbeddingBlock - 1) / kEmbeddingBlock * kEmbeddingBlock;
+    const std::vector<float>* blocks = &m->blocks;
+    thread_local std::vector<float> own_blocks, best;
+    if (blocks->size() != padded * static_cast<size_t>(m->dim)) {
+      BlockRows(m->rows.data(), count, m->dim, &own_blocks);  // a matrix built without its blocks
+      blocks = &own_blocks;
     }
+    best.resize(count);
+    BestSeedDots(seeds, *blocks, count, m->dim, best.data());
+    std::vector<std::pair<float, uint32_t>> scored;
+    scored.reserve(count);
+    for (size_t r = 0; r < count; ++r) scored.emplace_back(best[r], m->videos[r]);
     const size_t keep = std::min<size_t>(scored.size(), static_cast<size_t>(quota) + seeds.size());
     std::partial_sort(scored.begin(), scored.begin() + keep, scored.end(),
                       [](const auto& a, const auto& b) {
@@ -259,6 +260,42 @@ absl::flat_hash_set<uint64_t> KnownInterests(const RetrievalContext& ctx) {
     }
   }
   return known;
+}
+
+void BlockRows(const float* rows, size_t n, int dim, std::vector<float>* blocks) {
+  const size_t d_count = static_cast<size_t>(std::max(dim, 0));
+  const size_t block_count = (n + kEmbeddingBlock - 1) / kEmbeddingBlock;
+  blocks->assign(block_count * d_count * kEmbeddingBlock, 0.0f);
+  for (size_t r = 0; r < n; ++r) {
+    const size_t k = r / kEmbeddingBlock, j = r % kEmbeddingBlock;
+    for (size_t d = 0; d < d_count; ++d) {
+      (*blocks)[(k * d_count + d) * kEmbeddingBlock + j] = rows[r * d_count + d];
+    }
+  }
+}
+
+void BestSeedDots(absl::Span<const float* const> seeds, const std::vector<float>& blocks,
+                  size_t n, int dim, float* best) {
+  // Lane j of a vector (GCC / Clang vector extension) is row j's sum; each lane's multiply and
+  // add are the scalar ones.
+  using Lanes = float __attribute__((vector_size(kEmbeddingBlock * sizeof(float))));
+  const size_t d_count = static_cast<size_t>(std::max(dim, 0));
+  for (size_t k = 0; k * kEmbeddingBlock < n; ++k) {
+    const float* block = blocks.data() + k * d_count * kEmbeddingBlock;
+    Lanes block_best = {-2, -2, -2, -2, -2, -2, -2, -2};
+    for (const float* seed : seeds) {
+      Lanes dot = {};
+      for (size_t d = 0; d < d_count; ++d) {
+        Lanes column;
+        std::memcpy(&column, block + d * kEmbeddingBlock, sizeof(column));
+        const Lanes product = seed[d] * column;
+        dot += product;
+      }
+      for (size_t j = 0; j < kEmbeddingBlock; ++j) block_best[j] = std::max(block_best[j], dot[j]);
+    }
+    const size_t rows_here = std::min(kEmbeddingBlock, n - k * kEmbeddingBlock);
+    for (size_t j = 0; j < rows_here; ++j) best[k * kEmbeddingBlock + j] = block_best[j];
+  }
 }
 
 std::vector<std::unique_ptr<CandidateSource>> MakeSources() {

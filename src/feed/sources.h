@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/types/span.h"
 #include "catalog/challenge.h"
 #include "catalog/types.h"
 #include "feed/seen_set.h"
@@ -35,7 +36,26 @@ struct EmbeddingMatrix {
   std::vector<float> rows;       // videos.size() x dim, each row unit length (or all zero)
   std::shared_ptr<const VideoIndex::Snapshot> index;  // the snapshot `videos` index into
   absl::flat_hash_map<uint64_t, size_t> row_of;        // video key -> row
+  // `rows` again, 8 rows at a time, transposed (BlockRows): what BestSeedDots reads. Empty until
+  // BlockRows fills it (the similar-videos source then blocks `rows` itself, per request).
+  std::vector<float> blocks;
 };
+
+// Rows per block of EmbeddingMatrix::blocks: 8 floats, one AVX register.
+inline constexpr size_t kEmbeddingBlock = 8;
+
+// `rows` (n x dim, row-major) in blocks of kEmbeddingBlock rows, each block transposed:
+// (*blocks)[(k * dim + d) * kEmbeddingBlock + j] = rows[(k * kEmbeddingBlock + j) * dim + d], the
+// last block padded with zero rows.
+void BlockRows(const float* rows, size_t n, int dim, std::vector<float>* blocks);
+
+// For each of the n rows of `blocks` (BlockRows' layout): the largest dot product with any of
+// `seeds` (each dim floats), or -2 without seeds. Each dot product is summed over d = 0, 1, ...
+// in order, each product rounded before it is added, as the plain loop over one row compiled
+// here does (with dim a multiple of 8: the same floats); 8 rows' sums advance together, one
+// vector multiply and add per dimension. The similar-videos source's brute-force pass.
+void BestSeedDots(absl::Span<const float* const> seeds, const std::vector<float>& blocks,
+                  size_t n, int dim, float* best);
 
 struct FreshPoolOptions {
   int64_t max_age_ms = 3 * 86'400'000;  // a video is "fresh" this long after upload
