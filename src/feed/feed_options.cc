@@ -218,6 +218,9 @@ std::vector<FeedOptionKey> MakeKeys() {
                      "passes over the watch histories before serving"));
   k.push_back(Number("watch_next.max_users", [](auto& o) -> auto& { return o.watch_next.max_users; },
                      1, 1e9, "users kept; past it the least recently active eighth is forgotten"));
+  k.push_back(Number("watch_next.max_neighbours",
+                     [](auto& o) -> auto& { return o.watch_next.max_neighbours; }, 1, 65536,
+                     "live co-visitation partners kept per video (the weakest dropped first)"));
   k.push_back(Number("watch_next.item_item_lambda",
                      [](auto& o) -> auto& { return o.watch_next.item_item.lambda; }, 1e-3, 1e7,
                      "EASE L2 weight: larger trusts co-occurrence less"));

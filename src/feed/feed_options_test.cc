@@ -48,8 +48,10 @@ TEST(FeedOptionsTest, WatchNextOptions) {
                      "item_item_lambda": 500, "item_item_max_items": 4000,
                      "item_item_top_k": 128, "item_item_min_users": 3,
                      "item_item_user_items": 60, "item_item_refit_hours": 12,
-                     "item_item_growth_fit": 5000, "max_users": 100000}})", &o).ok());
+                     "item_item_growth_fit": 5000, "max_users": 100000,
+                     "max_neighbours": 256}})", &o).ok());
   EXPECT_EQ(o.watch_next.max_users, 100000u);
+  EXPECT_EQ(o.watch_next.max_neighbours, 256u);
   EXPECT_EQ(o.watch_next.item_item_growth_fit, 5000u);
   EXPECT_EQ(o.watch_next.w_item_item, 30.0f);
   EXPECT_EQ(o.watch_next.item_item.lambda, 500.0f);
@@ -74,7 +76,8 @@ TEST(FeedOptionsTest, WatchNextOptions) {
                           R"({"watch_next": {"item_item_user_items": 1}})",
                           R"({"watch_next": {"item_item_refit_hours": -1}})",
                           R"({"watch_next": {"item_item_growth_fit": -1}})",
-                          R"({"watch_next": {"max_users": 0}})"}) {
+                          R"({"watch_next": {"max_users": 0}})",
+                          R"({"watch_next": {"max_neighbours": 0}})"}) {
     absl::Status s = ParseFeedOptions(bad, &o);
     EXPECT_TRUE(absl::IsInvalidArgument(s)) << bad;
     EXPECT_EQ(o.watch_next.w_sequence, kept.watch_next.w_sequence);
