@@ -35,7 +35,7 @@ struct WatchNextOptions {
   int pretrain_negatives = 1024;
   int pretrain_epochs = 2;
   float learning_rate = 3e-3f;
-  size_t max_neighbours = 512;  // live co-visitation entries kept per video (smallest dropped)
+  size_t max_neighbours = 256;  // live co-visitation entries kept per video (smallest dropped)
   int64_t counters_refresh_ms = 1000;
   // Blend weights (log1p of counts; the two-tower logit as is).
   float w_long_views_6h = 1.0f, w_long_views_24h = 0.5f, w_impressions_1h = 0.3f;
